@@ -1,0 +1,1 @@
+"""Command handlers of Dar over the one shared event store."""

@@ -1,0 +1,51 @@
+"""What every command carries, and how its payload is fingerprinted for idempotency."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class Command:
+    """A request to change Dar. `command_id` is the client's idempotency key, scoped by actor."""
+
+    command_id: str
+    actor: str
+
+
+def _canonical(value: Any) -> Any:  # noqa: ANN401 - walks arbitrary dataclass payloads
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, (list, tuple, frozenset, set)):
+        items = [_canonical(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, (set, frozenset)) else items
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    return value
+
+
+def payload_digest(command: Command) -> str:
+    """A digest of the command's kind and payload, without its key and actor.
+
+    A retry carries the same digest; reusing a key for anything else does not.
+    """
+    fields = {
+        f.name: _canonical(getattr(command, f.name))
+        for f in dataclasses.fields(command)
+        if f.name not in {"command_id", "actor"}
+    }
+    text = json.dumps(
+        {"kind": type(command).__qualname__, "payload": fields},
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()

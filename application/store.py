@@ -1,0 +1,185 @@
+"""The one event store of Dar and the pipeline every command goes through.
+
+One eventsourcing application (one recorder, one global log) serves every context, so that log
+positions order delegations, requests and payments against each other.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import (
+    InterfaceError,
+    IntegrityError,
+    JSONTranscoder,
+    OperationalError,
+    Transcoding,
+)
+
+from application.commands import Command, payload_digest
+from application.errors import (
+    CommandAlreadyRecordedError,
+    ConflictError,
+    IdempotencyKeyReusedError,
+    OutcomeUnknownError,
+    StaleReadError,
+)
+from application.ports import CommandLog, CommandRecord, RecordedCommand
+from domain.shared.acts import Act
+
+MAX_ATTEMPTS = 5
+
+
+class DateAsISO(Transcoding):
+    """Calendar dates (validity periods, business days) are stored as ISO text."""
+
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class EventStore(Application[UUID]):
+    """The single event store: one recorder, one log, for every context of Dar."""
+
+    name = "Dar"
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    @property
+    def command_log(self) -> CommandLog:
+        """The recorder's index of recorded commands (Dar's recorders all provide one)."""
+        recorder = self.recorder
+        if not isinstance(recorder, CommandLog):  # pragma: no cover - wiring error
+            msg = f"{type(recorder).__name__} does not record command keys"
+            raise TypeError(msg)
+        return recorder
+
+    def position(self) -> int:
+        """The position of the last event in the log (0 when the log is empty)."""
+        return self.recorder.max_notification_id() or 0
+
+
+class Clock(Protocol):
+    """Where the time of every act comes from: the server, never the client."""
+
+    def now(self) -> datetime:
+        """The current time, with a time zone."""
+        ...
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a command decided: the aggregates to save, what it read, and its outcome values.
+
+    `reads` maps each aggregate the decision relied on without changing it to the version read;
+    the save fails with a conflict if any of them changed meanwhile.
+    """
+
+    aggregates: Sequence[Aggregate]
+    values: Mapping[str, str]
+    reads: Mapping[UUID, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command did: its values and the log position of its last event.
+
+    `replayed` is true when the command had been recorded before and this is its first outcome.
+    """
+
+    position: int
+    values: Mapping[str, str]
+    replayed: bool = False
+
+
+class CommandRunner:
+    """Runs commands exactly once per (actor, commandId), whatever the network does."""
+
+    def __init__(self, store: EventStore, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    def run(self, command: Command, decide: Callable[[Act], Decision]) -> Outcome:
+        """Decide and save; on a retry of a recorded command, return its first outcome."""
+        digest = payload_digest(command)
+        prior = self._find(command)
+        if prior is not None:
+            return self._replay(prior, digest)
+        for _ in range(MAX_ATTEMPTS):
+            act = Act(actor=command.actor, command_id=command.command_id, at=self._clock.now())
+            decision = decide(act)
+            try:
+                return self._save(command, digest, decision)
+            except CommandAlreadyRecordedError:
+                return self._replay(self._require(command), digest)
+            except StaleReadError as error:
+                raise ConflictError(str(error)) from error
+            except IntegrityError:
+                continue  # another command wrote the same aggregate first: decide again
+        msg = "the objects this command changes are being changed by others; try again"
+        raise ConflictError(msg)
+
+    def _save(self, command: Command, digest: str, decision: Decision) -> Outcome:
+        record = CommandRecord(
+            actor=command.actor,
+            command_id=command.command_id,
+            digest=digest,
+            outcome=json.dumps(dict(decision.values), sort_keys=True, ensure_ascii=False),
+        )
+        try:
+            recordings = self._store.save(
+                *decision.aggregates, dar_command=record, dar_reads=dict(decision.reads)
+            )
+        except (OperationalError, InterfaceError) as error:
+            # The library gave up reconnecting: the events may or may not have been committed.
+            prior = self._find_or_unknown(command)
+            if prior is None:
+                msg = "the store could not be reached; retry with the same commandId"
+                raise OutcomeUnknownError(msg) from error
+            return self._replay(prior, digest)
+        if not recordings:
+            msg = f"{type(command).__name__} decided nothing to record"
+            raise ValueError(msg)
+        return Outcome(position=recordings[-1].notification.id, values=decision.values)
+
+    def _find(self, command: Command) -> RecordedCommand | None:
+        return self._store.command_log.find_command(command.actor, command.command_id)
+
+    def _find_or_unknown(self, command: Command) -> RecordedCommand | None:
+        try:
+            return self._find(command)
+        except (OperationalError, InterfaceError) as error:
+            msg = "the store could not be reached; retry with the same commandId"
+            raise OutcomeUnknownError(msg) from error
+
+    def _require(self, command: Command) -> RecordedCommand:
+        prior = self._find(command)
+        if prior is None:  # pragma: no cover - the recorder just saw it under its lock
+            msg = "the command was reported recorded but cannot be found"
+            raise OutcomeUnknownError(msg)
+        return prior
+
+    @staticmethod
+    def _replay(prior: RecordedCommand, digest: str) -> Outcome:
+        if prior.digest != digest:
+            msg = (
+                f"commandId {prior.command_id!r} was already used for another command; "
+                "use a new commandId for a new command"
+            )
+            raise IdempotencyKeyReusedError(msg)
+        values: dict[str, str] = json.loads(prior.outcome)
+        return Outcome(position=prior.position, values=values, replayed=True)

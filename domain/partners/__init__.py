@@ -1,0 +1,1 @@
+"""The national bodies that delegate services to the houses."""

@@ -1,0 +1,37 @@
+"""The typed errors of Dar. Each carries a stable code that the API exposes as a contract."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class DarError(Exception):
+    """A refusal that Dar can explain to its caller. Nothing was recorded."""
+
+    code: ClassVar[str] = "DAR_ERROR"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ValidationError(DarError):
+    """The input breaks a rule of form (length, alphabet, format), named in the message."""
+
+    code = "VALIDATION"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class NotFoundError(DarError):
+    """The object named does not exist (or is not visible to the caller)."""
+
+    code = "NOT_FOUND"
+
+
+class AlreadyExistsError(DarError):
+    """The object the command would create exists already."""
+
+    code = "ALREADY_EXISTS"

@@ -1,0 +1,1 @@
+"""Adapters: event stores on SQLite and PostgreSQL, settings, clock, reference data."""

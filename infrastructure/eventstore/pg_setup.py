@@ -1,0 +1,130 @@
+"""Sets up a PostgreSQL database for Dar with three roles.
+
+- the owner role owns the event tables and the append guard (a SECURITY DEFINER function that
+  takes the table lock on the application's behalf);
+- the application role may INSERT and SELECT events and command keys, nothing more: its UPDATE,
+  DELETE and TRUNCATE fail, and it cannot create tables;
+- the projector role owns the read-model schema, where rebuilds create and drop tables; it reads
+  events, and the application role reads its tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+
+from infrastructure.eventstore.factory import open_event_store
+from infrastructure.eventstore.postgres import BEGIN_APPEND, COMMANDS_TABLE
+from infrastructure.settings import Settings
+
+READ_SCHEMA_SUFFIX = "_read"
+EVENTS_TABLE = "dar_events"
+
+
+class SetupError(RuntimeError):
+    """The database could not be set up as asked."""
+
+
+@dataclass(frozen=True)
+class Role:
+    """A login role taken from a connection URL."""
+
+    name: str
+    password: str
+
+    @classmethod
+    def from_url(cls, url: str) -> Role:
+        """The user and password named in a connection URL."""
+        params = conninfo_to_dict(url)
+        name, password = str(params.get("user", "")), str(params.get("password", ""))
+        if not name or not password:
+            msg = f"the URL for role {name or '?'} must name a user and a password"
+            raise SetupError(msg)
+        return cls(name=name, password=password)
+
+
+def read_schema(settings: Settings) -> str:
+    """The schema of the read models, beside the event schema."""
+    return settings.postgres_schema + READ_SCHEMA_SUFFIX
+
+
+def setup_database(admin_url: str, settings: Settings) -> None:
+    """Create the roles, schemas, event tables and grants. Safe to run again."""
+    if settings.owner_database_url is None or settings.projector_database_url is None:
+        msg = "set DAR_OWNER_DATABASE_URL and DAR_PROJECTOR_DATABASE_URL for the setup"
+        raise SetupError(msg)
+    owner = Role.from_url(settings.owner_database_url)
+    app = Role.from_url(settings.database_url)
+    projector = Role.from_url(settings.projector_database_url)
+    dbname = str(conninfo_to_dict(settings.database_url).get("dbname", ""))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        for role in (owner, app, projector):
+            _ensure_role(conn, role, dbname)
+        _ensure_schema(conn, settings.postgres_schema, owner.name)
+        _ensure_schema(conn, read_schema(settings), projector.name)
+    owner_settings = settings.model_copy(update={"database_url": settings.owner_database_url})
+    open_event_store(owner_settings, create_tables=True).close()
+    with psycopg.connect(settings.owner_database_url, autocommit=True) as conn:
+        _grant_event_access(conn, settings.postgres_schema, app.name, projector.name)
+    with psycopg.connect(settings.projector_database_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL(
+                "ALTER DEFAULT PRIVILEGES IN SCHEMA {0} GRANT SELECT ON TABLES TO {1}"
+            ).format(sql.Identifier(read_schema(settings)), sql.Identifier(app.name))
+        )
+
+
+def _ensure_role(conn: psycopg.Connection[tuple[object, ...]], role: Role, dbname: str) -> None:
+    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role.name,)).fetchone()
+    verb = "ALTER" if exists else "CREATE"
+    conn.execute(
+        sql.SQL(verb + " ROLE {0} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {1}").format(
+            sql.Identifier(role.name), sql.Literal(role.password)
+        )
+    )
+    conn.execute(
+        sql.SQL("GRANT CONNECT ON DATABASE {0} TO {1}").format(
+            sql.Identifier(dbname), sql.Identifier(role.name)
+        )
+    )
+
+
+def _ensure_schema(conn: psycopg.Connection[tuple[object, ...]], schema: str, owner: str) -> None:
+    conn.execute(
+        sql.SQL("CREATE SCHEMA IF NOT EXISTS {0} AUTHORIZATION {1}").format(
+            sql.Identifier(schema), sql.Identifier(owner)
+        )
+    )
+    conn.execute(
+        sql.SQL("ALTER SCHEMA {0} OWNER TO {1}").format(sql.Identifier(schema), sql.Identifier(owner))
+    )
+
+
+def _grant_event_access(
+    conn: psycopg.Connection[tuple[object, ...]], schema: str, app: str, projector: str
+) -> None:
+    s = sql.Identifier(schema)
+    events, commands = sql.Identifier(EVENTS_TABLE), sql.Identifier(COMMANDS_TABLE)
+    guard = sql.Identifier(BEGIN_APPEND)
+    statements = [
+        sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {0} FROM PUBLIC").format(s),
+        sql.SQL("REVOKE ALL ON FUNCTION {0}.{1} FROM PUBLIC").format(s, guard),
+        sql.SQL("GRANT USAGE ON SCHEMA {0} TO {1}, {2}").format(
+            s, sql.Identifier(app), sql.Identifier(projector)
+        ),
+        sql.SQL("GRANT SELECT, INSERT ON {0}.{1}, {0}.{2} TO {3}").format(
+            s, events, commands, sql.Identifier(app)
+        ),
+        sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {0} TO {1}").format(
+            s, sql.Identifier(app)
+        ),
+        sql.SQL("GRANT EXECUTE ON FUNCTION {0}.{1} TO {2}").format(s, guard, sql.Identifier(app)),
+        sql.SQL("GRANT SELECT ON {0}.{1}, {0}.{2} TO {3}").format(
+            s, events, commands, sql.Identifier(projector)
+        ),
+    ]
+    for statement in statements:
+        conn.execute(statement)

@@ -1,0 +1,185 @@
+"""The PostgreSQL recorder of Dar.
+
+Each append runs in one transaction, in one pipelined round trip:
+`SET LOCAL lock_timeout`; `dar_begin_append(…)` (a SECURITY DEFINER function owned by the owner
+role that takes the table lock, refuses a command key already recorded and a declared read that
+changed); `NOTIFY`; and one statement that inserts the events and the command key together.
+The application role thus needs only INSERT and SELECT on the event tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from eventsourcing.persistence import (
+    InterfaceError,
+    OperationalError,
+    PersistenceError,
+    StoredEvent,
+)
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.utils import retry
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed, Identifier
+
+from application.errors import CommandAlreadyRecordedError, StaleReadError
+from application.ports import CommandRecord, RecordedCommand
+
+COMMAND_RECORDED = "DR001"
+STALE_READ = "DR002"
+COMMANDS_TABLE = "dar_commands"
+BEGIN_APPEND = "dar_begin_append"
+
+
+class DarPostgresRecorder(PostgresApplicationRecorder):
+    """Application recorder that stores command keys with events and checks declared reads."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "dar_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        self._schema = Identifier(self.datastore.schema)
+        self._table = Identifier(self.events_table_name)
+        self._commands = Identifier(COMMANDS_TABLE)
+        self._begin = SQL("SELECT {0}.{1}(%s, %s, %s::uuid[], %s::bigint[])").format(
+            self._schema, Identifier(BEGIN_APPEND)
+        )
+        self.sql_create_statements.extend(self._extra_create_statements())
+        self._insert_with_command = self._insert_statement(with_command=True)
+        self._insert_without_command = self._insert_statement(with_command=False)
+        self._find_command = SQL(
+            "SELECT actor, command_id, digest, outcome, position FROM {0}.{1} "
+            "WHERE actor = %s AND command_id = %s"
+        ).format(self._schema, self._commands)
+
+    def _extra_create_statements(self) -> list[Composed]:
+        return [
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0}.{1} ("
+                "actor text NOT NULL, command_id text NOT NULL, digest text NOT NULL, "
+                "outcome text NOT NULL, position bigint NOT NULL, "
+                "PRIMARY KEY (actor, command_id))"
+            ).format(self._schema, self._commands),
+            SQL(
+                "CREATE OR REPLACE FUNCTION {schema}.{begin}("
+                "p_actor text, p_command_id text, p_read_ids uuid[], p_read_versions bigint[]) "
+                "RETURNS void LANGUAGE plpgsql SECURITY DEFINER "
+                "SET search_path = pg_catalog, pg_temp AS $body$ "
+                "DECLARE stale uuid; "
+                "BEGIN "
+                "  LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
+                "  IF p_command_id IS NOT NULL AND EXISTS (SELECT 1 FROM {schema}.{commands} c "
+                "     WHERE c.actor = p_actor AND c.command_id = p_command_id) THEN "
+                "    RAISE EXCEPTION 'command % of % is already recorded', p_command_id, p_actor "
+                "      USING ERRCODE = '{recorded}'; "
+                "  END IF; "
+                "  SELECT r.id INTO stale FROM unnest(p_read_ids, p_read_versions) AS r(id, version) "
+                "   WHERE COALESCE((SELECT max(e.originator_version) FROM {schema}.{table} e "
+                "                   WHERE e.originator_id = r.id), 0) <> r.version LIMIT 1; "
+                "  IF stale IS NOT NULL THEN "
+                "    RAISE EXCEPTION '%', stale USING ERRCODE = '{stale}'; "
+                "  END IF; "
+                "END $body$"
+            ).format(
+                schema=self._schema,
+                begin=Identifier(BEGIN_APPEND),
+                table=self._table,
+                commands=self._commands,
+                recorded=SQL(COMMAND_RECORDED),
+                stale=SQL(STALE_READ),
+            ),
+        ]
+
+    def _insert_statement(self, *, with_command: bool) -> Composed:
+        events = SQL(
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+            "SELECT originator_id, originator_version, topic, state "
+            "FROM unnest(%s::{schema}.{event_type}[]) RETURNING notification_id"
+        ).format(
+            schema=self._schema,
+            table=self._table,
+            event_type=Identifier(self.stored_event_type_name),
+        )
+        if not with_command:
+            return SQL("WITH ev AS ({0}) SELECT notification_id FROM ev").format(events)
+        return SQL(
+            "WITH ev AS ({events}), cmd AS ("
+            "INSERT INTO {schema}.{commands} (actor, command_id, digest, outcome, position) "
+            "SELECT %s, %s, %s, %s, max(notification_id) FROM ev) "
+            "SELECT notification_id FROM ev ORDER BY notification_id"
+        ).format(events=events, schema=self._schema, commands=self._commands)
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Append events (and the command key); translate the guard's refusals to typed errors."""
+        try:
+            return super().insert_events(stored_events, **kwargs)
+        except PersistenceError as error:
+            cause = error.__cause__
+            sqlstate = cause.sqlstate if isinstance(cause, psycopg.Error) else None
+            if sqlstate == COMMAND_RECORDED:
+                raise CommandAlreadyRecordedError(str(cause)) from error
+            if sqlstate == STALE_READ and isinstance(cause, psycopg.Error):
+                stale = cause.diag.message_primary or "?"
+                raise StaleReadError(stale) from error
+            raise
+
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        command: CommandRecord | None = kwargs.get("dar_command")
+        reads: Mapping[UUID, int] = kwargs.get("dar_reads") or {}
+        curs.execute(self.lock_table_statements[0], prepare=True)  # SET LOCAL lock_timeout
+        curs.execute(
+            self._begin,
+            (
+                command.actor if command else None,
+                command.command_id if command else None,
+                list(reads.keys()),
+                list(reads.values()),
+            ),
+            prepare=True,
+        )
+        self._notify_channel(curs)
+        pg_events = [
+            self.construct_pg_stored_event(
+                e.originator_id, e.originator_version, e.topic, e.state
+            )
+            for e in stored_events
+        ]
+        if command is None:
+            curs.execute(self._insert_without_command, (pg_events,), prepare=True)
+        else:
+            curs.execute(
+                self._insert_with_command,
+                (pg_events, command.actor, command.command_id, command.digest, command.outcome),
+                prepare=True,
+            )
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
+    ) -> Sequence[int] | None:
+        ids = [row["notification_id"] for row in curs.fetchall()]
+        if len(ids) != len(stored_events):  # pragma: no cover - one id per inserted row
+            msg = f"expected {len(stored_events)} notification ids, got {len(ids)}"
+            raise PersistenceError(msg)
+        return ids
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def find_command(self, actor: str, command_id: str) -> RecordedCommand | None:
+        """The command recorded under (actor, command_id), with its last event's position."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._find_command, (actor, command_id), prepare=True)
+            row = curs.fetchone()
+        if row is None:
+            return None
+        return RecordedCommand(
+            actor=row["actor"],
+            command_id=row["command_id"],
+            digest=row["digest"],
+            outcome=row["outcome"],
+            position=row["position"],
+        )

@@ -1,0 +1,57 @@
+"""Dar's settings, read from `DAR_`-prefixed environment variables."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(str, Enum):
+    """Development relaxes nothing about data; it only enables developer tools."""
+
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+DEFAULT_VAR = Path("var")
+
+
+class Settings(BaseSettings):
+    """Configuration of one Dar process.
+
+    The default runs on an embedded SQLite file under `./var/`. In production set
+    `DAR_DATABASE_URL=postgresql://dar_app:…@host/dar` and the secrets.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="DAR_", extra="forbid", frozen=True)
+
+    environment: Environment = Environment.DEVELOPMENT
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_VAR}/dar.sqlite",
+        description="sqlite:///path or postgresql://user:password@host:port/database",
+    )
+    owner_database_url: str | None = Field(
+        default=None, description="PostgreSQL: the owner role, used only by `dar db setup`"
+    )
+    projector_database_url: str | None = Field(
+        default=None, description="PostgreSQL: the projector role that owns the read models"
+    )
+    token_secret: SecretStr = SecretStr("development-token-secret-change-me")
+    master_key: SecretStr = SecretStr("development-master-key-change-me")
+    postgres_lock_timeout_seconds: int = Field(default=5, ge=1, le=60)
+    postgres_pool_size: int = Field(default=5, ge=1, le=100)
+    postgres_schema: str = Field(default="dar", pattern=r"^[a-z_][a-z0-9_]{0,40}$")
+
+    def check_production_secrets(self) -> None:
+        """Refuse to run in production with the development secrets."""
+        if self.environment is not Environment.PRODUCTION:
+            return
+        defaults = Settings.model_fields
+        for name in ("token_secret", "master_key"):
+            default = defaults[name].default
+            if getattr(self, name) == default:
+                msg = f"DAR_{name.upper()} must be set in production"
+                raise ValueError(msg)
