@@ -14,3 +14,12 @@ class RegisterPartner(Command):
     code: str
     name_ar: str
     name_fr: str
+
+
+@dataclass(frozen=True)
+class RenamePartner(Command):
+    """Record a partner's new official names."""
+
+    code: str
+    name_ar: str
+    name_fr: str

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from application.partners.commands import RegisterPartner
+from application.partners.commands import RegisterPartner, RenamePartner
 from application.store import CommandRunner, Decision, EventStore
 from domain.partners.partner import Partner, PartnerNames, partner_id
 from domain.shared.acts import Act
@@ -48,6 +48,17 @@ class PartnerService:
             position=outcome.position,
             replayed=outcome.replayed,
         )
+
+    def rename_partner(self, command: RenamePartner) -> int:
+        """Record `PartnerRenamed`; return the log position of the event."""
+        names = PartnerNames(arabic=command.name_ar, french=command.name_fr)
+
+        def decide(act: Act) -> Decision:
+            partner = self.get(command.code)
+            partner.rename(names, act)
+            return Decision(aggregates=[partner], values={"partner_id": str(partner.id)})
+
+        return self._runner.run(command, decide).position
 
     def get(self, code: str) -> Partner:
         """The partner registered under `code`."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.shared.acts import Act, DarAggregate
-from domain.shared.errors import ValidationError
+from domain.shared.errors import UnchangedError, ValidationError
 
 _CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,19}$")
 _ARABIC_LETTER = re.compile(r"[\u0600-\u06FF]")
@@ -52,6 +52,13 @@ class Partner(DarAggregate):
         name_ar: str
         name_fr: str
 
+    class Renamed(DarAggregate.Event):
+        name_ar: str
+        name_fr: str
+
+        def apply(self, aggregate: Partner) -> None:
+            aggregate.names = PartnerNames(arabic=self.name_ar, french=self.name_fr)
+
     def __init__(self, code: str, name_ar: str, name_fr: str) -> None:
         self.code = code
         self.names = PartnerNames(arabic=name_ar, french=name_fr)
@@ -66,6 +73,20 @@ class Partner(DarAggregate):
             actor=act.actor,
             command_id=act.command_id,
             code=code,
+            name_ar=names.arabic,
+            name_fr=names.french,
+        )
+
+    def rename(self, names: PartnerNames, act: Act) -> None:
+        """Record the partner's new official names (bodies are renamed by decree)."""
+        if names == self.names:
+            msg = f"partner {self.code} already bears these names"
+            raise UnchangedError(msg)
+        self.trigger_event(
+            self.Renamed,
+            timestamp=act.at,
+            actor=act.actor,
+            command_id=act.command_id,
             name_ar=names.arabic,
             name_fr=names.french,
         )

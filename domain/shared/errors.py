@@ -35,3 +35,9 @@ class AlreadyExistsError(DarError):
     """The object the command would create exists already."""
 
     code = "ALREADY_EXISTS"
+
+
+class UnchangedError(DarError):
+    """The command would change nothing; nothing was recorded."""
+
+    code = "UNCHANGED"

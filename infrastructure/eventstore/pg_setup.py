@@ -70,11 +70,7 @@ def setup_database(admin_url: str, settings: Settings) -> None:
     with psycopg.connect(settings.owner_database_url, autocommit=True) as conn:
         _grant_event_access(conn, settings.postgres_schema, app.name, projector.name)
     with psycopg.connect(settings.projector_database_url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL(
-                "ALTER DEFAULT PRIVILEGES IN SCHEMA {0} GRANT SELECT ON TABLES TO {1}"
-            ).format(sql.Identifier(read_schema(settings)), sql.Identifier(app.name))
-        )
+        _grant_read_model_access(conn, read_schema(settings), app.name)
 
 
 def _ensure_role(conn: psycopg.Connection[tuple[object, ...]], role: Role, dbname: str) -> None:
@@ -128,3 +124,13 @@ def _grant_event_access(
     ]
     for statement in statements:
         conn.execute(statement)
+
+
+def _grant_read_model_access(
+    conn: psycopg.Connection[tuple[object, ...]], schema: str, app: str
+) -> None:
+    s, a = sql.Identifier(schema), sql.Identifier(app)
+    conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {0} TO {1}").format(s, a))
+    conn.execute(
+        sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {0} GRANT SELECT ON TABLES TO {1}").format(s, a)
+    )
