@@ -6,7 +6,7 @@ from domain.shared.errors import DarError
 
 
 class ConflictError(DarError):
-    """Something the command read or wrote changed before it could be saved; nothing was recorded."""
+    """What the command read or wrote changed before it could be saved; nothing was recorded."""
 
     code = "CONFLICT"
 

@@ -16,8 +16,8 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
-    InterfaceError,
     IntegrityError,
+    InterfaceError,
     JSONTranscoder,
     OperationalError,
     Transcoding,
@@ -44,9 +44,11 @@ class DateAsISO(Transcoding):
     name = "date_iso"
 
     def encode(self, obj: date) -> str:
+        """ISO 8601 calendar date."""
         return obj.isoformat()
 
     def decode(self, data: str) -> date:
+        """Back from ISO 8601."""
         return date.fromisoformat(data)
 
 
@@ -56,6 +58,7 @@ class EventStore(Application[UUID]):
     name = "Dar"
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        """Add Dar's value types to the library's transcodings."""
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
 

@@ -76,7 +76,7 @@ class PartnerService:
         return True
 
     def _load(self, aggregate_id: UUID) -> Partner:
-        partner = self._store.repository.get(aggregate_id)
+        partner: object = self._store.repository.get(aggregate_id)
         if not isinstance(partner, Partner):  # pragma: no cover - ids are namespaced
             msg = f"{aggregate_id} is not a partner"
             raise TypeError(msg)

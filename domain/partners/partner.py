@@ -57,6 +57,7 @@ class Partner(DarAggregate):
         name_fr: str
 
         def apply(self, aggregate: Partner) -> None:
+            """The partner now bears the new names."""
             aggregate.names = PartnerNames(arabic=self.name_ar, french=self.name_fr)
 
     def __init__(self, code: str, name_ar: str, name_fr: str) -> None:

@@ -28,9 +28,7 @@ class Act:
         if not self.actor.strip() or len(self.actor) > MAX_ACTOR_LENGTH:
             raise ValidationError("actor", f"must be 1 to {MAX_ACTOR_LENGTH} characters")
         if not self.command_id.strip() or len(self.command_id) > MAX_COMMAND_ID_LENGTH:
-            raise ValidationError(
-                "commandId", f"must be 1 to {MAX_COMMAND_ID_LENGTH} characters"
-            )
+            raise ValidationError("commandId", f"must be 1 to {MAX_COMMAND_ID_LENGTH} characters")
         if self.at.tzinfo is None:
             raise ValidationError("at", "the time of an act must carry a time zone")
 

@@ -95,7 +95,9 @@ def _ensure_schema(conn: psycopg.Connection[tuple[object, ...]], schema: str, ow
         )
     )
     conn.execute(
-        sql.SQL("ALTER SCHEMA {0} OWNER TO {1}").format(sql.Identifier(schema), sql.Identifier(owner))
+        sql.SQL("ALTER SCHEMA {0} OWNER TO {1}").format(
+            sql.Identifier(schema), sql.Identifier(owner)
+        )
     )
 
 
@@ -114,9 +116,7 @@ def _grant_event_access(
         sql.SQL("GRANT SELECT, INSERT ON {0}.{1}, {0}.{2} TO {3}").format(
             s, events, commands, sql.Identifier(app)
         ),
-        sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {0} TO {1}").format(
-            s, sql.Identifier(app)
-        ),
+        sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {0} TO {1}").format(s, sql.Identifier(app)),
         sql.SQL("GRANT EXECUTE ON FUNCTION {0}.{1} TO {2}").format(s, guard, sql.Identifier(app)),
         sql.SQL("GRANT SELECT ON {0}.{1}, {0}.{2} TO {3}").format(
             s, events, commands, sql.Identifier(projector)

@@ -38,7 +38,9 @@ BEGIN_APPEND = "dar_begin_append"
 class DarPostgresRecorder(PostgresApplicationRecorder):
     """Application recorder that stores command keys with events and checks declared reads."""
 
-    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "dar_events"):
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "dar_events"
+    ) -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         self._schema = Identifier(self.datastore.schema)
         self._table = Identifier(self.events_table_name)
@@ -75,7 +77,8 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
                 "    RAISE EXCEPTION 'command % of % is already recorded', p_command_id, p_actor "
                 "      USING ERRCODE = '{recorded}'; "
                 "  END IF; "
-                "  SELECT r.id INTO stale FROM unnest(p_read_ids, p_read_versions) AS r(id, version) "
+                "  SELECT r.id INTO stale "
+                "    FROM unnest(p_read_ids, p_read_versions) AS r(id, version) "
                 "   WHERE COALESCE((SELECT max(e.originator_version) FROM {schema}.{table} e "
                 "                   WHERE e.originator_id = r.id), 0) <> r.version LIMIT 1; "
                 "  IF stale IS NOT NULL THEN "
@@ -116,7 +119,7 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
     ) -> Sequence[int] | None:
         """Append events (and the command key); translate the guard's refusals to typed errors."""
         try:
-            return super().insert_events(stored_events, **kwargs)
+            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
         except PersistenceError as error:
             cause = error.__cause__
             sqlstate = cause.sqlstate if isinstance(cause, psycopg.Error) else None
@@ -126,6 +129,7 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
                 stale = cause.diag.message_primary or "?"
                 raise StaleReadError(stale) from error
             raise
+        return ids
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -145,9 +149,7 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
         )
         self._notify_channel(curs)
         pg_events = [
-            self.construct_pg_stored_event(
-                e.originator_id, e.originator_version, e.topic, e.state
-            )
+            self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
             for e in stored_events
         ]
         if command is None:

@@ -37,24 +37,28 @@ class _ImmediateTransaction(SQLiteTransaction):
 class DarSQLiteRecorder(SQLiteApplicationRecorder):
     """Application recorder that stores command keys with events and checks declared reads."""
 
-    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+    def __init__(
+        self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"
+    ) -> None:
         super().__init__(datastore, events_table_name)
         self._select_command = (
             f"SELECT actor, command_id, digest, outcome, position FROM {COMMANDS_TABLE} "
             "WHERE actor = ? AND command_id = ?"
         )
         self._select_version = (
-            f"SELECT MAX(originator_version) FROM {self.events_table_name} "
-            "WHERE originator_id = ?"
+            f"SELECT MAX(originator_version) FROM {self.events_table_name} WHERE originator_id = ?"
         )
 
     def construct_create_table_statements(self) -> list[str]:
+        """The library's event table, and the command keys beside it."""
         return [
             *super().construct_create_table_statements(),
-            f"CREATE TABLE IF NOT EXISTS {COMMANDS_TABLE} ("
-            "actor TEXT NOT NULL, command_id TEXT NOT NULL, digest TEXT NOT NULL, "
-            "outcome TEXT NOT NULL, position INTEGER NOT NULL, "
-            "PRIMARY KEY (actor, command_id)) WITHOUT ROWID",
+            (
+                f"CREATE TABLE IF NOT EXISTS {COMMANDS_TABLE} ("
+                "actor TEXT NOT NULL, command_id TEXT NOT NULL, digest TEXT NOT NULL, "
+                "outcome TEXT NOT NULL, position INTEGER NOT NULL, "
+                "PRIMARY KEY (actor, command_id)) WITHOUT ROWID"
+            ),
         ]
 
     def insert_events(

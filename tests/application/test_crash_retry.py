@@ -1,4 +1,4 @@
-"""SQLite: a process that dies between commit and reply; the caller's retry gets the first outcome."""
+"""SQLite: a process dies between commit and reply; the caller's retry gets the first outcome."""
 
 from __future__ import annotations
 
@@ -39,7 +39,9 @@ def test_a_retry_after_a_crash_between_commit_and_reply_gets_the_original_outcom
     sqlite_settings: Settings,
 ) -> None:
     child = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", CHILD, sqlite_settings.database_url], check=False, capture_output=True
+        [sys.executable, "-c", CHILD, sqlite_settings.database_url],
+        check=False,
+        capture_output=True,
     )
     assert child.returncode == CRASH_EXIT, child.stderr.decode()
 
@@ -47,9 +49,12 @@ def test_a_retry_after_a_crash_between_commit_and_reply_gets_the_original_outcom
     try:
         retry = dar.partners.register_partner(
             RegisterPartner(
-                command_id="crash-1", actor="admin:1", code="STEG",
-                name_ar="الشركة التونسية للكهرباء والغاز", name_fr="STEG",
-            )  # fmt: skip
+                command_id="crash-1",
+                actor="admin:1",
+                code="STEG",
+                name_ar="الشركة التونسية للكهرباء والغاز",
+                name_fr="STEG",
+            )
         )
         assert retry.replayed
         assert retry.position == 1

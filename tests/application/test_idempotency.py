@@ -12,9 +12,12 @@ from domain.shared.errors import AlreadyExistsError
 
 def steg(command_id: str = "c-1", actor: str = "admin:1", name_fr: str = "STEG") -> RegisterPartner:
     return RegisterPartner(
-        command_id=command_id, actor=actor, code="STEG",
-        name_ar="الشركة التونسية للكهرباء والغاز", name_fr=name_fr,
-    )  # fmt: skip
+        command_id=command_id,
+        actor=actor,
+        code="STEG",
+        name_ar="الشركة التونسية للكهرباء والغاز",
+        name_fr=name_fr,
+    )
 
 
 def test_a_retry_returns_the_first_outcome_and_records_nothing_more(dar: Dar) -> None:

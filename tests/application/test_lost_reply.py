@@ -1,4 +1,4 @@
-"""A lost reply to COMMIT on PostgreSQL: the library retries and the caller gets the first outcome."""
+"""A lost reply to COMMIT on PostgreSQL: the library retries; the caller gets the first outcome."""
 
 from __future__ import annotations
 
@@ -24,9 +24,7 @@ def proxy(postgres_server: PostgresServer) -> Iterator[CommitCuttingProxy]:
 def through(settings: Settings, port: int) -> Settings:
     """The same settings, connecting through the proxy's port."""
     params = psycopg.conninfo.conninfo_to_dict(settings.database_url)
-    url = (
-        f"postgresql://{params['user']}:{params['password']}@127.0.0.1:{port}/{params['dbname']}"
-    )
+    url = f"postgresql://{params['user']}:{params['password']}@127.0.0.1:{port}/{params['dbname']}"
     return settings.model_copy(update={"database_url": url})
 
 
@@ -42,9 +40,12 @@ def test_a_commit_whose_reply_is_lost_returns_the_original_outcome(
 ) -> None:
     dar = bootstrap(through(pg_settings, proxy.port), TestClock())
     command = RegisterPartner(
-        command_id="lost-1", actor="admin:1", code="STEG",
-        name_ar="الشركة التونسية للكهرباء والغاز", name_fr="STEG",
-    )  # fmt: skip
+        command_id="lost-1",
+        actor="admin:1",
+        code="STEG",
+        name_ar="الشركة التونسية للكهرباء والغاز",
+        name_fr="STEG",
+    )
     try:
         proxy.arm()
         outcome = dar.partners.register_partner(command)

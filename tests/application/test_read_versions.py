@@ -1,6 +1,8 @@
-"""A command that declares what it read fails with a conflict if any of it changed before its save."""
+"""A command that declared what it read fails with a conflict if any of it changed before saving."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pytest
 
@@ -29,16 +31,19 @@ def sonede_relying_on_steg(command_id: str = "sonede-1") -> RegisterPartner:
     )
 
 
-def decide_relying_on(dar: Dar, meanwhile: bool) -> object:
+def decide_relying_on(dar: Dar, *, meanwhile: bool) -> Callable[[Act], Decision]:
     """Register SONEDE relying on STEG's current version; optionally STEG changes meanwhile."""
 
     def decide(act: Act) -> Decision:
         steg = dar.partners.get("STEG")
         if meanwhile:
             rename = RenamePartner(
-                command_id="rename-steg", actor="admin:2", code="STEG",
-                name_ar=STEG_AR, name_fr="STEG (nouveau nom)",
-            )  # fmt: skip
+                command_id="rename-steg",
+                actor="admin:2",
+                code="STEG",
+                name_ar=STEG_AR,
+                name_fr="STEG (nouveau nom)",
+            )
             dar.partners.rename_partner(rename)
         names = PartnerNames(arabic=SONEDE_AR, french="SONEDE")
         sonede = Partner.register("SONEDE", names, act)
@@ -49,7 +54,7 @@ def decide_relying_on(dar: Dar, meanwhile: bool) -> object:
 
 def test_an_unchanged_read_lets_the_command_through(dar: Dar) -> None:
     register(dar, "STEG", STEG_AR)
-    outcome = dar.runner.run(sonede_relying_on_steg(), decide_relying_on(dar, meanwhile=False))  # type: ignore[arg-type]
+    outcome = dar.runner.run(sonede_relying_on_steg(), decide_relying_on(dar, meanwhile=False))
     assert outcome.position == 2
     assert dar.partners.get("SONEDE").code == "SONEDE"
 
@@ -57,7 +62,7 @@ def test_an_unchanged_read_lets_the_command_through(dar: Dar) -> None:
 def test_a_read_changed_before_the_save_is_a_conflict_and_records_nothing(dar: Dar) -> None:
     register(dar, "STEG", STEG_AR)
     with pytest.raises(ConflictError):
-        dar.runner.run(sonede_relying_on_steg(), decide_relying_on(dar, meanwhile=True))  # type: ignore[arg-type]
+        dar.runner.run(sonede_relying_on_steg(), decide_relying_on(dar, meanwhile=True))
     assert dar.store.position() == 2  # the registration of STEG and its renaming, nothing else
     with pytest.raises(NotFoundError):
         dar.partners.get("SONEDE")

@@ -31,24 +31,32 @@ def with_one_event(pg_settings: Settings) -> Settings:
     dar = bootstrap(pg_settings, TestClock())
     dar.partners.register_partner(
         RegisterPartner(
-            command_id="c1", actor="admin:1", code="STEG",
-            name_ar="الشركة التونسية للكهرباء والغاز", name_fr="STEG",
-        )  # fmt: skip
+            command_id="c1",
+            actor="admin:1",
+            code="STEG",
+            name_ar="الشركة التونسية للكهرباء والغاز",
+            name_fr="STEG",
+        )
     )
     dar.close()
     return pg_settings
 
 
-def test_the_application_role_appends_through_the_library_and_reads(with_one_event: Settings) -> None:
+def test_the_application_role_appends_through_the_library_and_reads(
+    with_one_event: Settings,
+) -> None:
     with psycopg.connect(with_one_event.database_url) as conn:
         row = conn.execute("SELECT count(*) FROM dar.dar_events").fetchone()
     assert row == (1,)
 
 
 @pytest.mark.parametrize("statement", FORBIDDEN_ON_EVENTS)
-def test_the_application_role_cannot_alter_history(with_one_event: Settings, statement: str) -> None:
-    with psycopg.connect(with_one_event.database_url) as conn, pytest.raises(
-        (errors.InsufficientPrivilege, errors.WrongObjectType)
+def test_the_application_role_cannot_alter_history(
+    with_one_event: Settings, statement: str
+) -> None:
+    with (
+        psycopg.connect(with_one_event.database_url) as conn,
+        pytest.raises((errors.InsufficientPrivilege, errors.WrongObjectType)),
     ):
         conn.execute(statement)
     with psycopg.connect(with_one_event.owner_database_url or "") as conn:
@@ -69,5 +77,7 @@ def test_the_projector_owns_the_read_models_and_the_application_reads_them(
     with psycopg.connect(pg_settings.projector_database_url or "", autocommit=True) as conn:
         conn.execute("DROP TABLE dar_read.partners_v1")
         with pytest.raises(errors.InsufficientPrivilege):
-            conn.execute("INSERT INTO dar.dar_events (originator_id, originator_version) "
-                         "VALUES (gen_random_uuid(), 1)")
+            conn.execute(
+                "INSERT INTO dar.dar_events (originator_id, originator_version) "
+                "VALUES (gen_random_uuid(), 1)"
+            )

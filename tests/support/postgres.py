@@ -15,7 +15,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-BIN_DIRS = ("/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/17/bin")
+BIN_DIRS = (
+    "/usr/lib/postgresql/15/bin",
+    "/usr/lib/postgresql/16/bin",
+    "/usr/lib/postgresql/17/bin",
+)
 MISSING = (
     "PostgreSQL server binaries (initdb, pg_ctl) were not found. Install them with "
     "`apt-get install postgresql` (Debian/Ubuntu), or set DAR_PG_BIN to their folder."
@@ -74,7 +78,7 @@ class PostgresServer:
         subprocess.run(command, check=True, capture_output=True, text=True)  # noqa: S603
 
     def start(self) -> None:
-        """initdb and start, as the postgres user when we are root."""
+        """Initdb and start, as the postgres user when we are root."""
         if os.geteuid() == 0:
             shutil.chown(self.root, user="postgres")
         pwfile = self.root / "pw"
@@ -82,9 +86,17 @@ class PostgresServer:
         if os.geteuid() == 0:
             shutil.chown(pwfile, user="postgres")
         self._run(
-            "initdb", "-D", str(self.data_dir), "-U", "postgres", "-E", "UTF8",
-            "--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={pwfile}",
-        )  # fmt: skip
+            "initdb",
+            "-D",
+            str(self.data_dir),
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            f"--pwfile={pwfile}",
+        )
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
             f"-c fsync={'on' if self.fsync else 'off'} -c max_connections=200 "
@@ -106,8 +118,11 @@ def start_postgres(*, fsync: bool = False) -> PostgresServer:
     root = Path(tempfile.mkdtemp(prefix="dar-pg-"))
     root.chmod(0o755)
     server = PostgresServer(
-        bin_dir=find_bin_dir(), root=root, port=_free_port(),
-        password=secrets.token_hex(8), fsync=fsync,
-    )  # fmt: skip
+        bin_dir=find_bin_dir(),
+        root=root,
+        port=_free_port(),
+        password=secrets.token_hex(8),
+        fsync=fsync,
+    )
     server.start()
     return server

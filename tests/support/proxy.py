@@ -7,9 +7,11 @@ sees a broken connection and cannot know whether its transaction committed.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from types import TracebackType
+from typing import Self
 
 COMMIT_COMPLETE = b"C\x00\x00\x00\x0bCOMMIT\x00"
 CHUNK = 65536
@@ -27,12 +29,15 @@ class CommitCuttingProxy:
         self._closed = False
         self._thread = threading.Thread(target=self._accept, daemon=True)
 
-    def __enter__(self) -> CommitCuttingProxy:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
     def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self._closed = True
         self._listener.close()
@@ -48,10 +53,14 @@ class CommitCuttingProxy:
             except OSError:
                 return
             server = socket.create_connection(self._upstream)
-            threading.Thread(target=self._pump, args=(client, server, False), daemon=True).start()
-            threading.Thread(target=self._pump, args=(server, client, True), daemon=True).start()
+            threading.Thread(
+                target=self._pump, args=(client, server), kwargs={"from_server": False}, daemon=True
+            ).start()
+            threading.Thread(
+                target=self._pump, args=(server, client), kwargs={"from_server": True}, daemon=True
+            ).start()
 
-    def _pump(self, source: socket.socket, sink: socket.socket, from_server: bool) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket, *, from_server: bool) -> None:
         tail = b""
         try:
             while data := source.recv(CHUNK):
@@ -70,8 +79,6 @@ class CommitCuttingProxy:
 
 def _close(*sockets: socket.socket) -> None:
     for s in sockets:
-        try:
+        with contextlib.suppress(OSError):
             s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         s.close()

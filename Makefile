@@ -1,0 +1,37 @@
+# Dar: `make run` serves Dar on the embedded store; `make test` runs every check and test.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run test lint check pytest bench clean
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	@python3 -c 'import sys; assert sys.version_info >= (3, 11), "Dar needs Python 3.11 or newer"'
+	@test -x $(BIN)/python || python3 -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	@$(BIN)/uv sync --frozen --quiet
+	@touch $@
+
+run: $(VENV)/.synced
+	$(BIN)/dar run
+
+lint: $(VENV)/.synced
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+pytest: $(VENV)/.synced
+	@scripts/check-postgres
+	$(BIN)/python -m pytest
+
+test: lint pytest
+
+bench: $(VENV)/.synced
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis
