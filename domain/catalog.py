@@ -1,0 +1,29 @@
+"""Every aggregate of Dar and its events, by name: for fixtures and for the golden list of topics."""
+
+from __future__ import annotations
+
+from domain.partners.partner import Partner
+from domain.shared.acts import DarAggregate
+
+AGGREGATES: tuple[type[DarAggregate], ...] = (Partner,)
+
+
+def event_classes() -> dict[str, type[DarAggregate.Event]]:
+    """Each event class under its name `Aggregate.Event`, e.g. `Partner.Registered`."""
+    found: dict[str, type[DarAggregate.Event]] = {}
+    for aggregate in AGGREGATES:
+        for name, value in vars(aggregate).items():
+            if isinstance(value, type) and issubclass(value, DarAggregate.Event):
+                if name in {"Event", "Created"}:
+                    continue
+                found[f"{aggregate.__name__}.{name}"] = value
+    return found
+
+
+def aggregate_of(event_class: type[DarAggregate.Event]) -> type[DarAggregate]:
+    """The aggregate that an event class belongs to."""
+    for aggregate in AGGREGATES:
+        if vars(aggregate).get(event_class.__name__) is event_class:
+            return aggregate
+    msg = f"{event_class.__qualname__} belongs to no registered aggregate"
+    raise LookupError(msg)
