@@ -1,4 +1,4 @@
-"""Every aggregate of Dar and its events, by name: for fixtures and for the golden list of topics."""
+"""Every aggregate of Dar and its events, by name: for fixtures and the golden list of topics."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Given-when-then over event fixtures: replay a fixture, run one command, compare the new events.
 
-    Scenario(dar, clock).given("partners/steg.yaml").when(register_sonede).then("partners/sonede.yaml")
+Scenario(dar, clock).given("partners/steg.yaml").when(register_sonede).then("partners/sonede.yaml")
 """
 
 from __future__ import annotations
@@ -92,13 +92,11 @@ class Scenario:
     def then_raises(self, error_type: type[BaseException]) -> BaseException:
         """The command failed with `error_type` and recorded nothing."""
         if not isinstance(self._error, error_type):
-            raise AssertionError(f"expected {error_type.__name__}, got {self._error!r}")
+            raise AssertionError(f"expected {error_type.__name__}, got {self._error!r}")  # noqa: TRY004 - a failed expectation
         assert self.new_events() == [], "a refused command recorded events"
         return self._error
 
-    def _compare(
-        self, expected: list[FixtureEvent], actual: list[DarAggregate.Event]
-    ) -> list[str]:
+    def _compare(self, expected: list[FixtureEvent], actual: list[DarAggregate.Event]) -> list[str]:
         if len(expected) != len(actual):
             names = [type(e).__qualname__ for e in actual]
             return [f"expected {len(expected)} new events, got {len(actual)}: {names}"]
@@ -130,7 +128,11 @@ class Scenario:
         return problems
 
     def _compare_field(
-        self, want: FixtureEvent, field: str, value: Any, actual: Any  # noqa: ANN401
+        self,
+        want: FixtureEvent,
+        field: str,
+        value: Any,
+        actual: Any,
     ) -> list[str]:
         where = f"{want.source}:{want.field_lines[field]}"
         if isinstance(value, Ref) and isinstance(actual, UUID):
@@ -140,4 +142,3 @@ class Scenario:
         if resolve_value(value, self.symbols) != actual:
             return [f"{where}: {field}: expected {value!r}, got {actual!r}"]
         return []
-
