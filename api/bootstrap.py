@@ -1,4 +1,4 @@
-"""The composition root: wires the one event store, the clock and the services of every context."""
+"""The composition root: wires the one event store, the clock, the read models and the services."""
 
 from __future__ import annotations
 
@@ -8,25 +8,80 @@ from application.partners.service import PartnerService
 from application.store import Clock, CommandRunner, EventStore
 from infrastructure.clock import SystemClock
 from infrastructure.eventstore.factory import open_event_store
+from infrastructure.readmodels.database import ReadDatabase
+from infrastructure.readmodels.partners import (
+    PartnersQueries,
+    PartnersTable,
+    create_partners_table,
+)
+from infrastructure.readmodels.runner import NewEvents, ProjectionRunner, Registered
+from infrastructure.readmodels.setup import open_read_database
 from infrastructure.settings import Settings
+from projections.partners.projection import PartnersProjection
+
+
+@dataclass(frozen=True)
+class ReadModels:
+    """The read models this process queries."""
+
+    db: ReadDatabase
+    partners: PartnersQueries
+    partners_key: str
+
+    def keys(self) -> list[str]:
+        """Tracking keys of every read model."""
+        return [self.partners_key]
 
 
 @dataclass(frozen=True)
 class Dar:
-    """One process's view of Dar: its store and its services."""
+    """One process's view of Dar: its store, services, read models and projection runner."""
 
+    settings: Settings
     store: EventStore
     runner: CommandRunner
     partners: PartnerService
+    read: ReadModels
+    projections: ProjectionRunner
+    new_events: NewEvents
 
     def close(self) -> None:
-        """Release the store's connections."""
+        """Stop projecting and release connections."""
+        self.projections.stop()
+        self.read.db.close()
         self.store.close()
 
 
-def bootstrap(settings: Settings, clock: Clock | None = None) -> Dar:
-    """Build Dar for these settings; tests pass their own clock."""
+def projections() -> list[Registered[object]]:
+    """Every projection of Dar with its tables."""
+    partners: Registered[PartnersTable] = Registered(
+        projection=PartnersProjection(), writer=PartnersTable, create_tables=create_partners_table
+    )
+    return [partners]  # type: ignore[list-item]
+
+
+def bootstrap(settings: Settings, clock: Clock | None = None, *, projector: bool = True) -> Dar:
+    """Build Dar for these settings; tests pass their own clock.
+
+    With `projector`, this process may write read models (single-process mode, the worker).
+    """
     settings.check_production_secrets()
     store = open_event_store(settings)
-    runner = CommandRunner(store, clock or SystemClock())
-    return Dar(store=store, runner=runner, partners=PartnerService(store, runner))
+    new_events = NewEvents()
+    runner = CommandRunner(store, clock or SystemClock(), on_saved=lambda _: new_events.signal())
+    read_db = open_read_database(settings, projector=projector)
+    all_projections = projections()
+    read = ReadModels(
+        db=read_db,
+        partners=PartnersQueries(read_db),
+        partners_key=all_projections[0].projection.key,
+    )
+    return Dar(
+        settings=settings,
+        store=store,
+        runner=runner,
+        partners=PartnerService(store, runner),
+        read=read,
+        projections=ProjectionRunner(store, read_db, all_projections, new_events),
+        new_events=new_events,
+    )

@@ -112,9 +112,12 @@ class Outcome:
 class CommandRunner:
     """Runs commands exactly once per (actor, commandId), whatever the network does."""
 
-    def __init__(self, store: EventStore, clock: Clock) -> None:
+    def __init__(
+        self, store: EventStore, clock: Clock, on_saved: Callable[[int], None] | None = None
+    ) -> None:
         self._store = store
         self._clock = clock
+        self._on_saved = on_saved
 
     def run(self, command: Command, decide: Callable[[Act], Decision]) -> Outcome:
         """Decide and save; on a retry of a recorded command, return its first outcome."""
@@ -157,7 +160,10 @@ class CommandRunner:
         if not recordings:
             msg = f"{type(command).__name__} decided nothing to record"
             raise ValueError(msg)
-        return Outcome(position=recordings[-1].notification.id, values=decision.values)
+        position = recordings[-1].notification.id
+        if self._on_saved is not None:
+            self._on_saved(position)
+        return Outcome(position=position, values=decision.values)
 
     def _find(self, command: Command) -> RecordedCommand | None:
         return self._store.command_log.find_command(command.actor, command.command_id)

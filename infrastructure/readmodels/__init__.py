@@ -1,0 +1,1 @@
+"""Read-model databases (SQLite file beside the events, or PostgreSQL's read schema) and runners."""

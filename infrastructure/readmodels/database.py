@@ -1,0 +1,238 @@
+"""A small SQL seam shared by the read models of both store kinds.
+
+Read models write standard SQL with `?` parameters and `{uuid}`, `{time}`, `{bigint}` type names;
+the database adapts parameters, types and table names to SQLite or PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
+from typing import Any, Literal, Protocol
+from uuid import UUID
+
+from psycopg_pool import ConnectionPool
+
+TRACKING = "dar_tracking"
+_TYPES = {
+    "sqlite": {"uuid": "TEXT", "time": "TEXT", "bigint": "INTEGER", "text": "TEXT"},
+    "postgres": {"uuid": "uuid", "time": "timestamptz", "bigint": "bigint", "text": "text"},
+}
+
+
+class SqlCursor(Protocol):
+    """The part of a DB-API cursor that read models use."""
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> None:
+        """Run one statement."""
+        ...
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        """All rows of the last query."""
+        ...
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        """One row of the last query."""
+        ...
+
+
+def as_uuid(value: object) -> UUID:
+    """A UUID read from either store."""
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+def as_time(value: object) -> datetime:
+    """A timestamp read from either store."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+class ReadDatabase(ABC):
+    """Where read models live, with one tracking row per projection."""
+
+    kind: Literal["sqlite", "postgres"]
+
+    def ddl(self, template: str) -> str:
+        """A CREATE statement with the dialect's type names and qualified table names."""
+        names = {**_TYPES[self.kind], "schema": self.prefix}
+        return template.format(**names)
+
+    @property
+    @abstractmethod
+    def prefix(self) -> str:
+        """What precedes a table name: `dar_read.` on PostgreSQL, nothing on SQLite."""
+
+    def table(self, name: str) -> str:
+        """A table name, qualified."""
+        return f"{self.prefix}{name}"
+
+    @abstractmethod
+    def write(self) -> AbstractContextManager[SqlCursor]:
+        """A write transaction (the projector's role on PostgreSQL)."""
+
+    @abstractmethod
+    def read(self) -> AbstractContextManager[SqlCursor]:
+        """A read-only view (the application's role on PostgreSQL)."""
+
+    def ensure_tracking(self) -> None:
+        """Create the tracking table if it is missing."""
+        with self.write() as cur:
+            cur.execute(
+                self.ddl(
+                    "CREATE TABLE IF NOT EXISTS {schema}" + TRACKING + " ("
+                    "projection {text} PRIMARY KEY, position {bigint} NOT NULL, "
+                    "updated_at {time} NOT NULL)"
+                )
+            )
+
+    def tracked(self, key: str) -> int:
+        """The last position applied by the projection `key` (0 before any)."""
+        with self.read() as cur:
+            cur.execute(f"SELECT position FROM {self.table(TRACKING)} WHERE projection = ?", (key,))
+            row = cur.fetchone()
+        return int(row[0]) if row else 0
+
+    def track(self, cur: SqlCursor, key: str, position: int, now: datetime) -> None:
+        """Record, in the batch's transaction, the last position applied."""
+        cur.execute(
+            f"INSERT INTO {self.table(TRACKING)} (projection, position, updated_at) "
+            "VALUES (?, ?, ?) ON CONFLICT (projection) DO UPDATE "
+            "SET position = excluded.position, updated_at = excluded.updated_at",
+            (key, position, now),
+        )
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections."""
+
+
+class _SQLiteCursor:
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor = cursor
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> None:
+        """Run one statement with adapted parameters."""
+        self._cursor.execute(sql, [_to_sqlite(p) for p in params])
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        """All rows."""
+        return [tuple(row) for row in self._cursor.fetchall()]
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        """One row, or None."""
+        row = self._cursor.fetchone()
+        return tuple(row) if row is not None else None
+
+
+def _to_sqlite(value: object) -> object:
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+class SQLiteReadDatabase(ReadDatabase):
+    """Read models in their own SQLite file, so projecting never blocks appending events."""
+
+    kind: Literal["sqlite", "postgres"] = "sqlite"
+
+    def __init__(self, path: str) -> None:
+        uri = path if path.startswith("file:") else f"file:{path}"
+        self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA busy_timeout=10000")
+        self._lock = threading.RLock()
+
+    @property
+    def prefix(self) -> str:
+        """See ReadDatabase.prefix."""
+        return ""
+
+    @contextmanager
+    def write(self) -> Iterator[SqlCursor]:
+        """See ReadDatabase.write."""
+        with self._lock:
+            cursor = self._conn.cursor()
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SQLiteCursor(cursor)
+            except BaseException:
+                self._conn.rollback()
+                raise
+            self._conn.commit()
+
+    @contextmanager
+    def read(self) -> Iterator[SqlCursor]:
+        """See ReadDatabase.read."""
+        with self._lock:
+            cursor = self._conn.cursor()
+            cursor.execute("BEGIN")
+            try:
+                yield _SQLiteCursor(cursor)
+            finally:
+                self._conn.rollback()
+
+    def close(self) -> None:
+        """See ReadDatabase.close."""
+        self._conn.close()
+
+
+class _PgCursor:
+    def __init__(self, cursor: Any) -> None:  # noqa: ANN401 - psycopg's cursor
+        self._cursor = cursor
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> None:
+        """Run one statement with adapted parameters."""
+        self._cursor.execute(sql.replace("?", "%s"), list(params))
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        """All rows."""
+        return list(self._cursor.fetchall())
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        """One row, or None."""
+        row = self._cursor.fetchone()
+        return tuple(row) if row is not None else None
+
+
+class PostgresReadDatabase(ReadDatabase):
+    """Read models in the read schema: written by the projector role, read by the application."""
+
+    kind: Literal["sqlite", "postgres"] = "postgres"
+
+    def __init__(self, schema: str, read_url: str, write_url: str | None) -> None:
+        self._schema = schema
+        self._reader = ConnectionPool(read_url, min_size=1, max_size=8, open=True)
+        self._writer = (
+            ConnectionPool(write_url, min_size=1, max_size=2, open=True) if write_url else None
+        )
+
+    @property
+    def prefix(self) -> str:
+        """See ReadDatabase.prefix."""
+        return f'"{self._schema}".'
+
+    @contextmanager
+    def write(self) -> Iterator[SqlCursor]:
+        """See ReadDatabase.write."""
+        if self._writer is None:
+            msg = "this process has no projector connection (DAR_PROJECTOR_DATABASE_URL)"
+            raise RuntimeError(msg)
+        with self._writer.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            yield _PgCursor(cur)
+
+    @contextmanager
+    def read(self) -> Iterator[SqlCursor]:
+        """See ReadDatabase.read."""
+        with self._reader.connection() as conn, conn.cursor() as cur:
+            yield _PgCursor(cur)
+
+    def close(self) -> None:
+        """See ReadDatabase.close."""
+        self._reader.close()
+        if self._writer is not None:
+            self._writer.close()

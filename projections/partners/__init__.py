@@ -1,0 +1,1 @@
+"""The partners read model: code and names of every registered partner."""
