@@ -28,7 +28,7 @@ class ReadModels:
     partners: PartnersQueries
     partners_key: str
 
-    def keys(self) -> list[str]:
+    def tracking_keys(self) -> list[str]:
         """Tracking keys of every read model."""
         return [self.partners_key]
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import signal
+from datetime import timedelta
+from types import FrameType
 from typing import Annotated
 
 import typer
+import uvicorn
 
+from api.auth import Role, TokenService
 from api.bootstrap import bootstrap
 from infrastructure.eventstore.factory import is_postgres
 from infrastructure.eventstore.pg_setup import setup_database
@@ -17,18 +22,80 @@ db_app = typer.Typer(help="Database administration.")
 app.add_typer(db_app, name="db")
 
 
-@app.command()
-def run() -> None:
-    """Open the store (SQLite under ./var/ by default) and load the reference data."""
-    settings = Settings()
-    dar = bootstrap(settings)
+def prepare(settings: Settings) -> int:
+    """Open the store and register the reference partners that are missing."""
+    dar = bootstrap(settings, projector=False)
     try:
-        added = load_reference_partners(dar.partners)
-        position = dar.store.position()
+        return load_reference_partners(dar.partners)
     finally:
         dar.close()
+
+
+@app.command()
+def run(
+    *,
+    serve: Annotated[bool, typer.Option(help="serve the API after preparing the store")] = True,
+) -> None:
+    """Prepare the store (SQLite under ./var/ by default), then serve GraphQL at /graphql."""
+    settings = Settings()
+    added = prepare(settings)
     target = "PostgreSQL" if is_postgres(settings.database_url) else settings.database_url
-    typer.echo(f"Dar store ready ({target}): {added} partners registered now, log at {position}.")
+    typer.echo(f"Dar store ready ({target}): {added} reference partners registered now.")
+    if not serve:
+        return
+    typer.echo(f"GraphQL at http://{settings.host}:{settings.port}/graphql")
+    typer.echo("Mint a development token with: .venv/bin/dar token --role admin --subject me")
+    uvicorn.run(
+        "api.asgi:app",
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level="info",
+    )
+
+
+@app.command()
+def project() -> None:
+    """Run the projections in this process (production: the API runs without them).
+
+    The API processes then run with DAR_EMBEDDED_PROJECTIONS=false.
+    """
+    settings = Settings()
+    dar = bootstrap(settings, projector=True)
+    stop = dar.projections.stop
+
+    def on_signal(_: int, __: FrameType | None) -> None:
+        stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    typer.echo("Dar projections running.")
+    try:
+        dar.projections.run_forever()
+    finally:
+        dar.close()
+    if dar.projections.error is not None:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def token(  # noqa: PLR0913 - one option per claim
+    *,
+    role: Annotated[Role, typer.Option(help="the caller's role")],
+    subject: Annotated[str, typer.Option(help="who: an agent id, an admin's name")] = "dev",
+    house: Annotated[str | None, typer.Option(help="house code for house staff")] = None,
+    partner: Annotated[str | None, typer.Option(help="partner code for the partner role")] = None,
+    agent: Annotated[str | None, typer.Option(help="agent id (sets the subject)")] = None,
+    hours: Annotated[int, typer.Option(min=1, max=168, help="validity")] = 12,
+) -> None:
+    """Print a development token signed with DAR_TOKEN_SECRET."""
+    settings = Settings()
+    service = TokenService(settings)
+    typer.echo(
+        service.mint(
+            agent or subject, role, house=house, partner=partner, ttl=timedelta(hours=hours)
+        )
+    )
 
 
 @db_app.command("setup")

@@ -65,11 +65,14 @@ class EventStore(Application[UUID]):
     @property
     def command_log(self) -> CommandLog:
         """The recorder's index of recorded commands (Dar's recorders all provide one)."""
-        recorder = self.recorder
-        if not isinstance(recorder, CommandLog):  # pragma: no cover - wiring error
-            msg = f"{type(recorder).__name__} does not record command keys"
-            raise TypeError(msg)
-        return recorder
+        log = self.__dict__.get("_command_log")
+        if log is None:
+            recorder = self.recorder
+            if not isinstance(recorder, CommandLog):  # pragma: no cover - wiring error
+                msg = f"{type(recorder).__name__} does not record command keys"
+                raise TypeError(msg)
+            log = self.__dict__["_command_log"] = recorder
+        return log
 
     def position(self) -> int:
         """The position of the last event in the log (0 when the log is empty)."""

@@ -41,6 +41,25 @@ class Settings(BaseSettings):
     )
     token_secret: SecretStr = SecretStr("development-token-secret-change-me")
     master_key: SecretStr = SecretStr("development-master-key-change-me")
+    token_issuer: str = "dar"  # noqa: S105 - a name, not a secret
+    token_audience: str = "dar-api"  # noqa: S105 - a name, not a secret
+    token_ttl_minutes: int = Field(default=12 * 60, ge=1, le=7 * 24 * 60)
+    oidc_issuer: str | None = Field(default=None, description="production: the OpenID provider")
+    oidc_jwks_url: str | None = Field(default=None, description="its JWKS document")
+    oidc_audience: str | None = None
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_query_depth: int = Field(default=10, ge=2)
+    max_aliases: int = Field(default=15, ge=1)
+    max_tokens: int = Field(default=2000, ge=100)
+    max_batch_operations: int = Field(default=5, ge=1)
+    max_page_size: int = Field(default=100, ge=1)
+    freshness_wait_seconds: float = Field(default=5.0, ge=0, le=60)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    embedded_projections: bool = Field(
+        default=True, description="project in the API process (single-process mode)"
+    )
     postgres_lock_timeout_seconds: int = Field(default=5, ge=1, le=60)
     postgres_pool_size: int = Field(default=5, ge=1, le=100)
     postgres_schema: str = Field(default="dar", pattern=r"^[a-z_][a-z0-9_]{0,40}$")

@@ -1,6 +1,7 @@
 """The PostgreSQL recorder of Dar.
 
-Each append runs in one transaction, in one pipelined round trip:
+Each append runs in one transaction, its statements pipelined (psycopg still waits at BEGIN, at the
+pipeline's sync and at COMMIT: about four exchanges with the server):
 `SET LOCAL lock_timeout`; `dar_begin_append(…)` (a SECURITY DEFINER function owned by the owner
 role that takes the table lock, refuses a command key already recorded and a declared read that
 changed); `NOTIFY`; and one statement that inserts the events and the command key together.

@@ -1,0 +1,165 @@
+"""Who is calling: signed bearer tokens (Dar's own in development, an OpenID provider's later)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+import jwt
+
+from domain.shared.errors import DarError
+from infrastructure.settings import Settings
+
+ALGORITHM = "HS256"
+OIDC_ALGORITHMS = ["RS256", "ES256"]
+
+
+class Role(StrEnum):
+    """What a caller may do; each operation documents the roles it admits."""
+
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    AUDITOR = "auditor"
+    GOVERNANCE = "governance"
+    ADMIN = "admin"
+    PARTNER = "partner"
+    VOLUNTEER = "volunteer"
+
+
+class UnauthenticatedError(DarError):
+    """No valid token: missing, malformed, expired, wrongly signed or of a deactivated subject."""
+
+    code = "UNAUTHENTICATED"
+
+
+class ForbiddenError(DarError):
+    """The caller's role may not do this (or the object belongs to another house)."""
+
+    code = "FORBIDDEN"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller."""
+
+    subject: str
+    role: Role
+    house: str | None = None
+    partner: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """How events name this caller."""
+        return f"{self.role.value}:{self.subject}"
+
+
+class SubjectGate(Protocol):
+    """Refuses tokens of subjects that were deactivated since the token was issued."""
+
+    def is_active(self, principal: Principal) -> bool:
+        """Whether the subject may still act."""
+        ...
+
+
+class EveryoneActive:
+    """The gate until agents exist (houses issue): every subject is active."""
+
+    def is_active(self, principal: Principal) -> bool:
+        """Always."""
+        return principal.subject != ""
+
+
+class TokenService:
+    """Mints development tokens and verifies bearer tokens."""
+
+    def __init__(self, settings: Settings, gate: SubjectGate | None = None) -> None:
+        self._settings = settings
+        self._gate = gate or EveryoneActive()
+        self._jwks = jwt.PyJWKClient(settings.oidc_jwks_url) if settings.oidc_jwks_url else None
+
+    def mint(
+        self,
+        subject: str,
+        role: Role,
+        *,
+        house: str | None = None,
+        partner: str | None = None,
+        ttl: timedelta | None = None,
+    ) -> str:
+        """A token signed with the token secret (development and tests)."""
+        now = datetime.now(tz=UTC)
+        claims: dict[str, Any] = {
+            "sub": subject,
+            "role": role.value,
+            "iss": self._settings.token_issuer,
+            "aud": self._settings.token_audience,
+            "iat": now,
+            "exp": now + (ttl or timedelta(minutes=self._settings.token_ttl_minutes)),
+        }
+        if house:
+            claims["house"] = house
+        if partner:
+            claims["partner"] = partner
+        secret = self._settings.token_secret.get_secret_value()
+        return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+    def verify(self, token: str) -> Principal:
+        """The principal of a valid token, or UnauthenticatedError."""
+        try:
+            claims = self._decode(token)
+        except jwt.PyJWTError as error:
+            raise UnauthenticatedError(f"invalid token: {error}") from error
+        principal = _principal(claims)
+        if not self._gate.is_active(principal):
+            raise UnauthenticatedError("this account has been deactivated")
+        return principal
+
+    def _decode(self, token: str) -> dict[str, Any]:
+        required: jwt.types.Options = {"require": ["exp", "iat", "sub", "role", "iss", "aud"]}
+        if self._jwks is not None:
+            key = self._jwks.get_signing_key_from_jwt(token)
+            return jwt.decode(
+                token,
+                key,
+                algorithms=OIDC_ALGORITHMS,
+                audience=self._settings.oidc_audience,
+                issuer=self._settings.oidc_issuer,
+                options=required,
+            )
+        return jwt.decode(
+            token,
+            self._settings.token_secret.get_secret_value(),
+            algorithms=[ALGORITHM],
+            audience=self._settings.token_audience,
+            issuer=self._settings.token_issuer,
+            options=required,
+        )
+
+
+def _principal(claims: dict[str, Any]) -> Principal:
+    try:
+        role = Role(str(claims["role"]))
+    except ValueError:
+        raise UnauthenticatedError(f"unknown role {claims['role']!r}") from None
+    house = claims.get("house")
+    partner = claims.get("partner")
+    if role is Role.PARTNER and not partner:
+        raise UnauthenticatedError("a partner token must name its partner")
+    return Principal(
+        subject=str(claims["sub"]),
+        role=role,
+        house=str(house) if house else None,
+        partner=str(partner) if partner else None,
+    )
+
+
+def bearer(header: str | None) -> str | None:
+    """The token in an `Authorization: Bearer …` header."""
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise UnauthenticatedError("use an 'Authorization: Bearer <token>' header")
+    return token.strip()

@@ -1,0 +1,1 @@
+"""The GraphQL API: one schema for counter front-ends, auditors and the governance office."""

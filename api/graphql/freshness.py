@@ -1,0 +1,33 @@
+"""Read-your-writes: a query may ask to see the log at least up to a position it was given."""
+
+from __future__ import annotations
+
+import time
+
+import anyio
+
+from api.bootstrap import Dar
+from domain.shared.errors import DarError
+
+POLL_SECONDS = 0.02
+
+
+class StaleError(DarError):
+    """The read models did not reach the asked position in time; retry shortly."""
+
+    code = "STALE"
+
+
+async def wait_for_position(dar: Dar, keys: list[str], at_least: int | None) -> None:
+    """Return once every read model in `keys` has applied `at_least`; else StaleError."""
+    if at_least is None or at_least <= 0:
+        return
+    deadline = time.monotonic() + dar.settings.freshness_wait_seconds
+    while True:
+        reached = await anyio.to_thread.run_sync(lambda: min(dar.read.db.tracked(k) for k in keys))
+        if reached >= at_least:
+            return
+        if time.monotonic() >= deadline:
+            msg = f"read models are at position {reached}, not yet at {at_least}; retry shortly"
+            raise StaleError(msg)
+        await anyio.sleep(POLL_SECONDS)

@@ -1,0 +1,83 @@
+"""The schema and its limits: depth, aliases, tokens, batching; no introspection in production."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from api.graphql.access import ACCESS
+from api.graphql.context import DarInfo
+from api.graphql.errors import ErrorContract
+from api.graphql.partners import PartnerMutations, PartnerQueries, PartnerSubscriptions
+from api.graphql.scalars import SCALARS, Position
+from infrastructure.settings import Environment, Settings
+
+
+@strawberry.type
+class Query(PartnerQueries):
+    @strawberry.field(description="The position every read model has reached (the lowest).")
+    async def position(self, info: DarInfo) -> Position:
+        info.context.require(*ACCESS["position"])
+        dar = info.context.dar
+        reached = await info.context.blocking(
+            lambda: min(dar.read.db.tracked(k) for k in dar.read.tracking_keys())
+        )
+        return Position(reached)
+
+
+@strawberry.type
+class Mutation(PartnerMutations):
+    pass
+
+
+@strawberry.type
+class Subscription(PartnerSubscriptions):
+    pass
+
+
+class DarSchema(strawberry.Schema):
+    """Logs nothing for refusals: the ErrorContract extension logs unexpected errors, once."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Refusals are answers, not incidents."""
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    """The GraphQL schema configured for this environment."""
+    production = settings.environment is Environment.PRODUCTION
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        ErrorContract,
+        lambda: ParserCache(maxsize=1000),
+        lambda: ValidationCache(maxsize=1000),
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+    ]
+    if production:
+        extensions.append(DisableIntrospection)
+    return DarSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        config=StrawberryConfig(
+            disable_field_suggestions=production,
+            scalar_map=SCALARS,
+            batching_config={"max_operations": settings.max_batch_operations},
+        ),
+    )
