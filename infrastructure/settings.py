@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     oidc_jwks_url: str | None = Field(default=None, description="its JWKS document")
     oidc_audience: str | None = None
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
-    max_query_depth: int = Field(default=10, ge=2)
+    max_query_depth: int = Field(default=10, ge=1)
     max_aliases: int = Field(default=15, ge=1)
     max_tokens: int = Field(default=2000, ge=100)
     max_batch_operations: int = Field(default=5, ge=1)

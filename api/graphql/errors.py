@@ -1,5 +1,8 @@
 """Errors as a contract: every refusal reaches the client with a stable code; nothing else leaks.
 
+Applied in the schema's `process_errors`, which strawberry calls on every path (parse,
+validation, execution, subscriptions) before the response is formatted.
+
 A Dar error keeps its message and gets its code. A malformed or over-limit query gets
 `BAD_QUERY` or `QUERY_TOO_COMPLEX`. Anything unexpected is logged with a reference, and the
 client receives only `INTERNAL` with that reference: no message, no stack trace.
@@ -9,12 +12,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
 
-from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.error import GraphQLError
-from strawberry.extensions import SchemaExtension
-from strawberry.types.execution import ExecutionResult
 
 from domain.shared.errors import DarError
 
@@ -23,7 +22,7 @@ log = logging.getLogger("dar.api")
 INTERNAL = "INTERNAL"
 BAD_QUERY = "BAD_QUERY"
 QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
-_LIMIT_WORDS = ("exceeds maximum operation depth", "aliases found", "maximum number of tokens")
+_LIMIT_WORDS = ("exceeds maximum operation depth", "aliases found", "tokens. Parsing aborted")
 
 
 def root_cause(error: BaseException | None) -> BaseException | None:
@@ -37,44 +36,30 @@ def root_cause(error: BaseException | None) -> BaseException | None:
     return error
 
 
-def contract_error(error: GraphQLError) -> GraphQLError:
-    """The error as the client may see it."""
+def apply_contract(error: GraphQLError) -> None:
+    """Rewrite the error, in place, into what the client may see."""
+    if (error.extensions or {}).get("code"):
+        return  # already in the contract's form
     cause = root_cause(error)
     if isinstance(cause, DarError):
         extensions = {"code": cause.code}
         field = getattr(cause, "field", None)
         if field:
             extensions["field"] = field
-        return _copy(error, cause.message, extensions)
-    if cause is None or isinstance(cause, GraphQLError):
-        message = error.message
-        code = QUERY_TOO_COMPLEX if any(w in message for w in _LIMIT_WORDS) else BAD_QUERY
-        return _copy(error, message, {"code": code})
-    reference = uuid.uuid4().hex[:12]
-    log.error("unexpected error %s", reference, exc_info=cause)
-    return _copy(
-        error, f"internal error (reference {reference})", {"code": INTERNAL, "reference": reference}
-    )
+        _set(error, cause.message, extensions)
+    elif cause is None or isinstance(cause, GraphQLError):
+        words = error.message
+        code = QUERY_TOO_COMPLEX if any(w in words for w in _LIMIT_WORDS) else BAD_QUERY
+        _set(error, words, {"code": code})
+    else:
+        reference = uuid.uuid4().hex[:12]
+        log.error("unexpected error %s", reference, exc_info=cause)
+        message = f"internal error (reference {reference})"
+        _set(error, message, {"code": INTERNAL, "reference": reference})
 
 
-def _copy(error: GraphQLError, message: str, extensions: dict[str, str]) -> GraphQLError:
-    return GraphQLError(
-        message=message,
-        nodes=error.nodes,
-        source=error.source,
-        positions=error.positions,
-        path=error.path,
-        original_error=None,
-        extensions=extensions,
-    )
-
-
-class ErrorContract(SchemaExtension):
-    """Rewrites every error of a result into the contract's form."""
-
-    def on_operation(self) -> Iterator[None]:
-        """After the operation, map its errors."""
-        yield
-        result = self.execution_context.result
-        if isinstance(result, (GraphQLExecutionResult, ExecutionResult)) and result.errors:
-            result.errors = [contract_error(e) for e in result.errors]
+def _set(error: GraphQLError, message: str, extensions: dict[str, str]) -> None:
+    error.message = message
+    error.extensions = extensions
+    error.original_error = None
+    error.__cause__ = None

@@ -20,7 +20,7 @@ from strawberry.types import ExecutionContext
 
 from api.graphql.access import ACCESS
 from api.graphql.context import DarInfo
-from api.graphql.errors import ErrorContract
+from api.graphql.errors import apply_contract
 from api.graphql.partners import PartnerMutations, PartnerQueries, PartnerSubscriptions
 from api.graphql.scalars import SCALARS, Position
 from infrastructure.settings import Environment, Settings
@@ -49,19 +49,22 @@ class Subscription(PartnerSubscriptions):
 
 
 class DarSchema(strawberry.Schema):
-    """Logs nothing for refusals: the ErrorContract extension logs unexpected errors, once."""
+    """Puts every error in the contract's form; only unexpected ones are logged (once)."""
 
     def process_errors(
-        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+        self,
+        errors: list[GraphQLError],
+        execution_context: ExecutionContext | None = None,  # noqa: ARG002 - strawberry's signature
     ) -> None:
-        """Refusals are answers, not incidents."""
+        """Refusals are answers, not incidents: map them; log and mask the rest."""
+        for error in errors:
+            apply_contract(error)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     """The GraphQL schema configured for this environment."""
     production = settings.environment is Environment.PRODUCTION
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
-        ErrorContract,
         lambda: ParserCache(maxsize=1000),
         lambda: ValidationCache(maxsize=1000),
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
