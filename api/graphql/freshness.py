@@ -7,15 +7,9 @@ import time
 import anyio
 
 from api.bootstrap import Dar
-from domain.shared.errors import DarError
+from projections.errors import StaleError
 
 POLL_SECONDS = 0.02
-
-
-class StaleError(DarError):
-    """The read models did not reach the asked position in time; retry shortly."""
-
-    code = "STALE"
 
 
 async def wait_for_position(dar: Dar, keys: list[str], at_least: int | None) -> None:

@@ -15,9 +15,13 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 from uuid import UUID
 
+import psycopg
 from psycopg_pool import ConnectionPool
 
+from projections.errors import StaleError
+
 TRACKING = "dar_tracking"
+NOT_BUILT = "this read model is not built yet: is the projection worker running?"
 _TYPES = {
     "sqlite": {"uuid": "TEXT", "time": "TEXT", "bigint": "INTEGER", "text": "TEXT"},
     "postgres": {"uuid": "uuid", "time": "timestamptz", "bigint": "bigint", "text": "text"},
@@ -89,10 +93,15 @@ class ReadDatabase(ABC):
             )
 
     def tracked(self, key: str) -> int:
-        """The last position applied by the projection `key` (0 before any)."""
-        with self.read() as cur:
-            cur.execute(f"SELECT position FROM {self.table(TRACKING)} WHERE projection = ?", (key,))
-            row = cur.fetchone()
+        """The last position applied by the projection `key` (0 before any, or before set-up)."""
+        try:
+            with self.read() as cur:
+                cur.execute(
+                    f"SELECT position FROM {self.table(TRACKING)} WHERE projection = ?", (key,)
+                )
+                row = cur.fetchone()
+        except StaleError:
+            return 0
         return int(row[0]) if row else 0
 
     def track(self, cur: SqlCursor, key: str, position: int, now: datetime) -> None:
@@ -173,6 +182,10 @@ class SQLiteReadDatabase(ReadDatabase):
             cursor.execute("BEGIN")
             try:
                 yield _SQLiteCursor(cursor)
+            except sqlite3.OperationalError as error:
+                if "no such table" in str(error):
+                    raise StaleError(NOT_BUILT) from error
+                raise
             finally:
                 self._conn.rollback()
 
@@ -228,8 +241,11 @@ class PostgresReadDatabase(ReadDatabase):
     @contextmanager
     def read(self) -> Iterator[SqlCursor]:
         """See ReadDatabase.read."""
-        with self._reader.connection() as conn, conn.cursor() as cur:
-            yield _PgCursor(cur)
+        try:
+            with self._reader.connection() as conn, conn.cursor() as cur:
+                yield _PgCursor(cur)
+        except psycopg.errors.UndefinedTable as error:
+            raise StaleError(NOT_BUILT) from error
 
     def close(self) -> None:
         """See ReadDatabase.close."""
