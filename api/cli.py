@@ -98,6 +98,33 @@ def token(  # noqa: PLR0913 - one option per claim
     )
 
 
+@app.command()
+def schema(
+    *, write: Annotated[bool, typer.Option(help="write api/graphql/schema.graphql")] = False
+) -> None:
+    """Print the GraphQL schema (SDL), or write the committed copy."""
+    from api.graphql.catalogue import SCHEMA_FILE, live_sdl  # noqa: PLC0415 - on demand
+
+    text = live_sdl()
+    if write:
+        SCHEMA_FILE.write_text(text, encoding="utf-8")
+    else:
+        typer.echo(text, nl=False)
+
+
+@app.command()
+def errors(*, write: Annotated[bool, typer.Option(help="write docs/errors.md")] = False) -> None:
+    """Print the catalogue of error codes, or write docs/errors.md."""
+    from api.graphql.catalogue import ERRORS_FILE, error_catalogue  # noqa: PLC0415
+
+    text = error_catalogue()
+    if write:
+        ERRORS_FILE.parent.mkdir(exist_ok=True)
+        ERRORS_FILE.write_text(text, encoding="utf-8")
+    else:
+        typer.echo(text, nl=False)
+
+
 @db_app.command("setup")
 def db_setup(
     admin_url: Annotated[

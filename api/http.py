@@ -150,6 +150,7 @@ def create_app(settings: Settings, dar: Dar | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.state.dar = app_dar
     app.state.tokens = tokens
+    app.state.metrics = metrics
     return app
 
 

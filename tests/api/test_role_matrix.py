@@ -1,0 +1,104 @@
+"""Every operation of the schema by every role: allowed or refused exactly as documented.
+
+The test enumerates the live schema, so an operation added without an entry in the access matrix
+(api/graphql/access.py) and a sample here fails the suite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.auth import Principal, Role
+from api.graphql.access import ACCESS
+from api.graphql.context import Context
+from api.graphql.schema import build_schema
+from infrastructure.settings import Settings
+from tests.support.api import error_codes, graphql, token_for
+
+SAMPLES: dict[str, str] = {
+    "partners": "{ partners { code } }",
+    "partner": '{ partner(code: "STEG") { code } }',
+    "position": "{ position }",
+    "registerPartner": (
+        'mutation { registerPartner(input: {commandId: "m", code: "MATRIX", '
+        'nameAr: "شريك", nameFr: "Matrice"}) { position } }'
+    ),
+    "renamePartner": (
+        'mutation { renamePartner(input: {commandId: "r", code: "MATRIX", '
+        'nameAr: "شريك", nameFr: "Autre"}) { position } }'
+    ),
+}
+SUBSCRIPTIONS: dict[str, str] = {
+    "partnersChanged": "subscription { partnersChanged { position } }",
+}
+REFUSED = {"FORBIDDEN", "UNAUTHENTICATED"}
+
+
+def schema_operations(settings: Settings) -> dict[str, set[str]]:
+    schema = build_schema(settings)._schema
+    kinds = {
+        "query": schema.query_type,
+        "mutation": schema.mutation_type,
+        "subscription": schema.subscription_type,
+    }
+    return {kind: set(t.fields) if t else set() for kind, t in kinds.items()}
+
+
+def test_every_operation_has_an_access_rule_and_a_sample(store_settings: Settings) -> None:
+    operations = schema_operations(store_settings)
+    every = operations["query"] | operations["mutation"] | operations["subscription"]
+    assert every == set(ACCESS), "access matrix and schema differ"
+    assert operations["query"] | operations["mutation"] == set(SAMPLES)
+    assert operations["subscription"] == set(SUBSCRIPTIONS)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_queries_and_mutations_follow_the_matrix(
+    client: TestClient, api_settings: Settings, role: Role
+) -> None:
+    token = token_for(api_settings, role, partner="STEG" if role is Role.PARTNER else None)
+    for name, document in SAMPLES.items():
+        codes = set(error_codes(graphql(client, document, token=token)))
+        if role in ACCESS[name]:
+            assert not codes & REFUSED, f"{role.value} should be allowed {name}: {codes}"
+        else:
+            assert codes == {"FORBIDDEN"}, f"{role.value} should be refused {name}: {codes}"
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_subscriptions_follow_the_matrix(
+    client: TestClient, api_settings: Settings, role: Role
+) -> None:
+    schema = build_schema(api_settings)
+    state = client.app.state  # type: ignore[attr-defined]
+    for name, document in SUBSCRIPTIONS.items():
+        context = Context(dar=state.dar, tokens=state.tokens, metrics=state.metrics)
+        context.principal = Principal(subject="s", role=role, partner="STEG")
+        refused = asyncio.run(_first_error(schema.subscribe(document, context_value=context)))
+        assert (refused is not None) == (role not in ACCESS[name]), (role, name, refused)
+
+
+async def _first_error(stream: object) -> str | None:
+    """The first error code of a subscription, or None if it is still running after 0.5 s."""
+    iterator = await stream  # type: ignore[misc]
+    if hasattr(iterator, "errors"):
+        return str(iterator.errors[0].extensions["code"])
+    try:
+        result = await asyncio.wait_for(anext(iterator), timeout=0.5)
+    except TimeoutError:
+        return None
+    finally:
+        await iterator.aclose()
+    return str(result.errors[0].extensions["code"]) if result.errors else None
+
+
+def test_an_anonymous_subscription_is_refused(client: TestClient, api_settings: Settings) -> None:
+    schema = build_schema(api_settings)
+    state = client.app.state  # type: ignore[attr-defined]
+    context = Context(dar=state.dar, tokens=state.tokens, metrics=state.metrics)
+    for document in SUBSCRIPTIONS.values():
+        code = asyncio.run(_first_error(schema.subscribe(document, context_value=context)))
+        assert code == "UNAUTHENTICATED"
