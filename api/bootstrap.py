@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from application.partners.service import PartnerService
 from application.store import Clock, CommandRunner, EventStore
 from infrastructure.clock import SystemClock
-from infrastructure.eventstore.factory import open_event_store
+from infrastructure.eventstore.factory import is_postgres, open_event_store
+from infrastructure.eventstore.pg_setup import EVENTS_TABLE
 from infrastructure.readmodels.database import ReadDatabase
+from infrastructure.readmodels.listen import PostgresWakeUp
 from infrastructure.readmodels.partners import (
     PartnersQueries,
     PartnersTable,
@@ -60,6 +62,13 @@ def projections() -> list[Registered[object]]:
     return [partners]  # type: ignore[list-item]
 
 
+def _wake_up(settings: Settings) -> PostgresWakeUp | None:
+    """On PostgreSQL, other processes' commits wake this process's followers at once."""
+    if not is_postgres(settings.database_url):
+        return None
+    return PostgresWakeUp(settings.database_url, channel=EVENTS_TABLE)
+
+
 def bootstrap(settings: Settings, clock: Clock | None = None, *, projector: bool = True) -> Dar:
     """Build Dar for these settings; tests pass their own clock.
 
@@ -82,6 +91,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None, *, projector: bool
         runner=runner,
         partners=PartnerService(store, runner),
         read=read,
-        projections=ProjectionRunner(store, read_db, all_projections, new_events),
+        projections=ProjectionRunner(
+            store, read_db, all_projections, new_events=new_events, wake_up=_wake_up(settings)
+        ),
         new_events=new_events,
     )

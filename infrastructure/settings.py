@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,6 +17,7 @@ class Environment(StrEnum):
 
 
 DEFAULT_VAR = Path("var")
+MIN_SECRET = 32
 
 
 class Settings(BaseSettings):
@@ -64,13 +65,18 @@ class Settings(BaseSettings):
     postgres_pool_size: int = Field(default=5, ge=1, le=100)
     postgres_schema: str = Field(default="dar", pattern=r"^[a-z_][a-z0-9_]{0,40}$")
 
+    @field_validator("oidc_issuer", "oidc_jwks_url", "oidc_audience", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
     def check_production_secrets(self) -> None:
-        """Refuse to run in production with the development secrets."""
+        """Refuse to run in production with the development secrets or a short token secret."""
         if self.environment is not Environment.PRODUCTION:
             return
         defaults = Settings.model_fields
         for name in ("token_secret", "master_key"):
-            default = defaults[name].default
-            if getattr(self, name) == default:
-                msg = f"DAR_{name.upper()} must be set in production"
+            value: SecretStr = getattr(self, name)
+            if value == defaults[name].default or len(value.get_secret_value()) < MIN_SECRET:
+                msg = f"DAR_{name.upper()} must be set in production, {MIN_SECRET}+ characters"
                 raise ValueError(msg)

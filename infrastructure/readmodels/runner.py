@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 import psycopg
 import psycopg_pool
@@ -65,22 +65,33 @@ class NewEvents:
             self._condition.wait_for(lambda: self._generation != seen, timeout)
 
 
+class WakeUp(Protocol):
+    """Tells this process about events committed by other processes."""
+
+    def start(self, signal: NewEvents, stop: threading.Event) -> None:
+        """Begin signalling until `stop` is set."""
+        ...
+
+
 class ProjectionRunner:
     """Keeps a set of read models up to date with the event log."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the runner's collaborators, all keywords but three
         self,
         store: EventStore,
         db: ReadDatabase,
         projections: list[Registered[object]],
+        *,
         new_events: NewEvents | None = None,
         poll_seconds: float = 0.2,
+        wake_up: WakeUp | None = None,
     ) -> None:
         self._store = store
         self._db = db
         self._projections = projections
         self._new_events = new_events or NewEvents()
         self._poll = poll_seconds
+        self._wake_up = wake_up
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
@@ -116,12 +127,16 @@ class ProjectionRunner:
     def start(self) -> None:
         """Follow the log in a background thread."""
         self.prepare()
+        if self._wake_up is not None:
+            self._wake_up.start(self._new_events, self._stop)
         self._thread = threading.Thread(target=self._follow, name="dar-projections", daemon=True)
         self._thread.start()
 
     def run_forever(self) -> None:
         """Follow the log in this thread until stopped (the worker process)."""
         self.prepare()
+        if self._wake_up is not None:
+            self._wake_up.start(self._new_events, self._stop)
         self._follow()
 
     def stop(self) -> None:

@@ -33,7 +33,7 @@ def jwks_url() -> Iterator[str]:
     document = json.dumps({"keys": [{**public, "kid": "k1", "use": "sig", "alg": "RS256"}]})
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             body = document.encode()
             self.send_response(200)
             self.send_header("content-type", "application/json")
