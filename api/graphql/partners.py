@@ -14,6 +14,7 @@ from api.graphql.freshness import wait_for_position
 from api.graphql.inputs import PartnerInput, validated
 from api.graphql.scalars import Position
 from application.partners.commands import RegisterPartner, RenamePartner
+from application.partners.service import PartnerOutcome
 from domain.shared.errors import DarError, ValidationError
 from projections.partners.view import PartnerRow
 
@@ -109,16 +110,20 @@ class PartnerQueries:
 
 
 async def _run(
-    context: Context, name: str, call: Callable[[], PartnerCommandResult]
+    context: Context, name: str, call: Callable[[], PartnerOutcome]
 ) -> PartnerCommandResult:
     """Run a command on a worker thread, counting its outcome."""
     try:
-        result = await context.blocking(call)
+        done = await context.blocking(call)
     except DarError as error:
         context.metrics.commands.labels(name, error.code).inc()
         raise
-    context.metrics.commands.labels(name, "replayed" if result.replayed else "recorded").inc()
-    return result
+    context.metrics.commands.labels(name, "replayed" if done.replayed else "recorded").inc()
+    return PartnerCommandResult(
+        partner_id=strawberry.ID(str(done.partner_id)),
+        position=Position(done.position),
+        replayed=done.replayed,
+    )
 
 
 @strawberry.type
@@ -131,16 +136,9 @@ class PartnerMutations:
         data = validated(PartnerInput, **vars(input))
         command = RegisterPartner(actor=principal.actor, **data.model_dump())
         service = info.context.dar.partners
-
-        def call() -> PartnerCommandResult:
-            done = service.register_partner(command)
-            return PartnerCommandResult(
-                partner_id=strawberry.ID(str(done.partner_id)),
-                position=Position(done.position),
-                replayed=done.replayed,
-            )
-
-        return await _run(info.context, "registerPartner", call)
+        return await _run(
+            info.context, "registerPartner", lambda: service.register_partner(command)
+        )
 
     @strawberry.mutation(description="Record a partner's new official names (admin).")
     async def rename_partner(self, info: DarInfo, input: PartnerNamesInput) -> PartnerCommandResult:
@@ -148,17 +146,7 @@ class PartnerMutations:
         data = validated(PartnerInput, **vars(input))
         command = RenamePartner(actor=principal.actor, **data.model_dump())
         service = info.context.dar.partners
-
-        def call() -> PartnerCommandResult:
-            outcome_position = service.rename_partner(command)
-            partner = service.get(command.code)
-            return PartnerCommandResult(
-                partner_id=strawberry.ID(str(partner.id)),
-                position=Position(outcome_position),
-                replayed=False,
-            )
-
-        return await _run(info.context, "renamePartner", call)
+        return await _run(info.context, "renamePartner", lambda: service.rename_partner(command))
 
 
 @strawberry.type

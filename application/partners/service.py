@@ -8,15 +8,15 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from application.partners.commands import RegisterPartner, RenamePartner
-from application.store import CommandRunner, Decision, EventStore
+from application.store import CommandRunner, Decision, EventStore, Outcome
 from domain.partners.partner import Partner, PartnerNames, partner_id
 from domain.shared.acts import Act
 from domain.shared.errors import AlreadyExistsError, NotFoundError
 
 
 @dataclass(frozen=True)
-class PartnerRegistration:
-    """The outcome of registering a partner."""
+class PartnerOutcome:
+    """The outcome of a partner command: which partner, at which log position, first or retried."""
 
     partner_id: UUID
     position: int
@@ -30,7 +30,7 @@ class PartnerService:
         self._store = store
         self._runner = runner
 
-    def register_partner(self, command: RegisterPartner) -> PartnerRegistration:
+    def register_partner(self, command: RegisterPartner) -> PartnerOutcome:
         """Record `PartnerRegistered`, unless that code is registered already."""
         names = PartnerNames(arabic=command.name_ar, french=command.name_fr)
         new_id = partner_id(command.code)
@@ -42,15 +42,10 @@ class PartnerService:
             partner = Partner.register(command.code, names, act)
             return Decision(aggregates=[partner], values={"partner_id": str(partner.id)})
 
-        outcome = self._runner.run(command, decide)
-        return PartnerRegistration(
-            partner_id=UUID(outcome.values["partner_id"]),
-            position=outcome.position,
-            replayed=outcome.replayed,
-        )
+        return _outcome(self._runner.run(command, decide))
 
-    def rename_partner(self, command: RenamePartner) -> int:
-        """Record `PartnerRenamed`; return the log position of the event."""
+    def rename_partner(self, command: RenamePartner) -> PartnerOutcome:
+        """Record `PartnerRenamed`."""
         names = PartnerNames(arabic=command.name_ar, french=command.name_fr)
 
         def decide(act: Act) -> Decision:
@@ -58,7 +53,7 @@ class PartnerService:
             partner.rename(names, act)
             return Decision(aggregates=[partner], values={"partner_id": str(partner.id)})
 
-        return self._runner.run(command, decide).position
+        return _outcome(self._runner.run(command, decide))
 
     def get(self, code: str) -> Partner:
         """The partner registered under `code`."""
@@ -81,3 +76,11 @@ class PartnerService:
             msg = f"{aggregate_id} is not a partner"
             raise TypeError(msg)
         return partner
+
+
+def _outcome(outcome: Outcome) -> PartnerOutcome:
+    return PartnerOutcome(
+        partner_id=UUID(outcome.values["partner_id"]),
+        position=outcome.position,
+        replayed=outcome.replayed,
+    )

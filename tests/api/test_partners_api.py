@@ -70,3 +70,16 @@ def test_a_page_size_over_the_cap_is_refused(client: TestClient, api_settings: S
     agent = token_for(api_settings, Role.AGENT)
     body = graphql(client, "{ partners(first: 101) { code } }", token=agent)
     assert error_codes(body) == ["VALIDATION"]
+
+
+def test_a_retried_rename_says_it_was_replayed(client: TestClient, api_settings: Settings) -> None:
+    admin = token_for(api_settings, Role.ADMIN)
+    graphql(client, REGISTER, steg(), admin)
+    rename = """
+    mutation($input: PartnerNamesInput!) { renamePartner(input: $input) { position replayed } }"""
+    names = steg("rename-1")
+    names["input"]["nameFr"] = "STEG (nouveau)"  # type: ignore[index]
+    first = graphql(client, rename, names, admin)["data"]["renamePartner"]
+    again = graphql(client, rename, names, admin)["data"]["renamePartner"]
+    assert (first["replayed"], again["replayed"]) == (False, True)
+    assert first["position"] == again["position"] == 2

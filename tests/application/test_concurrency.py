@@ -8,17 +8,17 @@ from threading import Barrier
 
 from api.bootstrap import Dar
 from application.partners.commands import RegisterPartner
-from application.partners.service import PartnerRegistration
+from application.partners.service import PartnerOutcome
 from domain.shared.errors import AlreadyExistsError
 
 THREADS = 6
 ARABIC = "الشركة التونسية للكهرباء والغاز"
 
 
-def race(dar: Dar, make: Callable[[int], RegisterPartner]) -> list[PartnerRegistration | Exception]:
+def race(dar: Dar, make: Callable[[int], RegisterPartner]) -> list[PartnerOutcome | Exception]:
     barrier = Barrier(THREADS)
 
-    def one(i: int) -> PartnerRegistration | Exception:
+    def one(i: int) -> PartnerOutcome | Exception:
         barrier.wait()
         try:
             return dar.partners.register_partner(make(i))
@@ -36,7 +36,7 @@ def test_concurrent_registrations_of_one_code_have_exactly_one_winner(dar: Dar) 
             command_id=f"c-{i}", actor=f"admin:{i}", code="STEG", name_ar=ARABIC, name_fr="STEG"
         ),
     )
-    winners = [r for r in results if isinstance(r, PartnerRegistration)]
+    winners = [r for r in results if isinstance(r, PartnerOutcome)]
     assert len(winners) == 1
     assert sum(isinstance(r, AlreadyExistsError) for r in results) == THREADS - 1
     assert dar.store.position() == 1
@@ -49,7 +49,7 @@ def test_concurrent_retries_of_one_command_share_its_single_outcome(dar: Dar) ->
             command_id="same", actor="admin:1", code="STEG", name_ar=ARABIC, name_fr="STEG"
         ),
     )
-    outcomes = {(r.partner_id, r.position) for r in results if isinstance(r, PartnerRegistration)}
+    outcomes = {(r.partner_id, r.position) for r in results if isinstance(r, PartnerOutcome)}
     assert len(outcomes) == 1, results
-    assert sum(isinstance(r, PartnerRegistration) and not r.replayed for r in results) == 1
+    assert sum(isinstance(r, PartnerOutcome) and not r.replayed for r in results) == 1
     assert dar.store.position() == 1

@@ -61,7 +61,7 @@ def check_history(settings_: Settings, history: list[Step]) -> None:
             before = dar.store.position()
             try:
                 position = (
-                    dar.partners.rename_partner(command)  # type: ignore[arg-type]
+                    dar.partners.rename_partner(command).position  # type: ignore[arg-type]
                     if step.rename
                     else dar.partners.register_partner(command).position  # type: ignore[arg-type]
                 )
