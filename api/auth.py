@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
@@ -48,6 +48,7 @@ class Principal:
     role: Role
     house: str | None = None
     partner: str | None = None
+    expires_at: datetime | None = field(default=None, compare=False)
 
     @property
     def actor(self) -> str:
@@ -112,9 +113,18 @@ class TokenService:
         except jwt.PyJWTError as error:
             raise UnauthenticatedError(f"invalid token: {error}") from error
         principal = _principal(claims)
+        self.recheck(principal)
+        return principal
+
+    def recheck(self, principal: Principal) -> None:
+        """Refuse a principal whose token has expired or whose subject was deactivated since.
+
+        A WebSocket outlives its token: every operation on it is checked again.
+        """
+        if principal.expires_at is not None and datetime.now(tz=UTC) >= principal.expires_at:
+            raise UnauthenticatedError("the token has expired")
         if not self._gate.is_active(principal):
             raise UnauthenticatedError("this account has been deactivated")
-        return principal
 
     def _decode(self, token: str) -> dict[str, Any]:
         required: jwt.types.Options = {"require": ["exp", "iat", "sub", "role", "iss", "aud"]}
@@ -152,6 +162,7 @@ def _principal(claims: dict[str, Any]) -> Principal:
         role=role,
         house=str(house) if house else None,
         partner=str(partner) if partner else None,
+        expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=UTC),
     )
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import gc
-import json
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -16,20 +14,16 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
 from api.auth import TokenService, UnauthenticatedError, bearer
 from api.bootstrap import Dar, bootstrap
-from api.graphql.context import Context, context_getter
+from api.edge import Edge
+from api.graphql.context import Context, Watchers, context_getter
 from api.graphql.schema import build_schema
 from api.metrics import Metrics
 from infrastructure.settings import Environment, Settings
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class DarGraphQLRouter(GraphQLRouter[Context, None]):
@@ -37,11 +31,12 @@ class DarGraphQLRouter(GraphQLRouter[Context, None]):
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Accept the connection only with a valid bearer token in the init payload."""
-        raw = context.connection_params.get("authorization") or context.connection_params.get(
-            "Authorization"
-        )
+        params = context.connection_params or {}
+        context.connection_params = {"transport": "websocket", **params}
+        raw = params.get("authorization") or params.get("Authorization")
         try:
-            context.principal = context.tokens.verify(_init_token(raw))
+            token = _init_token(raw)
+            context.principal = await anyio.to_thread.run_sync(context.tokens.verify, token)
         except UnauthenticatedError as error:
             raise ConnectionRejectionError({"code": error.code, "message": error.message}) from None
         context.auth_error = None
@@ -56,67 +51,13 @@ def _init_token(raw: object) -> str:
     return token
 
 
-class BodyLimit:
-    """Refuses request bodies over the limit with 413, before they reach GraphQL."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass the request on, unless its body is over the limit."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await _too_large(send, self.limit)
-            return
-        seen = 0
-
-        async def counted() -> Message:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.limit:
-                raise _BodyTooLargeError
-            return message
-
-        try:
-            await self.app(scope, counted, send)
-        except _BodyTooLargeError:
-            await _too_large(send, self.limit)
-
-
-class _BodyTooLargeError(Exception):
-    pass
-
-
-async def _too_large(send: Send, limit: int) -> None:
-    error = {
-        "message": f"request body over {limit} bytes",
-        "extensions": {"code": "PAYLOAD_TOO_LARGE"},
-    }
-    body = json.dumps({"errors": [error]}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
-
-
 def create_app(settings: Settings, dar: Dar | None = None) -> FastAPI:
     """The API for these settings; tests may pass a Dar they built (and close it themselves)."""
     metrics = Metrics()
     tokens = TokenService(settings)
     owned = dar is None
     app_dar = dar or bootstrap(settings, projector=settings.embedded_projections)
+    watchers = Watchers.of(app_dar)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -140,17 +81,19 @@ def create_app(settings: Settings, dar: Dar | None = None) -> FastAPI:
     )
     router = DarGraphQLRouter(
         build_schema(settings),
-        context_getter=context_getter(app_dar, tokens, metrics),
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        max_subscriptions_per_connection=10,
+        context_getter=context_getter(app_dar, tokens, metrics, watchers),
         graphql_ide="graphiql" if development else None,
         allow_queries_via_get=False,
     )
     app.include_router(router, prefix="/graphql")
     _operations(app, app_dar, metrics)
-    _instrument(app, metrics)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(Edge, limit=settings.max_body_bytes, metrics=metrics)
     app.state.dar = app_dar
     app.state.tokens = tokens
     app.state.metrics = metrics
+    app.state.watchers = watchers
     return app
 
 
@@ -197,31 +140,3 @@ def readiness(dar: Dar, metrics: Metrics) -> dict[str, Any]:
         "position": head,
         "projections": lags,
     }
-
-
-async def _as_json_error(response: Response) -> Response:
-    """Transport-level refusals (bad JSON, batches) in the same JSON error shape as the rest."""
-    if not response.headers.get("content-type", "").startswith("text/plain"):
-        return response
-    chunks = [chunk async for chunk in response.body_iterator]  # type: ignore[attr-defined]
-    reason = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks).decode()
-    code = "BATCH_TOO_LARGE" if "Too many operations" in reason else "BAD_REQUEST"
-    error = {"message": reason, "extensions": {"code": code}}
-    return JSONResponse({"errors": [error]}, status_code=response.status_code)
-
-
-def _instrument(app: FastAPI, metrics: Metrics) -> None:
-    @app.middleware("http")
-    async def measure(request: Any, call_next: Callable[[Any], Awaitable[Response]]) -> Response:  # noqa: ANN401
-        started = time.perf_counter()
-        response = await call_next(request)
-        if request.url.path == "/graphql" and 400 <= response.status_code < 500:
-            response = await _as_json_error(response)
-        route = (
-            request.url.path
-            if request.url.path in {"/graphql", "/healthz", "/readyz", "/metrics"}
-            else "other"
-        )
-        metrics.requests.labels(route, request.method, str(response.status_code)).inc()
-        metrics.latency.labels(route).observe(time.perf_counter() - started)
-        return response

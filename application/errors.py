@@ -36,3 +36,7 @@ class StaleReadError(Exception):
     def __init__(self, aggregate_id: str) -> None:
         super().__init__(f"aggregate {aggregate_id} changed since it was read")
         self.aggregate_id = aggregate_id
+
+
+class StoreBusyError(Exception):
+    """Raised by a recorder when the append lock could not be had in time; nothing was written."""

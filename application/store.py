@@ -30,9 +30,11 @@ from application.errors import (
     IdempotencyKeyReusedError,
     OutcomeUnknownError,
     StaleReadError,
+    StoreBusyError,
 )
 from application.ports import CommandLog, CommandRecord, RecordedCommand
 from domain.shared.acts import Act
+from domain.shared.errors import DarError
 
 MAX_ATTEMPTS = 5
 
@@ -125,18 +127,29 @@ class CommandRunner:
     def run(self, command: Command, decide: Callable[[Act], Decision]) -> Outcome:
         """Decide and save; on a retry of a recorded command, return its first outcome."""
         digest = payload_digest(command)
-        prior = self._find(command)
-        if prior is not None:
-            return self._replay(prior, digest)
         for _ in range(MAX_ATTEMPTS):
+            prior = self._find_or_unknown(command)
+            if prior is not None:
+                return self._replay(prior, digest)
             act = Act(actor=command.actor, command_id=command.command_id, at=self._clock.now())
-            decision = decide(act)
+            try:
+                decision = decide(act)
+            except DarError:
+                # The first attempt of this very command may have committed since we looked:
+                # then its outcome, not a refusal caused by its own effects, is the answer.
+                prior = self._find_or_unknown(command)
+                if prior is not None:
+                    return self._replay(prior, digest)
+                raise
             try:
                 return self._save(command, digest, decision)
             except CommandAlreadyRecordedError:
                 return self._replay(self._require(command), digest)
             except StaleReadError as error:
                 raise ConflictError(str(error)) from error
+            except StoreBusyError as error:
+                msg = "the store is busy; nothing was recorded, retry with the same commandId"
+                raise ConflictError(msg) from error
             except IntegrityError:
                 continue  # another command wrote the same aggregate first: decide again
         msg = "the objects this command changes are being changed by others; try again"
@@ -179,7 +192,7 @@ class CommandRunner:
             raise OutcomeUnknownError(msg) from error
 
     def _require(self, command: Command) -> RecordedCommand:
-        prior = self._find(command)
+        prior = self._find_or_unknown(command)
         if prior is None:  # pragma: no cover - the recorder just saw it under its lock
             msg = "the command was reported recorded but cannot be found"
             raise OutcomeUnknownError(msg)

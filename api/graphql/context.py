@@ -13,9 +13,22 @@ from strawberry.types import Info
 
 from api.auth import ForbiddenError, Principal, Role, TokenService, UnauthenticatedError, bearer
 from api.bootstrap import Dar
+from api.graphql.watch import Watcher
 from api.metrics import Metrics
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Watchers:
+    """The process's pollers, one per subscribable read model."""
+
+    partners: Watcher
+
+    @classmethod
+    def of(cls, dar: Dar) -> Watchers:
+        """Pollers over Dar's read models."""
+        return cls(partners=Watcher(dar.read.partners.version))
 
 
 @dataclass
@@ -25,6 +38,7 @@ class Context(BaseContext):
     dar: Dar
     tokens: TokenService
     metrics: Metrics
+    watchers: Watchers | None = None
     principal: Principal | None = None
     auth_error: UnauthenticatedError | None = None
     connection_params: dict[str, Any] = field(default_factory=dict)
@@ -43,6 +57,8 @@ class Context(BaseContext):
             raise self.auth_error
         if self.principal is None:
             raise UnauthenticatedError("a bearer token is required")
+        if self.connection_params:  # a long-lived WebSocket: its token may have lapsed since
+            self.tokens.recheck(self.principal)
         return self.principal
 
     async def blocking(self, call: Callable[[], T]) -> T:
@@ -53,15 +69,17 @@ class Context(BaseContext):
 DarInfo = Info[Context, None]
 
 
-def context_getter(dar: Dar, tokens: TokenService, metrics: Metrics) -> Callable[..., Any]:
+def context_getter(
+    dar: Dar, tokens: TokenService, metrics: Metrics, watchers: Watchers
+) -> Callable[..., Any]:
     """The FastAPI dependency building a Context per request (HTTP or WebSocket)."""
 
     async def get_context(connection: HTTPConnection) -> Context:
-        context = Context(dar=dar, tokens=tokens, metrics=metrics)
+        context = Context(dar=dar, tokens=tokens, metrics=metrics, watchers=watchers)
         try:
             token = bearer(connection.headers.get("authorization"))
-            if token is not None:
-                context.principal = tokens.verify(token)
+            if token is not None:  # verified off the event loop: a JWKS fetch may block
+                context.principal = await anyio.to_thread.run_sync(tokens.verify, token)
         except UnauthenticatedError as error:
             context.auth_error = error
         return context

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Callable
 from datetime import datetime
 
-import anyio
 import strawberry
 
 from api.graphql.access import ACCESS
@@ -17,8 +16,6 @@ from application.partners.commands import RegisterPartner, RenamePartner
 from application.partners.service import PartnerOutcome
 from domain.shared.errors import DarError, ValidationError
 from projections.partners.view import PartnerRow
-
-SUBSCRIPTION_POLL_SECONDS = 0.1
 
 
 @strawberry.type(description="A national body that delegates services to the houses.")
@@ -151,25 +148,22 @@ class PartnerMutations:
 
 @strawberry.type
 class PartnerSubscriptions:
-    @strawberry.subscription(description="The partners, each time the read model changes.")
+    @strawberry.subscription(
+        description="The partners (first page) each time one is registered or renamed."
+    )
     async def partners_changed(
-        self,
-        info: DarInfo,
-        after_position: Position | None = None,
+        self, info: DarInfo, after_position: Position | None = None
     ) -> AsyncGenerator[PartnersChange, None]:
-        info.context.require(*ACCESS["partnersChanged"])
-        dar = info.context.dar
-        seen = after_position or 0
-        while True:
-            position = await info.context.blocking(
-                lambda: dar.read.db.tracked(dar.read.partners_key)
+        context = info.context
+        context.require(*ACCESS["partnersChanged"])
+        if context.watchers is None:  # pragma: no cover - wired by create_app
+            raise RuntimeError("no watchers in this context")
+        dar = context.dar
+        async for version in context.watchers.partners.changes(after_position or 0):
+            context.authenticate()  # the token may have expired while the socket stayed open
+            rows = await context.blocking(
+                lambda: dar.read.partners.list(limit=dar.settings.max_page_size)
             )
-            if position > seen:
-                seen = position
-                rows = await info.context.blocking(
-                    lambda: dar.read.partners.list(limit=dar.settings.max_page_size)
-                )
-                yield PartnersChange(
-                    position=Position(position), partners=[Partner.from_row(r) for r in rows]
-                )
-            await anyio.sleep(SUBSCRIPTION_POLL_SECONDS)
+            yield PartnersChange(
+                position=Position(version), partners=[Partner.from_row(r) for r in rows]
+            )

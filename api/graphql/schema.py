@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -16,7 +17,9 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from api.graphql.access import ACCESS
 from api.graphql.context import DarInfo
@@ -49,7 +52,32 @@ class Subscription(PartnerSubscriptions):
 
 
 class DarSchema(strawberry.Schema):
-    """Puts every error in the contract's form; only unexpected ones are logged (once)."""
+    """Puts every error in the contract's form; only unexpected ones are logged (once).
+
+    Subscriptions are served over WebSocket only: `execute` (HTTP) refuses them.
+    """
+
+    async def execute(  # noqa: PLR0913, PLR0917 - strawberry's signature
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,  # noqa: ANN401
+        root_value: Any | None = None,  # noqa: ANN401
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """Run a query or mutation; a subscription here is a bad request."""
+        allowed = set(allowed_operation_types or DEFAULT_ALLOWED_OPERATION_TYPES)
+        return await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed - {OperationType.SUBSCRIPTION},
+            operation_extensions,
+        )
 
     def process_errors(
         self,

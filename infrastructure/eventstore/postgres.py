@@ -27,11 +27,12 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from application.errors import CommandAlreadyRecordedError, StaleReadError
+from application.errors import CommandAlreadyRecordedError, StaleReadError, StoreBusyError
 from application.ports import CommandRecord, RecordedCommand
 
 COMMAND_RECORDED = "DR001"
 STALE_READ = "DR002"
+STORE_BUSY = "DR003"
 COMMANDS_TABLE = "dar_commands"
 BEGIN_APPEND = "dar_begin_append"
 
@@ -72,7 +73,11 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
                 "SET search_path = pg_catalog, pg_temp AS $body$ "
                 "DECLARE stale uuid; "
                 "BEGIN "
-                "  LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
+                "  BEGIN "
+                "    LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
+                "  EXCEPTION WHEN lock_not_available THEN "
+                "    RAISE EXCEPTION 'the event store is busy' USING ERRCODE = '{busy}'; "
+                "  END; "
                 "  IF p_command_id IS NOT NULL AND EXISTS (SELECT 1 FROM {schema}.{commands} c "
                 "     WHERE c.actor = p_actor AND c.command_id = p_command_id) THEN "
                 "    RAISE EXCEPTION 'command % of % is already recorded', p_command_id, p_actor "
@@ -93,6 +98,7 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
                 commands=self._commands,
                 recorded=SQL(COMMAND_RECORDED),
                 stale=SQL(STALE_READ),
+                busy=SQL(STORE_BUSY),
             ),
         ]
 
@@ -126,6 +132,8 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
             sqlstate = cause.sqlstate if isinstance(cause, psycopg.Error) else None
             if sqlstate == COMMAND_RECORDED:
                 raise CommandAlreadyRecordedError(str(cause)) from error
+            if sqlstate == STORE_BUSY:
+                raise StoreBusyError(str(cause)) from error
             if sqlstate == STALE_READ and isinstance(cause, psycopg.Error):
                 stale = cause.diag.message_primary or "?"
                 raise StaleReadError(stale) from error

@@ -7,6 +7,7 @@ another process shares the file.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
@@ -19,7 +20,7 @@ from eventsourcing.sqlite import (
     SQLiteTransaction,
 )
 
-from application.errors import CommandAlreadyRecordedError, StaleReadError
+from application.errors import CommandAlreadyRecordedError, StaleReadError, StoreBusyError
 from application.ports import CommandRecord, RecordedCommand
 
 COMMANDS_TABLE = "dar_commands"
@@ -30,7 +31,10 @@ class _ImmediateTransaction(SQLiteTransaction):
 
     def __enter__(self) -> SQLiteCursor:
         cursor = self.connection.cursor()
-        cursor.execute("BEGIN IMMEDIATE")
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:  # another process holds the write lock
+            raise StoreBusyError(str(error)) from error
         return cursor
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from infrastructure.readmodels.database import ReadDatabase, SqlCursor, as_time, as_uuid
+from projections.errors import StaleError
 from projections.partners.projection import PartnersProjection
 from projections.partners.view import PartnerRow
 
@@ -63,6 +64,16 @@ class PartnersQueries:
                 (after_code or "", limit),
             )
             return [_row(r) for r in cur.fetchall()]
+
+    def version(self) -> int:
+        """The position of the last event applied to any partner (0 before any, or unbuilt)."""
+        try:
+            with self._db.read() as cur:
+                cur.execute(f"SELECT COALESCE(MAX(position), 0) FROM {self._table}")
+                row = cur.fetchone()
+        except StaleError:
+            return 0
+        return int(row[0]) if row else 0
 
     def by_code(self, code: str) -> PartnerRow | None:
         """One partner."""

@@ -42,3 +42,7 @@ class PartnersReader(Protocol):
     def by_code(self, code: str) -> PartnerRow | None:
         """One partner, or None."""
         ...
+
+    def version(self) -> int:
+        """The log position of the last change to any partner."""
+        ...

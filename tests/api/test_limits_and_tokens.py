@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from datetime import timedelta
 
 import jwt
@@ -156,3 +157,51 @@ def test_an_unexpected_error_is_masked_with_a_reference(
     assert error["extensions"]["code"] == "INTERNAL"
     assert "secret" not in json.dumps(body)
     assert error["extensions"]["reference"] in error["message"]
+
+
+def test_an_oversize_body_without_a_declared_length_is_refused_with_413(
+    client: TestClient, api_settings: Settings
+) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(api_settings.max_body_bytes // 1024 + 2):
+            yield b" " * 1024
+
+    response = client.post(
+        "/graphql", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert error_codes(response.json()) == ["PAYLOAD_TOO_LARGE"]
+
+
+@pytest.mark.parametrize(
+    "body", [b"null", b"3", b'"x"', b"[1, 2]", b'[{"query": "{ position }"}, 5]', b"[]"]
+)
+def test_a_body_that_is_not_an_operation_is_a_bad_request(client: TestClient, body: bytes) -> None:
+    response = client.post("/graphql", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert error_codes(response.json()) == ["BAD_REQUEST"]
+
+
+def test_absurdly_nested_variables_are_a_bad_request(client: TestClient) -> None:
+    nested = "[" * 5000 + "]" * 5000
+    body = f'{{"query": "{{ position }}", "variables": {{"x": {nested}}}}}'.encode()
+    response = client.post("/graphql", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert error_codes(response.json()) == ["BAD_REQUEST"]
+
+
+def test_a_subscription_over_http_is_a_bad_request(
+    client: TestClient, api_settings: Settings
+) -> None:
+    query = {"query": "subscription { partnersChanged { position } }"}
+    status, body = post(client, query, token_for(api_settings, Role.AGENT))
+    assert status == 400
+    assert error_codes(body) == ["BAD_REQUEST"]
+
+
+def test_odd_http_methods_do_not_create_metric_series(client: TestClient) -> None:
+    for method in ("FOO", "BAR", "BAZ"):
+        client.request(method, "/graphql")
+    text = client.get("/metrics").text
+    assert 'method="FOO"' not in text
+    assert 'method="OTHER"' in text

@@ -75,7 +75,9 @@ def test_subscriptions_follow_the_matrix(
     schema = build_schema(api_settings)
     state = client.app.state  # type: ignore[attr-defined]
     for name, document in SUBSCRIPTIONS.items():
-        context = Context(dar=state.dar, tokens=state.tokens, metrics=state.metrics)
+        context = Context(
+            dar=state.dar, tokens=state.tokens, metrics=state.metrics, watchers=state.watchers
+        )
         context.principal = Principal(subject="s", role=role, partner="STEG")
         refused = asyncio.run(_first_error(schema.subscribe(document, context_value=context)))
         assert (refused is not None) == (role not in ACCESS[name]), (role, name, refused)
@@ -98,7 +100,9 @@ async def _first_error(stream: object) -> str | None:
 def test_an_anonymous_subscription_is_refused(client: TestClient, api_settings: Settings) -> None:
     schema = build_schema(api_settings)
     state = client.app.state  # type: ignore[attr-defined]
-    context = Context(dar=state.dar, tokens=state.tokens, metrics=state.metrics)
+    context = Context(
+        dar=state.dar, tokens=state.tokens, metrics=state.metrics, watchers=state.watchers
+    )
     for document in SUBSCRIPTIONS.values():
         code = asyncio.run(_first_error(schema.subscribe(document, context_value=context)))
         assert code == "UNAUTHENTICATED"

@@ -49,6 +49,7 @@ def test_concurrent_retries_of_one_command_share_its_single_outcome(dar: Dar) ->
             command_id="same", actor="admin:1", code="STEG", name_ar=ARABIC, name_fr="STEG"
         ),
     )
+    assert all(isinstance(r, PartnerOutcome) for r in results), results
     outcomes = {(r.partner_id, r.position) for r in results if isinstance(r, PartnerOutcome)}
     assert len(outcomes) == 1, results
     assert sum(isinstance(r, PartnerOutcome) and not r.replayed for r in results) == 1

@@ -7,6 +7,8 @@ import pytest
 from api.bootstrap import Dar
 from application.errors import IdempotencyKeyReusedError
 from application.partners.commands import RegisterPartner
+from application.store import Decision
+from domain.shared.acts import Act
 from domain.shared.errors import AlreadyExistsError
 
 
@@ -40,4 +42,18 @@ def test_keys_are_scoped_by_actor(dar: Dar) -> None:
     dar.partners.register_partner(steg(actor="admin:1"))
     with pytest.raises(AlreadyExistsError):
         dar.partners.register_partner(steg(actor="admin:2"))
+    assert dar.store.position() == 1
+
+
+def test_a_retry_racing_its_first_attempt_gets_the_first_outcome(dar: Dar) -> None:
+    command = steg()
+
+    def decide(_: Act) -> Decision:
+        dar.partners.register_partner(command)  # the first attempt commits in the meantime
+        msg = "partner STEG is already registered"
+        raise AlreadyExistsError(msg)
+
+    outcome = dar.runner.run(command, decide)
+    assert outcome.replayed
+    assert outcome.position == 1
     assert dar.store.position() == 1

@@ -71,6 +71,8 @@ def check_history(settings_: Settings, history: list[Step]) -> None:
                 if isinstance(error, IdempotencyKeyReusedError):
                     assert known is not None
                     assert known[0] != step
+                else:
+                    assert known is None, "a recorded command's retry must not be refused"
                 continue
             known = first.get((step.actor, step.key))
             if known is None:
