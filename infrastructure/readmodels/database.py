@@ -104,6 +104,20 @@ class ReadDatabase(ABC):
             return 0
         return int(row[0]) if row else 0
 
+    def claim(self, cur: SqlCursor, key: str) -> int:
+        """In a write transaction: hold projection `key` against other runners; its position now.
+
+        Another runner may have moved the position since this one read it.
+        """
+        self._lock_projection(cur, key)
+        cur.execute(f"SELECT position FROM {self.table(TRACKING)} WHERE projection = ?", (key,))
+        row = cur.fetchone()
+        return int(row[0]) if row else 0
+
+    @abstractmethod
+    def _lock_projection(self, cur: SqlCursor, key: str) -> None:
+        """Keep other runners off projection `key` until this transaction ends."""
+
     def track(self, cur: SqlCursor, key: str, position: int, now: datetime) -> None:
         """Record, in the batch's transaction, the last position applied."""
         cur.execute(
@@ -150,16 +164,44 @@ class SQLiteReadDatabase(ReadDatabase):
     kind: Literal["sqlite", "postgres"] = "sqlite"
 
     def __init__(self, path: str) -> None:
-        uri = path if path.startswith("file:") else f"file:{path}"
-        self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+        self._uri = path if path.startswith("file:") else f"file:{path}"
+        self._memory = "mode=memory" in path or ":memory:" in path
+        self._conn = self._connect()
         self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA busy_timeout=10000")
         self._lock = threading.RLock()
+        self._readers = threading.local()
+        self._all_readers: list[sqlite3.Connection] = []
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self._uri, uri=True, check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA busy_timeout=10000")
+        return conn
+
+    @contextmanager
+    def _reader(self) -> Iterator[sqlite3.Connection]:
+        """A connection to read with.
+
+        Readers of a file each have their own connection (WAL: reads never wait for a batch);
+        an in-memory database has one connection, shared under the lock.
+        """
+        if self._memory:
+            with self._lock:
+                yield self._conn
+            return
+        conn: sqlite3.Connection | None = getattr(self._readers, "conn", None)
+        if conn is None:
+            conn = self._readers.conn = self._connect()
+            with self._lock:
+                self._all_readers.append(conn)
+        yield conn
 
     @property
     def prefix(self) -> str:
         """See ReadDatabase.prefix."""
         return ""
+
+    def _lock_projection(self, cur: SqlCursor, key: str) -> None:
+        """Nothing to do: a write transaction here already excludes every other writer."""
 
     @contextmanager
     def write(self) -> Iterator[SqlCursor]:
@@ -177,8 +219,8 @@ class SQLiteReadDatabase(ReadDatabase):
     @contextmanager
     def read(self) -> Iterator[SqlCursor]:
         """See ReadDatabase.read."""
-        with self._lock:
-            cursor = self._conn.cursor()
+        with self._reader() as conn:
+            cursor = conn.cursor()
             cursor.execute("BEGIN")
             try:
                 yield _SQLiteCursor(cursor)
@@ -187,11 +229,14 @@ class SQLiteReadDatabase(ReadDatabase):
                     raise StaleError(NOT_BUILT) from error
                 raise
             finally:
-                self._conn.rollback()
+                conn.rollback()
 
     def close(self) -> None:
         """See ReadDatabase.close."""
-        self._conn.close()
+        with self._lock:
+            for reader in self._all_readers:
+                reader.close()
+            self._conn.close()
 
 
 class _PgCursor:
@@ -228,6 +273,10 @@ class PostgresReadDatabase(ReadDatabase):
     def prefix(self) -> str:
         """See ReadDatabase.prefix."""
         return f'"{self._schema}".'
+
+    def _lock_projection(self, cur: SqlCursor, key: str) -> None:
+        """A transaction-scoped advisory lock per projection: one runner applies a batch."""
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (f"dar-projection:{key}",))
 
     @contextmanager
     def write(self) -> Iterator[SqlCursor]:

@@ -117,6 +117,8 @@ class ProjectionRunner:
             if not batch:
                 return applied
             with self._db.write() as cur:
+                if self._db.claim(cur, key) != start:
+                    continue  # another runner applied this batch meanwhile: read on from there
                 writer = registered.writer(self._db, cur)
                 for notification in batch:
                     event = self._store.mapper.to_domain_event(notification)
