@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -24,6 +25,8 @@ from api.graphql.context import Context, Watchers, context_getter
 from api.graphql.schema import build_schema
 from api.metrics import Metrics
 from infrastructure.settings import Environment, Settings
+
+LAG_REFRESH_SECONDS = 1.0
 
 
 class DarGraphQLRouter(GraphQLRouter[Context, None]):
@@ -111,9 +114,13 @@ def _operations(app: FastAPI, dar: Dar, metrics: Metrics) -> None:
         status = 200 if report["status"] == "ready" else 503
         return JSONResponse(report, status)
 
+    last_lag = [0.0]
+
     @app.get("/metrics", include_in_schema=False)
     async def prometheus() -> Response:
-        await anyio.to_thread.run_sync(lambda: readiness(dar, metrics))
+        if time.monotonic() - last_lag[0] >= LAG_REFRESH_SECONDS:  # scrapes stay cheap
+            last_lag[0] = time.monotonic()
+            await anyio.to_thread.run_sync(lambda: readiness(dar, metrics))
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 

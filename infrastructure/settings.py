@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -69,6 +69,14 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _oidc_all_or_nothing(self) -> Settings:
+        oidc = (self.oidc_issuer, self.oidc_jwks_url, self.oidc_audience)
+        if any(oidc) and not all(oidc):
+            msg = "set DAR_OIDC_ISSUER, DAR_OIDC_JWKS_URL and DAR_OIDC_AUDIENCE together"
+            raise ValueError(msg)
+        return self
 
     def check_production_secrets(self) -> None:
         """Refuse to run in production with the development secrets or a short token secret."""

@@ -7,6 +7,7 @@ import time
 import anyio
 
 from api.bootstrap import Dar
+from domain.shared.errors import ValidationError
 from projections.errors import StaleError
 
 POLL_SECONDS = 0.02
@@ -16,6 +17,10 @@ async def wait_for_position(dar: Dar, keys: list[str], at_least: int | None) -> 
     """Return once every read model in `keys` has applied `at_least`; else StaleError."""
     if at_least is None or at_least <= 0:
         return
+    head = await anyio.to_thread.run_sync(dar.store.position)
+    if at_least > head:
+        msg = f"the log ends at position {head}: {at_least} was never given out"
+        raise ValidationError("atLeastPosition", msg)
     deadline = time.monotonic() + dar.settings.freshness_wait_seconds
     while True:
         reached = await anyio.to_thread.run_sync(lambda: min(dar.read.db.tracked(k) for k in keys))

@@ -59,8 +59,14 @@ def setup_database(admin_url: str, settings: Settings) -> None:
     owner = Role.from_url(settings.owner_database_url)
     app = Role.from_url(settings.database_url)
     projector = Role.from_url(settings.projector_database_url)
+    if len({owner.name, app.name, projector.name}) != 3:
+        msg = "the owner, application and projector must be three different roles"
+        raise SetupError(msg)
     dbname = str(conninfo_to_dict(settings.database_url).get("dbname", ""))
     with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("REVOKE ALL ON DATABASE {0} FROM PUBLIC").format(sql.Identifier(dbname))
+        )
         for role in (owner, app, projector):
             _ensure_role(conn, role, dbname)
         _ensure_schema(conn, settings.postgres_schema, owner.name)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from importlib import resources
 
 import yaml
 
+from application.errors import IdempotencyKeyReusedError
 from application.partners.commands import RegisterPartner
 from application.partners.service import PartnerService
 from domain.shared.errors import AlreadyExistsError
 
 REFERENCE_ACTOR = "system:reference-data"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,11 @@ def load_reference_partners(partners: PartnerService) -> int:
         try:
             registration = partners.register_partner(command)
         except AlreadyExistsError:
+            continue
+        except IdempotencyKeyReusedError:
+            # The reference file was corrected after this partner was registered: the record
+            # stands; a correction of names is a RenamePartner, decided by an administrator.
+            log.warning("reference partner %s differs from the one registered", partner.code)
             continue
         added += 0 if registration.replayed else 1
     return added

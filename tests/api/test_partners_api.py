@@ -83,3 +83,12 @@ def test_a_retried_rename_says_it_was_replayed(client: TestClient, api_settings:
     again = graphql(client, rename, names, admin)["data"]["renamePartner"]
     assert (first["replayed"], again["replayed"]) == (False, True)
     assert first["position"] == again["position"] == 2
+
+
+def test_a_position_beyond_the_log_is_refused_at_once(
+    client: TestClient, api_settings: Settings
+) -> None:
+    agent = token_for(api_settings, Role.AGENT)
+    body = graphql(client, PARTNERS, {"p": 10**12}, agent)
+    assert error_codes(body) == ["VALIDATION"]
+    assert body["errors"][0]["extensions"]["field"] == "atLeastPosition"

@@ -62,3 +62,16 @@ def test_the_reference_partners_load_once_into_an_empty_store(dar: Dar) -> None:
     for partner in reference_partners():
         loaded = dar.partners.get(partner.code)
         assert (loaded.names.arabic, loaded.names.french) == (partner.name_ar, partner.name_fr)
+
+
+def test_a_corrected_reference_file_does_not_stop_loading(
+    dar: Dar, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_reference_partners(dar.partners)
+    corrected = [
+        p if p.code != "STEG" else type(p)(code=p.code, name_ar=p.name_ar, name_fr="STEG")
+        for p in reference_partners()
+    ]
+    monkeypatch.setattr("infrastructure.reference.reference_partners", lambda: corrected)
+    assert load_reference_partners(dar.partners) == 0
+    assert dar.store.position() == 9
