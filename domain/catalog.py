@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from domain.delegation.grant import DelegationGrant
 from domain.partners.partner import Partner
 from domain.shared.acts import DarAggregate
 
-AGGREGATES: tuple[type[DarAggregate], ...] = (Partner,)
+AGGREGATES: tuple[type[DarAggregate], ...] = (Partner, DelegationGrant)
 
 
 def event_classes() -> dict[str, type[DarAggregate.Event]]:

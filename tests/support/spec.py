@@ -139,6 +139,9 @@ class Scenario:
             if self.symbols.matches(value, actual):
                 return []
             return [f"{where}: {field}: expected {value.symbol}, got {actual}"]
-        if resolve_value(value, self.symbols) != actual:
+        expected = resolve_value(value, self.symbols)
+        if isinstance(expected, (list, tuple)) and isinstance(actual, (list, tuple)):
+            expected, actual = list(expected), list(actual)  # JSON keeps tuples as lists
+        if expected != actual:
             return [f"{where}: {field}: expected {value!r}, got {actual!r}"]
         return []
