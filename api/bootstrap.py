@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.delegation.policy import DelegationPolicy
+from application.delegation.service import DelegationService
+from application.houses.service import HouseService
 from application.partners.service import PartnerService
 from application.store import Clock, CommandRunner, EventStore
 from infrastructure.clock import SystemClock
@@ -43,6 +46,9 @@ class Dar:
     store: EventStore
     runner: CommandRunner
     partners: PartnerService
+    houses: HouseService
+    delegations: DelegationService
+    policy: DelegationPolicy
     read: ReadModels
     projections: ProjectionRunner
     new_events: NewEvents
@@ -77,7 +83,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None, *, projector: bool
     settings.check_production_secrets()
     store = open_event_store(settings)
     new_events = NewEvents()
-    runner = CommandRunner(store, clock or SystemClock(), on_saved=lambda _: new_events.signal())
+    the_clock = clock or SystemClock()
+    runner = CommandRunner(store, the_clock, on_saved=lambda _: new_events.signal())
     read_db = open_read_database(settings, projector=projector)
     all_projections = projections()
     read = ReadModels(
@@ -90,6 +97,9 @@ def bootstrap(settings: Settings, clock: Clock | None = None, *, projector: bool
         store=store,
         runner=runner,
         partners=PartnerService(store, runner),
+        houses=HouseService(store, runner),
+        delegations=DelegationService(store, runner),
+        policy=DelegationPolicy(store, the_clock),
         read=read,
         projections=ProjectionRunner(
             store, read_db, all_projections, new_events=new_events, wake_up=_wake_up(settings)

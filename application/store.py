@@ -10,10 +10,10 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import Application
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     IntegrityError,
@@ -34,9 +34,10 @@ from application.errors import (
 )
 from application.ports import CommandLog, CommandRecord, RecordedCommand
 from domain.shared.acts import Act
-from domain.shared.errors import DarError
+from domain.shared.errors import DarError, NotFoundError
 
 MAX_ATTEMPTS = 5
+A = TypeVar("A", bound=Aggregate)
 
 
 class DateAsISO(Transcoding):
@@ -75,6 +76,25 @@ class EventStore(Application[UUID]):
                 raise TypeError(msg)
             log = self.__dict__["_command_log"] = recorder
         return log
+
+    def load(self, aggregate_id: UUID, kind: type[A], what: str) -> A:
+        """The aggregate of that kind, or NotFoundError naming `what` was looked for."""
+        try:
+            found: object = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            found = None
+        if not isinstance(found, kind):
+            msg = f"no {what} is known under this id"
+            raise NotFoundError(msg)
+        return found
+
+    def find(self, aggregate_id: UUID, kind: type[A]) -> A | None:
+        """The aggregate of that kind, or None."""
+        try:
+            found: object = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, kind) else None
 
     def position(self) -> int:
         """The position of the last event in the log (0 when the log is empty)."""

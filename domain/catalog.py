@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from domain.catalogue.service import CatalogueService
 from domain.delegation.grant import DelegationGrant
+from domain.delegation.register import GrantRegister
+from domain.houses.agent import Agent
+from domain.houses.house import House
 from domain.partners.partner import Partner
 from domain.shared.acts import DarAggregate
 
-AGGREGATES: tuple[type[DarAggregate], ...] = (Partner, DelegationGrant)
+AGGREGATES: tuple[type[DarAggregate], ...] = (
+    Partner,
+    House,
+    Agent,
+    CatalogueService,
+    DelegationGrant,
+    GrantRegister,
+)
 
 
 def event_classes() -> dict[str, type[DarAggregate.Event]]:

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from domain.shared.acts import Act, DarAggregate
 from domain.shared.errors import DarError, ValidationError
+from domain.shared.time import tunis_day
 
-TUNIS = ZoneInfo("Africa/Tunis")
 _SERVICE = re.compile(r"^[A-Z][A-Z0-9_]{1,39}$")
 MAX_REASON = 500
 
@@ -95,11 +94,6 @@ def _reason(reason: str) -> str:
     if not reason.strip() or len(reason) > MAX_REASON:
         raise ValidationError("reason", f"must be 1 to {MAX_REASON} characters")
     return reason.strip()
-
-
-def tunis_day(moment: datetime) -> date:
-    """The calendar day in Tunisia at `moment`."""
-    return moment.astimezone(TUNIS).date()
 
 
 class DelegationGrant(DarAggregate):
@@ -235,14 +229,14 @@ class DelegationGrant(DarAggregate):
             raise ValidationError(
                 "removed", "a grant keeps at least one service; revoke it instead"
             )
-        self._trigger(self.Amended, act, added=tuple(sorted(added)), removed=tuple(sorted(removed)))
+        self._record(self.Amended, act, added=tuple(sorted(added)), removed=tuple(sorted(removed)))
 
     def suspend(self, reason: str, act: Act) -> None:
         """Stop every act relying on the grant, from this position in the log."""
         self._refuse_if_revoked("suspended")
         if self.state is GrantState.SUSPENDED:
             raise InvalidTransitionError("the grant is already suspended")
-        self._trigger(self.Suspended, act, reason=_reason(reason))
+        self._record(self.Suspended, act, reason=_reason(reason))
 
     def reinstate(self, act: Act) -> None:
         """Lift a suspension, if the grant has not expired meanwhile (then it is renewed)."""
@@ -252,14 +246,14 @@ class DelegationGrant(DarAggregate):
             )
         if self.expired_at(act.at):
             raise InvalidTransitionError("the grant has expired: renew it, never reinstate it")
-        self._trigger(self.Reinstated, act)
+        self._record(self.Reinstated, act)
 
     def renew(self, ends_on: date, convention: Convention, act: Act) -> None:
         """Extend the validity under a renewing convention."""
         self._refuse_if_revoked("renewed")
         if ends_on <= self.validity.ends_on:
             raise ValidationError("endsOn", "a renewal ends after the current last day")
-        self._trigger(
+        self._record(
             self.Renewed,
             act,
             ends_on=ends_on,
@@ -271,13 +265,8 @@ class DelegationGrant(DarAggregate):
     def revoke(self, reason: str, act: Act) -> None:
         """End the grant for good."""
         self._refuse_if_revoked("revoked")
-        self._trigger(self.Revoked, act, reason=_reason(reason))
+        self._record(self.Revoked, act, reason=_reason(reason))
 
     def _refuse_if_revoked(self, verb: str) -> None:
         if self.state is GrantState.REVOKED:
             raise InvalidTransitionError(f"a revoked grant cannot be {verb}")
-
-    def _trigger(self, event: type[DarAggregate.Event], act: Act, **fields: object) -> None:
-        self.trigger_event(
-            event, timestamp=act.at, actor=act.actor, command_id=act.command_id, **fields
-        )

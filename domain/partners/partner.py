@@ -83,11 +83,4 @@ class Partner(DarAggregate):
         if names == self.names:
             msg = f"partner {self.code} already bears these names"
             raise UnchangedError(msg)
-        self.trigger_event(
-            self.Renamed,
-            timestamp=act.at,
-            actor=act.actor,
-            command_id=act.command_id,
-            name_ar=names.arabic,
-            name_fr=names.french,
-        )
+        self._record(self.Renamed, act, name_ar=names.arabic, name_fr=names.french)

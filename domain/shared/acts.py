@@ -42,3 +42,9 @@ class DarAggregate(Aggregate):
 
     class Created(Event, Aggregate.Created):
         pass
+
+    def _record(self, event: type[DarAggregate.Event], act: Act, **fields: object) -> None:
+        """Trigger `event` at the act's time, naming its actor and command."""
+        self.trigger_event(
+            event, timestamp=act.at, actor=act.actor, command_id=act.command_id, **fields
+        )

@@ -20,10 +20,10 @@ from domain.delegation.grant import (
     DelegationGrant,
     Validity,
     services_named,
-    tunis_day,
 )
 from domain.shared.acts import Act
 from domain.shared.errors import DarError
+from domain.shared.time import tunis_day
 
 SERVICES = ["S1", "S2", "S3", "S4"]
 CONVENTION = Convention("CONV", "1", date(2025, 12, 1))

@@ -1,0 +1,1 @@
+"""Delegation grants and the policy every act at the counter must pass."""

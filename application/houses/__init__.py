@@ -1,0 +1,1 @@
+"""Houses, counters, lines and agents."""

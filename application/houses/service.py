@@ -1,0 +1,177 @@
+"""Handlers of the houses context."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from application.houses.commands import (
+    AccreditAgent,
+    AddCounter,
+    AddServiceLine,
+    CloseCounter,
+    DeactivateAgent,
+    EnrollAgent,
+    OpenCounter,
+    RegisterHouse,
+    RevokeAccreditation,
+)
+from application.store import CommandRunner, Decision, EventStore, Outcome
+from domain.houses.agent import Agent, agent_id
+from domain.houses.house import House, HouseNames, house_id
+from domain.partners.partner import Partner, partner_id
+from domain.shared.acts import Act
+from domain.shared.errors import AlreadyExistsError, DarError
+
+
+class AgentOfAnotherHouseError(DarError):
+    """An agent acts only at their own house."""
+
+    code = "FORBIDDEN"
+
+
+class HouseService:
+    """Registers houses and their counters and lines; enrols and accredits agents."""
+
+    def __init__(self, store: EventStore, runner: CommandRunner) -> None:
+        self._store = store
+        self._runner = runner
+
+    def register_house(self, command: RegisterHouse) -> Outcome:
+        """Record `HouseRegistered`."""
+        names = HouseNames(command.name_ar, command.name_fr)
+        new_id = house_id(command.code)
+
+        def decide(act: Act) -> Decision:
+            if self._store.find(new_id, House) is not None:
+                raise AlreadyExistsError(f"house {command.code} is already registered")
+            house = House.register(
+                code=command.code,
+                names=names,
+                municipality=command.municipality,
+                governorate=command.governorate,
+                act=act,
+            )
+            return Decision(aggregates=[house], values={"house_id": str(house.id)})
+
+        return self._runner.run(command, decide)
+
+    def add_counter(self, command: AddCounter) -> Outcome:
+        """Record `CounterAdded`."""
+
+        def decide(act: Act) -> Decision:
+            house = self.house(command.house_code)
+            house.add_counter(command.number, command.label, act)
+            return Decision(aggregates=[house], values={"house_id": str(house.id)})
+
+        return self._runner.run(command, decide)
+
+    def open_counter(self, command: OpenCounter) -> Outcome:
+        """The agent takes the counter; the agent must belong to the house and be active."""
+
+        def decide(act: Act) -> Decision:
+            house = self.house(command.house_code)
+            agent = self.agent(command.employee_number)
+            if agent.house_id != house.id or not agent.active:
+                raise AgentOfAnotherHouseError("the agent is not an active agent of this house")
+            house.open_counter(command.number, agent.id, act)
+            return Decision(
+                aggregates=[house],
+                values={"house_id": str(house.id)},
+                reads={agent.id: agent.version},
+            )
+
+        return self._runner.run(command, decide)
+
+    def close_counter(self, command: CloseCounter) -> Outcome:
+        """Record `CounterClosed`."""
+
+        def decide(act: Act) -> Decision:
+            house = self.house(command.house_code)
+            house.close_counter(command.number, act)
+            return Decision(aggregates=[house], values={"house_id": str(house.id)})
+
+        return self._runner.run(command, decide)
+
+    def add_service_line(self, command: AddServiceLine) -> Outcome:
+        """Record `ServiceLineAdded`."""
+
+        def decide(act: Act) -> Decision:
+            house = self.house(command.house_code)
+            house.add_service_line(
+                prefix=command.prefix,
+                name=command.name,
+                services=frozenset(command.services),
+                priority=command.priority,
+                act=act,
+            )
+            return Decision(aggregates=[house], values={"house_id": str(house.id)})
+
+        return self._runner.run(command, decide)
+
+    def enroll_agent(self, command: EnrollAgent) -> Outcome:
+        """Record `AgentEnrolled` in an existing house."""
+        new_id = agent_id(command.employee_number)
+
+        def decide(act: Act) -> Decision:
+            house = self.house(command.house_code)
+            if self._store.find(new_id, Agent) is not None:
+                raise AlreadyExistsError(f"agent {command.employee_number} is already enrolled")
+            agent = Agent.enroll(
+                employee_number=command.employee_number,
+                house_id=house.id,
+                display_name=command.display_name,
+                act=act,
+            )
+            return Decision(
+                aggregates=[agent],
+                values={"agent_id": str(agent.id)},
+                reads={house.id: house.version},
+            )
+
+        return self._runner.run(command, decide)
+
+    def accredit_agent(self, command: AccreditAgent) -> Outcome:
+        """Record `AgentAccredited` for a registered partner."""
+
+        def decide(act: Act) -> Decision:
+            agent = self.agent(command.employee_number)
+            partner = self._partner(command.partner_code)
+            agent.accredit(partner.id, command.expires_on, act)
+            return Decision(aggregates=[agent], values={"agent_id": str(agent.id)})
+
+        return self._runner.run(command, decide)
+
+    def revoke_accreditation(self, command: RevokeAccreditation) -> Outcome:
+        """Record `AccreditationRevoked`."""
+
+        def decide(act: Act) -> Decision:
+            agent = self.agent(command.employee_number)
+            agent.revoke_accreditation(partner_id(command.partner_code), command.reason, act)
+            return Decision(aggregates=[agent], values={"agent_id": str(agent.id)})
+
+        return self._runner.run(command, decide)
+
+    def deactivate_agent(self, command: DeactivateAgent) -> Outcome:
+        """Record `AgentDeactivated`: the agent's tokens are refused from now on."""
+
+        def decide(act: Act) -> Decision:
+            agent = self.agent(command.employee_number)
+            agent.deactivate(command.reason, act)
+            return Decision(aggregates=[agent], values={"agent_id": str(agent.id)})
+
+        return self._runner.run(command, decide)
+
+    def house(self, code: str) -> House:
+        """The house registered under `code`."""
+        return self._store.load(house_id(code), House, f"house {code}")
+
+    def agent(self, employee_number: str) -> Agent:
+        """The agent enrolled under `employee_number`."""
+        return self._store.load(agent_id(employee_number), Agent, f"agent {employee_number}")
+
+    def agent_by_id(self, agent: UUID) -> Agent | None:
+        """The agent with this id, if enrolled."""
+        return self._store.find(agent, Agent)
+
+    def _partner(self, code: str) -> Partner:
+        return self._store.load(partner_id(code), Partner, f"partner {code}")

@@ -1,0 +1,1 @@
+"""The services each partner offers through the houses, changed only by events."""

@@ -1,0 +1,222 @@
+"""A services house: a counter room in a town hall, with numbered counters and service lines."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from uuid import UUID
+
+from domain.shared.acts import Act, DarAggregate
+from domain.shared.errors import AlreadyExistsError, DarError, NotFoundError, ValidationError
+from domain.shared.ids import natural_id
+
+_CODE = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
+_PREFIX = re.compile(r"^[A-Z]$")
+_ARABIC = re.compile(r"[\u0600-\u06FF]")
+MAX_COUNTERS = 99
+
+
+class CounterStateError(DarError):
+    """The counter is not in a state that allows this (open, closed, held by someone else)."""
+
+    code = "COUNTER_STATE"
+
+
+def house_id(code: str) -> UUID:
+    """Houses are known by a code (`haidra`)."""
+    if not _CODE.match(code):
+        raise ValidationError("code", "2 to 40 lower-case letters, digits or '-'")
+    return natural_id("house", code)
+
+
+@dataclass(frozen=True)
+class HouseNames:
+    """The house's name in Arabic and French."""
+
+    arabic: str
+    french: str
+
+    def __post_init__(self) -> None:
+        for field, value in (("nameAr", self.arabic), ("nameFr", self.french)):
+            if not value.strip() or len(value) > 200:
+                raise ValidationError(field, "must be 1 to 200 characters")
+        if not _ARABIC.search(self.arabic):
+            raise ValidationError("nameAr", "must be written in Arabic script")
+
+
+@dataclass(frozen=True)
+class Counter:
+    """A counter and who holds it (None when closed)."""
+
+    number: int
+    label: str
+    agent_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class ServiceLine:
+    """A queue of the house: a ticket prefix, the services it serves, priority rules."""
+
+    prefix: str
+    name: str
+    services: frozenset[str]
+    priority: bool
+
+
+class House(DarAggregate):
+    """A services house."""
+
+    class Registered(DarAggregate.Created):
+        code: str
+        name_ar: str
+        name_fr: str
+        municipality: str
+        governorate: str
+
+    class CounterAdded(DarAggregate.Event):
+        number: int
+        label: str
+
+        def apply(self, aggregate: House) -> None:
+            """A new, closed counter."""
+            aggregate.counters[self.number] = Counter(self.number, self.label)
+
+    class CounterOpened(DarAggregate.Event):
+        number: int
+        agent_id: UUID
+
+        def apply(self, aggregate: House) -> None:
+            """The counter is bound to the agent who took it."""
+            counter = aggregate.counters[self.number]
+            aggregate.counters[self.number] = Counter(counter.number, counter.label, self.agent_id)
+
+    class CounterClosed(DarAggregate.Event):
+        number: int
+
+        def apply(self, aggregate: House) -> None:
+            """Nobody holds the counter."""
+            counter = aggregate.counters[self.number]
+            aggregate.counters[self.number] = Counter(counter.number, counter.label)
+
+    class ServiceLineAdded(DarAggregate.Event):
+        prefix: str
+        name: str
+        services: tuple[str, ...]
+        priority: bool
+
+        def apply(self, aggregate: House) -> None:
+            """A new queue."""
+            aggregate.lines[self.prefix] = ServiceLine(
+                self.prefix, self.name, frozenset(self.services), self.priority
+            )
+
+    class ServiceLineChanged(DarAggregate.Event):
+        prefix: str
+        services: tuple[str, ...]
+        priority: bool
+
+        def apply(self, aggregate: House) -> None:
+            """The queue serves other services, or changes its priority rule."""
+            line = aggregate.lines[self.prefix]
+            aggregate.lines[self.prefix] = ServiceLine(
+                line.prefix, line.name, frozenset(self.services), self.priority
+            )
+
+    def __init__(
+        self, code: str, name_ar: str, name_fr: str, municipality: str, governorate: str
+    ) -> None:
+        self.code = code
+        self.names = HouseNames(name_ar, name_fr)
+        self.municipality = municipality
+        self.governorate = governorate
+        self.counters: dict[int, Counter] = {}
+        self.lines: dict[str, ServiceLine] = {}
+
+    @classmethod
+    def register(
+        cls, *, code: str, names: HouseNames, municipality: str, governorate: str, act: Act
+    ) -> House:
+        """Register a house in a municipality of a governorate."""
+        return cls._create(
+            cls.Registered,
+            id=house_id(code),
+            timestamp=act.at,
+            actor=act.actor,
+            command_id=act.command_id,
+            code=code,
+            name_ar=names.arabic,
+            name_fr=names.french,
+            municipality=municipality,
+            governorate=governorate,
+        )
+
+    def add_counter(self, number: int, label: str, act: Act) -> None:
+        """Counters are numbered 1 to 99, each once."""
+        if not 1 <= number <= MAX_COUNTERS:
+            raise ValidationError("number", f"counters are numbered 1 to {MAX_COUNTERS}")
+        if number in self.counters:
+            raise AlreadyExistsError(f"counter {number} exists already")
+        if not label.strip() or len(label) > 100:
+            raise ValidationError("label", "must be 1 to 100 characters")
+        self._record(self.CounterAdded, act, number=number, label=label.strip())
+
+    def open_counter(self, number: int, agent_id: UUID, act: Act) -> None:
+        """An agent takes a closed counter; an agent works at one counter at a time."""
+        counter = self._counter(number)
+        if counter.agent_id is not None:
+            raise CounterStateError(f"counter {number} is already open")
+        if any(c.agent_id == agent_id for c in self.counters.values()):
+            raise CounterStateError("this agent already holds another counter")
+        self._record(self.CounterOpened, act, number=number, agent_id=agent_id)
+
+    def close_counter(self, number: int, act: Act) -> None:
+        """Leave (or, for a supervisor, close) an open counter."""
+        if self._counter(number).agent_id is None:
+            raise CounterStateError(f"counter {number} is not open")
+        self._record(self.CounterClosed, act, number=number)
+
+    def add_service_line(
+        self, *, prefix: str, name: str, services: frozenset[str], priority: bool, act: Act
+    ) -> None:
+        """A new queue with a one-letter ticket prefix."""
+        if not _PREFIX.match(prefix):
+            raise ValidationError("prefix", "one capital letter")
+        if prefix in self.lines:
+            raise AlreadyExistsError(f"line {prefix} exists already")
+        if not services:
+            raise ValidationError("services", "a line serves at least one service")
+        if not name.strip() or len(name) > 100:
+            raise ValidationError("name", "must be 1 to 100 characters")
+        self._record(
+            self.ServiceLineAdded,
+            act,
+            prefix=prefix,
+            name=name.strip(),
+            services=tuple(sorted(services)),
+            priority=priority,
+        )
+
+    def change_service_line(
+        self, *, prefix: str, services: frozenset[str], priority: bool, act: Act
+    ) -> None:
+        """Change what a line serves, or its priority rule."""
+        line = self.lines.get(prefix)
+        if line is None:
+            raise NotFoundError(f"no line {prefix} in this house")
+        if not services:
+            raise ValidationError("services", "a line serves at least one service")
+        if (line.services, line.priority) == (services, priority):
+            raise ValidationError("services", "nothing would change")
+        self._record(
+            self.ServiceLineChanged,
+            act,
+            prefix=prefix,
+            services=tuple(sorted(services)),
+            priority=priority,
+        )
+
+    def _counter(self, number: int) -> Counter:
+        counter = self.counters.get(number)
+        if counter is None:
+            raise NotFoundError(f"no counter {number} in this house")
+        return counter
