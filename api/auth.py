@@ -34,12 +34,6 @@ class UnauthenticatedError(DarError):
     code = "UNAUTHENTICATED"
 
 
-class ForbiddenError(DarError):
-    """The caller's role may not do this (or the object belongs to another house)."""
-
-    code = "FORBIDDEN"
-
-
 @dataclass(frozen=True)
 class Principal:
     """An authenticated caller."""

@@ -58,6 +58,8 @@ def error_catalogue() -> str:
     importlib.import_module("api.auth")
     rows: dict[str, str] = dict(TRANSPORT_CODES)
     for error in _subclasses(DarError):
+        if "code" not in vars(error):
+            continue  # a refinement of a code documented by the class that defines it
         doc = (error.__doc__ or "").strip().splitlines()[0]
         rows.setdefault(error.code, doc)
     lines = [

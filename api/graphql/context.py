@@ -11,10 +11,11 @@ from starlette.requests import HTTPConnection
 from strawberry.fastapi import BaseContext
 from strawberry.types import Info
 
-from api.auth import ForbiddenError, Principal, Role, TokenService, UnauthenticatedError, bearer
+from api.auth import Principal, Role, TokenService, UnauthenticatedError, bearer
 from api.bootstrap import Dar
 from api.graphql.watch import Watcher
 from api.metrics import Metrics
+from domain.shared.errors import ForbiddenError
 
 T = TypeVar("T")
 

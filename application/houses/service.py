@@ -20,13 +20,11 @@ from domain.houses.agent import Agent, agent_id
 from domain.houses.house import House, HouseNames, house_id
 from domain.partners.partner import Partner, partner_id
 from domain.shared.acts import Act
-from domain.shared.errors import AlreadyExistsError, DarError
+from domain.shared.errors import AlreadyExistsError, ForbiddenError
 
 
-class AgentOfAnotherHouseError(DarError):
+class AgentOfAnotherHouseError(ForbiddenError):
     """An agent acts only at their own house."""
-
-    code = "FORBIDDEN"
 
 
 class HouseService:

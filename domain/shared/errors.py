@@ -41,3 +41,9 @@ class UnchangedError(DarError):
     """The command would change nothing; nothing was recorded."""
 
     code = "UNCHANGED"
+
+
+class ForbiddenError(DarError):
+    """The caller's role may not do this (or the object belongs to another house)."""
+
+    code = "FORBIDDEN"
