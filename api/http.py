@@ -21,6 +21,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from api.auth import TokenService, UnauthenticatedError, bearer
 from api.bootstrap import Dar, bootstrap
 from api.edge import Edge
+from api.gates import AgentGate
 from api.graphql.context import Context, Watchers, context_getter
 from api.graphql.schema import build_schema
 from api.metrics import Metrics
@@ -57,10 +58,10 @@ def _init_token(raw: object) -> str:
 def create_app(settings: Settings, dar: Dar | None = None) -> FastAPI:
     """The API for these settings; tests may pass a Dar they built (and close it themselves)."""
     metrics = Metrics()
-    tokens = TokenService(settings)
     owned = dar is None
     app_dar = dar or bootstrap(settings, projector=settings.embedded_projections)
     watchers = Watchers.of(app_dar)
+    tokens = TokenService(settings, gate=AgentGate(app_dar))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

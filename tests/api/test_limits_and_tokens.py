@@ -83,7 +83,7 @@ def test_a_batch_over_the_limit_is_refused_and_runs_nothing(
 
 def test_a_small_batch_is_served(client: TestClient, api_settings: Settings) -> None:
     batch = [{"query": "{ position }"}, {"query": "{ partners { code } }"}]
-    status, body = post(client, batch, token_for(api_settings, Role.AGENT))
+    status, body = post(client, batch, token_for(api_settings, Role.AUDITOR))
     assert status == 200
     assert isinstance(body, list)
 
@@ -112,7 +112,7 @@ def _forge(token: str, **changes: object) -> str:
 
 
 def bad_tokens(settings: Settings) -> dict[str, str]:
-    good = token_for(settings, Role.AGENT)
+    good = token_for(settings, Role.AUDITOR)
     claims = jwt.decode(good, options={"verify_signature": False})
     return {
         "expired": TokenService(settings).mint("x", Role.ADMIN, ttl=timedelta(seconds=-10)),
@@ -150,7 +150,9 @@ def test_an_unexpected_error_is_masked_with_a_reference(
         raise RuntimeError("secret detail: connection string postgres://x:y@z")
 
     monkeypatch.setattr(type(client.app.state.dar.read.partners), "list", broken)  # type: ignore[attr-defined]
-    _, body = post(client, {"query": "{ partners { code } }"}, token_for(api_settings, Role.AGENT))
+    _, body = post(
+        client, {"query": "{ partners { code } }"}, token_for(api_settings, Role.AUDITOR)
+    )
     errors = body["errors"]
     assert isinstance(errors, list)
     [error] = errors
@@ -194,7 +196,7 @@ def test_a_subscription_over_http_is_a_bad_request(
     client: TestClient, api_settings: Settings
 ) -> None:
     query = {"query": "subscription { partnersChanged { position } }"}
-    status, body = post(client, query, token_for(api_settings, Role.AGENT))
+    status, body = post(client, query, token_for(api_settings, Role.AUDITOR))
     assert status == 400
     assert error_codes(body) == ["BAD_REQUEST"]
 

@@ -31,7 +31,7 @@ def test_a_registered_partner_is_read_back_at_its_position(
 ) -> None:
     admin = token_for(api_settings, Role.ADMIN)
     done = graphql(client, REGISTER, steg(), admin)["data"]["registerPartner"]
-    agent = token_for(api_settings, Role.AGENT, house="haidra")
+    agent = token_for(api_settings, Role.AUDITOR)
     body = graphql(client, PARTNERS, {"p": done["position"]}, agent)
     assert body["data"]["partners"] == [
         {"code": "STEG", "nameAr": "الشركة التونسية للكهرباء والغاز", "nameFr": "STEG"}
@@ -67,7 +67,7 @@ def test_bad_input_changes_nothing(client: TestClient, api_settings: Settings) -
 
 
 def test_a_page_size_over_the_cap_is_refused(client: TestClient, api_settings: Settings) -> None:
-    agent = token_for(api_settings, Role.AGENT)
+    agent = token_for(api_settings, Role.AUDITOR)
     body = graphql(client, "{ partners(first: 101) { code } }", token=agent)
     assert error_codes(body) == ["VALIDATION"]
 
@@ -88,7 +88,7 @@ def test_a_retried_rename_says_it_was_replayed(client: TestClient, api_settings:
 def test_a_position_beyond_the_log_is_refused_at_once(
     client: TestClient, api_settings: Settings
 ) -> None:
-    agent = token_for(api_settings, Role.AGENT)
+    agent = token_for(api_settings, Role.AUDITOR)
     body = graphql(client, PARTNERS, {"p": 10**12}, agent)
     assert error_codes(body) == ["VALIDATION"]
     assert body["errors"][0]["extensions"]["field"] == "atLeastPosition"
