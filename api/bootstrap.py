@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.catalogue.service import CatalogueServiceHandlers
 from application.delegation.policy import DelegationPolicy
 from application.delegation.service import DelegationService
 from application.houses.service import HouseService
@@ -47,6 +48,7 @@ class Dar:
     runner: CommandRunner
     partners: PartnerService
     houses: HouseService
+    catalogue: CatalogueServiceHandlers
     delegations: DelegationService
     policy: DelegationPolicy
     read: ReadModels
@@ -98,6 +100,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None, *, projector: bool
         runner=runner,
         partners=PartnerService(store, runner),
         houses=HouseService(store, runner),
+        catalogue=CatalogueServiceHandlers(store, runner),
         delegations=DelegationService(store, runner),
         policy=DelegationPolicy(store, the_clock),
         read=read,

@@ -14,7 +14,7 @@ from api.auth import Role, TokenService
 from api.bootstrap import bootstrap
 from infrastructure.eventstore.factory import is_postgres
 from infrastructure.eventstore.pg_setup import setup_database
-from infrastructure.reference import load_reference_partners
+from infrastructure.reference import load_reference_partners, load_reference_services
 from infrastructure.settings import Settings
 
 app = typer.Typer(help="Dar, the back office of the municipal digital services houses.")
@@ -26,7 +26,9 @@ def prepare(settings: Settings) -> int:
     """Open the store and register the reference partners that are missing."""
     dar = bootstrap(settings, projector=False)
     try:
-        return load_reference_partners(dar.partners)
+        added = load_reference_partners(dar.partners)
+        load_reference_services(dar.catalogue)
+        return added
     finally:
         dar.close()
 

@@ -82,7 +82,7 @@ class CatalogueService(DarAggregate):
 
         def apply(self, aggregate: CatalogueService) -> None:
             """The fee from now on."""
-            aggregate.fee = Fee(self.fee_rule, self.fee_millimes)
+            aggregate.fee = Fee(FeeRule(self.fee_rule), self.fee_millimes)
 
     class Withdrawn(DarAggregate.Event):
         reason: str

@@ -8,6 +8,8 @@ from importlib import resources
 
 import yaml
 
+from application.catalogue.commands import PublishService
+from application.catalogue.service import CatalogueServiceHandlers
 from application.errors import IdempotencyKeyReusedError
 from application.partners.commands import RegisterPartner
 from application.partners.service import PartnerService
@@ -57,4 +59,69 @@ def load_reference_partners(partners: PartnerService) -> int:
             log.warning("reference partner %s differs from the one registered", partner.code)
             continue
         added += 0 if registration.replayed else 1
+    return added
+
+
+@dataclass(frozen=True)
+class ReferenceService:
+    """One service of the starting catalogue."""
+
+    partner_code: str
+    code: str
+    name_ar: str
+    name_fr: str
+    mode: str
+    fee_rule: str
+    fee_millimes: int | None
+    deadline_days: int | None
+    documents: tuple[str, ...]
+
+
+def reference_services() -> list[ReferenceService]:
+    """The starting catalogue, from `services.yaml`."""
+    text = resources.files(__package__).joinpath("services.yaml").read_text(encoding="utf-8")
+    catalogue: dict[str, list[dict[str, object]]] = yaml.safe_load(text)
+    return [
+        ReferenceService(
+            partner_code=partner,
+            code=str(row["code"]),
+            name_ar=str(row["name_ar"]),
+            name_fr=str(row["name_fr"]),
+            mode=str(row["mode"]),
+            fee_rule=str(row["fee_rule"]),
+            fee_millimes=_optional_int(row.get("fee_millimes")),
+            deadline_days=_optional_int(row.get("deadline_days")),
+            documents=tuple(str(d) for d in row.get("documents") or []),  # type: ignore[attr-defined]
+        )
+        for partner, rows in catalogue.items()
+        for row in rows
+    ]
+
+
+def _optional_int(value: object) -> int | None:
+    return None if value is None else int(str(value))
+
+
+def load_reference_services(catalogue: CatalogueServiceHandlers) -> int:
+    """Publish every reference service not yet published; return how many were new."""
+    added = 0
+    for service in reference_services():
+        command = PublishService(
+            command_id=f"reference:service:{service.partner_code}:{service.code}",
+            actor=REFERENCE_ACTOR,
+            partner_code=service.partner_code,
+            code=service.code,
+            name_ar=service.name_ar,
+            name_fr=service.name_fr,
+            mode=service.mode,
+            documents=service.documents,
+            fee_rule=service.fee_rule,
+            fee_millimes=service.fee_millimes,
+            deadline_days=service.deadline_days,
+        )
+        try:
+            outcome = catalogue.publish(command)
+        except (AlreadyExistsError, IdempotencyKeyReusedError):
+            continue
+        added += 0 if outcome.replayed else 1
     return added
