@@ -14,6 +14,11 @@ from infrastructure.clock import SystemClock
 from infrastructure.eventstore.factory import is_postgres, open_event_store
 from infrastructure.eventstore.pg_setup import EVENTS_TABLE
 from infrastructure.readmodels.database import ReadDatabase
+from infrastructure.readmodels.directory import (
+    DirectoryQueries,
+    DirectoryTables,
+    create_directory_tables,
+)
 from infrastructure.readmodels.listen import PostgresWakeUp
 from infrastructure.readmodels.partners import (
     PartnersQueries,
@@ -23,6 +28,7 @@ from infrastructure.readmodels.partners import (
 from infrastructure.readmodels.runner import NewEvents, ProjectionRunner, Registered
 from infrastructure.readmodels.setup import open_read_database
 from infrastructure.settings import Settings
+from projections.directory.projection import DirectoryProjection
 from projections.partners.projection import PartnersProjection
 
 
@@ -33,10 +39,12 @@ class ReadModels:
     db: ReadDatabase
     partners: PartnersQueries
     partners_key: str
+    directory: DirectoryQueries
+    directory_key: str
 
     def tracking_keys(self) -> list[str]:
         """Tracking keys of every read model."""
-        return [self.partners_key]
+        return [self.partners_key, self.directory_key]
 
 
 @dataclass(frozen=True)
@@ -67,7 +75,12 @@ def projections() -> list[Registered[object]]:
     partners: Registered[PartnersTable] = Registered(
         projection=PartnersProjection(), writer=PartnersTable, create_tables=create_partners_table
     )
-    return [partners]  # type: ignore[list-item]
+    directory: Registered[DirectoryTables] = Registered(
+        projection=DirectoryProjection(),
+        writer=DirectoryTables,
+        create_tables=create_directory_tables,
+    )
+    return [partners, directory]  # type: ignore[list-item]
 
 
 def _wake_up(settings: Settings) -> PostgresWakeUp | None:
@@ -93,6 +106,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None, *, projector: bool
         db=read_db,
         partners=PartnersQueries(read_db),
         partners_key=all_projections[0].projection.key,
+        directory=DirectoryQueries(read_db),
+        directory_key=all_projections[1].projection.key,
     )
     return Dar(
         settings=settings,

@@ -13,7 +13,7 @@ from application.catalogue.service import CatalogueServiceHandlers
 from application.errors import IdempotencyKeyReusedError
 from application.partners.commands import RegisterPartner
 from application.partners.service import PartnerService
-from domain.shared.errors import AlreadyExistsError
+from domain.shared.errors import AlreadyExistsError, NotFoundError
 
 REFERENCE_ACTOR = "system:reference-data"
 log = logging.getLogger(__name__)
@@ -122,6 +122,9 @@ def load_reference_services(catalogue: CatalogueServiceHandlers) -> int:
         try:
             outcome = catalogue.publish(command)
         except (AlreadyExistsError, IdempotencyKeyReusedError):
+            continue
+        except NotFoundError:
+            log.warning("partner %s is not registered: its services wait", service.partner_code)
             continue
         added += 0 if outcome.replayed else 1
     return added

@@ -1,0 +1,1 @@
+"""The directory read model: houses, counters, lines, agents, accreditations, grants, catalogue."""

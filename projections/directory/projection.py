@@ -1,0 +1,183 @@
+"""Projects house, agent, grant and catalogue events into the directory."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from eventsourcing.domain import DomainEventProtocol
+
+from domain.catalogue.service import CatalogueService
+from domain.delegation.grant import DelegationGrant, GrantState
+from domain.houses.agent import Agent
+from domain.houses.house import House
+from projections.directory.view import (
+    AccreditationRow,
+    AgentRow,
+    CatalogueRow,
+    CounterRow,
+    DirectoryWriter,
+    GrantRow,
+    HouseRow,
+    LineRow,
+)
+
+
+class DirectoryProjection:
+    """Who and what each house has: counters, lines, agents, grants; and the catalogue."""
+
+    name = "directory"
+    version = 1
+
+    @property
+    def key(self) -> str:
+        """Tracking key and table suffix."""
+        return f"{self.name}_v{self.version}"
+
+    def apply(
+        self,
+        event: DomainEventProtocol[Any],
+        position: int,  # noqa: ARG002 - rows here carry no position
+        writer: DirectoryWriter,
+    ) -> None:
+        """Each event updates the rows it concerns."""
+        match event:
+            case House.Registered() | House.CounterAdded() | House.CounterOpened():
+                self._house(event, writer)
+            case House.CounterClosed() | House.ServiceLineAdded() | House.ServiceLineChanged():
+                self._house(event, writer)
+            case Agent.Enrolled() | Agent.Accredited() | Agent.AccreditationRevoked():
+                self._agent(event, writer)
+            case Agent.Deactivated():
+                self._agent(event, writer)
+            case DelegationGrant.Event():
+                self._grant(event, writer)
+            case CatalogueService.Event():
+                self._catalogue(event, writer)
+            case _:
+                pass
+
+    def _house(self, event: DomainEventProtocol[Any], writer: DirectoryWriter) -> None:
+        house = event.originator_id
+        match event:
+            case House.Registered():
+                writer.put_house(
+                    HouseRow(
+                        house,
+                        event.code,
+                        event.name_ar,
+                        event.name_fr,
+                        event.municipality,
+                        event.governorate,
+                    )
+                )
+            case House.CounterAdded():
+                writer.put_counter(CounterRow(house, event.number, event.label, None))
+            case House.CounterOpened() | House.CounterClosed():
+                counter = writer.counter(house, event.number)
+                if counter is not None:
+                    agent = event.agent_id if isinstance(event, House.CounterOpened) else None
+                    writer.put_counter(replace(counter, agent_id=agent))
+            case House.ServiceLineAdded():
+                writer.put_line(
+                    LineRow(house, event.prefix, event.name, tuple(event.services), event.priority)
+                )
+            case House.ServiceLineChanged():
+                line = writer.line(house, event.prefix)
+                if line is not None:
+                    writer.put_line(
+                        replace(line, services=tuple(event.services), priority=event.priority)
+                    )
+
+    def _agent(self, event: DomainEventProtocol[Any], writer: DirectoryWriter) -> None:
+        agent = event.originator_id
+        match event:
+            case Agent.Enrolled():
+                writer.put_agent(
+                    AgentRow(
+                        agent,
+                        event.employee_number,
+                        event.house_id,
+                        event.display_name,
+                        active=True,
+                    )
+                )
+            case Agent.Accredited():
+                writer.put_accreditation(
+                    AccreditationRow(agent, event.partner_id, event.expires_on)
+                )
+            case Agent.AccreditationRevoked():
+                writer.drop_accreditation(agent, event.partner_id)
+            case Agent.Deactivated():
+                row = writer.agent(agent)
+                if row is not None:
+                    writer.put_agent(replace(row, active=False))
+
+    def _grant(self, event: DomainEventProtocol[Any], writer: DirectoryWriter) -> None:
+        if isinstance(event, DelegationGrant.Granted):
+            writer.put_grant(
+                GrantRow(
+                    event.originator_id,
+                    event.house_id,
+                    event.partner_id,
+                    event.convention_reference,
+                    event.convention_version,
+                    tuple(event.services),
+                    event.starts_on,
+                    event.ends_on,
+                    event.may_collect,
+                    event.ceiling_millimes,
+                    GrantState.ACTIVE.value,
+                )
+            )
+            return
+        row = writer.grant(event.originator_id)
+        if row is None:
+            return
+        match event:
+            case DelegationGrant.Amended():
+                services = (set(row.services) | set(event.added)) - set(event.removed)
+                writer.put_grant(replace(row, services=tuple(sorted(services))))
+            case DelegationGrant.Suspended():
+                writer.put_grant(replace(row, state=GrantState.SUSPENDED.value))
+            case DelegationGrant.Reinstated():
+                writer.put_grant(replace(row, state=GrantState.ACTIVE.value))
+            case DelegationGrant.Renewed():
+                writer.put_grant(
+                    replace(
+                        row,
+                        ends_on=event.ends_on,
+                        convention_reference=event.convention_reference,
+                        convention_version=event.convention_version,
+                    )
+                )
+            case DelegationGrant.Revoked():
+                writer.put_grant(replace(row, state=GrantState.REVOKED.value))
+
+    def _catalogue(self, event: DomainEventProtocol[Any], writer: DirectoryWriter) -> None:
+        if isinstance(event, CatalogueService.Published):
+            writer.put_service(
+                CatalogueRow(
+                    event.originator_id,
+                    event.partner_code,
+                    event.code,
+                    event.name_ar,
+                    event.name_fr,
+                    str(event.mode),
+                    str(event.fee_rule),
+                    event.fee_millimes,
+                    event.deadline_days,
+                    withdrawn=False,
+                )
+            )
+            return
+        row = writer.service(event.originator_id)
+        if row is None:
+            return
+        match event:
+            case CatalogueService.FeeChanged():
+                writer.put_service(
+                    replace(row, fee_rule=str(event.fee_rule), fee_millimes=event.fee_millimes)
+                )
+            case CatalogueService.Withdrawn():
+                writer.put_service(replace(row, withdrawn=True))
