@@ -10,7 +10,38 @@ from api.auth import Role
 EVERYONE = frozenset(Role)
 ADMIN = frozenset({Role.ADMIN})
 
+STAFF_AND_OVERSIGHT = frozenset(
+    {Role.ADMIN, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR, Role.GOVERNANCE}
+)
+
 ACCESS: dict[str, frozenset[Role]] = {
+    # houses, agents, catalogue, delegations (house staff: their own house only)
+    "houses": STAFF_AND_OVERSIGHT,
+    "house": STAFF_AND_OVERSIGHT,
+    "agents": STAFF_AND_OVERSIGHT,
+    "catalogue": EVERYONE,
+    "delegations": STAFF_AND_OVERSIGHT,
+    "delegationsExpiring": STAFF_AND_OVERSIGHT,
+    "mayPerform": STAFF_AND_OVERSIGHT,
+    "registerHouse": ADMIN,
+    "addCounter": ADMIN,
+    "openCounter": frozenset({Role.ADMIN, Role.AGENT}),
+    "closeCounter": frozenset({Role.ADMIN, Role.AGENT, Role.SUPERVISOR}),
+    "addServiceLine": ADMIN,
+    "changeServiceLine": ADMIN,
+    "enrollAgent": ADMIN,
+    "accreditAgent": ADMIN,
+    "revokeAccreditation": ADMIN,
+    "deactivateAgent": ADMIN,
+    "publishService": ADMIN,
+    "changeServiceFee": ADMIN,
+    "withdrawService": ADMIN,
+    "grantDelegation": ADMIN,
+    "amendDelegation": ADMIN,
+    "suspendDelegation": ADMIN,
+    "reinstateDelegation": ADMIN,
+    "renewDelegation": ADMIN,
+    "revokeDelegation": ADMIN,
     # queries
     "partners": EVERYONE,
     "partner": EVERYONE,

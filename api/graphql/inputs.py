@@ -26,6 +26,12 @@ class Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
 
+class CommandIdInput(Strict):
+    """Just the idempotency key."""
+
+    command_id: CommandId
+
+
 class PartnerInput(Strict):
     """Registering or renaming a partner."""
 

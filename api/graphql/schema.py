@@ -23,14 +23,16 @@ from strawberry.types.graphql import OperationType
 
 from api.graphql.access import ACCESS
 from api.graphql.context import DarInfo
+from api.graphql.delegations import DelegationMutations, DelegationQueries
 from api.graphql.errors import apply_contract
+from api.graphql.houses import HouseMutations, HouseQueries
 from api.graphql.partners import PartnerMutations, PartnerQueries, PartnerSubscriptions
 from api.graphql.scalars import SCALARS, Position
 from infrastructure.settings import Environment, Settings
 
 
 @strawberry.type
-class Query(PartnerQueries):
+class Query(PartnerQueries, HouseQueries, DelegationQueries):
     @strawberry.field(description="The position every read model has reached (the lowest).")
     async def position(self, info: DarInfo) -> Position:
         info.context.require(*ACCESS["position"])
@@ -42,7 +44,7 @@ class Query(PartnerQueries):
 
 
 @strawberry.type
-class Mutation(PartnerMutations):
+class Mutation(PartnerMutations, HouseMutations, DelegationMutations):
     pass
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TypeVar
 from uuid import UUID
 
@@ -28,6 +28,10 @@ class DelegationPolicy:
     def __init__(self, store: EventStore, clock: Clock) -> None:
         self._store = store
         self._clock = clock
+
+    def today(self) -> date:
+        """The Tunis day now, by the server's clock."""
+        return tunis_day(self._clock.now())
 
     def may_perform(  # noqa: PLR0913 - the question has this many parts
         self,

@@ -57,6 +57,16 @@ class AddServiceLine(Command):
 
 
 @dataclass(frozen=True)
+class ChangeServiceLine(Command):
+    """Change what a line serves, or its priority rule."""
+
+    house_code: str
+    prefix: str
+    services: tuple[str, ...]
+    priority: bool
+
+
+@dataclass(frozen=True)
 class EnrollAgent(Command):
     """Enrol an agent in a house."""
 

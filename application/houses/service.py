@@ -8,6 +8,7 @@ from application.houses.commands import (
     AccreditAgent,
     AddCounter,
     AddServiceLine,
+    ChangeServiceLine,
     CloseCounter,
     DeactivateAgent,
     EnrollAgent,
@@ -106,6 +107,21 @@ class HouseService:
 
         return self._runner.run(command, decide)
 
+    def change_service_line(self, command: ChangeServiceLine) -> Outcome:
+        """Record `ServiceLineChanged`."""
+
+        def decide(act: Act) -> Decision:
+            house = self.house(command.house_code)
+            house.change_service_line(
+                prefix=command.prefix,
+                services=frozenset(command.services),
+                priority=command.priority,
+                act=act,
+            )
+            return Decision(aggregates=[house], values={"house_id": str(house.id)})
+
+        return self._runner.run(command, decide)
+
     def enroll_agent(self, command: EnrollAgent) -> Outcome:
         """Record `AgentEnrolled` in an existing house."""
         new_id = agent_id(command.employee_number)
@@ -170,6 +186,10 @@ class HouseService:
     def agent_by_id(self, agent: UUID) -> Agent | None:
         """The agent with this id, if enrolled."""
         return self._store.find(agent, Agent)
+
+    def house_by_id(self, house: UUID) -> House | None:
+        """The house with this id, if registered."""
+        return self._store.find(house, House)
 
     def _partner(self, code: str) -> Partner:
         return self._store.load(partner_id(code), Partner, f"partner {code}")

@@ -33,6 +33,76 @@ SAMPLES: dict[str, str] = {
         'nameAr: "شريك", nameFr: "Autre"}) { position } }'
     ),
 }
+NOBODY = "00000000-0000-0000-0000-000000000001"
+_KEY = 'commandId: "m"'
+SAMPLES.update(
+    {
+        "houses": "{ houses { code } }",
+        "house": f'{{ house(id: "{NOBODY}") {{ code }} }}',
+        "agents": f'{{ agents(houseId: "{NOBODY}") {{ id }} }}',
+        "catalogue": '{ catalogue(partnerCode: "STEG") { code } }',
+        "delegations": f'{{ delegations(houseId: "{NOBODY}") {{ id }} }}',
+        "delegationsExpiring": "{ delegationsExpiring { id } }",
+        "mayPerform": (
+            f'{{ mayPerform(houseId: "{NOBODY}", agentId: "{NOBODY}", partnerCode: "STEG", '
+            'serviceCode: "BILL_PAYMENT") { allowed } }'
+        ),
+        "registerHouse": (
+            f'mutation {{ registerHouse(input: {{{_KEY}, code: "matrix", nameAr: "دار", '
+            'nameFr: "Matrice", municipality: "M", governorate: "G"}) { id } }'
+        ),
+        "addCounter": f'mutation {{ addCounter(input: {{{_KEY}, houseId: "{NOBODY}", number: 1, label: "G1"}}) {{ id }} }}',
+        "openCounter": f'mutation {{ openCounter(input: {{{_KEY}, houseId: "{NOBODY}", number: 1}}) {{ id }} }}',
+        "closeCounter": f'mutation {{ closeCounter(input: {{{_KEY}, houseId: "{NOBODY}", number: 1}}) {{ id }} }}',
+        "addServiceLine": (
+            f'mutation {{ addServiceLine(input: {{{_KEY}, houseId: "{NOBODY}", prefix: "A", '
+            'name: "L", services: ["S1"], priority: false}) { id } }'
+        ),
+        "changeServiceLine": (
+            f'mutation {{ changeServiceLine(input: {{{_KEY}, houseId: "{NOBODY}", prefix: "A", '
+            'services: ["S1"], priority: true}) { id } }'
+        ),
+        "enrollAgent": (
+            f'mutation {{ enrollAgent(input: {{{_KEY}, houseId: "{NOBODY}", '
+            'employeeNumber: "M1", displayName: "M"}) { id } }'
+        ),
+        "accreditAgent": (
+            f'mutation {{ accreditAgent(input: {{{_KEY}, agentId: "{NOBODY}", '
+            'partnerCode: "STEG", expiresOn: "2030-01-01"}) { id } }'
+        ),
+        "revokeAccreditation": (
+            f'mutation {{ revokeAccreditation(input: {{{_KEY}, agentId: "{NOBODY}", '
+            'partnerCode: "STEG", reason: "r"}) { id } }'
+        ),
+        "deactivateAgent": f'mutation {{ deactivateAgent(input: {{{_KEY}, agentId: "{NOBODY}", reason: "r"}}) {{ id }} }}',
+        "publishService": (
+            f'mutation {{ publishService(input: {{{_KEY}, partnerCode: "NOBODY", code: "S1", '
+            'nameAr: "خدمة", nameFr: "S", mode: "immediate", documents: [], fee_rule: "none"}) { id } }'
+        ).replace("fee_rule", "feeRule"),
+        "changeServiceFee": (
+            f'mutation {{ changeServiceFee(input: {{{_KEY}, partnerCode: "STEG", code: "S1", '
+            'feeRule: "none"}) { id } }'
+        ),
+        "withdrawService": (
+            f'mutation {{ withdrawService(input: {{{_KEY}, partnerCode: "STEG", code: "S1", '
+            'reason: "r"}) { id } }'
+        ),
+        "grantDelegation": (
+            f'mutation {{ grantDelegation(input: {{{_KEY}, houseId: "{NOBODY}", partnerCode: "STEG", '
+            'conventionReference: "C", conventionVersion: "1", signedOn: "2026-01-01", '
+            'services: ["S1"], startsOn: "2026-01-01", endsOn: "2026-12-31", mayCollect: false}) { id } }'
+        ),
+        "amendDelegation": f'mutation {{ amendDelegation(input: {{{_KEY}, grantId: "{NOBODY}", added: ["S2"], removed: []}}) {{ id }} }}',
+        "suspendDelegation": f'mutation {{ suspendDelegation(input: {{{_KEY}, grantId: "{NOBODY}", reason: "r"}}) {{ id }} }}',
+        "reinstateDelegation": f'mutation {{ reinstateDelegation(input: {{{_KEY}, grantId: "{NOBODY}"}}) {{ id }} }}',
+        "renewDelegation": (
+            f'mutation {{ renewDelegation(input: {{{_KEY}, grantId: "{NOBODY}", endsOn: "2030-01-01", '
+            'conventionReference: "C", conventionVersion: "2", signedOn: "2026-01-01"}) { id } }'
+        ),
+        "revokeDelegation": f'mutation {{ revokeDelegation(input: {{{_KEY}, grantId: "{NOBODY}", reason: "r"}}) {{ id }} }}',
+    }
+)
+SAMPLES = {name: doc.replace(_KEY, f'commandId: "m-{name}"') for name, doc in SAMPLES.items()}
 SUBSCRIPTIONS: dict[str, str] = {
     "partnersChanged": "subscription { partnersChanged { position } }",
 }

@@ -1,0 +1,329 @@
+"""Delegation grants and the `mayPerform` question in GraphQL."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+import strawberry
+
+from api.graphql.access import ACCESS
+from api.graphql.commands import CommandResult, checked_command_id, parse_id, run_command
+from api.graphql.context import DarInfo
+from api.graphql.freshness import wait_for_position
+from api.graphql.houses import employee_of, house_code_of
+from api.graphql.scalars import Position
+from application.delegation.commands import (
+    AmendDelegation,
+    GrantDelegation,
+    ReinstateDelegation,
+    RenewDelegation,
+    RevokeDelegation,
+    SuspendDelegation,
+)
+from domain.delegation.grant import DelegationGrant
+from domain.partners.partner import partner_id
+from domain.shared.errors import DarError, NotFoundError
+from domain.shared.ids import natural_id
+from projections.directory.view import GrantRow
+
+
+@strawberry.type(description="A partner's delegation of named services to a house.")
+class Delegation:
+    id: strawberry.ID
+    house_id: strawberry.ID
+    partner_id: strawberry.ID
+    convention_reference: str
+    convention_version: str
+    services: list[str]
+    starts_on: date
+    ends_on: date
+    may_collect: bool
+    ceiling_millimes: int | None
+    state: str = strawberry.field(description="active, suspended or revoked (dates decide expiry).")
+
+    @classmethod
+    def from_row(cls, row: GrantRow) -> Delegation:
+        """The GraphQL view of a row."""
+        return cls(
+            id=strawberry.ID(str(row.grant_id)),
+            house_id=strawberry.ID(str(row.house_id)),
+            partner_id=strawberry.ID(str(row.partner_id)),
+            convention_reference=row.convention_reference,
+            convention_version=row.convention_version,
+            services=list(row.services),
+            starts_on=row.starts_on,
+            ends_on=row.ends_on,
+            may_collect=row.may_collect,
+            ceiling_millimes=row.ceiling_millimes,
+            state=row.state,
+        )
+
+
+@strawberry.type(
+    description="The answer to mayPerform: allowed with what it relies on, or why not."
+)
+class MayPerformAnswer:
+    allowed: bool
+    reason: str | None = strawberry.field(description="The refusal's code, when refused.")
+    message: str | None
+    grant_id: strawberry.ID | None
+    grant_version: int | None
+    agent_id: strawberry.ID | None
+    agent_version: int | None
+
+
+@strawberry.input
+class GrantDelegationInput:
+    command_id: str
+    house_id: strawberry.ID
+    partner_code: str
+    convention_reference: str
+    convention_version: str
+    signed_on: date
+    services: list[str]
+    starts_on: date
+    ends_on: date
+    may_collect: bool
+    ceiling_millimes: int | None = None
+
+
+@strawberry.input
+class AmendDelegationInput:
+    command_id: str
+    grant_id: strawberry.ID
+    added: list[str]
+    removed: list[str]
+
+
+@strawberry.input
+class DelegationReasonInput:
+    command_id: str
+    grant_id: strawberry.ID
+    reason: str
+
+
+@strawberry.input
+class ReinstateDelegationInput:
+    command_id: str
+    grant_id: strawberry.ID
+
+
+@strawberry.input
+class RenewDelegationInput:
+    command_id: str
+    grant_id: strawberry.ID
+    ends_on: date
+    convention_reference: str
+    convention_version: str
+    signed_on: date
+
+
+async def _visible_grant(info: DarInfo, grant_id: strawberry.ID) -> UUID:
+    """A grant's id, if it exists and (for house staff) belongs to their house."""
+    uuid = parse_id(grant_id, "grantId")
+    dar = info.context.dar
+    grant = await info.context.blocking(lambda: dar.store.find(uuid, DelegationGrant))
+    if grant is None:
+        raise NotFoundError("no such delegation grant")
+    await house_code_of(info.context, strawberry.ID(str(grant.house_id)))
+    return uuid
+
+
+@strawberry.type
+class DelegationQueries:
+    @strawberry.field(description="A house's delegation grants, by partner and state if given.")
+    async def delegations(
+        self,
+        info: DarInfo,
+        house_id: strawberry.ID,
+        partner_code: str | None = None,
+        state: str | None = None,
+        at_least_position: Position | None = None,
+    ) -> list[Delegation]:
+        info.context.require(*ACCESS["delegations"])
+        dar = info.context.dar
+        await wait_for_position(dar, [dar.read.directory_key], at_least_position)
+        await house_code_of(info.context, house_id)
+        partner = partner_id(partner_code) if partner_code else None
+        rows = await info.context.blocking(
+            lambda: dar.read.directory.grants(UUID(house_id), partner, state)
+        )
+        return [Delegation.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="Grants not revoked whose last day falls within the next 30 days."
+    )
+    async def delegations_expiring(
+        self, info: DarInfo, at_least_position: Position | None = None
+    ) -> list[Delegation]:
+        principal = info.context.require(*ACCESS["delegationsExpiring"])
+        dar = info.context.dar
+        await wait_for_position(dar, [dar.read.directory_key], at_least_position)
+        today = dar.policy.today()
+        rows = await info.context.blocking(lambda: dar.read.directory.expiring(today))
+        houses = await info.context.blocking(dar.read.directory.houses)
+        if principal.house is not None:
+            own = {h.house_id for h in houses if h.code == principal.house}
+            rows = [r for r in rows if r.house_id in own]
+        return [Delegation.from_row(r) for r in rows]
+
+    @strawberry.field(description="May this agent perform this service now (or at a past moment)?")
+    async def may_perform(  # noqa: PLR0913, PLR0917 - GraphQL arguments
+        self,
+        info: DarInfo,
+        house_id: strawberry.ID,
+        agent_id: strawberry.ID,
+        partner_code: str,
+        service_code: str,
+        amount_millimes: int | None = None,
+        at: datetime | None = None,
+    ) -> MayPerformAnswer:
+        info.context.require(*ACCESS["mayPerform"])
+        house_code = await house_code_of(info.context, house_id)
+        employee, _ = await employee_of(info.context, agent_id)
+        policy = info.context.dar.policy
+        try:
+            permission = await info.context.blocking(
+                lambda: policy.may_perform(
+                    house_code=house_code,
+                    employee_number=employee,
+                    partner_code=partner_code,
+                    service_code=service_code,
+                    amount_millimes=amount_millimes,
+                    at=at,
+                )
+            )
+        except NotFoundError:
+            raise
+        except DarError as refusal:
+            return MayPerformAnswer(
+                allowed=False,
+                reason=refusal.code,
+                message=refusal.message,
+                grant_id=None,
+                grant_version=None,
+                agent_id=None,
+                agent_version=None,
+            )
+        return MayPerformAnswer(
+            allowed=True,
+            reason=None,
+            message=None,
+            grant_id=strawberry.ID(str(permission.grant_id)),
+            grant_version=permission.grant_version,
+            agent_id=strawberry.ID(str(permission.agent_id)),
+            agent_version=permission.agent_version,
+        )
+
+
+@strawberry.type
+class DelegationMutations:
+    @strawberry.mutation(description="Record a partner's delegation to a house (admin).")
+    async def grant_delegation(self, info: DarInfo, input: GrantDelegationInput) -> CommandResult:
+        p = info.context.require(*ACCESS["grantDelegation"])
+        code = await house_code_of(info.context, input.house_id)
+        command = GrantDelegation(
+            command_id=checked_command_id(input.command_id),
+            actor=p.actor,
+            grant_id=_grant_id_for(p.actor, input.command_id),
+            house_code=code,
+            partner_code=input.partner_code,
+            convention_reference=input.convention_reference,
+            convention_version=input.convention_version,
+            signed_on=input.signed_on,
+            services=tuple(input.services),
+            starts_on=input.starts_on,
+            ends_on=input.ends_on,
+            may_collect=input.may_collect,
+            ceiling_millimes=input.ceiling_millimes,
+        )
+        delegations = info.context.dar.delegations
+        return await run_command(
+            info.context, "grantDelegation", lambda: delegations.grant(command), "grant_id"
+        )
+
+    @strawberry.mutation(description="Add or remove named services (admin).")
+    async def amend_delegation(self, info: DarInfo, input: AmendDelegationInput) -> CommandResult:
+        p = info.context.require(*ACCESS["amendDelegation"])
+        grant = await _visible_grant(info, input.grant_id)
+        command = AmendDelegation(
+            command_id=checked_command_id(input.command_id),
+            actor=p.actor,
+            grant_id=grant,
+            added=tuple(input.added),
+            removed=tuple(input.removed),
+        )
+        delegations = info.context.dar.delegations
+        return await run_command(
+            info.context, "amendDelegation", lambda: delegations.amend(command), "grant_id"
+        )
+
+    @strawberry.mutation(description="Suspend a grant, with a reason (admin).")
+    async def suspend_delegation(
+        self, info: DarInfo, input: DelegationReasonInput
+    ) -> CommandResult:
+        p = info.context.require(*ACCESS["suspendDelegation"])
+        grant = await _visible_grant(info, input.grant_id)
+        command = SuspendDelegation(
+            command_id=checked_command_id(input.command_id),
+            actor=p.actor,
+            grant_id=grant,
+            reason=input.reason,
+        )
+        delegations = info.context.dar.delegations
+        return await run_command(
+            info.context, "suspendDelegation", lambda: delegations.suspend(command), "grant_id"
+        )
+
+    @strawberry.mutation(description="Lift a suspension (admin).")
+    async def reinstate_delegation(
+        self, info: DarInfo, input: ReinstateDelegationInput
+    ) -> CommandResult:
+        p = info.context.require(*ACCESS["reinstateDelegation"])
+        grant = await _visible_grant(info, input.grant_id)
+        command = ReinstateDelegation(
+            command_id=checked_command_id(input.command_id), actor=p.actor, grant_id=grant
+        )
+        delegations = info.context.dar.delegations
+        return await run_command(
+            info.context, "reinstateDelegation", lambda: delegations.reinstate(command), "grant_id"
+        )
+
+    @strawberry.mutation(description="Extend a grant under a renewing convention (admin).")
+    async def renew_delegation(self, info: DarInfo, input: RenewDelegationInput) -> CommandResult:
+        p = info.context.require(*ACCESS["renewDelegation"])
+        grant = await _visible_grant(info, input.grant_id)
+        command = RenewDelegation(
+            command_id=checked_command_id(input.command_id),
+            actor=p.actor,
+            grant_id=grant,
+            ends_on=input.ends_on,
+            convention_reference=input.convention_reference,
+            convention_version=input.convention_version,
+            signed_on=input.signed_on,
+        )
+        delegations = info.context.dar.delegations
+        return await run_command(
+            info.context, "renewDelegation", lambda: delegations.renew(command), "grant_id"
+        )
+
+    @strawberry.mutation(description="End a grant for good (admin).")
+    async def revoke_delegation(self, info: DarInfo, input: DelegationReasonInput) -> CommandResult:
+        p = info.context.require(*ACCESS["revokeDelegation"])
+        grant = await _visible_grant(info, input.grant_id)
+        command = RevokeDelegation(
+            command_id=checked_command_id(input.command_id),
+            actor=p.actor,
+            grant_id=grant,
+            reason=input.reason,
+        )
+        delegations = info.context.dar.delegations
+        return await run_command(
+            info.context, "revokeDelegation", lambda: delegations.revoke(command), "grant_id"
+        )
+
+
+def _grant_id_for(actor: str, command_id: str) -> UUID:
+    """The new grant's id follows from the command's key, so a retry names the same grant."""
+    return natural_id("grant", actor, command_id)
