@@ -46,6 +46,7 @@ ACCESS: dict[str, frozenset[Role]] = {
     "partners": EVERYONE,
     "partner": EVERYONE,
     "position": EVERYONE,
+    "events": frozenset({Role.ADMIN, Role.AUDITOR}),
     # mutations
     "registerPartner": ADMIN,
     "renamePartner": ADMIN,

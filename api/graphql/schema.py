@@ -22,6 +22,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from api.graphql.access import ACCESS
+from api.graphql.audit import AuditQueries
 from api.graphql.context import DarInfo
 from api.graphql.delegations import DelegationMutations, DelegationQueries
 from api.graphql.errors import apply_contract
@@ -32,7 +33,7 @@ from infrastructure.settings import Environment, Settings
 
 
 @strawberry.type
-class Query(PartnerQueries, HouseQueries, DelegationQueries):
+class Query(PartnerQueries, HouseQueries, DelegationQueries, AuditQueries):
     @strawberry.field(description="The position every read model has reached (the lowest).")
     async def position(self, info: DarInfo) -> Position:
         info.context.require(*ACCESS["position"])

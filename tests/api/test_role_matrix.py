@@ -38,6 +38,7 @@ _KEY = 'commandId: "m"'
 SAMPLES.update(
     {
         "houses": "{ houses { code } }",
+        "events": "{ events { position type } }",
         "house": f'{{ house(id: "{NOBODY}") {{ code }} }}',
         "agents": f'{{ agents(houseId: "{NOBODY}") {{ id }} }}',
         "catalogue": '{ catalogue(partnerCode: "STEG") { code } }',
