@@ -66,7 +66,8 @@ def test_the_delegation_flow_through_graphql(store_settings: Settings, tmp_path:
             nameFr="Maison de services de Haidra",
             municipality="Haidra",
             governorate="Kasserine",
-        )["id"]
+        )
+        house, start = registered["id"], registered["position"] - 1
         agents = {}
         for number, partner in (("A17", "STEG"), ("A18", "SONEDE")):
             agents[number] = mutate(
