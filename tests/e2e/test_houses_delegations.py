@@ -1,6 +1,8 @@
-"""Issue 4's flow, through GraphQL alone, on both stores: Haidra registered, two agents enrolled and
-accredited, STEG and SONEDE delegations granted, one suspended; mayPerform refuses under it with the
-reason; everything visible as events in order and in the read models."""
+"""Issue 4's flow through GraphQL alone, on both stores.
+
+Haidra registered, two agents enrolled and accredited, STEG and SONEDE delegations granted, one
+suspended; mayPerform refuses under it with the reason; all visible as events and in read models.
+"""
 
 from __future__ import annotations
 
