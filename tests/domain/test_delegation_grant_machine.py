@@ -1,7 +1,7 @@
-"""A state machine over one grant against a reference model.
+"""A state machine over a grant and an agent's accreditation against a reference model.
 
-The domain refuses exactly what the model refuses, `in_force_at` agrees at every step, and
-replaying the events rebuilds the grant.
+The domain refuses exactly what the model refuses; `in_force_at`, `accredited_at` and the policy
+(`permit`) agree with the model at every generated instant; replaying the events rebuilds both.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from domain.delegation.grant import (
     Validity,
     services_named,
 )
+from domain.delegation.policy import permit
+from domain.houses.agent import Agent
 from domain.shared.acts import Act
 from domain.shared.errors import DarError
 from domain.shared.time import tunis_day
@@ -36,6 +38,9 @@ class Model:
     state: str = "active"
     ends_on: date = date(2026, 3, 31)
     services: set[str] = field(default_factory=lambda: {"S1"})
+
+    accredited_until: date | None = None
+    agent_active: bool = True
 
     def expired(self, today: date) -> bool:
         return today > self.ends_on
@@ -60,6 +65,10 @@ class GrantMachine(RuleBasedStateMachine):
             act=self.act(),
         )
         self.events = list(self.grant.collect_events())
+        self.agent = Agent.enroll(
+            employee_number="A17", house_id=self.grant.house_id, display_name="A", act=self.act()
+        )
+        self.agent_events = list(self.agent.collect_events())
 
     def act(self) -> Act:
         return Act(actor="admin:1", command_id=str(uuid4()), at=self.now)
@@ -72,7 +81,29 @@ class GrantMachine(RuleBasedStateMachine):
             return False
         assert allowed, "the domain allowed what the model refuses"
         self.events.extend(self.grant.collect_events())
+        self.agent_events.extend(self.agent.collect_events())
         return True
+
+    @rule(days=st.integers(min_value=-5, max_value=200))
+    def accredit(self, days: int) -> None:
+        until = self.today + timedelta(days=days)
+        m = self.model
+        allowed = m.agent_active and days >= 0 and until != m.accredited_until
+        call = lambda: self.agent.accredit(self.grant.partner_id, until, self.act())  # noqa: E731
+        if self.attempt(allowed, call):
+            m.accredited_until = until
+
+    @rule()
+    def revoke_accreditation(self) -> None:
+        allowed = self.model.accredited_until is not None
+        call = lambda: self.agent.revoke_accreditation(self.grant.partner_id, "r", self.act())  # noqa: E731
+        if self.attempt(allowed, call):
+            self.model.accredited_until = None
+
+    @rule()
+    def deactivate(self) -> None:
+        if self.attempt(self.model.agent_active, lambda: self.agent.deactivate("left", self.act())):
+            self.model.agent_active = False
 
     @property
     def today(self) -> date:
@@ -126,11 +157,34 @@ class GrantMachine(RuleBasedStateMachine):
         assert self.grant.validity.ends_on == self.model.ends_on
 
     @invariant()
+    def the_policy_agrees_with_the_model(self) -> None:
+        m = self.model
+        accredited = (
+            m.agent_active and m.accredited_until is not None and self.today <= m.accredited_until
+        )
+        assert self.agent.accredited_at(self.grant.partner_id, self.now) == accredited
+        expected = m.in_force(self.today) and "S1" in m.services and accredited
+        try:
+            permit(
+                grant=self.grant,
+                agent=self.agent,
+                house_id=self.grant.house_id,
+                service="S1",
+                amount_millimes=None,
+                moment=self.now,
+            )
+        except DarError:
+            assert not expected, "the policy refused what the model allows"
+        else:
+            assert expected, "the policy allowed what the model refuses"
+
+    @invariant()
     def replay_equals_live_state(self) -> None:
-        replayed = None
-        for event in self.events:
-            replayed = event.mutate(replayed)
-        assert replayed == self.grant
+        for live, events in ((self.grant, self.events), (self.agent, self.agent_events)):
+            replayed = None
+            for event in events:
+                replayed = event.mutate(replayed)
+            assert replayed == live
 
 
 TestGrantMachine = GrantMachine.TestCase
