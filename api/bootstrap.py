@@ -27,6 +27,7 @@ from infrastructure.readmodels.partners import (
 )
 from infrastructure.readmodels.runner import NewEvents, ProjectionRunner, Registered
 from infrastructure.readmodels.setup import open_read_database
+from infrastructure.reference.places import governorate_names
 from infrastructure.settings import Settings
 from projections.directory.projection import DirectoryProjection
 from projections.partners.projection import PartnersProjection
@@ -114,7 +115,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None, *, projector: bool
         store=store,
         runner=runner,
         partners=PartnerService(store, runner),
-        houses=HouseService(store, runner),
+        houses=HouseService(store, runner, governorate_names()),
         catalogue=CatalogueServiceHandlers(store, runner),
         delegations=DelegationService(store, runner),
         policy=DelegationPolicy(store, the_clock),

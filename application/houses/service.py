@@ -21,7 +21,7 @@ from domain.houses.agent import Agent, agent_id
 from domain.houses.house import House, HouseNames, house_id
 from domain.partners.partner import Partner, partner_id
 from domain.shared.acts import Act
-from domain.shared.errors import AlreadyExistsError, ForbiddenError
+from domain.shared.errors import AlreadyExistsError, ForbiddenError, ValidationError
 
 
 class AgentOfAnotherHouseError(ForbiddenError):
@@ -31,13 +31,20 @@ class AgentOfAnotherHouseError(ForbiddenError):
 class HouseService:
     """Registers houses and their counters and lines; enrols and accredits agents."""
 
-    def __init__(self, store: EventStore, runner: CommandRunner) -> None:
+    def __init__(
+        self, store: EventStore, runner: CommandRunner, governorates: frozenset[str]
+    ) -> None:
         self._store = store
         self._runner = runner
+        self._governorates = governorates
 
     def register_house(self, command: RegisterHouse) -> Outcome:
-        """Record `HouseRegistered`."""
+        """Record `HouseRegistered` in one of the governorates."""
         names = HouseNames(command.name_ar, command.name_fr)
+        if command.governorate not in self._governorates:
+            raise ValidationError("governorate", f"{command.governorate!r} is not a governorate")
+        if not command.municipality.strip() or len(command.municipality) > 100:
+            raise ValidationError("municipality", "must be 1 to 100 characters")
         new_id = house_id(command.code)
 
         def decide(act: Act) -> Decision:

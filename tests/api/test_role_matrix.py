@@ -109,7 +109,7 @@ SUBSCRIPTIONS: dict[str, str] = {
 }
 REFUSED = {"FORBIDDEN", "UNAUTHENTICATED"}
 # what an allowed caller may still be told by the samples (the rules, not the matrix, refuse)
-DOMAIN_ANSWERS = {"NOT_FOUND", "ALREADY_EXISTS", "UNCHANGED"}
+DOMAIN_ANSWERS = {"NOT_FOUND", "ALREADY_EXISTS", "UNCHANGED", "VALIDATION"}
 
 
 def schema_operations(settings: Settings) -> dict[str, set[str]]:

@@ -1,0 +1,148 @@
+"""Houses, counters, lines and agents, on both stores."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from api.bootstrap import Dar
+from application.houses.commands import (
+    AccreditAgent,
+    AddServiceLine,
+    ChangeServiceLine,
+    CloseCounter,
+    DeactivateAgent,
+    EnrollAgent,
+    OpenCounter,
+    RegisterHouse,
+)
+from application.houses.service import AgentOfAnotherHouseError
+from domain.houses.agent import AgentDeactivatedError
+from domain.houses.house import CounterStateError
+from domain.shared.errors import AlreadyExistsError, NotFoundError, ValidationError
+from tests.support.clock import TestClock
+from tests.support.spec import Scenario
+
+STAFFED = "delegation/haidra_staffed.yaml"
+
+
+def register(code: str, governorate: str = "Kasserine") -> RegisterHouse:
+    return RegisterHouse(
+        command_id=f"reg-{code}",
+        actor="admin:1",
+        code=code,
+        name_ar="دار الخدمات",
+        name_fr=f"Maison {code}",
+        municipality=code.title(),
+        governorate=governorate,
+    )
+
+
+def open_counter(number: int, employee: str, key: str = "o") -> OpenCounter:
+    return OpenCounter(
+        command_id=key,
+        actor=f"agent:{employee}",
+        house_code="haidra",
+        number=number,
+        employee_number=employee,
+    )
+
+
+def test_a_house_is_registered_once_in_a_known_governorate(dar: Dar) -> None:
+    dar.houses.register_house(register("sbeitla"))
+    with pytest.raises(AlreadyExistsError):
+        dar.houses.register_house(
+            register("sbeitla").__class__(**{**vars(register("sbeitla")), "command_id": "again"})
+        )
+    with pytest.raises(ValidationError, match="governorate"):
+        dar.houses.register_house(register("atlantis", governorate="Atlantis"))
+
+
+def test_an_agent_holds_one_counter_of_its_own_house(dar: Dar, clock: TestClock) -> None:
+    Scenario(dar, clock).given(STAFFED)
+    dar.houses.register_house(register("sbeitla"))
+    dar.houses.enroll_agent(
+        EnrollAgent(
+            command_id="e",
+            actor="admin:1",
+            employee_number="B01",
+            house_code="sbeitla",
+            display_name="B",
+        )
+    )
+    with pytest.raises(AgentOfAnotherHouseError):
+        dar.houses.open_counter(open_counter(1, "B01"))
+    dar.houses.open_counter(open_counter(1, "A17"))
+    with pytest.raises(CounterStateError, match="already open"):
+        dar.houses.open_counter(open_counter(1, "A18", key="o2"))
+    with pytest.raises(NotFoundError):
+        dar.houses.open_counter(open_counter(7, "A18", key="o3"))
+    dar.houses.close_counter(
+        CloseCounter(command_id="c", actor="agent:A17", house_code="haidra", number=1)
+    )
+    with pytest.raises(CounterStateError, match="not open"):
+        dar.houses.close_counter(
+            CloseCounter(command_id="c2", actor="agent:A17", house_code="haidra", number=1)
+        )
+
+
+def test_service_lines_are_added_and_changed(dar: Dar, clock: TestClock) -> None:
+    Scenario(dar, clock).given(STAFFED)
+    dar.houses.add_service_line(
+        AddServiceLine(
+            command_id="l",
+            actor="admin:1",
+            house_code="haidra",
+            prefix="A",
+            name="Factures",
+            services=("STEG/BILL_PAYMENT",),
+            priority=False,
+        )
+    )
+    with pytest.raises(AlreadyExistsError):
+        dar.houses.add_service_line(
+            AddServiceLine(
+                command_id="l2",
+                actor="admin:1",
+                house_code="haidra",
+                prefix="A",
+                name="Autre",
+                services=("X",),
+                priority=False,
+            )
+        )
+    dar.houses.change_service_line(
+        ChangeServiceLine(
+            command_id="c",
+            actor="admin:1",
+            house_code="haidra",
+            prefix="A",
+            services=("STEG/BILL_PAYMENT", "SONEDE/BILL_PAYMENT"),
+            priority=True,
+        )
+    )
+    line = dar.houses.house("haidra").lines["A"]
+    assert (line.services, line.priority) == (
+        frozenset({"STEG/BILL_PAYMENT", "SONEDE/BILL_PAYMENT"}),
+        True,
+    )
+
+
+def test_a_deactivated_agent_is_accredited_no_more(dar: Dar, clock: TestClock) -> None:
+    Scenario(dar, clock).given(STAFFED)
+    dar.houses.deactivate_agent(
+        DeactivateAgent(command_id="d", actor="admin:1", employee_number="A18", reason="left")
+    )
+    with pytest.raises(AgentDeactivatedError):
+        dar.houses.accredit_agent(
+            AccreditAgent(
+                command_id="a",
+                actor="admin:1",
+                employee_number="A18",
+                partner_code="STEG",
+                expires_on=date(2026, 6, 30),
+            )
+        )
+    with pytest.raises(AgentOfAnotherHouseError):
+        dar.houses.open_counter(open_counter(1, "A18"))
