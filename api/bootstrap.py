@@ -27,7 +27,7 @@ from infrastructure.readmodels.partners import (
 )
 from infrastructure.readmodels.runner import NewEvents, ProjectionRunner, Registered
 from infrastructure.readmodels.setup import open_read_database
-from infrastructure.reference.places import governorate_names
+from infrastructure.reference.places import business_calendar, governorate_names
 from infrastructure.settings import Settings
 from projections.directory.projection import DirectoryProjection
 from projections.partners.projection import PartnersProjection
@@ -115,7 +115,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None, *, projector: bool
         store=store,
         runner=runner,
         partners=PartnerService(store, runner),
-        houses=HouseService(store, runner, governorate_names()),
+        houses=HouseService(store, runner, governorate_names(), business_calendar()),
         catalogue=CatalogueServiceHandlers(store, runner),
         delegations=DelegationService(store, runner),
         policy=DelegationPolicy(store, the_clock),

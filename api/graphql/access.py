@@ -29,6 +29,8 @@ ACCESS: dict[str, frozenset[Role]] = {
     "closeCounter": frozenset({Role.ADMIN, Role.AGENT, Role.SUPERVISOR}),
     "addServiceLine": ADMIN,
     "changeServiceLine": ADMIN,
+    "setOpeningHours": ADMIN,
+    "addLocalHoliday": ADMIN,
     "enrollAgent": ADMIN,
     "accreditAgent": ADMIN,
     "revokeAccreditation": ADMIN,

@@ -24,6 +24,7 @@ from application.catalogue.commands import ChangeServiceFee, PublishService, Wit
 from application.houses.commands import (
     AccreditAgent,
     AddCounter,
+    AddLocalHoliday,
     AddServiceLine,
     ChangeServiceLine,
     CloseCounter,
@@ -32,6 +33,7 @@ from application.houses.commands import (
     OpenCounter,
     RegisterHouse,
     RevokeAccreditation,
+    SetOpeningHours,
 )
 from domain.houses.house import House as HouseAggregate
 from domain.shared.errors import ForbiddenError, NotFoundError
@@ -229,6 +231,23 @@ class ChangeServiceLineInput:
     prefix: str
     services: list[str]
     priority: bool
+
+
+@strawberry.input
+class OpeningHoursInput:
+    command_id: str
+    house_id: strawberry.ID
+    season: str = strawberry.field(description="normal, ramadan or summer")
+    opens: str = strawberry.field(description="HH:MM")
+    closes: str = strawberry.field(description="HH:MM")
+
+
+@strawberry.input
+class LocalHolidayInput:
+    command_id: str
+    house_id: strawberry.ID
+    day: date
+    name: str
 
 
 @strawberry.input
@@ -468,6 +487,39 @@ class HouseMutations:
             "changeServiceLine",
             lambda: houses.change_service_line(command),
             "house_id",
+        )
+
+    @strawberry.mutation(description="Set a house's own hours for a season (admin).")
+    async def set_opening_hours(self, info: DarInfo, input: OpeningHoursInput) -> CommandResult:
+        p = info.context.require(*ACCESS["setOpeningHours"])
+        code = await house_code_of(info.context, input.house_id)
+        command = SetOpeningHours(
+            command_id=checked_command_id(input.command_id),
+            actor=p.actor,
+            house_code=code,
+            season=input.season,
+            opens=input.opens,
+            closes=input.closes,
+        )
+        houses = info.context.dar.houses
+        return await run_command(
+            info.context, "setOpeningHours", lambda: houses.set_opening_hours(command), "house_id"
+        )
+
+    @strawberry.mutation(description="Close a house on a day beyond the national holidays (admin).")
+    async def add_local_holiday(self, info: DarInfo, input: LocalHolidayInput) -> CommandResult:
+        p = info.context.require(*ACCESS["addLocalHoliday"])
+        code = await house_code_of(info.context, input.house_id)
+        command = AddLocalHoliday(
+            command_id=checked_command_id(input.command_id),
+            actor=p.actor,
+            house_code=code,
+            day=input.day,
+            name=input.name,
+        )
+        houses = info.context.dar.houses
+        return await run_command(
+            info.context, "addLocalHoliday", lambda: houses.add_local_holiday(command), "house_id"
         )
 
     @strawberry.mutation(description="Enrol an agent in a house (admin).")

@@ -99,3 +99,22 @@ class DeactivateAgent(Command):
 
     employee_number: str
     reason: str
+
+
+@dataclass(frozen=True)
+class SetOpeningHours(Command):
+    """A house's own hours for a season (normal, ramadan, summer), as HH:MM."""
+
+    house_code: str
+    season: str
+    opens: str
+    closes: str
+
+
+@dataclass(frozen=True)
+class AddLocalHoliday(Command):
+    """A day a house is closed, beyond the national holidays."""
+
+    house_code: str
+    day: date
+    name: str

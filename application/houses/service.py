@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import time
 from uuid import UUID
 
 from application.houses.commands import (
     AccreditAgent,
     AddCounter,
+    AddLocalHoliday,
     AddServiceLine,
     ChangeServiceLine,
     CloseCounter,
@@ -15,9 +17,11 @@ from application.houses.commands import (
     OpenCounter,
     RegisterHouse,
     RevokeAccreditation,
+    SetOpeningHours,
 )
 from application.store import CommandRunner, Decision, EventStore, Outcome
 from domain.houses.agent import Agent, agent_id
+from domain.houses.calendar import BusinessCalendar, Hours, Season
 from domain.houses.house import House, HouseNames, house_id
 from domain.partners.partner import Partner, partner_id
 from domain.shared.acts import Act
@@ -32,11 +36,16 @@ class HouseService:
     """Registers houses and their counters and lines; enrols and accredits agents."""
 
     def __init__(
-        self, store: EventStore, runner: CommandRunner, governorates: frozenset[str]
+        self,
+        store: EventStore,
+        runner: CommandRunner,
+        governorates: frozenset[str],
+        national_calendar: BusinessCalendar,
     ) -> None:
         self._store = store
         self._runner = runner
         self._governorates = governorates
+        self._national = national_calendar
 
     def register_house(self, command: RegisterHouse) -> Outcome:
         """Record `HouseRegistered` in one of the governorates."""
@@ -128,6 +137,36 @@ class HouseService:
             return Decision(aggregates=[house], values={"house_id": str(house.id)})
 
         return self._runner.run(command, decide)
+
+    def set_opening_hours(self, command: SetOpeningHours) -> Outcome:
+        """Record `OpeningHoursSet`."""
+        try:
+            season = Season(command.season)
+            hours = Hours(time.fromisoformat(command.opens), time.fromisoformat(command.closes))
+        except ValueError:
+            msg = "a season (normal, ramadan, summer) and HH:MM times"
+            raise ValidationError("hours", msg) from None
+
+        def decide(act: Act) -> Decision:
+            house = self.house(command.house_code)
+            house.set_opening_hours(season, hours, act)
+            return Decision(aggregates=[house], values={"house_id": str(house.id)})
+
+        return self._runner.run(command, decide)
+
+    def add_local_holiday(self, command: AddLocalHoliday) -> Outcome:
+        """Record `LocalHolidayAdded`."""
+
+        def decide(act: Act) -> Decision:
+            house = self.house(command.house_code)
+            house.add_local_holiday(command.day, command.name, act)
+            return Decision(aggregates=[house], values={"house_id": str(house.id)})
+
+        return self._runner.run(command, decide)
+
+    def calendar(self, code: str) -> BusinessCalendar:
+        """The house's business calendar: national days and hours, with its own."""
+        return self.house(code).calendar(self._national)
 
     def enroll_agent(self, command: EnrollAgent) -> Outcome:
         """Record `AgentEnrolled` in an existing house."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, time
 from uuid import UUID
 
+from domain.houses.calendar import BusinessCalendar, Hours, Season
 from domain.shared.acts import Act, DarAggregate
 from domain.shared.errors import AlreadyExistsError, DarError, NotFoundError, ValidationError
 from domain.shared.ids import natural_id
@@ -122,6 +124,25 @@ class House(DarAggregate):
                 line.prefix, line.name, frozenset(self.services), self.priority
             )
 
+    class OpeningHoursSet(DarAggregate.Event):
+        season: str
+        opens: str
+        closes: str
+
+        def apply(self, aggregate: House) -> None:
+            """The house keeps its own hours for a season (normal, Ramadan, summer)."""
+            aggregate.hours[Season(self.season)] = Hours(
+                time.fromisoformat(self.opens), time.fromisoformat(self.closes)
+            )
+
+    class LocalHolidayAdded(DarAggregate.Event):
+        day: date
+        name: str
+
+        def apply(self, aggregate: House) -> None:
+            """A day the house is closed (a local feast, a municipal decision)."""
+            aggregate.local_holidays[self.day] = self.name
+
     def __init__(
         self, code: str, name_ar: str, name_fr: str, municipality: str, governorate: str
     ) -> None:
@@ -131,6 +152,8 @@ class House(DarAggregate):
         self.governorate = governorate
         self.counters: dict[int, Counter] = {}
         self.lines: dict[str, ServiceLine] = {}
+        self.hours: dict[Season, Hours] = {}
+        self.local_holidays: dict[date, str] = {}
 
     @classmethod
     def register(
@@ -213,6 +236,36 @@ class House(DarAggregate):
             prefix=prefix,
             services=tuple(sorted(services)),
             priority=priority,
+        )
+
+    def set_opening_hours(self, season: Season, hours: Hours, act: Act) -> None:
+        """Set the house's hours for a season, in place of the national ones."""
+        if hours.closes <= hours.opens:
+            raise ValidationError("closes", "a house closes after it opens")
+        if self.hours.get(season) == hours:
+            raise ValidationError("hours", "the house already keeps these hours")
+        self._record(
+            self.OpeningHoursSet,
+            act,
+            season=season.value,
+            opens=hours.opens.isoformat("minutes"),
+            closes=hours.closes.isoformat("minutes"),
+        )
+
+    def add_local_holiday(self, day: date, name: str, act: Act) -> None:
+        """A day this house is closed, beyond the national holidays."""
+        if day in self.local_holidays:
+            raise AlreadyExistsError(f"{day} is already a holiday of this house")
+        if not name.strip() or len(name) > 100:
+            raise ValidationError("name", "must be 1 to 100 characters")
+        self._record(self.LocalHolidayAdded, act, day=day, name=name.strip())
+
+    def calendar(self, national: BusinessCalendar) -> BusinessCalendar:
+        """The national calendar with this house's own hours and holidays."""
+        return replace(
+            national,
+            holidays=national.holidays | frozenset(self.local_holidays),
+            hours={**national.hours, **self.hours},
         )
 
     def _counter(self, number: int) -> Counter:

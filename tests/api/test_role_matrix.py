@@ -63,6 +63,14 @@ SAMPLES.update(
             f'mutation {{ changeServiceLine(input: {{{_KEY}, houseId: "{NOBODY}", prefix: "A", '
             'services: ["S1"], priority: true}) { id } }'
         ),
+        "setOpeningHours": (
+            f'mutation {{ setOpeningHours(input: {{{_KEY}, houseId: "{NOBODY}", season: "summer", '
+            'opens: "07:00", closes: "13:00"}) { id } }'
+        ),
+        "addLocalHoliday": (
+            f'mutation {{ addLocalHoliday(input: {{{_KEY}, houseId: "{NOBODY}", day: "2026-06-05", '
+            'name: "Festival"}) { id } }'
+        ),
         "enrollAgent": (
             f'mutation {{ enrollAgent(input: {{{_KEY}, houseId: "{NOBODY}", '
             'employeeNumber: "M1", displayName: "M"}) { id } }'

@@ -9,6 +9,7 @@ import pytest
 from api.bootstrap import Dar
 from application.houses.commands import (
     AccreditAgent,
+    AddLocalHoliday,
     AddServiceLine,
     ChangeServiceLine,
     CloseCounter,
@@ -16,6 +17,7 @@ from application.houses.commands import (
     EnrollAgent,
     OpenCounter,
     RegisterHouse,
+    SetOpeningHours,
 )
 from application.houses.service import AgentOfAnotherHouseError
 from domain.houses.agent import AgentDeactivatedError
@@ -146,3 +148,57 @@ def test_a_deactivated_agent_is_accredited_no_more(dar: Dar, clock: TestClock) -
         )
     with pytest.raises(AgentOfAnotherHouseError):
         dar.houses.open_counter(open_counter(1, "A18"))
+
+
+def test_a_house_keeps_its_own_hours_and_holidays_over_the_national_calendar(
+    dar: Dar, clock: TestClock
+) -> None:
+    Scenario(dar, clock).given(STAFFED)
+    national = dar.houses.calendar("haidra")
+    dar.houses.set_opening_hours(
+        SetOpeningHours(
+            command_id="h",
+            actor="admin:1",
+            house_code="haidra",
+            season="summer",
+            opens="07:00",
+            closes="13:00",
+        )
+    )
+    dar.houses.add_local_holiday(
+        AddLocalHoliday(
+            command_id="f",
+            actor="admin:1",
+            house_code="haidra",
+            day=date(2026, 6, 5),
+            name="Festival de Haidra",
+        )
+    )
+    calendar = dar.houses.calendar("haidra")
+    assert national.is_working_day(date(2026, 6, 5))
+    assert not calendar.is_working_day(date(2026, 6, 5))  # a Friday, the local feast
+    summer = calendar.opening_hours(date(2026, 7, 15))
+    assert summer is not None
+    assert (summer.opens.hour, summer.closes.hour) == (7, 13)
+    assert calendar.add_working_days(date(2026, 6, 4), 1) == date(2026, 6, 8)
+    with pytest.raises(ValidationError, match="closes after"):
+        dar.houses.set_opening_hours(
+            SetOpeningHours(
+                command_id="h2",
+                actor="admin:1",
+                house_code="haidra",
+                season="normal",
+                opens="17:00",
+                closes="08:00",
+            )
+        )
+    with pytest.raises(AlreadyExistsError):
+        dar.houses.add_local_holiday(
+            AddLocalHoliday(
+                command_id="f2",
+                actor="admin:1",
+                house_code="haidra",
+                day=date(2026, 6, 5),
+                name="Encore",
+            )
+        )
