@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import TypeVar
 from uuid import UUID
 
 import strawberry
@@ -13,6 +15,7 @@ from api.graphql.context import DarInfo
 from api.graphql.freshness import wait_for_position
 from api.graphql.houses import employee_of, house_code_of
 from api.graphql.scalars import Position
+from application.commands import Command
 from application.delegation.commands import (
     AmendDelegation,
     GrantDelegation,
@@ -21,11 +24,14 @@ from application.delegation.commands import (
     RevokeDelegation,
     SuspendDelegation,
 )
+from application.store import Outcome
 from domain.delegation.grant import DelegationGrant
 from domain.partners.partner import partner_id
 from domain.shared.errors import DarError, NotFoundError
 from domain.shared.ids import natural_id
 from projections.directory.view import GrantRow
+
+C = TypeVar("C", bound=Command)
 
 
 @strawberry.type(description="A partner's delegation of named services to a house.")
@@ -245,83 +251,97 @@ class DelegationMutations:
 
     @strawberry.mutation(description="Add or remove named services (admin).")
     async def amend_delegation(self, info: DarInfo, input: AmendDelegationInput) -> CommandResult:
-        p = info.context.require(*ACCESS["amendDelegation"])
-        grant = await _visible_grant(info, input.grant_id)
-        command = AmendDelegation(
-            command_id=checked_command_id(input.command_id),
-            actor=p.actor,
-            grant_id=grant,
-            added=tuple(input.added),
-            removed=tuple(input.removed),
-        )
-        delegations = info.context.dar.delegations
-        return await run_command(
-            info.context, "amendDelegation", lambda: delegations.amend(command), "grant_id"
+        return await _on_grant(
+            info,
+            "amendDelegation",
+            input.grant_id,
+            input.command_id,
+            lambda key, actor, grant: AmendDelegation(
+                command_id=key,
+                actor=actor,
+                grant_id=grant,
+                added=tuple(input.added),
+                removed=tuple(input.removed),
+            ),
+            info.context.dar.delegations.amend,
         )
 
     @strawberry.mutation(description="Suspend a grant, with a reason (admin).")
     async def suspend_delegation(
         self, info: DarInfo, input: DelegationReasonInput
     ) -> CommandResult:
-        p = info.context.require(*ACCESS["suspendDelegation"])
-        grant = await _visible_grant(info, input.grant_id)
-        command = SuspendDelegation(
-            command_id=checked_command_id(input.command_id),
-            actor=p.actor,
-            grant_id=grant,
-            reason=input.reason,
-        )
-        delegations = info.context.dar.delegations
-        return await run_command(
-            info.context, "suspendDelegation", lambda: delegations.suspend(command), "grant_id"
+        return await _on_grant(
+            info,
+            "suspendDelegation",
+            input.grant_id,
+            input.command_id,
+            lambda key, actor, grant: SuspendDelegation(
+                command_id=key, actor=actor, grant_id=grant, reason=input.reason
+            ),
+            info.context.dar.delegations.suspend,
         )
 
     @strawberry.mutation(description="Lift a suspension (admin).")
     async def reinstate_delegation(
         self, info: DarInfo, input: ReinstateDelegationInput
     ) -> CommandResult:
-        p = info.context.require(*ACCESS["reinstateDelegation"])
-        grant = await _visible_grant(info, input.grant_id)
-        command = ReinstateDelegation(
-            command_id=checked_command_id(input.command_id), actor=p.actor, grant_id=grant
-        )
-        delegations = info.context.dar.delegations
-        return await run_command(
-            info.context, "reinstateDelegation", lambda: delegations.reinstate(command), "grant_id"
+        return await _on_grant(
+            info,
+            "reinstateDelegation",
+            input.grant_id,
+            input.command_id,
+            lambda key, actor, grant: ReinstateDelegation(
+                command_id=key, actor=actor, grant_id=grant
+            ),
+            info.context.dar.delegations.reinstate,
         )
 
     @strawberry.mutation(description="Extend a grant under a renewing convention (admin).")
     async def renew_delegation(self, info: DarInfo, input: RenewDelegationInput) -> CommandResult:
-        p = info.context.require(*ACCESS["renewDelegation"])
-        grant = await _visible_grant(info, input.grant_id)
-        command = RenewDelegation(
-            command_id=checked_command_id(input.command_id),
-            actor=p.actor,
-            grant_id=grant,
-            ends_on=input.ends_on,
-            convention_reference=input.convention_reference,
-            convention_version=input.convention_version,
-            signed_on=input.signed_on,
-        )
-        delegations = info.context.dar.delegations
-        return await run_command(
-            info.context, "renewDelegation", lambda: delegations.renew(command), "grant_id"
+        return await _on_grant(
+            info,
+            "renewDelegation",
+            input.grant_id,
+            input.command_id,
+            lambda key, actor, grant: RenewDelegation(
+                command_id=key,
+                actor=actor,
+                grant_id=grant,
+                ends_on=input.ends_on,
+                convention_reference=input.convention_reference,
+                convention_version=input.convention_version,
+                signed_on=input.signed_on,
+            ),
+            info.context.dar.delegations.renew,
         )
 
     @strawberry.mutation(description="End a grant for good (admin).")
     async def revoke_delegation(self, info: DarInfo, input: DelegationReasonInput) -> CommandResult:
-        p = info.context.require(*ACCESS["revokeDelegation"])
-        grant = await _visible_grant(info, input.grant_id)
-        command = RevokeDelegation(
-            command_id=checked_command_id(input.command_id),
-            actor=p.actor,
-            grant_id=grant,
-            reason=input.reason,
+        return await _on_grant(
+            info,
+            "revokeDelegation",
+            input.grant_id,
+            input.command_id,
+            lambda key, actor, grant: RevokeDelegation(
+                command_id=key, actor=actor, grant_id=grant, reason=input.reason
+            ),
+            info.context.dar.delegations.revoke,
         )
-        delegations = info.context.dar.delegations
-        return await run_command(
-            info.context, "revokeDelegation", lambda: delegations.revoke(command), "grant_id"
-        )
+
+
+async def _on_grant(  # noqa: PLR0913, PLR0917 - what every grant mutation varies in
+    info: DarInfo,
+    name: str,
+    grant_id: strawberry.ID,
+    command_id: str,
+    build: Callable[[str, str, UUID], C],
+    handle: Callable[[C], Outcome],
+) -> CommandResult:
+    """Check the role, find the grant (house staff: their own house's), build and run."""
+    principal = info.context.require(*ACCESS[name])
+    grant = await _visible_grant(info, grant_id)
+    command = build(checked_command_id(command_id), principal.actor, grant)
+    return await run_command(info.context, name, lambda: handle(command), "grant_id")
 
 
 def _grant_id_for(actor: str, command_id: str) -> UUID:
