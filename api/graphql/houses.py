@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 from uuid import UUID
 
 import strawberry
@@ -21,6 +23,7 @@ from api.graphql.context import Context, DarInfo
 from api.graphql.freshness import wait_for_position
 from api.graphql.scalars import Position
 from application.catalogue.commands import ChangeServiceFee, PublishService, WithdrawService
+from application.commands import Command
 from application.houses.commands import (
     AccreditAgent,
     AddCounter,
@@ -35,9 +38,12 @@ from application.houses.commands import (
     RevokeAccreditation,
     SetOpeningHours,
 )
+from application.store import Outcome
 from domain.houses.house import House as HouseAggregate
 from domain.shared.errors import ForbiddenError, NotFoundError
 from projections.directory.view import AgentRow, CatalogueRow, HouseRow
+
+C = TypeVar("C", bound=Command)
 
 
 @strawberry.type(description="A counter of a house; agentId is set while an agent holds it.")
@@ -380,18 +386,15 @@ class HouseMutations:
 
     @strawberry.mutation(description="Add a numbered counter to a house (admin).")
     async def add_counter(self, info: DarInfo, input: AddCounterInput) -> CommandResult:
-        p = info.context.require(*ACCESS["addCounter"])
-        code = await house_code_of(info.context, input.house_id)
-        command = AddCounter(
-            command_id=checked_command_id(input.command_id),
-            actor=p.actor,
-            house_code=code,
-            number=input.number,
-            label=input.label,
-        )
-        houses = info.context.dar.houses
-        return await run_command(
-            info.context, "addCounter", lambda: houses.add_counter(command), "house_id"
+        return await _in_house(
+            info,
+            "addCounter",
+            input.house_id,
+            input.command_id,
+            lambda key, actor, code: AddCounter(
+                command_id=key, actor=actor, house_code=code, number=input.number, label=input.label
+            ),
+            info.context.dar.houses.add_counter,
         )
 
     @strawberry.mutation(
@@ -451,145 +454,141 @@ class HouseMutations:
 
     @strawberry.mutation(description="Add a service line to a house (admin).")
     async def add_service_line(self, info: DarInfo, input: ServiceLineInput) -> CommandResult:
-        p = info.context.require(*ACCESS["addServiceLine"])
-        code = await house_code_of(info.context, input.house_id)
-        command = AddServiceLine(
-            command_id=checked_command_id(input.command_id),
-            actor=p.actor,
-            house_code=code,
-            prefix=input.prefix,
-            name=input.name,
-            services=tuple(input.services),
-            priority=input.priority,
-        )
-        houses = info.context.dar.houses
-        return await run_command(
-            info.context, "addServiceLine", lambda: houses.add_service_line(command), "house_id"
+        return await _in_house(
+            info,
+            "addServiceLine",
+            input.house_id,
+            input.command_id,
+            lambda key, actor, code: AddServiceLine(
+                command_id=key,
+                actor=actor,
+                house_code=code,
+                prefix=input.prefix,
+                name=input.name,
+                services=tuple(input.services),
+                priority=input.priority,
+            ),
+            info.context.dar.houses.add_service_line,
         )
 
     @strawberry.mutation(description="Change a service line (admin).")
     async def change_service_line(
         self, info: DarInfo, input: ChangeServiceLineInput
     ) -> CommandResult:
-        p = info.context.require(*ACCESS["changeServiceLine"])
-        code = await house_code_of(info.context, input.house_id)
-        command = ChangeServiceLine(
-            command_id=checked_command_id(input.command_id),
-            actor=p.actor,
-            house_code=code,
-            prefix=input.prefix,
-            services=tuple(input.services),
-            priority=input.priority,
-        )
-        houses = info.context.dar.houses
-        return await run_command(
-            info.context,
+        return await _in_house(
+            info,
             "changeServiceLine",
-            lambda: houses.change_service_line(command),
-            "house_id",
+            input.house_id,
+            input.command_id,
+            lambda key, actor, code: ChangeServiceLine(
+                command_id=key,
+                actor=actor,
+                house_code=code,
+                prefix=input.prefix,
+                services=tuple(input.services),
+                priority=input.priority,
+            ),
+            info.context.dar.houses.change_service_line,
         )
 
     @strawberry.mutation(description="Set a house's own hours for a season (admin).")
     async def set_opening_hours(self, info: DarInfo, input: OpeningHoursInput) -> CommandResult:
-        p = info.context.require(*ACCESS["setOpeningHours"])
-        code = await house_code_of(info.context, input.house_id)
-        command = SetOpeningHours(
-            command_id=checked_command_id(input.command_id),
-            actor=p.actor,
-            house_code=code,
-            season=input.season,
-            opens=input.opens,
-            closes=input.closes,
-        )
-        houses = info.context.dar.houses
-        return await run_command(
-            info.context, "setOpeningHours", lambda: houses.set_opening_hours(command), "house_id"
+        return await _in_house(
+            info,
+            "setOpeningHours",
+            input.house_id,
+            input.command_id,
+            lambda key, actor, code: SetOpeningHours(
+                command_id=key,
+                actor=actor,
+                house_code=code,
+                season=input.season,
+                opens=input.opens,
+                closes=input.closes,
+            ),
+            info.context.dar.houses.set_opening_hours,
         )
 
     @strawberry.mutation(description="Close a house on a day beyond the national holidays (admin).")
     async def add_local_holiday(self, info: DarInfo, input: LocalHolidayInput) -> CommandResult:
-        p = info.context.require(*ACCESS["addLocalHoliday"])
-        code = await house_code_of(info.context, input.house_id)
-        command = AddLocalHoliday(
-            command_id=checked_command_id(input.command_id),
-            actor=p.actor,
-            house_code=code,
-            day=input.day,
-            name=input.name,
-        )
-        houses = info.context.dar.houses
-        return await run_command(
-            info.context, "addLocalHoliday", lambda: houses.add_local_holiday(command), "house_id"
+        return await _in_house(
+            info,
+            "addLocalHoliday",
+            input.house_id,
+            input.command_id,
+            lambda key, actor, code: AddLocalHoliday(
+                command_id=key, actor=actor, house_code=code, day=input.day, name=input.name
+            ),
+            info.context.dar.houses.add_local_holiday,
         )
 
     @strawberry.mutation(description="Enrol an agent in a house (admin).")
     async def enroll_agent(self, info: DarInfo, input: EnrollAgentInput) -> CommandResult:
-        p = info.context.require(*ACCESS["enrollAgent"])
-        code = await house_code_of(info.context, input.house_id)
-        command = EnrollAgent(
-            command_id=checked_command_id(input.command_id),
-            actor=p.actor,
-            employee_number=input.employee_number,
-            house_code=code,
-            display_name=input.display_name,
-        )
-        houses = info.context.dar.houses
-        return await run_command(
-            info.context, "enrollAgent", lambda: houses.enroll_agent(command), "agent_id"
+        return await _in_house(
+            info,
+            "enrollAgent",
+            input.house_id,
+            input.command_id,
+            lambda key, actor, code: EnrollAgent(
+                command_id=key,
+                actor=actor,
+                employee_number=input.employee_number,
+                house_code=code,
+                display_name=input.display_name,
+            ),
+            info.context.dar.houses.enroll_agent,
+            id_key="agent_id",
         )
 
     @strawberry.mutation(description="Accredit an agent for a partner until a day (admin).")
     async def accredit_agent(self, info: DarInfo, input: AccreditAgentInput) -> CommandResult:
-        p = info.context.require(*ACCESS["accreditAgent"])
-        employee, _ = await employee_of(info.context, input.agent_id)
-        command = AccreditAgent(
-            command_id=checked_command_id(input.command_id),
-            actor=p.actor,
-            employee_number=employee,
-            partner_code=input.partner_code,
-            expires_on=input.expires_on,
-        )
-        houses = info.context.dar.houses
-        return await run_command(
-            info.context, "accreditAgent", lambda: houses.accredit_agent(command), "agent_id"
+        return await _on_agent(
+            info,
+            "accreditAgent",
+            input.agent_id,
+            input.command_id,
+            lambda key, actor, employee: AccreditAgent(
+                command_id=key,
+                actor=actor,
+                employee_number=employee,
+                partner_code=input.partner_code,
+                expires_on=input.expires_on,
+            ),
+            info.context.dar.houses.accredit_agent,
         )
 
     @strawberry.mutation(description="Revoke an agent's accreditation for a partner (admin).")
     async def revoke_accreditation(
         self, info: DarInfo, input: RevokeAccreditationInput
     ) -> CommandResult:
-        p = info.context.require(*ACCESS["revokeAccreditation"])
-        employee, _ = await employee_of(info.context, input.agent_id)
-        command = RevokeAccreditation(
-            command_id=checked_command_id(input.command_id),
-            actor=p.actor,
-            employee_number=employee,
-            partner_code=input.partner_code,
-            reason=input.reason,
-        )
-        houses = info.context.dar.houses
-        return await run_command(
-            info.context,
+        return await _on_agent(
+            info,
             "revokeAccreditation",
-            lambda: houses.revoke_accreditation(command),
-            "agent_id",
+            input.agent_id,
+            input.command_id,
+            lambda key, actor, employee: RevokeAccreditation(
+                command_id=key,
+                actor=actor,
+                employee_number=employee,
+                partner_code=input.partner_code,
+                reason=input.reason,
+            ),
+            info.context.dar.houses.revoke_accreditation,
         )
 
     @strawberry.mutation(
         description="Deactivate an agent: their tokens are refused from now on (admin)."
     )
     async def deactivate_agent(self, info: DarInfo, input: DeactivateAgentInput) -> CommandResult:
-        p = info.context.require(*ACCESS["deactivateAgent"])
-        employee, _ = await employee_of(info.context, input.agent_id)
-        command = DeactivateAgent(
-            command_id=checked_command_id(input.command_id),
-            actor=p.actor,
-            employee_number=employee,
-            reason=input.reason,
-        )
-        houses = info.context.dar.houses
-        return await run_command(
-            info.context, "deactivateAgent", lambda: houses.deactivate_agent(command), "agent_id"
+        return await _on_agent(
+            info,
+            "deactivateAgent",
+            input.agent_id,
+            input.command_id,
+            lambda key, actor, employee: DeactivateAgent(
+                command_id=key, actor=actor, employee_number=employee, reason=input.reason
+            ),
+            info.context.dar.houses.deactivate_agent,
         )
 
     @strawberry.mutation(description="Publish a partner's service (admin).")
@@ -645,3 +644,34 @@ class HouseMutations:
         return await run_command(
             info.context, "withdrawService", lambda: catalogue.withdraw(command), "service_id"
         )
+
+
+async def _in_house(  # noqa: PLR0913, PLR0917 - what every house mutation varies in
+    info: DarInfo,
+    name: str,
+    house_id: strawberry.ID,
+    command_id: str,
+    build: Callable[[str, str, str], C],
+    handle: Callable[[C], Outcome],
+    id_key: str = "house_id",
+) -> CommandResult:
+    """Check the role, find the house (house staff: their own), build and run."""
+    principal = info.context.require(*ACCESS[name])
+    code = await house_code_of(info.context, house_id)
+    command = build(checked_command_id(command_id), principal.actor, code)
+    return await run_command(info.context, name, lambda: handle(command), id_key)
+
+
+async def _on_agent(  # noqa: PLR0913, PLR0917 - what every agent mutation varies in
+    info: DarInfo,
+    name: str,
+    agent_id: strawberry.ID,
+    command_id: str,
+    build: Callable[[str, str, str], C],
+    handle: Callable[[C], Outcome],
+) -> CommandResult:
+    """Check the role, find the agent (house staff: of their own house), build and run."""
+    principal = info.context.require(*ACCESS[name])
+    employee, _ = await employee_of(info.context, agent_id)
+    command = build(checked_command_id(command_id), principal.actor, employee)
+    return await run_command(info.context, name, lambda: handle(command), "agent_id")
