@@ -12,6 +12,7 @@ from application.houses.commands import (
     AccreditAgent,
     AddCounter,
     AddServiceLine,
+    ChangeServiceLine,
     CloseCounter,
     DeactivateAgent,
     OpenCounter,
@@ -59,6 +60,19 @@ def add_line(prefix: str = "A") -> Action:
             name="Factures",
             services=("STEG/BILL_PAYMENT", "SONEDE/BILL_PAYMENT"),
             priority=False,
+        )
+    )
+
+
+def change_line(prefix: str, services: tuple[str, ...], *, priority: bool) -> Action:
+    return lambda d: d.houses.change_service_line(
+        ChangeServiceLine(
+            command_id=f"change-{prefix}",
+            actor="admin:1",
+            house_code="haidra",
+            prefix=prefix,
+            services=services,
+            priority=priority,
         )
     )
 
@@ -119,6 +133,12 @@ def add_counter(number: int) -> Action:
         ),
         ((), "day 2 08:00", add_line(), "houses/line_added.yaml"),
         (
+            ("houses/line_added.yaml",),
+            "day 2 10:00",
+            change_line("A", ("STEG/BILL_PAYMENT",), priority=True),
+            "houses/line_changed.yaml",
+        ),
+        (
             (),
             "day 2 08:00",
             accredit("STEG", date(2026, 6, 30)),
@@ -131,6 +151,7 @@ def add_counter(number: int) -> Action:
         "open-counter",
         "close-counter",
         "add-line",
+        "change-line",
         "accredit",
         "revoke-accreditation",
         "deactivate",
@@ -151,6 +172,13 @@ def test_a_house_or_agent_changes(
         ((), add_counter(1), AlreadyExistsError),
         ((), add_counter(100), ValidationError),
         (("houses/line_added.yaml",), add_line("A"), AlreadyExistsError),
+        ((), change_line("B", ("STEG/BILL_PAYMENT",), priority=False), NotFoundError),
+        (
+            ("houses/line_added.yaml",),
+            change_line("A", ("SONEDE/BILL_PAYMENT", "STEG/BILL_PAYMENT"), priority=False),
+            ValidationError,
+        ),
+        (("houses/line_added.yaml",), change_line("A", (), priority=True), ValidationError),
         ((), accredit("STEG", date(2025, 12, 31)), ValidationError),
         ((), revoke("STEG"), NotFoundError),
         (("houses/a18_deactivated.yaml",), deactivate("again"), AgentDeactivatedError),
@@ -168,6 +196,9 @@ def test_a_house_or_agent_changes(
         "add-a-counter-twice",
         "number-a-counter-100",
         "add-a-line-twice",
+        "change-a-missing-line",
+        "change-a-line-to-what-it-is",
+        "change-a-line-to-serve-nothing",
         "accredit-until-the-past",
         "revoke-an-absent-accreditation",
         "deactivate-twice",
