@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from domain.catalogue.service import CatalogueService
+from domain.citizens.access import PersonalDataAccess
+from domain.citizens.citizen import Citizen
+from domain.citizens.mandate import Mandate
 from domain.delegation.grant import DelegationGrant
 from domain.delegation.register import GrantRegister
 from domain.houses.agent import Agent
@@ -17,6 +20,9 @@ AGGREGATES: tuple[type[DarAggregate], ...] = (
     CatalogueService,
     DelegationGrant,
     GrantRegister,
+    Citizen,
+    PersonalDataAccess,
+    Mandate,
 )
 
 
