@@ -19,8 +19,10 @@ from psycopg.conninfo import conninfo_to_dict
 from infrastructure.eventstore.factory import open_event_store
 from infrastructure.eventstore.postgres import BEGIN_APPEND, COMMANDS_TABLE
 from infrastructure.settings import Settings
+from infrastructure.vault.storage import create_postgres_vault_tables
 
 READ_SCHEMA_SUFFIX = "_read"
+VAULT_SCHEMA_SUFFIX = "_vault"
 EVENTS_TABLE = "dar_events"
 
 
@@ -51,6 +53,11 @@ def read_schema(settings: Settings) -> str:
     return settings.postgres_schema + READ_SCHEMA_SUFFIX
 
 
+def vault_schema(settings: Settings) -> str:
+    """The key vault's schema, beside the event schema."""
+    return vault_schema(settings)
+
+
 def setup_database(admin_url: str, settings: Settings) -> None:
     """Create the roles, schemas, event tables and grants. Safe to run again."""
     if settings.owner_database_url is None or settings.projector_database_url is None:
@@ -71,10 +78,12 @@ def setup_database(admin_url: str, settings: Settings) -> None:
             _ensure_role(conn, role, dbname)
         _ensure_schema(conn, settings.postgres_schema, owner.name)
         _ensure_schema(conn, read_schema(settings), projector.name)
+        _ensure_schema(conn, vault_schema(settings), owner.name)
     owner_settings = settings.model_copy(update={"database_url": settings.owner_database_url})
     open_event_store(owner_settings, create_tables=True).close()
     with psycopg.connect(settings.owner_database_url, autocommit=True) as conn:
         _grant_event_access(conn, settings.postgres_schema, app.name, projector.name)
+        create_postgres_vault_tables(conn, vault_schema(settings), app.name)
     with psycopg.connect(settings.projector_database_url, autocommit=True) as conn:
         _grant_read_model_access(conn, read_schema(settings), app.name)
 

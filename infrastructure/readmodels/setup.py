@@ -12,14 +12,19 @@ from infrastructure.readmodels.database import (
 from infrastructure.settings import Settings
 
 
-def sqlite_read_path(events_path: str) -> str:
-    """The read models' file beside the events' file: `dar.sqlite` → `dar-read.sqlite`."""
+def sqlite_sibling_path(events_path: str, suffix: str) -> str:
+    """A file beside the events' file: `dar.sqlite` → `dar-<suffix>.sqlite`."""
     base, query = [*events_path.split("?", 1), ""][:2]
     if base.endswith(".sqlite"):
-        base = base.removesuffix(".sqlite") + "-read.sqlite"
+        base = base.removesuffix(".sqlite") + f"-{suffix}.sqlite"
     else:
-        base += "-read"
+        base += f"-{suffix}"
     return f"{base}?{query}" if query else base
+
+
+def sqlite_read_path(events_path: str) -> str:
+    """The read models' file beside the events' file: `dar.sqlite` → `dar-read.sqlite`."""
+    return sqlite_sibling_path(events_path, "read")
 
 
 def open_read_database(settings: Settings, *, projector: bool) -> ReadDatabase:

@@ -1,0 +1,1 @@
+"""Citizens, their audited personal data and their mandates to houses."""
