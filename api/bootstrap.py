@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.catalogue.service import CatalogueServiceHandlers
+from application.citizens.purposes import Purposes
+from application.citizens.service import CitizenService
 from application.delegation.policy import DelegationPolicy
 from application.delegation.service import DelegationService
 from application.houses.service import HouseService
@@ -27,8 +29,10 @@ from infrastructure.readmodels.partners import (
 )
 from infrastructure.readmodels.runner import NewEvents, ProjectionRunner, Registered
 from infrastructure.readmodels.setup import open_read_database
+from infrastructure.reference import check_production_purposes, reference_purposes
 from infrastructure.reference.places import business_calendar, governorate_names
-from infrastructure.settings import Settings
+from infrastructure.settings import Environment, Settings
+from infrastructure.vault.vault import Vault, open_vault
 from projections.directory.projection import DirectoryProjection
 from projections.partners.projection import PartnersProjection
 
@@ -60,6 +64,8 @@ class Dar:
     catalogue: CatalogueServiceHandlers
     delegations: DelegationService
     policy: DelegationPolicy
+    vault: Vault
+    citizens: CitizenService
     read: ReadModels
     projections: ProjectionRunner
     new_events: NewEvents
@@ -68,6 +74,7 @@ class Dar:
         """Stop projecting and release connections."""
         self.projections.stop()
         self.read.db.close()
+        self.vault.close()
         self.store.close()
 
 
@@ -97,7 +104,11 @@ def bootstrap(settings: Settings, clock: Clock | None = None, *, projector: bool
     With `projector`, this process may write read models (single-process mode, the worker).
     """
     settings.check_production_secrets()
+    purposes = reference_purposes(settings.purposes_file)
+    if settings.environment is Environment.PRODUCTION:
+        check_production_purposes(purposes)
     store = open_event_store(settings)
+    vault = open_vault(settings)
     new_events = NewEvents()
     the_clock = clock or SystemClock()
     runner = CommandRunner(store, the_clock, on_saved=lambda _: new_events.signal())
@@ -119,6 +130,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None, *, projector: bool
         catalogue=CatalogueServiceHandlers(store, runner),
         delegations=DelegationService(store, runner),
         policy=DelegationPolicy(store, the_clock),
+        vault=vault,
+        citizens=CitizenService(store, runner, vault, Purposes(purposes), the_clock),
         read=read,
         projections=ProjectionRunner(
             store, read_db, all_projections, new_events=new_events, wake_up=_wake_up(settings)

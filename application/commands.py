@@ -7,6 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from enum import Enum
+from types import MappingProxyType
 from typing import Any
 from uuid import UUID
 
@@ -32,15 +33,20 @@ def _canonical(value: Any) -> Any:  # noqa: ANN401 - walks arbitrary dataclass p
     return value
 
 
+PERSONAL = MappingProxyType({"personal": True})
+
+
 def payload_digest(command: Command) -> str:
     """A digest of the command's kind and payload, without its key and actor.
 
-    A retry carries the same digest; reusing a key for anything else does not.
+    A retry carries the same digest; reusing a key for anything else does not. Fields marked
+    `PERSONAL` are left out: the command log outlives an erasure, so it must hold no hash of a
+    name or an identity number (8-digit CINs are easily guessed back from a plain hash).
     """
     fields = {
         f.name: _canonical(getattr(command, f.name))
         for f in dataclasses.fields(command)
-        if f.name not in {"command_id", "actor"}
+        if f.name not in {"command_id", "actor"} and not f.metadata.get("personal")
     }
     text = json.dumps(
         {"kind": type(command).__qualname__, "payload": fields},

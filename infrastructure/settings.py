@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     postgres_lock_timeout_seconds: int = Field(default=5, ge=1, le=60)
     postgres_pool_size: int = Field(default=5, ge=1, le=100)
     postgres_schema: str = Field(default="dar", pattern=r"^[a-z_][a-z0-9_]{0,40}$")
+    purposes_file: Path | None = Field(
+        default=None,
+        description="the declared purposes of personal-data reads (default: the shipped list)",
+    )
 
     @field_validator("oidc_issuer", "oidc_jwks_url", "oidc_audience", mode="before")
     @classmethod

@@ -55,7 +55,7 @@ def read_schema(settings: Settings) -> str:
 
 def vault_schema(settings: Settings) -> str:
     """The key vault's schema, beside the event schema."""
-    return vault_schema(settings)
+    return settings.postgres_schema + VAULT_SCHEMA_SUFFIX
 
 
 def setup_database(admin_url: str, settings: Settings) -> None:

@@ -5,14 +5,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 import yaml
 
 from application.catalogue.commands import PublishService
 from application.catalogue.service import CatalogueServiceHandlers
+from application.citizens.purposes import Purpose
 from application.errors import IdempotencyKeyReusedError
 from application.partners.commands import RegisterPartner
 from application.partners.service import PartnerService
+from domain.citizens.categories import DataCategory
 from domain.shared.errors import AlreadyExistsError, NotFoundError
 
 REFERENCE_ACTOR = "system:reference-data"
@@ -128,3 +131,42 @@ def load_reference_services(catalogue: CatalogueServiceHandlers) -> int:
             continue
         added += 0 if outcome.replayed else 1
     return added
+
+
+DEVELOPMENT_DECLARATION = "DEV-"
+
+
+def reference_purposes(path: Path | None = None) -> list[Purpose]:
+    """The declared purposes of personal-data reads: `purposes.yaml`, or the configured file."""
+    if path is None:
+        text = resources.files(__package__).joinpath("purposes.yaml").read_text(encoding="utf-8")
+    else:
+        text = path.read_text(encoding="utf-8")
+    rows = yaml.safe_load(text)["purposes"]
+    purposes = []
+    for row in rows:
+        categories = frozenset(DataCategory(c) for c in row["categories"])
+        if not str(row["declaration"]).strip():
+            msg = f"purpose {row['code']} names no declaration"
+            raise ValueError(msg)
+        purposes.append(
+            Purpose(
+                code=row["code"],
+                label_fr=row["label_fr"],
+                label_ar=row["label_ar"],
+                declaration=str(row["declaration"]),
+                categories=categories,
+            )
+        )
+    return purposes
+
+
+def check_production_purposes(purposes: list[Purpose]) -> None:
+    """In production every purpose names a real declaration, not the development register's."""
+    for purpose in purposes:
+        if purpose.declaration.startswith(DEVELOPMENT_DECLARATION):
+            msg = (
+                f"purpose {purpose.code} cites the development declaration "
+                f"{purpose.declaration}: set DAR_PURPOSES_FILE to the declared register"
+            )
+            raise ValueError(msg)

@@ -1,0 +1,37 @@
+"""Helpers for tests about citizens: readers by role, registration commands."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from api.bootstrap import Dar
+from application.citizens.commands import RegisterCitizen
+from application.citizens.service import Reader
+from domain.citizens.categories import DataCategory
+
+ALL = frozenset(DataCategory)
+
+
+def agent(employee: str, house: str = "haidra") -> Reader:
+    """An agent of the house, reading with every category their role admits."""
+    return Reader(
+        actor=f"agent:{employee}", categories=ALL, house_code=house, employee_number=employee
+    )
+
+
+def register(
+    dar: Dar, cin: str, name: str, *, key: str | None = None, phone: str | None = "+21698123456"
+) -> UUID:
+    """Register a citizen by CIN at Haidra; their id."""
+    outcome = dar.citizens.register_citizen(
+        RegisterCitizen(
+            command_id=key or f"register-{cin}",
+            actor="agent:A17",
+            name=name,
+            document_kind="cin",
+            document_number=cin,
+            phone=phone,
+            house_code="haidra",
+        )
+    )
+    return UUID(outcome.values["citizen_id"])
