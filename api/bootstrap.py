@@ -15,6 +15,11 @@ from application.store import Clock, CommandRunner, EventStore
 from infrastructure.clock import SystemClock
 from infrastructure.eventstore.factory import is_postgres, open_event_store
 from infrastructure.eventstore.pg_setup import EVENTS_TABLE
+from infrastructure.readmodels.access_log import (
+    AccessLogQueries,
+    AccessLogTable,
+    create_access_log_table,
+)
 from infrastructure.readmodels.database import ReadDatabase
 from infrastructure.readmodels.directory import (
     DirectoryQueries,
@@ -33,6 +38,7 @@ from infrastructure.reference import check_production_purposes, reference_purpos
 from infrastructure.reference.places import business_calendar, governorate_names
 from infrastructure.settings import Environment, Settings
 from infrastructure.vault.vault import Vault, open_vault
+from projections.citizens.projection import AccessLogProjection
 from projections.directory.projection import DirectoryProjection
 from projections.partners.projection import PartnersProjection
 
@@ -46,10 +52,12 @@ class ReadModels:
     partners_key: str
     directory: DirectoryQueries
     directory_key: str
+    access_log: AccessLogQueries
+    access_log_key: str
 
     def tracking_keys(self) -> list[str]:
         """Tracking keys of every read model."""
-        return [self.partners_key, self.directory_key]
+        return [self.partners_key, self.directory_key, self.access_log_key]
 
 
 @dataclass(frozen=True)
@@ -88,7 +96,12 @@ def projections() -> list[Registered[object]]:
         writer=DirectoryTables,
         create_tables=create_directory_tables,
     )
-    return [partners, directory]  # type: ignore[list-item]
+    access_log: Registered[AccessLogTable] = Registered(
+        projection=AccessLogProjection(),
+        writer=AccessLogTable,
+        create_tables=create_access_log_table,
+    )
+    return [partners, directory, access_log]  # type: ignore[list-item]
 
 
 def _wake_up(settings: Settings) -> PostgresWakeUp | None:
@@ -120,6 +133,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None, *, projector: bool
         partners_key=all_projections[0].projection.key,
         directory=DirectoryQueries(read_db),
         directory_key=all_projections[1].projection.key,
+        access_log=AccessLogQueries(read_db),
+        access_log_key=all_projections[2].projection.key,
     )
     return Dar(
         settings=settings,

@@ -9,6 +9,7 @@ from api.auth import Role
 
 EVERYONE = frozenset(Role)
 ADMIN = frozenset({Role.ADMIN})
+STAFF = frozenset({Role.AGENT, Role.SUPERVISOR})
 
 STAFF_AND_OVERSIGHT = frozenset(
     {Role.ADMIN, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR, Role.GOVERNANCE}
@@ -44,6 +45,16 @@ ACCESS: dict[str, frozenset[Role]] = {
     "reinstateDelegation": ADMIN,
     "renewDelegation": ADMIN,
     "revokeDelegation": ADMIN,
+    # citizens: every read of personal data names a purpose and is recorded
+    "registerCitizen": STAFF,
+    "findCitizen": STAFF | ADMIN,
+    "citizen": STAFF | ADMIN,
+    "mandates": STAFF | ADMIN | frozenset({Role.AUDITOR}),
+    "grantMandate": STAFF,
+    "revokeMandate": STAFF,
+    "eraseCitizen": ADMIN,
+    "purposes": STAFF_AND_OVERSIGHT,
+    "personalDataAccesses": frozenset({Role.ADMIN, Role.AUDITOR}),
     # queries
     "partners": EVERYONE,
     "partner": EVERYONE,

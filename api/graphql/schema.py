@@ -23,6 +23,7 @@ from strawberry.types.graphql import OperationType
 
 from api.graphql.access import ACCESS
 from api.graphql.audit import AuditQueries
+from api.graphql.citizens import CitizenMutations, CitizenQueries
 from api.graphql.context import DarInfo
 from api.graphql.delegations import DelegationMutations, DelegationQueries
 from api.graphql.errors import apply_contract
@@ -33,7 +34,7 @@ from infrastructure.settings import Environment, Settings
 
 
 @strawberry.type
-class Query(PartnerQueries, HouseQueries, DelegationQueries, AuditQueries):
+class Query(PartnerQueries, HouseQueries, DelegationQueries, CitizenQueries, AuditQueries):
     @strawberry.field(description="The position every read model has reached (the lowest).")
     async def position(self, info: DarInfo) -> Position:
         info.context.require(*ACCESS["position"])
@@ -45,7 +46,7 @@ class Query(PartnerQueries, HouseQueries, DelegationQueries, AuditQueries):
 
 
 @strawberry.type
-class Mutation(PartnerMutations, HouseMutations, DelegationMutations):
+class Mutation(PartnerMutations, HouseMutations, DelegationMutations, CitizenMutations):
     pass
 
 

@@ -111,6 +111,32 @@ SAMPLES.update(
         "revokeDelegation": f'mutation {{ revokeDelegation(input: {{{_KEY}, grantId: "{NOBODY}", reason: "r"}}) {{ id }} }}',
     }
 )
+_PURPOSE = 'purpose: "counter_service"'
+SAMPLES.update(
+    {
+        "findCitizen": f'{{ findCitizen(cin: "01234567", {_PURPOSE}) {{ id }} }}',
+        "citizen": f'{{ citizen(id: "{NOBODY}", {_PURPOSE}) {{ id }} }}',
+        "mandates": f'{{ mandates(citizenId: "{NOBODY}", {_PURPOSE}) {{ id }} }}',
+        "purposes": "{ purposes { code } }",
+        "personalDataAccesses": f'{{ personalDataAccesses(citizenId: "{NOBODY}") {{ id }} }}',
+        "registerCitizen": (
+            f'mutation {{ registerCitizen(input: {{{_KEY}, houseId: "{NOBODY}", name: "N", '
+            'documentKind: "cin", documentNumber: "01234567"}) { id } }'
+        ),
+        "grantMandate": (
+            f'mutation {{ grantMandate(input: {{{_KEY}, citizenId: "{NOBODY}", houseId: "{NOBODY}", '
+            'scopes: ["payments"], duration: "1d", consentKind: "paper_form", '
+            'consentReference: "F1"}) { id } }'
+        ),
+        "revokeMandate": (
+            f'mutation {{ revokeMandate(input: {{{_KEY}, citizenId: "{NOBODY}", houseId: "{NOBODY}", '
+            'scope: "payments"}) { receipt } }'
+        ),
+        "eraseCitizen": (
+            f'mutation {{ eraseCitizen(input: {{{_KEY}, citizenId: "{NOBODY}", reason: "r"}}) {{ id }} }}'
+        ),
+    }
+)
 SAMPLES = {name: doc.replace(_KEY, f'commandId: "m-{name}"') for name, doc in SAMPLES.items()}
 SUBSCRIPTIONS: dict[str, str] = {
     "partnersChanged": "subscription { partnersChanged { position } }",

@@ -1,0 +1,345 @@
+"""Citizens, their audited personal data, their mandates, and the access log in GraphQL.
+
+Every read of personal data names a declared purpose and is recorded before it is answered.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from api.graphql.access import ACCESS
+from api.graphql.commands import (
+    STAFF,
+    CommandResult,
+    checked_command_id,
+    own_house_only,
+    parse_id,
+    run_command,
+)
+from api.graphql.context import Context, DarInfo
+from api.graphql.freshness import wait_for_position
+from api.graphql.houses import house_code_of
+from api.graphql.privacy import reader_of
+from api.graphql.scalars import Position
+from application.citizens.commands import (
+    EraseCitizen,
+    GrantMandate,
+    RegisterCitizen,
+    RevokeMandate,
+)
+from application.citizens.service import CitizenFile as FileView
+from application.citizens.service import MandateView
+from domain.shared.errors import ValidationError
+from projections.citizens.view import AccessRow
+
+
+@strawberry.type(
+    description=(
+        "A citizen's file as the caller may see it for the purpose named. Fields the caller's role"
+        " or the purpose do not admit are null and listed in `withheld`; after an erasure every"
+        " personal field is null and `erased` is true."
+    )
+)
+class Citizen:
+    id: strawberry.ID
+    erased: bool
+    minor: bool
+    registered_at: datetime
+    name: str | None
+    document_kind: str | None
+    document_number: str | None
+    phone: str | None
+    guardian_id: strawberry.ID | None
+    withheld: list[str]
+
+    @classmethod
+    def of(cls, view: FileView) -> Citizen:
+        """The GraphQL view of what the application revealed."""
+        v = view.values
+        guardian = v.get("guardianId")
+        return cls(
+            id=strawberry.ID(str(view.citizen_id)),
+            erased=view.erased,
+            minor=view.minor,
+            registered_at=view.registered_at,
+            name=v.get("name"),
+            document_kind=v.get("documentKind"),
+            document_number=v.get("documentNumber"),
+            phone=v.get("phone"),
+            guardian_id=strawberry.ID(guardian) if guardian else None,
+            withheld=list(view.withheld),
+        )
+
+
+@strawberry.type(description="A scope of a mandate in force, until when.")
+class MandateScope:
+    scope: str
+    expires_at: datetime
+
+
+@strawberry.type(description="A citizen's mandate to one house: the scopes in force now.")
+class Mandate:
+    id: strawberry.ID
+    house_id: strawberry.ID
+    scopes: list[MandateScope]
+    health_scopes_withheld: int = strawberry.field(
+        description="CNAM scopes not shown: only agents accredited for CNAM see them."
+    )
+
+    @classmethod
+    def of(cls, view: MandateView) -> Mandate:
+        """The GraphQL view of a mandate."""
+        return cls(
+            id=strawberry.ID(str(view.mandate_id)),
+            house_id=strawberry.ID(str(view.house_id)),
+            scopes=[MandateScope(scope=s.scope, expires_at=s.expires_at) for s in view.scopes],
+            health_scopes_withheld=view.health_scopes_withheld,
+        )
+
+
+@strawberry.type(description="A declared purpose a read of personal data may name.")
+class Purpose:
+    code: str
+    label_fr: str
+    label_ar: str
+    declaration: str = strawberry.field(description="Its declaration to the INPDP.")
+    categories: list[str]
+
+
+@strawberry.type(description="One recorded read of a citizen's personal data (never the values).")
+class PersonalDataAccess:
+    id: strawberry.ID
+    actor: str
+    at: datetime
+    purpose: str
+    operation: str
+    fields: list[str]
+    house_id: strawberry.ID | None
+    position: Position
+
+    @classmethod
+    def of(cls, row: AccessRow) -> PersonalDataAccess:
+        """The GraphQL view of a row."""
+        return cls(
+            id=strawberry.ID(str(row.access_id)),
+            actor=row.actor,
+            at=row.at,
+            purpose=row.purpose,
+            operation=row.operation,
+            fields=list(row.fields),
+            house_id=strawberry.ID(str(row.house_id)) if row.house_id else None,
+            position=Position(row.position),
+        )
+
+
+@strawberry.type(description="A revoked scope: the receipt number handed to the citizen.")
+class RevocationResult:
+    id: strawberry.ID
+    position: Position
+    replayed: bool
+    receipt: str
+
+
+@strawberry.input
+class RegisterCitizenInput:
+    command_id: str
+    house_id: strawberry.ID
+    name: str
+    document_kind: str | None = strawberry.field(
+        default=None, description="cin, passport or residence_card; omitted for a minor"
+    )
+    document_number: str | None = None
+    phone: str | None = strawberry.field(default=None, description="+216 and 8 digits")
+    guardian_id: strawberry.ID | None = strawberry.field(
+        default=None, description="for a minor: the registered guardian"
+    )
+
+
+@strawberry.input
+class GrantMandateInput:
+    command_id: str
+    citizen_id: strawberry.ID
+    house_id: strawberry.ID
+    scopes: list[str] = strawberry.field(
+        description="service:PARTNER/SERVICE, partner:PARTNER (its services) or payments"
+    )
+    duration: str = strawberry.field(description="1d, 1m, 6m or 1y")
+    consent_kind: str = strawberry.field(description="paper_form or confirmation_code")
+    consent_reference: str
+
+
+@strawberry.input
+class RevokeMandateInput:
+    command_id: str
+    citizen_id: strawberry.ID
+    house_id: strawberry.ID
+    scope: str
+
+
+@strawberry.input
+class EraseCitizenInput:
+    command_id: str
+    citizen_id: strawberry.ID
+    reason: str
+
+
+async def _house_codes_for(context: Context) -> list[str]:
+    principal = context.authenticate()
+    if principal.role in STAFF:
+        return [principal.house] if principal.house else []
+    rows = await context.blocking(context.dar.read.directory.houses)
+    return [r.code for r in rows]
+
+
+@strawberry.type
+class CitizenQueries:
+    @strawberry.field(description="The citizen holding this CIN, or null (read recorded).")
+    async def find_citizen(self, info: DarInfo, cin: str, purpose: str) -> Citizen | None:
+        principal = info.context.require(*ACCESS["findCitizen"])
+        citizens = info.context.dar.citizens
+        found = await info.context.blocking(
+            lambda: citizens.find_by_document("cin", cin, purpose, reader_of(principal))
+        )
+        return Citizen.of(found) if found else None
+
+    @strawberry.field(description="A citizen's file for a declared purpose (read recorded).")
+    async def citizen(self, info: DarInfo, id: strawberry.ID, purpose: str) -> Citizen:
+        principal = info.context.require(*ACCESS["citizen"])
+        uuid = parse_id(id, "id")
+        citizens = info.context.dar.citizens
+        view = await info.context.blocking(
+            lambda: citizens.read(uuid, purpose, reader_of(principal))
+        )
+        return Citizen.of(view)
+
+    @strawberry.field(
+        description="A citizen's mandates in force (house staff: to their house; read recorded)."
+    )
+    async def mandates(
+        self, info: DarInfo, citizen_id: strawberry.ID, purpose: str
+    ) -> list[Mandate]:
+        principal = info.context.require(*ACCESS["mandates"])
+        uuid = parse_id(citizen_id, "citizenId")
+        codes = await _house_codes_for(info.context)
+        citizens = info.context.dar.citizens
+        views = await info.context.blocking(
+            lambda: citizens.mandates(uuid, purpose, reader_of(principal), codes)
+        )
+        return [Mandate.of(v) for v in views]
+
+    @strawberry.field(description="The declared purposes a read of personal data may name.")
+    async def purposes(self, info: DarInfo) -> list[Purpose]:
+        info.context.require(*ACCESS["purposes"])
+        return [
+            Purpose(
+                code=p.code,
+                label_fr=p.label_fr,
+                label_ar=p.label_ar,
+                declaration=p.declaration,
+                categories=sorted(c.value for c in p.categories),
+            )
+            for p in info.context.dar.citizens.purposes.all()
+        ]
+
+    @strawberry.field(description="Who read a citizen's personal data, when, why (oldest first).")
+    async def personal_data_accesses(
+        self,
+        info: DarInfo,
+        citizen_id: strawberry.ID,
+        first: int = 100,
+        at_least_position: Position | None = None,
+    ) -> list[PersonalDataAccess]:
+        info.context.require(*ACCESS["personalDataAccesses"])
+        dar = info.context.dar
+        if not 1 <= first <= dar.settings.max_page_size:
+            raise ValidationError("first", f"1 to {dar.settings.max_page_size}")
+        uuid = parse_id(citizen_id, "citizenId")
+        await wait_for_position(dar, [dar.read.access_log_key], at_least_position)
+        rows = await info.context.blocking(
+            lambda: dar.read.access_log.for_citizen(uuid, limit=first)
+        )
+        return [PersonalDataAccess.of(r) for r in rows]
+
+
+@strawberry.type
+class CitizenMutations:
+    @strawberry.mutation(description="Register a citizen at the caller's house (sealed at once).")
+    async def register_citizen(self, info: DarInfo, input: RegisterCitizenInput) -> CommandResult:
+        principal = info.context.require(*ACCESS["registerCitizen"])
+        code = await house_code_of(info.context, input.house_id)
+        command = RegisterCitizen(
+            command_id=checked_command_id(input.command_id),
+            actor=principal.actor,
+            name=input.name,
+            document_kind=input.document_kind,
+            document_number=input.document_number,
+            phone=input.phone,
+            guardian_id=parse_id(input.guardian_id, "guardianId") if input.guardian_id else None,
+            house_code=code,
+        )
+        citizens = info.context.dar.citizens
+        return await run_command(
+            info.context,
+            "registerCitizen",
+            lambda: citizens.register_citizen(command),
+            "citizen_id",
+        )
+
+    @strawberry.mutation(description="Record a citizen's mandate to the house, on their consent.")
+    async def grant_mandate(self, info: DarInfo, input: GrantMandateInput) -> CommandResult:
+        principal = info.context.require(*ACCESS["grantMandate"])
+        code = await house_code_of(info.context, input.house_id)
+        command = GrantMandate(
+            command_id=checked_command_id(input.command_id),
+            actor=principal.actor,
+            citizen_id=parse_id(input.citizen_id, "citizenId"),
+            house_code=code,
+            scopes=tuple(input.scopes),
+            duration=input.duration,
+            consent_kind=input.consent_kind,
+            consent_reference=input.consent_reference,
+        )
+        citizens = info.context.dar.citizens
+        return await run_command(
+            info.context, "grantMandate", lambda: citizens.grant_mandate(command), "mandate_id"
+        )
+
+    @strawberry.mutation(description="Revoke one scope of a mandate; returns the receipt number.")
+    async def revoke_mandate(self, info: DarInfo, input: RevokeMandateInput) -> RevocationResult:
+        principal = info.context.require(*ACCESS["revokeMandate"])
+        code = await house_code_of(info.context, input.house_id)
+        own_house_only(principal, code)
+        command = RevokeMandate(
+            command_id=checked_command_id(input.command_id),
+            actor=principal.actor,
+            citizen_id=parse_id(input.citizen_id, "citizenId"),
+            house_code=code,
+            scope=input.scope,
+        )
+        citizens = info.context.dar.citizens
+        outcome = await info.context.blocking(lambda: citizens.revoke_mandate(command))
+        info.context.metrics.commands.labels(
+            "revokeMandate", "replayed" if outcome.replayed else "recorded"
+        ).inc()
+        return RevocationResult(
+            id=strawberry.ID(outcome.values["mandate_id"]),
+            position=Position(outcome.position),
+            replayed=outcome.replayed,
+            receipt=outcome.values["receipt"],
+        )
+
+    @strawberry.mutation(description="Erase a citizen: destroy their key, record why (admin).")
+    async def erase_citizen(self, info: DarInfo, input: EraseCitizenInput) -> CommandResult:
+        principal = info.context.require(*ACCESS["eraseCitizen"])
+        command = EraseCitizen(
+            command_id=checked_command_id(input.command_id),
+            actor=principal.actor,
+            citizen_id=parse_id(input.citizen_id, "citizenId"),
+            reason=input.reason,
+        )
+        citizens = info.context.dar.citizens
+        return await run_command(
+            info.context, "eraseCitizen", lambda: citizens.erase_citizen(command), "citizen_id"
+        )
