@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from uuid import UUID
 
 from api.bootstrap import Dar
@@ -10,6 +11,7 @@ from application.citizens.service import Reader
 from domain.citizens.categories import DataCategory
 
 ALL = frozenset(DataCategory)
+_keys = itertools.count(1)
 
 
 def agent(employee: str, house: str = "haidra") -> Reader:
@@ -22,10 +24,14 @@ def agent(employee: str, house: str = "haidra") -> Reader:
 def register(
     dar: Dar, cin: str, name: str, *, key: str | None = None, phone: str | None = "+21698123456"
 ) -> UUID:
-    """Register a citizen by CIN at Haidra; their id."""
+    """Register a citizen by CIN at Haidra; their id.
+
+    The default key is a running number, never derived from the
+    CIN or name: a commandId is stored as given and outlives an erasure.
+    """
     outcome = dar.citizens.register_citizen(
         RegisterCitizen(
-            command_id=key or f"register-{cin}",
+            command_id=key or f"register-{next(_keys)}",
             actor="agent:A17",
             name=name,
             document_kind="cin",
