@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 from datetime import timedelta
+from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
@@ -13,13 +14,16 @@ import uvicorn
 from api.auth import Role, TokenService
 from api.bootstrap import bootstrap
 from infrastructure.eventstore.factory import is_postgres
-from infrastructure.eventstore.pg_setup import setup_database
+from infrastructure.eventstore.pg_setup import setup_database, vault_schema
 from infrastructure.reference import load_reference_partners, load_reference_services
 from infrastructure.settings import Settings
+from infrastructure.vault.storage import vacuum_vault
 
 app = typer.Typer(help="Dar, the back office of the municipal digital services houses.")
 db_app = typer.Typer(help="Database administration.")
 app.add_typer(db_app, name="db")
+vault_app = typer.Typer(help="Key vault maintenance.")
+app.add_typer(vault_app, name="vault")
 
 
 def prepare(settings: Settings) -> int:
@@ -140,3 +144,44 @@ def db_setup(
         raise typer.Exit(code=2)
     setup_database(admin_url, settings)
     typer.echo("PostgreSQL set up for Dar.")
+
+
+PRIVACY_FILE = Path(__file__).resolve().parent.parent / "docs" / "personal-data.md"
+MATRIX_START, MATRIX_END = "<!-- matrix -->\n", "<!-- /matrix -->"
+
+
+def privacy_document(current: str) -> str:
+    """docs/personal-data.md with its role-by-data table regenerated."""
+    from api.graphql.privacy import render_matrix  # noqa: PLC0415
+
+    head, _, rest = current.partition(MATRIX_START)
+    _, _, tail = rest.partition(MATRIX_END)
+    return head + MATRIX_START + render_matrix() + MATRIX_END + tail
+
+
+@app.command()
+def privacy(
+    *, write: Annotated[bool, typer.Option(help="update docs/personal-data.md")] = False
+) -> None:
+    """Print the role-by-data matrix, or regenerate it in docs/personal-data.md."""
+    from api.graphql.privacy import render_matrix  # noqa: PLC0415
+
+    if write:
+        PRIVACY_FILE.write_text(
+            privacy_document(PRIVACY_FILE.read_text(encoding="utf-8")), encoding="utf-8"
+        )
+    else:
+        typer.echo(render_matrix(), nl=False)
+
+
+@vault_app.command("vacuum")
+def vault_vacuum() -> None:
+    """PostgreSQL: reclaim the dead rows erasures leave in the vault (run as the owner role)."""
+    settings = Settings()
+    if not is_postgres(settings.database_url) or settings.owner_database_url is None:
+        typer.echo(
+            "needs PostgreSQL and DAR_OWNER_DATABASE_URL (SQLite zeroes freed pages itself)."
+        )
+        raise typer.Exit(code=2)
+    vacuum_vault(settings.owner_database_url, vault_schema(settings))
+    typer.echo("vault vacuumed.")

@@ -268,3 +268,10 @@ class PostgresVaultStorage(VaultStorage):
     def close(self) -> None:
         """See VaultStorage."""
         self._pool.close()
+
+
+def vacuum_vault(owner_url: str, schema: str) -> None:
+    """As the owner: VACUUM the vault's tables, so erased keys leave their dead row versions."""
+    with psycopg.connect(owner_url, autocommit=True) as conn:
+        for table in (KEYS, INDEX):
+            conn.execute(sql.SQL("VACUUM {0}").format(sql.Identifier(schema, table)))
