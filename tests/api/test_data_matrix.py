@@ -24,6 +24,7 @@ from application.citizens.commands import GrantMandate, RegisterCitizen
 from application.houses.commands import AccreditAgent
 from application.partners.commands import RegisterPartner
 from domain.citizens.categories import FIELD_CATEGORIES, DataCategory
+from domain.houses.house import house_id
 from infrastructure.settings import Settings
 from tests.support.api import graphql, token_for
 from tests.support.staff import HOUSE, staff_token
@@ -78,7 +79,7 @@ CITIZEN = """query($id: ID!, $p: String!) { citizen(id: $id, purpose: $p) {
   id erased minor registeredAt name documentKind documentNumber phone guardianId withheld } }"""
 
 
-@pytest.mark.parametrize("role", sorted(ACCESS["citizen"], key=lambda r: r.value))
+@pytest.mark.parametrize("role", sorted(ACCESS["citizen"], key=str))
 def test_each_role_sees_exactly_its_row_of_the_matrix(
     client: TestClient, api_settings: Settings, role: Role
 ) -> None:
@@ -191,13 +192,12 @@ def test_house_staff_of_another_house_cannot_register_there(
     dar: Dar = client.app.state.dar  # type: ignore[attr-defined]
     staff_token(dar, api_settings, Role.AGENT)
     other = TokenService(api_settings).mint("T-AGENT", Role.AGENT, house="elsewhere")
-    houses = graphql(client, "{ houses { id } }", {}, token_for(api_settings, Role.ADMIN))
-    house_id = houses["data"]["houses"][0]["id"]
+    house = str(house_id(HOUSE))
     body = graphql(
         client,
         """mutation($h: ID!) { registerCitizen(input: {commandId: "x", houseId: $h, name: "N",
            documentKind: "cin", documentNumber: "01234567"}) { id } }""",
-        {"h": house_id},
+        {"h": house},
         other,
     )
     assert body["errors"][0]["extensions"]["code"] in {"UNAUTHENTICATED", "NOT_FOUND"}
