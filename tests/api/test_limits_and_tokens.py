@@ -6,10 +6,12 @@ import base64
 import json
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import jwt
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from api.auth import Role, TokenService
 from api.http import create_app
@@ -207,3 +209,17 @@ def test_odd_http_methods_do_not_create_metric_series(client: TestClient) -> Non
     text = client.get("/metrics").text
     assert 'method="FOO"' not in text
     assert 'method="OTHER"' in text
+
+
+def test_production_refuses_the_development_register_of_purposes(tmp_path: Path) -> None:
+    from api.bootstrap import bootstrap  # noqa: PLC0415
+    from infrastructure.settings import Environment  # noqa: PLC0415
+
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'dar.sqlite'}",
+        environment=Environment.PRODUCTION,
+        token_secret=SecretStr("p" * 40),
+        master_key=SecretStr("m" * 40),
+    )
+    with pytest.raises(ValueError, match="DAR_PURPOSES_FILE"):
+        bootstrap(settings)

@@ -40,8 +40,16 @@ def interpolate(value: str, variables: dict[str, str]) -> str:
     return _VARIABLE.sub(lambda m: variables.get(m.group(1), m.group(2) or ""), value)
 
 
+def declared_purposes(folder: Path) -> Path:
+    """The shipped purposes, as a deployment's register would cite them (no DEV- reference)."""
+    shipped = (ROOT / "infrastructure" / "reference" / "purposes.yaml").read_text()
+    path = folder / "purposes.yaml"
+    path.write_text(shipped.replace("declaration: DEV-", "declaration: INPDP-TEST-"))
+    return path
+
+
 @pytest.fixture
-def compose(postgres_server: PostgresServer) -> Iterator[dict[str, Any]]:
+def compose(postgres_server: PostgresServer, tmp_path: Path) -> Iterator[dict[str, Any]]:
     dbname = f"dar_compose_{next(_numbers)}"
     with psycopg.connect(postgres_server.admin_url(), autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {0}").format(sql.Identifier(dbname)))
@@ -52,6 +60,7 @@ def compose(postgres_server: PostgresServer) -> Iterator[dict[str, Any]]:
         "DAR_PROJECTOR_PASSWORD": PROJECTOR_PASSWORD,
         "DAR_TOKEN_SECRET": SECRET,
         "DAR_MASTER_KEY": "compose-test-master-key-0123456789abcdef",
+        "DAR_PURPOSES_FILE": str(declared_purposes(tmp_path)),
     }
     here = f"@127.0.0.1:{postgres_server.port}/{dbname}"
     services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
