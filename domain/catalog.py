@@ -6,6 +6,8 @@ from domain.catalogue.service import CatalogueService
 from domain.citizens.access import PersonalDataAccess
 from domain.citizens.citizen import Citizen
 from domain.citizens.mandate import Mandate
+from domain.counter.desk import Desk
+from domain.counter.queue import Queue
 from domain.delegation.grant import DelegationGrant
 from domain.delegation.register import GrantRegister
 from domain.houses.agent import Agent
@@ -23,6 +25,8 @@ AGGREGATES: tuple[type[DarAggregate], ...] = (
     Citizen,
     PersonalDataAccess,
     Mandate,
+    Queue,
+    Desk,
 )
 
 

@@ -1,0 +1,1 @@
+"""The counter: queues of tickets per line and day, desks serving one ticket at a time."""

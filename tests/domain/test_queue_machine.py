@@ -1,0 +1,217 @@
+"""A state machine over one line's queue and two counters' desks against a reference model.
+
+Invariants after every step: a counter serves at most one ticket and its desk says which; the
+domain refuses exactly what the model refuses; the next ticket called is the model's (priority
+first, then the longest wait); waiting and handling times are never negative; replaying the
+events rebuilds the live queue and desks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
+from uuid import UUID, uuid4
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from domain.counter import moves
+from domain.counter.desk import Desk
+from domain.counter.queue import Queue, TicketStatus
+from domain.shared.acts import Act
+from domain.shared.errors import DarError
+
+A = TypeVar("A", Queue, Desk)
+COUNTERS = (1, 2)
+AGENT = uuid4()
+
+
+@dataclass
+class ModelTicket:
+    label: str
+    priority: bool
+    status: str = "waiting"
+    since: int = 0  # the step at which it started waiting
+    counter: int | None = None
+    for_counter: int | None = None
+
+
+class QueueMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+        self.step = 0
+        house = uuid4()
+        self.queue = Queue.open(house, "A", date(2026, 1, 5), self.act())
+        self.desks = {c: Desk.open(house, c, self.act()) for c in COUNTERS}
+        self.events = {self.queue.id: list(self.queue.collect_events())}
+        for desk in self.desks.values():
+            self.events[desk.id] = list(desk.collect_events())
+        self.model: dict[str, ModelTicket] = {}
+
+    def act(self) -> Act:
+        return Act(actor="agent:A17", command_id=str(uuid4()), at=self.now)
+
+    def attempt(self, allowed: bool, call: Callable[[], object]) -> bool:  # noqa: FBT001
+        try:
+            call()
+        except DarError as error:
+            assert not allowed, f"the domain refused what the model allows: {error}"  # noqa: PT017
+            self.discard_undecided()  # as the application does: a refused decision is dropped
+            return False
+        assert allowed, "the domain allowed what the model refuses"
+        for aggregate in (self.queue, *self.desks.values()):
+            self.events[aggregate.id].extend(aggregate.collect_events())
+        return True
+
+    def discard_undecided(self) -> None:
+        self.queue = self.replay(self.queue.id, Queue)
+        self.desks = {c: self.replay(d.id, Desk) for c, d in self.desks.items()}
+
+    def replay(self, aggregate_id: UUID, kind: type[A]) -> A:
+        replayed = None
+        for event in self.events[aggregate_id]:
+            replayed = event.mutate(replayed)
+        assert isinstance(replayed, kind)
+        return replayed
+
+    def serving(self, counter: int) -> ModelTicket | None:
+        return next(
+            (t for t in self.model.values() if t.status == "called" and t.counter == counter),
+            None,
+        )
+
+    def model_next(self, counter: int) -> ModelTicket | None:
+        waiting = [
+            t
+            for t in self.model.values()
+            if t.status == "waiting" and t.for_counter in {None, counter}
+        ]
+        return min(waiting, key=lambda t: (not t.priority, t.since, t.label), default=None)
+
+    def labels(self) -> st.SearchStrategy[str]:
+        return st.sampled_from(sorted(self.model) or ["A001"])
+
+    @rule(priority=st.booleans())
+    def issue(self, priority: bool) -> None:  # noqa: FBT001
+        label = f"A{len(self.model) + 1:03d}"
+        if self.attempt(
+            True,  # noqa: FBT003
+            lambda: self.queue.issue("elderly" if priority else None, self.act()),
+        ):
+            self.model[label] = ModelTicket(label, priority, since=self.step)
+
+    @rule(counter=st.sampled_from(COUNTERS))
+    def call_next(self, counter: int) -> None:
+        expected = self.model_next(counter)
+        allowed = expected is not None and self.serving(counter) is None
+        result: list[str] = []
+        if self.attempt(
+            allowed,
+            lambda: result.append(
+                moves.call_next([self.queue], self.desks[counter], AGENT, self.act())[1].label
+            ),
+        ):
+            assert expected is not None
+            assert result == [expected.label], "called another ticket than the model's next"
+            expected.status, expected.counter, expected.for_counter = "called", counter, None
+
+    @rule(data=st.data(), step=st.sampled_from(moves.RELEASING))
+    def release(self, data: st.DataObject, step: str) -> None:
+        label = data.draw(self.labels())
+        ticket = self.model.get(label)
+        allowed_from = {"called", "no_show"} if step == "recycle" else {"called"}
+        allowed = ticket is not None and ticket.status in allowed_from
+        to_counter = 2 if ticket is not None and ticket.counter == 1 else 1
+        counter = ticket.counter if ticket is not None and ticket.counter else 1
+        call = {
+            "no_show": lambda: self.queue.mark_no_show(label, self.act()),
+            "park": lambda: self.queue.park(label, self.act()),
+            "recycle": lambda: self.queue.recycle(label, self.act()),
+            "transfer_to_counter": lambda: self.queue.transfer_to_counter(
+                label, to_counter, self.act()
+            ),
+            "end_visit": lambda: self.queue.end_visit(label, self.act()),
+        }[step]
+        if self.attempt(
+            allowed, lambda: moves.release(self.queue, label, self.desks[counter], self.act(), call)
+        ):
+            assert ticket is not None
+            match step:
+                case "no_show":
+                    ticket.status, ticket.counter = "no_show", None
+                case "park":
+                    ticket.status = "parked"
+                case "recycle":
+                    ticket.status, ticket.counter, ticket.since = "waiting", None, self.step
+                    ticket.for_counter = None
+                case "transfer_to_counter":
+                    ticket.status, ticket.counter, ticket.for_counter = "waiting", None, to_counter
+                case _:
+                    ticket.status = "done"
+
+    @rule(data=st.data(), counter=st.sampled_from(COUNTERS))
+    def resume(self, data: st.DataObject, counter: int) -> None:
+        label = data.draw(self.labels())
+        ticket = self.model.get(label)
+        allowed = ticket is not None and ticket.status == "parked" and self.serving(counter) is None
+        if self.attempt(
+            allowed,
+            lambda: moves.resume(self.queue, label, self.desks[counter], AGENT, self.act()),
+        ):
+            assert ticket is not None
+            ticket.status, ticket.counter = "called", counter
+
+    @rule(data=st.data())
+    def walk_away(self, data: st.DataObject) -> None:
+        label = data.draw(self.labels())
+        ticket = self.model.get(label)
+        allowed = ticket is not None and ticket.status in {"waiting", "parked"}
+        if self.attempt(allowed, lambda: self.queue.walk_away(label, self.act())):
+            assert ticket is not None
+            ticket.status, ticket.for_counter = "walked_away", None
+
+    @rule(data=st.data())
+    def recall(self, data: st.DataObject) -> None:
+        label = data.draw(self.labels())
+        ticket = self.model.get(label)
+        allowed = ticket is not None and ticket.status == "called"
+        self.attempt(allowed, lambda: self.queue.recall(label, self.act()))
+
+    @rule(minutes=st.integers(min_value=1, max_value=90))
+    def time_passes(self, minutes: int) -> None:
+        self.now += timedelta(minutes=minutes)
+        self.step += 1
+
+    @invariant()
+    def agrees_with_the_model(self) -> None:
+        live = {label: t.status.value for label, t in self.queue.tickets.items()}
+        assert live == {label: t.status for label, t in self.model.items()}
+
+    @invariant()
+    def one_ticket_per_counter_and_the_desk_says_which(self) -> None:
+        for counter, desk in self.desks.items():
+            called = [
+                t.label
+                for t in self.queue.tickets.values()
+                if t.status is TicketStatus.CALLED and t.counter == counter
+            ]
+            assert len(called) <= 1
+            assert desk.serving == ((self.queue.id, called[0]) if called else None)
+
+    @invariant()
+    def times_are_never_negative(self) -> None:
+        for ticket in self.queue.tickets.values():
+            for span in (ticket.waiting_time, ticket.handling_time):
+                assert span is None or span >= timedelta(0)
+
+    @invariant()
+    def replay_equals_live_state(self) -> None:
+        assert self.replay(self.queue.id, Queue) == self.queue
+        for desk in self.desks.values():
+            assert self.replay(desk.id, Desk) == desk
+
+
+TestQueueMachine = QueueMachine.TestCase
