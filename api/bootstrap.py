@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from application.catalogue.service import CatalogueServiceHandlers
 from application.citizens.purposes import Purposes
 from application.citizens.service import CitizenService
+from application.counter.service import CounterService
 from application.delegation.policy import DelegationPolicy
 from application.delegation.service import DelegationService
 from application.houses.service import HouseService
@@ -74,6 +75,7 @@ class Dar:
     policy: DelegationPolicy
     vault: Vault
     citizens: CitizenService
+    counter: CounterService
     read: ReadModels
     projections: ProjectionRunner
     new_events: NewEvents
@@ -147,6 +149,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None, *, projector: bool
         policy=DelegationPolicy(store, the_clock),
         vault=vault,
         citizens=CitizenService(store, runner, vault, Purposes(purposes), the_clock),
+        counter=CounterService(store, runner),
         read=read,
         projections=ProjectionRunner(
             store, read_db, all_projections, new_events=new_events, wake_up=_wake_up(settings)

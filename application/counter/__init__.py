@@ -1,0 +1,1 @@
+"""The counter's day: tickets and visits (requests and contacts come next)."""

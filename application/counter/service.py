@@ -1,0 +1,198 @@
+"""The queue's commands: each decides on today's queues of the house and the counters' desks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from application.counter.commands import (
+    CallNextTicket,
+    IssueTicket,
+    ResumeTicket,
+    TicketStep,
+    TransferTicket,
+)
+from application.store import CommandRunner, Decision, EventStore, Outcome
+from domain.counter import moves
+from domain.counter.desk import Desk, desk_id
+from domain.counter.queue import Queue, TicketStatus, queue_id
+from domain.houses.agent import Agent, agent_id
+from domain.houses.house import CounterStateError, House, house_id
+from domain.shared.acts import Act
+from domain.shared.errors import NotFoundError, ValidationError
+from domain.shared.time import tunis_day
+
+STEPS = ("recall", "no_show", "park", "recycle", "walk_away", "end_visit")
+
+
+class CounterService:
+    """Tickets and visits, over the one event store."""
+
+    def __init__(self, store: EventStore, runner: CommandRunner) -> None:
+        self._store = store
+        self._runner = runner
+
+    def issue_ticket(self, command: IssueTicket) -> Outcome:
+        """Record `TicketIssued` (opening the line's queue for the day on its first ticket)."""
+
+        def decide(act: Act) -> Decision:
+            house = self._house(command.house_code)
+            if command.prefix not in house.lines:
+                raise NotFoundError(f"no line {command.prefix} in this house")
+            queue = self._queue(house, command.prefix, act) or Queue.open(
+                house.id, command.prefix, tunis_day(act.at), act
+            )
+            label = queue.issue(command.priority, act)
+            ticket = queue.tickets[label]
+            return Decision(
+                aggregates=[queue],
+                values={"visit_id": str(ticket.visit_id), "ticket": label},
+            )
+
+        return self._runner.run(command, decide)
+
+    def call_next(self, command: CallNextTicket) -> Outcome:
+        """Call the next ticket to the counter; a racing call makes this one decide again."""
+
+        def decide(act: Act) -> Decision:
+            house = self._house(command.house_code)
+            agent = self._holder(house, command.counter, command.employee_number)
+            prefixes = command.prefixes or tuple(sorted(house.lines))
+            unknown = [p for p in prefixes if p not in house.lines]
+            if unknown:
+                raise NotFoundError(f"no line {unknown[0]} in this house")
+            queues = [q for p in prefixes if (q := self._queue(house, p, act)) is not None]
+            desk = self._desk(house, command.counter, act)
+            queue, ticket = moves.call_next(queues, desk, agent.id, act)
+            return Decision(
+                aggregates=[queue, desk],
+                values={"visit_id": str(ticket.visit_id), "ticket": ticket.label},
+                reads={house.id: house.version, agent.id: agent.version},
+            )
+
+        return self._runner.run(command, decide)
+
+    def step(self, command: TicketStep) -> Outcome:
+        """Recall, no-show, park, recycle, walk away or end a visit; frees the counter if served."""
+        if command.step not in STEPS:
+            raise ValidationError("step", ", ".join(STEPS))
+
+        def decide(act: Act) -> Decision:
+            house = self._house(command.house_code)
+            queue = self._queue_holding(house, command.label, act)
+            ticket = queue.ticket(command.label)
+            run = self._step_of(queue, command, act)
+            if command.step in moves.RELEASING and ticket.status is TicketStatus.CALLED:
+                desk = self._desk(house, ticket.counter or 0, act)
+                moves.release(queue, command.label, desk, act, run)
+                changed: list[Queue | Desk] = [queue, desk]
+            else:
+                run()
+                changed = [queue]
+            return Decision(aggregates=changed, values=self._values(queue, command.label))
+
+        return self._runner.run(command, decide)
+
+    def resume(self, command: ResumeTicket) -> Outcome:
+        """Take a parked ticket up again at the agent's counter."""
+
+        def decide(act: Act) -> Decision:
+            house = self._house(command.house_code)
+            agent = self._holder(house, command.counter, command.employee_number)
+            queue = self._queue_holding(house, command.label, act)
+            desk = self._desk(house, command.counter, act)
+            moves.resume(queue, command.label, desk, agent.id, act)
+            return Decision(
+                aggregates=[queue, desk],
+                values=self._values(queue, command.label),
+                reads={house.id: house.version, agent.id: agent.version},
+            )
+
+        return self._runner.run(command, decide)
+
+    def transfer(self, command: TransferTicket) -> Outcome:
+        """To another line (it waits there, by its first issue time) or another counter."""
+        if (command.to_prefix is None) == (command.to_counter is None):
+            raise ValidationError("transfer", "name either another line or another counter")
+
+        def decide(act: Act) -> Decision:
+            house = self._house(command.house_code)
+            queue = self._queue_holding(house, command.label, act)
+            ticket = queue.ticket(command.label)
+            desk = self._desk(house, ticket.counter or 0, act)
+            changed: list[Queue | Desk] = [queue, desk]
+            if command.to_counter is not None:
+                if command.to_counter not in house.counters:
+                    raise NotFoundError(f"no counter {command.to_counter} in this house")
+                target = command.to_counter
+                moves.release(
+                    queue,
+                    command.label,
+                    desk,
+                    act,
+                    lambda: queue.transfer_to_counter(command.label, target, act),
+                )
+            else:
+                prefix = command.to_prefix or ""
+                if prefix not in house.lines:
+                    raise NotFoundError(f"no line {prefix} in this house")
+                other = self._queue(house, prefix, act) or Queue.open(
+                    house.id, prefix, tunis_day(act.at), act
+                )
+                moves.release(
+                    queue,
+                    command.label,
+                    desk,
+                    act,
+                    lambda: other.transfer_in(
+                        queue.transfer_out(command.label, prefix, act), queue.prefix, act
+                    ),
+                )
+                changed.append(other)
+            return Decision(aggregates=changed, values=self._values(queue, command.label))
+
+        return self._runner.run(command, decide)
+
+    # --- looking things up ------------------------------------------------------------------------
+
+    def _step_of(self, queue: Queue, command: TicketStep, act: Act) -> Callable[[], None]:
+        label = command.label
+        return {
+            "recall": lambda: queue.recall(label, act),
+            "no_show": lambda: queue.mark_no_show(label, act),
+            "park": lambda: queue.park(label, act),
+            "recycle": lambda: queue.recycle(label, act),
+            "walk_away": lambda: queue.walk_away(label, act),
+            "end_visit": lambda: queue.end_visit(label, act),
+        }[command.step]
+
+    @staticmethod
+    def _values(queue: Queue, label: str) -> dict[str, str]:
+        return {"visit_id": str(queue.ticket(label).visit_id), "ticket": label}
+
+    def _house(self, code: str) -> House:
+        return self._store.load(house_id(code), House, "house")
+
+    def _holder(self, house: House, counter: int, employee_number: str) -> Agent:
+        """The agent, who must hold that open counter of the house."""
+        if counter not in house.counters:
+            raise NotFoundError(f"no counter {counter} in this house")
+        agent = self._store.load(agent_id(employee_number), Agent, "agent")
+        if house.counters[counter].agent_id != agent.id:
+            raise CounterStateError(f"counter {counter} is not open under this agent")
+        return agent
+
+    def _queue(self, house: House, prefix: str, act: Act) -> Queue | None:
+        return self._store.find(queue_id(house.id, prefix, tunis_day(act.at)), Queue)
+
+    def _queue_holding(self, house: House, label: str, act: Act) -> Queue:
+        """Today's queue where the ticket now is (a transfer moves it to another line)."""
+        for prefix in sorted(house.lines):
+            queue = self._queue(house, prefix, act)
+            ticket = queue.tickets.get(label) if queue else None
+            if queue and ticket and ticket.status is not TicketStatus.TRANSFERRED:
+                return queue
+        raise NotFoundError(f"no ticket {label} today in this house")
+
+    def _desk(self, house: House, counter: int, act: Act) -> Desk:
+        found = self._store.find(desk_id(house.id, counter), Desk)
+        return found or Desk.open(house.id, counter, act)
