@@ -33,6 +33,7 @@ from infrastructure.readmodels.partners import (
     PartnersTable,
     create_partners_table,
 )
+from infrastructure.readmodels.queue import QueueQueries, QueueTables, create_queue_tables
 from infrastructure.readmodels.runner import NewEvents, ProjectionRunner, Registered
 from infrastructure.readmodels.setup import open_read_database
 from infrastructure.reference import check_production_purposes, reference_purposes
@@ -42,6 +43,7 @@ from infrastructure.vault.vault import Vault, open_vault
 from projections.citizens.projection import AccessLogProjection
 from projections.directory.projection import DirectoryProjection
 from projections.partners.projection import PartnersProjection
+from projections.queue.projection import QueueProjection
 
 
 @dataclass(frozen=True)
@@ -55,10 +57,12 @@ class ReadModels:
     directory_key: str
     access_log: AccessLogQueries
     access_log_key: str
+    queue: QueueQueries
+    queue_key: str
 
     def tracking_keys(self) -> list[str]:
         """Tracking keys of every read model."""
-        return [self.partners_key, self.directory_key, self.access_log_key]
+        return [self.partners_key, self.directory_key, self.access_log_key, self.queue_key]
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,10 @@ def projections() -> list[Registered[object]]:
         writer=AccessLogTable,
         create_tables=create_access_log_table,
     )
-    return [partners, directory, access_log]  # type: ignore[list-item]
+    queue: Registered[QueueTables] = Registered(
+        projection=QueueProjection(), writer=QueueTables, create_tables=create_queue_tables
+    )
+    return [partners, directory, access_log, queue]  # type: ignore[list-item]
 
 
 def _wake_up(settings: Settings) -> PostgresWakeUp | None:
@@ -137,6 +144,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None, *, projector: bool
         directory_key=all_projections[1].projection.key,
         access_log=AccessLogQueries(read_db),
         access_log_key=all_projections[2].projection.key,
+        queue=QueueQueries(read_db),
+        queue_key=all_projections[3].projection.key,
     )
     return Dar(
         settings=settings,

@@ -55,6 +55,18 @@ ACCESS: dict[str, frozenset[Role]] = {
     "eraseCitizen": ADMIN,
     "purposes": STAFF_AND_OVERSIGHT,
     "personalDataAccesses": frozenset({Role.ADMIN, Role.AUDITOR}),
+    # the counter's queue (house staff: their own house)
+    "queue": STAFF | ADMIN,
+    "issueTicket": STAFF,
+    "callNextTicket": STAFF,
+    "recallTicket": STAFF,
+    "markNoShow": STAFF,
+    "parkTicket": STAFF,
+    "resumeTicket": STAFF,
+    "recycleTicket": STAFF,
+    "transferTicket": STAFF,
+    "recordWalkAway": STAFF,
+    "endVisit": STAFF,
     # queries
     "partners": EVERYONE,
     "partner": EVERYONE,

@@ -25,6 +25,7 @@ from api.graphql.access import ACCESS
 from api.graphql.audit import AuditQueries
 from api.graphql.citizens import CitizenMutations, CitizenQueries
 from api.graphql.context import DarInfo
+from api.graphql.counter import CounterMutations, CounterQueries
 from api.graphql.delegations import DelegationMutations, DelegationQueries
 from api.graphql.errors import apply_contract
 from api.graphql.houses import HouseMutations, HouseQueries
@@ -34,7 +35,9 @@ from infrastructure.settings import Environment, Settings
 
 
 @strawberry.type
-class Query(PartnerQueries, HouseQueries, DelegationQueries, CitizenQueries, AuditQueries):
+class Query(
+    PartnerQueries, HouseQueries, DelegationQueries, CitizenQueries, CounterQueries, AuditQueries
+):
     @strawberry.field(description="The position every read model has reached (the lowest).")
     async def position(self, info: DarInfo) -> Position:
         info.context.require(*ACCESS["position"])
@@ -46,7 +49,9 @@ class Query(PartnerQueries, HouseQueries, DelegationQueries, CitizenQueries, Aud
 
 
 @strawberry.type
-class Mutation(PartnerMutations, HouseMutations, DelegationMutations, CitizenMutations):
+class Mutation(
+    PartnerMutations, HouseMutations, DelegationMutations, CitizenMutations, CounterMutations
+):
     pass
 
 

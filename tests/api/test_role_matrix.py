@@ -137,6 +137,37 @@ SAMPLES.update(
         ),
     }
 )
+_TICKET = f'{_KEY}, houseId: "{NOBODY}", ticket: "A001"'
+SAMPLES.update(
+    {
+        "queue": f'{{ queue(houseId: "{NOBODY}") {{ day }} }}',
+        "issueTicket": (
+            f'mutation {{ issueTicket(input: {{{_KEY}, houseId: "{NOBODY}", line: "A"}}) '
+            "{ ticket } }"
+        ),
+        "callNextTicket": (
+            f'mutation {{ callNextTicket(input: {{{_KEY}, houseId: "{NOBODY}", counter: 1}}) '
+            "{ ticket } }"
+        ),
+        "resumeTicket": (
+            f"mutation {{ resumeTicket(input: {{{_TICKET}, counter: 1}}) {{ ticket }} }}"
+        ),
+        "transferTicket": (
+            f"mutation {{ transferTicket(input: {{{_TICKET}, toCounter: 2}}) {{ ticket }} }}"
+        ),
+        **{
+            name: f"mutation {{ {name}(input: {{{_TICKET}}}) {{ ticket }} }}"
+            for name in (
+                "recallTicket",
+                "markNoShow",
+                "parkTicket",
+                "recycleTicket",
+                "recordWalkAway",
+                "endVisit",
+            )
+        },
+    }
+)
 SAMPLES = {name: doc.replace(_KEY, f'commandId: "m-{name}"') for name, doc in SAMPLES.items()}
 SUBSCRIPTIONS: dict[str, str] = {
     "partnersChanged": "subscription { partnersChanged { position } }",
