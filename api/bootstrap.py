@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from application.catalogue.service import CatalogueServiceHandlers
 from application.citizens.purposes import Purposes
 from application.citizens.service import CitizenService
+from application.counter.requests import RequestService
 from application.counter.service import CounterService
 from application.delegation.policy import DelegationPolicy
 from application.delegation.service import DelegationService
@@ -80,6 +81,7 @@ class Dar:
     vault: Vault
     citizens: CitizenService
     counter: CounterService
+    requests: RequestService
     read: ReadModels
     projections: ProjectionRunner
     new_events: NewEvents
@@ -147,18 +149,22 @@ def bootstrap(settings: Settings, clock: Clock | None = None, *, projector: bool
         queue=QueueQueries(read_db),
         queue_key=all_projections[3].projection.key,
     )
+    houses = HouseService(store, runner, governorate_names(), business_calendar())
+    policy = DelegationPolicy(store, the_clock)
+    citizens = CitizenService(store, runner, vault, Purposes(purposes), the_clock)
     return Dar(
         settings=settings,
         store=store,
         runner=runner,
         partners=PartnerService(store, runner),
-        houses=HouseService(store, runner, governorate_names(), business_calendar()),
+        houses=houses,
         catalogue=CatalogueServiceHandlers(store, runner),
         delegations=DelegationService(store, runner),
-        policy=DelegationPolicy(store, the_clock),
+        policy=policy,
         vault=vault,
-        citizens=CitizenService(store, runner, vault, Purposes(purposes), the_clock),
+        citizens=citizens,
         counter=CounterService(store, runner),
+        requests=RequestService(store, runner, policy, citizens, houses),
         read=read,
         projections=ProjectionRunner(
             store, read_db, all_projections, new_events=new_events, wake_up=_wake_up(settings)

@@ -8,6 +8,8 @@ from domain.citizens.citizen import Citizen
 from domain.citizens.mandate import Mandate
 from domain.counter.desk import Desk
 from domain.counter.queue import Queue
+from domain.counter.request import CitizenRequest
+from domain.counter.visit import Visit
 from domain.delegation.grant import DelegationGrant
 from domain.delegation.register import GrantRegister
 from domain.houses.agent import Agent
@@ -27,6 +29,8 @@ AGGREGATES: tuple[type[DarAggregate], ...] = (
     Mandate,
     Queue,
     Desk,
+    Visit,
+    CitizenRequest,
 )
 
 

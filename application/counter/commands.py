@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import UUID
 
 from application.commands import Command
 
@@ -53,3 +54,42 @@ class TransferTicket(Command):
     label: str
     to_prefix: str | None = None
     to_counter: int | None = None
+
+
+@dataclass(frozen=True)
+class RecordContact(Command):
+    """Information given, or the citizen redirected to a partner's own office, during a visit."""
+
+    house_code: str
+    label: str
+    kind: str
+    partner_code: str
+    topic: str
+
+
+@dataclass(frozen=True)
+class LodgeRequest(Command):
+    """Lodge a request for a partner's service for the citizen served at the agent's counter."""
+
+    house_code: str
+    label: str
+    employee_number: str
+    citizen_id: UUID
+    partner_code: str
+    service_code: str
+    documents: tuple[str, ...]
+    citizen_present: bool = True
+
+
+@dataclass(frozen=True)
+class RequestStep(Command):
+    """A step on a request by house staff (house_code) or by its partner (partner_code)."""
+
+    request_id: UUID
+    step: str
+    house_code: str | None = None
+    partner_code: str | None = None
+    reason: str = ""
+    partner_reference: str = ""
+    decision: str = ""
+    documents: tuple[str, ...] = ()

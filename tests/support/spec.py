@@ -47,6 +47,17 @@ class Scenario:
                 self.dar.store.save(*events)
         return self
 
+    def given_command(self, action: Callable[[Dar], object]) -> Scenario:
+        """Run a command as history (for what fixtures cannot hold, such as sealed values)."""
+        start = self.dar.store.position()
+        action(self.dar)
+        for notification in self.dar.store.recorder.select_notifications(
+            start=start, limit=10_000, inclusive_of_start=False
+        ):
+            event = self.dar.store.mapper.to_domain_event(notification)
+            self.versions[event.originator_id] = event.originator_version
+        return self
+
     def at(self, moment: str) -> Scenario:
         """Set the server clock, in fixture time ('day 2 10:30')."""
         self.clock.set(fixture_time(moment))

@@ -1,0 +1,197 @@
+"""Requests and contacts within a visit, and the partner's side of forwarded requests.
+
+Lodging relies on the delegation policy (grant and accreditation, declared as read so that a
+suspension committed in between makes the lodging fail with a conflict) and, for an absent
+citizen, on a mandate covering the service (its use is recorded with the request).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from uuid import UUID, uuid4
+
+from application.citizens.service import CitizenService
+from application.counter.commands import LodgeRequest, RecordContact, RequestStep
+from application.delegation.policy import DelegationPolicy
+from application.houses.service import HouseService
+from application.store import CommandRunner, Decision, EventStore, Outcome
+from domain.catalogue.service import CatalogueService, Mode, service_id
+from domain.citizens.citizen import Citizen
+from domain.citizens.mandate import Mandate
+from domain.counter.queue import Queue, TicketStateError, TicketStatus, queue_id
+from domain.counter.request import CitizenRequest, Reliance, checked_documents
+from domain.counter.visit import Visit
+from domain.houses.agent import Agent, agent_id
+from domain.houses.house import CounterStateError, House, house_id
+from domain.partners.partner import validate_partner_code
+from domain.shared.acts import Act
+from domain.shared.errors import ForbiddenError, NotFoundError, ValidationError
+from domain.shared.time import tunis_day
+
+HOUSE_STEPS = ("complete", "forward", "resubmit", "withdraw")
+PARTNER_STEPS = ("acknowledge", "return_for_correction", "decide")
+
+
+class RequestService:
+    """Contacts, requests and their life at the partner."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        runner: CommandRunner,
+        policy: DelegationPolicy,
+        citizens: CitizenService,
+        houses: HouseService,
+    ) -> None:
+        self._store = store
+        self._runner = runner
+        self._policy = policy
+        self._citizens = citizens
+        self._houses = houses
+
+    def record_contact(self, command: RecordContact) -> Outcome:
+        """Information given or a redirection, recorded on the visit (no file)."""
+
+        def decide(act: Act) -> Decision:
+            house = self._store.load(house_id(command.house_code), House, "house")
+            queue = self._serving_queue(house, command.label, act)
+            validate_partner_code(command.partner_code)
+            visit = self._visit(queue, command.label, act)
+            visit.record_contact(command.kind, command.partner_code, command.topic, act)
+            return Decision(aggregates=[visit], values={"visit_id": str(visit.id)})
+
+        return self._runner.run(command, decide)
+
+    def lodge(self, command: LodgeRequest) -> Outcome:
+        """Lodge the request, its receipt numbered in the visit; relies on what it declares."""
+
+        def decide(act: Act) -> Decision:
+            house = self._store.load(house_id(command.house_code), House, "house")
+            queue = self._serving_queue(house, command.label, act)
+            ticket = queue.ticket(command.label)
+            agent = self._store.load(agent_id(command.employee_number), Agent, "agent")
+            if ticket.counter is None or house.counters[ticket.counter].agent_id != agent.id:
+                raise CounterStateError("the ticket is not being served at this agent's counter")
+            citizen = self._store.load(command.citizen_id, Citizen, "citizen")
+            citizen.refuse_if_erased()
+            service = self._service(command.partner_code, command.service_code)
+            documents = checked_documents(command.documents, service.documents)
+            permission = self._policy.may_perform(
+                house_code=command.house_code,
+                employee_number=command.employee_number,
+                partner_code=command.partner_code,
+                service_code=command.service_code,
+            )
+            mandate: Mandate | None = None
+            mandate_version: int | None = None
+            if not command.citizen_present:
+                scope = f"service:{command.partner_code}/{command.service_code}"
+                mandate = self._citizens.mandate_covers(citizen.id, command.house_code, scope)
+                mandate_version = mandate.version
+                mandate.use(scope, act)
+            visit = self._visit(queue, command.label, act)
+            request_id = uuid4()
+            receipt = visit.number_request(request_id, command.house_code, act)
+            due_on = None
+            if service.mode is Mode.FORWARDED and service.deadline_days is not None:
+                calendar = self._houses.calendar(command.house_code)
+                due_on = calendar.add_working_days(tunis_day(act.at), service.deadline_days)
+            request = CitizenRequest.lodge(
+                request_id=request_id,
+                house_id=house.id,
+                visit_id=visit.id,
+                citizen_id=citizen.id,
+                citizen_present=command.citizen_present,
+                service=(command.partner_code, command.service_code, service.mode.value),
+                documents=documents,
+                receipt=receipt,
+                due_on=due_on,
+                reliance=Reliance(
+                    permission.grant_id,
+                    permission.grant_version,
+                    permission.agent_id,
+                    permission.agent_version,
+                    mandate.id if mandate else None,
+                    mandate_version,
+                ),
+                act=act,
+            )
+            changed: list[Visit | CitizenRequest | Mandate] = [visit, request]
+            if mandate is not None:
+                changed.append(mandate)
+            return Decision(
+                aggregates=changed,
+                values={"request_id": str(request_id), "receipt": receipt},
+                reads=permission.reads,
+            )
+
+        return self._runner.run(command, decide)
+
+    def step(self, command: RequestStep) -> Outcome:
+        """A step by the house (complete, forward, resubmit, withdraw) or the partner."""
+        allowed = PARTNER_STEPS if command.partner_code else HOUSE_STEPS + PARTNER_STEPS
+        if command.step not in allowed:
+            raise ValidationError("step", ", ".join(allowed))
+
+        def decide(act: Act) -> Decision:
+            request = self._store.load(command.request_id, CitizenRequest, "request")
+            self._in_scope(request, command)
+            self._step_of(request, command, act)()
+            return Decision(
+                aggregates=[request],
+                values={"request_id": str(request.id), "receipt": request.receipt},
+            )
+
+        return self._runner.run(command, decide)
+
+    # --- looking things up ------------------------------------------------------------------------
+
+    @staticmethod
+    def _step_of(request: CitizenRequest, command: RequestStep, act: Act) -> Callable[[], None]:
+        return {
+            "complete": lambda: request.complete(act),
+            "forward": lambda: request.forward(act),
+            "resubmit": lambda: request.resubmit(command.documents, act),
+            "withdraw": lambda: request.withdraw(command.reason, act),
+            "acknowledge": lambda: request.acknowledge(command.partner_reference, act),
+            "return_for_correction": lambda: request.return_for_correction(command.reason, act),
+            "decide": lambda: request.decide(command.decision, command.reason, act),
+        }[command.step]
+
+    @staticmethod
+    def _in_scope(request: CitizenRequest, command: RequestStep) -> None:
+        """A partner acts on its own requests, house staff on their house's; others see none."""
+        if command.partner_code is not None and request.partner_code != command.partner_code:
+            raise NotFoundError("no request is known under this id")
+        if command.house_code is not None and request.house_id != house_id(command.house_code):
+            raise NotFoundError("no request is known under this id")
+        if command.partner_code is None and command.house_code is None:
+            raise ForbiddenError("a request step needs a house or a partner")
+
+    def _service(self, partner_code: str, service_code: str) -> CatalogueService:
+        service = self._store.find(service_id(partner_code, service_code), CatalogueService)
+        if service is None or service.withdrawn:
+            raise NotFoundError(f"{partner_code}/{service_code} is not in the catalogue")
+        return service
+
+    def _serving_queue(self, house: House, label: str, act: Act) -> Queue:
+        """Today's queue where the ticket is being served."""
+        day = tunis_day(act.at)
+        for prefix in sorted(house.lines):
+            queue = self._store.find(queue_id(house.id, prefix, day), Queue)
+            ticket = queue.tickets.get(label) if queue else None
+            if queue and ticket and ticket.status is not TicketStatus.TRANSFERRED:
+                if ticket.status is not TicketStatus.CALLED:
+                    raise TicketStateError(f"{label} is not being served at a counter")
+                return queue
+        raise NotFoundError(f"no ticket {label} today in this house")
+
+    def _visit(self, queue: Queue, label: str, act: Act) -> Visit:
+        ticket = queue.ticket(label)
+        found = self._store.find(ticket.visit_id, Visit)
+        return found or Visit.open(ticket.visit_id, queue.house_id, queue.day, label, act)
+
+
+def request_of(outcome: Outcome) -> UUID:
+    """The request an outcome names."""
+    return UUID(outcome.values["request_id"])
