@@ -47,11 +47,11 @@ class DelegationPolicy:
         moment = at or self._clock.now()
         service_id(partner_code, service_code)  # validates the code's form
         house, partner = house_id(house_code), partner_id(partner_code)
-        agent = self._as_of(agent_id(employee_number), Agent, moment)
+        agent = self._load(agent_id(employee_number), Agent, at)
         if agent is None:
             raise NotFoundError(f"no agent {employee_number} at that moment")
-        register = self._as_of(register_id(house, partner), GrantRegister, moment)
-        grant = self._grant_covering(register, moment)
+        register = self._load(register_id(house, partner), GrantRegister, at)
+        grant = self._grant_covering(register, moment, at)
         return permit(
             grant=grant,
             agent=agent,
@@ -62,15 +62,21 @@ class DelegationPolicy:
         )
 
     def _grant_covering(
-        self, register: GrantRegister | None, moment: datetime
+        self, register: GrantRegister | None, moment: datetime, at: datetime | None
     ) -> DelegationGrant | None:
         if register is None:
             return None
         day = tunis_day(moment)
         for entry in register.entries.values():
             if entry.validity.includes(day):
-                return self._as_of(entry.grant_id, DelegationGrant, moment)
+                return self._load(entry.grant_id, DelegationGrant, at)
         return None
+
+    def _load(self, aggregate_id: UUID, kind: type[A], at: datetime | None) -> A | None:
+        """Now: the current state (from the latest snapshot on); else as it stood at `at`."""
+        if at is None:
+            return self._store.find(aggregate_id, kind)
+        return self._as_of(aggregate_id, kind, at)
 
     def _as_of(self, aggregate_id: UUID, kind: type[A], moment: datetime) -> A | None:
         """The aggregate as it stood at `moment` (its events up to then), or None."""

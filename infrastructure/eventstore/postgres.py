@@ -44,6 +44,13 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
         self, datastore: PostgresDatastore, *, events_table_name: str = "dar_events"
     ) -> None:
         super().__init__(datastore, events_table_name=events_table_name)
+        # No server-side prepared statements: under concurrent appends whose guard refuses some
+        # pipelines, psycopg's cache of prepared names was seen to drift from the server's
+        # (rarely: "prepared statement _pg3_n does not exist" on a later append — found by the
+        # suspension race test). Parsing each statement costs less than that risk.
+        kwargs = datastore.pool.kwargs
+        if isinstance(kwargs, dict):
+            kwargs["prepare_threshold"] = None
         self._schema = Identifier(self.datastore.schema)
         self._table = Identifier(self.events_table_name)
         self._commands = Identifier(COMMANDS_TABLE)
@@ -145,7 +152,8 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
     ) -> None:
         command: CommandRecord | None = kwargs.get("dar_command")
         reads: Mapping[UUID, int] = kwargs.get("dar_reads") or {}
-        curs.execute(self.lock_table_statements[0], prepare=True)  # SET LOCAL lock_timeout
+        curs.connection.prepare_threshold = None  # also on connections opened before (see init)
+        curs.execute(self.lock_table_statements[0])  # SET LOCAL lock_timeout
         curs.execute(
             self._begin,
             (
@@ -154,21 +162,27 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
                 list(reads.keys()),
                 list(reads.values()),
             ),
-            prepare=True,
         )
         self._notify_channel(curs)
         pg_events = [
             self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
             for e in stored_events
         ]
+        # Never prepared: when the guard refuses, the server skips the rest of the pipeline,
+        # Parse messages included, while psycopg would count them as prepared — and the next
+        # append on that connection would fail with "prepared statement does not exist".
         if command is None:
-            curs.execute(self._insert_without_command, (pg_events,), prepare=True)
+            curs.execute(self._insert_without_command, (pg_events,), prepare=False)
         else:
             curs.execute(
                 self._insert_with_command,
                 (pg_events, command.actor, command.command_id, command.digest, command.outcome),
-                prepare=True,
+                prepare=False,
             )
+
+    def _notify_channel(self, curs: Cursor[DictRow]) -> None:
+        """As the library's, never prepared (it follows the guard in the pipeline: see above)."""
+        curs.execute(SQL("NOTIFY {0}").format(Identifier(self.channel_name)), prepare=False)
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
