@@ -35,6 +35,11 @@ from infrastructure.readmodels.partners import (
     create_partners_table,
 )
 from infrastructure.readmodels.queue import QueueQueries, QueueTables, create_queue_tables
+from infrastructure.readmodels.requests import (
+    RequestsQueries,
+    RequestsTables,
+    create_requests_tables,
+)
 from infrastructure.readmodels.runner import NewEvents, ProjectionRunner, Registered
 from infrastructure.readmodels.setup import open_read_database
 from infrastructure.reference import check_production_purposes, reference_purposes
@@ -45,6 +50,7 @@ from projections.citizens.projection import AccessLogProjection
 from projections.directory.projection import DirectoryProjection
 from projections.partners.projection import PartnersProjection
 from projections.queue.projection import QueueProjection
+from projections.requests.projection import RequestsProjection
 
 
 @dataclass(frozen=True)
@@ -60,10 +66,18 @@ class ReadModels:
     access_log_key: str
     queue: QueueQueries
     queue_key: str
+    requests: RequestsQueries
+    requests_key: str
 
     def tracking_keys(self) -> list[str]:
         """Tracking keys of every read model."""
-        return [self.partners_key, self.directory_key, self.access_log_key, self.queue_key]
+        return [
+            self.partners_key,
+            self.directory_key,
+            self.access_log_key,
+            self.queue_key,
+            self.requests_key,
+        ]
 
 
 @dataclass(frozen=True)
@@ -112,7 +126,12 @@ def projections() -> list[Registered[object]]:
     queue: Registered[QueueTables] = Registered(
         projection=QueueProjection(), writer=QueueTables, create_tables=create_queue_tables
     )
-    return [partners, directory, access_log, queue]  # type: ignore[list-item]
+    requests: Registered[RequestsTables] = Registered(
+        projection=RequestsProjection(),
+        writer=RequestsTables,
+        create_tables=create_requests_tables,
+    )
+    return [partners, directory, access_log, queue, requests]  # type: ignore[list-item]
 
 
 def _wake_up(settings: Settings) -> PostgresWakeUp | None:
@@ -148,6 +167,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None, *, projector: bool
         access_log_key=all_projections[2].projection.key,
         queue=QueueQueries(read_db),
         queue_key=all_projections[3].projection.key,
+        requests=RequestsQueries(read_db),
+        requests_key=all_projections[4].projection.key,
     )
     houses = HouseService(store, runner, governorate_names(), business_calendar())
     policy = DelegationPolicy(store, the_clock)

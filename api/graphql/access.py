@@ -10,6 +10,8 @@ from api.auth import Role
 EVERYONE = frozenset(Role)
 ADMIN = frozenset({Role.ADMIN})
 STAFF = frozenset({Role.AGENT, Role.SUPERVISOR})
+# a partner's back office, or the house supervisor recording a partner's answer given on paper
+PARTNER_SIDE = frozenset({Role.PARTNER, Role.SUPERVISOR})
 
 STAFF_AND_OVERSIGHT = frozenset(
     {Role.ADMIN, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR, Role.GOVERNANCE}
@@ -67,6 +69,21 @@ ACCESS: dict[str, frozenset[Role]] = {
     "transferTicket": STAFF,
     "recordWalkAway": STAFF,
     "endVisit": STAFF,
+    # contacts and requests (house staff: their house; a partner user: its own partner)
+    "recordContact": STAFF,
+    "lodgeRequest": STAFF,
+    "completeRequest": STAFF,
+    "forwardRequest": STAFF,
+    "resubmitRequest": STAFF,
+    "withdrawRequest": STAFF,
+    "acknowledgeRequest": PARTNER_SIDE,
+    "returnForCorrection": PARTNER_SIDE,
+    "recordPartnerDecision": PARTNER_SIDE,
+    "request": STAFF | ADMIN | frozenset({Role.AUDITOR, Role.PARTNER}),
+    "requestByReceipt": STAFF | ADMIN | frozenset({Role.AUDITOR, Role.PARTNER}),
+    "requests": STAFF | ADMIN | frozenset({Role.AUDITOR}),
+    "partnerInbox": PARTNER_SIDE,
+    "citizenFiles": STAFF | ADMIN,
     # queries
     "partners": EVERYONE,
     "partner": EVERYONE,

@@ -30,13 +30,20 @@ from api.graphql.delegations import DelegationMutations, DelegationQueries
 from api.graphql.errors import apply_contract
 from api.graphql.houses import HouseMutations, HouseQueries
 from api.graphql.partners import PartnerMutations, PartnerQueries, PartnerSubscriptions
+from api.graphql.requests import RequestMutations, RequestQueries
 from api.graphql.scalars import SCALARS, Position
 from infrastructure.settings import Environment, Settings
 
 
 @strawberry.type
 class Query(
-    PartnerQueries, HouseQueries, DelegationQueries, CitizenQueries, CounterQueries, AuditQueries
+    PartnerQueries,
+    HouseQueries,
+    DelegationQueries,
+    CitizenQueries,
+    CounterQueries,
+    RequestQueries,
+    AuditQueries,
 ):
     @strawberry.field(description="The position every read model has reached (the lowest).")
     async def position(self, info: DarInfo) -> Position:
@@ -50,7 +57,12 @@ class Query(
 
 @strawberry.type
 class Mutation(
-    PartnerMutations, HouseMutations, DelegationMutations, CitizenMutations, CounterMutations
+    PartnerMutations,
+    HouseMutations,
+    DelegationMutations,
+    CitizenMutations,
+    CounterMutations,
+    RequestMutations,
 ):
     pass
 

@@ -168,6 +168,41 @@ SAMPLES.update(
         },
     }
 )
+_REQUEST = f'{_KEY}, requestId: "{NOBODY}"'
+SAMPLES.update(
+    {
+        "recordContact": (
+            f'mutation {{ recordContact(input: {{{_TICKET}, kind: "information", '
+            'partnerCode: "STEG", topic: "t"}) { position } }'
+        ),
+        "lodgeRequest": (
+            f'mutation {{ lodgeRequest(input: {{{_TICKET}, citizenId: "{NOBODY}", '
+            'partnerCode: "STEG", serviceCode: "BILL_DUPLICATE", documents: []}) { receipt } }'
+        ),
+        "completeRequest": f"mutation {{ completeRequest(input: {{{_REQUEST}}}) {{ id }} }}",
+        "forwardRequest": f"mutation {{ forwardRequest(input: {{{_REQUEST}}}) {{ id }} }}",
+        "resubmitRequest": f"mutation {{ resubmitRequest(input: {{{_REQUEST}}}) {{ id }} }}",
+        "withdrawRequest": (
+            f'mutation {{ withdrawRequest(input: {{{_REQUEST}, reason: "r"}}) {{ id }} }}'
+        ),
+        "acknowledgeRequest": (
+            f'mutation {{ acknowledgeRequest(input: {{{_REQUEST}, partnerReference: "R"}}) '
+            "{ id } }"
+        ),
+        "returnForCorrection": (
+            f'mutation {{ returnForCorrection(input: {{{_REQUEST}, reason: "r"}}) {{ id }} }}'
+        ),
+        "recordPartnerDecision": (
+            f'mutation {{ recordPartnerDecision(input: {{{_REQUEST}, decision: "accepted", '
+            'reason: "r"}) { id } }'
+        ),
+        "request": f'{{ request(id: "{NOBODY}") {{ id }} }}',
+        "requestByReceipt": '{ requestByReceipt(number: "HAIDRA-20260106-A001-1") { id } }',
+        "requests": f'{{ requests(houseId: "{NOBODY}") {{ hasNextPage }} }}',
+        "partnerInbox": '{ partnerInbox(partnerCode: "STEG") { id } }',
+        "citizenFiles": f'{{ citizenFiles(citizenId: "{NOBODY}", {_PURPOSE}) {{ id }} }}',
+    }
+)
 SAMPLES = {name: doc.replace(_KEY, f'commandId: "m-{name}"') for name, doc in SAMPLES.items()}
 SUBSCRIPTIONS: dict[str, str] = {
     "partnersChanged": "subscription { partnersChanged { position } }",

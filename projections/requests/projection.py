@@ -1,0 +1,106 @@
+"""Projects visits' contacts and requests' lives into the requests read model."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from eventsourcing.domain import DomainEventProtocol
+
+from domain.counter.request import CitizenRequest, RequestStatus
+from domain.counter.visit import Visit
+from projections.requests.view import ContactRow, RequestRow, RequestsWriter
+
+CHANGES = (
+    CitizenRequest.Completed,
+    CitizenRequest.Forwarded,
+    CitizenRequest.Acknowledged,
+    CitizenRequest.ReturnedForCorrection,
+    CitizenRequest.Resubmitted,
+    CitizenRequest.Decided,
+    CitizenRequest.Withdrawn,
+)
+
+
+class RequestsProjection:
+    """Each request's current status; each contact."""
+
+    name = "requests"
+    version = 1
+
+    @property
+    def key(self) -> str:
+        """Tracking key and table suffix."""
+        return f"{self.name}_v{self.version}"
+
+    def apply(self, event: DomainEventProtocol[Any], position: int, writer: RequestsWriter) -> None:
+        """Visits and requests are ours."""
+        match event:
+            case Visit.Opened():
+                writer.add_visit(event.originator_id, event.house_id)
+            case Visit.ContactRecorded():
+                writer.add_contact(
+                    ContactRow(
+                        visit_id=event.originator_id,
+                        house_id=writer.visit_house(event.originator_id),
+                        kind=event.kind,
+                        partner_code=event.partner_code,
+                        topic=event.topic,
+                        at=event.timestamp,
+                        position=position,
+                    )
+                )
+            case CitizenRequest.Lodged():
+                writer.put(_lodged(event, position))
+            case _ if isinstance(event, CHANGES):
+                old = writer.get(event.originator_id)
+                writer.put(
+                    replace(_changed(old, event), updated_at=event.timestamp, position=position)
+                )
+            case _:
+                pass
+
+
+def _lodged(event: CitizenRequest.Lodged, position: int) -> RequestRow:
+    return RequestRow(
+        request_id=event.originator_id,
+        house_id=event.house_id,
+        visit_id=event.visit_id,
+        citizen_id=event.citizen_id,
+        partner_code=event.partner_code,
+        service_code=event.service_code,
+        mode=event.mode,
+        status=RequestStatus.LODGED.value,
+        receipt=event.receipt,
+        documents=tuple(event.documents),
+        lodged_at=event.timestamp,
+        due_on=event.due_on,
+        partner_reference=None,
+        note=None,
+        updated_at=event.timestamp,
+        lodged_position=position,
+        position=position,
+    )
+
+
+def _changed(row: RequestRow, event: Any) -> RequestRow:  # noqa: ANN401, PLR0911 - one per event
+    match event:
+        case CitizenRequest.Completed():
+            return replace(row, status=RequestStatus.COMPLETED.value)
+        case CitizenRequest.Forwarded():
+            return replace(row, status=RequestStatus.SUBMITTED.value)
+        case CitizenRequest.Acknowledged():
+            return replace(
+                row,
+                status=RequestStatus.AT_PARTNER.value,
+                partner_reference=event.partner_reference,
+            )
+        case CitizenRequest.ReturnedForCorrection():
+            return replace(row, status=RequestStatus.RETURNED.value, note=event.reason)
+        case CitizenRequest.Resubmitted():
+            documents = tuple(dict.fromkeys((*row.documents, *event.documents)))
+            return replace(row, status=RequestStatus.RESUBMITTED.value, documents=documents)
+        case CitizenRequest.Decided():
+            return replace(row, status=event.decision, note=event.reason)
+        case _:
+            return replace(row, status=RequestStatus.WITHDRAWN.value, note=event.reason)
