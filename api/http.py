@@ -25,6 +25,7 @@ from api.gates import AgentGate
 from api.graphql.context import Context, Watchers, context_getter
 from api.graphql.schema import build_schema
 from api.metrics import Metrics
+from api.receipts import add_receipts
 from infrastructure.settings import Environment, Settings
 
 LAG_REFRESH_SECONDS = 1.0
@@ -93,6 +94,7 @@ def create_app(settings: Settings, dar: Dar | None = None) -> FastAPI:
     )
     app.include_router(router, prefix="/graphql")
     _operations(app, app_dar, metrics)
+    add_receipts(app, app_dar, tokens)
     app.add_middleware(Edge, limit=settings.max_body_bytes, metrics=metrics)
     app.state.dar = app_dar
     app.state.tokens = tokens

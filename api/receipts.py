@@ -1,0 +1,93 @@
+"""The printable receipt of a lodged request: an HTML page in Arabic and French.
+
+Served at `GET /receipts/{number}` to the house's staff (bearer token), for the counter's printer.
+It names the service, the documents received, the expected delay and the house — never the
+citizen (the receipt travels in the citizen's hands; their name is already on their own card).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from api.auth import Role, TokenService, UnauthenticatedError, bearer
+from api.bootstrap import Dar
+from domain.catalogue.service import CatalogueService, service_id
+from domain.houses.house import House
+from projections.requests.view import RequestRow
+
+STAFF = frozenset({Role.AGENT, Role.SUPERVISOR})
+
+
+def receipt_page(row: RequestRow, house: House, service: CatalogueService | None) -> str:
+    """The receipt's HTML, both languages side by side."""
+    name_ar = service.name_ar if service else row.service_code
+    name_fr = service.name_fr if service else row.service_code
+    documents = "".join(f"<li>{escape(d)}</li>" for d in row.documents) or "<li>—</li>"
+    due = row.due_on.isoformat() if row.due_on else None
+    delay_ar = f"أجل الرد المتوقع: {due}" if due else "تنجز الخدمة حالا بالشباك"
+    delay_fr = f"Réponse attendue au plus tard le {due}" if due else "Service rendu au guichet"
+    lodged = row.lodged_at.strftime("%Y-%m-%d %H:%M")
+    return f"""<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>{escape(row.receipt)}</title>
+<style>
+body {{ font-family: sans-serif; margin: 1cm; }}
+.copy {{ display: flex; gap: 2cm; }} .copy > section {{ flex: 1; }}
+h1 {{ font-size: 1.2em; }} .number {{ font-family: monospace; font-size: 1.3em; }}
+</style></head>
+<body>
+<p class="number">{escape(row.receipt)}</p>
+<div class="copy">
+<section lang="ar" dir="rtl">
+<h1>{escape(house.names.arabic)}</h1>
+<p>وصل إيداع مطلب — {escape(row.partner_code)}</p>
+<p><strong>{escape(name_ar)}</strong></p>
+<p>الوثائق المقدمة:</p><ul>{documents}</ul>
+<p>{escape(delay_ar)}</p>
+<p>{escape(lodged)}</p>
+</section>
+<section lang="fr">
+<h1>{escape(house.names.french)}</h1>
+<p>Récépissé de dépôt — {escape(row.partner_code)}</p>
+<p><strong>{escape(name_fr)}</strong></p>
+<p>Documents reçus :</p><ul>{documents}</ul>
+<p>{escape(delay_fr)}</p>
+<p>{escape(lodged)}</p>
+</section>
+</div>
+</body></html>
+"""
+
+
+def add_receipts(app: FastAPI, dar: Dar, tokens: TokenService) -> None:
+    """The receipt route."""
+
+    @app.get("/receipts/{number}", include_in_schema=False)
+    async def receipt(number: str, request: Request) -> Response:
+        token = bearer(request.headers.get("authorization"))
+        try:
+            if token is None:
+                raise UnauthenticatedError("a bearer token is required")  # noqa: TRY301
+            principal = tokens.verify(token)
+            await anyio.to_thread.run_sync(lambda: tokens.recheck(principal))
+        except UnauthenticatedError as error:
+            return JSONResponse({"code": error.code, "message": str(error)}, 401)
+        if principal.role not in STAFF | {Role.ADMIN}:
+            return JSONResponse({"code": "FORBIDDEN", "message": "house staff print receipts"}, 403)
+        page = await anyio.to_thread.run_sync(lambda: _page(dar, number, principal.house))
+        if page is None:
+            return JSONResponse({"code": "NOT_FOUND", "message": "no such receipt"}, 404)
+        return HTMLResponse(page)
+
+    def _page(dar: Dar, number: str, staff_house: str | None) -> str | None:
+        row = dar.read.requests.by_receipt(number)
+        house = dar.houses.house_by_id(row.house_id) if row else None
+        if row is None or not isinstance(house, House):
+            return None
+        if staff_house is not None and house.code != staff_house:
+            return None  # another house's receipt does not exist for this caller
+        service = dar.store.find(service_id(row.partner_code, row.service_code), CatalogueService)
+        return receipt_page(row, house, service)

@@ -1,0 +1,93 @@
+"""The printable receipt: Arabic and French, for the house's staff only, on both stores."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.auth import Role, TokenService
+from api.bootstrap import Dar, bootstrap
+from api.http import create_app
+from application.counter.commands import LodgeRequest
+from infrastructure.settings import Settings
+from tests.support.citizens import register
+from tests.support.clock import TestClock
+from tests.support.spec import Scenario
+
+READY = (
+    "delegation/haidra_staffed.yaml",
+    "counter/haidra_open.yaml",
+    "counter/requests_ready.yaml",
+    "counter/a001_issued.yaml",
+    "counter/a001_called.yaml",
+)
+
+
+@pytest.fixture
+def lodged(api_settings: Settings) -> Iterator[tuple[TestClient, str]]:
+    clock = TestClock()
+    dar: Dar = bootstrap(api_settings, clock)
+    Scenario(dar, clock).given(*READY).at("day 2 08:15")
+    citizen = register(dar, "01234567", "Amel Ben Salah")
+    outcome = dar.requests.lodge(
+        LodgeRequest(
+            command_id="lodge",
+            actor="agent:A17",
+            house_code="haidra",
+            label="A001",
+            employee_number="A17",
+            citizen_id=citizen,
+            partner_code="CNAM",
+            service_code="REIMBURSEMENT_FILE",
+            documents=("Bulletin de soins", "Ordonnance", "<script>x</script>"),
+        )
+    )
+    dar.projections.prepare()
+    dar.projections.catch_up()
+    with TestClient(create_app(api_settings, dar)) as client:
+        yield client, outcome.values["receipt"]
+    dar.close()
+
+
+def test_the_receipt_prints_in_both_languages(
+    lodged: tuple[TestClient, str], api_settings: Settings
+) -> None:
+    client, receipt = lodged
+    token = TokenService(api_settings).mint("A17", Role.AGENT, house="haidra")
+    page = client.get(f"/receipts/{receipt}", headers={"Authorization": f"Bearer {token}"})
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    text = page.text
+    assert receipt == "HAIDRA-20260106-A001-1"
+    assert receipt in text
+    for expected in (
+        "ملف استرجاع مصاريف العلاج",
+        "Dossier de remboursement",
+        "دار الخدمات بحيدرة",
+        "Bulletin de soins",
+        "2026-02-17",
+        "&lt;script&gt;",
+    ):
+        assert expected in text, expected
+    assert "<script>x" not in text
+    assert "Amel" not in text
+
+
+def test_a_receipt_is_for_its_house_and_a_valid_token_only(
+    lodged: tuple[TestClient, str], api_settings: Settings
+) -> None:
+    client, receipt = lodged
+    tokens = TokenService(api_settings)
+    elsewhere = tokens.mint("A17", Role.AGENT, house="kasserine")
+    partner = tokens.mint("cnam", Role.PARTNER, partner="CNAM")
+    assert client.get(f"/receipts/{receipt}").status_code == 401
+    headers = {"Authorization": f"Bearer {elsewhere}"}
+    assert client.get(f"/receipts/{receipt}", headers=headers).status_code == 401
+    headers = {"Authorization": f"Bearer {partner}"}
+    assert client.get(f"/receipts/{receipt}", headers=headers).status_code == 403
+    admin = tokens.mint("root", Role.ADMIN)
+    headers = {"Authorization": f"Bearer {admin}"}
+    assert client.get("/receipts/HAIDRA-20260106-A001-9", headers=headers).status_code == 404
+    assert client.get(f"/receipts/{receipt}", headers=headers).status_code == 200
