@@ -60,6 +60,9 @@ class QueueTicket:
     waiting_seconds: int = strawberry.field(
         description="Issue to first call (to now while still waiting)."
     )
+    handling_seconds: int | None = strawberry.field(
+        description="From the call that started the service to its end, once ended."
+    )
 
     @classmethod
     def of(cls, row: TicketRow, now: datetime) -> QueueTicket:
@@ -77,6 +80,11 @@ class QueueTicket:
             waiting_since=row.waiting_since,
             called_at=row.called_at,
             waiting_seconds=max(0, int(waited.total_seconds())),
+            handling_seconds=(
+                int((row.ended_at - row.called_at).total_seconds())
+                if row.ended_at is not None and row.called_at is not None
+                else None
+            ),
         )
 
 

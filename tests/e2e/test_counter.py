@@ -291,7 +291,8 @@ def test_a_morning_at_haidra_through_graphql(store_settings: Settings, tmp_path:
         queue = c.call(
             a17,
             "query($h: ID!, $p: Position) { queue(houseId: $h, atLeastPosition: $p) {"
-            " lines { line waiting { ticket } } tickets { ticket line status counter } } }",
+            " lines { line waiting { ticket } }"
+            " tickets { ticket line status counter waitingSeconds handlingSeconds } } }",
             h=house,
             p=c.last,
         )["queue"]
@@ -312,6 +313,10 @@ def test_a_morning_at_haidra_through_graphql(store_settings: Settings, tmp_path:
     assert (first, second, third, fourth) == ("A001", "A002", "A003", "B001")
     assert [r["id"] for r in inbox] == [cnam_file["id"]]
     assert inbox[0]["status"] == "submitted"
+    tickets = {t["ticket"]: t for t in queue["tickets"]}
+    assert tickets["A001"]["handlingSeconds"] >= 0
+    assert tickets["A002"]["handlingSeconds"] is None
+    assert all(t["waitingSeconds"] >= 0 for t in tickets.values())
     assert {t["ticket"]: (t["line"], t["status"]) for t in queue["tickets"]} == {
         "A001": ("A", "done"),
         "A002": ("A", "no_show"),
