@@ -449,7 +449,7 @@ class HouseMutations:
             number=input.number,
         )
         return await run_command(
-            info.context, "closeCounter", lambda: dar.houses.close_counter(command), "house_id"
+            info.context, "closeCounter", lambda: dar.counter.close_counter(command), "house_id"
         )
 
     @strawberry.mutation(description="Add a service line to a house (admin).")

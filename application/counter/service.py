@@ -11,9 +11,10 @@ from application.counter.commands import (
     TicketStep,
     TransferTicket,
 )
+from application.houses.commands import CloseCounter
 from application.store import CommandRunner, Decision, EventStore, Outcome
 from domain.counter import moves
-from domain.counter.desk import Desk, desk_id
+from domain.counter.desk import CounterBusyError, Desk, desk_id
 from domain.counter.queue import Queue, TicketStatus, queue_id
 from domain.houses.agent import Agent, agent_id
 from domain.houses.house import CounterStateError, House, house_id
@@ -149,6 +150,25 @@ class CounterService:
                 )
                 changed.append(other)
             return Decision(aggregates=changed, values=self._values(queue, command.label))
+
+        return self._runner.run(command, decide)
+
+    def close_counter(self, command: CloseCounter) -> Outcome:
+        """Close a counter that serves nobody.
+
+        Its desk is declared as read (and calls declare the house), so a call racing the closing
+        makes one of the two fail with a conflict.
+        """
+
+        def decide(act: Act) -> Decision:
+            house = self._house(command.house_code)
+            desk = self._store.find(desk_id(house.id, command.number), Desk)
+            if desk is not None and desk.serving is not None:
+                msg = f"counter {command.number} is serving {desk.serving[1]}: end it first"
+                raise CounterBusyError(msg)
+            house.close_counter(command.number, act)
+            reads = {desk.id: desk.version} if desk is not None else {}
+            return Decision(aggregates=[house], values={"house_id": str(house.id)}, reads=reads)
 
         return self._runner.run(command, decide)
 

@@ -14,6 +14,7 @@ from application.counter.commands import (
     TicketStep,
     TransferTicket,
 )
+from application.houses.commands import CloseCounter
 from application.store import Outcome
 from domain.counter.desk import CounterBusyError
 from domain.counter.queue import QueueEmptyError, TicketStateError
@@ -75,6 +76,12 @@ def resume(counter: int = 1, employee: str = "A17") -> Action:
     )
 
 
+def close(counter: int = 1) -> Action:
+    return lambda d: d.counter.close_counter(
+        CloseCounter(command_id="close", actor="agent:A17", house_code="haidra", number=counter)
+    )
+
+
 def transfer(to_prefix: str | None = None, to_counter: int | None = None) -> Action:
     return lambda d: d.counter.transfer(
         TransferTicket(
@@ -118,6 +125,7 @@ CALLED = (*ISSUED, "counter/a001_called.yaml")
             "counter/a001_resumed.yaml",
         ),
         (ISSUED, "day 2 08:30", step("walk_away"), "counter/a001_walked_away.yaml"),
+        ((*CALLED, "counter/a001_ended.yaml"), "day 2 12:00", close(), "counter/closed_1.yaml"),
     ],
     ids=[
         "issue",
@@ -133,6 +141,7 @@ CALLED = (*ISSUED, "counter/a001_called.yaml")
         "transfer-to-line",
         "resume",
         "walk-away",
+        "close-a-free-counter",
     ],
 )
 def test_a_ticket_moves(
@@ -160,6 +169,7 @@ def test_a_ticket_moves(
         (CALLED, transfer(), ValidationError),
         (ISSUED, transfer(to_counter=2), TicketStateError),
         (ISSUED, resume(), TicketStateError),
+        (CALLED, close(), CounterBusyError),
         (
             (*CALLED, "counter/a001_parked.yaml", "counter/a002_priority_issued.yaml"),
             resume(counter=2, employee="A17"),
@@ -183,6 +193,7 @@ def test_a_ticket_moves(
         "transfer-nowhere",
         "transfer-a-waiting-ticket",
         "resume-a-waiting-ticket",
+        "close-a-serving-counter",
         "resume-at-a-counter-held-by-another",
     ],
 )
