@@ -26,7 +26,7 @@ from application.counter.commands import LodgeRequest, RecordContact, RequestSte
 from application.store import Outcome
 from domain.citizens.categories import HEALTH_PARTNER, DataCategory
 from domain.citizens.citizen import Citizen
-from domain.counter.request import FINAL
+from domain.counter.request import FINAL, RequestStatus
 from domain.houses.calendar import BusinessCalendar
 from domain.houses.house import House as HouseAggregate
 from domain.shared.errors import DarError, NotFoundError, ValidationError
@@ -35,6 +35,7 @@ from projections.requests.view import RequestFilter, RequestRow
 
 OPEN_AT_PARTNER = ("submitted", "at_partner", "resubmitted")
 FINAL_STATUSES = frozenset(s.value for s in FINAL)
+OPEN = tuple(s.value for s in RequestStatus if s not in FINAL)
 
 
 @strawberry.type(description="A citizen's request (the citizen by id only).")
@@ -291,7 +292,7 @@ class RequestQueries:
         return _page(info.context, rows, len(rows)).items
 
     @strawberry.field(
-        description="A citizen's files across partners (read recorded; CNAM files need health)."
+        description="A citizen's open files across partners (read recorded; CNAM files: health)."
     )
     async def citizen_files(
         self,
@@ -309,7 +310,7 @@ class RequestQueries:
         citizens = dar.citizens
         chosen = citizens.purposes.get(purpose)
         allowed = await info.context.blocking(lambda: citizens.allowed(chosen, reader))
-        where = RequestFilter(citizen_id=uuid)
+        where = RequestFilter(citizen_id=uuid, statuses=OPEN)
         rows = await info.context.blocking(
             lambda: dar.read.requests.page(where, limit=dar.settings.max_page_size)
         )

@@ -1,0 +1,109 @@
+"""A citizen's open files: a purpose, a recorded read, CNAM files for health readers only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from uuid import UUID
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.auth import Role, TokenService
+from api.bootstrap import Dar, bootstrap
+from api.http import create_app
+from application.counter.commands import LodgeRequest, RequestStep
+from domain.citizens.access import PersonalDataAccess
+from infrastructure.settings import Settings
+from tests.support.api import graphql
+from tests.support.citizens import register
+from tests.support.clock import TestClock
+from tests.support.spec import Scenario
+
+READY = (
+    "delegation/haidra_staffed.yaml",
+    "counter/haidra_open.yaml",
+    "counter/requests_ready.yaml",
+    "counter/a001_issued.yaml",
+    "counter/a001_called.yaml",
+)
+FILES = """query($c: ID!, $p: String!) { citizenFiles(citizenId: $c, purpose: $p) {
+  partnerCode status } }"""
+
+
+def lodge(dar: Dar, citizen: UUID, partner: str, service: str, documents: tuple[str, ...]) -> UUID:
+    outcome = dar.requests.lodge(
+        LodgeRequest(
+            command_id=f"lodge-{dar.store.position()}",
+            actor="agent:A17",
+            house_code="haidra",
+            label="A001",
+            employee_number="A17",
+            citizen_id=citizen,
+            partner_code=partner,
+            service_code=service,
+            documents=documents,
+        )
+    )
+    return UUID(outcome.values["request_id"])
+
+
+@pytest.fixture
+def files(api_settings: Settings) -> Iterator[tuple[TestClient, Dar, UUID]]:
+    clock = TestClock()
+    dar: Dar = bootstrap(api_settings, clock)
+    Scenario(dar, clock).given(*READY).at("day 2 08:15")
+    citizen = register(dar, "01234567", "Amel Ben Salah")
+    lodge(dar, citizen, "CNAM", "REIMBURSEMENT_FILE", ("Bulletin de soins", "Ordonnance"))
+    lodge(dar, citizen, "STEG", "BILL_DUPLICATE", ())
+    done = lodge(dar, citizen, "STEG", "BILL_DUPLICATE", ())
+    dar.requests.step(
+        RequestStep(
+            command_id="done",
+            actor="agent:A17",
+            request_id=done,
+            step="complete",
+            house_code="haidra",
+        )
+    )
+    dar.projections.prepare()
+    dar.projections.catch_up()
+    with TestClient(create_app(api_settings, dar)) as client:
+        yield client, dar, citizen
+    dar.close()
+
+
+def reads(dar: Dar) -> list[tuple[str, tuple[str, ...]]]:
+    found = []
+    for n in dar.store.recorder.select_notifications(start=1, limit=10_000):
+        event = dar.store.mapper.to_domain_event(n)
+        if isinstance(event, PersonalDataAccess.Recorded) and event.operation == "citizenFiles":
+            found.append((event.actor, tuple(event.fields)))
+    return found
+
+
+def test_open_files_by_reader_and_purpose(
+    files: tuple[TestClient, Dar, UUID], api_settings: Settings
+) -> None:
+    client, dar, citizen = files
+    tokens = TokenService(api_settings)
+    a17 = tokens.mint("A17", Role.AGENT, house="haidra")  # accredited for CNAM
+    a18 = tokens.mint("A18", Role.AGENT, house="haidra")  # not accredited for CNAM
+    seen = {}
+    for who, token, purpose in (
+        ("a17-health", a17, "health_insurance_file"),
+        ("a17-counter", a17, "counter_service"),
+        ("a18-health", a18, "health_insurance_file"),
+    ):
+        body = graphql(client, FILES, {"c": str(citizen), "p": purpose}, token)
+        assert "errors" not in body, body
+        seen[who] = sorted((f["partnerCode"], f["status"]) for f in body["data"]["citizenFiles"])
+    assert seen == {
+        "a17-health": [("CNAM", "lodged"), ("STEG", "lodged")],
+        "a17-counter": [("STEG", "lodged")],
+        "a18-health": [("STEG", "lodged")],
+    }
+    assert reads(dar) == [
+        ("agent:A17", ("files", "health")),
+        ("agent:A17", ("files",)),
+        ("agent:A18", ("files",)),
+    ]
