@@ -50,7 +50,7 @@ ACCESS: dict[str, frozenset[Role]] = {
     # citizens: every read of personal data names a purpose and is recorded
     "registerCitizen": STAFF,
     "findCitizen": STAFF | ADMIN,
-    "citizen": STAFF | ADMIN,
+    "citizen": STAFF | ADMIN | frozenset({Role.PARTNER}),
     "mandates": STAFF | ADMIN | frozenset({Role.AUDITOR}),
     "grantMandate": STAFF,
     "revokeMandate": STAFF,

@@ -6,9 +6,11 @@ Every read of personal data names a declared purpose and is recorded before it i
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 import strawberry
 
+from api.auth import Principal, Role
 from api.graphql.access import ACCESS
 from api.graphql.commands import (
     STAFF,
@@ -31,8 +33,9 @@ from application.citizens.commands import (
 )
 from application.citizens.service import CitizenFile as FileView
 from application.citizens.service import MandateView
-from domain.shared.errors import ValidationError
+from domain.shared.errors import NotFoundError, ValidationError
 from projections.citizens.view import AccessRow
+from projections.requests.view import RequestFilter
 
 
 @strawberry.type(
@@ -185,6 +188,20 @@ class EraseCitizenInput:
     reason: str
 
 
+# A partner's back office sees who a file is for while the file is at the partner.
+AT_PARTNER = ("submitted", "at_partner", "returned_for_correction", "resubmitted")
+PARTNER_PURPOSE = "partner_file_processing"
+
+
+async def _partner_holds_a_file_of(context: Context, principal: Principal, citizen: UUID) -> None:
+    """A partner user reads only citizens with a file at its partner; others do not exist."""
+    dar = context.dar
+    where = RequestFilter(citizen_id=citizen, partner_code=principal.partner, statuses=AT_PARTNER)
+    held = await context.blocking(lambda: dar.read.requests.page(where, limit=1))
+    if not held:
+        raise NotFoundError("no citizen is known under this id")
+
+
 async def _house_codes_for(context: Context) -> list[str]:
     principal = context.authenticate()
     if principal.role in STAFF:
@@ -208,6 +225,10 @@ class CitizenQueries:
     async def citizen(self, info: DarInfo, id: strawberry.ID, purpose: str) -> Citizen:
         principal = info.context.require(*ACCESS["citizen"])
         uuid = parse_id(id, "id")
+        if principal.role is Role.PARTNER:
+            if purpose != PARTNER_PURPOSE:
+                raise ValidationError("purpose", f"a partner reads for {PARTNER_PURPOSE} only")
+            await _partner_holds_a_file_of(info.context, principal, uuid)
         citizens = info.context.dar.citizens
         view = await info.context.blocking(
             lambda: citizens.read(uuid, purpose, reader_of(principal))

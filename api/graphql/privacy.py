@@ -22,7 +22,8 @@ DATA_MATRIX: dict[Role, frozenset[DataCategory]] = {
     ),
     Role.AUDITOR: frozenset({DataCategory.MANDATES}),
     Role.GOVERNANCE: frozenset(),
-    Role.PARTNER: frozenset(),
+    # only for citizens with a file at that partner, and for the partner's processing purpose
+    Role.PARTNER: frozenset({DataCategory.IDENTITY, DataCategory.DOCUMENT}),
     Role.VOLUNTEER: frozenset(),
 }
 STAFF = frozenset({Role.AGENT, Role.SUPERVISOR})

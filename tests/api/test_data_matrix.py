@@ -84,7 +84,9 @@ def test_each_role_sees_exactly_its_row_of_the_matrix(
     client: TestClient, api_settings: Settings, role: Role
 ) -> None:
     dar: Dar = client.app.state.dar  # type: ignore[attr-defined]
-    token = tokens(dar, api_settings)["admin" if role is Role.ADMIN else role.value]
+    by_role = tokens(dar, api_settings)  # the house, its staff, CNAM
+    by_role["partner"] = token_for(api_settings, Role.PARTNER, partner="CNAM")
+    token = by_role["admin" if role is Role.ADMIN else role.value]
     adult = register(
         dar,
         "adult",
@@ -95,6 +97,12 @@ def test_each_role_sees_exactly_its_row_of_the_matrix(
     )
     minor = register(dar, "minor", name="Youssef Ben Salah", guardian_id=adult)
     purpose = dar.citizens.purposes.get(PURPOSE)
+    if role is Role.PARTNER:  # a partner reads only citizens with a file at it (see e2e)
+        body = graphql(client, CITIZEN, {"id": str(adult), "p": "partner_file_processing"}, token)
+        assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        body = graphql(client, CITIZEN, {"id": str(adult), "p": PURPOSE}, token)
+        assert body["errors"][0]["extensions"]["code"] == "VALIDATION"
+        return
     for citizen in (adult, minor):
         body = graphql(client, CITIZEN, {"id": str(citizen), "p": PURPOSE}, token)
         assert "errors" not in body, body

@@ -124,7 +124,9 @@ TICKET = "ticket visitId position"
 REQUEST = "id receipt position"
 
 
-def test_a_morning_at_haidra_through_graphql(store_settings: Settings, tmp_path: Path) -> None:
+def test_a_morning_at_haidra_through_graphql(  # noqa: PLR0915 - the whole morning, in order
+    store_settings: Settings, tmp_path: Path
+) -> None:
     admin = token_for(store_settings, Role.ADMIN)
     tokens = TokenService(store_settings)
     a17 = tokens.mint("A17", Role.AGENT, house="haidra")
@@ -269,6 +271,10 @@ def test_a_morning_at_haidra_through_graphql(store_settings: Settings, tmp_path:
             "{ id receipt status } }",
             p=c.last,
         )["partnerInbox"]
+        identity = """query($id: ID!) { citizen(id: $id, purpose: "partner_file_processing") {
+          name documentNumber phone withheld } }"""
+        holder = c.call(cnam, identity, id=citizens[1])["citizen"]
+        stranger = graphql(http, identity, {"id": citizens[0]}, cnam)
         c.mutate(
             cnam,
             "acknowledgeRequest",
@@ -312,6 +318,13 @@ def test_a_morning_at_haidra_through_graphql(store_settings: Settings, tmp_path:
     assert issued == ["A001", "A002", "A003", "B001"]
     assert (first, second, third, fourth) == ("A001", "A002", "A003", "B001")
     assert [r["id"] for r in inbox] == [cnam_file["id"]]
+    assert holder == {
+        "name": "Mongi Ayari",
+        "documentNumber": "09185530",
+        "phone": None,
+        "withheld": [],
+    }
+    assert stranger["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert inbox[0]["status"] == "submitted"
     tickets = {t["ticket"]: t for t in queue["tickets"]}
     assert tickets["A001"]["handlingSeconds"] >= 0
