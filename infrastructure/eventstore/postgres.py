@@ -16,6 +16,7 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import (
+    IntegrityError,
     InterfaceError,
     OperationalError,
     PersistenceError,
@@ -144,6 +145,12 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
             if sqlstate == STALE_READ and isinstance(cause, psycopg.Error):
                 stale = cause.diag.message_primary or "?"
                 raise StaleReadError(stale) from error
+            if isinstance(cause, psycopg.errors.PipelineAborted):
+                # A statement before COMMIT failed and psycopg reported only the abort (seen,
+                # rarely, when the guard refused under a racing suspension): nothing was
+                # committed, so the command decides again, as after a version clash.
+                msg = "the append was aborted before COMMIT; nothing was recorded"
+                raise IntegrityError(msg) from error
             raise
         return ids
 
