@@ -29,6 +29,7 @@ from domain.delegation.grant import DelegationGrant
 from domain.partners.partner import partner_id
 from domain.shared.errors import DarError, NotFoundError
 from domain.shared.ids import natural_id
+from domain.shared.money import Money
 from projections.directory.view import GrantRow
 
 C = TypeVar("C", bound=Command)
@@ -182,7 +183,7 @@ class DelegationQueries:
         agent_id: strawberry.ID,
         partner_code: str,
         service_code: str,
-        amount_millimes: int | None = None,
+        amount: Money | None = None,
         at: datetime | None = None,
     ) -> MayPerformAnswer:
         info.context.require(*ACCESS["mayPerform"])
@@ -196,7 +197,7 @@ class DelegationQueries:
                     employee_number=employee,
                     partner_code=partner_code,
                     service_code=service_code,
-                    amount_millimes=amount_millimes,
+                    amount_millimes=amount.millimes if amount is not None else None,
                     at=at,
                 )
             )

@@ -106,7 +106,7 @@ def test_the_delegation_flow_through_graphql(store_settings: Settings, tmp_path:
 
         question = """query($h: ID!, $a: ID!, $p: String!) {
           mayPerform(houseId: $h, agentId: $a, partnerCode: $p, serviceCode: "BILL_PAYMENT",
-                     amountMillimes: 12500) { allowed reason message grantId } }"""
+                     amount: "12.500") { allowed reason message grantId } }"""
         refused = call(client, admin, question, h=house, a=agents["A18"], p="SONEDE")["mayPerform"]
         allowed = call(client, admin, question, h=house, a=agents["A17"], p="STEG")["mayPerform"]
 
