@@ -28,6 +28,10 @@ class Role(StrEnum):
     VOLUNTEER = "volunteer"
 
 
+# House staff: they see and act only in their own house.
+STAFF = frozenset({Role.AGENT, Role.SUPERVISOR})
+
+
 class UnauthenticatedError(DarError):
     """No valid token: missing, malformed, expired, wrongly signed or of a deactivated subject."""
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from api.auth import Principal, Role
+from api.auth import STAFF, Principal
 from api.bootstrap import Dar
 from domain.houses.agent import agent_id
 from domain.houses.house import house_id
 from domain.shared.errors import ValidationError
-
-STAFF = frozenset({Role.AGENT, Role.SUPERVISOR})
 
 
 class AgentGate:

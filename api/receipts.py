@@ -13,13 +13,11 @@ import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from api.auth import Role, TokenService, UnauthenticatedError, bearer
+from api.auth import STAFF, Role, TokenService, UnauthenticatedError, bearer
 from api.bootstrap import Dar
 from domain.catalogue.service import CatalogueService, service_id
 from domain.houses.house import House
 from projections.requests.view import RequestRow
-
-STAFF = frozenset({Role.AGENT, Role.SUPERVISOR})
 
 
 def receipt_page(row: RequestRow, house: House, service: CatalogueService | None) -> str:

@@ -5,11 +5,10 @@ A test enumerates the live schema, so an operation missing here fails the suite.
 
 from __future__ import annotations
 
-from api.auth import Role
+from api.auth import STAFF, Role
 
 EVERYONE = frozenset(Role)
 ADMIN = frozenset({Role.ADMIN})
-STAFF = frozenset({Role.AGENT, Role.SUPERVISOR})
 # a partner's back office, or the house supervisor recording a partner's answer given on paper
 PARTNER_SIDE = frozenset({Role.PARTNER, Role.SUPERVISOR})
 

@@ -10,10 +10,9 @@ from uuid import UUID
 
 import strawberry
 
-from api.auth import Principal, Role
+from api.auth import STAFF, Principal, Role
 from api.graphql.access import ACCESS
 from api.graphql.commands import (
-    STAFF,
     CommandResult,
     checked_command_id,
     own_house_only,

@@ -7,14 +7,12 @@ from uuid import UUID
 
 import strawberry
 
-from api.auth import Principal, Role
+from api.auth import STAFF, Principal
 from api.graphql.context import Context
 from api.graphql.inputs import CommandIdInput, validated
 from api.graphql.scalars import Position
 from application.store import Outcome
 from domain.shared.errors import DarError, NotFoundError, ValidationError
-
-STAFF = frozenset({Role.AGENT, Role.SUPERVISOR})
 
 
 @strawberry.type(description="What a command did.")

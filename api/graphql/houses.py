@@ -9,10 +9,9 @@ from uuid import UUID
 
 import strawberry
 
-from api.auth import Role
+from api.auth import STAFF, Role
 from api.graphql.access import ACCESS
 from api.graphql.commands import (
-    STAFF,
     CommandResult,
     checked_command_id,
     own_house_only,

@@ -8,7 +8,7 @@ docs/personal-data.md (generated from here by `dar privacy --write`).
 
 from __future__ import annotations
 
-from api.auth import Principal, Role
+from api.auth import STAFF, Principal, Role
 from application.citizens.service import Reader
 from domain.citizens.categories import FIELD_CATEGORIES, DataCategory
 
@@ -26,7 +26,6 @@ DATA_MATRIX: dict[Role, frozenset[DataCategory]] = {
     Role.PARTNER: frozenset({DataCategory.IDENTITY, DataCategory.DOCUMENT}),
     Role.VOLUNTEER: frozenset(),
 }
-STAFF = frozenset({Role.AGENT, Role.SUPERVISOR})
 
 
 def reader_of(principal: Principal) -> Reader:

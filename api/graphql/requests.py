@@ -14,9 +14,9 @@ from uuid import UUID
 
 import strawberry
 
-from api.auth import Principal, Role
+from api.auth import STAFF, Principal, Role
 from api.graphql.access import ACCESS
-from api.graphql.commands import STAFF, checked_command_id, own_house_only, parse_id
+from api.graphql.commands import checked_command_id, own_house_only, parse_id
 from api.graphql.context import Context, DarInfo
 from api.graphql.freshness import wait_for_position
 from api.graphql.houses import house_code_of

@@ -11,8 +11,7 @@ import asyncio
 import pytest
 from fastapi.testclient import TestClient
 
-from api.auth import Principal, Role
-from api.gates import STAFF
+from api.auth import STAFF, Principal, Role
 from api.graphql.access import ACCESS
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
