@@ -15,6 +15,7 @@ from api.graphql.access import ACCESS
 from api.graphql.commands import (
     CommandResult,
     checked_command_id,
+    counted,
     own_house_only,
     parse_id,
     run_command,
@@ -339,10 +340,9 @@ class CitizenMutations:
             scope=input.scope,
         )
         citizens = info.context.dar.citizens
-        outcome = await info.context.blocking(lambda: citizens.revoke_mandate(command))
-        info.context.metrics.commands.labels(
-            "revokeMandate", "replayed" if outcome.replayed else "recorded"
-        ).inc()
+        outcome = await counted(
+            info.context, "revokeMandate", lambda: citizens.revoke_mandate(command)
+        )
         return RevocationResult(
             id=strawberry.ID(outcome.values["mandate_id"]),
             position=Position(outcome.position),

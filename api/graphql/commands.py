@@ -31,16 +31,22 @@ def checked_command_id(value: str) -> str:
     return validated(CommandIdInput, command_id=value).command_id
 
 
-async def run_command(
-    context: Context, name: str, call: Callable[[], Outcome], id_key: str
-) -> CommandResult:
-    """Run a command on a worker thread, counting its outcome."""
+async def counted(context: Context, name: str, call: Callable[[], Outcome]) -> Outcome:
+    """Run a command on a worker thread, counting its outcome (recorded, replayed, refused)."""
     try:
         outcome = await context.blocking(call)
     except DarError as error:
         context.metrics.commands.labels(name, error.code).inc()
         raise
     context.metrics.commands.labels(name, "replayed" if outcome.replayed else "recorded").inc()
+    return outcome
+
+
+async def run_command(
+    context: Context, name: str, call: Callable[[], Outcome], id_key: str
+) -> CommandResult:
+    """Run a command, counting its outcome; the object it names, its position."""
+    outcome = await counted(context, name, call)
     return CommandResult(
         id=strawberry.ID(outcome.values[id_key]),
         position=Position(outcome.position),

@@ -13,7 +13,7 @@ from typing import TypeVar
 import strawberry
 
 from api.graphql.access import ACCESS
-from api.graphql.commands import checked_command_id
+from api.graphql.commands import checked_command_id, counted
 from api.graphql.context import DarInfo
 from api.graphql.freshness import wait_for_position
 from api.graphql.houses import house_code_of
@@ -28,7 +28,6 @@ from application.counter.commands import (
 )
 from application.store import Outcome
 from domain.houses.house import house_id as house_id_of
-from domain.shared.errors import DarError
 from domain.shared.time import tunis_day
 from projections.queue.view import TicketRow
 
@@ -199,13 +198,7 @@ async def _run(  # noqa: PLR0913, PLR0917 - what every queue mutation varies in
     principal = info.context.require(*ACCESS[name])
     code = await house_code_of(info.context, house)
     command = build(checked_command_id(command_id), principal.actor, code, principal.subject)
-    metrics = info.context.metrics.commands
-    try:
-        outcome = await info.context.blocking(lambda: handle(command))
-    except DarError as error:
-        metrics.labels(name, error.code).inc()
-        raise
-    metrics.labels(name, "replayed" if outcome.replayed else "recorded").inc()
+    outcome = await counted(info.context, name, lambda: handle(command))
     return TicketResult(
         visit_id=strawberry.ID(outcome.values["visit_id"]),
         ticket=outcome.values["ticket"],

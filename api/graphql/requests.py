@@ -8,7 +8,6 @@ purpose and are recorded.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from uuid import UUID
 
@@ -16,7 +15,7 @@ import strawberry
 
 from api.auth import STAFF, Principal, Role
 from api.graphql.access import ACCESS
-from api.graphql.commands import checked_command_id, own_house_only, parse_id
+from api.graphql.commands import checked_command_id, counted, own_house_only, parse_id
 from api.graphql.context import Context, DarInfo
 from api.graphql.freshness import wait_for_position
 from api.graphql.houses import house_code_of
@@ -29,7 +28,7 @@ from domain.citizens.citizen import Citizen
 from domain.counter.request import FINAL, RequestStatus
 from domain.houses.calendar import BusinessCalendar
 from domain.houses.house import House as HouseAggregate
-from domain.shared.errors import DarError, NotFoundError, ValidationError
+from domain.shared.errors import NotFoundError, ValidationError
 from domain.shared.time import tunis_day
 from projections.requests.view import RequestFilter, RequestRow
 
@@ -337,18 +336,6 @@ def _page(context: Context, rows: list[RequestRow], first: int) -> RequestPage:
     )
 
 
-async def _run(info: DarInfo, name: str, call: Callable[[], Outcome]) -> tuple[Outcome, Principal]:
-    principal = info.context.authenticate()
-    metrics = info.context.metrics.commands
-    try:
-        outcome = await info.context.blocking(call)
-    except DarError as error:
-        metrics.labels(name, error.code).inc()
-        raise
-    metrics.labels(name, "replayed" if outcome.replayed else "recorded").inc()
-    return outcome, principal
-
-
 def _result(outcome: Outcome) -> RequestResult:
     return RequestResult(
         id=strawberry.ID(outcome.values["request_id"]),
@@ -384,7 +371,7 @@ async def _step(
         documents=tuple(fields.get("documents", ()) or ()),  # type: ignore[arg-type]
     )
     requests = info.context.dar.requests
-    outcome, _ = await _run(info, name, lambda: requests.step(command))
+    outcome = await counted(info.context, name, lambda: requests.step(command))
     return _result(outcome)
 
 
@@ -404,7 +391,9 @@ class RequestMutations:
             topic=input.topic,
         )
         requests = info.context.dar.requests
-        outcome, _ = await _run(info, "recordContact", lambda: requests.record_contact(command))
+        outcome = await counted(
+            info.context, "recordContact", lambda: requests.record_contact(command)
+        )
         return ContactResult(
             visit_id=strawberry.ID(outcome.values["visit_id"]),
             position=Position(outcome.position),
@@ -431,7 +420,7 @@ class RequestMutations:
             citizen_present=input.citizen_present,
         )
         requests = info.context.dar.requests
-        outcome, _ = await _run(info, "lodgeRequest", lambda: requests.lodge(command))
+        outcome = await counted(info.context, "lodgeRequest", lambda: requests.lodge(command))
         return _result(outcome)
 
     @strawberry.mutation(description="An immediate service is done at the counter.")
