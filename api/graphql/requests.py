@@ -154,7 +154,7 @@ class Calendars:
             house = houses.house_by_id(house_id)
             if not isinstance(house, HouseAggregate):  # pragma: no cover - rows name houses
                 raise NotFoundError("no such house")
-            found = self._by_house[house_id] = houses.calendar(house.code)
+            found = self._by_house[house_id] = houses.calendar_of(house)
         return found
 
 

@@ -8,17 +8,18 @@ citizen, on a mandate covering the service (its use is recorded with the request
 from __future__ import annotations
 
 from collections.abc import Callable
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 from application.citizens.service import CitizenService
 from application.counter.commands import LodgeRequest, RecordContact, RequestStep
+from application.counter.queues import queue_holding
 from application.delegation.policy import DelegationPolicy
 from application.houses.service import HouseService
 from application.store import CommandRunner, Decision, EventStore, Outcome
 from domain.catalogue.service import CatalogueService, Mode, service_id
 from domain.citizens.citizen import Citizen
 from domain.citizens.mandate import Mandate
-from domain.counter.queue import Queue, TicketStateError, TicketStatus, queue_id
+from domain.counter.queue import Queue, TicketStateError, TicketStatus
 from domain.counter.request import CitizenRequest, Reliance, checked_documents
 from domain.counter.visit import Visit
 from domain.houses.agent import Agent, agent_id
@@ -94,7 +95,7 @@ class RequestService:
             receipt = visit.number_request(request_id, command.house_code, act)
             due_on = None
             if service.mode is Mode.FORWARDED and service.deadline_days is not None:
-                calendar = self._houses.calendar(command.house_code)
+                calendar = self._houses.calendar_of(house)
                 due_on = calendar.add_working_days(tunis_day(act.at), service.deadline_days)
             request = CitizenRequest.lodge(
                 request_id=request_id,
@@ -176,22 +177,12 @@ class RequestService:
 
     def _serving_queue(self, house: House, label: str, act: Act) -> Queue:
         """Today's queue where the ticket is being served."""
-        day = tunis_day(act.at)
-        for prefix in sorted(house.lines):
-            queue = self._store.find(queue_id(house.id, prefix, day), Queue)
-            ticket = queue.tickets.get(label) if queue else None
-            if queue and ticket and ticket.status is not TicketStatus.TRANSFERRED:
-                if ticket.status is not TicketStatus.CALLED:
-                    raise TicketStateError(f"{label} is not being served at a counter")
-                return queue
-        raise NotFoundError(f"no ticket {label} today in this house")
+        queue = queue_holding(self._store, house, label, act.at)
+        if queue.ticket(label).status is not TicketStatus.CALLED:
+            raise TicketStateError(f"{label} is not being served at a counter")
+        return queue
 
     def _visit(self, queue: Queue, label: str, act: Act) -> Visit:
         ticket = queue.ticket(label)
         found = self._store.find(ticket.visit_id, Visit)
         return found or Visit.open(ticket.visit_id, queue.house_id, queue.day, label, act)
-
-
-def request_of(outcome: Outcome) -> UUID:
-    """The request an outcome names."""
-    return UUID(outcome.values["request_id"])

@@ -11,11 +11,12 @@ from application.counter.commands import (
     TicketStep,
     TransferTicket,
 )
+from application.counter.queues import queue_holding, todays_queue
 from application.houses.commands import CloseCounter
 from application.store import CommandRunner, Decision, EventStore, Outcome
 from domain.counter import moves
 from domain.counter.desk import CounterBusyError, Desk, desk_id
-from domain.counter.queue import Queue, TicketStatus, queue_id
+from domain.counter.queue import Queue, TicketStatus
 from domain.houses.agent import Agent, agent_id
 from domain.houses.house import CounterStateError, House, house_id
 from domain.shared.acts import Act
@@ -202,16 +203,10 @@ class CounterService:
         return agent
 
     def _queue(self, house: House, prefix: str, act: Act) -> Queue | None:
-        return self._store.find(queue_id(house.id, prefix, tunis_day(act.at)), Queue)
+        return todays_queue(self._store, house, prefix, act.at)
 
     def _queue_holding(self, house: House, label: str, act: Act) -> Queue:
-        """Today's queue where the ticket now is (a transfer moves it to another line)."""
-        for prefix in sorted(house.lines):
-            queue = self._queue(house, prefix, act)
-            ticket = queue.tickets.get(label) if queue else None
-            if queue and ticket and ticket.status is not TicketStatus.TRANSFERRED:
-                return queue
-        raise NotFoundError(f"no ticket {label} today in this house")
+        return queue_holding(self._store, house, label, act.at)
 
     def _desk(self, house: House, counter: int, act: Act) -> Desk:
         found = self._store.find(desk_id(house.id, counter), Desk)

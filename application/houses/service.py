@@ -166,7 +166,11 @@ class HouseService:
 
     def calendar(self, code: str) -> BusinessCalendar:
         """The house's business calendar: national days and hours, with its own."""
-        return self.house(code).calendar(self._national)
+        return self.calendar_of(self.house(code))
+
+    def calendar_of(self, house: House) -> BusinessCalendar:
+        """The calendar of a house already loaded."""
+        return house.calendar(self._national)
 
     def enroll_agent(self, command: EnrollAgent) -> Outcome:
         """Record `AgentEnrolled` in an existing house."""
