@@ -11,7 +11,6 @@ from application.houses.commands import (
     AddLocalHoliday,
     AddServiceLine,
     ChangeServiceLine,
-    CloseCounter,
     DeactivateAgent,
     EnrollAgent,
     OpenCounter,
@@ -94,16 +93,6 @@ class HouseService:
                 values={"house_id": str(house.id)},
                 reads={agent.id: agent.version},
             )
-
-        return self._runner.run(command, decide)
-
-    def close_counter(self, command: CloseCounter) -> Outcome:
-        """Record `CounterClosed`."""
-
-        def decide(act: Act) -> Decision:
-            house = self.house(command.house_code)
-            house.close_counter(command.number, act)
-            return Decision(aggregates=[house], values={"house_id": str(house.id)})
 
         return self._runner.run(command, decide)
 

@@ -43,7 +43,7 @@ def open_counter(employee: str, number: int = 1) -> Action:
 
 
 def close_counter(number: int = 1) -> Action:
-    return lambda d: d.houses.close_counter(
+    return lambda d: d.counter.close_counter(
         CloseCounter(
             command_id=f"close-{number}", actor="agent:A17", house_code="haidra", number=number
         )

@@ -80,11 +80,11 @@ def test_an_agent_holds_one_counter_of_its_own_house(dar: Dar, clock: TestClock)
         dar.houses.open_counter(open_counter(1, "A18", key="o2"))
     with pytest.raises(NotFoundError):
         dar.houses.open_counter(open_counter(7, "A18", key="o3"))
-    dar.houses.close_counter(
+    dar.counter.close_counter(
         CloseCounter(command_id="c", actor="agent:A17", house_code="haidra", number=1)
     )
     with pytest.raises(CounterStateError, match="not open"):
-        dar.houses.close_counter(
+        dar.counter.close_counter(
             CloseCounter(command_id="c2", actor="agent:A17", house_code="haidra", number=1)
         )
 
