@@ -9,53 +9,27 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.auth import Role, TokenService
-from api.bootstrap import Dar, bootstrap
-from api.http import create_app
-from application.counter.commands import LodgeRequest, RequestStep
+from api.bootstrap import Dar
+from application.counter.commands import RequestStep
 from domain.citizens.access import PersonalDataAccess
 from infrastructure.settings import Settings
 from tests.support.api import graphql
-from tests.support.citizens import register
-from tests.support.clock import TestClock
-from tests.support.spec import Scenario
+from tests.support.counter import counter_ready, lodge, served
 
-READY = (
-    "delegation/haidra_staffed.yaml",
-    "counter/haidra_open.yaml",
-    "counter/requests_ready.yaml",
-    "counter/a001_issued.yaml",
-    "counter/a001_called.yaml",
-)
 FILES = """query($c: ID!, $p: String!) { citizenFiles(citizenId: $c, purpose: $p) {
   partnerCode status } }"""
 
 
-def lodge(dar: Dar, citizen: UUID, partner: str, service: str, documents: tuple[str, ...]) -> UUID:
-    outcome = dar.requests.lodge(
-        LodgeRequest(
-            command_id=f"lodge-{dar.store.position()}",
-            actor="agent:A17",
-            house_code="haidra",
-            label="A001",
-            employee_number="A17",
-            citizen_id=citizen,
-            partner_code=partner,
-            service_code=service,
-            documents=documents,
-        )
-    )
-    return UUID(outcome.values["request_id"])
+def lodged(dar: Dar, citizen: UUID, partner: str, service: str, docs: tuple[str, ...]) -> UUID:
+    return UUID(lodge(dar, citizen, partner, service, docs).values["request_id"])
 
 
 @pytest.fixture
 def files(api_settings: Settings) -> Iterator[tuple[TestClient, Dar, UUID]]:
-    clock = TestClock()
-    dar: Dar = bootstrap(api_settings, clock)
-    Scenario(dar, clock).given(*READY).at("day 2 08:15")
-    citizen = register(dar, "01234567", "Amel Ben Salah")
-    lodge(dar, citizen, "CNAM", "REIMBURSEMENT_FILE", ("Bulletin de soins", "Ordonnance"))
-    lodge(dar, citizen, "STEG", "BILL_DUPLICATE", ())
-    done = lodge(dar, citizen, "STEG", "BILL_DUPLICATE", ())
+    dar, citizen = counter_ready(api_settings)
+    lodged(dar, citizen, "CNAM", "REIMBURSEMENT_FILE", ("Bulletin de soins", "Ordonnance"))
+    lodged(dar, citizen, "STEG", "BILL_DUPLICATE", ())
+    done = lodged(dar, citizen, "STEG", "BILL_DUPLICATE", ())
     dar.requests.step(
         RequestStep(
             command_id="done",
@@ -65,11 +39,8 @@ def files(api_settings: Settings) -> Iterator[tuple[TestClient, Dar, UUID]]:
             house_code="haidra",
         )
     )
-    dar.projections.prepare()
-    dar.projections.catch_up()
-    with TestClient(create_app(api_settings, dar)) as client:
+    with served(api_settings, dar) as client:
         yield client, dar, citizen
-    dar.close()
 
 
 def reads(dar: Dar) -> list[tuple[str, tuple[str, ...]]]:

@@ -8,47 +8,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.auth import Role, TokenService
-from api.bootstrap import Dar, bootstrap
-from api.http import create_app
-from application.counter.commands import LodgeRequest
 from infrastructure.settings import Settings
-from tests.support.citizens import register
-from tests.support.clock import TestClock
-from tests.support.spec import Scenario
-
-READY = (
-    "delegation/haidra_staffed.yaml",
-    "counter/haidra_open.yaml",
-    "counter/requests_ready.yaml",
-    "counter/a001_issued.yaml",
-    "counter/a001_called.yaml",
-)
+from tests.support.counter import counter_ready, lodge, served
 
 
 @pytest.fixture
 def lodged(api_settings: Settings) -> Iterator[tuple[TestClient, str]]:
-    clock = TestClock()
-    dar: Dar = bootstrap(api_settings, clock)
-    Scenario(dar, clock).given(*READY).at("day 2 08:15")
-    citizen = register(dar, "01234567", "Amel Ben Salah")
-    outcome = dar.requests.lodge(
-        LodgeRequest(
-            command_id="lodge",
-            actor="agent:A17",
-            house_code="haidra",
-            label="A001",
-            employee_number="A17",
-            citizen_id=citizen,
-            partner_code="CNAM",
-            service_code="REIMBURSEMENT_FILE",
-            documents=("Bulletin de soins", "Ordonnance", "<script>x</script>"),
-        )
-    )
-    dar.projections.prepare()
-    dar.projections.catch_up()
-    with TestClient(create_app(api_settings, dar)) as client:
+    dar, citizen = counter_ready(api_settings)
+    documents = ("Bulletin de soins", "Ordonnance", "<script>x</script>")
+    outcome = lodge(dar, citizen, "CNAM", "REIMBURSEMENT_FILE", documents)
+    with served(api_settings, dar) as client:
         yield client, outcome.values["receipt"]
-    dar.close()
 
 
 def test_the_receipt_prints_in_both_languages(

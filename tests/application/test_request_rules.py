@@ -19,15 +19,10 @@ from domain.delegation.policy import DelegationNotInForceError, ServiceNotDelega
 from domain.shared.errors import NotFoundError, ValidationError
 from tests.support.citizens import register
 from tests.support.clock import TestClock
+from tests.support.counter import SERVING_A001
 from tests.support.spec import Scenario
 
-READY = (
-    "delegation/haidra_staffed.yaml",
-    "counter/haidra_open.yaml",
-    "counter/requests_ready.yaml",
-    "counter/a001_issued.yaml",
-    "counter/a001_called.yaml",
-)
+READY = SERVING_A001
 DOCUMENTS = ("Bulletin de soins", "Ordonnance", "Facture pharmacie")
 Action = Callable[[Dar], Outcome]
 
