@@ -60,8 +60,12 @@ def error_catalogue() -> str:
     for error in _subclasses(DarError):
         if "code" not in vars(error):
             continue  # a refinement of a code documented by the class that defines it
-        doc = (error.__doc__ or "").strip().splitlines()[0]
-        rows.setdefault(error.code, doc)
+        if error.code in rows:
+            # one code, one meaning: a second class must refine the first, not redefine it
+            # (which of two definitions came first would depend on import order)
+            msg = f"{error.__qualname__} defines {error.code} again: subclass its definer"
+            raise ValueError(msg)
+        rows[error.code] = (error.__doc__ or "").strip().splitlines()[0]
     lines = [
         "# Error codes",
         "",

@@ -15,16 +15,14 @@ from enum import StrEnum
 from uuid import UUID
 
 from domain.shared.acts import Act, DarAggregate
-from domain.shared.errors import DarError, NotFoundError, ValidationError
+from domain.shared.errors import DarError, InvalidTransitionError, NotFoundError, ValidationError
 from domain.shared.ids import natural_id
 
 MAX_TICKETS_PER_DAY = 999
 
 
-class TicketStateError(DarError):
+class TicketStateError(InvalidTransitionError):
     """The ticket is not in a state that allows this step."""
-
-    code = "INVALID_TRANSITION"
 
 
 class QueueEmptyError(DarError):

@@ -15,7 +15,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from domain.shared.acts import Act, DarAggregate
-from domain.shared.errors import DarError, ValidationError
+from domain.shared.errors import DarError, InvalidTransitionError, ValidationError
 
 
 class RequestStatus(StrEnum):
@@ -45,10 +45,8 @@ FINAL = frozenset(
 DECISIONS = (RequestStatus.ACCEPTED, RequestStatus.REFUSED, RequestStatus.CLOSED)
 
 
-class RequestStateError(DarError):
+class RequestStateError(InvalidTransitionError):
     """The request is not in a state that allows this step."""
-
-    code = "INVALID_TRANSITION"
 
 
 class MissingDocumentsError(DarError):

@@ -14,7 +14,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from domain.shared.acts import Act, DarAggregate
-from domain.shared.errors import DarError, ValidationError
+from domain.shared.errors import InvalidTransitionError, ValidationError
 from domain.shared.time import tunis_day
 
 _SERVICE = re.compile(r"^[A-Z][A-Z0-9_]{1,39}$")
@@ -27,12 +27,6 @@ class GrantState(StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
     REVOKED = "revoked"
-
-
-class InvalidTransitionError(DarError):
-    """The grant's state does not allow this act (the message says which state and why)."""
-
-    code = "INVALID_TRANSITION"
 
 
 @dataclass(frozen=True)

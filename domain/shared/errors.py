@@ -25,6 +25,12 @@ class ValidationError(DarError):
         self.field = field
 
 
+class InvalidTransitionError(DarError):
+    """The object's state does not allow this step (the message says which state and why)."""
+
+    code = "INVALID_TRANSITION"
+
+
 class NotFoundError(DarError):
     """The object named does not exist (or is not visible to the caller)."""
 

@@ -17,8 +17,7 @@ from application.delegation.commands import (
     SuspendDelegation,
 )
 from application.store import Outcome
-from domain.delegation.grant import InvalidTransitionError
-from domain.shared.errors import ValidationError
+from domain.shared.errors import InvalidTransitionError, ValidationError
 from infrastructure.fixtures.model import Ref
 from tests.support.clock import TestClock
 from tests.support.spec import Scenario

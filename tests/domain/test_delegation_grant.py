@@ -13,12 +13,11 @@ from domain.delegation.grant import (
     Convention,
     DelegationGrant,
     GrantState,
-    InvalidTransitionError,
     Validity,
     services_named,
 )
 from domain.shared.acts import Act
-from domain.shared.errors import ValidationError
+from domain.shared.errors import InvalidTransitionError, ValidationError
 
 JAN_5 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 CONVENTION = Convention("STEG-HAIDRA-2026", "1", date(2025, 12, 20))
