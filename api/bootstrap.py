@@ -13,10 +13,15 @@ from application.delegation.policy import DelegationPolicy
 from application.delegation.service import DelegationService
 from application.houses.service import HouseService
 from application.partners.service import PartnerService
+from application.payments.ports import Biller, PaymentGateway
+from application.payments.service import PaymentService
 from application.store import Clock, CommandRunner, EventStore
 from infrastructure.clock import SystemClock
 from infrastructure.eventstore.factory import is_postgres, open_event_store
 from infrastructure.eventstore.pg_setup import EVENTS_TABLE
+from infrastructure.payments.signing import CallbackVerifier
+from infrastructure.payments.simulated_biller import SimulatedBiller
+from infrastructure.payments.simulated_gateway import SimulatedGateway
 from infrastructure.readmodels.access_log import (
     AccessLogQueries,
     AccessLogTable,
@@ -34,6 +39,11 @@ from infrastructure.readmodels.partners import (
     PartnersTable,
     create_partners_table,
 )
+from infrastructure.readmodels.payments import (
+    PaymentsQueries,
+    PaymentsTables,
+    create_payments_tables,
+)
 from infrastructure.readmodels.queue import QueueQueries, QueueTables, create_queue_tables
 from infrastructure.readmodels.requests import (
     RequestsQueries,
@@ -49,6 +59,7 @@ from infrastructure.vault.vault import Vault, open_vault
 from projections.citizens.projection import AccessLogProjection
 from projections.directory.projection import DirectoryProjection
 from projections.partners.projection import PartnersProjection
+from projections.payments.projection import PaymentsProjection
 from projections.queue.projection import QueueProjection
 from projections.requests.projection import RequestsProjection
 
@@ -68,6 +79,8 @@ class ReadModels:
     queue_key: str
     requests: RequestsQueries
     requests_key: str
+    payments: PaymentsQueries
+    payments_key: str
 
     def tracking_keys(self) -> list[str]:
         """Tracking keys of every read model."""
@@ -77,6 +90,7 @@ class ReadModels:
             self.access_log_key,
             self.queue_key,
             self.requests_key,
+            self.payments_key,
         ]
 
 
@@ -96,6 +110,10 @@ class Dar:
     citizens: CitizenService
     counter: CounterService
     requests: RequestService
+    payments: PaymentService
+    callbacks: CallbackVerifier
+    simulated_gateway: SimulatedGateway | None
+    clock: Clock
     read: ReadModels
     projections: ProjectionRunner
     new_events: NewEvents
@@ -131,7 +149,12 @@ def projections() -> list[Registered[object]]:
         writer=RequestsTables,
         create_tables=create_requests_tables,
     )
-    return [partners, directory, access_log, queue, requests]  # type: ignore[list-item]
+    payments: Registered[PaymentsTables] = Registered(
+        projection=PaymentsProjection(),
+        writer=PaymentsTables,
+        create_tables=create_payments_tables,
+    )
+    return [partners, directory, access_log, queue, requests, payments]  # type: ignore[list-item]
 
 
 def _wake_up(settings: Settings) -> PostgresWakeUp | None:
@@ -141,10 +164,19 @@ def _wake_up(settings: Settings) -> PostgresWakeUp | None:
     return PostgresWakeUp(settings.database_url, channel=EVENTS_TABLE)
 
 
-def bootstrap(settings: Settings, clock: Clock | None = None, *, projector: bool = True) -> Dar:
-    """Build Dar for these settings; tests pass their own clock.
+def bootstrap(
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    projector: bool = True,
+    gateway: PaymentGateway | None = None,
+    biller: Biller | None = None,
+) -> Dar:
+    """Build Dar for these settings; tests pass their own clock, gateway and biller.
 
     With `projector`, this process may write read models (single-process mode, the worker).
+    Without a gateway given, in development the simulated one plays the partners' servers; no
+    real gateway is connected yet, so production refuses card payments (cash works).
     """
     settings.check_production_secrets()
     purposes = reference_purposes(settings.purposes_file)
@@ -169,10 +201,16 @@ def bootstrap(settings: Settings, clock: Clock | None = None, *, projector: bool
         queue_key=all_projections[3].projection.key,
         requests=RequestsQueries(read_db),
         requests_key=all_projections[4].projection.key,
+        payments=PaymentsQueries(read_db),
+        payments_key=all_projections[5].projection.key,
     )
     houses = HouseService(store, runner, governorate_names(), business_calendar())
     policy = DelegationPolicy(store, the_clock)
     citizens = CitizenService(store, runner, vault, Purposes(purposes), the_clock)
+    secret = settings.gateway_secret.get_secret_value().encode()
+    development = settings.environment is Environment.DEVELOPMENT
+    simulated = SimulatedGateway(secret) if gateway is None and development else None
+    the_gateway = gateway or simulated
     return Dar(
         settings=settings,
         store=store,
@@ -186,6 +224,12 @@ def bootstrap(settings: Settings, clock: Clock | None = None, *, projector: bool
         citizens=citizens,
         counter=CounterService(store, runner),
         requests=RequestService(store, runner, policy, citizens, houses),
+        payments=PaymentService(
+            store, runner, policy, citizens, the_gateway, biller or SimulatedBiller()
+        ),
+        callbacks=CallbackVerifier(secret, the_clock),
+        simulated_gateway=simulated,
+        clock=the_clock,
         read=read,
         projections=ProjectionRunner(
             store, read_db, all_projections, new_events=new_events, wake_up=_wake_up(settings)

@@ -22,6 +22,7 @@ from api.auth import TokenService, UnauthenticatedError, bearer
 from api.bootstrap import Dar, bootstrap
 from api.edge import Edge
 from api.gates import AgentGate
+from api.gateway import add_gateway_routes, add_simulated_gateway
 from api.graphql.context import Context, Watchers, context_getter
 from api.graphql.schema import build_schema
 from api.metrics import Metrics
@@ -95,6 +96,9 @@ def create_app(settings: Settings, dar: Dar | None = None) -> FastAPI:
     app.include_router(router, prefix="/graphql")
     _operations(app, app_dar, metrics)
     add_receipts(app, app_dar, tokens)
+    add_gateway_routes(app, app_dar)
+    if development and app_dar.simulated_gateway is not None:
+        add_simulated_gateway(app, app_dar, app_dar.simulated_gateway)
     app.add_middleware(Edge, limit=settings.max_body_bytes, metrics=metrics)
     app.state.dar = app_dar
     app.state.tokens = tokens

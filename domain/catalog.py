@@ -15,6 +15,9 @@ from domain.delegation.register import GrantRegister
 from domain.houses.agent import Agent
 from domain.houses.house import House
 from domain.partners.partner import Partner
+from domain.payments.due import Due
+from domain.payments.payment import Payment
+from domain.payments.receipts import ReceiptBook
 from domain.shared.acts import DarAggregate
 
 AGGREGATES: tuple[type[DarAggregate], ...] = (
@@ -31,6 +34,9 @@ AGGREGATES: tuple[type[DarAggregate], ...] = (
     Desk,
     Visit,
     CitizenRequest,
+    Payment,
+    ReceiptBook,
+    Due,
 )
 
 

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     )
     token_secret: SecretStr = SecretStr("development-token-secret-change-me")
     master_key: SecretStr = SecretStr("development-master-key-change-me")
+    gateway_secret: SecretStr = Field(
+        default=SecretStr("development-gateway-secret-change-me"),
+        description="the key the payment gateway signs its callbacks with",
+    )
     token_issuer: str = "dar"  # noqa: S105 - a name, not a secret
     token_audience: str = "dar-api"  # noqa: S105 - a name, not a secret
     token_ttl_minutes: int = Field(default=12 * 60, ge=1, le=7 * 24 * 60)
@@ -87,7 +91,7 @@ class Settings(BaseSettings):
         if self.environment is not Environment.PRODUCTION:
             return
         defaults = Settings.model_fields
-        for name in ("token_secret", "master_key"):
+        for name in ("token_secret", "master_key", "gateway_secret"):
             value: SecretStr = getattr(self, name)
             if value == defaults[name].default or len(value.get_secret_value()) < MIN_SECRET:
                 msg = f"DAR_{name.upper()} must be set in production, {MIN_SECRET}+ characters"

@@ -93,4 +93,15 @@ ACCESS: dict[str, frozenset[Role]] = {
     "renamePartner": ADMIN,
     # subscriptions
     "partnersChanged": EVERYONE,
+    # payments (house staff: their own house; a refund is approved by the supervisor)
+    "billInquiry": STAFF,
+    "payments": STAFF | frozenset({Role.ADMIN, Role.AUDITOR}),
+    "collections": STAFF_AND_OVERSIGHT,
+    "pendingPayments": STAFF | frozenset({Role.ADMIN, Role.AUDITOR}),
+    "initiatePayment": STAFF,
+    "recordCashPayment": STAFF,
+    "cancelPayment": STAFF,
+    "requestRefund": STAFF,
+    "approveRefund": frozenset({Role.SUPERVISOR}),
+    "settlePayment": STAFF,
 }

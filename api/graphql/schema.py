@@ -30,6 +30,7 @@ from api.graphql.delegations import DelegationMutations, DelegationQueries
 from api.graphql.errors import apply_contract
 from api.graphql.houses import HouseMutations, HouseQueries
 from api.graphql.partners import PartnerMutations, PartnerQueries, PartnerSubscriptions
+from api.graphql.payments import PaymentMutations, PaymentQueries
 from api.graphql.requests import RequestMutations, RequestQueries
 from api.graphql.scalars import SCALARS, Position
 from infrastructure.settings import Environment, Settings
@@ -43,6 +44,7 @@ class Query(
     CitizenQueries,
     CounterQueries,
     RequestQueries,
+    PaymentQueries,
     AuditQueries,
 ):
     @strawberry.field(description="The position every read model has reached (the lowest).")
@@ -63,6 +65,7 @@ class Mutation(
     CitizenMutations,
     CounterMutations,
     RequestMutations,
+    PaymentMutations,
 ):
     pass
 

@@ -220,6 +220,7 @@ def test_production_refuses_the_development_register_of_purposes(tmp_path: Path)
         environment=Environment.PRODUCTION,
         token_secret=SecretStr("p" * 40),
         master_key=SecretStr("m" * 40),
+        gateway_secret=SecretStr("g" * 40),
     )
     with pytest.raises(ValueError, match="DAR_PURPOSES_FILE"):
         bootstrap(settings)

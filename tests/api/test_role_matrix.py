@@ -200,6 +200,34 @@ SAMPLES.update(
         "requests": f'{{ requests(houseId: "{NOBODY}") {{ hasNextPage }} }}',
         "partnerInbox": '{ partnerInbox(partnerCode: "STEG") { id } }',
         "citizenFiles": f'{{ citizenFiles(citizenId: "{NOBODY}", {_PURPOSE}) {{ id }} }}',
+        "billInquiry": '{ billInquiry(partnerCode: "STEG", reference: "1230000") { amount } }',
+        "payments": f'{{ payments(requestId: "{NOBODY}") {{ id }} }}',
+        "collections": (
+            f'{{ collections(houseId: "{NOBODY}", businessDate: "2026-01-06") {{ net }} }}'
+        ),
+        "pendingPayments": f'{{ pendingPayments(houseId: "{NOBODY}") {{ id }} }}',
+        "initiatePayment": (
+            f'mutation {{ initiatePayment(input: {{{_KEY}, requestId: "{NOBODY}", '
+            'method: "card"}) { id } }'
+        ),
+        "recordCashPayment": (
+            f'mutation {{ recordCashPayment(input: {{{_KEY}, requestId: "{NOBODY}"}}) {{ id }} }}'
+        ),
+        "cancelPayment": (
+            f'mutation {{ cancelPayment(input: {{{_KEY}, paymentId: "{NOBODY}", '
+            'reason: "r"}) { id } }'
+        ),
+        "requestRefund": (
+            f'mutation {{ requestRefund(input: {{{_KEY}, paymentId: "{NOBODY}", '
+            'amount: "1.000", reason: "r"}) { refundId } }'
+        ),
+        "approveRefund": (
+            f'mutation {{ approveRefund(input: {{{_KEY}, paymentId: "{NOBODY}", '
+            'refundId: "r"}) { id } }'
+        ),
+        "settlePayment": (
+            f'mutation {{ settlePayment(input: {{paymentId: "{NOBODY}"}}) {{ id }} }}'
+        ),
     }
 )
 SAMPLES = {name: doc.replace(_KEY, f'commandId: "m-{name}"') for name, doc in SAMPLES.items()}

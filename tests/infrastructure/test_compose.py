@@ -60,6 +60,7 @@ def compose(postgres_server: PostgresServer, tmp_path: Path) -> Iterator[dict[st
         "DAR_PROJECTOR_PASSWORD": PROJECTOR_PASSWORD,
         "DAR_TOKEN_SECRET": SECRET,
         "DAR_MASTER_KEY": "compose-test-master-key-0123456789abcdef",
+        "DAR_GATEWAY_SECRET": "compose-test-gateway-secret-0123456789ab",
         "DAR_PURPOSES_FILE": str(declared_purposes(tmp_path)),
     }
     here = f"@127.0.0.1:{postgres_server.port}/{dbname}"

@@ -1,0 +1,124 @@
+"""The payment gateway's side of the HTTP API.
+
+`POST /payments/gateway/callback`: the gateway's signed callbacks. The signature is checked before
+anything else; a refused callback (bad signature, or sent more than 300 s ago) changes nothing
+itself, and the payment it names is settled by a status query to the gateway instead.
+
+In development, `/simulated-gateway/…` plays the gateway's servers: its hosted payment page, and
+its outbox of callbacks, which the development page delivers at once and the tests take to deliver
+themselves (twice, late, out of order, or never).
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from html import escape
+
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from api.bootstrap import Dar
+from domain.shared.errors import DarError
+from infrastructure.payments.signing import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    BadSignatureError,
+    order_of,
+)
+from infrastructure.payments.simulated_gateway import SimulatedGateway
+
+REFUSED = {"BAD_SIGNATURE": 401, "STALE_CALLBACK": 401, "VALIDATION": 400, "NOT_FOUND": 404}
+
+
+def _answer(error: DarError) -> JSONResponse:
+    """A refusal the gateway understands: 4xx are final, 503 asks it to deliver again."""
+    return JSONResponse(
+        {"code": error.code, "message": error.message}, REFUSED.get(error.code, 503)
+    )
+
+
+def receive_callback(dar: Dar, body: bytes, timestamp: str | None, signed: str | None) -> Response:
+    """Check, then apply one delivery (blocking: run on a worker thread)."""
+    try:
+        notification = dar.callbacks.verify(body, timestamp, signed)
+    except DarError as error:
+        order = order_of(body)
+        if order is not None:
+            # unknown order, or the gateway is down: the next status query settles it
+            with suppress(DarError):
+                dar.payments.settle(order)
+        return _answer(error)
+    try:
+        position = dar.payments.apply_notification(notification)
+    except DarError as error:
+        return _answer(error)
+    return JSONResponse({"applied": True, "position": position})
+
+
+def add_gateway_routes(app: FastAPI, dar: Dar) -> None:
+    """The callback endpoint."""
+
+    @app.post("/payments/gateway/callback", include_in_schema=False)
+    async def callback(request: Request) -> Response:
+        body = await request.body()
+        timestamp = request.headers.get(TIMESTAMP_HEADER)
+        signed = request.headers.get(SIGNATURE_HEADER)
+        if not timestamp or not signed:
+            return _answer(BadSignatureError("the callback is not signed"))
+        return await anyio.to_thread.run_sync(
+            lambda: receive_callback(dar, body, timestamp, signed)
+        )
+
+
+def add_simulated_gateway(app: FastAPI, dar: Dar, gateway: SimulatedGateway) -> None:
+    """Development only: the simulated gateway's hosted page and outbox."""
+
+    @app.get("/simulated-gateway/pay/{session}", include_in_schema=False)
+    async def page(session: str) -> Response:
+        order = gateway.session_order(session)
+        if order is None:
+            return JSONResponse({"code": "NOT_FOUND", "message": "no such session"}, 404)
+        return HTMLResponse(
+            f"""<!doctype html><html lang="fr"><head><meta charset="utf-8">
+<title>Paiement simulé</title></head><body>
+<h1>Paiement simulé — {escape(str(order.amount))} TND</h1>
+<form method="post" action="?approve=true"><button>Payer</button></form>
+<form method="post" action="?approve=false"><button>Refuser</button></form>
+</body></html>"""
+        )
+
+    @app.post("/simulated-gateway/pay/{session}", include_in_schema=False)
+    async def pay(session: str, approve: bool = True, deliver: bool = True) -> Response:  # noqa: FBT001, FBT002 - query flags
+        def run() -> Response:
+            try:
+                state = gateway.pay(session, approve=approve)
+            except DarError as error:
+                return _answer(error)
+            if deliver:
+                _deliver_all(dar, gateway)
+            return JSONResponse({"state": state.value})
+
+        return await anyio.to_thread.run_sync(run)
+
+    @app.post("/simulated-gateway/outbox", include_in_schema=False)
+    async def outbox() -> Response:
+        """The callbacks queued since last asked, each signed now (as the gateway sends it)."""
+        now = dar.clock.now()
+        taken = gateway.take_deliveries()
+        return JSONResponse(
+            [{"body": d.body.decode(), "headers": d.signed(gateway.secret, now)} for d in taken]
+        )
+
+
+def _deliver_all(dar: Dar, gateway: SimulatedGateway) -> None:
+    """The development gateway delivers its callbacks at once, each once, in order."""
+    for _ in range(10):
+        taken = gateway.take_deliveries()
+        if not taken:
+            return
+        for delivery in taken:
+            headers = delivery.signed(gateway.secret, dar.clock.now())
+            receive_callback(
+                dar, delivery.body, headers[TIMESTAMP_HEADER], headers[SIGNATURE_HEADER]
+            )

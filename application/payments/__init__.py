@@ -1,0 +1,1 @@
+"""Collecting money for partners: payments, their gateway and the partners' billers."""

@@ -1,0 +1,1 @@
+"""Payments collected at a house for its partners: payments, receipt books and bill holds."""

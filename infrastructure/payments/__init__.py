@@ -1,0 +1,1 @@
+"""Payment gateway and billers: signed callbacks, and the simulated partners' servers."""

@@ -1,0 +1,1 @@
+"""Payments per request and per house, pending payments, refunds, and each day's collections."""

@@ -1,0 +1,331 @@
+"""Payments on SQLite and PostgreSQL: cash and card, callbacks, outages, refunds, receipts.
+
+The gateway and the biller are the simulated partners' servers; the store is real.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from uuid import UUID
+
+import pytest
+
+from api.bootstrap import Dar
+from api.gateway import receive_callback
+from application.citizens.commands import GrantMandate
+from application.counter.commands import LodgeRequest
+from application.errors import ConflictError
+from application.payments.commands import ApproveRefund, CancelPayment, RequestRefund
+from application.payments.ports import BillDue
+from application.payments.service import NothingToPayError
+from domain.citizens.mandate import MandateNotInForceError
+from domain.delegation.policy import AboveCeilingError
+from domain.payments.due import AlreadyPaidError
+from domain.payments.payment import (
+    Payment,
+    PaymentStateError,
+    PaymentStatus,
+    RefundExceedsCapturedError,
+    SameApproverError,
+)
+from domain.payments.receipts import ReceiptBook, receipt_book_id
+from domain.shared.errors import DarError
+from domain.shared.money import Money
+from infrastructure.payments.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
+from infrastructure.settings import Settings
+from tests.support.clock import TestClock
+from tests.support.counter import lodge
+from tests.support.payments import (
+    SECRET,
+    LossyGateway,
+    bill_request,
+    pay_by_card,
+    pay_cash,
+    payments_ready,
+)
+
+
+@pytest.fixture
+def ready(store_settings: Settings) -> Iterator[tuple[Dar, LossyGateway, UUID]]:
+    dar, gateway, citizen = payments_ready(store_settings)
+    try:
+        yield dar, gateway, citizen
+    finally:
+        dar.close()
+
+
+def deliver_all(dar: Dar, gateway: LossyGateway, *, late: bool = False) -> list[int]:
+    """Deliver every queued callback through the endpoint's logic; the HTTP statuses."""
+    statuses = []
+    for delivery in gateway.inner.take_deliveries():
+        sent = dar.clock.now() - timedelta(seconds=301 if late else 0)
+        headers = delivery.signed(SECRET, sent)
+        response = receive_callback(
+            dar, delivery.body, headers[TIMESTAMP_HEADER], headers[SIGNATURE_HEADER]
+        )
+        statuses.append(response.status_code)
+    return statuses
+
+
+def payment(dar: Dar, outcome_values: dict[str, str] | object) -> Payment:
+    assert isinstance(outcome_values, dict)
+    return dar.store.load(UUID(outcome_values["payment_id"]), Payment, "payment")
+
+
+def test_cash_is_captured_at_once_with_the_bill_amount_and_a_receipt(
+    ready: tuple[Dar, LossyGateway, UUID],
+) -> None:
+    dar, _, citizen = ready
+    request = bill_request(dar, citizen)
+    due = dar.payments.bill_inquiry("STEG", "4001-2333")
+    outcome = pay_cash(dar, request, "4001-2333", "cash-1")
+    paid = payment(dar, dict(outcome.values))
+    assert paid.status is PaymentStatus.CAPTURED
+    assert paid.amount == paid.captured == due.amount
+    assert paid.receipt == outcome.values["receipt"] == "HAIDRA-2026-P000001"
+    assert paid.origin.bill_reference == "4001-2333"
+    with pytest.raises(AlreadyPaidError):
+        pay_cash(dar, bill_request(dar, citizen), "4001-2333", "cash-2")
+    again = pay_cash(dar, request, "4001-2333", "cash-1")  # the retry of the first
+    assert again.replayed
+    assert again.values == outcome.values
+
+
+def test_a_card_payment_is_authorised_captured_and_receipted_once_whatever_the_callbacks(
+    ready: tuple[Dar, LossyGateway, UUID],
+) -> None:
+    dar, gateway, citizen = ready
+    request = bill_request(dar, citizen, "SONEDE")
+    outcome = pay_by_card(dar, request, "778899", "card-1")
+    started = payment(dar, dict(outcome.values))
+    assert started.status is PaymentStatus.INITIATED
+    assert started.session_id is not None
+    gateway.inner.pay(started.session_id)
+    (authorised,) = gateway.inner.take_deliveries()
+    for _ in range(2):  # delivered twice
+        headers = authorised.signed(SECRET, dar.clock.now())
+        response = receive_callback(
+            dar, authorised.body, headers[TIMESTAMP_HEADER], headers[SIGNATURE_HEADER]
+        )
+        assert response.status_code == 200
+    done = dar.store.load(started.id, Payment, "payment")
+    assert done.status is PaymentStatus.CAPTURED
+    assert done.receipt == "HAIDRA-2026-P000001"
+    position = dar.store.position()
+    assert deliver_all(dar, gateway) == [200]  # the gateway's own "captured" callback: no news
+    assert dar.store.position() == position
+    order = gateway.inner.order(started.id)
+    assert order is not None
+    assert order.captures == 1
+
+
+def test_a_lost_reply_to_the_capture_charges_once_and_a_status_query_settles_it(
+    ready: tuple[Dar, LossyGateway, UUID],
+) -> None:
+    dar, gateway, citizen = ready
+    started = payment(dar, dict(pay_by_card(dar, bill_request(dar, citizen), "1234-5", "c").values))
+    assert started.session_id is not None
+    gateway.inner.pay(started.session_id)
+    gateway.lose_capture_replies = 1
+    deliver_all(dar, gateway)  # authorised: Dar asks for the capture, the reply is lost
+    pending = dar.store.load(started.id, Payment, "payment")
+    assert pending.status is PaymentStatus.CAPTURE_REQUESTED
+    order = gateway.inner.order(started.id)
+    assert order is not None
+    assert order.captures == 1
+    gateway.inner.take_deliveries()  # the "captured" callback never arrives
+    dar.payments.settle(started.id, "haidra")
+    dar.payments.settle(started.id, "haidra")
+    settled = dar.store.load(started.id, Payment, "payment")
+    assert settled.status is PaymentStatus.CAPTURED
+    assert order.captures == 1
+    book = dar.store.load(receipt_book_id("haidra", 2026), ReceiptBook, "book")
+    assert book.last == 1
+
+
+def test_a_stale_or_forged_callback_is_refused_and_the_payment_settled_by_a_status_query(
+    ready: tuple[Dar, LossyGateway, UUID],
+) -> None:
+    dar, gateway, citizen = ready
+    started = payment(dar, dict(pay_by_card(dar, bill_request(dar, citizen), "5555-1", "c").values))
+    assert started.session_id is not None
+    gateway.inner.pay(started.session_id)
+    (delivery,) = gateway.inner.take_deliveries()
+    forged = receive_callback(dar, delivery.body, str(int(dar.clock.now().timestamp())), "ab" * 32)
+    assert forged.status_code == 401
+    assert b"BAD_SIGNATURE" in forged.body
+    settled = dar.store.load(started.id, Payment, "payment")
+    assert settled.status is PaymentStatus.CAPTURED  # by the status query, not the callback
+    headers = delivery.signed(SECRET, dar.clock.now() - timedelta(seconds=301))
+    late = receive_callback(
+        dar, delivery.body, headers[TIMESTAMP_HEADER], headers[SIGNATURE_HEADER]
+    )
+    assert late.status_code == 401
+    assert b"STALE_CALLBACK" in late.body
+
+
+def test_an_outage_leaves_the_payment_pending_and_cash_keeps_working(
+    ready: tuple[Dar, LossyGateway, UUID],
+) -> None:
+    dar, gateway, citizen = ready
+    gateway.inner.available = False
+    started = payment(dar, dict(pay_by_card(dar, bill_request(dar, citizen), "7777-1", "c").values))
+    assert started.status is PaymentStatus.INITIATED
+    assert started.session_id is None
+    cash = pay_cash(dar, bill_request(dar, citizen), "7777-2", "cash")
+    assert cash.values["receipt"] == "HAIDRA-2026-P000001"
+    with pytest.raises(DarError):
+        dar.payments.settle(started.id, "haidra")
+    gateway.inner.available = True
+    dar.payments.settle(started.id, "haidra")
+    reopened = dar.store.load(started.id, Payment, "payment")
+    assert reopened.session_id is not None
+
+
+def test_refunds_need_a_second_person_and_never_exceed_what_was_captured(
+    ready: tuple[Dar, LossyGateway, UUID],
+) -> None:
+    dar, gateway, citizen = ready
+    started = payment(dar, dict(pay_by_card(dar, bill_request(dar, citizen), "8080-1", "c").values))
+    assert started.session_id is not None
+    gateway.inner.pay(started.session_id)
+    deliver_all(dar, gateway)
+    captured = dar.store.load(started.id, Payment, "payment").captured
+
+    def ask(key: str, millimes: int) -> str:
+        outcome = dar.payments.request_refund(
+            RequestRefund(key, "agent:A17", "haidra", started.id, millimes, "erreur de montant")
+        )
+        return outcome.values["refund_id"]
+
+    first = ask("r1", 1000)
+    with pytest.raises(RefundExceedsCapturedError):
+        ask("r2", captured.millimes - 999)
+    with pytest.raises(SameApproverError):
+        dar.payments.approve_refund(ApproveRefund("a1", "agent:A17", "haidra", started.id, first))
+    dar.payments.approve_refund(ApproveRefund("a1", "supervisor:S1", "haidra", started.id, first))
+    refunded = dar.store.load(started.id, Payment, "payment")
+    assert refunded.refunded == Money(1000)
+    order = gateway.inner.order(started.id)
+    assert order is not None
+    assert order.refunds == {first: Money(1000)}
+    rest = ask("r3", captured.millimes - 1000)
+    gateway.inner.available = False  # approved while the gateway is down: paid back later
+    dar.payments.approve_refund(ApproveRefund("a3", "supervisor:S1", "haidra", started.id, rest))
+    assert dar.store.load(started.id, Payment, "payment").refunded == Money(1000)
+    gateway.inner.available = True
+    dar.payments.settle(started.id, "haidra")
+    assert dar.store.load(started.id, Payment, "payment").refunded == captured
+    with pytest.raises(RefundExceedsCapturedError):
+        ask("r4", 1)
+
+
+def test_a_cancelled_payment_releases_the_authorisation_and_the_bill(
+    ready: tuple[Dar, LossyGateway, UUID],
+) -> None:
+    dar, gateway, citizen = ready
+    request = bill_request(dar, citizen)
+    started = payment(dar, dict(pay_by_card(dar, request, "9090-1", "c").values))
+    dar.payments.cancel(CancelPayment("x", "agent:A17", "haidra", started.id, "le citoyen part"))
+    assert started.session_id is not None
+    gateway.inner.pay(started.session_id)  # too late: the session was closed
+    order = gateway.inner.order(started.id)
+    assert order is not None
+    assert order.captures == 0
+    assert pay_cash(dar, request, "9090-1", "cash").values["receipt"]
+    with pytest.raises(PaymentStateError):
+        dar.payments.cancel(CancelPayment("y", "agent:A17", "haidra", started.id, "encore"))
+
+
+def test_collection_needs_a_fee_a_grant_that_allows_it_and_the_ceiling(
+    store_settings: Settings,
+) -> None:
+    class CostlyBiller:
+        def inquire(self, partner_code: str, reference: str) -> BillDue:
+            return BillDue(partner_code, reference, Money(600_000), "2026-01", None)
+
+    dar, _, citizen = payments_ready(store_settings, biller=CostlyBiller())
+    try:
+        with pytest.raises(AboveCeilingError):
+            pay_cash(dar, bill_request(dar, citizen), "4242-1", "k1")
+        duplicate = UUID(lodge(dar, citizen, "STEG", "BILL_DUPLICATE", ()).values["request_id"])
+        with pytest.raises(NothingToPayError):
+            pay_cash(dar, duplicate, "4242-1", "k2")
+        assert dar.store.find(receipt_book_id("haidra", 2026), ReceiptBook) is None
+    finally:
+        dar.close()
+
+
+def test_an_absent_citizen_pays_only_under_a_mandate_for_payments(
+    ready: tuple[Dar, LossyGateway, UUID],
+) -> None:
+    dar, _, citizen = ready
+
+    def mandate(key: str, scopes: tuple[str, ...]) -> None:
+        dar.citizens.grant_mandate(
+            GrantMandate(
+                command_id=key,
+                actor="agent:A17",
+                citizen_id=citizen,
+                house_code="haidra",
+                scopes=scopes,
+                duration="1d",
+                consent_kind="confirmation_code",
+                consent_reference="482913",
+            )
+        )
+
+    mandate("m1", ("service:STEG/BILL_PAYMENT",))
+    lodged = dar.requests.lodge(
+        LodgeRequest(
+            command_id="absent",
+            actor="agent:A17",
+            house_code="haidra",
+            label="A001",
+            employee_number="A17",
+            citizen_id=citizen,
+            partner_code="STEG",
+            service_code="BILL_PAYMENT",
+            documents=(),
+            citizen_present=False,
+        )
+    )
+    request = UUID(lodged.values["request_id"])
+    with pytest.raises(MandateNotInForceError):
+        pay_cash(dar, request, "3131-1", "k1")
+    mandate("m2", ("service:STEG/BILL_PAYMENT", "payments"))
+    paid = payment(dar, dict(pay_cash(dar, request, "3131-1", "k2").values))
+    assert paid.origin.mandate_id is not None
+
+
+def test_concurrent_receipts_at_one_house_never_share_or_skip_a_number(
+    store_settings: Settings,
+) -> None:
+    dar, _, citizen = payments_ready(store_settings, TestClock())
+    try:
+        requests = [bill_request(dar, citizen) for _ in range(8)]
+        receipts: list[str] = []
+        barrier = threading.Barrier(len(requests))
+
+        def take(i: int) -> None:
+            barrier.wait()
+            for _ in range(50):
+                try:
+                    outcome = pay_cash(dar, requests[i], f"6000-{i + 1}", f"cash-{i}")
+                except ConflictError:
+                    continue  # nothing recorded: the counter retries with the same key
+                receipts.append(outcome.values["receipt"])
+                return
+
+        threads = [threading.Thread(target=take, args=(i,)) for i in range(len(requests))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(receipts) == [f"HAIDRA-2026-P{n:06d}" for n in range(1, 9)]
+        book = dar.store.load(receipt_book_id("haidra", 2026), ReceiptBook, "book")
+        assert book.last == 8
+    finally:
+        dar.close()

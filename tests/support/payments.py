@@ -1,0 +1,101 @@
+"""Payments ready to be taken: Haidra collects STEG and SONEDE bills, A17 serves A001.
+
+The gateway is the simulated one, wrapped so that a test can lose the reply to a capture: the
+gateway then takes the money, and Dar never hears back from that call.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from pydantic import SecretStr
+
+from api.bootstrap import Dar, bootstrap
+from application.payments.commands import InitiatePayment, RecordCashPayment
+from application.payments.ports import Biller, GatewayStatus, GatewayUnavailableError, Session
+from application.store import Outcome
+from domain.payments.payment import Method, Reported
+from domain.shared.money import Money
+from infrastructure.payments.simulated_gateway import SimulatedGateway
+from infrastructure.settings import Settings
+from tests.support.citizens import register
+from tests.support.clock import TestClock
+from tests.support.counter import SERVING_A001, lodge
+from tests.support.spec import Scenario
+
+PAYMENTS_READY = (*SERVING_A001, "payments/payments_ready.yaml")
+SECRET = b"test-gateway-secret"
+
+
+class LossyGateway:
+    """The simulated gateway, whose next capture reply can be lost after the capture happened."""
+
+    def __init__(self, inner: SimulatedGateway) -> None:
+        self.inner = inner
+        self.lose_capture_replies = 0
+
+    def open_session(self, order_id: UUID, amount: Money, method: Method) -> Session:
+        return self.inner.open_session(order_id, amount, method)
+
+    def status(self, order_id: UUID) -> GatewayStatus:
+        return self.inner.status(order_id)
+
+    def capture(self, order_id: UUID, amount: Money) -> Reported:
+        reported = self.inner.capture(order_id, amount)
+        if self.lose_capture_replies > 0:
+            self.lose_capture_replies -= 1
+            msg = "the connection dropped before the gateway's reply"
+            raise GatewayUnavailableError(msg)
+        return reported
+
+    def release(self, order_id: UUID) -> None:
+        self.inner.release(order_id)
+
+    def refund(self, order_id: UUID, refund_id: str, amount: Money) -> None:
+        self.inner.refund(order_id, refund_id, amount)
+
+
+def payments_ready(
+    settings: Settings, clock: TestClock | None = None, biller: Biller | None = None
+) -> tuple[Dar, LossyGateway, UUID]:
+    """Dar at day 2 08:15 with A001 served at counter 1, and a registered citizen."""
+    the_clock = clock or TestClock()
+    gateway = LossyGateway(SimulatedGateway(SECRET))
+    keyed = settings.model_copy(update={"gateway_secret": SecretStr(SECRET.decode())})
+    dar = bootstrap(keyed, the_clock, gateway=gateway, biller=biller)
+    Scenario(dar, the_clock).given(*PAYMENTS_READY).at("day 2 08:15")
+    return dar, gateway, register(dar, "01234567", "Amel Ben Salah")
+
+
+def bill_request(dar: Dar, citizen: UUID, partner: str = "STEG") -> UUID:
+    """A bill-payment request lodged at A001."""
+    return UUID(lodge(dar, citizen, partner, "BILL_PAYMENT", ()).values["request_id"])
+
+
+def pay_cash(dar: Dar, request: UUID, reference: str, key: str) -> Outcome:
+    """A17 takes cash for the bill."""
+    return dar.payments.record_cash(
+        RecordCashPayment(
+            command_id=key,
+            actor="agent:A17",
+            house_code="haidra",
+            request_id=request,
+            employee_number="A17",
+            bill_reference=reference,
+        )
+    )
+
+
+def pay_by_card(dar: Dar, request: UUID, reference: str, key: str) -> Outcome:
+    """A17 opens a card payment of the bill."""
+    return dar.payments.initiate(
+        InitiatePayment(
+            command_id=key,
+            actor="agent:A17",
+            house_code="haidra",
+            request_id=request,
+            employee_number="A17",
+            method="card",
+            bill_reference=reference,
+        )
+    )
