@@ -189,7 +189,7 @@ class PaymentMachine(RuleBasedStateMachine):
 
     @rule(i=picks)
     def race(self, i: int) -> None:
-        """Cancel, a status query, a refund request and the next callback, all at once."""
+        """Cancel, two status queries, a refund request and the next callback, all at once."""
         payment = self._pick(i)
         if payment is None:
             return
@@ -200,6 +200,7 @@ class PaymentMachine(RuleBasedStateMachine):
             lambda: payments.cancel(
                 CancelPayment(f"race-c-{key}", "agent:A17", "haidra", payment.id, "course")
             ),
+            lambda: payments.settle(payment.id, "haidra"),
             lambda: payments.settle(payment.id, "haidra"),
             lambda: payments.request_refund(
                 RequestRefund(f"race-r-{key}", "agent:A17", "haidra", payment.id, 1, "course")
