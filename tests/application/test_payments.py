@@ -5,6 +5,7 @@ The gateway and the biller are the simulated partners' servers; the store is rea
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -18,8 +19,8 @@ from application.citizens.commands import GrantMandate
 from application.counter.commands import LodgeRequest
 from application.errors import ConflictError
 from application.payments.commands import ApproveRefund, CancelPayment, RequestRefund
-from application.payments.ports import BillDue
-from application.payments.service import NothingToPayError
+from application.payments.ports import BillDue, GatewayUnavailableError
+from application.payments.service import NothingToPayError, PaymentService
 from domain.citizens.mandate import MandateNotInForceError
 from domain.delegation.policy import AboveCeilingError
 from domain.payments.due import AlreadyPaidError
@@ -34,6 +35,7 @@ from domain.payments.receipts import ReceiptBook, receipt_book_id
 from domain.shared.errors import DarError
 from domain.shared.money import Money
 from infrastructure.payments.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
+from infrastructure.payments.simulated_biller import SimulatedBiller
 from infrastructure.settings import Settings
 from tests.support.clock import TestClock
 from tests.support.counter import lodge
@@ -329,3 +331,19 @@ def test_concurrent_receipts_at_one_house_never_share_or_skip_a_number(
         assert book.last == 8
     finally:
         dar.close()
+
+
+def test_without_a_gateway_card_payments_are_refused_and_cash_still_works(
+    ready: tuple[Dar, LossyGateway, UUID],
+) -> None:
+    dar, _, citizen = ready
+    no_gateway = PaymentService(
+        dar.store, dar.runner, dar.policy, dar.citizens, None, SimulatedBiller()
+    )
+    without = dataclasses.replace(dar, payments=no_gateway)
+    request = bill_request(dar, citizen)
+    position = dar.store.position()
+    with pytest.raises(GatewayUnavailableError):
+        pay_by_card(without, request, "1111-1", "card")
+    assert dar.store.position() == position
+    assert pay_cash(without, request, "1111-1", "cash").values["receipt"]
