@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate
 
 from application.citizens.service import CitizenService
 from application.delegation.policy import DelegationPolicy
+from application.errors import IdempotencyKeyReusedError
 from application.payments.commands import (
     ApproveRefund,
     CancelPayment,
@@ -40,7 +41,7 @@ from domain.houses.house import house_id
 from domain.partners.partner import validate_partner_code
 from domain.payments.due import Due, bill_subject, checked_reference, due_id, fee_subject
 from domain.payments.payment import (
-    PENDING,
+    ENDED,
     Method,
     Origin,
     Payment,
@@ -109,9 +110,9 @@ class PaymentService:
         method = _method(command.method)
         if method is Method.CASH:
             raise ValidationError("method", "cash is recorded with recordCashPayment")
-        self._connected()
 
         def decide(act: Act) -> Decision:
+            self._connected()  # in the decision: a recorded command's retry replays first
             payment, changed, reads = self._new_payment(command, method, act)
             return Decision(changed, {"payment_id": str(payment.id)}, reads)
 
@@ -164,9 +165,10 @@ class PaymentService:
         def decide(act: Act) -> Decision:
             payment = self._payment(command.payment_id, command.house_code)
             payment.approve_refund(command.refund_id, act)
+            changed: list[Aggregate] = [payment]
             if not payment.through_gateway:
-                payment.pay_back(command.refund_id, None, act)
-            return Decision([payment], {"payment_id": str(payment.id)})
+                changed = self._paid_back(payment, command.refund_id, act)
+            return Decision(changed, {"payment_id": str(payment.id)})
 
         outcome = self._runner.run(command, decide)
         position = self._follow_up(command.payment_id)
@@ -183,7 +185,7 @@ class PaymentService:
             reported, event_id = notification.reported, notification.event_id
             position = self._step(
                 notification.order_id,
-                f"cb:{event_id}",
+                f"cb:{notification.order_id}:{event_id}",
                 {"step": "report", "reported": reported.value, "event_id": event_id},
                 lambda payment, act: self._apply_reported(payment, reported, event_id, act),
             )
@@ -196,8 +198,12 @@ class PaymentService:
             return 0
         status = self._connected().status(payment.id)
         position = 0
-        if status.reported is Reported.UNKNOWN and payment.status is PaymentStatus.INITIATED:
-            position = self._open_session(payment.id)
+        if payment.status is PaymentStatus.INITIATED and (
+            status.reported is Reported.UNKNOWN
+            or (status.reported is Reported.OPEN and payment.session_id is None)
+        ):
+            # the page was never opened, its reply was lost, or the gateway forgot the order
+            position = self._open_session(payment.id, forgotten=status.reported is Reported.UNKNOWN)
         elif status.reported not in {Reported.OPEN, Reported.UNKNOWN}:
             reported = status.reported
             position = self._step(
@@ -265,7 +271,7 @@ class PaymentService:
             payment_id,
             f"refund:{refund_id}",
             {"step": "refund_paid", "refund_id": refund_id},
-            lambda payment, act: _paid_back(payment, refund_id, act),
+            lambda payment, act: self._paid_back(payment, refund_id, act),
         )
 
     def _step(
@@ -297,6 +303,10 @@ class PaymentService:
             return self._runner.run(command, decide).position
         except (UnchangedError, PaymentStateError):
             return 0
+        except IdempotencyKeyReusedError:
+            # a gateway reusing an event id for another report: not applied; the follow-up's
+            # status query settles the payment instead
+            return 0
 
     def _apply_reported(
         self, payment: Payment, reported: Reported, event_id: str | None, act: Act
@@ -304,20 +314,14 @@ class PaymentService:
         """What a report changes: the payment, and the receipt book or the due it holds."""
         if event_id is not None and event_id in payment.gateway_events:
             return []
-        if reported is Reported.CAPTURED and payment.status in PENDING:
-            # The gateway took the money: whatever Dar missed on the way, it is captured now.
-            if payment.status is PaymentStatus.INITIATED:
-                payment.apply_report(Reported.AUTHORISED, None, act)
-            if payment.status is PaymentStatus.AUTHORISED:
-                payment.request_capture(act)
-            book = self._receipt_book(payment, act)
-            payment.confirm_capture(book.issue(payment.id, act), event_id, act)
-            return [payment, book]
+        if reported is Reported.CAPTURED and payment.status is not PaymentStatus.CAPTURED:
+            return self._captured(payment, event_id, act)
         if (
             reported in {Reported.DECLINED, Reported.REVERSED}
             and payment.status is PaymentStatus.CAPTURE_REQUESTED
         ):
             payment.fail_capture(event_id, act)
+            self._release_at_gateway(payment.id)
             return [payment, *self._release(payment, act)]
         if payment.apply_report(reported, event_id, act):
             if payment.status is PaymentStatus.FAILED:
@@ -330,10 +334,27 @@ class PaymentService:
             self._release_at_gateway(payment.id)
         return []
 
-    def _open_session(self, payment_id: UUID) -> int:
-        """Open the gateway's hosted page if it is not open yet; 0 when not (now)."""
+    def _captured(self, payment: Payment, event_id: str | None, act: Act) -> list[Aggregate]:
+        """The gateway took the money: captured now, with the next receipt number."""
+        book = self._receipt_book(payment, act)
+        if payment.status in ENDED:
+            # taken after Dar cancelled or failed the payment: kept on record, its refund asked
+            payment.capture_after_end(book.issue(payment.id, act), event_id, act)
+            return [payment, book]
+        # whatever Dar missed on the way (a dropped callback, a lost reply), it is captured now
+        if payment.status is PaymentStatus.INITIATED:
+            payment.apply_report(Reported.AUTHORISED, None, act)
+        if payment.status is PaymentStatus.AUTHORISED:
+            payment.request_capture(act)
+        payment.confirm_capture(book.issue(payment.id, act), event_id, act)
+        return [payment, book]
+
+    def _open_session(self, payment_id: UUID, *, forgotten: bool = False) -> int:
+        """Open the gateway's hosted page if none is known (or the gateway forgot it); 0 if not."""
         payment = self._store.load(payment_id, Payment, "payment")
-        if payment.session_id is not None or payment.status is not PaymentStatus.INITIATED:
+        if payment.status is not PaymentStatus.INITIATED:
+            return 0
+        if payment.session_id is not None and not forgotten:
             return 0
         try:
             session = self._connected().open_session(payment.id, payment.amount, payment.method)
@@ -417,7 +438,9 @@ class PaymentService:
         )
         held = self._store.find(due_id(due.subject), Due) or Due.open(due.subject, act)
         held.hold(payment.id, act)
-        return payment, [payment, held, *changed], dict(permission.reads)
+        # the request is declared as read: one withdrawn meanwhile is not paid
+        reads = {**permission.reads, request.id: request.version}
+        return payment, [payment, held, *changed], reads
 
     def _amount_due(self, request: CitizenRequest, bill_reference: str | None) -> Charge:
         """From the partner's biller, or the catalogue's fixed fee; never typed at the counter."""
@@ -436,6 +459,14 @@ class PaymentService:
         if bill_reference is not None:
             raise ValidationError("billReference", "this service has a fixed fee, not a bill")
         return Charge(Money(service.fee.millimes or 0), fee_subject(request.id), None)
+
+    def _paid_back(self, payment: Payment, refund_id: str, act: Act) -> list[Aggregate]:
+        """The refund paid back; refunded in full, the bill or fee may be paid again."""
+        if not payment.pay_back(refund_id, None, act):
+            return []
+        if payment.refunded == payment.captured:
+            return [payment, *self._release(payment, act)]
+        return [payment]
 
     def _receipt_book(self, payment: Payment, act: Act) -> ReceiptBook:
         code, year = payment.origin.house_code, tunis_day(act.at).year
@@ -460,10 +491,6 @@ class PaymentService:
 def _request_capture(payment: Payment, act: Act) -> list[Aggregate]:
     payment.request_capture(act)
     return [payment]
-
-
-def _paid_back(payment: Payment, refund_id: str, act: Act) -> list[Aggregate]:
-    return [payment] if payment.pay_back(refund_id, None, act) else []
 
 
 def _method(value: str) -> Method:

@@ -51,6 +51,7 @@ class PaymentStatus(StrEnum):
 PENDING = frozenset(
     {PaymentStatus.INITIATED, PaymentStatus.AUTHORISED, PaymentStatus.CAPTURE_REQUESTED}
 )
+ENDED = frozenset({PaymentStatus.FAILED, PaymentStatus.CANCELLED})
 
 
 class Reported(StrEnum):
@@ -337,8 +338,11 @@ class Payment(DarAggregate):
     # --- the counter's and the gateway's steps ---------------------------------------------------
 
     def open_session(self, session_id: str, url: str, act: Act) -> bool:
-        """The gateway opened its hosted page for this payment; False if one is known already."""
-        if self.session_id is not None or self.status is not PaymentStatus.INITIATED:
+        """The gateway's hosted page for this payment (a new one replaces a page it forgot).
+
+        False when nothing changes: that page is known already, or the payment moved on.
+        """
+        if self.session_id == session_id or self.status is not PaymentStatus.INITIATED:
             return False
         self._record(self.SessionOpened, act, session_id=session_id, url=url)
         return True
@@ -386,6 +390,19 @@ class Payment(DarAggregate):
             raise PaymentStateError(f"a {self.status.value} payment has no capture to confirm")
         self._capture(self.amount, gateway_event, receipt, act)
 
+    def capture_after_end(self, receipt: str, gateway_event: str | None, act: Act) -> None:
+        """The gateway took the money of a payment Dar had cancelled or failed.
+
+        The money is with the house: the payment is captured with its receipt, and the gateway
+        actor asks for its full refund — a person approves (or declines to, keeping the payment).
+        """
+        if self.status not in {PaymentStatus.CANCELLED, PaymentStatus.FAILED}:
+            raise PaymentStateError(f"a {self.status.value} payment did not end")
+        self._capture(self.amount, gateway_event, receipt, act)
+        self.request_refund(
+            f"after-end-{self.id}", self.amount, "taken by the gateway after the payment ended", act
+        )
+
     def fail_capture(self, gateway_event: str | None, act: Act) -> None:
         """The gateway refused the capture (the authorisation lapsed): no money was taken."""
         if self.status is not PaymentStatus.CAPTURE_REQUESTED:
@@ -424,7 +441,7 @@ class Payment(DarAggregate):
         refund = self._refund(refund_id)
         if refund.approved_by is not None:
             raise PaymentStateError("this refund is already approved")
-        if refund.requested_by == act.actor:
+        if _person(refund.requested_by) == _person(act.actor):
             raise SameApproverError("the refund must be approved by someone else")
         self._record(self.RefundApproved, act, refund_id=refund_id)
         return self.refunds[refund_id]
@@ -460,6 +477,11 @@ class Payment(DarAggregate):
             receipt=receipt,
             business_date=tunis_day(act.at),
         )
+
+
+def _person(actor: str) -> str:
+    """Who acted, whatever role they acted in: `agent:A17` and `supervisor:A17` are one person."""
+    return actor.partition(":")[2] or actor
 
 
 def _reason(reason: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from datetime import datetime
 from uuid import UUID
 
@@ -22,6 +23,9 @@ TIMESTAMP_HEADER = "x-gateway-timestamp"
 SIGNATURE_HEADER = "x-gateway-signature"
 MAX_AGE_SECONDS = 300
 MAX_AHEAD_SECONDS = 60
+# ASCII only: header bytes are read as Latin-1, where "²" is a digit to `str.isdigit`
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_SIGNATURE = re.compile(r"[0-9a-f]{64}")
 
 
 class BadSignatureError(DarError):
@@ -61,10 +65,13 @@ class CallbackVerifier:
         self, body: bytes, timestamp: str | None, sent_signature: str | None
     ) -> Notification:
         """The notification, or BadSignatureError / StaleCallbackError / a validation error."""
-        if not timestamp or not sent_signature or not timestamp.isdigit() or len(timestamp) > 12:
+        if not timestamp or not _TIMESTAMP.fullmatch(timestamp):
+            raise BadSignatureError("the callback carries no valid timestamp")
+        sent = (sent_signature or "").strip().lower()
+        if not _SIGNATURE.fullmatch(sent):
             raise BadSignatureError("the callback is not signed")
         expected = signature(self._secret, int(timestamp), body)
-        if not hmac.compare_digest(expected, sent_signature.strip().lower()):
+        if not hmac.compare_digest(expected, sent):
             raise BadSignatureError("the callback's signature does not match")
         age = self._clock.now().timestamp() - int(timestamp)
         if age > MAX_AGE_SECONDS or age < -MAX_AHEAD_SECONDS:

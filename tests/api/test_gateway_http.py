@@ -91,3 +91,27 @@ def test_the_callback_endpoint_refuses_before_reading(
     )
     assert (answered.status_code, answered.json()["code"]) == (404, "NOT_FOUND")
     assert dar.store.position() == position
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "signature"),
+    [
+        ("\u00b2", "ab" * 32),  # a Latin-1 "digit" that is no number
+        ("1700000000", "\u00e9" * 64),  # a non-ASCII signature
+        ("1" * 13, "ab" * 32),
+        ("1700000000", "AB" * 31),
+    ],
+)
+def test_malformed_signature_headers_are_refused_not_crashed_on(
+    client: tuple[TestClient, UUID, str], timestamp: str, signature: str
+) -> None:
+    http, _, _ = client
+    response = http.post(
+        "/payments/gateway/callback",
+        content=b"{}",
+        headers={
+            "x-gateway-timestamp": timestamp.encode("latin-1"),
+            "x-gateway-signature": signature.encode("latin-1"),
+        },
+    )
+    assert (response.status_code, response.json()["code"]) == (401, "BAD_SIGNATURE")

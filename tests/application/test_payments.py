@@ -19,7 +19,7 @@ from application.citizens.commands import GrantMandate
 from application.counter.commands import LodgeRequest
 from application.errors import ConflictError
 from application.payments.commands import ApproveRefund, CancelPayment, RequestRefund
-from application.payments.ports import BillDue, GatewayUnavailableError
+from application.payments.ports import BillDue, GatewayUnavailableError, Notification
 from application.payments.service import NothingToPayError, PaymentService
 from domain.citizens.mandate import MandateNotInForceError
 from domain.delegation.policy import AboveCeilingError
@@ -29,10 +29,11 @@ from domain.payments.payment import (
     PaymentStateError,
     PaymentStatus,
     RefundExceedsCapturedError,
+    Reported,
     SameApproverError,
 )
 from domain.payments.receipts import ReceiptBook, receipt_book_id
-from domain.shared.errors import DarError
+from domain.shared.errors import DarError, NotFoundError
 from domain.shared.money import Money
 from infrastructure.payments.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from infrastructure.payments.simulated_biller import SimulatedBiller
@@ -236,6 +237,9 @@ def test_a_cancelled_payment_releases_the_authorisation_and_the_bill(
     order = gateway.inner.order(started.id)
     assert order is not None
     assert order.captures == 0
+    assert order.state is Reported.REVERSED
+    assert deliver_all(dar, gateway) == [200]  # the gateway's "reversed": nothing new
+    assert dar.store.load(started.id, Payment, "payment").status is PaymentStatus.CANCELLED
     assert pay_cash(dar, request, "9090-1", "cash").values["receipt"]
     with pytest.raises(PaymentStateError):
         dar.payments.cancel(CancelPayment("y", "agent:A17", "haidra", started.id, "encore"))
@@ -347,3 +351,93 @@ def test_without_a_gateway_card_payments_are_refused_and_cash_still_works(
         pay_by_card(without, request, "1111-1", "card")
     assert dar.store.position() == position
     assert pay_cash(without, request, "1111-1", "cash").values["receipt"]
+
+
+def test_staff_of_another_house_find_no_payment_to_act_on(
+    ready: tuple[Dar, LossyGateway, UUID],
+) -> None:
+    dar, _, citizen = ready
+    paid = payment(dar, dict(pay_cash(dar, bill_request(dar, citizen), "2020-1", "c").values))
+    with pytest.raises(NotFoundError):
+        dar.payments.cancel(CancelPayment("x", "agent:B1", "kasserine", paid.id, "autre maison"))
+    with pytest.raises(NotFoundError):
+        dar.payments.request_refund(
+            RequestRefund("r", "agent:B1", "kasserine", paid.id, 1000, "autre maison")
+        )
+    with pytest.raises(NotFoundError):
+        dar.payments.settle(paid.id, "kasserine")
+
+
+def test_one_person_cannot_approve_their_own_refund_under_another_role(
+    ready: tuple[Dar, LossyGateway, UUID],
+) -> None:
+    dar, _, citizen = ready
+    paid = payment(dar, dict(pay_cash(dar, bill_request(dar, citizen), "2121-1", "c").values))
+    refund = dar.payments.request_refund(
+        RequestRefund("r", "agent:A17", "haidra", paid.id, 1000, "erreur")
+    ).values["refund_id"]
+    with pytest.raises(SameApproverError):
+        dar.payments.approve_refund(ApproveRefund("a", "supervisor:A17", "haidra", paid.id, refund))
+
+
+def test_a_bill_refunded_in_full_may_be_paid_again(
+    ready: tuple[Dar, LossyGateway, UUID],
+) -> None:
+    dar, _, citizen = ready
+    request = bill_request(dar, citizen)
+    paid = payment(dar, dict(pay_cash(dar, request, "2222-1", "c1").values))
+    refund = dar.payments.request_refund(
+        RequestRefund(
+            "r", "agent:A17", "haidra", paid.id, paid.captured.millimes, "mauvaise facture"
+        )
+    ).values["refund_id"]
+    with pytest.raises(AlreadyPaidError):
+        pay_cash(dar, request, "2222-1", "c2")
+    dar.payments.approve_refund(ApproveRefund("a", "supervisor:S1", "haidra", paid.id, refund))
+    assert pay_cash(dar, request, "2222-1", "c3").values["receipt"] == "HAIDRA-2026-P000002"
+
+
+def test_a_lost_reply_to_the_session_is_healed_by_a_status_query(
+    ready: tuple[Dar, LossyGateway, UUID],
+) -> None:
+    dar, gateway, citizen = ready
+    gateway.lose_session_replies = 1
+    started = payment(dar, dict(pay_by_card(dar, bill_request(dar, citizen), "2323-1", "c").values))
+    assert started.session_id is None
+    order = gateway.inner.order(started.id)
+    assert order is not None  # the gateway opened it: only the reply was lost
+    dar.payments.settle(started.id, "haidra")
+    healed = dar.store.load(started.id, Payment, "payment")
+    assert healed.session_id == order.session_id
+
+
+def test_gateway_event_ids_are_scoped_by_order(
+    ready: tuple[Dar, LossyGateway, UUID],
+) -> None:
+    dar, gateway, citizen = ready
+    first = payment(dar, dict(pay_by_card(dar, bill_request(dar, citizen), "2424-1", "c1").values))
+    second = payment(dar, dict(pay_by_card(dar, bill_request(dar, citizen), "2424-2", "c2").values))
+    for started in (first, second):
+        assert started.session_id is not None
+        gateway.inner.pay(started.session_id)
+        gateway.inner.take_deliveries()
+        # a gateway numbering its events per order: both say event "1"
+        dar.payments.apply_notification(Notification(started.id, "1", Reported.AUTHORISED))
+        assert dar.store.load(started.id, Payment, "payment").status is PaymentStatus.CAPTURED
+
+
+def test_money_taken_after_a_cancellation_is_recorded_and_its_refund_asked(
+    ready: tuple[Dar, LossyGateway, UUID],
+) -> None:
+    dar, _, citizen = ready
+    started = payment(dar, dict(pay_by_card(dar, bill_request(dar, citizen), "2525-1", "c").values))
+    dar.payments.cancel(CancelPayment("x", "agent:A17", "haidra", started.id, "parti"))
+    # a one-step wallet reports the money taken anyway
+    dar.payments.apply_notification(Notification(started.id, "w-1", Reported.CAPTURED))
+    taken = dar.store.load(started.id, Payment, "payment")
+    assert taken.status is PaymentStatus.CAPTURED
+    assert taken.receipt == "HAIDRA-2026-P000001"
+    (refund,) = taken.refunds.values()
+    assert refund.amount == taken.captured
+    assert refund.requested_by == "system:gateway"
+    assert refund.approved_by is None  # a person decides

@@ -6,6 +6,7 @@ gateway then takes the money, and Dar never hears back from that call.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import UUID
 
 from pydantic import SecretStr
@@ -33,14 +34,26 @@ class LossyGateway:
     def __init__(self, inner: SimulatedGateway) -> None:
         self.inner = inner
         self.lose_capture_replies = 0
+        self.lose_session_replies = 0
+        self.capture_calls: list[UUID] = []
+        # a test's check of Dar's own record at the moment it asks for a capture
+        self.before_capture: Callable[[UUID], None] | None = None
 
     def open_session(self, order_id: UUID, amount: Money, method: Method) -> Session:
-        return self.inner.open_session(order_id, amount, method)
+        session = self.inner.open_session(order_id, amount, method)
+        if self.lose_session_replies > 0:
+            self.lose_session_replies -= 1
+            msg = "the connection dropped before the gateway's reply"
+            raise GatewayUnavailableError(msg)
+        return session
 
     def status(self, order_id: UUID) -> GatewayStatus:
         return self.inner.status(order_id)
 
     def capture(self, order_id: UUID, amount: Money) -> Reported:
+        if self.before_capture is not None:
+            self.before_capture(order_id)
+        self.capture_calls.append(order_id)
         reported = self.inner.capture(order_id, amount)
         if self.lose_capture_replies > 0:
             self.lose_capture_replies -= 1
