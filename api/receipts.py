@@ -1,4 +1,4 @@
-"""The printable receipt of a lodged request: an HTML page in Arabic and French.
+"""The printable receipts of a lodged request and of a payment: HTML pages in Arabic and French.
 
 Served at `GET /receipts/{number}` to the house's staff (bearer token), for the counter's printer.
 It names the service, the documents received, the expected delay and the house — never the
@@ -17,6 +17,8 @@ from api.auth import STAFF, Role, TokenService, UnauthenticatedError, bearer
 from api.bootstrap import Dar
 from domain.catalogue.service import CatalogueService, service_id
 from domain.houses.house import House
+from domain.shared.money import Money
+from projections.payments.view import PaymentRow
 from projections.requests.view import RequestRow
 
 
@@ -60,6 +62,59 @@ h1 {{ font-size: 1.2em; }} .number {{ font-family: monospace; font-size: 1.3em; 
 """
 
 
+METHODS = {
+    "cash": ("نقدا", "Espèces"),
+    "card": ("بطاقة بنكية", "Carte bancaire"),
+    "e_dinar": ("الدينار الإلكتروني", "e-Dinar"),
+    "d17": ("D17", "D17"),
+}
+
+
+def payment_receipt_page(row: PaymentRow, house: House, service: CatalogueService | None) -> str:
+    """A payment's receipt: what was paid, for which partner and bill, how, and when."""
+    name_ar = service.name_ar if service else row.service_code
+    name_fr = service.name_fr if service else row.service_code
+    method_ar, method_fr = METHODS.get(row.method, (row.method, row.method))
+    amount = f"{Money(row.amount_millimes)} TND"
+    bill = escape(row.bill_reference or "—")
+    paid = row.captured_at.strftime("%Y-%m-%d %H:%M") if row.captured_at else "—"
+    refunded = ""
+    if row.refunded_millimes:
+        back = f"{Money(row.refunded_millimes)} TND"
+        refunded = f"<p>Remboursé : {back} — تم إرجاع {back}</p>"
+    number = escape(row.receipt or "")
+    return f"""<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>{number}</title>
+<style>
+body {{ font-family: sans-serif; margin: 1cm; }}
+.copy {{ display: flex; gap: 2cm; }} .copy > section {{ flex: 1; }}
+h1 {{ font-size: 1.2em; }} .number, .amount {{ font-family: monospace; font-size: 1.3em; }}
+</style></head>
+<body>
+<p class="number">{number}</p>
+<div class="copy">
+<section lang="ar" dir="rtl">
+<h1>{escape(house.names.arabic)}</h1>
+<p>وصل خلاص لفائدة {escape(row.partner_code)}</p>
+<p><strong>{escape(name_ar)}</strong> — مرجع الفاتورة: {bill}</p>
+<p class="amount">{amount}</p>
+<p>طريقة الدفع: {escape(method_ar)}</p>
+<p>{escape(paid)}</p>
+</section>
+<section lang="fr">
+<h1>{escape(house.names.french)}</h1>
+<p>Reçu de paiement pour le compte de {escape(row.partner_code)}</p>
+<p><strong>{escape(name_fr)}</strong> — référence de la facture : {bill}</p>
+<p class="amount">{amount}</p>
+<p>Mode de paiement : {escape(method_fr)}</p>
+<p>{escape(paid)}</p>
+</section>
+</div>
+{refunded}
+</body></html>
+"""
+
+
 def add_receipts(app: FastAPI, dar: Dar, tokens: TokenService) -> None:
     """The receipt route."""
 
@@ -80,12 +135,18 @@ def add_receipts(app: FastAPI, dar: Dar, tokens: TokenService) -> None:
             return JSONResponse({"code": "NOT_FOUND", "message": "no such receipt"}, 404)
         return HTMLResponse(page)
 
-    def _page(dar: Dar, number: str, staff_house: str | None) -> str | None:
-        row = dar.read.requests.by_receipt(number)
-        house = dar.houses.house_by_id(row.house_id) if row else None
-        if row is None or not isinstance(house, House):
-            return None
-        if staff_house is not None and house.code != staff_house:
-            return None  # another house's receipt does not exist for this caller
-        service = dar.store.find(service_id(row.partner_code, row.service_code), CatalogueService)
-        return receipt_page(row, house, service)
+
+def _page(dar: Dar, number: str, staff_house: str | None) -> str | None:
+    """The receipt's page, if it exists and the caller's house may see it."""
+    row: RequestRow | PaymentRow | None = dar.read.requests.by_receipt(number)
+    if row is None:
+        row = dar.read.payments.by_receipt(number)
+    house = dar.houses.house_by_id(row.house_id) if row else None
+    if row is None or not isinstance(house, House):
+        return None
+    if staff_house is not None and house.code != staff_house:
+        return None  # another house's receipt does not exist for this caller
+    service = dar.store.find(service_id(row.partner_code, row.service_code), CatalogueService)
+    if isinstance(row, PaymentRow):
+        return payment_receipt_page(row, house, service)
+    return receipt_page(row, house, service)

@@ -57,6 +57,12 @@ def create_payments_tables(db: ReadDatabase) -> None:
             )
         cur.execute(
             db.ddl(
+                f"CREATE UNIQUE INDEX IF NOT EXISTS {PAYMENTS}_receipt "
+                "ON {schema}" + PAYMENTS + " (receipt)"
+            )
+        )
+        cur.execute(
+            db.ddl(
                 "CREATE TABLE IF NOT EXISTS {schema}" + REFUNDS + " ("
                 "payment_id {uuid} NOT NULL, refund_id {text} NOT NULL, "
                 "house_id {uuid} NOT NULL, partner_code {text} NOT NULL, "
@@ -252,6 +258,11 @@ class PaymentsQueries:
             )
             found = cur.fetchone()
         return _row(found) if found else None
+
+    def by_receipt(self, receipt: str) -> PaymentRow | None:
+        """See PaymentsReader."""
+        found = self._many("receipt = ?", (receipt,))
+        return found[0] if found else None
 
     def pending(self, house_id: UUID) -> list[PaymentRow]:
         """See PaymentsReader."""

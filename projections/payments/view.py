@@ -119,6 +119,10 @@ class PaymentsReader(Protocol):
         """A house's collections on a business day, by partner then method."""
         ...
 
+    def by_receipt(self, receipt: str) -> PaymentRow | None:
+        """The captured payment with this receipt number."""
+        ...
+
     def pending(self, house_id: UUID) -> list[PaymentRow]:
         """A house's payments neither captured nor ended, oldest first."""
         ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 from api.auth import Role, TokenService
 from infrastructure.settings import Settings
 from tests.support.counter import counter_ready, lodge, served
+from tests.support.payments import bill_request, pay_cash, payments_ready
 
 
 @pytest.fixture
@@ -61,3 +63,28 @@ def test_a_receipt_is_for_its_house_and_a_valid_token_only(
     headers = {"Authorization": f"Bearer {admin}"}
     assert client.get("/receipts/HAIDRA-20260106-A001-9", headers=headers).status_code == 404
     assert client.get(f"/receipts/{receipt}", headers=headers).status_code == 200
+
+
+def test_a_payment_receipt_prints_the_amount_bill_and_method(api_settings: Settings) -> None:
+    dar, _, citizen = payments_ready(api_settings)
+    paid = pay_cash(dar, bill_request(dar, citizen, "SONEDE"), "7070-1", "cash")
+    number = paid.values["receipt"]
+    amount = dar.payments.current(UUID(paid.values["payment_id"])).amount
+    token = TokenService(api_settings).mint("A17", Role.AGENT, house="haidra")
+    elsewhere = TokenService(api_settings).mint("A17", Role.AGENT, house="kasserine")
+    with served(api_settings, dar) as client:
+        page = client.get(f"/receipts/{number}", headers={"Authorization": f"Bearer {token}"})
+        other = client.get(f"/receipts/{number}", headers={"Authorization": f"Bearer {elsewhere}"})
+    assert page.status_code == 200
+    for expected in (
+        number,
+        f"{amount} TND",
+        "7070-1",
+        "خلاص فاتورة الماء",
+        "Paiement de facture",
+        "Espèces",
+        "SONEDE",
+    ):
+        assert expected in page.text, expected
+    assert "Amel" not in page.text
+    assert other.status_code == 401  # a token for another house's agent is refused outright
