@@ -16,7 +16,7 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	@touch $@
 
 run: $(VENV)/.synced
-	$(BIN)/dar run
+	$(BIN)/dar run --demo
 
 lint: $(VENV)/.synced
 	$(BIN)/ruff check .

@@ -13,10 +13,12 @@ import uvicorn
 
 from api.auth import Role, TokenService
 from api.bootstrap import bootstrap
+from api.demo import HOUSE as DEMO_HOUSE
+from api.demo import seed_demo
 from infrastructure.eventstore.factory import is_postgres
 from infrastructure.eventstore.pg_setup import setup_database, vault_schema
 from infrastructure.reference import load_reference_partners, load_reference_services
-from infrastructure.settings import Settings
+from infrastructure.settings import Environment, Settings
 from infrastructure.vault.storage import vacuum_vault
 
 app = typer.Typer(help="Dar, the back office of the municipal digital services houses.")
@@ -26,12 +28,15 @@ vault_app = typer.Typer(help="Key vault maintenance.")
 app.add_typer(vault_app, name="vault")
 
 
-def prepare(settings: Settings) -> int:
-    """Open the store and register the reference partners that are missing."""
+def prepare(settings: Settings, *, demo: bool = False) -> int:
+    """Open the store and register the reference partners that are missing (and the demo)."""
     dar = bootstrap(settings, projector=False)
     try:
         added = load_reference_partners(dar.partners)
         load_reference_services(dar.catalogue)
+        if demo:
+            recorded = seed_demo(dar)
+            typer.echo(f"Demo house {DEMO_HOUSE}: {recorded} demo commands recorded now.")
         return added
     finally:
         dar.close()
@@ -41,16 +46,26 @@ def prepare(settings: Settings) -> int:
 def run(
     *,
     serve: Annotated[bool, typer.Option(help="serve the API after preparing the store")] = True,
+    demo: Annotated[
+        bool, typer.Option(help="development: record the demo house of Haidra (idempotent)")
+    ] = False,
 ) -> None:
     """Prepare the store (SQLite under ./var/ by default), then serve GraphQL at /graphql."""
     settings = Settings()
-    added = prepare(settings)
+    if demo and settings.environment is not Environment.DEVELOPMENT:
+        raise typer.BadParameter("the demo is for development only", param_hint="--demo")
+    added = prepare(settings, demo=demo)
     target = "PostgreSQL" if is_postgres(settings.database_url) else settings.database_url
     typer.echo(f"Dar store ready ({target}): {added} reference partners registered now.")
     if not serve:
         return
     typer.echo(f"GraphQL at http://{settings.host}:{settings.port}/graphql")
     typer.echo("Mint a development token with: .venv/bin/dar token --role admin --subject me")
+    if demo:
+        typer.echo(
+            "Demo agent: .venv/bin/dar token --role agent --house haidra --subject A17 "
+            "(supervisor: --role supervisor --subject S01)"
+        )
     uvicorn.run(
         "api.asgi:app",
         host=settings.host,

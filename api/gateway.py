@@ -95,9 +95,8 @@ def add_simulated_gateway(app: FastAPI, dar: Dar, gateway: SimulatedGateway) -> 
                 state = gateway.pay(session, approve=approve)
             except DarError as error:
                 return _answer(error)
-            if deliver:
-                _deliver_all(dar, gateway)
-            return JSONResponse({"state": state.value})
+            position = _deliver_all(dar, gateway) if deliver else 0
+            return JSONResponse({"state": state.value, "position": position})
 
         return await anyio.to_thread.run_sync(run)
 
@@ -111,14 +110,18 @@ def add_simulated_gateway(app: FastAPI, dar: Dar, gateway: SimulatedGateway) -> 
         )
 
 
-def _deliver_all(dar: Dar, gateway: SimulatedGateway) -> None:
-    """The development gateway delivers its callbacks at once, each once, in order."""
+def _deliver_all(dar: Dar, gateway: SimulatedGateway) -> int:
+    """The development gateway delivers its callbacks at once, each once, in order.
+
+    The log position reached, for `atLeastPosition`.
+    """
     for _ in range(10):
         taken = gateway.take_deliveries()
         if not taken:
-            return
+            break
         for delivery in taken:
             headers = delivery.signed(gateway.secret, dar.clock.now())
             receive_callback(
                 dar, delivery.body, headers[TIMESTAMP_HEADER], headers[SIGNATURE_HEADER]
             )
+    return dar.store.position()

@@ -58,11 +58,13 @@ def test_paying_on_the_development_gateways_page_captures_the_payment(
     page = http.get(started["sessionUrl"])
     assert page.status_code == 200
     assert "TND" in page.text
-    assert http.post(started["sessionUrl"]).json() == {"state": "authorised"}
+    paid = http.post(started["sessionUrl"]).json()
+    assert paid["state"] == "authorised"
     dar = http.app.state.dar  # type: ignore[attr-defined]
     payment = dar.payments.current(UUID(started["id"]))
     assert payment.status is PaymentStatus.CAPTURED
     assert payment.receipt is not None
+    assert paid["position"] == dar.store.position()
     assert http.get("/simulated-gateway/pay/nope").status_code == 404
 
 

@@ -219,7 +219,7 @@ def test_a_day_of_payments_at_haidra_through_graphql(  # noqa: PLR0915 - the who
                     assert paid["sessionUrl"].startswith("/simulated-gateway/pay/")
                     # the citizen pays on the hosted page; the callbacks wait in the outbox
                     response = http.post(paid["sessionUrl"], params={"deliver": "false"})
-                    assert response.json() == {"state": "authorised"}
+                    assert response.json()["state"] == "authorised"
                 payments.append(paid["id"])
             c.mutate(
                 a17,

@@ -1,0 +1,127 @@
+"""The development demo: the services house of Haidra, ready to serve and to take payments.
+
+`dar run --demo` (what `make run` does) records it through the ordinary commands, under keys of
+the `system:demo` actor: running it again replays them and records nothing. Haidra gets two
+counters, a bills line (STEG, SONEDE) and a health line (CNAM); A17 (agent) is accredited for the
+three partners and S01 is the house's supervisor; STEG and SONEDE let the house collect their bills
+(ceiling 500 TND), CNAM does not.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from api.bootstrap import Dar
+from application.delegation.commands import GrantDelegation
+from application.houses.commands import (
+    AccreditAgent,
+    AddCounter,
+    AddServiceLine,
+    EnrollAgent,
+    RegisterHouse,
+)
+from domain.shared.ids import natural_id
+
+ACTOR = "system:demo"
+UNTIL = date(2030, 12, 31)  # fixed dates: the same commands, replayed, on any later day
+HOUSE = "haidra"
+LINES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "A",
+        "الفواتير — Factures",
+        ("STEG/BILL_PAYMENT", "STEG/BILL_DUPLICATE", "SONEDE/BILL_PAYMENT"),
+    ),
+    ("B", "الصحة — Santé", ("CNAM/REIMBURSEMENT_FILE", "CNAM/ENTITLEMENT_ATTESTATION")),
+)
+GRANTS: tuple[tuple[str, tuple[str, ...], int | None], ...] = (
+    ("STEG", ("BILL_PAYMENT", "BILL_DUPLICATE"), 500_000),
+    ("SONEDE", ("BILL_PAYMENT",), 500_000),
+    ("CNAM", ("REIMBURSEMENT_FILE", "ENTITLEMENT_ATTESTATION"), None),
+)
+STAFF: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("A17", "Amira (agent)", ("STEG", "SONEDE", "CNAM")),
+    ("S01", "Sami (supervisor)", ()),
+)
+
+
+def seed_demo(dar: Dar) -> int:
+    """Record the demo house (or replay it); the number of commands that recorded something."""
+    recorded = 0
+
+    def counted(replayed: bool) -> None:  # noqa: FBT001
+        nonlocal recorded
+        recorded += 0 if replayed else 1
+
+    houses = dar.houses
+    counted(
+        houses.register_house(
+            RegisterHouse(
+                "demo-house",
+                ACTOR,
+                code=HOUSE,
+                name_ar="دار الخدمات بحيدرة",
+                name_fr="Maison de services de Haidra",
+                municipality="Haidra",
+                governorate="Kasserine",
+            )
+        ).replayed
+    )
+    for number in (1, 2):
+        counted(
+            houses.add_counter(
+                AddCounter(f"demo-counter-{number}", ACTOR, HOUSE, number, f"Guichet {number}")
+            ).replayed
+        )
+    for prefix, name, services in LINES:
+        counted(
+            houses.add_service_line(
+                AddServiceLine(
+                    f"demo-line-{prefix}",
+                    ACTOR,
+                    house_code=HOUSE,
+                    prefix=prefix,
+                    name=name,
+                    services=services,
+                    priority=prefix == "A",
+                )
+            ).replayed
+        )
+    for employee, display_name, partners in STAFF:
+        counted(
+            houses.enroll_agent(
+                EnrollAgent(f"demo-enrol-{employee}", ACTOR, employee, HOUSE, display_name)
+            ).replayed
+        )
+        for partner in partners:
+            counted(
+                houses.accredit_agent(
+                    AccreditAgent(
+                        f"demo-accredit-{employee}-{partner}",
+                        ACTOR,
+                        employee,
+                        partner,
+                        UNTIL,
+                    )
+                ).replayed
+            )
+    for partner, services, ceiling in GRANTS:
+        counted(
+            dar.delegations.grant(
+                GrantDelegation(
+                    f"demo-grant-{partner}",
+                    ACTOR,
+                    grant_id=natural_id("demo-grant", HOUSE, partner),
+                    house_code=HOUSE,
+                    partner_code=partner,
+                    convention_reference=f"CONV-{partner}-HAIDRA-DEMO",
+                    convention_version="1",
+                    signed_on=date(2025, 12, 20),
+                    services=services,
+                    starts_on=date(2026, 1, 1),
+                    ends_on=UNTIL,
+                    may_collect=ceiling is not None,
+                    ceiling_millimes=ceiling,
+                )
+            ).replayed
+        )
+    return recorded

@@ -1,0 +1,34 @@
+"""The development demo: recorded once through the ordinary commands, replayed after that."""
+
+from __future__ import annotations
+
+from api.bootstrap import bootstrap
+from api.cli import prepare
+from infrastructure.settings import Settings
+
+
+def test_the_demo_house_is_ready_to_take_payments_and_is_recorded_once(
+    store_settings: Settings,
+) -> None:
+    prepare(store_settings, demo=True)
+    dar = bootstrap(store_settings, projector=False)
+    try:
+        position = dar.store.position()
+        permission = dar.policy.may_perform(
+            house_code="haidra",
+            employee_number="A17",
+            partner_code="SONEDE",
+            service_code="BILL_PAYMENT",
+            amount_millimes=120_000,
+        )
+        assert permission.agent_id == dar.houses.agent("A17").id
+        assert dar.houses.agent("S01").house_id == dar.houses.house("haidra").id
+        assert sorted(dar.houses.house("haidra").counters) == [1, 2]
+    finally:
+        dar.close()
+    prepare(store_settings, demo=True)  # again: everything replays
+    dar = bootstrap(store_settings, projector=False)
+    try:
+        assert dar.store.position() == position
+    finally:
+        dar.close()
