@@ -153,7 +153,7 @@ class PaymentService:
 
         def decide(act: Act) -> Decision:
             payment = self._payment(command.payment_id, command.house_code)
-            refund_id = str(uuid4())
+            refund_id = payment.next_refund_id()
             payment.request_refund(refund_id, Money(command.amount_millimes), command.reason, act)
             return Decision([payment], {"payment_id": str(payment.id), "refund_id": refund_id})
 

@@ -331,6 +331,10 @@ class Payment(DarAggregate):
         """What is asked for, approved or paid back: never above what was captured."""
         return Money(sum(r.amount.millimes for r in self.refunds.values()))
 
+    def next_refund_id(self) -> str:
+        """Refunds of a payment are numbered R1, R2…; two racing requests clash on the version."""
+        return f"R{len(self.refunds) + 1}"
+
     def refunds_to_pay(self) -> list[Refund]:
         """Approved refunds not yet paid back."""
         return [r for r in self.refunds.values() if r.approved_by and not r.paid]
@@ -400,7 +404,7 @@ class Payment(DarAggregate):
             raise PaymentStateError(f"a {self.status.value} payment did not end")
         self._capture(self.amount, gateway_event, receipt, act)
         self.request_refund(
-            f"after-end-{self.id}", self.amount, "taken by the gateway after the payment ended", act
+            self.next_refund_id(), self.amount, "taken by the gateway after the payment ended", act
         )
 
     def fail_capture(self, gateway_event: str | None, act: Act) -> None:
