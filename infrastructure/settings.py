@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     )
     token_secret: SecretStr = SecretStr("development-token-secret-change-me")
     master_key: SecretStr = SecretStr("development-master-key-change-me")
+    settle_every_seconds: float = Field(
+        default=60, ge=0, description="how often pending gateway payments are swept (0: never)"
+    )
+    settle_after_seconds: float = Field(
+        default=300, ge=0, description="how long a gateway payment waits before a status query"
+    )
     gateway_secret: SecretStr = Field(
         default=SecretStr("development-gateway-secret-change-me"),
         description="the key the payment gateway signs its callbacks with",

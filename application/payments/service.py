@@ -96,6 +96,11 @@ class PaymentService:
 
     # --- the counter ------------------------------------------------------------------------------
 
+    @property
+    def gateway_connected(self) -> bool:
+        """Whether card, e-Dinar and D17 payments can be taken."""
+        return self._gateway is not None
+
     def current(self, payment_id: UUID) -> Payment:
         """The payment as it stands now."""
         return self._store.load(payment_id, Payment, "payment")

@@ -269,6 +269,11 @@ class PaymentsQueries:
         marks = ", ".join("?" * len(_PENDING))
         return self._many(f"house_id = ? AND status IN ({marks})", (house_id, *_PENDING))
 
+    def pending_everywhere(self) -> list[PaymentRow]:
+        """See PaymentsReader."""
+        marks = ", ".join("?" * len(_PENDING))
+        return self._many(f"status IN ({marks})", _PENDING)
+
     def collections(self, house_id: UUID, day: date) -> list[CollectionRow]:
         """See PaymentsReader: captures of the day, less the refunds paid back that day."""
         with self._db.read() as cur:

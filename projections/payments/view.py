@@ -123,6 +123,10 @@ class PaymentsReader(Protocol):
         """The captured payment with this receipt number."""
         ...
 
+    def pending_everywhere(self) -> list[PaymentRow]:
+        """Every house's pending payments, oldest first (for the settling sweep)."""
+        ...
+
     def pending(self, house_id: UUID) -> list[PaymentRow]:
         """A house's payments neither captured nor ended, oldest first."""
         ...

@@ -15,6 +15,7 @@ import pytest
 
 from api.bootstrap import Dar
 from api.gateway import receive_callback
+from api.sweep import SweepReport, settle_overdue
 from application.citizens.commands import GrantMandate
 from application.counter.commands import LodgeRequest
 from application.errors import ConflictError
@@ -441,3 +442,31 @@ def test_money_taken_after_a_cancellation_is_recorded_and_its_refund_asked(
     assert refund.amount == taken.captured
     assert refund.requested_by == "system:gateway"
     assert refund.approved_by is None  # a person decides
+
+
+def test_the_sweep_settles_payments_whose_callback_never_came(store_settings: Settings) -> None:
+    clock = TestClock()
+    dar, gateway, citizen = payments_ready(store_settings, clock)
+    try:
+        old = payment(
+            dar, dict(pay_by_card(dar, bill_request(dar, citizen), "2626-1", "c1").values)
+        )
+        assert old.session_id is not None
+        gateway.inner.pay(old.session_id)
+        gateway.inner.take_deliveries()  # the callback never arrives
+        clock.advance(timedelta(minutes=6))
+        fresh = payment(
+            dar, dict(pay_by_card(dar, bill_request(dar, citizen), "2626-2", "c2").values)
+        )
+        dar.projections.prepare()
+        dar.projections.catch_up()
+        report = settle_overdue(dar, clock.now(), timedelta(minutes=5))
+        assert report == SweepReport(asked=1, unanswered=0)
+        assert dar.store.load(old.id, Payment, "payment").status is PaymentStatus.CAPTURED
+        assert dar.store.load(fresh.id, Payment, "payment").status is PaymentStatus.INITIATED
+        gateway.inner.available = False
+        clock.advance(timedelta(minutes=6))
+        dar.projections.catch_up()
+        assert settle_overdue(dar, clock.now(), timedelta(minutes=5)) == SweepReport(1, 1)
+    finally:
+        dar.close()
