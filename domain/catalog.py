@@ -17,7 +17,7 @@ from domain.houses.house import House
 from domain.partners.partner import Partner
 from domain.payments.due import Due
 from domain.payments.payment import Payment
-from domain.payments.receipts import ReceiptBook
+from domain.payments.receipts import ReceiptBook, ReceiptPage
 from domain.shared.acts import DarAggregate
 
 AGGREGATES: tuple[type[DarAggregate], ...] = (
@@ -36,6 +36,7 @@ AGGREGATES: tuple[type[DarAggregate], ...] = (
     CitizenRequest,
     Payment,
     ReceiptBook,
+    ReceiptPage,
     Due,
 )
 

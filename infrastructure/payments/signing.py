@@ -23,6 +23,7 @@ TIMESTAMP_HEADER = "x-gateway-timestamp"
 SIGNATURE_HEADER = "x-gateway-signature"
 MAX_AGE_SECONDS = 300
 MAX_AHEAD_SECONDS = 60
+MAX_EVENT_ID = 60  # with the order id, it keys the command that applies it (100 characters)
 # ASCII only: header bytes are read as Latin-1, where "²" is a digit to `str.isdigit`
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _SIGNATURE = re.compile(r"[0-9a-f]{64}")
@@ -90,7 +91,7 @@ def parse_notification(body: bytes) -> Notification:
         reported = Reported(status) if status is not None else None
     except (ValueError, KeyError, TypeError, AttributeError):
         raise ValidationError("body", "not a callback Dar reads") from None
-    if not 1 <= len(event_id) <= 80 or (reported is None) == (refund_id is None):
+    if not 1 <= len(event_id) <= MAX_EVENT_ID or (reported is None) == (refund_id is None):
         raise ValidationError("body", "a callback reports a status or a refund, with an event id")
     return Notification(order_id, event_id, reported, None if refund_id is None else str(refund_id))
 
