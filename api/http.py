@@ -7,7 +7,7 @@ import gc
 import logging
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -78,9 +78,13 @@ def create_app(settings: Settings, dar: Dar | None = None) -> FastAPI:
             sweeping = asyncio.create_task(_sweep_forever(app_dar, settings))
         gc.collect()
         gc.freeze()  # the start-up heap is permanent: keep full collections short
-        yield
-        if sweeping is not None:
-            sweeping.cancel()
+        try:
+            yield
+        finally:
+            if sweeping is not None:
+                sweeping.cancel()
+                with suppress(asyncio.CancelledError):
+                    await sweeping  # a sweep in progress ends before the store closes
         if owned:
             await anyio.to_thread.run_sync(app_dar.close)
         else:
@@ -119,10 +123,13 @@ def create_app(settings: Settings, dar: Dar | None = None) -> FastAPI:
 async def _sweep_forever(dar: Dar, settings: Settings) -> None:
     """Settle overdue gateway payments, every so often, for as long as the app runs."""
     after = timedelta(seconds=settings.settle_after_seconds)
+    abandon = timedelta(seconds=settings.abandon_after_seconds)
     while True:
         await anyio.sleep(settings.settle_every_seconds)
         try:
-            await anyio.to_thread.run_sync(lambda: settle_overdue(dar, dar.clock.now(), after))
+            await anyio.to_thread.run_sync(
+                lambda: settle_overdue(dar, dar.clock.now(), after, abandon)
+            )
         except Exception:  # the store may be down a while: the next sweep tries again
             log.exception("the settling sweep failed")
 

@@ -1,8 +1,11 @@
-"""The settling sweep: gateway payments still pending after a while are settled by status query.
+"""The settling sweep: gateway payments still waiting after a while are settled by status query.
 
 A callback may never arrive. Every `DAR_SETTLE_EVERY_SECONDS` the API process asks the gateway
-about each card, e-Dinar or D17 payment pending for more than `DAR_SETTLE_AFTER_SECONDS`, and
-applies the answer. Settling is idempotent, so several processes sweeping at once do no harm.
+about each card, e-Dinar or D17 payment pending (or with an approved refund not yet paid back) for
+more than `DAR_SETTLE_AFTER_SECONDS`, and applies the answer. A payment the citizen never paid on
+the hosted page is cancelled after `DAR_ABANDON_AFTER_SECONDS`: its bill is free again and the
+page closed. Settling is idempotent, so several processes sweeping at once do no harm; one
+payment's failure does not stop the others.
 """
 
 from __future__ import annotations
@@ -12,10 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from api.bootstrap import Dar
-from domain.payments.payment import Method
+from application.payments.commands import CancelPayment
+from domain.payments.payment import Method, PaymentStatus
 from domain.shared.errors import DarError
 
 log = logging.getLogger(__name__)
+SWEEP_ACTOR = "system:sweep"
+MAX_PER_SWEEP = 200  # the oldest first; the next sweep takes the rest
 
 
 @dataclass(frozen=True)
@@ -24,18 +30,43 @@ class SweepReport:
 
     asked: int
     unanswered: int
+    abandoned: int = 0
 
 
-def settle_overdue(dar: Dar, now: datetime, after: timedelta) -> SweepReport:
-    """Settle every gateway payment pending since before `now - after`."""
-    asked = unanswered = 0
+def settle_overdue(
+    dar: Dar, now: datetime, after: timedelta, abandon_after: timedelta | None = None
+) -> SweepReport:
+    """Settle every gateway payment waiting since before `now - after`; cancel abandoned ones."""
+    asked = unanswered = abandoned = 0
     for row in dar.read.payments.pending_everywhere():
-        if row.method == Method.CASH.value or row.initiated_at > now - after:
+        if row.method == Method.CASH.value or row.updated_at > now - after:
             continue
+        if asked == MAX_PER_SWEEP:
+            break
         asked += 1
         try:
             dar.payments.settle(row.payment_id)
+            payment = dar.payments.current(row.payment_id)
+            if (
+                abandon_after is not None
+                and payment.status is PaymentStatus.INITIATED
+                and row.initiated_at <= now - abandon_after
+            ):
+                reason = "not paid on the gateway's page in time: abandoned"
+                dar.payments.cancel(
+                    CancelPayment(
+                        f"abandon:{row.payment_id}",
+                        SWEEP_ACTOR,
+                        row.house_code,
+                        row.payment_id,
+                        reason,
+                    )
+                )
+                abandoned += 1
         except DarError as error:
             unanswered += 1
             log.warning("payment %s not settled: %s", row.payment_id, error.code)
-    return SweepReport(asked, unanswered)
+        except Exception:  # one payment's trouble must not stop the sweep of the others
+            unanswered += 1
+            log.exception("payment %s not settled", row.payment_id)
+    return SweepReport(asked, unanswered, abandoned)

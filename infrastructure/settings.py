@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     settle_after_seconds: float = Field(
         default=300, ge=0, description="how long a gateway payment waits before a status query"
     )
+    abandon_after_seconds: float = Field(
+        default=1800, ge=60, description="a card payment never paid is cancelled after this long"
+    )
     gateway_secret: SecretStr = Field(
         default=SecretStr("development-gateway-secret-change-me"),
         description="the key the payment gateway signs its callbacks with",

@@ -272,7 +272,11 @@ class PaymentsQueries:
     def pending_everywhere(self) -> list[PaymentRow]:
         """See PaymentsReader."""
         marks = ", ".join("?" * len(_PENDING))
-        return self._many(f"status IN ({marks})", _PENDING)
+        return self._many(
+            f"status IN ({marks}) OR payment_id IN "
+            f"(SELECT payment_id FROM {self._refunds} WHERE status = ?)",
+            (*_PENDING, RefundStatus.APPROVED.value),
+        )
 
     def collections(self, house_id: UUID, day: date) -> list[CollectionRow]:
         """See PaymentsReader: captures of the day, less the refunds paid back that day."""

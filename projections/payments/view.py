@@ -124,7 +124,10 @@ class PaymentsReader(Protocol):
         ...
 
     def pending_everywhere(self) -> list[PaymentRow]:
-        """Every house's pending payments, oldest first (for the settling sweep)."""
+        """Every house's payments waiting on the gateway, oldest first (for the settling sweep).
+
+        Pending payments, and payments with an approved refund not yet paid back.
+        """
         ...
 
     def pending(self, house_id: UUID) -> list[PaymentRow]:

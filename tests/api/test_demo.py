@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from api.bootstrap import bootstrap
 from api.cli import prepare
+from application.houses.commands import RegisterHouse
 from infrastructure.settings import Settings
 
 
@@ -30,5 +31,30 @@ def test_the_demo_house_is_ready_to_take_payments_and_is_recorded_once(
     dar = bootstrap(store_settings, projector=False)
     try:
         assert dar.store.position() == position
+    finally:
+        dar.close()
+
+
+def test_the_demo_leaves_what_was_changed_by_hand(store_settings: Settings) -> None:
+    dar = bootstrap(store_settings, projector=False)
+    try:
+        dar.houses.register_house(
+            RegisterHouse(
+                "by-hand",
+                "admin:1",
+                code="haidra",
+                name_ar="دار الخدمات",
+                name_fr="Maison de services",
+                municipality="Haidra",
+                governorate="Kasserine",
+            )
+        )
+    finally:
+        dar.close()
+    prepare(store_settings, demo=True)  # the house exists: the rest of the demo is recorded
+    dar = bootstrap(store_settings, projector=False)
+    try:
+        assert dar.houses.house("haidra").names.french == "Maison de services"
+        assert dar.houses.agent("A17").house_id == dar.houses.house("haidra").id
     finally:
         dar.close()

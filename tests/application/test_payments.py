@@ -470,3 +470,38 @@ def test_the_sweep_settles_payments_whose_callback_never_came(store_settings: Se
         assert settle_overdue(dar, clock.now(), timedelta(minutes=5)) == SweepReport(1, 1)
     finally:
         dar.close()
+
+
+def test_the_sweep_pays_back_stuck_refunds_and_cancels_abandoned_payments(
+    store_settings: Settings,
+) -> None:
+    clock = TestClock()
+    dar, gateway, citizen = payments_ready(store_settings, clock)
+    try:
+        paid = payment(
+            dar, dict(pay_by_card(dar, bill_request(dar, citizen), "2727-1", "c1").values)
+        )
+        assert paid.session_id is not None
+        gateway.inner.pay(paid.session_id)
+        deliver_all(dar, gateway)
+        refund = dar.payments.request_refund(
+            RequestRefund("r", "agent:A17", "haidra", paid.id, 1000, "erreur")
+        ).values["refund_id"]
+        gateway.inner.available = False
+        dar.payments.approve_refund(ApproveRefund("a", "supervisor:S1", "haidra", paid.id, refund))
+        gateway.inner.available = True
+        request = bill_request(dar, citizen)
+        left = payment(dar, dict(pay_by_card(dar, request, "2727-2", "c2").values))
+        clock.advance(timedelta(minutes=31))
+        dar.projections.prepare()
+        dar.projections.catch_up()
+        report = settle_overdue(dar, clock.now(), timedelta(minutes=5), timedelta(minutes=30))
+        assert report == SweepReport(asked=2, unanswered=0, abandoned=1)
+        assert dar.store.load(paid.id, Payment, "payment").refunded == Money(1000)
+        assert dar.store.load(left.id, Payment, "payment").status is PaymentStatus.CANCELLED
+        order = gateway.inner.order(left.id)
+        assert order is not None
+        assert order.state is Reported.REVERSED  # the page is closed: no late payment
+        assert pay_cash(dar, request, "2727-2", "cash").values["receipt"]  # the bill is free
+    finally:
+        dar.close()
