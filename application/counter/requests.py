@@ -8,7 +8,7 @@ citizen, on a mandate covering the service (its use is recorded with the request
 from __future__ import annotations
 
 from collections.abc import Callable
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from application.citizens.service import CitizenService
 from application.counter.commands import LodgeRequest, RecordContact, RequestStep
@@ -84,11 +84,11 @@ class RequestService:
                 service_code=command.service_code,
             )
             mandate: Mandate | None = None
-            mandate_version: int | None = None
+            relied_on: tuple[UUID, int] | None = None  # the mandate, as read
             if not command.citizen_present:
                 scope = f"service:{command.partner_code}/{command.service_code}"
                 mandate = self._citizens.mandate_covers(citizen.id, command.house_code, scope)
-                mandate_version = mandate.version
+                relied_on = (mandate.id, mandate.version)
                 mandate.use(scope, act)
             visit = self._visit(queue, command.label, act)
             request_id = uuid4()
@@ -107,14 +107,7 @@ class RequestService:
                 documents=documents,
                 receipt=receipt,
                 due_on=due_on,
-                reliance=Reliance(
-                    permission.grant_id,
-                    permission.grant_version,
-                    permission.agent_id,
-                    permission.agent_version,
-                    mandate.id if mandate else None,
-                    mandate_version,
-                ),
+                reliance=Reliance.of(permission, relied_on),
                 act=act,
             )
             changed: list[Visit | CitizenRequest | Mandate] = [visit, request]

@@ -37,7 +37,7 @@ from application.payments.ports import (
 from application.store import CommandRunner, Decision, EventStore, Outcome
 from domain.catalogue.service import CatalogueService, FeeRule, service_id
 from domain.citizens.mandate import PAYMENTS
-from domain.counter.request import CitizenRequest, RequestStatus
+from domain.counter.request import CitizenRequest, Reliance, RequestStatus
 from domain.houses.house import house_id
 from domain.partners.partner import validate_partner_code
 from domain.payments.due import Due, bill_subject, checked_reference, due_id, fee_subject
@@ -417,12 +417,12 @@ class PaymentService:
             amount_millimes=due.amount.millimes,
         )
         changed: list[Aggregate] = []
-        mandate_id = mandate_version = None
+        relied_on: tuple[UUID, int] | None = None  # the mandate, as read
         if not request.citizen_present:
             mandate = self._citizens.mandate_covers(
                 request.citizen_id, command.house_code, PAYMENTS
             )
-            mandate_id, mandate_version = mandate.id, mandate.version
+            relied_on = (mandate.id, mandate.version)
             mandate.use(PAYMENTS, act)
             changed.append(mandate)
         payment = Payment.initiate(
@@ -435,12 +435,7 @@ class PaymentService:
                 partner_code=request.partner_code,
                 service_code=request.service_code,
                 bill_reference=due.bill_reference,
-                grant_id=permission.grant_id,
-                grant_version=permission.grant_version,
-                agent_id=permission.agent_id,
-                agent_version=permission.agent_version,
-                mandate_id=mandate_id,
-                mandate_version=mandate_version,
+                reliance=Reliance.of(permission, relied_on),
             ),
             method=method,
             amount=due.amount,

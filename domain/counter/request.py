@@ -14,6 +14,7 @@ from datetime import date
 from enum import StrEnum
 from uuid import UUID
 
+from domain.delegation.policy import Permission
 from domain.shared.acts import Act, DarAggregate
 from domain.shared.errors import DarError, InvalidTransitionError, ValidationError
 
@@ -65,6 +66,19 @@ class Reliance:
     agent_version: int
     mandate_id: UUID | None = None
     mandate_version: int | None = None
+
+    @classmethod
+    def of(cls, permission: Permission, mandate: tuple[UUID, int] | None = None) -> Reliance:
+        """What an act relies on: the policy's permission and, for an absent citizen, a mandate."""
+        mandate_id, mandate_version = mandate or (None, None)
+        return cls(
+            permission.grant_id,
+            permission.grant_version,
+            permission.agent_id,
+            permission.agent_version,
+            mandate_id,
+            mandate_version,
+        )
 
 
 def checked_documents(presented: tuple[str, ...], required: tuple[str, ...]) -> tuple[str, ...]:

@@ -15,11 +15,12 @@ captured.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from enum import StrEnum
 from uuid import UUID
 
+from domain.counter.request import Reliance
 from domain.shared.acts import Act, DarAggregate
 from domain.shared.errors import DarError, InvalidTransitionError, ValidationError
 from domain.shared.money import Money
@@ -95,7 +96,7 @@ class Refund:
 
 @dataclass(frozen=True)
 class Origin:
-    """What a payment is for and what it relied on (grant, accreditation, mandate versions)."""
+    """What a payment is for, and what it relied on (as a lodged request does)."""
 
     request_id: UUID
     house_id: UUID
@@ -104,12 +105,7 @@ class Origin:
     partner_code: str
     service_code: str
     bill_reference: str | None
-    grant_id: UUID
-    grant_version: int
-    agent_id: UUID
-    agent_version: int
-    mandate_id: UUID | None = None
-    mandate_version: int | None = None
+    reliance: Reliance
 
 
 class Payment(DarAggregate):
@@ -206,9 +202,7 @@ class Payment(DarAggregate):
         def apply(self, aggregate: Payment) -> None:
             """Approved by a second person: to be paid back."""
             refund = aggregate.refunds[self.refund_id]
-            aggregate.refunds[self.refund_id] = Refund(
-                refund.refund_id, refund.amount, refund.reason, refund.requested_by, self.actor
-            )
+            aggregate.refunds[self.refund_id] = replace(refund, approved_by=self.actor)
 
     class Refunded(DarAggregate.Event):
         refund_id: str
@@ -218,14 +212,7 @@ class Payment(DarAggregate):
         def apply(self, aggregate: Payment) -> None:
             """Paid back to the citizen."""
             refund = aggregate.refunds[self.refund_id]
-            aggregate.refunds[self.refund_id] = Refund(
-                refund.refund_id,
-                refund.amount,
-                refund.reason,
-                refund.requested_by,
-                refund.approved_by,
-                paid=True,
-            )
+            aggregate.refunds[self.refund_id] = replace(refund, paid=True)
             aggregate.seen(self.gateway_event)
 
     def __init__(  # noqa: PLR0913, PLR0917 - the created event's fields
@@ -254,12 +241,7 @@ class Payment(DarAggregate):
             partner_code,
             service_code,
             bill_reference,
-            grant_id,
-            grant_version,
-            agent_id,
-            agent_version,
-            mandate_id,
-            mandate_version,
+            Reliance(grant_id, grant_version, agent_id, agent_version, mandate_id, mandate_version),
         )
         self.method = Method(method)
         self.amount = Money(amount_millimes)
@@ -296,12 +278,7 @@ class Payment(DarAggregate):
             bill_reference=origin.bill_reference,
             method=method.value,
             amount_millimes=amount.millimes,
-            grant_id=origin.grant_id,
-            grant_version=origin.grant_version,
-            agent_id=origin.agent_id,
-            agent_version=origin.agent_version,
-            mandate_id=origin.mandate_id,
-            mandate_version=origin.mandate_version,
+            **asdict(origin.reliance),
         )
 
     # --- reading ---------------------------------------------------------------------------------

@@ -304,7 +304,7 @@ def test_an_absent_citizen_pays_only_under_a_mandate_for_payments(
         pay_cash(dar, request, "3131-1", "k1")
     mandate("m2", ("service:STEG/BILL_PAYMENT", "payments"))
     paid = payment(dar, dict(pay_cash(dar, request, "3131-1", "k2").values))
-    assert paid.origin.mandate_id is not None
+    assert paid.origin.reliance.mandate_id is not None
 
 
 def test_concurrent_receipts_at_one_house_never_share_or_skip_a_number(

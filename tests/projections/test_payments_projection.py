@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from api.bootstrap import Dar
+from domain.counter.request import Reliance
 from domain.houses.house import house_id
 from domain.payments.payment import Method, Origin, Payment, Reported
 from domain.shared.acts import Act
@@ -50,10 +51,7 @@ def origin(request_id: UUID, partner_code: str, house: UUID = HAIDRA) -> Origin:
         partner_code=partner_code,
         service_code=f"{partner_code.lower()}-bill",
         bill_reference=f"{partner_code}-REF-1",
-        grant_id=uuid4(),
-        grant_version=1,
-        agent_id=uuid4(),
-        agent_version=1,
+        reliance=Reliance(grant_id=uuid4(), grant_version=1, agent_id=uuid4(), agent_version=1),
     )
 
 
