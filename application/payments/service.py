@@ -190,12 +190,8 @@ class PaymentService:
             position = self._refund_paid(notification.order_id, notification.refund_id)
         elif notification.reported is not None:
             reported, event_id = notification.reported, notification.event_id
-            position = self._step(
-                notification.order_id,
-                f"cb:{notification.order_id}:{event_id}",
-                {"step": "report", "reported": reported.value, "event_id": event_id},
-                lambda payment, act: self._apply_reported(payment, reported, event_id, act),
-            )
+            key = f"cb:{notification.order_id}:{event_id}"
+            position = self._report(notification.order_id, key, reported, event_id)
         return max(position, self._follow_up(notification.order_id))
 
     def settle(self, payment_id: UUID, house_code: str | None = None) -> int:
@@ -213,12 +209,8 @@ class PaymentService:
             position = self._open_session(payment.id, forgotten=status.reported is Reported.UNKNOWN)
         elif status.reported not in {Reported.OPEN, Reported.UNKNOWN}:
             reported = status.reported
-            position = self._step(
-                payment.id,
-                f"status:{payment.id}:{payment.version}:{reported.value}",
-                {"step": "report", "reported": reported.value},
-                lambda p, act: self._apply_reported(p, reported, None, act),
-            )
+            key = f"status:{payment.id}:{payment.version}:{reported.value}"
+            position = self._report(payment.id, key, reported)
         for refund in payment.refunds_to_pay():
             if refund.refund_id in status.refunds_paid:
                 position = self._refund_paid(payment.id, refund.refund_id)
@@ -249,9 +241,12 @@ class PaymentService:
         if payment.status is PaymentStatus.AUTHORISED:
             return (
                 self._step(
-                    payment.id,
-                    f"capture-request:{payment.id}",
-                    {"step": "request_capture"},
+                    GatewayStep(
+                        f"capture-request:{payment.id}",
+                        GATEWAY_ACTOR,
+                        payment.id,
+                        "request_capture",
+                    ),
                     _request_capture,
                 )
                 or None
@@ -259,13 +254,7 @@ class PaymentService:
         if payment.status is PaymentStatus.CAPTURE_REQUESTED:
             reported = self._connected().capture(payment.id, payment.amount)
             return (
-                self._step(
-                    payment.id,
-                    f"capture:{payment.id}:{reported.value}",
-                    {"step": "report", "reported": reported.value},
-                    lambda p, act: self._apply_reported(p, reported, None, act),
-                )
-                or None
+                self._report(payment.id, f"capture:{payment.id}:{reported.value}", reported) or None
             )
         for refund in payment.refunds_to_pay():
             self._connected().refund(payment.id, refund.refund_id, refund.amount)
@@ -274,30 +263,24 @@ class PaymentService:
 
     def _refund_paid(self, payment_id: UUID, refund_id: str) -> int:
         """The gateway paid the refund back: recorded once, whichever path learnt it first."""
+        key = f"refund:{payment_id}:{refund_id}"
         return self._step(
-            payment_id,
-            f"refund:{payment_id}:{refund_id}",
-            {"step": "refund_paid", "refund_id": refund_id},
+            GatewayStep(key, GATEWAY_ACTOR, payment_id, "refund_paid", refund_id=refund_id),
             lambda payment, act: self._paid_back(payment, refund_id, act),
         )
 
-    def _step(
-        self,
-        payment_id: UUID,
-        key: str,
-        payload: dict[str, str],
-        change: Callable[[Payment, Act], list[Aggregate]],
+    def _report(
+        self, payment_id: UUID, key: str, reported: Reported, event_id: str | None = None
     ) -> int:
-        """Run one gateway-driven change under its key; 0 when it changed nothing."""
-        command = GatewayStep(
-            command_id=key,
-            actor=GATEWAY_ACTOR,
-            payment_id=payment_id,
-            step=payload["step"],
-            event_id=payload.get("event_id"),
-            reported=payload.get("reported"),
-            refund_id=payload.get("refund_id"),
+        """Apply what the gateway reported (a callback, a status or a capture's answer)."""
+        return self._step(
+            GatewayStep(key, GATEWAY_ACTOR, payment_id, "report", event_id, reported.value),
+            lambda payment, act: self._apply_reported(payment, reported, event_id, act),
         )
+
+    def _step(self, command: GatewayStep, change: Callable[[Payment, Act], list[Aggregate]]) -> int:
+        """Run one gateway-driven change under its key; 0 when it changed nothing."""
+        payment_id = command.payment_id
 
         def decide(act: Act) -> Decision:
             payment = self._store.load(payment_id, Payment, "payment")
@@ -311,11 +294,11 @@ class PaymentService:
         except (UnchangedError, PaymentStateError):
             return 0
         except IdempotencyKeyReusedError:
-            if payload.get("event_id") is None:
+            if command.event_id is None:
                 raise  # Dar's own keys never collide: a defect, not the gateway's doing
             # a gateway reusing an event id of this order for another report: not applied; the
             # follow-up's status query settles the payment instead
-            log.warning("gateway event %s of %s reused for another report", key, payment_id)
+            log.warning("gateway event %s reused for another report", command.command_id)
             return 0
 
     def _apply_reported(
@@ -374,9 +357,8 @@ class PaymentService:
         def opened(p: Payment, act: Act) -> list[Aggregate]:
             return [p] if p.open_session(session.session_id, session.url, act) else []
 
-        return self._step(
-            payment_id, f"session:{payment_id}:{session.session_id}", {"step": "session"}, opened
-        )
+        key = f"session:{payment_id}:{session.session_id}"
+        return self._step(GatewayStep(key, GATEWAY_ACTOR, payment_id, "session"), opened)
 
     def _release_at_gateway(self, payment_id: UUID) -> None:
         """Release an authorisation at the gateway; a status query retries if unreachable."""
