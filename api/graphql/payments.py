@@ -7,7 +7,9 @@ the day's collections of any house.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import TypeVar
 from uuid import UUID
 
 import strawberry
@@ -26,10 +28,13 @@ from application.payments.commands import (
     RecordCashPayment,
     RequestRefund,
 )
+from application.payments.service import PaymentService
 from application.store import Outcome
 from domain.shared.errors import ValidationError
 from domain.shared.money import Money, total
 from projections.payments.view import CollectionRow, PaymentRow
+
+C = TypeVar("C")
 
 
 @strawberry.type(description="What a partner's billing system says is due for a bill.")
@@ -277,75 +282,72 @@ class PaymentQueries:
         return await _visible_rows(info.context, rows)
 
 
+# A payment command built from (commandId, actor, house code, employee number).
+Build = Callable[[str, str, str, str], C]
+
+
+async def _run(
+    info: DarInfo,
+    name: str,
+    command_id: str,
+    build: Build[C],
+    handle: Callable[[PaymentService], Callable[[C], Outcome]],
+) -> Outcome:
+    """Role, house, key: build the command for the caller and run it, counted."""
+    principal = info.context.require(*ACCESS[name])
+    key = checked_command_id(command_id)
+    command = build(key, principal.actor, _staff_house(principal), principal.subject)
+    run = handle(info.context.dar.payments)
+    return await counted(info.context, name, lambda: run(command))
+
+
 @strawberry.type
 class PaymentMutations:
     @strawberry.mutation(
         description="Open a card, e-Dinar or D17 payment of a request: the gateway's hosted page."
     )
     async def initiate_payment(self, info: DarInfo, input: InitiatePaymentInput) -> PaymentResult:
-        principal = info.context.require(*ACCESS["initiatePayment"])
-        command = InitiatePayment(
-            command_id=checked_command_id(input.command_id),
-            actor=principal.actor,
-            house_code=_staff_house(principal),
-            request_id=parse_id(input.request_id, "requestId"),
-            employee_number=principal.subject,
-            method=input.method,
-            bill_reference=input.bill_reference,
-        )
-        payments = info.context.dar.payments
-        outcome = await counted(info.context, "initiatePayment", lambda: payments.initiate(command))
+        def build(key: str, actor: str, house: str, employee: str) -> InitiatePayment:
+            request_id = parse_id(input.request_id, "requestId")
+            return InitiatePayment(
+                key, actor, house, request_id, employee, input.method, input.bill_reference
+            )
+
+        outcome = await _run(info, "initiatePayment", input.command_id, build, lambda p: p.initiate)
         return await _result(info.context, outcome)
 
     @strawberry.mutation(description="Cash taken at the counter: captured, with its receipt.")
     async def record_cash_payment(
         self, info: DarInfo, input: RecordCashPaymentInput
     ) -> PaymentResult:
-        principal = info.context.require(*ACCESS["recordCashPayment"])
-        command = RecordCashPayment(
-            command_id=checked_command_id(input.command_id),
-            actor=principal.actor,
-            house_code=_staff_house(principal),
-            request_id=parse_id(input.request_id, "requestId"),
-            employee_number=principal.subject,
-            bill_reference=input.bill_reference,
-        )
-        payments = info.context.dar.payments
-        outcome = await counted(
-            info.context, "recordCashPayment", lambda: payments.record_cash(command)
+        def build(key: str, actor: str, house: str, employee: str) -> RecordCashPayment:
+            request_id = parse_id(input.request_id, "requestId")
+            return RecordCashPayment(key, actor, house, request_id, employee, input.bill_reference)
+
+        outcome = await _run(
+            info, "recordCashPayment", input.command_id, build, lambda p: p.record_cash
         )
         return await _result(info.context, outcome)
 
     @strawberry.mutation(description="Give up a payment before its capture.")
     async def cancel_payment(self, info: DarInfo, input: CancelPaymentInput) -> PaymentResult:
-        principal = info.context.require(*ACCESS["cancelPayment"])
-        command = CancelPayment(
-            command_id=checked_command_id(input.command_id),
-            actor=principal.actor,
-            house_code=_staff_house(principal),
-            payment_id=parse_id(input.payment_id, "paymentId"),
-            reason=input.reason,
-        )
-        payments = info.context.dar.payments
-        outcome = await counted(info.context, "cancelPayment", lambda: payments.cancel(command))
+        def build(key: str, actor: str, house: str, _: str) -> CancelPayment:
+            payment_id = parse_id(input.payment_id, "paymentId")
+            return CancelPayment(key, actor, house, payment_id, input.reason)
+
+        outcome = await _run(info, "cancelPayment", input.command_id, build, lambda p: p.cancel)
         return await _result(info.context, outcome)
 
     @strawberry.mutation(
         description="Ask for a refund (partial allowed); a second person approves."
     )
     async def request_refund(self, info: DarInfo, input: RequestRefundInput) -> RefundResult:
-        principal = info.context.require(*ACCESS["requestRefund"])
-        command = RequestRefund(
-            command_id=checked_command_id(input.command_id),
-            actor=principal.actor,
-            house_code=_staff_house(principal),
-            payment_id=parse_id(input.payment_id, "paymentId"),
-            amount_millimes=input.amount.millimes,
-            reason=input.reason,
-        )
-        payments = info.context.dar.payments
-        outcome = await counted(
-            info.context, "requestRefund", lambda: payments.request_refund(command)
+        def build(key: str, actor: str, house: str, _: str) -> RequestRefund:
+            payment_id = parse_id(input.payment_id, "paymentId")
+            return RequestRefund(key, actor, house, payment_id, input.amount.millimes, input.reason)
+
+        outcome = await _run(
+            info, "requestRefund", input.command_id, build, lambda p: p.request_refund
         )
         return RefundResult(
             payment_id=strawberry.ID(outcome.values["payment_id"]),
@@ -356,17 +358,12 @@ class PaymentMutations:
 
     @strawberry.mutation(description="Approve a refund asked for by someone else; it is paid back.")
     async def approve_refund(self, info: DarInfo, input: ApproveRefundInput) -> PaymentResult:
-        principal = info.context.require(*ACCESS["approveRefund"])
-        command = ApproveRefund(
-            command_id=checked_command_id(input.command_id),
-            actor=principal.actor,
-            house_code=_staff_house(principal),
-            payment_id=parse_id(input.payment_id, "paymentId"),
-            refund_id=input.refund_id,
-        )
-        payments = info.context.dar.payments
-        outcome = await counted(
-            info.context, "approveRefund", lambda: payments.approve_refund(command)
+        def build(key: str, actor: str, house: str, _: str) -> ApproveRefund:
+            payment_id = parse_id(input.payment_id, "paymentId")
+            return ApproveRefund(key, actor, house, payment_id, input.refund_id)
+
+        outcome = await _run(
+            info, "approveRefund", input.command_id, build, lambda p: p.approve_refund
         )
         return await _result(info.context, outcome)
 
