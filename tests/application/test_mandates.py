@@ -8,13 +8,14 @@ from uuid import UUID
 import pytest
 
 from api.bootstrap import Dar
-from application.citizens.commands import GrantMandate, RevokeMandate
+from application.citizens.commands import RevokeMandate
 from application.store import Decision
 from domain.citizens.access import PersonalDataAccess
 from domain.citizens.citizen import CitizenErasedError
 from domain.citizens.mandate import MandateNotInForceError
 from domain.shared.acts import Act
 from domain.shared.errors import NotFoundError, ValidationError
+from tests.support.citizens import grant_mandate as grant
 from tests.support.citizens import register
 from tests.support.clock import TestClock
 from tests.support.spec import Scenario
@@ -24,22 +25,6 @@ from tests.support.spec import Scenario
 def citizen(dar: Dar, clock: TestClock) -> UUID:
     Scenario(dar, clock).given("delegation/haidra_staffed.yaml").at("day 2 09:00")
     return register(dar, "01234567", "Amel Ben Salah")
-
-
-def grant(dar: Dar, citizen: UUID, *scopes: str, duration: str = "1m", key: str = "g") -> str:
-    outcome = dar.citizens.grant_mandate(
-        GrantMandate(
-            command_id=key,
-            actor="agent:A17",
-            citizen_id=citizen,
-            house_code="haidra",
-            scopes=scopes,
-            duration=duration,
-            consent_kind="confirmation_code",
-            consent_reference="482913",
-        )
-    )
-    return outcome.values["mandate_id"]
 
 
 def revoke(dar: Dar, citizen: UUID, scope: str, key: str = "r") -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable
-from datetime import timedelta
 from typing import ClassVar
 from unittest.mock import patch
 from uuid import UUID
@@ -37,20 +36,18 @@ from hypothesis.stateful import (
 )
 
 from api.bootstrap import Dar
-from api.gateway import receive_callback
 from application.errors import IdempotencyKeyReusedError
 from application.payments.commands import ApproveRefund, CancelPayment, RequestRefund
 from domain.payments import receipts as receipt_book
 from domain.payments.payment import Payment, PaymentStatus, Reported
 from domain.shared.errors import DarError
 from domain.shared.money import Money
-from infrastructure.payments.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from infrastructure.payments.simulated_gateway import Delivery
 from infrastructure.settings import Settings
 from tests.support.payments import (
-    SECRET,
     LossyGateway,
     bill_request,
+    deliver,
     pay_by_card,
     pay_cash,
     payments_ready,
@@ -98,11 +95,7 @@ class PaymentMachine(RuleBasedStateMachine):
         self.outbox.extend(self.gateway.inner.take_deliveries())
 
     def _send(self, delivery: Delivery, *, late: bool = False) -> int:
-        sent = self.dar.clock.now() - timedelta(seconds=301 if late else 0)
-        headers = delivery.signed(SECRET, sent)
-        response = receive_callback(
-            self.dar, delivery.body, headers[TIMESTAMP_HEADER], headers[SIGNATURE_HEADER]
-        )
+        response = deliver(self.dar, delivery, late=late)
         self._collect()
         return response.status_code
 

@@ -16,8 +16,6 @@ import pytest
 from api.bootstrap import Dar
 from api.gateway import receive_callback
 from api.sweep import SweepReport, settle_overdue
-from application.citizens.commands import GrantMandate
-from application.counter.commands import LodgeRequest
 from application.errors import ConflictError
 from application.payments.commands import ApproveRefund, CancelPayment, RequestRefund
 from application.payments.ports import BillDue, GatewayUnavailableError, Notification
@@ -37,17 +35,18 @@ from domain.payments.payment import (
 from domain.payments.receipts import ReceiptBook, receipt_book_id
 from domain.shared.errors import DarError, NotFoundError
 from domain.shared.money import Money
-from infrastructure.payments.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from infrastructure.payments.simulated_biller import SimulatedBiller
 from infrastructure.settings import Settings
+from tests.support.citizens import grant_mandate
 from tests.support.clock import TestClock
 from tests.support.counter import lodge
 from tests.support.payments import (
-    SECRET,
     LossyGateway,
     bill_request,
+    deliver,
     pay_by_card,
     pay_cash,
+    payment_of,
     payments_ready,
 )
 
@@ -63,20 +62,7 @@ def ready(store_settings: Settings) -> Iterator[tuple[Dar, LossyGateway, UUID]]:
 
 def deliver_all(dar: Dar, gateway: LossyGateway, *, late: bool = False) -> list[int]:
     """Deliver every queued callback through the endpoint's logic; the HTTP statuses."""
-    statuses = []
-    for delivery in gateway.inner.take_deliveries():
-        sent = dar.clock.now() - timedelta(seconds=301 if late else 0)
-        headers = delivery.signed(SECRET, sent)
-        response = receive_callback(
-            dar, delivery.body, headers[TIMESTAMP_HEADER], headers[SIGNATURE_HEADER]
-        )
-        statuses.append(response.status_code)
-    return statuses
-
-
-def payment(dar: Dar, outcome_values: dict[str, str] | object) -> Payment:
-    assert isinstance(outcome_values, dict)
-    return dar.store.load(UUID(outcome_values["payment_id"]), Payment, "payment")
+    return [deliver(dar, d, late=late).status_code for d in gateway.inner.take_deliveries()]
 
 
 def test_cash_is_captured_at_once_with_the_bill_amount_and_a_receipt(
@@ -86,7 +72,7 @@ def test_cash_is_captured_at_once_with_the_bill_amount_and_a_receipt(
     request = bill_request(dar, citizen)
     due = dar.payments.bill_inquiry("STEG", "4001-2333")
     outcome = pay_cash(dar, request, "4001-2333", "cash-1")
-    paid = payment(dar, dict(outcome.values))
+    paid = payment_of(dar, outcome)
     assert paid.status is PaymentStatus.CAPTURED
     assert paid.amount == paid.captured == due.amount
     assert paid.receipt == outcome.values["receipt"] == "HAIDRA-2026-P000001"
@@ -104,17 +90,13 @@ def test_a_card_payment_is_authorised_captured_and_receipted_once_whatever_the_c
     dar, gateway, citizen = ready
     request = bill_request(dar, citizen, "SONEDE")
     outcome = pay_by_card(dar, request, "778899", "card-1")
-    started = payment(dar, dict(outcome.values))
+    started = payment_of(dar, outcome)
     assert started.status is PaymentStatus.INITIATED
     assert started.session_id is not None
     gateway.inner.pay(started.session_id)
     (authorised,) = gateway.inner.take_deliveries()
     for _ in range(2):  # delivered twice
-        headers = authorised.signed(SECRET, dar.clock.now())
-        response = receive_callback(
-            dar, authorised.body, headers[TIMESTAMP_HEADER], headers[SIGNATURE_HEADER]
-        )
-        assert response.status_code == 200
+        assert deliver(dar, authorised).status_code == 200
     done = dar.store.load(started.id, Payment, "payment")
     assert done.status is PaymentStatus.CAPTURED
     assert done.receipt == "HAIDRA-2026-P000001"
@@ -130,7 +112,7 @@ def test_a_lost_reply_to_the_capture_charges_once_and_a_status_query_settles_it(
     ready: tuple[Dar, LossyGateway, UUID],
 ) -> None:
     dar, gateway, citizen = ready
-    started = payment(dar, dict(pay_by_card(dar, bill_request(dar, citizen), "1234-5", "c").values))
+    started = payment_of(dar, pay_by_card(dar, bill_request(dar, citizen), "1234-5", "c"))
     assert started.session_id is not None
     gateway.inner.pay(started.session_id)
     gateway.lose_capture_replies = 1
@@ -153,7 +135,7 @@ def test_a_stale_or_forged_callback_is_refused_and_the_payment_settled_by_a_stat
     ready: tuple[Dar, LossyGateway, UUID],
 ) -> None:
     dar, gateway, citizen = ready
-    started = payment(dar, dict(pay_by_card(dar, bill_request(dar, citizen), "5555-1", "c").values))
+    started = payment_of(dar, pay_by_card(dar, bill_request(dar, citizen), "5555-1", "c"))
     assert started.session_id is not None
     gateway.inner.pay(started.session_id)
     (delivery,) = gateway.inner.take_deliveries()
@@ -162,10 +144,7 @@ def test_a_stale_or_forged_callback_is_refused_and_the_payment_settled_by_a_stat
     assert b"BAD_SIGNATURE" in forged.body
     settled = dar.store.load(started.id, Payment, "payment")
     assert settled.status is PaymentStatus.CAPTURED  # by the status query, not the callback
-    headers = delivery.signed(SECRET, dar.clock.now() - timedelta(seconds=301))
-    late = receive_callback(
-        dar, delivery.body, headers[TIMESTAMP_HEADER], headers[SIGNATURE_HEADER]
-    )
+    late = deliver(dar, delivery, late=True)
     assert late.status_code == 401
     assert b"STALE_CALLBACK" in late.body
 
@@ -175,7 +154,7 @@ def test_an_outage_leaves_the_payment_pending_and_cash_keeps_working(
 ) -> None:
     dar, gateway, citizen = ready
     gateway.inner.available = False
-    started = payment(dar, dict(pay_by_card(dar, bill_request(dar, citizen), "7777-1", "c").values))
+    started = payment_of(dar, pay_by_card(dar, bill_request(dar, citizen), "7777-1", "c"))
     assert started.status is PaymentStatus.INITIATED
     assert started.session_id is None
     cash = pay_cash(dar, bill_request(dar, citizen), "7777-2", "cash")
@@ -192,7 +171,7 @@ def test_refunds_need_a_second_person_and_never_exceed_what_was_captured(
     ready: tuple[Dar, LossyGateway, UUID],
 ) -> None:
     dar, gateway, citizen = ready
-    started = payment(dar, dict(pay_by_card(dar, bill_request(dar, citizen), "8080-1", "c").values))
+    started = payment_of(dar, pay_by_card(dar, bill_request(dar, citizen), "8080-1", "c"))
     assert started.session_id is not None
     gateway.inner.pay(started.session_id)
     deliver_all(dar, gateway)
@@ -231,7 +210,7 @@ def test_a_cancelled_payment_releases_the_authorisation_and_the_bill(
 ) -> None:
     dar, gateway, citizen = ready
     request = bill_request(dar, citizen)
-    started = payment(dar, dict(pay_by_card(dar, request, "9090-1", "c").values))
+    started = payment_of(dar, pay_by_card(dar, request, "9090-1", "c"))
     dar.payments.cancel(CancelPayment("x", "agent:A17", "haidra", started.id, "le citoyen part"))
     assert started.session_id is not None
     gateway.inner.pay(started.session_id)  # too late: the session was closed
@@ -270,40 +249,13 @@ def test_an_absent_citizen_pays_only_under_a_mandate_for_payments(
 ) -> None:
     dar, _, citizen = ready
 
-    def mandate(key: str, scopes: tuple[str, ...]) -> None:
-        dar.citizens.grant_mandate(
-            GrantMandate(
-                command_id=key,
-                actor="agent:A17",
-                citizen_id=citizen,
-                house_code="haidra",
-                scopes=scopes,
-                duration="1d",
-                consent_kind="confirmation_code",
-                consent_reference="482913",
-            )
-        )
-
-    mandate("m1", ("service:STEG/BILL_PAYMENT",))
-    lodged = dar.requests.lodge(
-        LodgeRequest(
-            command_id="absent",
-            actor="agent:A17",
-            house_code="haidra",
-            label="A001",
-            employee_number="A17",
-            citizen_id=citizen,
-            partner_code="STEG",
-            service_code="BILL_PAYMENT",
-            documents=(),
-            citizen_present=False,
-        )
-    )
+    grant_mandate(dar, citizen, "service:STEG/BILL_PAYMENT", duration="1d", key="m1")
+    lodged = lodge(dar, citizen, "STEG", "BILL_PAYMENT", (), present=False)
     request = UUID(lodged.values["request_id"])
     with pytest.raises(MandateNotInForceError):
         pay_cash(dar, request, "3131-1", "k1")
-    mandate("m2", ("service:STEG/BILL_PAYMENT", "payments"))
-    paid = payment(dar, dict(pay_cash(dar, request, "3131-1", "k2").values))
+    grant_mandate(dar, citizen, "service:STEG/BILL_PAYMENT", "payments", duration="1d", key="m2")
+    paid = payment_of(dar, pay_cash(dar, request, "3131-1", "k2"))
     assert paid.origin.reliance.mandate_id is not None
 
 
@@ -358,7 +310,7 @@ def test_staff_of_another_house_find_no_payment_to_act_on(
     ready: tuple[Dar, LossyGateway, UUID],
 ) -> None:
     dar, _, citizen = ready
-    paid = payment(dar, dict(pay_cash(dar, bill_request(dar, citizen), "2020-1", "c").values))
+    paid = payment_of(dar, pay_cash(dar, bill_request(dar, citizen), "2020-1", "c"))
     with pytest.raises(NotFoundError):
         dar.payments.cancel(CancelPayment("x", "agent:B1", "kasserine", paid.id, "autre maison"))
     with pytest.raises(NotFoundError):
@@ -373,7 +325,7 @@ def test_one_person_cannot_approve_their_own_refund_under_another_role(
     ready: tuple[Dar, LossyGateway, UUID],
 ) -> None:
     dar, _, citizen = ready
-    paid = payment(dar, dict(pay_cash(dar, bill_request(dar, citizen), "2121-1", "c").values))
+    paid = payment_of(dar, pay_cash(dar, bill_request(dar, citizen), "2121-1", "c"))
     refund = dar.payments.request_refund(
         RequestRefund("r", "agent:A17", "haidra", paid.id, 1000, "erreur")
     ).values["refund_id"]
@@ -386,7 +338,7 @@ def test_a_bill_refunded_in_full_may_be_paid_again(
 ) -> None:
     dar, _, citizen = ready
     request = bill_request(dar, citizen)
-    paid = payment(dar, dict(pay_cash(dar, request, "2222-1", "c1").values))
+    paid = payment_of(dar, pay_cash(dar, request, "2222-1", "c1"))
     refund = dar.payments.request_refund(
         RequestRefund(
             "r", "agent:A17", "haidra", paid.id, paid.captured.millimes, "mauvaise facture"
@@ -403,7 +355,7 @@ def test_a_lost_reply_to_the_session_is_healed_by_a_status_query(
 ) -> None:
     dar, gateway, citizen = ready
     gateway.lose_session_replies = 1
-    started = payment(dar, dict(pay_by_card(dar, bill_request(dar, citizen), "2323-1", "c").values))
+    started = payment_of(dar, pay_by_card(dar, bill_request(dar, citizen), "2323-1", "c"))
     assert started.session_id is None
     order = gateway.inner.order(started.id)
     assert order is not None  # the gateway opened it: only the reply was lost
@@ -416,8 +368,8 @@ def test_gateway_event_ids_are_scoped_by_order(
     ready: tuple[Dar, LossyGateway, UUID],
 ) -> None:
     dar, gateway, citizen = ready
-    first = payment(dar, dict(pay_by_card(dar, bill_request(dar, citizen), "2424-1", "c1").values))
-    second = payment(dar, dict(pay_by_card(dar, bill_request(dar, citizen), "2424-2", "c2").values))
+    first = payment_of(dar, pay_by_card(dar, bill_request(dar, citizen), "2424-1", "c1"))
+    second = payment_of(dar, pay_by_card(dar, bill_request(dar, citizen), "2424-2", "c2"))
     for started in (first, second):
         assert started.session_id is not None
         gateway.inner.pay(started.session_id)
@@ -431,7 +383,7 @@ def test_money_taken_after_a_cancellation_is_recorded_and_its_refund_asked(
     ready: tuple[Dar, LossyGateway, UUID],
 ) -> None:
     dar, _, citizen = ready
-    started = payment(dar, dict(pay_by_card(dar, bill_request(dar, citizen), "2525-1", "c").values))
+    started = payment_of(dar, pay_by_card(dar, bill_request(dar, citizen), "2525-1", "c"))
     dar.payments.cancel(CancelPayment("x", "agent:A17", "haidra", started.id, "parti"))
     # a one-step wallet reports the money taken anyway
     dar.payments.apply_notification(Notification(started.id, "w-1", Reported.CAPTURED))
@@ -448,16 +400,12 @@ def test_the_sweep_settles_payments_whose_callback_never_came(store_settings: Se
     clock = TestClock()
     dar, gateway, citizen = payments_ready(store_settings, clock)
     try:
-        old = payment(
-            dar, dict(pay_by_card(dar, bill_request(dar, citizen), "2626-1", "c1").values)
-        )
+        old = payment_of(dar, pay_by_card(dar, bill_request(dar, citizen), "2626-1", "c1"))
         assert old.session_id is not None
         gateway.inner.pay(old.session_id)
         gateway.inner.take_deliveries()  # the callback never arrives
         clock.advance(timedelta(minutes=6))
-        fresh = payment(
-            dar, dict(pay_by_card(dar, bill_request(dar, citizen), "2626-2", "c2").values)
-        )
+        fresh = payment_of(dar, pay_by_card(dar, bill_request(dar, citizen), "2626-2", "c2"))
         dar.projections.prepare()
         dar.projections.catch_up()
         report = settle_overdue(dar, clock.now(), timedelta(minutes=5))
@@ -478,9 +426,7 @@ def test_the_sweep_pays_back_stuck_refunds_and_cancels_abandoned_payments(
     clock = TestClock()
     dar, gateway, citizen = payments_ready(store_settings, clock)
     try:
-        paid = payment(
-            dar, dict(pay_by_card(dar, bill_request(dar, citizen), "2727-1", "c1").values)
-        )
+        paid = payment_of(dar, pay_by_card(dar, bill_request(dar, citizen), "2727-1", "c1"))
         assert paid.session_id is not None
         gateway.inner.pay(paid.session_id)
         deliver_all(dar, gateway)
@@ -491,7 +437,7 @@ def test_the_sweep_pays_back_stuck_refunds_and_cancels_abandoned_payments(
         dar.payments.approve_refund(ApproveRefund("a", "supervisor:S1", "haidra", paid.id, refund))
         gateway.inner.available = True
         request = bill_request(dar, citizen)
-        left = payment(dar, dict(pay_by_card(dar, request, "2727-2", "c2").values))
+        left = payment_of(dar, pay_by_card(dar, request, "2727-2", "c2"))
         clock.advance(timedelta(minutes=31))
         dar.projections.prepare()
         dar.projections.catch_up()

@@ -6,7 +6,7 @@ import itertools
 from uuid import UUID
 
 from api.bootstrap import Dar
-from application.citizens.commands import RegisterCitizen
+from application.citizens.commands import GrantMandate, RegisterCitizen
 from application.citizens.service import Reader
 from domain.citizens.categories import DataCategory
 
@@ -41,3 +41,22 @@ def register(
         )
     )
     return UUID(outcome.values["citizen_id"])
+
+
+def grant_mandate(
+    dar: Dar, citizen: UUID, *scopes: str, duration: str = "1m", key: str = "g"
+) -> str:
+    """A17 records the citizen's mandate to Haidra for these scopes (consent by code); its id."""
+    outcome = dar.citizens.grant_mandate(
+        GrantMandate(
+            command_id=key,
+            actor="agent:A17",
+            citizen_id=citizen,
+            house_code="haidra",
+            scopes=scopes,
+            duration=duration,
+            consent_kind="confirmation_code",
+            consent_reference="482913",
+        )
+    )
+    return outcome.values["mandate_id"]

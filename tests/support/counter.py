@@ -36,7 +36,13 @@ def counter_ready(settings: Settings) -> tuple[Dar, UUID]:
 
 
 def lodge(
-    dar: Dar, citizen: UUID, partner: str, service: str, documents: tuple[str, ...]
+    dar: Dar,
+    citizen: UUID,
+    partner: str,
+    service: str,
+    documents: tuple[str, ...],
+    *,
+    present: bool = True,
 ) -> Outcome:
     """A17 lodges a request for the citizen at A001 (a new key each time)."""
     return dar.requests.lodge(
@@ -50,6 +56,7 @@ def lodge(
             partner_code=partner,
             service_code=service,
             documents=documents,
+            citizen_present=present,
         )
     )
 

@@ -7,17 +7,21 @@ gateway then takes the money, and Dar never hears back from that call.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from uuid import UUID
 
+from fastapi import Response
 from pydantic import SecretStr
 
 from api.bootstrap import Dar, bootstrap
+from api.gateway import receive_callback
 from application.payments.commands import InitiatePayment, RecordCashPayment
 from application.payments.ports import Biller, GatewayStatus, GatewayUnavailableError, Session
 from application.store import Outcome
-from domain.payments.payment import Method, Reported
+from domain.payments.payment import Method, Payment, Reported
 from domain.shared.money import Money
-from infrastructure.payments.simulated_gateway import SimulatedGateway
+from infrastructure.payments.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
+from infrastructure.payments.simulated_gateway import Delivery, SimulatedGateway
 from infrastructure.settings import Settings
 from tests.support.citizens import register
 from tests.support.clock import TestClock
@@ -87,28 +91,25 @@ def bill_request(dar: Dar, citizen: UUID, partner: str = "STEG") -> UUID:
 
 def pay_cash(dar: Dar, request: UUID, reference: str, key: str) -> Outcome:
     """A17 takes cash for the bill."""
-    return dar.payments.record_cash(
-        RecordCashPayment(
-            command_id=key,
-            actor="agent:A17",
-            house_code="haidra",
-            request_id=request,
-            employee_number="A17",
-            bill_reference=reference,
-        )
-    )
+    command = RecordCashPayment(key, "agent:A17", "haidra", request, "A17", reference)
+    return dar.payments.record_cash(command)
 
 
 def pay_by_card(dar: Dar, request: UUID, reference: str, key: str) -> Outcome:
     """A17 opens a card payment of the bill."""
-    return dar.payments.initiate(
-        InitiatePayment(
-            command_id=key,
-            actor="agent:A17",
-            house_code="haidra",
-            request_id=request,
-            employee_number="A17",
-            method="card",
-            bill_reference=reference,
-        )
+    command = InitiatePayment(key, "agent:A17", "haidra", request, "A17", "card", reference)
+    return dar.payments.initiate(command)
+
+
+def payment_of(dar: Dar, outcome: Outcome) -> Payment:
+    """The payment a command's outcome names, as it stands."""
+    return dar.payments.current(UUID(outcome.values["payment_id"]))
+
+
+def deliver(dar: Dar, delivery: Delivery, *, late: bool = False) -> Response:
+    """Send a gateway callback through the endpoint's logic, signed now (or 301 s ago)."""
+    sent = dar.clock.now() - timedelta(seconds=301 if late else 0)
+    headers = delivery.signed(SECRET, sent)
+    return receive_callback(
+        dar, delivery.body, headers[TIMESTAMP_HEADER], headers[SIGNATURE_HEADER]
     )
