@@ -8,116 +8,26 @@ read models show it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import httpx
 
 from api.auth import Role, TokenService
 from infrastructure.settings import Settings
+from tests.support import e2e
 from tests.support.api import graphql, serve, token_for
-
-
-class Client:
-    def __init__(self, http: httpx.Client, house: str = "") -> None:
-        self.http = http
-        self.house = house
-        self.last = 0
-
-    def call(self, token: str, query: str, **variables: object) -> dict[str, Any]:
-        body = graphql(self.http, query, variables, token)
-        assert "errors" not in body, body
-        data: dict[str, Any] = body["data"]
-        return data
-
-    def mutate(self, token: str, op: str, input_type: str, fields: str, **values: object) -> Any:
-        query = f"mutation($input: {input_type}!) {{ {op}(input: $input) {{ {fields} }} }}"
-        result = self.call(token, query, input=values)[op]
-        self.last = max(self.last, int(result.get("position", 0)))
-        return result
+from tests.support.e2e import Client, Grant
 
 
 def setup_haidra(c: Client, admin: str) -> str:
-    house: str = c.mutate(
+    """Lines A (STEG) and B (CNAM), agents A17 and A18, STEG duplicates and CNAM files granted."""
+    return e2e.setup_haidra(
+        c,
         admin,
-        "registerHouse",
-        "RegisterHouseInput",
-        "id position",
-        commandId="h",
-        code="haidra",
-        nameAr="دار الخدمات بحيدرة",
-        nameFr="Maison de services de Haidra",
-        municipality="Haidra",
-        governorate="Kasserine",
-    )["id"]
-    c.house = house
-    for n in (1, 2):
-        c.mutate(
-            admin,
-            "addCounter",
-            "AddCounterInput",
-            "id position",
-            commandId=f"c{n}",
-            houseId=house,
-            number=n,
-            label=f"Guichet {n}",
-        )
-    for prefix, name, services in (
-        ("A", "STEG", ["STEG/BILL_DUPLICATE", "STEG/BILL_PAYMENT"]),
-        ("B", "CNAM", ["CNAM/REIMBURSEMENT_FILE"]),
-    ):
-        c.mutate(
-            admin,
-            "addServiceLine",
-            "ServiceLineInput",
-            "id position",
-            commandId=f"line-{prefix}",
-            houseId=house,
-            prefix=prefix,
-            name=name,
-            services=services,
-            priority=prefix == "A",
-        )
-    agents = {}
-    for number, partners in (("A17", ["STEG", "CNAM"]), ("A18", ["STEG", "CNAM"])):
-        agents[number] = c.mutate(
-            admin,
-            "enrollAgent",
-            "EnrollAgentInput",
-            "id position",
-            commandId=f"enrol-{number}",
-            houseId=house,
-            employeeNumber=number,
-            displayName=f"Agent {number}",
-        )["id"]
-        for partner in partners:
-            c.mutate(
-                admin,
-                "accreditAgent",
-                "AccreditAgentInput",
-                "id position",
-                commandId=f"accr-{number}-{partner}",
-                agentId=agents[number],
-                partnerCode=partner,
-                expiresOn="2030-12-31",
-            )
-    for partner, service in (("STEG", "BILL_DUPLICATE"), ("CNAM", "REIMBURSEMENT_FILE")):
-        c.mutate(
-            admin,
-            "grantDelegation",
-            "GrantDelegationInput",
-            "id position",
-            commandId=f"grant-{partner}",
-            houseId=house,
-            partnerCode=partner,
-            conventionReference=f"CONV-{partner}-HAIDRA",
-            conventionVersion="1",
-            signedOn="2025-12-20",
-            services=[service],
-            startsOn="2026-01-01",
-            endsOn="2030-12-31",
-            mayCollect=False,
-        )
-    return house
+        lines={
+            "A": ("STEG", ["STEG/BILL_DUPLICATE", "STEG/BILL_PAYMENT"]),
+            "B": ("CNAM", ["CNAM/REIMBURSEMENT_FILE"]),
+        },
+        staff={"A17": ["STEG", "CNAM"], "A18": ["STEG", "CNAM"]},
+        grants={"STEG": Grant(["BILL_DUPLICATE"]), "CNAM": Grant(["REIMBURSEMENT_FILE"])},
+    )
 
 
 TICKET = "ticket visitId position"

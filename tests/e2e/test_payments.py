@@ -15,93 +15,23 @@ import httpx
 
 from api.auth import Role, TokenService
 from infrastructure.settings import Settings
-from tests.e2e.test_counter import Client
+from tests.support import e2e
 from tests.support.api import error_codes, graphql, serve, token_for
+from tests.support.e2e import Client, Grant
 
 PAYMENT = "id receipt sessionUrl position"
 BILLS = {"STEG": ("20261101", "20261102"), "SONEDE": ("30261101", "30261102")}
 
 
 def setup_haidra(c: Client, admin: str) -> str:
-    """A house with one counter, a bill line, A17 (agent) and S01 (supervisor); both grants."""
-    house: str = c.mutate(
+    """A bills line, agent A17 and supervisor S01; STEG and SONEDE bills collected (500 TND)."""
+    return e2e.setup_haidra(
+        c,
         admin,
-        "registerHouse",
-        "RegisterHouseInput",
-        "id",
-        commandId="h",
-        code="haidra",
-        nameAr="دار الخدمات بحيدرة",
-        nameFr="Maison de services de Haidra",
-        municipality="Haidra",
-        governorate="Kasserine",
-    )["id"]
-    c.house = house
-    c.mutate(
-        admin,
-        "addCounter",
-        "AddCounterInput",
-        "id",
-        commandId="c1",
-        houseId=house,
-        number=1,
-        label="Guichet 1",
+        lines={"A": ("Factures", ["STEG/BILL_PAYMENT", "SONEDE/BILL_PAYMENT"])},
+        staff={"A17": list(BILLS), "S01": []},
+        grants={partner: Grant(["BILL_PAYMENT"], 500_000) for partner in BILLS},
     )
-    c.mutate(
-        admin,
-        "addServiceLine",
-        "ServiceLineInput",
-        "id",
-        commandId="line-A",
-        houseId=house,
-        prefix="A",
-        name="Factures",
-        services=["STEG/BILL_PAYMENT", "SONEDE/BILL_PAYMENT"],
-        priority=True,
-    )
-    for number, name in (("A17", "Agent A17"), ("S01", "Cheffe de la maison")):
-        agent = c.mutate(
-            admin,
-            "enrollAgent",
-            "EnrollAgentInput",
-            "id",
-            commandId=f"enrol-{number}",
-            houseId=house,
-            employeeNumber=number,
-            displayName=name,
-        )["id"]
-        if number != "A17":
-            continue
-        for partner in BILLS:
-            c.mutate(
-                admin,
-                "accreditAgent",
-                "AccreditAgentInput",
-                "id",
-                commandId=f"accr-{partner}",
-                agentId=agent,
-                partnerCode=partner,
-                expiresOn="2030-12-31",
-            )
-    for partner in BILLS:
-        c.mutate(
-            admin,
-            "grantDelegation",
-            "GrantDelegationInput",
-            "id",
-            commandId=f"grant-{partner}",
-            houseId=house,
-            partnerCode=partner,
-            conventionReference=f"CONV-{partner}-HAIDRA",
-            conventionVersion="1",
-            signedOn="2025-12-20",
-            services=["BILL_PAYMENT"],
-            startsOn="2026-01-01",
-            endsOn="2030-12-31",
-            mayCollect=True,
-            ceilingMillimes=500_000,
-        )
-    return house
 
 
 def millimes(amount: str) -> int:
