@@ -15,6 +15,7 @@ from api.auth import Role, TokenService
 from api.bootstrap import bootstrap
 from api.demo import HOUSE as DEMO_HOUSE
 from api.demo import seed_demo
+from api.sweep import start_sweeping
 from infrastructure.eventstore.factory import is_postgres
 from infrastructure.eventstore.pg_setup import setup_database, vault_schema
 from infrastructure.reference import load_reference_partners, load_reference_services
@@ -91,9 +92,12 @@ def project() -> None:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     typer.echo("Dar projections running.")
+    halt = start_sweeping(dar, settings)  # the settling sweep runs where the projections run
     try:
         dar.projections.run_forever()
     finally:
+        if halt is not None:
+            halt()
         dar.close()
     if dar.projections.error is not None:
         raise typer.Exit(code=1)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
-import logging
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
-from datetime import UTC, datetime, timedelta
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio.to_thread
@@ -29,11 +27,10 @@ from api.graphql.context import Context, Watchers, context_getter
 from api.graphql.schema import build_schema
 from api.metrics import Metrics
 from api.receipts import add_receipts
-from api.sweep import settle_overdue
+from api.sweep import start_sweeping
 from infrastructure.settings import Environment, Settings
 
 LAG_REFRESH_SECONDS = 1.0
-log = logging.getLogger(__name__)
 
 
 class DarGraphQLRouter(GraphQLRouter[Context, None]):
@@ -73,18 +70,15 @@ def create_app(settings: Settings, dar: Dar | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if settings.embedded_projections:
             app_dar.projections.start()
-        sweeping = None
-        if settings.settle_every_seconds > 0 and app_dar.payments.gateway_connected:
-            sweeping = asyncio.create_task(_sweep_forever(app_dar, settings))
+        # the sweep runs once per deployment: where the projections run
+        halt = start_sweeping(app_dar, settings) if settings.embedded_projections else None
         gc.collect()
         gc.freeze()  # the start-up heap is permanent: keep full collections short
         try:
             yield
         finally:
-            if sweeping is not None:
-                sweeping.cancel()
-                with suppress(asyncio.CancelledError):
-                    await sweeping  # a sweep in progress ends before the store closes
+            if halt is not None:
+                await anyio.to_thread.run_sync(halt)  # a round in progress ends first
         if owned:
             await anyio.to_thread.run_sync(app_dar.close)
         else:
@@ -118,20 +112,6 @@ def create_app(settings: Settings, dar: Dar | None = None) -> FastAPI:
     app.state.metrics = metrics
     app.state.watchers = watchers
     return app
-
-
-async def _sweep_forever(dar: Dar, settings: Settings) -> None:
-    """Settle overdue gateway payments, every so often, for as long as the app runs."""
-    after = timedelta(seconds=settings.settle_after_seconds)
-    abandon = timedelta(seconds=settings.abandon_after_seconds)
-    while True:
-        await anyio.sleep(settings.settle_every_seconds)
-        try:
-            await anyio.to_thread.run_sync(
-                lambda: settle_overdue(dar, dar.clock.now(), after, abandon)
-            )
-        except Exception:  # the store may be down a while: the next sweep tries again
-            log.exception("the settling sweep failed")
 
 
 def _operations(app: FastAPI, dar: Dar, metrics: Metrics) -> None:

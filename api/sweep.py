@@ -1,6 +1,7 @@
 """The settling sweep: gateway payments still waiting after a while are settled by status query.
 
-A callback may never arrive. Every `DAR_SETTLE_EVERY_SECONDS` the API process asks the gateway
+A callback may never arrive. Every `DAR_SETTLE_EVERY_SECONDS` the process that runs the projections
+(the API with embedded projections, else `dar project`) asks the gateway
 about each card, e-Dinar or D17 payment pending (or with an approved refund not yet paid back) for
 more than `DAR_SETTLE_AFTER_SECONDS`, and applies the answer. A payment the citizen never paid on
 the hosted page is cancelled after `DAR_ABANDON_AFTER_SECONDS`: its bill is free again and the
@@ -11,6 +12,8 @@ payment's failure does not stop the others.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +21,7 @@ from api.bootstrap import Dar
 from application.payments.commands import CancelPayment
 from domain.payments.payment import Method, PaymentStatus
 from domain.shared.errors import DarError
+from infrastructure.settings import Settings
 
 log = logging.getLogger(__name__)
 SWEEP_ACTOR = "system:sweep"
@@ -70,3 +74,31 @@ def settle_overdue(
             unanswered += 1
             log.exception("payment %s not settled", row.payment_id)
     return SweepReport(asked, unanswered, abandoned)
+
+
+def start_sweeping(dar: Dar, settings: Settings) -> Callable[[], None] | None:
+    """Sweep on a thread until the returned function is called (it waits for a round to end).
+
+    None when there is nothing to sweep: no gateway connected, or sweeping turned off.
+    """
+    if settings.settle_every_seconds <= 0 or not dar.payments.gateway_connected:
+        return None
+    after = timedelta(seconds=settings.settle_after_seconds)
+    abandon = timedelta(seconds=settings.abandon_after_seconds)
+    stop = threading.Event()
+
+    def sweep() -> None:
+        while not stop.wait(settings.settle_every_seconds):
+            try:
+                settle_overdue(dar, dar.clock.now(), after, abandon)
+            except Exception:  # the store may be down a while: the next round tries again
+                log.exception("the settling sweep failed")
+
+    thread = threading.Thread(target=sweep, name="dar-settling-sweep", daemon=True)
+    thread.start()
+
+    def halt() -> None:
+        stop.set()
+        thread.join()
+
+    return halt

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from uuid import UUID
@@ -15,7 +16,7 @@ import pytest
 
 from api.bootstrap import Dar
 from api.gateway import receive_callback
-from api.sweep import SweepReport, settle_overdue
+from api.sweep import SweepReport, settle_overdue, start_sweeping
 from application.errors import ConflictError
 from application.payments.commands import ApproveRefund, CancelPayment, RequestRefund
 from application.payments.ports import BillDue, GatewayUnavailableError, Notification
@@ -449,5 +450,29 @@ def test_the_sweep_pays_back_stuck_refunds_and_cancels_abandoned_payments(
         assert order is not None
         assert order.state is Reported.REVERSED  # the page is closed: no late payment
         assert pay_cash(dar, request, "2727-2", "cash").values["receipt"]  # the bill is free
+    finally:
+        dar.close()
+
+
+def test_the_sweeping_thread_settles_and_stops_when_asked(store_settings: Settings) -> None:
+    dar, gateway, citizen = payments_ready(store_settings)
+    quick = store_settings.model_copy(
+        update={"settle_every_seconds": 0.05, "settle_after_seconds": 0}
+    )
+    try:
+        started = payment_of(dar, pay_by_card(dar, bill_request(dar, citizen), "2828-1", "c"))
+        assert started.session_id is not None
+        gateway.inner.pay(started.session_id)
+        gateway.inner.take_deliveries()  # the callback never arrives
+        dar.projections.prepare()
+        dar.projections.catch_up()
+        halt = start_sweeping(dar, quick)
+        assert halt is not None
+        deadline = time.monotonic() + 30
+        while dar.payments.current(started.id).status is not PaymentStatus.CAPTURED:
+            assert time.monotonic() < deadline, "the sweep never settled the payment"
+            time.sleep(0.05)
+        halt()
+        assert start_sweeping(dar, quick.model_copy(update={"settle_every_seconds": 0})) is None
     finally:
         dar.close()
