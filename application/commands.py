@@ -41,7 +41,9 @@ def payload_digest(command: Command) -> str:
 
     A retry carries the same digest; reusing a key for anything else does not. Fields marked
     `PERSONAL` are left out: the command log outlives an erasure, so it must hold no hash of a
-    name or an identity number (8-digit CINs are easily guessed back from a plain hash).
+    name or an identity number (8-digit CINs are easily guessed back from a plain hash). A retry's
+    personal fields are compared instead with what the first attempt sealed under the citizen's
+    own key (`CommandRunner.run`'s `same_personal`), which erasure destroys.
     """
     fields = {
         f.name: _canonical(getattr(command, f.name))
@@ -55,3 +57,8 @@ def payload_digest(command: Command) -> str:
         default=str,
     )
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def has_personal_fields(command: Command) -> bool:
+    """Whether the command carries fields marked `PERSONAL` (left out of its digest)."""
+    return any(f.metadata.get("personal") for f in dataclasses.fields(command))

@@ -23,7 +23,7 @@ from eventsourcing.persistence import (
     Transcoding,
 )
 
-from application.commands import Command, payload_digest
+from application.commands import Command, has_personal_fields, payload_digest
 from application.errors import (
     CommandAlreadyRecordedError,
     ConflictError,
@@ -38,6 +38,9 @@ from domain.shared.errors import DarError, NotFoundError
 
 MAX_ATTEMPTS = 5
 A = TypeVar("A", bound=Aggregate)
+
+SamePersonal = Callable[[Mapping[str, str]], bool]
+"""Given a recorded command's outcome values: did it carry the retry's personal data?"""
 
 
 class DateAsISO(Transcoding):
@@ -144,12 +147,28 @@ class CommandRunner:
         self._clock = clock
         self._on_saved = on_saved
 
-    def run(self, command: Command, decide: Callable[[Act], Decision]) -> Outcome:
-        """Decide and save; on a retry of a recorded command, return its first outcome."""
+    def run(
+        self,
+        command: Command,
+        decide: Callable[[Act], Decision],
+        same_personal: SamePersonal | None = None,
+    ) -> Outcome:
+        """Decide and save; on a retry of a recorded command, return its first outcome.
+
+        A command with personal fields (left out of its digest) is a retry only if
+        `same_personal` confirms, from what the first attempt sealed with the citizen's own key,
+        that it carried the same personal data; it raises a typed refusal when it cannot tell.
+        Such a command looks its key up first, so a reused key touches nothing (the vault
+        included) before it is refused.
+        """
         digest = payload_digest(command)
-        # No look-up first: the save's guard finds a recorded key under the lock, and a decision
-        # refused because of the command's own earlier effects looks the key up below. A new
-        # command (the common case) thus costs one round trip less.
+        if has_personal_fields(command):
+            replayed = self._replay_personal(command, digest, same_personal)
+            if replayed is not None:
+                return replayed
+        # No look-up first otherwise: the save's guard finds a recorded key under the lock, and a
+        # decision refused because of the command's own earlier effects looks the key up below.
+        # A new command (the common case) thus costs one round trip less.
         for _ in range(MAX_ATTEMPTS):
             act = Act(actor=command.actor, command_id=command.command_id, at=self._clock.now())
             try:
@@ -159,12 +178,12 @@ class CommandRunner:
                 # then its outcome, not a refusal caused by its own effects, is the answer.
                 prior = self._find_or_unknown(command)
                 if prior is not None:
-                    return self._replay(prior, digest)
+                    return self._replay(prior, digest, same_personal)
                 raise
             try:
-                return self._save(command, digest, decision)
+                return self._save(command, digest, decision, same_personal)
             except CommandAlreadyRecordedError:
-                return self._replay(self._require(command), digest)
+                return self._replay(self._require(command), digest, same_personal)
             except StaleReadError as error:
                 raise ConflictError(str(error)) from error
             except StoreBusyError as error:
@@ -175,7 +194,13 @@ class CommandRunner:
         msg = "the objects this command changes are being changed by others; try again"
         raise ConflictError(msg)
 
-    def _save(self, command: Command, digest: str, decision: Decision) -> Outcome:
+    def _save(
+        self,
+        command: Command,
+        digest: str,
+        decision: Decision,
+        same_personal: SamePersonal | None,
+    ) -> Outcome:
         record = CommandRecord(
             actor=command.actor,
             command_id=command.command_id,
@@ -192,7 +217,7 @@ class CommandRunner:
             if prior is None:
                 msg = "the store could not be reached; retry with the same commandId"
                 raise OutcomeUnknownError(msg) from error
-            return self._replay(prior, digest)
+            return self._replay(prior, digest, same_personal)
         if not recordings:
             msg = f"{type(command).__name__} decided nothing to record"
             raise ValueError(msg)
@@ -200,6 +225,16 @@ class CommandRunner:
         if self._on_saved is not None:
             self._on_saved(position)
         return Outcome(position=position, values=decision.values)
+
+    def _replay_personal(
+        self, command: Command, digest: str, same_personal: SamePersonal | None
+    ) -> Outcome | None:
+        """A recorded command's outcome if this is its retry, before anything is decided."""
+        if same_personal is None:  # pragma: no cover - wiring error
+            msg = f"{type(command).__name__} has personal fields: say how a retry is confirmed"
+            raise TypeError(msg)
+        prior = self._find_or_unknown(command)
+        return None if prior is None else self._replay(prior, digest, same_personal)
 
     def _find(self, command: Command) -> RecordedCommand | None:
         return self._store.command_log.find_command(command.actor, command.command_id)
@@ -219,12 +254,14 @@ class CommandRunner:
         return prior
 
     @staticmethod
-    def _replay(prior: RecordedCommand, digest: str) -> Outcome:
-        if prior.digest != digest:
+    def _replay(prior: RecordedCommand, digest: str, same_personal: SamePersonal | None) -> Outcome:
+        values: dict[str, str] = json.loads(prior.outcome)
+        # The digest first: a payload that differs outside its personal fields is refused
+        # without opening anything.
+        if prior.digest != digest or (same_personal is not None and not same_personal(values)):
             msg = (
                 f"commandId {prior.command_id!r} was already used for another command; "
                 "use a new commandId for a new command"
             )
             raise IdempotencyKeyReusedError(msg)
-        values: dict[str, str] = json.loads(prior.outcome)
         return Outcome(position=prior.position, values=values, replayed=True)

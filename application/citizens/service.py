@@ -7,6 +7,10 @@ personal data is recorded, with its purpose, before the data leaves.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +23,7 @@ from application.commands import Command
 from application.store import Clock, CommandRunner, Decision, EventStore, Outcome
 from domain.citizens.access import PersonalDataAccess
 from domain.citizens.categories import FIELD_CATEGORIES, HEALTH_PARTNER, DataCategory
-from domain.citizens.citizen import Citizen, SealedParticulars
+from domain.citizens.citizen import Citizen, CitizenErasedError, SealedParticulars
 from domain.citizens.identity import (
     DEFAULT_RULES,
     DocumentKind,
@@ -40,6 +44,11 @@ from domain.houses.house import House, house_id
 from domain.partners.partner import partner_id
 from domain.shared.acts import Act
 from domain.shared.errors import AlreadyExistsError, NotFoundError, ValidationError
+
+ERASED_RETRY = (
+    "the citizen registered under this commandId has been erased: the retry cannot be matched "
+    "to it and nothing was recorded; use a new commandId"
+)
 
 
 @dataclass(frozen=True)
@@ -137,7 +146,38 @@ class CitizenService:
             citizen = Citizen.register(citizen_id, particulars, house, act)
             return Decision(aggregates=[citizen], values={"citizen_id": str(citizen_id)})
 
-        return self._runner.run(command, decide)
+        given = (name, document.number if document else None, phone)
+
+        def same_particulars(first: Mapping[str, str]) -> bool:
+            return self._registered_with(UUID(first["citizen_id"]), given)
+
+        return self._runner.run(command, decide, same_personal=same_particulars)
+
+    def _registered_with(self, citizen_id: UUID, given: tuple[str | None, ...]) -> bool:
+        """Whether the citizen was registered with these particulars (name, document, phone).
+
+        The command log holds no trace of them: the answer comes from the values the first
+        attempt sealed with the citizen's own key, compared in constant time after NFC. Once
+        erasure has destroyed the key nothing can tell, so a retry is refused as erased whatever
+        it carries: the same answer for the true particulars and for any guess.
+        """
+        citizen = self._store.load(citizen_id, Citizen, "citizen")
+        if citizen.erased:
+            raise CitizenErasedError(ERASED_RETRY)
+        sealed = (
+            ("name", citizen.name),
+            ("documentNumber", citizen.document_number),
+            ("phone", citizen.phone),
+        )
+        recorded = [None if t is None else self._opened(citizen_id, f, t) for f, t in sealed]
+        return hmac.compare_digest(_fingerprint(recorded), _fingerprint(list(given)))
+
+    def _opened(self, citizen_id: UUID, field: str, token: str) -> str:
+        """The sealed value opened, or the typed refusal once the key is destroyed."""
+        opened = self._vault.open(citizen_id, field, token)
+        if opened is None:
+            raise CitizenErasedError(ERASED_RETRY)
+        return opened
 
     def _citizen_id_for(self, lookup: str | None) -> UUID:
         """A new id; or, for a document indexed by an interrupted registration, that one's id."""
@@ -349,6 +389,12 @@ class CitizenService:
         if house is None:
             raise NotFoundError("no such house")
         return house.id
+
+
+def _fingerprint(values: list[str | None]) -> bytes:
+    """A fixed-length digest of NFC-normalised values, so that comparing leaks no length."""
+    normal = [None if v is None else unicodedata.normalize("NFC", v) for v in values]
+    return hashlib.sha256(json.dumps(normal, ensure_ascii=False).encode()).digest()
 
 
 def _view(mandate: Mandate, now: datetime, *, health: bool) -> MandateView:
