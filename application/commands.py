@@ -59,6 +59,6 @@ def payload_digest(command: Command) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def has_personal_fields(command: Command) -> bool:
-    """Whether the command carries fields marked `PERSONAL` (left out of its digest)."""
+def has_personal_fields(command: Command | type[Command]) -> bool:
+    """Whether a command (or a kind of command) has fields marked `PERSONAL`: not in its digest."""
     return any(f.metadata.get("personal") for f in dataclasses.fields(command))

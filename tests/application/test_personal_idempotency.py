@@ -31,7 +31,7 @@ FIRST = RegisterCitizen(
     phone="+21698123456",
     house_code="haidra",
 )
-ANOTHER = {  # each changes one field of FIRST
+ANOTHER: dict[str, dict[str, str | None]] = {  # each changes one field of FIRST
     "name": {"name": "Mongi Ayari"},
     "CIN": {"document_number": "09185530"},
     "phone": {"phone": "+21655103948"},
@@ -47,7 +47,7 @@ def haidra(dar: Dar, clock: TestClock) -> Dar:
     return dar
 
 
-def register(dar: Dar, command: RegisterCitizen = FIRST, **changes: Any) -> UUID:
+def register(dar: Dar, command: RegisterCitizen = FIRST, /, **changes: Any) -> UUID:
     outcome = dar.citizens.register_citizen(dataclasses.replace(command, **changes))
     return UUID(outcome.values["citizen_id"])
 
