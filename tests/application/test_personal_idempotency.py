@@ -15,6 +15,7 @@ import pytest
 
 from api.bootstrap import Dar
 from application.citizens.commands import EraseCitizen, RegisterCitizen
+from application.citizens.service import CitizenService
 from application.commands import payload_digest
 from application.errors import IdempotencyKeyReusedError
 from domain.citizens.citizen import Citizen, CitizenErasedError
@@ -31,7 +32,7 @@ FIRST = RegisterCitizen(
     phone="+21698123456",
     house_code="haidra",
 )
-ANOTHER: dict[str, dict[str, str | None]] = {  # each changes one field of FIRST
+ANOTHER: dict[str, dict[str, Any]] = {  # each changes one field of FIRST
     "name": {"name": "Mongi Ayari"},
     "CIN": {"document_number": "09185530"},
     "phone": {"phone": "+21655103948"},
@@ -107,6 +108,42 @@ def test_a_minor_retried_under_another_name_is_refused(haidra: Dar) -> None:
     with pytest.raises(IdempotencyKeyReusedError):
         register(haidra, minor, phone="+21620111222")
     assert haidra.store.position() == before
+
+
+class FirstAttemptCommitsMeanwhile:
+    """The vault, but the first attempt of the command commits while the retry decides."""
+
+    def __init__(self, dar: Dar) -> None:
+        self._dar = dar
+        self._raced = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._dar.vault, name)
+
+    def claim(self, lookup: str, citizen_id: UUID) -> UUID:
+        if not self._raced:
+            self._raced = True
+            self._dar.citizens.register_citizen(FIRST)
+        return self._dar.vault.claim(lookup, citizen_id)
+
+
+@pytest.mark.parametrize("changed", ["name", "CIN"])
+def test_another_person_racing_the_first_attempt_under_its_key_is_refused(
+    haidra: Dar, changed: str
+) -> None:
+    """Found after deciding: by the save's guard (another CIN) or by the refusal (same CIN)."""
+    racing = CitizenService(
+        haidra.store,
+        haidra.runner,
+        FirstAttemptCommitsMeanwhile(haidra),
+        haidra.citizens.purposes,
+        haidra.clock,
+    )
+    with pytest.raises(IdempotencyKeyReusedError):
+        racing.register_citizen(dataclasses.replace(FIRST, **ANOTHER[changed]))
+    record = haidra.store.command_log.find_command(FIRST.actor, FIRST.command_id)
+    assert record is not None
+    assert haidra.store.position() == record.position, "only the first attempt is recorded"
 
 
 def erase(dar: Dar, citizen: UUID) -> None:
