@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     )
     token_secret: SecretStr = SecretStr("development-token-secret-change-me")
     master_key: SecretStr = SecretStr("development-master-key-change-me")
+    retired_master_keys: SecretStr = Field(
+        default=SecretStr(""),
+        description="comma-separated master keys being rotated away from (`dar vault rotate-master-key`)",
+    )
     settle_every_seconds: float = Field(
         default=60, ge=0, description="how often pending gateway payments are swept (0: never)"
     )
