@@ -229,7 +229,12 @@ def vault_rotate_master_key(
         vault.close()
     typer.echo(f"{done.rewrapped} keys re-wrapped, {done.rehashed} index rows re-hashed.")
     if done.unsealed_index_rows:
-        typer.echo(f"{done.unsealed_index_rows} index rows predate sealed lookups: not re-hashed.")
+        typer.echo(
+            f"{done.unsealed_index_rows} index rows predate sealed lookups and cannot be "
+            "re-hashed: keep the old key retired, not destroyed (docs/personal-data.md).",
+            err=True,
+        )
+        raise typer.Exit(code=1)
     if not done.complete:
         typer.echo("rows were written under another key meanwhile: run again.", err=True)
         raise typer.Exit(code=1)

@@ -17,7 +17,7 @@ from application.citizens.commands import EraseCitizen
 from infrastructure.settings import Settings
 from infrastructure.vault.crypto import VaultCrypto, VaultIntegrityError
 from infrastructure.vault.maintenance import rotate_master_key
-from infrastructure.vault.storage import StoredKey
+from infrastructure.vault.storage import IndexEntry, StoredKey
 from tests.support.citizens import agent, register
 from tests.support.clock import TestClock
 from tests.support.spec import Scenario
@@ -186,3 +186,16 @@ def test_a_citizen_erased_while_the_rotation_runs_stays_erased(
         during.citizens.find_by_document("cin", "09185530", "counter_service", agent("A17")) is None
     )
     assert during.citizens.read(target, "counter_service", agent("A17")).erased
+
+
+def test_an_index_row_without_a_sealed_lookup_keeps_the_old_key_from_being_declared_retired(
+    dar: Dar, registered: dict[str, UUID], store_settings: Settings
+) -> None:
+    legacy = IndexEntry(
+        "a-row-indexed-before-lookups-were-sealed", registered["04417263"], None, None
+    )
+    dar.vault.storage.claim(legacy)
+    result = run_dar(rotating(store_settings), "vault", "rotate-master-key")
+    assert result.exit_code == 1
+    assert "1 index rows predate sealed lookups" in result.output
+    assert "Remove the old key" not in result.output
