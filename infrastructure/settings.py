@@ -35,7 +35,7 @@ class Settings(BaseSettings):
         description="sqlite:///path or postgresql://user:password@host:port/database",
     )
     owner_database_url: str | None = Field(
-        default=None, description="PostgreSQL: the owner role, used only by `dar db setup`"
+        default=None, description="PostgreSQL: the owner role (`dar db setup`, `dar vault vacuum`)"
     )
     projector_database_url: str | None = Field(
         default=None, description="PostgreSQL: the projector role that owns the read models"
