@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     master_key: SecretStr = SecretStr("development-master-key-change-me")
     retired_master_keys: SecretStr = Field(
         default=SecretStr(""),
-        description="comma-separated master keys being rotated away from (`dar vault rotate-master-key`)",
+        description="during a rotation: the old master keys, comma-separated",
     )
     settle_every_seconds: float = Field(
         default=60, ge=0, description="how often pending gateway payments are swept (0: never)"

@@ -120,7 +120,8 @@ def test_an_interrupted_rotation_leaves_everyone_readable_and_a_second_run_finis
 ) -> None:
     during = bootstrap(rotating(store_settings), clock, projector=False)
     request.addfinalizer(during.close)
-    swap, swapped = during.vault.storage.replace_key, []
+    swap = during.vault.storage.replace_key
+    swapped: list[UUID] = []
 
     def crash_after_one(citizen_id: UUID, old: bytes, new: StoredKey) -> bool:
         if swapped:
