@@ -238,6 +238,8 @@ def vault_rotate_master_key(
     if not done.complete:
         typer.echo("rows were written under another key meanwhile: run again.", err=True)
         raise typer.Exit(code=1)
-    if then_vacuum:
-        vault_vacuum()
+    try:
+        typer.echo(vacuum(settings) if then_vacuum else "not vacuumed: run dar vault vacuum.")
+    except VacuumUnavailableError as error:
+        typer.echo(f"not vacuumed: {error}; then run dar vault vacuum.", err=True)
     typer.echo("Remove the old key from DAR_RETIRED_MASTER_KEYS, restart, then destroy it.")
