@@ -17,10 +17,11 @@ from api.demo import HOUSE as DEMO_HOUSE
 from api.demo import seed_demo
 from api.sweep import start_sweeping
 from infrastructure.eventstore.factory import is_postgres
-from infrastructure.eventstore.pg_setup import setup_database, vault_schema
+from infrastructure.eventstore.pg_setup import setup_database
 from infrastructure.reference import load_reference_partners, load_reference_services
 from infrastructure.settings import Environment, Settings
-from infrastructure.vault.storage import vacuum_vault
+from infrastructure.vault.maintenance import VacuumUnavailableError, rotate_master_key, vacuum
+from infrastructure.vault.vault import open_vault
 
 app = typer.Typer(help="Dar, the back office of the municipal digital services houses.")
 db_app = typer.Typer(help="Database administration.")
@@ -195,12 +196,50 @@ def privacy(
 
 @vault_app.command("vacuum")
 def vault_vacuum() -> None:
-    """PostgreSQL: reclaim the dead rows erasures leave in the vault (run as the owner role)."""
+    """Rewrite the vault so no erased or re-wrapped key is left in its live files.
+
+    PostgreSQL: VACUUM FULL of the vault tables as their owner (DAR_OWNER_DATABASE_URL); it locks
+    them while it copies. SQLite: VACUUM and a truncated write-ahead log.
+    """
     settings = Settings()
-    if not is_postgres(settings.database_url) or settings.owner_database_url is None:
+    try:
+        typer.echo(vacuum(settings))
+    except VacuumUnavailableError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(code=2) from error
+
+
+@vault_app.command("rotate-master-key")
+def vault_rotate_master_key(
+    *,
+    then_vacuum: Annotated[
+        bool, typer.Option("--vacuum/--no-vacuum", help="rewrite the vault when done")
+    ] = True,
+) -> None:
+    """Re-wrap every citizen key and re-hash the index under DAR_MASTER_KEY.
+
+    Run with the new key as DAR_MASTER_KEY and the old one in DAR_RETIRED_MASTER_KEYS, every Dar
+    process restarted so; safe to interrupt and run again. Then remove the retired key.
+    """
+    settings = Settings()
+    vault = open_vault(settings)
+    try:
+        done = rotate_master_key(vault)
+    finally:
+        vault.close()
+    typer.echo(f"{done.rewrapped} keys re-wrapped, {done.rehashed} index rows re-hashed.")
+    if done.unsealed_index_rows:
         typer.echo(
-            "needs PostgreSQL and DAR_OWNER_DATABASE_URL (SQLite zeroes freed pages itself)."
+            f"{done.unsealed_index_rows} index rows predate sealed lookups and cannot be "
+            "re-hashed: keep the old key retired, not destroyed (docs/personal-data.md).",
+            err=True,
         )
-        raise typer.Exit(code=2)
-    vacuum_vault(settings.owner_database_url, vault_schema(settings))
-    typer.echo("vault vacuumed.")
+        raise typer.Exit(code=1)
+    if not done.complete:
+        typer.echo("rows were written under another key meanwhile: run again.", err=True)
+        raise typer.Exit(code=1)
+    try:
+        typer.echo(vacuum(settings) if then_vacuum else "not vacuumed: run dar vault vacuum.")
+    except VacuumUnavailableError as error:
+        typer.echo(f"not vacuumed: {error}; then run dar vault vacuum.", err=True)
+    typer.echo("Remove the old key from DAR_RETIRED_MASTER_KEYS, restart, then destroy it.")

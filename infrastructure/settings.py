@@ -35,13 +35,17 @@ class Settings(BaseSettings):
         description="sqlite:///path or postgresql://user:password@host:port/database",
     )
     owner_database_url: str | None = Field(
-        default=None, description="PostgreSQL: the owner role, used only by `dar db setup`"
+        default=None, description="PostgreSQL: the owner role (`dar db setup`, `dar vault vacuum`)"
     )
     projector_database_url: str | None = Field(
         default=None, description="PostgreSQL: the projector role that owns the read models"
     )
     token_secret: SecretStr = SecretStr("development-token-secret-change-me")
     master_key: SecretStr = SecretStr("development-master-key-change-me")
+    retired_master_keys: SecretStr = Field(
+        default=SecretStr(""),
+        description="during a rotation: the old master keys, comma-separated",
+    )
     settle_every_seconds: float = Field(
         default=60, ge=0, description="how often pending gateway payments are swept (0: never)"
     )

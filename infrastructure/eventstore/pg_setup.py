@@ -19,7 +19,7 @@ from psycopg.conninfo import conninfo_to_dict
 from infrastructure.eventstore.factory import open_event_store
 from infrastructure.eventstore.postgres import BEGIN_APPEND, COMMANDS_TABLE
 from infrastructure.settings import Settings
-from infrastructure.vault.storage import create_postgres_vault_tables
+from infrastructure.vault.postgres_storage import create_postgres_vault_tables
 
 READ_SCHEMA_SUFFIX = "_read"
 VAULT_SCHEMA_SUFFIX = "_vault"

@@ -6,6 +6,9 @@
   name: a ciphertext copied to another citizen or field does not open either.
 - The index key (HMAC-SHA-256) is derived separately: knowing a CIN is not enough to find its row
   without the master key, and the row says nothing about the CIN.
+- A master key is named by its key id, also derived by HKDF (it reveals nothing of the key): each
+  wrapped key and index row records the id of the master key it was made under, so a rotation
+  knows what is left to re-wrap, and a retired key can be named without being stored.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from domain.citizens.citizen import SEALED_PREFIX
 
 NONCE = 12
+KEY_ID_BYTES = 8
 
 
 class VaultIntegrityError(Exception):
@@ -42,11 +46,16 @@ class VaultCrypto:
     def __init__(self, master_key: str) -> None:
         self._wrapping = AESGCM(_derive(master_key, b"dar vault: key wrapping v1"))
         self._index_key = _derive(master_key, b"dar vault: identity index v1")
+        self.key_id = _derive(master_key, b"dar vault: key id v1")[:KEY_ID_BYTES].hex()
 
     def new_wrapped_key(self, citizen_id: UUID) -> bytes:
         """A fresh data key for the citizen, wrapped."""
+        return self.wrap(citizen_id, AESGCM.generate_key(256))
+
+    def wrap(self, citizen_id: UUID, data_key: bytes) -> bytes:
+        """An existing data key wrapped under this master key (a rotation re-wraps with it)."""
         nonce = os.urandom(NONCE)
-        return nonce + self._wrapping.encrypt(nonce, AESGCM.generate_key(256), citizen_id.bytes)
+        return nonce + self._wrapping.encrypt(nonce, data_key, citizen_id.bytes)
 
     def unwrap(self, citizen_id: UUID, wrapped: bytes) -> bytes:
         """The citizen's data key."""

@@ -1,44 +1,69 @@
 """Where the vault's rows live: its own tables beside the events (SQLite file, PostgreSQL schema).
 
 Two tables: the wrapped data key per citizen, and the index from a keyed hash of an identity
-document to the citizen id. Erasing overwrites a key before deleting it; SQLite runs with
-`secure_delete` so freed pages are zeroed, and its write-ahead log is truncated after an erasure.
-On PostgreSQL an UPDATE writes a new row version, so the old one lingers as a dead row until
-`VACUUM` (`dar vault vacuum`, as the owner role) — see docs/personal-data.md.
+document to the citizen id. Each row names the master key it was made under (`key_id`); an index
+row also keeps its lookup sealed with the citizen's own key, so a rotation can re-hash it under a
+new master key, and an erasure makes that copy unreadable with the rest.
+
+Erasing overwrites a key before deleting it; SQLite runs with `secure_delete` so freed pages are
+zeroed, and its write-ahead log is truncated after an erasure. On PostgreSQL an UPDATE writes a
+new row version, so the old one lingers in the heap file until the table is rewritten:
+`dar vault vacuum` runs `VACUUM FULL` as the owner role — see docs/personal-data.md.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
 from uuid import UUID
-
-import psycopg
-from psycopg import sql
-from psycopg_pool import ConnectionPool
 
 KEYS = "citizen_keys"
 INDEX = "citizen_index"
+ADDED_COLUMNS = ((KEYS, "key_id"), (INDEX, "key_id"), (INDEX, "sealed_lookup"))
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    """A wrapped data key and the id of the master key it is wrapped under.
+
+    A key id of None: made before key ids were recorded; whichever configured master key opens it.
+    """
+
+    wrapped: bytes
+    key_id: str | None
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """An index row: the keyed hash, its citizen, and the master key it was hashed under.
+
+    The lookup is kept sealed with the citizen's key (None for rows indexed before it was).
+    """
+
+    lookup_hash: str
+    citizen_id: UUID
+    key_id: str | None
+    sealed_lookup: str | None
 
 
 class VaultStorage(ABC):
     """The vault's two tables."""
 
     @abstractmethod
-    def get_key(self, citizen_id: UUID) -> bytes | None:
+    def get_key(self, citizen_id: UUID) -> StoredKey | None:
         """The wrapped key, if it exists."""
 
     @abstractmethod
-    def add_key(self, citizen_id: UUID, wrapped: bytes) -> None:
+    def add_key(self, citizen_id: UUID, key: StoredKey) -> None:
         """Store a wrapped key unless the citizen has one already."""
 
     @abstractmethod
-    def find(self, lookup_hash: str) -> UUID | None:
-        """The citizen indexed under the hash."""
+    def find(self, lookup_hashes: Sequence[str]) -> UUID | None:
+        """The citizen indexed under any of the hashes (one per configured master key)."""
 
     @abstractmethod
-    def claim(self, lookup_hash: str, citizen_id: UUID) -> UUID:
+    def claim(self, entry: IndexEntry) -> UUID:
         """Index the hash to the citizen unless taken; the citizen it belongs to."""
 
     @abstractmethod
@@ -50,228 +75,30 @@ class VaultStorage(ABC):
         """Every key row and index row (for the erasure scan and audits)."""
 
     @abstractmethod
+    def keys_not_under(
+        self, key_id: str, after: UUID | None, limit: int
+    ) -> list[tuple[UUID, StoredKey]]:
+        """Up to `limit` keys made under another master key than `key_id`, after `after`.
+
+        In citizen order, so one pass over the table ends whatever fails on the way.
+        """
+
+    @abstractmethod
+    def replace_key(self, citizen_id: UUID, old: bytes, new: StoredKey) -> bool:
+        """Swap a wrapped key for its re-wrapped form if it is still `old` (not erased since)."""
+
+    @abstractmethod
+    def index_not_under(self, key_id: str, after: str | None, limit: int) -> list[IndexEntry]:
+        """Up to `limit` sealed index rows hashed under another master key, after `after`."""
+
+    @abstractmethod
+    def rehash(self, old_hash: str, new_hash: str, key_id: str) -> bool:
+        """Move an index row to its hash under another master key, if it is still there."""
+
+    @abstractmethod
+    def unsealed_index_rows(self) -> int:
+        """How many index rows have no sealed lookup (indexed before lookups were sealed)."""
+
+    @abstractmethod
     def close(self) -> None:
         """Release connections."""
-
-
-class SQLiteVaultStorage(VaultStorage):
-    """The vault in its own SQLite file beside the events' file."""
-
-    def __init__(self, path: str) -> None:
-        uri = path if path.startswith("file:") else f"file:{path}"
-        self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
-        self._lock = threading.Lock()
-        for statement in (
-            "PRAGMA busy_timeout=10000",
-            "PRAGMA secure_delete=ON",
-            "PRAGMA journal_mode=WAL",
-            (
-                f"CREATE TABLE IF NOT EXISTS {KEYS} "
-                "(citizen_id TEXT PRIMARY KEY, wrapped BLOB NOT NULL)"
-            ),
-            (
-                f"CREATE TABLE IF NOT EXISTS {INDEX} "
-                "(lookup_hash TEXT PRIMARY KEY, citizen_id TEXT NOT NULL)"
-            ),
-            f"CREATE INDEX IF NOT EXISTS {INDEX}_citizen ON {INDEX} (citizen_id)",
-        ):
-            self._conn.execute(statement)
-
-    def get_key(self, citizen_id: UUID) -> bytes | None:
-        """See VaultStorage."""
-        with self._lock:
-            row = self._conn.execute(
-                f"SELECT wrapped FROM {KEYS} WHERE citizen_id = ?", (str(citizen_id),)
-            ).fetchone()
-        return bytes(row[0]) if row else None
-
-    def add_key(self, citizen_id: UUID, wrapped: bytes) -> None:
-        """See VaultStorage."""
-        with self._lock:
-            self._conn.execute(
-                f"INSERT INTO {KEYS} (citizen_id, wrapped) VALUES (?, ?) "
-                "ON CONFLICT (citizen_id) DO NOTHING",
-                (str(citizen_id), wrapped),
-            )
-
-    def find(self, lookup_hash: str) -> UUID | None:
-        """See VaultStorage."""
-        with self._lock:
-            row = self._conn.execute(
-                f"SELECT citizen_id FROM {INDEX} WHERE lookup_hash = ?", (lookup_hash,)
-            ).fetchone()
-        return UUID(row[0]) if row else None
-
-    def claim(self, lookup_hash: str, citizen_id: UUID) -> UUID:
-        """See VaultStorage."""
-        with self._lock:
-            self._conn.execute(
-                f"INSERT INTO {INDEX} (lookup_hash, citizen_id) VALUES (?, ?) "
-                "ON CONFLICT (lookup_hash) DO NOTHING",
-                (lookup_hash, str(citizen_id)),
-            )
-            row = self._conn.execute(
-                f"SELECT citizen_id FROM {INDEX} WHERE lookup_hash = ?", (lookup_hash,)
-            ).fetchone()
-        return UUID(row[0])
-
-    def erase(self, citizen_id: UUID) -> None:
-        """See VaultStorage."""
-        key = str(citizen_id)
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._conn.execute(
-                    f"UPDATE {KEYS} SET wrapped = zeroblob(length(wrapped)) WHERE citizen_id = ?",
-                    (key,),
-                )
-                self._conn.execute(f"DELETE FROM {KEYS} WHERE citizen_id = ?", (key,))
-                self._conn.execute(
-                    f"UPDATE {INDEX} SET lookup_hash = 'erased:' || hex(randomblob(16)) "
-                    "WHERE citizen_id = ?",
-                    (key,),
-                )
-                self._conn.execute(f"DELETE FROM {INDEX} WHERE citizen_id = ?", (key,))
-            except BaseException:
-                self._conn.rollback()
-                raise
-            self._conn.commit()
-            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-    def rows(self) -> tuple[list[tuple[UUID, bytes]], list[tuple[str, UUID]]]:
-        """See VaultStorage."""
-        with self._lock:
-            keys = self._conn.execute(f"SELECT citizen_id, wrapped FROM {KEYS}").fetchall()
-            index = self._conn.execute(f"SELECT lookup_hash, citizen_id FROM {INDEX}").fetchall()
-        return (
-            [(UUID(c), bytes(w)) for c, w in keys],
-            [(str(h), UUID(c)) for h, c in index],
-        )
-
-    def close(self) -> None:
-        """See VaultStorage."""
-        with self._lock:
-            self._conn.close()
-
-
-def create_postgres_vault_tables(
-    conn: psycopg.Connection[tuple[object, ...]], schema: str, app_role: str
-) -> None:
-    """As the owner: the vault's tables, readable and erasable by the application role only."""
-    s, app = sql.Identifier(schema), sql.Identifier(app_role)
-    for statement in (
-        sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {0}.{1} "
-            "(citizen_id uuid PRIMARY KEY, wrapped bytea NOT NULL)"
-        ).format(s, sql.Identifier(KEYS)),
-        sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {0}.{1} "
-            "(lookup_hash text PRIMARY KEY, citizen_id uuid NOT NULL)"
-        ).format(s, sql.Identifier(INDEX)),
-        sql.SQL("CREATE INDEX IF NOT EXISTS {0} ON {1}.{2} (citizen_id)").format(
-            sql.Identifier(INDEX + "_citizen"), s, sql.Identifier(INDEX)
-        ),
-        sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {0} FROM PUBLIC").format(s),
-        sql.SQL("GRANT USAGE ON SCHEMA {0} TO {1}").format(s, app),
-        sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {0}.{1}, {0}.{2} TO {3}").format(
-            s, sql.Identifier(KEYS), sql.Identifier(INDEX), app
-        ),
-    ):
-        conn.execute(statement)
-
-
-class PostgresVaultStorage(VaultStorage):
-    """The vault in its own schema of the events' database."""
-
-    def __init__(self, url: str, schema: str) -> None:
-        self._pool = ConnectionPool(
-            url, min_size=1, max_size=4, open=True, kwargs={"autocommit": True}
-        )
-        self._keys = sql.Identifier(schema, KEYS)
-        self._index = sql.Identifier(schema, INDEX)
-
-    def get_key(self, citizen_id: UUID) -> bytes | None:
-        """See VaultStorage."""
-        with self._pool.connection() as conn:
-            row = conn.execute(
-                sql.SQL("SELECT wrapped FROM {0} WHERE citizen_id = %s").format(self._keys),
-                (citizen_id,),
-            ).fetchone()
-        return bytes(row[0]) if row else None
-
-    def add_key(self, citizen_id: UUID, wrapped: bytes) -> None:
-        """See VaultStorage."""
-        with self._pool.connection() as conn:
-            conn.execute(
-                sql.SQL(
-                    "INSERT INTO {0} (citizen_id, wrapped) VALUES (%s, %s) "
-                    "ON CONFLICT (citizen_id) DO NOTHING"
-                ).format(self._keys),
-                (citizen_id, wrapped),
-            )
-
-    def find(self, lookup_hash: str) -> UUID | None:
-        """See VaultStorage."""
-        with self._pool.connection() as conn:
-            row = conn.execute(
-                sql.SQL("SELECT citizen_id FROM {0} WHERE lookup_hash = %s").format(self._index),
-                (lookup_hash,),
-            ).fetchone()
-        return UUID(str(row[0])) if row else None
-
-    def claim(self, lookup_hash: str, citizen_id: UUID) -> UUID:
-        """See VaultStorage."""
-        with self._pool.connection() as conn:
-            conn.execute(
-                sql.SQL(
-                    "INSERT INTO {0} (lookup_hash, citizen_id) VALUES (%s, %s) "
-                    "ON CONFLICT (lookup_hash) DO NOTHING"
-                ).format(self._index),
-                (lookup_hash, citizen_id),
-            )
-            row = conn.execute(
-                sql.SQL("SELECT citizen_id FROM {0} WHERE lookup_hash = %s").format(self._index),
-                (lookup_hash,),
-            ).fetchone()
-        assert row is not None  # noqa: S101 - inserted or found just now
-        return UUID(str(row[0]))
-
-    def erase(self, citizen_id: UUID) -> None:
-        """See VaultStorage."""
-        with self._pool.connection() as conn, conn.transaction():
-            conn.execute(
-                sql.SQL(
-                    "UPDATE {0} SET wrapped = decode(repeat('00', length(wrapped)), 'hex') "
-                    "WHERE citizen_id = %s"
-                ).format(self._keys),
-                (citizen_id,),
-            )
-            conn.execute(
-                sql.SQL("DELETE FROM {0} WHERE citizen_id = %s").format(self._keys), (citizen_id,)
-            )
-            conn.execute(
-                sql.SQL("DELETE FROM {0} WHERE citizen_id = %s").format(self._index),
-                (citizen_id,),
-            )
-
-    def rows(self) -> tuple[list[tuple[UUID, bytes]], list[tuple[str, UUID]]]:
-        """See VaultStorage."""
-        with self._pool.connection() as conn:
-            keys = conn.execute(sql.SQL("SELECT citizen_id, wrapped FROM {0}").format(self._keys))
-            key_rows = [(UUID(str(c)), bytes(w)) for c, w in keys.fetchall()]
-            index = conn.execute(
-                sql.SQL("SELECT lookup_hash, citizen_id FROM {0}").format(self._index)
-            )
-            index_rows = [(str(h), UUID(str(c))) for h, c in index.fetchall()]
-        return key_rows, index_rows
-
-    def close(self) -> None:
-        """See VaultStorage."""
-        self._pool.close()
-
-
-def vacuum_vault(owner_url: str, schema: str) -> None:
-    """As the owner: VACUUM the vault's tables, so erased keys leave their dead row versions."""
-    with psycopg.connect(owner_url, autocommit=True) as conn:
-        for table in (KEYS, INDEX):
-            conn.execute(sql.SQL("VACUUM {0}").format(sql.Identifier(schema, table)))
