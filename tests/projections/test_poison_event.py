@@ -9,10 +9,11 @@ cannot hold).
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -229,15 +230,18 @@ def test_an_event_one_projection_cannot_apply_stops_it_alone_until_an_operator_s
 
 
 def test_an_operator_retry_tries_the_failing_event_again_now(
-    poisoned: Dar, store_settings: Settings
+    poisoned: Dar, store_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     dar = poisoned
     register(dar, "P1")
     bad = inject(dar, "POISON", lambda state: state.pop("name_fr"))
     dar.projections.prepare()
-    dar.projections.catch_up()
+    with caplog.at_level(logging.WARNING, logger="infrastructure.readmodels.runner"):
+        dar.projections.catch_up()
     first = dar.projections.failures()[dar.read.partners_key]
     assert (first.position, first.attempts) == (bad, 1)
+    said = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert f"projection partners_v1 stopped before position {bad}" in " ".join(said)
     dar.projections.catch_up()  # not due yet (an hour): not tried
     assert dar.projections.failures()[dar.read.partners_key].attempts == 1
     retried = dar_cli(store_settings, "projections", "retry", "partners_v1")
@@ -248,6 +252,24 @@ def test_an_operator_retry_tries_the_failing_event_again_now(
     assert again.next_retry - again.last_seen == NEVER_BY_ITSELF.delay(2)
     assert dar_cli(store_settings, "projections", "retry", "directory_v1").exit_code == 2
     assert dar_cli(store_settings, "projections", "retry", "nonesuch_v1").exit_code == 2
+
+
+def test_a_failed_projection_retries_by_itself_when_its_back_off_has_passed(
+    poisoned: Dar, clock: TestClock
+) -> None:
+    dar = poisoned
+    bad = inject(dar, "POISON", lambda state: state.pop("name_fr"))
+    runner = ProjectionRunner(dar.store, dar.read.db, projections(), now=clock.now)
+    runner.prepare()
+    attempts = []
+    for _ in range(3):
+        runner.catch_up()
+        runner.catch_up()  # not due again yet: not tried
+        failure = runner.failures()[dar.read.partners_key]
+        attempts.append((failure.position, failure.attempts, failure.next_retry - clock.now()))
+        clock.advance(failure.next_retry - clock.now())
+    waits = [timedelta(seconds=s) for s in (1, 2, 4)]
+    assert attempts == [(bad, n, wait) for n, wait in zip((1, 2, 3), waits, strict=True)]
 
 
 def test_events_recorded_with_nul_and_lone_surrogates_project_the_same_on_both_stores(
