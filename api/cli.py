@@ -15,6 +15,7 @@ from api.auth import Role, TokenService
 from api.bootstrap import bootstrap
 from api.demo import HOUSE as DEMO_HOUSE
 from api.demo import seed_demo
+from api.projections_cli import projections_app
 from api.sweep import start_sweeping
 from infrastructure.eventstore.factory import is_postgres
 from infrastructure.eventstore.pg_setup import setup_database
@@ -28,6 +29,7 @@ db_app = typer.Typer(help="Database administration.")
 app.add_typer(db_app, name="db")
 vault_app = typer.Typer(help="Key vault maintenance.")
 app.add_typer(vault_app, name="vault")
+app.add_typer(projections_app, name="projections")
 
 
 def prepare(settings: Settings, *, demo: bool = False) -> int:
@@ -100,8 +102,6 @@ def project() -> None:
         if halt is not None:
             halt()
         dar.close()
-    if dar.projections.error is not None:
-        raise typer.Exit(code=1)
 
 
 @app.command()

@@ -6,7 +6,6 @@ import gc
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 import anyio.to_thread
@@ -26,6 +25,7 @@ from api.gateway import add_gateway_routes, add_simulated_gateway
 from api.graphql.context import Context, Watchers, context_getter
 from api.graphql.schema import build_schema
 from api.metrics import Metrics
+from api.projection_status import projection_report
 from api.receipts import add_receipts
 from api.sweep import start_sweeping
 from infrastructure.settings import Environment, Settings
@@ -125,8 +125,9 @@ def _operations(app: FastAPI, dar: Dar, metrics: Metrics) -> None:
             report = await anyio.to_thread.run_sync(lambda: readiness(dar, metrics))
         except Exception as error:  # noqa: BLE001 - any failure to reach the store means not ready
             return JSONResponse({"status": "unavailable", "reason": type(error).__name__}, 503)
-        status = 200 if report["status"] == "ready" else 503
-        return JSONResponse(report, status)
+        # degraded (a projection stopped at an event) stays 200: every replica shares the read
+        # database, so a 503 would take all of them out of service for one read model
+        return JSONResponse(report, 200)
 
     last_lag = [0.0]
 
@@ -139,25 +140,12 @@ def _operations(app: FastAPI, dar: Dar, metrics: Metrics) -> None:
 
 
 def readiness(dar: Dar, metrics: Metrics) -> dict[str, Any]:
-    """Store reachable; each projection's lag in positions and seconds."""
-    head = dar.store.position()
-    lags: dict[str, dict[str, float]] = {}
-    for key in dar.read.tracking_keys():
-        tracked = dar.read.db.tracked(key)
-        seconds = 0.0
-        if tracked < head:
-            [first] = dar.store.recorder.select_notifications(
-                start=tracked, limit=1, inclusive_of_start=False
-            )
-            event = dar.store.mapper.to_domain_event(first)
-            timestamp: datetime = getattr(event, "timestamp", datetime.now(tz=UTC))
-            seconds = max(0.0, (datetime.now(tz=UTC) - timestamp).total_seconds())
-        lags[key] = {"positions": head - tracked, "seconds": round(seconds, 3)}
-        metrics.lag_positions.labels(key).set(head - tracked)
-        metrics.lag_seconds.labels(key).set(seconds)
-    failed = dar.projections.error
-    return {
-        "status": "ready" if failed is None else "projection-failed",
-        "position": head,
-        "projections": lags,
-    }
+    """Store reachable; each projection's lag, and those stopped at an event (`degraded`)."""
+    report = projection_report(dar)
+    failed = {f["projection"]: f["position"] for f in report["failures"]}
+    for key, lag in report["projections"].items():
+        metrics.lag_positions.labels(key).set(lag["positions"])
+        metrics.lag_seconds.labels(key).set(lag["seconds"])
+        metrics.projection_failed.labels(key).set(1 if key in failed else 0)
+        metrics.projection_failed_position.labels(key).set(failed.get(key, 0))
+    return report

@@ -6,7 +6,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
 class Metrics:
-    """Request counts and latencies, commands by outcome, projection lag."""
+    """Request counts and latencies, commands by outcome, projection lag and failures."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -38,6 +38,18 @@ class Metrics:
         self.lag_seconds = Gauge(
             "dar_projection_lag_seconds",
             "Age of the oldest event not yet applied by each projection",
+            ["projection"],
+            registry=self.registry,
+        )
+        self.projection_failed = Gauge(
+            "dar_projection_failed",
+            "1 while a projection is stopped at an event it cannot apply, else 0",
+            ["projection"],
+            registry=self.registry,
+        )
+        self.projection_failed_position = Gauge(
+            "dar_projection_failed_position",
+            "The log position of the event a projection is stopped at (0 when none)",
             ["projection"],
             registry=self.registry,
         )

@@ -42,10 +42,11 @@ def apply_contract(error: GraphQLError) -> None:
         return  # already in the contract's form
     cause = root_cause(error)
     if isinstance(cause, DarError):
-        extensions = {"code": cause.code}
+        extensions: dict[str, object] = {"code": cause.code}
         field = getattr(cause, "field", None)
         if field:
             extensions["field"] = field
+        extensions.update(getattr(cause, "details", None) or {})  # e.g. the failed projection
         _set(error, cause.message, extensions)
     elif cause is None or isinstance(cause, GraphQLError):
         words = error.message
@@ -58,7 +59,7 @@ def apply_contract(error: GraphQLError) -> None:
         _set(error, message, {"code": INTERNAL, "reference": reference})
 
 
-def _set(error: GraphQLError, message: str, extensions: dict[str, str]) -> None:
+def _set(error: GraphQLError, message: str, extensions: dict[str, object]) -> None:
     error.message = message
     error.extensions = extensions
     error.original_error = None

@@ -18,6 +18,7 @@ from uuid import UUID
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from infrastructure.readmodels.text import storable, storable_param
 from projections.errors import StaleError
 
 TRACKING = "dar_tracking"
@@ -151,6 +152,8 @@ class _SQLiteCursor:
 
 
 def _to_sqlite(value: object) -> object:
+    if isinstance(value, str):
+        return storable(value)  # the same text as PostgreSQL holds
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, datetime):
@@ -245,7 +248,7 @@ class _PgCursor:
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> None:
         """Run one statement with adapted parameters."""
-        self._cursor.execute(sql.replace("?", "%s"), list(params))
+        self._cursor.execute(sql.replace("?", "%s"), [storable_param(p) for p in params])
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         """All rows."""

@@ -53,4 +53,4 @@ def test_a_running_follower_applies_new_events(dar: Dar) -> None:
             break
         dar.new_events.wait(0.05)
     assert dar.read.db.tracked(dar.read.partners_key) == 9
-    assert dar.projections.error is None
+    assert dar.projections.failures() == {}

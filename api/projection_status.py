@@ -1,0 +1,75 @@
+"""Where each read model stands: its lag, whether it is stopped at an event, what was skipped.
+
+One report for `/readyz`, `/metrics` and `dar projections status`. Read models that are merely
+behind are ready; one stopped at an event it cannot apply makes Dar `degraded` (it still serves
+every other read model and every command). `/readyz` is public: it names the projection, the
+position, the event's topic and the error's class, never the error's message (the log and
+`dar projections status` have it).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from api.bootstrap import Dar
+from infrastructure.readmodels.failures import Failure, Skip, current_failures, recent_skips
+
+RECENT_SKIPS = 10
+
+
+def projection_report(dar: Dar, *, messages: bool = False) -> dict[str, Any]:
+    """The state of every read model; with `messages`, the errors' messages (operators only)."""
+    head = dar.store.position()
+    failures = current_failures(dar.read.db)
+    return {
+        "status": "degraded" if failures else "ready",
+        "position": head,
+        "projections": {key: _lag(dar, key, head) for key in dar.read.tracking_keys()},
+        "failures": [_failure(f, messages=messages) for f in failures.values()],
+        "skipped": [_skip(s, messages=messages) for s in recent_skips(dar.read.db, RECENT_SKIPS)],
+    }
+
+
+def _lag(dar: Dar, key: str, head: int) -> dict[str, float]:
+    """Events not yet applied, and the age of the oldest of them."""
+    tracked = dar.read.db.tracked(key)
+    seconds = 0.0
+    if tracked < head:
+        [first] = dar.store.recorder.select_notifications(
+            start=tracked, limit=1, inclusive_of_start=False
+        )
+        event = dar.store.mapper.to_domain_event(first)
+        timestamp: datetime = getattr(event, "timestamp", datetime.now(tz=UTC))
+        seconds = max(0.0, (datetime.now(tz=UTC) - timestamp).total_seconds())
+    return {"positions": head - tracked, "seconds": round(seconds, 3)}
+
+
+def _failure(failure: Failure, *, messages: bool) -> dict[str, object]:
+    report: dict[str, object] = {
+        "projection": failure.projection,
+        "position": failure.position,
+        "topic": failure.topic,
+        "error": failure.error,
+        "attempts": failure.attempts,
+        "firstSeen": failure.first_seen.isoformat(),
+        "nextRetry": failure.next_retry.isoformat(),
+    }
+    if messages:
+        report["message"] = failure.message
+    return report
+
+
+def _skip(skip: Skip, *, messages: bool) -> dict[str, object]:
+    report: dict[str, object] = {
+        "projection": skip.projection,
+        "position": skip.position,
+        "topic": skip.topic,
+        "error": skip.error,
+        "reason": skip.reason,
+        "skippedBy": skip.skipped_by,
+        "skippedAt": skip.skipped_at.isoformat(),
+    }
+    if messages:
+        report["message"] = skip.message
+    return report

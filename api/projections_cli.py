@@ -1,0 +1,112 @@
+"""`dar projections …`: the operator's way to see and unblock read models, without a code change.
+
+A projection stopped at an event it cannot apply retries by itself with back-off. An operator
+can make it retry now (after a fix is deployed), or skip exactly that one event, with a reason
+that is kept for ever in the read database beside who decided it and when.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+
+from api.bootstrap import Dar, bootstrap
+from api.projection_status import projection_report
+from infrastructure.readmodels.failures import ActionRefusedError, retry_now, skip_failed_event
+from infrastructure.settings import Settings
+
+projections_app = typer.Typer(help="Read models: where each stands, retry, skip one event.")
+
+
+@projections_app.command("status")
+def status(
+    *, as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False
+) -> None:
+    """Each projection's position and lag, the failing ones with their error, recent skips."""
+    dar = bootstrap(Settings(), projector=False)
+    try:
+        report = projection_report(dar, messages=True)
+    finally:
+        dar.close()
+    typer.echo(json.dumps(report, indent=2) if as_json else render(report))
+    if report["failures"]:
+        raise typer.Exit(code=1)  # scripts and monitors can tell
+
+
+@projections_app.command("retry")
+def retry(name: Annotated[str, typer.Argument(help="the projection, e.g. directory_v1")]) -> None:
+    """Make a failed projection try its event again now (the runner picks it up within a second)."""
+    dar = _operator_dar(name)
+    try:
+        failure = retry_now(dar.read.db, name, datetime.now(tz=UTC))
+    except ActionRefusedError as error:
+        _refuse(error)
+    finally:
+        dar.close()
+    typer.echo(f"{name} will try position {failure.position} again now.")
+
+
+@projections_app.command("skip")
+def skip(
+    name: Annotated[str, typer.Argument(help="the projection, e.g. directory_v1")],
+    *,
+    position: Annotated[int, typer.Option(help="the failing position (refused if another)")],
+    reason: Annotated[str, typer.Option(help="why this event may be passed over")],
+    by: Annotated[str, typer.Option(help="who decides")] = "",
+) -> None:
+    """Pass over the one event a projection fails on; recorded with who, why and when."""
+    dar = _operator_dar(name)
+    try:
+        done = skip_failed_event(
+            dar.read.db,
+            name,
+            position=position,
+            reason=reason,
+            by=by or getpass.getuser(),
+            now=datetime.now(tz=UTC),
+        )
+    except ActionRefusedError as error:
+        _refuse(error)
+    finally:
+        dar.close()
+    typer.echo(f"{name} skipped position {done.position} ({done.topic}); it reads on from there.")
+
+
+def render(report: dict[str, Any]) -> str:
+    """The report as lines an operator reads."""
+    failing = {f["projection"]: f for f in report["failures"]}
+    lines = [f"log position {report['position']}: {report['status']}"]
+    for key, lag in report["projections"].items():
+        line = f"  {key:<16} lag {int(lag['positions'])} events, {lag['seconds']} s"
+        failure = failing.get(key)
+        if failure is not None:
+            line += (
+                f"  FAILED at {failure['position']} ({failure['topic']}): {failure['message']};"
+                f" attempt {failure['attempts']}, next retry {failure['nextRetry']}"
+            )
+        lines.append(line)
+    lines.extend(
+        f"  skipped {done['projection']} at {done['position']} ({done['topic']}, "
+        f"{done['error']}) by {done['skippedBy']} at {done['skippedAt']}: {done['reason']}"
+        for done in report["skipped"]
+    )
+    return "\n".join(lines)
+
+
+def _operator_dar(name: str) -> Dar:
+    """Dar with the projector's connection, for a projection that exists."""
+    dar = bootstrap(Settings(), projector=True)
+    if name not in dar.read.tracking_keys():
+        dar.close()
+        known = ", ".join(dar.read.tracking_keys())
+        raise typer.BadParameter(f"no projection {name!r}; known: {known}", param_hint="NAME")
+    return dar
+
+
+def _refuse(error: ActionRefusedError) -> None:
+    typer.echo(f"refused: {error}", err=True)
+    raise typer.Exit(code=2) from error
