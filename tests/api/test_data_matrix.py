@@ -148,6 +148,7 @@ def test_cnam_scopes_reach_only_agents_accredited_for_cnam(
             consent_reference="F-1",
         )
     )
+    dar.projections.catch_up()  # the admin and auditor list houses from the directory
     seen = {}
     for who, token in by_role.items():
         body = graphql(client, MANDATES, {"id": str(citizen)}, token)
