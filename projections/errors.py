@@ -9,3 +9,4 @@ class StaleError(DarError):
     """The read models have not reached what was asked (or are not built yet); retry shortly."""
 
     code = "STALE"
+    retryable = True

@@ -19,6 +19,7 @@ import psycopg
 import psycopg_pool
 from eventsourcing import persistence as es_persistence
 
+from application.errors import StoreBusyError
 from application.store import EventStore
 from infrastructure.readmodels.database import ReadDatabase, SqlCursor
 from projections.ports import Projection
@@ -31,6 +32,7 @@ TRANSIENT = (
     psycopg.InterfaceError,
     psycopg_pool.PoolTimeout,
     sqlite3.OperationalError,
+    StoreBusyError,  # a lock or statement timeout: wait, then read again
 )
 BATCH = 1000
 log = logging.getLogger(__name__)

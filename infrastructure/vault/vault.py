@@ -8,6 +8,7 @@ from infrastructure.eventstore.factory import SQLITE_PREFIX, is_postgres
 from infrastructure.eventstore.pg_setup import vault_schema
 from infrastructure.readmodels.setup import sqlite_sibling_path
 from infrastructure.settings import Settings
+from infrastructure.timeouts import app_timeouts
 from infrastructure.vault.crypto import VaultCrypto
 from infrastructure.vault.storage import PostgresVaultStorage, SQLiteVaultStorage, VaultStorage
 
@@ -67,6 +68,9 @@ def open_vault(settings: Settings) -> Vault:
     url = settings.database_url
     master_key = settings.master_key.get_secret_value()
     if is_postgres(url):
-        return Vault(PostgresVaultStorage(url, vault_schema(settings)), master_key)
+        storage = PostgresVaultStorage(
+            url, vault_schema(settings), app_timeouts(settings).options()
+        )
+        return Vault(storage, master_key)
     path = sqlite_sibling_path(url.removeprefix(SQLITE_PREFIX), "vault")
     return Vault(SQLiteVaultStorage(path), master_key)
