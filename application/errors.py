@@ -41,7 +41,7 @@ class StaleReadError(Exception):
 
 
 class StoreBusyError(DarError):
-    """The store could not serve this in time (a lock held elsewhere); nothing was recorded.
+    """The store could not serve this in time (a lock held elsewhere): nothing was recorded, retry.
 
     Raised by the stores when a lock or statement timeout is reached, on a read as on an append.
     Retrying is safe: a command with the same commandId, a query as it was.
