@@ -206,7 +206,8 @@ class CommandRunner:
     def _find_or_unknown(self, command: Command) -> RecordedCommand | None:
         try:
             return self._find(command)
-        except (OperationalError, InterfaceError) as error:
+        except (OperationalError, InterfaceError, StoreBusyError) as error:
+            # busy here is not "nothing recorded": an earlier attempt may have committed
             msg = "the store could not be reached; retry with the same commandId"
             raise OutcomeUnknownError(msg) from error
 

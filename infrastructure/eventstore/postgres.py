@@ -15,6 +15,7 @@ the library retries a lost connection.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
@@ -33,7 +34,7 @@ from eventsourcing.postgres import (
     PostgresDatastore,
     PostgresFactory,
 )
-from eventsourcing.utils import Environment, EnvType, retry
+from eventsourcing.utils import Environment, EnvType
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
@@ -49,6 +50,8 @@ COMMANDS_TABLE = "dar_commands"
 BEGIN_APPEND = "dar_begin_append"
 OPTIONS = "POSTGRES_OPTIONS"
 RETRIES, RETRY_WAIT = 10, 0.2  # the library's retry of a lost connection
+_library_append = PostgresApplicationRecorder.insert_events.__wrapped__  # without its retry
+OUTCOME_UNKNOWN = "a retried append met a bound: the first attempt may have committed"
 
 
 class DarPostgresFactory(PostgresFactory):
@@ -62,23 +65,34 @@ class DarPostgresFactory(PostgresFactory):
             kwargs["options"] = options
 
 
-def _bounded(method: Callable[..., Any]) -> Any:
+def _bounded(method: Callable[..., Any], *, reads: bool = True) -> Any:
     """The library's retry of a lost connection, except that a reached bound is answered at once.
 
     A lock or statement timeout means that another session holds what this one needs; ten more
-    attempts would make the bound ten times longer. The statement did nothing.
+    attempts would make the bound ten times longer. The statement did nothing: `StoreBusyError`.
+    But an append retried after a lost connection may follow a first attempt that committed:
+    there a bound leaves the outcome unknown (`OperationalError`, for the caller to look it up).
     """
 
     @functools.wraps(method)
-    def once(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(*args, **kwargs)
-        except (InterfaceError, OperationalError) as error:
-            if reached_a_bound(error.__cause__):
-                raise StoreBusyError from error
-            raise
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        attempt = 1
+        while True:
+            try:
+                return method(*args, **kwargs)
+            except StoreBusyError as busy:  # the append guard's
+                if reads or attempt == 1:
+                    raise
+                raise OperationalError(OUTCOME_UNKNOWN) from busy
+            except (InterfaceError, OperationalError) as error:
+                if reached_a_bound(error.__cause__) and (reads or attempt == 1):
+                    raise StoreBusyError from error
+                if reached_a_bound(error.__cause__) or attempt == RETRIES:
+                    raise
+            attempt += 1
+            time.sleep(RETRY_WAIT)
 
-    return retry((InterfaceError, OperationalError), max_attempts=RETRIES, wait=RETRY_WAIT)(once)
+    return bounded
 
 
 class DarPostgresRecorder(PostgresApplicationRecorder):
@@ -112,7 +126,6 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
     select_events = _bounded(PostgresAggregateRecorder.select_events.__wrapped__)
     select_notifications = _bounded(PostgresApplicationRecorder.select_notifications.__wrapped__)
     max_notification_id = _bounded(PostgresApplicationRecorder.max_notification_id.__wrapped__)
-    _append = _bounded(PostgresApplicationRecorder.insert_events.__wrapped__)
 
     def _extra_create_statements(self) -> list[Composed]:
         return [
@@ -181,8 +194,14 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         """Append events (and the command key); translate the guard's refusals to typed errors."""
+        ids: Sequence[int] | None = self._append(stored_events, **kwargs)
+        return ids
+
+    def _append_once(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         try:
-            ids: Sequence[int] | None = self._append(stored_events, **kwargs)
+            ids: Sequence[int] | None = _library_append(self, stored_events, **kwargs)
         except PersistenceError as error:
             cause = error.__cause__
             sqlstate = cause.sqlstate if isinstance(cause, psycopg.Error) else None
@@ -201,6 +220,8 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
                 raise IntegrityError(msg) from error
             raise
         return ids
+
+    _append = _bounded(_append_once, reads=False)
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any

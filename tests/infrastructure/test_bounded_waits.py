@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
 
 from api.auth import Role
@@ -22,7 +23,7 @@ from api.http import create_app
 from application.errors import StoreBusyError
 from application.partners.commands import RegisterPartner
 from infrastructure.eventstore.pg_setup import bound_roles
-from infrastructure.eventstore.postgres import DarPostgresRecorder
+from infrastructure.eventstore.postgres import DarPostgresRecorder, _bounded
 from infrastructure.readmodels.partners import TABLE as PARTNERS_TABLE
 from infrastructure.settings import Settings
 from infrastructure.vault.storage import PostgresVaultStorage
@@ -133,6 +134,43 @@ def test_a_read_model_query_that_meets_a_lock_answers_store_busy(
     with holding(bounded.projector_database_url or "", lock), pytest.raises(StoreBusyError):
         dar.read.partners.by_code("STEG")
     assert dar.read.partners.by_code("STEG") is None
+
+
+def test_a_read_model_query_past_the_statement_bound_answers_store_busy(dar: Dar) -> None:
+    with pytest.raises(StoreBusyError), dar.read.db.read() as cur:
+        cur.execute("SELECT pg_sleep(3)")  # the application role's statements: 2 s here
+
+
+def _lost_then(error: Exception) -> Callable[[], None]:
+    """A call whose first attempt loses its connection and whose next attempts raise `error`."""
+    attempts = iter([OperationalError("connection lost")])
+
+    def call() -> None:
+        raise next(attempts, None) or error
+
+    return call
+
+
+def _bound_reached() -> OperationalError:
+    error = OperationalError("canceling statement due to lock timeout")
+    error.__cause__ = psycopg.errors.LockNotAvailable()
+    return error
+
+
+def test_a_bound_met_by_a_retried_append_leaves_the_outcome_unknown_not_busy() -> None:
+    # the first attempt may have committed before its connection was lost
+    with pytest.raises(OperationalError):
+        _bounded(_lost_then(_bound_reached()), reads=False)()
+    with pytest.raises(OperationalError):
+        _bounded(_lost_then(StoreBusyError()), reads=False)()
+    with pytest.raises(StoreBusyError):
+        _bounded(_lost_then(_bound_reached()), reads=True)()
+
+    def first_attempt_meets_a_bound() -> None:
+        raise _bound_reached()
+
+    with pytest.raises(StoreBusyError):  # nothing was sent before: nothing was recorded
+        _bounded(first_attempt_meets_a_bound, reads=False)()
 
 
 def test_while_the_log_is_locked_graphql_answers_store_busy_the_projector_waits_then_both_resume(
