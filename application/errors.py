@@ -9,6 +9,7 @@ class ConflictError(DarError):
     """What the command read or wrote changed before it could be saved; nothing was recorded."""
 
     code = "CONFLICT"
+    retryable = True
 
 
 class IdempotencyKeyReusedError(DarError):
@@ -24,6 +25,7 @@ class OutcomeUnknownError(DarError):
     """
 
     code = "OUTCOME_UNKNOWN"
+    retryable = True
 
 
 class CommandAlreadyRecordedError(Exception):
@@ -38,5 +40,21 @@ class StaleReadError(Exception):
         self.aggregate_id = aggregate_id
 
 
-class StoreBusyError(Exception):
-    """Raised by a recorder when the append lock could not be had in time; nothing was written."""
+class StoreBusyError(DarError):
+    """The store could not serve this in time (a lock held elsewhere): nothing was recorded, retry.
+
+    Raised by the stores when a lock or statement timeout is reached, on a read as on an append.
+    Retrying is safe: a command with the same commandId, a query as it was.
+    """
+
+    code = "STORE_BUSY"
+    retryable = True
+
+    def __init__(
+        self,
+        message: str = (
+            "the store is busy (another session holds what this needs); nothing was recorded: "
+            "retry, with the same commandId for a command"
+        ),
+    ) -> None:
+        super().__init__(message)

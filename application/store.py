@@ -173,6 +173,8 @@ class CommandRunner:
             act = Act(actor=command.actor, command_id=command.command_id, at=self._clock.now())
             try:
                 decision = decide(act)
+            except StoreBusyError:
+                raise  # a read waited past its bound: nothing was recorded, the client retries
             except DarError:
                 # The first attempt of this very command may have committed since we looked:
                 # then its outcome, not a refusal caused by its own effects, is the answer.
@@ -186,9 +188,6 @@ class CommandRunner:
                 return self._replay(self._require(command), digest, same_personal)
             except StaleReadError as error:
                 raise ConflictError(str(error)) from error
-            except StoreBusyError as error:
-                msg = "the store is busy; nothing was recorded, retry with the same commandId"
-                raise ConflictError(msg) from error
             except IntegrityError:
                 continue  # another command wrote the same aggregate first: decide again
         msg = "the objects this command changes are being changed by others; try again"
@@ -242,7 +241,8 @@ class CommandRunner:
     def _find_or_unknown(self, command: Command) -> RecordedCommand | None:
         try:
             return self._find(command)
-        except (OperationalError, InterfaceError) as error:
+        except (OperationalError, InterfaceError, StoreBusyError) as error:
+            # busy here is not "nothing recorded": an earlier attempt may have committed
             msg = "the store could not be reached; retry with the same commandId"
             raise OutcomeUnknownError(msg) from error
 

@@ -78,7 +78,21 @@ class Settings(BaseSettings):
     embedded_projections: bool = Field(
         default=True, description="project in the API process (single-process mode)"
     )
-    postgres_lock_timeout_seconds: int = Field(default=5, ge=1, le=60)
+    postgres_lock_timeout_seconds: int = Field(
+        default=5, ge=1, le=60, description="application role: longest wait for a lock"
+    )
+    postgres_statement_timeout_seconds: int = Field(
+        default=10, ge=1, le=600, description="application role: longest statement"
+    )
+    postgres_idle_in_transaction_timeout_seconds: int = Field(
+        default=30, ge=1, le=3600, description="application role: longest idle open transaction"
+    )
+    postgres_projector_lock_timeout_seconds: int = Field(default=10, ge=1, le=600)
+    postgres_projector_statement_timeout_seconds: int = Field(default=300, ge=1, le=86400)
+    postgres_projector_idle_in_transaction_timeout_seconds: int = Field(default=60, ge=1, le=3600)
+    postgres_owner_lock_timeout_seconds: int = Field(default=10, ge=1, le=600)
+    postgres_owner_statement_timeout_seconds: int = Field(default=1800, ge=1, le=86400)
+    postgres_owner_idle_in_transaction_timeout_seconds: int = Field(default=60, ge=1, le=3600)
     postgres_pool_size: int = Field(default=5, ge=1, le=100)
     postgres_schema: str = Field(default="dar", pattern=r"^[a-z_][a-z0-9_]{0,40}$")
     purposes_file: Path | None = Field(

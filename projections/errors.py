@@ -9,6 +9,7 @@ class StaleError(DarError):
     """The read models have not reached what was asked (or are not built yet); retry shortly."""
 
     code = "STALE"
+    retryable = True
 
 
 class ProjectionFailedError(DarError):

@@ -3,9 +3,10 @@
 Applied in the schema's `process_errors`, which strawberry calls on every path (parse,
 validation, execution, subscriptions) before the response is formatted.
 
-A Dar error keeps its message and gets its code. A malformed or over-limit query gets
-`BAD_QUERY` or `QUERY_TOO_COMPLEX`. Anything unexpected is logged with a reference, and the
-client receives only `INTERNAL` with that reference: no message, no stack trace.
+A Dar error keeps its message and gets its code, and `retryable: true` when the same request may
+succeed later (`STORE_BUSY`, `CONFLICT`, `OUTCOME_UNKNOWN`, `STALE`). A malformed or over-limit
+query gets `BAD_QUERY` or `QUERY_TOO_COMPLEX`. Anything unexpected is logged with a reference,
+and the client receives only `INTERNAL` with that reference: no message, no stack trace.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def apply_contract(error: GraphQLError) -> None:
     cause = root_cause(error)
     if isinstance(cause, DarError):
         extensions: dict[str, object] = {"code": cause.code}
+        if cause.retryable:
+            extensions["retryable"] = True  # the same request may succeed later, unchanged
         field = getattr(cause, "field", None)
         if field:
             extensions["field"] = field

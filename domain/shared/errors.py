@@ -9,6 +9,7 @@ class DarError(Exception):
     """A refusal that Dar can explain to its caller. Nothing was recorded."""
 
     code: ClassVar[str] = "DAR_ERROR"
+    retryable: ClassVar[bool] = False  # true: the same request may succeed later, unchanged
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

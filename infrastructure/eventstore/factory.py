@@ -8,6 +8,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from application.store import EventStore
 from infrastructure.settings import Settings
+from infrastructure.timeouts import Timeouts, app_timeouts
 
 SQLITE_PREFIX = "sqlite:///"
 POSTGRES_PREFIXES = ("postgresql://", "postgres://")
@@ -22,13 +23,16 @@ def is_postgres(url: str) -> bool:
     return url.startswith(POSTGRES_PREFIXES)
 
 
-def store_environment(settings: Settings) -> dict[str, str]:
-    """The eventsourcing environment for the configured database."""
+def store_environment(settings: Settings, timeouts: Timeouts | None = None) -> dict[str, str]:
+    """The eventsourcing environment for the configured database.
+
+    On PostgreSQL its connections carry `timeouts` (by default the application role's).
+    """
     url = settings.database_url
     if url.startswith(SQLITE_PREFIX):
         return _sqlite_environment(url.removeprefix(SQLITE_PREFIX))
     if is_postgres(url):
-        return _postgres_environment(url, settings)
+        return _postgres_environment(url, settings, timeouts or app_timeouts(settings))
     msg = f"DAR_DATABASE_URL must start with {SQLITE_PREFIX} or postgresql://"
     raise UnsupportedDatabaseURLError(msg)
 
@@ -57,12 +61,14 @@ def postgres_connection_environment(url: str) -> dict[str, str]:
     }
 
 
-def _postgres_environment(url: str, settings: Settings) -> dict[str, str]:
+def _postgres_environment(url: str, settings: Settings, timeouts: Timeouts) -> dict[str, str]:
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": "infrastructure.eventstore.postgres:DarPostgresFactory",
         **postgres_connection_environment(url),
         "POSTGRES_SCHEMA": settings.postgres_schema,
-        "POSTGRES_LOCK_TIMEOUT": str(settings.postgres_lock_timeout_seconds),
+        "POSTGRES_LOCK_TIMEOUT": str(timeouts.lock),  # the append's SET LOCAL lock_timeout
+        "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": str(timeouts.idle_in_transaction),
+        "POSTGRES_OPTIONS": timeouts.options(),
         "POSTGRES_POOL_SIZE": str(settings.postgres_pool_size),
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",  # they drop the table lock: followers skip events
         "POSTGRES_CONNECT_TIMEOUT": "10",
@@ -71,9 +77,11 @@ def _postgres_environment(url: str, settings: Settings) -> dict[str, str]:
     }
 
 
-def open_event_store(settings: Settings, *, create_tables: bool | None = None) -> EventStore:
-    """The one event store of this process."""
-    env = store_environment(settings)
+def open_event_store(
+    settings: Settings, *, create_tables: bool | None = None, timeouts: Timeouts | None = None
+) -> EventStore:
+    """The one event store of this process (its connections bounded by `timeouts`)."""
+    env = store_environment(settings, timeouts)
     if create_tables is not None:
         env["CREATE_TABLE"] = "y" if create_tables else "n"
     return EventStore(env=env)

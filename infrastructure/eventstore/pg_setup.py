@@ -6,6 +6,9 @@
   DELETE and TRUNCATE fail, and it cannot create tables;
 - the projector role owns the read-model schema, where rebuilds create and drop tables; it reads
   events, and the application role reads its tables.
+
+Each role gets, as its defaults, the lock, statement and idle-in-transaction timeouts that suit
+its work (see `infrastructure.timeouts`): a session opened by hand under it is bounded too.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from psycopg.conninfo import conninfo_to_dict
 from infrastructure.eventstore.factory import open_event_store
 from infrastructure.eventstore.postgres import BEGIN_APPEND, COMMANDS_TABLE
 from infrastructure.settings import Settings
+from infrastructure.timeouts import Timeouts, app_timeouts, owner_timeouts, projector_timeouts
 from infrastructure.vault.postgres_storage import create_postgres_vault_tables
 
 READ_SCHEMA_SUFFIX = "_read"
@@ -76,11 +80,12 @@ def setup_database(admin_url: str, settings: Settings) -> None:
         )
         for role in (owner, app, projector):
             _ensure_role(conn, role, dbname)
+        bound_roles(conn, settings)
         _ensure_schema(conn, settings.postgres_schema, owner.name)
         _ensure_schema(conn, read_schema(settings), projector.name)
         _ensure_schema(conn, vault_schema(settings), owner.name)
     owner_settings = settings.model_copy(update={"database_url": settings.owner_database_url})
-    open_event_store(owner_settings, create_tables=True).close()
+    open_event_store(owner_settings, create_tables=True, timeouts=owner_timeouts(settings)).close()
     with psycopg.connect(settings.owner_database_url, autocommit=True) as conn:
         _grant_event_access(conn, settings.postgres_schema, app.name, projector.name)
         create_postgres_vault_tables(conn, vault_schema(settings), app.name)
@@ -101,6 +106,27 @@ def _ensure_role(conn: psycopg.Connection[tuple[object, ...]], role: Role, dbnam
             sql.Identifier(dbname), sql.Identifier(role.name)
         )
     )
+
+
+def bound_roles(conn: psycopg.Connection[tuple[object, ...]], settings: Settings) -> None:
+    """As an administrator: give each role of these settings its timeouts as role defaults."""
+    roles = (
+        (settings.database_url, app_timeouts(settings)),
+        (settings.projector_database_url, projector_timeouts(settings)),
+        (settings.owner_database_url, owner_timeouts(settings)),
+    )
+    for url, timeouts in roles:
+        if url is not None:
+            _bound_role(conn, Role.from_url(url).name, timeouts)
+
+
+def _bound_role(conn: psycopg.Connection[tuple[object, ...]], role: str, bounds: Timeouts) -> None:
+    for name, value in bounds.parameters().items():
+        conn.execute(
+            sql.SQL("ALTER ROLE {0} SET {1} = {2}").format(
+                sql.Identifier(role), sql.Identifier(name), sql.Literal(value)
+            )
+        )
 
 
 def _ensure_schema(conn: psycopg.Connection[tuple[object, ...]], schema: str, owner: str) -> None:

@@ -6,11 +6,17 @@ pipeline's sync and at COMMIT: about four exchanges with the server):
 role that takes the table lock, refuses a command key already recorded and a declared read that
 changed); `NOTIFY`; and one statement that inserts the events and the command key together.
 The application role thus needs only INSERT and SELECT on the event tables.
+
+Every read and append is bounded by the connection's timeouts (see `infrastructure.timeouts`): a
+lock or statement timeout is answered at once as `StoreBusyError`, never retried ten times the way
+the library retries a lost connection.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -22,20 +28,71 @@ from eventsourcing.persistence import (
     PersistenceError,
     StoredEvent,
 )
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from eventsourcing.utils import retry
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+    PostgresFactory,
+)
+from eventsourcing.utils import Environment, EnvType
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from application.errors import CommandAlreadyRecordedError, StaleReadError, StoreBusyError
 from application.ports import CommandRecord, RecordedCommand
+from infrastructure.timeouts import reached_a_bound
 
 COMMAND_RECORDED = "DR001"
 STALE_READ = "DR002"
 STORE_BUSY = "DR003"
 COMMANDS_TABLE = "dar_commands"
 BEGIN_APPEND = "dar_begin_append"
+OPTIONS = "POSTGRES_OPTIONS"
+RETRIES, RETRY_WAIT = 10, 0.2  # the library's retry of a lost connection
+_library_append = PostgresApplicationRecorder.insert_events.__wrapped__  # without its retry
+OUTCOME_UNKNOWN = "a retried append met a bound: the first attempt may have committed"
+
+
+class DarPostgresFactory(PostgresFactory):
+    """The library's factory, whose connections carry the libpq options named `POSTGRES_OPTIONS`."""
+
+    def __init__(self, env: Environment | EnvType | None) -> None:
+        super().__init__(env)
+        options = self.env.get(OPTIONS)
+        kwargs = self.datastore.pool.kwargs
+        if options and isinstance(kwargs, dict):  # the pool opens later, with the first recorder
+            kwargs["options"] = options
+
+
+def _bounded(method: Callable[..., Any], *, reads: bool = True) -> Any:
+    """The library's retry of a lost connection, except that a reached bound is answered at once.
+
+    A lock or statement timeout means that another session holds what this one needs; ten more
+    attempts would make the bound ten times longer. The statement did nothing: `StoreBusyError`.
+    But an append retried after a lost connection may follow a first attempt that committed:
+    there a bound leaves the outcome unknown (`OperationalError`, for the caller to look it up).
+    """
+
+    @functools.wraps(method)
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        attempt = 1
+        while True:
+            try:
+                return method(*args, **kwargs)
+            except StoreBusyError as busy:  # the append guard's
+                if reads or attempt == 1:
+                    raise
+                raise OperationalError(OUTCOME_UNKNOWN) from busy
+            except (InterfaceError, OperationalError) as error:
+                if reached_a_bound(error.__cause__) and (reads or attempt == 1):
+                    raise StoreBusyError from error
+                if reached_a_bound(error.__cause__) or attempt == RETRIES:
+                    raise
+            attempt += 1
+            time.sleep(RETRY_WAIT)
+
+    return bounded
 
 
 class DarPostgresRecorder(PostgresApplicationRecorder):
@@ -65,6 +122,10 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
             "SELECT actor, command_id, digest, outcome, position FROM {0}.{1} "
             "WHERE actor = %s AND command_id = %s"
         ).format(self._schema, self._commands)
+
+    select_events = _bounded(PostgresAggregateRecorder.select_events.__wrapped__)
+    select_notifications = _bounded(PostgresApplicationRecorder.select_notifications.__wrapped__)
+    max_notification_id = _bounded(PostgresApplicationRecorder.max_notification_id.__wrapped__)
 
     def _extra_create_statements(self) -> list[Composed]:
         return [
@@ -133,15 +194,21 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         """Append events (and the command key); translate the guard's refusals to typed errors."""
+        ids: Sequence[int] | None = self._append(stored_events, **kwargs)
+        return ids
+
+    def _append_once(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         try:
-            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+            ids: Sequence[int] | None = _library_append(self, stored_events, **kwargs)
         except PersistenceError as error:
             cause = error.__cause__
             sqlstate = cause.sqlstate if isinstance(cause, psycopg.Error) else None
             if sqlstate == COMMAND_RECORDED:
                 raise CommandAlreadyRecordedError(str(cause)) from error
             if sqlstate == STORE_BUSY:
-                raise StoreBusyError(str(cause)) from error
+                raise StoreBusyError from error
             if sqlstate == STALE_READ and isinstance(cause, psycopg.Error):
                 stale = cause.diag.message_primary or "?"
                 raise StaleReadError(stale) from error
@@ -153,6 +220,8 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
                 raise IntegrityError(msg) from error
             raise
         return ids
+
+    _append = _bounded(_append_once, reads=False)
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -200,9 +269,12 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
             raise PersistenceError(msg)
         return ids
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def find_command(self, actor: str, command_id: str) -> RecordedCommand | None:
         """The command recorded under (actor, command_id), with its last event's position."""
+        found: RecordedCommand | None = self._find_command_bounded(actor, command_id)
+        return found
+
+    def _find_command_once(self, actor: str, command_id: str) -> RecordedCommand | None:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self._find_command, (actor, command_id), prepare=True)
             row = curs.fetchone()
@@ -215,3 +287,5 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
             outcome=row["outcome"],
             position=row["position"],
         )
+
+    _find_command_bounded = _bounded(_find_command_once)

@@ -34,7 +34,7 @@ class _ImmediateTransaction(SQLiteTransaction):
         try:
             cursor.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:  # another process holds the write lock
-            raise StoreBusyError(str(error)) from error
+            raise StoreBusyError from error
         return cursor
 
 

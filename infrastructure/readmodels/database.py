@@ -19,6 +19,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from infrastructure.readmodels.text import storable, storable_param
+from infrastructure.timeouts import BoundedPool, Timeouts
 from projections.errors import StaleError
 
 TRACKING = "dar_tracking"
@@ -261,15 +262,36 @@ class _PgCursor:
 
 
 class PostgresReadDatabase(ReadDatabase):
-    """Read models in the read schema: written by the projector role, read by the application."""
+    """Read models in the read schema: written by the projector role, read by the application.
+
+    Each pool's connections carry their role's timeouts; a query that reaches one answers
+    `StoreBusyError` (the projector's writes raise the driver's error, which its runner waits on).
+    """
 
     kind: Literal["sqlite", "postgres"] = "postgres"
 
-    def __init__(self, schema: str, read_url: str, write_url: str | None) -> None:
+    def __init__(
+        self,
+        schema: str,
+        read: tuple[str, Timeouts],
+        write: tuple[str, Timeouts] | None,
+    ) -> None:
         self._schema = schema
-        self._reader = ConnectionPool(read_url, min_size=1, max_size=8, open=True)
+        read_url, read_bounds = read
+        self._reader = BoundedPool(
+            read_url,
+            min_size=1,
+            max_size=8,
+            open=True,
+            timeout=read_bounds.statement,  # waiting for a free connection is bounded too
+            kwargs={"options": read_bounds.options()},
+        )
         self._writer = (
-            ConnectionPool(write_url, min_size=1, max_size=2, open=True) if write_url else None
+            ConnectionPool(
+                write[0], min_size=1, max_size=2, open=True, kwargs={"options": write[1].options()}
+            )
+            if write
+            else None
         )
 
     @property

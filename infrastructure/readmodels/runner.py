@@ -24,6 +24,7 @@ import psycopg_pool
 from eventsourcing import persistence as es_persistence
 from eventsourcing.persistence import Notification
 
+from application.errors import StoreBusyError
 from application.store import EventStore
 from infrastructure.readmodels.database import ReadDatabase, SqlCursor
 from infrastructure.readmodels.failures import (
@@ -45,6 +46,7 @@ TRANSIENT = (
     psycopg.InterfaceError,
     psycopg_pool.PoolTimeout,
     sqlite3.OperationalError,
+    StoreBusyError,  # a lock or statement timeout: wait, then read again
 )
 BATCH = 1000
 log = logging.getLogger(__name__)

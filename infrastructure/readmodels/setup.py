@@ -10,6 +10,7 @@ from infrastructure.readmodels.database import (
     SQLiteReadDatabase,
 )
 from infrastructure.settings import Settings
+from infrastructure.timeouts import app_timeouts, projector_timeouts
 
 
 def sqlite_sibling_path(events_path: str, suffix: str) -> str:
@@ -32,5 +33,6 @@ def open_read_database(settings: Settings, *, projector: bool) -> ReadDatabase:
     url = settings.database_url
     if is_postgres(url):
         write_url = settings.projector_database_url if projector else None
-        return PostgresReadDatabase(read_schema(settings), url, write_url)
+        write = (write_url, projector_timeouts(settings)) if write_url else None
+        return PostgresReadDatabase(read_schema(settings), (url, app_timeouts(settings)), write)
     return SQLiteReadDatabase(sqlite_read_path(url.removeprefix(SQLITE_PREFIX)))

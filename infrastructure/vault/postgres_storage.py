@@ -11,8 +11,8 @@ from uuid import UUID
 
 import psycopg
 from psycopg import sql
-from psycopg_pool import ConnectionPool
 
+from infrastructure.timeouts import BoundedPool
 from infrastructure.vault.storage import (
     ADDED_COLUMNS,
     INDEX,
@@ -59,9 +59,10 @@ def create_postgres_vault_tables(conn: Connection, schema: str, app_role: str) -
 class PostgresVaultStorage(VaultStorage):
     """The vault in its own schema of the events' database."""
 
-    def __init__(self, url: str, schema: str) -> None:
-        self._pool = ConnectionPool(
-            url, min_size=1, max_size=4, open=True, kwargs={"autocommit": True}
+    def __init__(self, url: str, schema: str, options: str = "") -> None:
+        """`options`: libpq options of its connections (the application role's timeouts)."""
+        self._pool = BoundedPool(
+            url, min_size=1, max_size=4, open=True, kwargs={"autocommit": True, "options": options}
         )
         self._keys = sql.Identifier(schema, KEYS)
         self._index = sql.Identifier(schema, INDEX)

@@ -9,6 +9,7 @@ from infrastructure.eventstore.factory import SQLITE_PREFIX, is_postgres
 from infrastructure.eventstore.pg_setup import vault_schema
 from infrastructure.readmodels.setup import sqlite_sibling_path
 from infrastructure.settings import Settings
+from infrastructure.timeouts import app_timeouts
 from infrastructure.vault.crypto import VaultCrypto, VaultIntegrityError
 from infrastructure.vault.postgres_storage import PostgresVaultStorage
 from infrastructure.vault.sqlite_storage import SQLiteVaultStorage
@@ -119,7 +120,10 @@ def open_vault(settings: Settings) -> Vault:
     master_key = settings.master_key.get_secret_value()
     retired = retired_master_keys(settings)
     if is_postgres(url):
-        return Vault(PostgresVaultStorage(url, vault_schema(settings)), master_key, retired)
+        storage = PostgresVaultStorage(
+            url, vault_schema(settings), app_timeouts(settings).options()
+        )
+        return Vault(storage, master_key, retired)
     return Vault(SQLiteVaultStorage(sqlite_vault_path(settings)), master_key, retired)
 
 

@@ -7,7 +7,7 @@ from threading import Barrier
 
 from api.bootstrap import Dar
 from application.counter.commands import CallNextTicket, IssueTicket, TicketStep
-from application.errors import ConflictError
+from application.errors import ConflictError, StoreBusyError
 from domain.counter.queue import QueueEmptyError
 from tests.support.clock import TestClock
 from tests.support.spec import Scenario
@@ -34,8 +34,8 @@ def serve_until_empty(dar: Dar, counter: int, barrier: Barrier) -> list[str]:
             )
         except QueueEmptyError:
             return served
-        except ConflictError:
-            continue  # the store was busy past the runner's own retries: call again
+        except (ConflictError, StoreBusyError):
+            continue  # another counter won, or the store was busy past its bound: call again
         label = outcome.values["ticket"]
         served.append(label)
         while True:
@@ -50,7 +50,7 @@ def serve_until_empty(dar: Dar, counter: int, barrier: Barrier) -> list[str]:
                     )
                 )
                 break
-            except ConflictError:
+            except (ConflictError, StoreBusyError):
                 continue
 
 
