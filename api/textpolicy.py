@@ -65,12 +65,17 @@ def refused_character(value: str) -> str | None:
     return None if found is None else found.group()
 
 
+def nfc(value: str) -> str:
+    """The text in Unicode normalisation form C (composed)."""
+    return value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize("NFC", value)
+
+
 def clean(field: str, value: str) -> str:
     """`value` in NFC, or a ValidationError naming `field` (see the module's rules)."""
     bad = refused_character(value)
     if bad is not None:
         raise ValidationError(field, _why(bad))
-    text = value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize("NFC", value)
+    text = nfc(value)
     limit = limit_of(field)
     if len(text) > limit:
         raise ValidationError(field, f"is longer than {limit} characters")

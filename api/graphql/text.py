@@ -13,7 +13,6 @@ input type. Each request then only walks its variables.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -55,7 +54,7 @@ from graphql.type import SchemaMetaFieldDef, TypeMetaFieldDef, TypeNameMetaField
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from api.textpolicy import DEFAULT_LIMIT, HTTP_TEXTS, LIMITS, clean, limit_of
+from api.textpolicy import DEFAULT_LIMIT, HTTP_TEXTS, LIMITS, clean, limit_of, nfc
 from domain.shared.errors import ValidationError
 
 PLAN_CACHE_SIZE = 1000
@@ -264,9 +263,8 @@ class _Normalise(Visitor):
     """Replaces each string literal that is not in NFC by its NFC form."""
 
     def enter_string_value(self, node: StringValueNode, *_: object) -> StringValueNode | None:
-        if unicodedata.is_normalized("NFC", node.value):
-            return None
-        return replace(node, value=unicodedata.normalize("NFC", node.value))
+        normalised = nfc(node.value)
+        return None if normalised == node.value else replace(node, value=normalised)
 
 
 @lru_cache(maxsize=PLAN_CACHE_SIZE)
