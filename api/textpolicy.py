@@ -1,6 +1,9 @@
 """One text policy for every text Dar reads from outside.
 
-It covers GraphQL arguments and input fields, HTTP path parameters, headers and bodies.
+It covers every GraphQL argument and input field (inline, in variables, as a variable's
+default) and the path parameters and body texts of the HTTP routes outside GraphQL. The headers
+Dar reads are credentials, refused unless they verify, and the gateway's signature headers, read
+only in their exact ASCII forms.
 
 A text is refused, with `VALIDATION` naming where it was given, when it holds:
 - a control character (Unicode category Cc: U+0000-U+001F, U+007F-U+009F) other than tab
@@ -25,6 +28,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 from types import MappingProxyType
 
 from fastapi.responses import JSONResponse
@@ -53,6 +57,7 @@ _REFUSED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _INDEX = re.compile(r"\[\d+\]$")
 
 
+@lru_cache(maxsize=4096)  # the same few paths come again and again
 def limit_of(field: str) -> int:
     """The limit of a field given by its path (`input.documents[2]` is a `documents` item)."""
     name = _INDEX.sub("", field).rsplit(".", 1)[-1]
