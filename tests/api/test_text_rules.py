@@ -11,7 +11,9 @@ from graphql import GraphQLSchema, StringValueNode, parse, visit
 from graphql.language import Visitor
 from hypothesis import given
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from api.cli import app
 from api.graphql.schema import build_schema
 from api.graphql.text import LIMITS_FILE, _Same, limits_document, plan_of
 from api.textpolicy import DEFAULT_LIMIT, LIMITS, clean, limit_of, refused_character
@@ -243,3 +245,9 @@ def test_the_limits_document_is_current(schema: Any) -> None:
     assert LIMITS_FILE.read_text(encoding="utf-8") == limits_document(_graphql_schema(schema)), (
         "docs/text.md is stale: run `dar text-limits --write`"
     )
+
+
+def test_dar_text_limits_prints_the_document(schema: Any) -> None:
+    result = CliRunner().invoke(app, ["text-limits"])
+    assert result.exit_code == 0, result.output
+    assert result.output == limits_document(_graphql_schema(schema))
