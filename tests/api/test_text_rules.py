@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import unicodedata
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import pytest
+import strawberry
 from graphql import GraphQLSchema, StringValueNode, parse, visit
 from graphql.language import Visitor
 from hypothesis import given
 from hypothesis import strategies as st
+from strawberry.types import ExecutionResult
 from typer.testing import CliRunner
 
 from api.cli import app
 from api.graphql.schema import build_schema
-from api.graphql.text import LIMITS_FILE, _Same, limits_document, plan_of
+from api.graphql.text import LIMITS_FILE, TextPolicy, _Same, limits_document, plan_of
 from api.textpolicy import DEFAULT_LIMIT, LIMITS, clean, limit_of, refused_character
 from domain.shared.errors import ValidationError
 from infrastructure.settings import Settings
@@ -199,6 +202,35 @@ def test_a_refused_variable_is_refused_again_when_the_document_comes_from_the_ca
     for _ in range(3):
         [error] = run(schema, query, {"c": "STEG\x00"})
         assert error["code"] == "VALIDATION"
+
+
+@strawberry.type
+class _Ping:
+    ping: str = "pong"
+
+
+@strawberry.type
+class _Echo:
+    @strawberry.subscription
+    async def echo(self, text: str) -> AsyncGenerator[str, None]:
+        yield text
+
+
+async def _subscribe(text: str) -> list[Any]:
+    echoes = strawberry.Schema(query=_Ping, subscription=_Echo, extensions=[TextPolicy])
+    query = "subscription($t: String!) { echo(text: $t) }"
+    stream = await echoes.subscribe(query, variable_values={"t": text})
+    assert not isinstance(stream, ExecutionResult)
+    return [result async for result in stream]
+
+
+def test_a_subscription_s_text_is_refused_or_handed_over_in_nfc_too() -> None:
+    [refused] = asyncio.run(_subscribe("a\x00"))
+    [error] = refused.errors
+    assert isinstance(error.original_error, ValidationError)
+    assert error.original_error.field == "text"
+    [echoed] = asyncio.run(_subscribe("Ame\u0301l"))
+    assert echoed.data == {"echo": "Amél"}
 
 
 def _graphql_schema(schema: Any) -> GraphQLSchema:
