@@ -154,7 +154,7 @@ def errors(*, write: Annotated[bool, typer.Option(help="write docs/errors.md")] 
 def text_limits(*, write: Annotated[bool, typer.Option(help="write docs/text.md")] = False) -> None:
     """Print the text policy and every text field's limit, or write docs/text.md."""
     from api.graphql.schema import build_schema  # noqa: PLC0415 - on demand
-    from api.graphql.text import LIMITS_FILE, limits_document  # noqa: PLC0415
+    from api.textpolicy import LIMITS_FILE, limits_document  # noqa: PLC0415
 
     text = limits_document(build_schema(Settings())._schema)  # noqa: SLF001 - graphql-core's
     if write:

@@ -18,8 +18,16 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from api.graphql.schema import build_schema
-from api.graphql.text import LIMITS_FILE, TextPolicy, _Same, limits_document, plan_of
-from api.textpolicy import DEFAULT_LIMIT, LIMITS, clean, limit_of, refused_character
+from api.graphql.text import TextPolicy, _Same, plan_of
+from api.textpolicy import (
+    DEFAULT_LIMIT,
+    LIMITS,
+    LIMITS_FILE,
+    clean,
+    limit_of,
+    limits_document,
+    refused_character,
+)
 from domain.shared.errors import ValidationError
 from infrastructure.settings import Settings
 
