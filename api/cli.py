@@ -151,6 +151,19 @@ def errors(*, write: Annotated[bool, typer.Option(help="write docs/errors.md")] 
         typer.echo(text, nl=False)
 
 
+@app.command("text-limits")
+def text_limits(*, write: Annotated[bool, typer.Option(help="write docs/text.md")] = False) -> None:
+    """Print the text policy and every text field's limit, or write docs/text.md."""
+    from api.graphql.schema import build_schema  # noqa: PLC0415 - on demand
+    from api.textpolicy import LIMITS_FILE, limits_document  # noqa: PLC0415
+
+    text = limits_document(build_schema(Settings())._schema)  # noqa: SLF001 - graphql-core's
+    if write:
+        LIMITS_FILE.write_text(text, encoding="utf-8")
+    else:
+        typer.echo(text, nl=False)
+
+
 @db_app.command("setup")
 def db_setup(
     admin_url: Annotated[

@@ -12,6 +12,7 @@ themselves (twice, late, out of order, or never).
 from __future__ import annotations
 
 from contextlib import suppress
+from dataclasses import replace
 from html import escape
 
 import anyio
@@ -19,7 +20,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.bootstrap import Dar
-from domain.shared.errors import DarError
+from api.textpolicy import clean, refusal
+from application.payments.ports import Notification
+from domain.shared.errors import DarError, ValidationError
 from infrastructure.payments.signing import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -41,7 +44,7 @@ def _answer(error: DarError) -> JSONResponse:
 def receive_callback(dar: Dar, body: bytes, timestamp: str | None, signed: str | None) -> Response:
     """Check, then apply one delivery (blocking: run on a worker thread)."""
     try:
-        notification = dar.callbacks.verify(body, timestamp, signed)
+        notification = _checked(dar.callbacks.verify(body, timestamp, signed))
     except DarError as error:
         order = order_of(body)
         if order is not None:
@@ -54,6 +57,16 @@ def receive_callback(dar: Dar, body: bytes, timestamp: str | None, signed: str |
     except DarError as error:
         return _answer(error)
     return JSONResponse({"applied": True, "position": position})
+
+
+def _checked(notification: Notification) -> Notification:
+    """The callback's texts under the text policy (its order is a UUID already)."""
+    refund_id = notification.refund_id
+    return replace(
+        notification,
+        event_id=clean("body.eventId", notification.event_id),
+        refund_id=None if refund_id is None else clean("body.refundId", refund_id),
+    )
 
 
 def add_gateway_routes(app: FastAPI, dar: Dar) -> None:
@@ -76,6 +89,10 @@ def add_simulated_gateway(app: FastAPI, dar: Dar, gateway: SimulatedGateway) -> 
 
     @app.get("/simulated-gateway/pay/{session}", include_in_schema=False)
     async def page(session: str) -> Response:
+        try:
+            session = clean("session", session)
+        except ValidationError as error:
+            return refusal(error)
         order = gateway.session_order(session)
         if order is None:
             return JSONResponse({"code": "NOT_FOUND", "message": "no such session"}, 404)
@@ -92,7 +109,7 @@ def add_simulated_gateway(app: FastAPI, dar: Dar, gateway: SimulatedGateway) -> 
     async def pay(session: str, approve: bool = True, deliver: bool = True) -> Response:  # noqa: FBT001, FBT002 - query flags
         def run() -> Response:
             try:
-                state = gateway.pay(session, approve=approve)
+                state = gateway.pay(clean("session", session), approve=approve)
             except DarError as error:
                 return _answer(error)
             position = _deliver_all(dar, gateway) if deliver else 0

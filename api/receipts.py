@@ -15,8 +15,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.auth import STAFF, Role, TokenService, UnauthenticatedError, bearer
 from api.bootstrap import Dar
+from api.textpolicy import clean, refusal
 from domain.catalogue.service import CatalogueService, service_id
 from domain.houses.house import House
+from domain.shared.errors import ValidationError
 from domain.shared.money import Money
 from projections.payments.view import PaymentRow
 from projections.requests.view import RequestRow
@@ -120,6 +122,10 @@ def add_receipts(app: FastAPI, dar: Dar, tokens: TokenService) -> None:
 
     @app.get("/receipts/{number}", include_in_schema=False)
     async def receipt(number: str, request: Request) -> Response:
+        try:
+            number = clean("number", number)
+        except ValidationError as error:
+            return refusal(error)
         token = bearer(request.headers.get("authorization"))
         try:
             if token is None:

@@ -33,6 +33,7 @@ from api.graphql.partners import PartnerMutations, PartnerQueries, PartnerSubscr
 from api.graphql.payments import PaymentMutations, PaymentQueries
 from api.graphql.requests import RequestMutations, RequestQueries
 from api.graphql.scalars import SCALARS, Position
+from api.graphql.text import TextPolicy
 from infrastructure.settings import Environment, Settings
 
 
@@ -122,6 +123,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        TextPolicy,  # every text argument checked and in NFC before any resolver runs
     ]
     if production:
         extensions.append(DisableIntrospection)
