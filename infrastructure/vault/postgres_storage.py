@@ -70,12 +70,14 @@ class PostgresVaultStorage(VaultStorage):
     def _all(self, query: str, args: Sequence[object] = ()) -> list[tuple[object, ...]]:
         statement = sql.SQL(query).format(keys=self._keys, index=self._index)
         with self._pool.connection() as conn:
-            return conn.execute(statement, args).fetchall()
+            rows: list[tuple[object, ...]] = conn.execute(statement, args).fetchall()
+            return rows
 
     def _changed(self, query: str, args: Sequence[object]) -> bool:
         statement = sql.SQL(query).format(keys=self._keys, index=self._index)
         with self._pool.connection() as conn:
-            return conn.execute(statement, args).rowcount > 0
+            changed: bool = conn.execute(statement, args).rowcount > 0
+            return changed
 
     def get_key(self, citizen_id: UUID) -> StoredKey | None:
         """See VaultStorage."""

@@ -26,7 +26,7 @@ from infrastructure.eventstore.pg_setup import bound_roles
 from infrastructure.eventstore.postgres import DarPostgresRecorder, _bounded
 from infrastructure.readmodels.partners import TABLE as PARTNERS_TABLE
 from infrastructure.settings import Settings
-from infrastructure.vault.storage import PostgresVaultStorage
+from infrastructure.vault.postgres_storage import PostgresVaultStorage
 from tests.support.api import graphql, token_for
 from tests.support.clock import TestClock
 from tests.support.stores import PostgresDatabases
