@@ -249,28 +249,30 @@ def test_a_badly_signed_or_stale_callback_triggers_nothing(
     assert dar.payments.current(payment).status is PaymentStatus.INITIATED
 
 
-def test_refused_callbacks_are_rate_limited_per_order_and_a_valid_one_still_applies(
-    monkeypatch: pytest.MonkeyPatch,
-    store_settings: Settings,
-    paying: tuple[TestClient, Dar, SimulatedGateway, UUID],
-) -> None:
-    # a budget that never refills during the test: what is counted is refusals, not time
+@pytest.fixture
+def frozen_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's refusal budget never refills: what a test counts is refusals, not time."""
     monkeypatch.setattr(api.gateway, "RefusalBudget", lambda: RefusalBudget(clock=lambda: 0.0))
-    _, dar, gateway, payment = paying
+
+
+@pytest.mark.usefixtures("frozen_budget")  # set up before `paying` builds the app
+def test_refused_callbacks_are_rate_limited_per_order_and_a_valid_one_still_applies(
+    paying: tuple[TestClient, Dar, SimulatedGateway, UUID],
+    store_settings: Settings,
+) -> None:
+    http, dar, gateway, payment = paying
     [delivery] = gateway.take_deliveries()
-    with TestClient(api.gateway.FastAPI()) as http:
-        api.gateway.add_gateway_routes(http.app, dar)
-        forged = {"x-gateway-timestamp": "1700000000", "x-gateway-signature": "ab" * 32}
-        answers = [http.post(CALLBACK, content=delivery.body, headers=forged) for _ in range(11)]
-        assert [a.status_code for a in answers] == [401] * 10 + [429]
-        assert answers[-1].json()["code"] == "RATE_LIMITED"
-        assert answers[-1].headers["retry-after"] == "6"
-        other = json.dumps({"orderId": str(uuid4()), "eventId": "e", "status": "captured"})
-        assert http.post(CALLBACK, content=other, headers=forged).status_code == 401
-        valid = signed_headers(secret(store_settings), dar.clock.now(), delivery.body)
-        applied = http.post(CALLBACK, content=delivery.body, headers=valid)
+    forged = {"x-gateway-timestamp": "1700000000", "x-gateway-signature": "ab" * 32}
+    answers = [http.post(CALLBACK, content=delivery.body, headers=forged) for _ in range(11)]
+    assert [a.status_code for a in answers] == [401] * 10 + [429]
+    assert answers[-1].json()["code"] == "RATE_LIMITED"
+    assert answers[-1].headers["retry-after"] == "6"
+    other = json.dumps({"orderId": str(uuid4()), "eventId": "e", "status": "captured"})
+    assert http.post(CALLBACK, content=other, headers=forged).status_code == 401
+    valid = signed_headers(secret(store_settings), dar.clock.now(), delivery.body)
+    applied = http.post(CALLBACK, content=delivery.body, headers=valid)
     assert applied.status_code == 200, applied.text
-    assert dar.payments.current(payment).status.value == "captured"
+    assert dar.payments.current(payment).status is PaymentStatus.CAPTURED
 
 
 def test_a_refusal_budget_refills_over_time_and_forgets_the_oldest_orders() -> None:
