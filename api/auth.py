@@ -55,7 +55,7 @@ class Principal:
 
 
 class SubjectGate(Protocol):
-    """Refuses tokens of subjects that are unknown, or were deactivated since the token was issued."""
+    """Refuses tokens of subjects never enrolled, or deactivated since the token was issued."""
 
     def refusal(self, principal: Principal) -> str | None:
         """Why the subject may not act (what is true of it), or None when it may."""

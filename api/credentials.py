@@ -16,7 +16,7 @@ from api.auth import UnauthenticatedError
 from api.graphql.context import CredentialRefusedError
 
 CHALLENGE = 'Bearer realm="dar"'
-INVALID_TOKEN = 'Bearer realm="dar", error="invalid_token"'
+INVALID_TOKEN = 'Bearer realm="dar", error="invalid_token"'  # noqa: S105 - a challenge
 
 
 def refused(error: UnauthenticatedError, *, presented: bool, graphql: bool) -> JSONResponse:

@@ -43,7 +43,7 @@ REFUSED = {
 
 
 def _answer(error: DarError) -> JSONResponse:
-    """A refusal the gateway understands: 4xx are final (429: later), 503 asks it to deliver again."""
+    """A refusal the gateway understands: 4xx are final (429: later), 503: deliver again."""
     headers = {}
     if isinstance(error, CallbackRateLimitedError):
         headers["Retry-After"] = str(error.retry_after)

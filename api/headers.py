@@ -25,7 +25,7 @@ RECEIPT_POLICY = _LOCKED + b"; style-src " + " ".join(STYLE_HASHES).encode()
 
 
 def policy(path: str, content_type: bytes) -> bytes | None:
-    """The Content-Security-Policy for an answer on `path` of this type (None: development tools)."""
+    """The Content-Security-Policy of an answer on `path` of this type (None: development tools)."""
     if not content_type.startswith(b"text/html"):
         return API_POLICY
     if path.startswith("/receipts/"):

@@ -22,12 +22,13 @@ DEFAULT_VAR = Path("var")
 MIN_SECRET = 32
 MIN_SECRET_BITS = 80
 MIN_SECRET_DISTINCT = 10
-DEVELOPMENT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 
 def estimated_bits(secret: str) -> float:
-    """A cautious estimate of a secret's entropy: its length times the Shannon entropy per
-    character of its own character frequencies (`"x"*40` has none; 32 random hex digits ~115).
+    """A cautious estimate of a secret's entropy in bits.
+
+    Its length times the Shannon entropy per character of its own character frequencies
+    (`"x"*40` has none; 32 random hex digits about 115).
     """
     counts = Counter(secret).values()
     per_char = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts)
@@ -117,7 +118,7 @@ class Settings(BaseSettings):
         default=None,
         pattern=r"^https?://[^/\s?#]+(/[^\s?#]*)?$",
         description="where clients reach Dar (absolute links, e.g. a payment page); "
-        f"required in production, {DEVELOPMENT_PUBLIC_URL} in development",
+        "required in production; in development http://<DAR_HOST>:<DAR_PORT>",
     )
 
     @field_validator("oidc_issuer", "oidc_jwks_url", "oidc_audience", mode="before")
@@ -135,12 +136,13 @@ class Settings(BaseSettings):
 
     @property
     def public_base_url(self) -> str:
-        """Dar's public address without a trailing slash (development: the local server)."""
-        return (self.public_url or DEVELOPMENT_PUBLIC_URL).rstrip("/")
+        """Dar's public address without a trailing slash (development: where `dar run` serves)."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     def check_production_secrets(self) -> None:
-        """Refuse to run in production with the development secrets, weak secrets (see
-        `secret_weakness`) or no public address.
+        """Refuse to run in production with default or weak secrets, or no public address.
+
+        Weak: see `secret_weakness`.
         """
         if self.environment is not Environment.PRODUCTION:
             return
