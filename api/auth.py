@@ -55,19 +55,19 @@ class Principal:
 
 
 class SubjectGate(Protocol):
-    """Refuses tokens of subjects that were deactivated since the token was issued."""
+    """Refuses tokens of subjects never enrolled, or deactivated since the token was issued."""
 
-    def is_active(self, principal: Principal) -> bool:
-        """Whether the subject may still act."""
+    def refusal(self, principal: Principal) -> str | None:
+        """Why the subject may not act (what is true of it), or None when it may."""
         ...
 
 
 class EveryoneActive:
-    """The gate until agents exist (houses issue): every subject is active."""
+    """The gate without a directory (tests, tools): every named subject is active."""
 
-    def is_active(self, principal: Principal) -> bool:
-        """Always."""
-        return principal.subject != ""
+    def refusal(self, principal: Principal) -> str | None:
+        """Only a token without a subject is refused."""
+        return None if principal.subject else "the token names no subject"
 
 
 class TokenService:
@@ -110,6 +110,8 @@ class TokenService:
             claims = self._decode(token)
         except jwt.PyJWTError as error:
             raise UnauthenticatedError(f"invalid token: {error}") from error
+        except (ValueError, TypeError, OverflowError) as error:  # malformed beyond what PyJWT types
+            raise UnauthenticatedError("invalid token: malformed") from error
         principal = _principal(claims)
         self.recheck(principal)
         return principal
@@ -121,8 +123,9 @@ class TokenService:
         """
         if principal.expires_at is not None and datetime.now(tz=UTC) >= principal.expires_at:
             raise UnauthenticatedError("the token has expired")
-        if not self._gate.is_active(principal):
-            raise UnauthenticatedError("this account has been deactivated")
+        refusal = self._gate.refusal(principal)
+        if refusal is not None:
+            raise UnauthenticatedError(refusal)
 
     def _decode(self, token: str) -> dict[str, Any]:
         required: jwt.types.Options = {"require": ["exp", "iat", "sub", "role", "iss", "aud"]}
@@ -160,15 +163,30 @@ def _principal(claims: dict[str, Any]) -> Principal:
         role=role,
         house=str(house) if house else None,
         partner=str(partner) if partner else None,
-        expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=UTC),
+        expires_at=_expiry(claims["exp"]),
     )
 
 
+def _expiry(exp: object) -> datetime:
+    """When the token expires; an `exp` no calendar can hold (10^18) is an invalid token."""
+    if isinstance(exp, int | float):
+        try:
+            return datetime.fromtimestamp(exp, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            pass
+    raise UnauthenticatedError("invalid token: the expiry is out of range")
+
+
 def bearer(header: str | None) -> str | None:
-    """The token in an `Authorization: Bearer …` header."""
-    if not header:
+    """The token in an `Authorization: Bearer …` header; any other form is refused.
+
+    No header is no credential (None); `Basic …`, `Token …`, a bare `Bearer` or a token with
+    spaces in it are credentials that do not verify (UnauthenticatedError).
+    """
+    if header is None or not header.strip():
         return None
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or " " in token:
         raise UnauthenticatedError("use an 'Authorization: Bearer <token>' header")
-    return token.strip()
+    return token

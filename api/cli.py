@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 from datetime import timedelta
 from pathlib import Path
 from types import FrameType
@@ -58,6 +59,8 @@ def run(
     settings = Settings()
     if demo and settings.environment is not Environment.DEVELOPMENT:
         raise typer.BadParameter("the demo is for development only", param_hint="--demo")
+    if serve:
+        check_port_free(settings.host, settings.port)  # before anything is recorded
     added = prepare(settings, demo=demo)
     target = "PostgreSQL" if is_postgres(settings.database_url) else settings.database_url
     typer.echo(f"Dar store ready ({target}): {added} reference partners registered now.")
@@ -76,7 +79,28 @@ def run(
         port=settings.port,
         workers=settings.workers,
         log_level="info",
+        server_header=False,  # do not announce the server software
     )
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Refuse to start (recording nothing) when the address cannot be bound.
+
+    Checked by binding it once, as the server will; another process may still take it in
+    between, and the server then fails as before, but the common case (a server already
+    running) is caught before the store is touched.
+    """
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            typer.echo(
+                f"cannot listen on {host}:{port} ({error.strerror}): is Dar already running? "
+                "Stop it or choose another port with DAR_PORT. Nothing was recorded.",
+                err=True,
+            )
+            raise typer.Exit(code=1) from None
 
 
 @app.command()
@@ -114,8 +138,15 @@ def token(  # noqa: PLR0913 - one option per claim
     agent: Annotated[str | None, typer.Option(help="agent id (sets the subject)")] = None,
     hours: Annotated[int, typer.Option(min=1, max=168, help="validity")] = 12,
 ) -> None:
-    """Print a development token signed with DAR_TOKEN_SECRET."""
+    """Print a development token signed with DAR_TOKEN_SECRET (refused in production)."""
     settings = Settings()
+    if settings.environment is not Environment.DEVELOPMENT:
+        typer.echo(
+            "dar token mints development tokens only: in production the identity provider "
+            "(DAR_OIDC_*) issues them.",
+            err=True,
+        )
+        raise typer.Exit(code=2)
     service = TokenService(settings)
     typer.echo(
         service.mint(

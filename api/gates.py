@@ -15,13 +15,22 @@ class AgentGate:
     def __init__(self, dar: Dar) -> None:
         self._dar = dar
 
-    def is_active(self, principal: Principal) -> bool:
-        """Staff: the agent named by the token's subject is active at the token's house."""
+    def refusal(self, principal: Principal) -> str | None:
+        """Staff: the agent named by the token's subject is enrolled, active, at the token's house.
+
+        The refusal says which of these is false.
+        """
         if principal.role not in STAFF:
-            return bool(principal.subject)
+            return None if principal.subject else "the token names no subject"
         try:
             agent = self._dar.houses.agent_by_id(agent_id(principal.subject))
             house = house_id(principal.house) if principal.house else None
         except ValidationError:
-            return False
-        return agent is not None and agent.active and agent.house_id == house
+            return f"the token's subject or house is not valid ({principal.subject!r})"
+        if agent is None:
+            return f"no agent {principal.subject!r} has been enrolled"
+        if not agent.active:
+            return "this account has been deactivated"
+        if agent.house_id != house:
+            return f"agent {principal.subject!r} is not enrolled at house {principal.house!r}"
+        return None

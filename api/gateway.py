@@ -1,8 +1,10 @@
 """The payment gateway's side of the HTTP API.
 
-`POST /payments/gateway/callback`: the gateway's signed callbacks. The signature is checked before
-anything else; a refused callback (bad signature, or sent more than 300 s ago) changes nothing
-itself, and the payment it names is settled by a status query to the gateway instead.
+`POST /payments/gateway/callback`: the gateway's signed callbacks. The size is checked first (over
+4 KiB: 413), then the signature, before anything is parsed. A refused callback (bad signature,
+sent more than 300 s ago, unreadable) triggers nothing: no status query, no write. A callback
+Dar missed is settled by the settling sweep's status query (`api.sweep`). Refusals are counted per
+order they claim (`api.throttle`): past the budget they are answered 429 with `Retry-After`.
 
 In development, `/simulated-gateway/…` plays the gateway's servers: its hosted payment page, and
 its outbox of callbacks, which the development page delivers at once and the tests take to deliver
@@ -11,7 +13,7 @@ themselves (twice, late, out of order, or never).
 
 from __future__ import annotations
 
-from contextlib import suppress
+import logging
 from dataclasses import replace
 from html import escape
 
@@ -21,37 +23,64 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.bootstrap import Dar
 from api.textpolicy import clean, refusal
+from api.throttle import RefusalBudget
 from application.payments.ports import Notification
 from domain.shared.errors import DarError, ValidationError
 from infrastructure.payments.signing import (
+    MAX_CALLBACK_BYTES,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
-    BadSignatureError,
-    order_of,
+    CallbackRateLimitedError,
+    claimed_order,
 )
 from infrastructure.payments.simulated_gateway import SimulatedGateway
 
-REFUSED = {"BAD_SIGNATURE": 401, "STALE_CALLBACK": 401, "VALIDATION": 400, "NOT_FOUND": 404}
+log = logging.getLogger("dar.api")
+REFUSED = {
+    "BAD_SIGNATURE": 401,
+    "STALE_CALLBACK": 401,
+    "VALIDATION": 400,
+    "NOT_FOUND": 404,
+    "RATE_LIMITED": 429,
+}
 
 
 def _answer(error: DarError) -> JSONResponse:
-    """A refusal the gateway understands: 4xx are final, 503 asks it to deliver again."""
+    """A refusal the gateway understands: 4xx are final (429: later), 503: deliver again."""
+    headers = {}
+    if isinstance(error, CallbackRateLimitedError):
+        headers["Retry-After"] = str(error.retry_after)
     return JSONResponse(
-        {"code": error.code, "message": error.message}, REFUSED.get(error.code, 503)
+        {"code": error.code, "message": error.message},
+        REFUSED.get(error.code, 503),
+        headers=headers,
     )
 
 
-def receive_callback(dar: Dar, body: bytes, timestamp: str | None, signed: str | None) -> Response:
-    """Check, then apply one delivery (blocking: run on a worker thread)."""
+def _refuse(refusals: RefusalBudget | None, body: bytes, error: DarError) -> JSONResponse:
+    """Answer a refused callback; past its order's budget, 429 instead (and no log line)."""
+    wait = refusals.spend(claimed_order(body)) if refusals is not None else None
+    if wait is not None:
+        return _answer(CallbackRateLimitedError(wait))
+    log.warning("gateway callback refused: %s", error.code)
+    return _answer(error)
+
+
+def receive_callback(
+    dar: Dar,
+    body: bytes,
+    timestamp: str | None,
+    signed: str | None,
+    refusals: RefusalBudget | None = None,
+) -> Response:
+    """Check, then apply one delivery (blocking: run on a worker thread).
+
+    A delivery that does not verify changes nothing and asks nothing of the gateway.
+    """
     try:
         notification = _checked(dar.callbacks.verify(body, timestamp, signed))
     except DarError as error:
-        order = order_of(body)
-        if order is not None:
-            # unknown order, or the gateway is down: the next status query settles it
-            with suppress(DarError):
-                dar.payments.settle(order)
-        return _answer(error)
+        return _refuse(refusals, body, error)
     try:
         position = dar.payments.apply_notification(notification)
     except DarError as error:
@@ -69,18 +98,20 @@ def _checked(notification: Notification) -> Notification:
     )
 
 
-def add_gateway_routes(app: FastAPI, dar: Dar) -> None:
-    """The callback endpoint."""
+def add_gateway_routes(app: FastAPI, dar: Dar, refusals: RefusalBudget | None = None) -> None:
+    """The callback endpoint, with its budget of refusals per order."""
+    budget = refusals or RefusalBudget()
 
     @app.post("/payments/gateway/callback", include_in_schema=False)
     async def callback(request: Request) -> Response:
         body = await request.body()
+        if len(body) > MAX_CALLBACK_BYTES:  # refused unread, before the signature
+            message = f"a callback is at most {MAX_CALLBACK_BYTES} bytes"
+            return JSONResponse({"code": "PAYLOAD_TOO_LARGE", "message": message}, 413)
         timestamp = request.headers.get(TIMESTAMP_HEADER)
         signed = request.headers.get(SIGNATURE_HEADER)
-        if not timestamp or not signed:
-            return _answer(BadSignatureError("the callback is not signed"))
         return await anyio.to_thread.run_sync(
-            lambda: receive_callback(dar, body, timestamp, signed)
+            lambda: receive_callback(dar, body, timestamp, signed, budget)
         )
 
 

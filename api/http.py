@@ -19,11 +19,13 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from api.auth import TokenService, UnauthenticatedError, bearer
 from api.bootstrap import Dar, bootstrap
+from api.credentials import refuse_invalid_credentials
 from api.edge import Edge
 from api.gates import AgentGate
 from api.gateway import add_gateway_routes, add_simulated_gateway
 from api.graphql.context import Context, Watchers, context_getter
 from api.graphql.schema import build_schema
+from api.headers import SecurityHeaders
 from api.metrics import Metrics
 from api.projection_status import projection_report
 from api.receipts import add_receipts
@@ -107,6 +109,8 @@ def create_app(settings: Settings, dar: Dar | None = None) -> FastAPI:
     if development and app_dar.simulated_gateway is not None:
         add_simulated_gateway(app, app_dar, app_dar.simulated_gateway)
     app.add_middleware(Edge, limit=settings.max_body_bytes, metrics=metrics)
+    app.add_middleware(SecurityHeaders)  # outermost: the edge's refusals get the headers too
+    refuse_invalid_credentials(app)
     app.state.dar = app_dar
     app.state.tokens = tokens
     app.state.metrics = metrics

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from enum import StrEnum
 from pathlib import Path
 
@@ -18,6 +20,37 @@ class Environment(StrEnum):
 
 DEFAULT_VAR = Path("var")
 MIN_SECRET = 32
+MIN_SECRET_BITS = 80
+MIN_SECRET_DISTINCT = 10
+
+
+def estimated_bits(secret: str) -> float:
+    """A cautious estimate of a secret's entropy in bits.
+
+    Its length times the Shannon entropy per character of its own character frequencies
+    (`"x"*40` has none; 32 random hex digits about 115).
+    """
+    counts = Counter(secret).values()
+    per_char = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts)
+    return len(secret) * per_char
+
+
+def secret_weakness(secret: str) -> str | None:
+    """Why a production secret is too weak, or None.
+
+    The rule: at least 32 characters, 10 distinct characters, an estimated 80 bits (see
+    `estimated_bits`), and not one shorter piece repeated (`"abcdefghij"*4`). A secret from
+    `python -c "import secrets; print(secrets.token_urlsafe(32))"` passes.
+    """
+    if len(secret) < MIN_SECRET:
+        return f"shorter than {MIN_SECRET} characters"
+    if len(set(secret)) < MIN_SECRET_DISTINCT:
+        return f"fewer than {MIN_SECRET_DISTINCT} distinct characters"
+    if secret in (secret + secret)[1:-1]:
+        return "a shorter piece repeated"
+    if estimated_bits(secret) < MIN_SECRET_BITS:
+        return f"under an estimated {MIN_SECRET_BITS} bits of entropy"
+    return None
 
 
 class Settings(BaseSettings):
@@ -99,6 +132,12 @@ class Settings(BaseSettings):
         default=None,
         description="the declared purposes of personal-data reads (default: the shipped list)",
     )
+    public_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/\s?#]+(/[^\s?#]*)?$",
+        description="where clients reach Dar (absolute links, e.g. a payment page); "
+        "required in production; in development http://<DAR_HOST>:<DAR_PORT>",
+    )
 
     @field_validator("oidc_issuer", "oidc_jwks_url", "oidc_audience", mode="before")
     @classmethod
@@ -113,13 +152,28 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         return self
 
+    @property
+    def public_base_url(self) -> str:
+        """Dar's public address without a trailing slash (development: where `dar run` serves)."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
     def check_production_secrets(self) -> None:
-        """Refuse to run in production with the development secrets or a short token secret."""
+        """Refuse to run in production with default or weak secrets, or no public address.
+
+        Weak: see `secret_weakness`.
+        """
         if self.environment is not Environment.PRODUCTION:
             return
         defaults = Settings.model_fields
         for name in ("token_secret", "master_key", "gateway_secret"):
             value: SecretStr = getattr(self, name)
-            if value == defaults[name].default or len(value.get_secret_value()) < MIN_SECRET:
-                msg = f"DAR_{name.upper()} must be set in production, {MIN_SECRET}+ characters"
+            weakness = secret_weakness(value.get_secret_value())
+            if value == defaults[name].default or weakness is not None:
+                msg = (
+                    f"DAR_{name.upper()} must be set in production to a random secret "
+                    f"({weakness or 'the development default'})"
+                )
                 raise ValueError(msg)
+        if self.public_url is None:
+            msg = "DAR_PUBLIC_URL must be set in production (e.g. https://dar.example.tn)"
+            raise ValueError(msg)

@@ -70,6 +70,18 @@ class Context(BaseContext):
 DarInfo = Info[Context, None]
 
 
+class CredentialRefusedError(Exception):
+    """An HTTP request presented a credential that does not verify: refused whatever it asks.
+
+    RFC 6750 `invalid_token`: answered 401 with `WWW-Authenticate` before any resolver runs
+    (see `api.http`). A request without any credential is anonymous, not refused.
+    """
+
+    def __init__(self, error: UnauthenticatedError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
 def context_getter(
     dar: Dar, tokens: TokenService, metrics: Metrics, watchers: Watchers
 ) -> Callable[..., Any]:
@@ -82,7 +94,9 @@ def context_getter(
             if token is not None:  # verified off the event loop: a JWKS fetch may block
                 context.principal = await anyio.to_thread.run_sync(tokens.verify, token)
         except UnauthenticatedError as error:
-            context.auth_error = error
+            if connection.scope["type"] == "http":
+                raise CredentialRefusedError(error) from None
+            context.auth_error = error  # WebSocket: `connection_init` authenticates
         return context
 
     return get_context

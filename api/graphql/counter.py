@@ -7,7 +7,7 @@ visit, the ticket and the log position of its last event.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TypeVar
 
 import strawberry
@@ -161,7 +161,7 @@ class CounterQueries:
         dar = info.context.dar
         code = await house_code_of(info.context, house_id)
         await wait_for_position(dar, [dar.read.queue_key], at_least_position)
-        now = datetime.now(tz=UTC)
+        now = dar.clock.now()
         day = tunis_day(now)
         rows = await info.context.blocking(lambda: dar.read.queue.tickets(house_id_of(code), day))
         lines: dict[str, list[TicketRow]] = {}

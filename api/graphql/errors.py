@@ -7,11 +7,16 @@ A Dar error keeps its message and gets its code, and `retryable: true` when the 
 succeed later (`STORE_BUSY`, `CONFLICT`, `OUTCOME_UNKNOWN`, `STALE`). A malformed or over-limit
 query gets `BAD_QUERY` or `QUERY_TOO_COMPLEX`. Anything unexpected is logged with a reference,
 and the client receives only `INTERNAL` with that reference: no message, no stack trace.
+
+In production no message suggests a name ("Did you mean …?"): graphql-core adds suggestions for
+unknown fields, arguments, types, input fields and enum values, which would reveal the schema
+that introspection hides. They are cut here, in one place, whatever rule added them.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 
 from graphql.error import GraphQLError
@@ -24,6 +29,13 @@ INTERNAL = "INTERNAL"
 BAD_QUERY = "BAD_QUERY"
 QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 _LIMIT_WORDS = ("exceeds maximum operation depth", "aliases found", "tokens. Parsing aborted")
+# graphql-core's suggestion: " Did you mean 'x'?", "… 'x' or 'y'?", "… the enum value 'X'?"
+_SUGGESTION = re.compile(r"\s*Did you mean\b.*?\?(?=\s|$)", re.DOTALL)
+
+
+def without_suggestions(message: str) -> str:
+    """The message with every "Did you mean …?" removed."""
+    return _SUGGESTION.sub("", message)
 
 
 def root_cause(error: BaseException | None) -> BaseException | None:
@@ -37,8 +49,10 @@ def root_cause(error: BaseException | None) -> BaseException | None:
     return error
 
 
-def apply_contract(error: GraphQLError) -> None:
-    """Rewrite the error, in place, into what the client may see."""
+def apply_contract(error: GraphQLError, *, suggestions: bool = True) -> None:
+    """Rewrite the error, in place, into what the client may see (without suggestions if asked)."""
+    if not suggestions:
+        error.message = without_suggestions(error.message)
     if (error.extensions or {}).get("code"):
         return  # already in the contract's form
     cause = root_cause(error)

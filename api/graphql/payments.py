@@ -184,13 +184,20 @@ def _staff_house(principal: Principal) -> str:
     return principal.house
 
 
+def absolute(context: Context, url: str | None) -> str | None:
+    """A page's address as clients reach it: a path Dar serves is put under DAR_PUBLIC_URL."""
+    if url is None or not url.startswith("/"):
+        return url  # none, or the gateway's own absolute address
+    return context.dar.settings.public_base_url + url
+
+
 async def _result(context: Context, outcome: Outcome) -> PaymentResult:
     payment_id = UUID(outcome.values["payment_id"])
     row = await context.blocking(lambda: context.dar.payments.current(payment_id))
     return PaymentResult(
         id=strawberry.ID(str(payment_id)),
         receipt=row.receipt,
-        session_url=row.session_url,
+        session_url=absolute(context, row.session_url),
         position=Position(outcome.position),
         replayed=outcome.replayed,
     )

@@ -8,7 +8,7 @@ purpose and are recorded.
 from __future__ import annotations
 
 import base64
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from uuid import UUID
 
 import strawberry
@@ -200,7 +200,7 @@ async def _shown(context: Context, row: RequestRow | None) -> Request | None:
     code = house.code if isinstance(house, HouseAggregate) else None
     if not _visible(context.authenticate(), row, code):
         return None
-    today = tunis_day(datetime.now(tz=UTC))
+    today = tunis_day(context.dar.clock.now())
     calendars = Calendars(context)
     return await context.blocking(lambda: request_of(row, calendars, today))
 
@@ -326,7 +326,7 @@ class RequestQueries:
 
 
 def _page(context: Context, rows: list[RequestRow], first: int) -> RequestPage:
-    today = tunis_day(datetime.now(tz=UTC))
+    today = tunis_day(context.dar.clock.now())
     calendars = Calendars(context)
     shown = rows[:first]
     return RequestPage(

@@ -79,8 +79,11 @@ class Subscription(PartnerSubscriptions):
 class DarSchema(strawberry.Schema):
     """Puts every error in the contract's form; only unexpected ones are logged (once).
 
-    Subscriptions are served over WebSocket only: `execute` (HTTP) refuses them.
+    Subscriptions are served over WebSocket only: `execute` (HTTP) refuses them. In production
+    (`suggestions` off) no message suggests a name of the schema.
     """
+
+    suggestions = True
 
     async def execute(  # noqa: PLR0913, PLR0917 - strawberry's signature
         self,
@@ -111,7 +114,7 @@ class DarSchema(strawberry.Schema):
     ) -> None:
         """Refusals are answers, not incidents: map them; log and mask the rest."""
         for error in errors:
-            apply_contract(error)
+            apply_contract(error, suggestions=self.suggestions)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
@@ -127,7 +130,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if production:
         extensions.append(DisableIntrospection)
-    return DarSchema(
+    schema = DarSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -138,3 +141,5 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             batching_config={"max_operations": settings.max_batch_operations},
         ),
     )
+    schema.suggestions = not production
+    return schema

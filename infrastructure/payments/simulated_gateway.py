@@ -53,6 +53,7 @@ class SimulatedGateway:
     def __init__(self, secret: bytes, base_url: str = "/simulated-gateway") -> None:
         self.secret = secret
         self.available = True
+        self.status_queries = 0  # how many times Dar asked where an order stands
         self._base_url = base_url.rstrip("/")
         self._orders: dict[UUID, SimulatedOrder] = {}
         self._sessions: dict[str, UUID] = {}
@@ -75,6 +76,7 @@ class SimulatedGateway:
     def status(self, order_id: UUID) -> GatewayStatus:
         """Where the order stands."""
         with self._lock:
+            self.status_queries += 1
             self._reachable()
             order = self._orders.get(order_id)
             if order is None:

@@ -134,6 +134,8 @@ def load_reference_services(catalogue: CatalogueServiceHandlers) -> int:
 
 
 DEVELOPMENT_DECLARATION = "DEV-"
+# the development register's references, and the placeholders of docs/purposes.example.yaml
+PLACEHOLDER_DECLARATIONS = (DEVELOPMENT_DECLARATION, "EXAMPLE-")
 
 
 def reference_purposes(path: Path | None = None) -> list[Purpose]:
@@ -162,11 +164,12 @@ def reference_purposes(path: Path | None = None) -> list[Purpose]:
 
 
 def check_production_purposes(purposes: list[Purpose]) -> None:
-    """In production every purpose names a real declaration, not the development register's."""
+    """In production every purpose names a real declaration, not a development or example one."""
     for purpose in purposes:
-        if purpose.declaration.startswith(DEVELOPMENT_DECLARATION):
+        if purpose.declaration.startswith(PLACEHOLDER_DECLARATIONS):
             msg = (
-                f"purpose {purpose.code} cites the development declaration "
-                f"{purpose.declaration}: set DAR_PURPOSES_FILE to the declared register"
+                f"purpose {purpose.code} cites the placeholder declaration "
+                f"{purpose.declaration}: set DAR_PURPOSES_FILE to the declared register "
+                "(start from docs/purposes.example.yaml)"
             )
             raise ValueError(msg)

@@ -55,6 +55,8 @@ def test_paying_on_the_development_gateways_page_captures_the_payment(
         token,
     )
     started = body["data"]["initiatePayment"]
+    # absolute, under DAR_PUBLIC_URL (its development default): a client can open it as it is
+    assert started["sessionUrl"].startswith("http://127.0.0.1:8000/simulated-gateway/pay/")
     page = http.get(started["sessionUrl"])
     assert page.status_code == 200
     assert "TND" in page.text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import secrets
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -218,9 +219,10 @@ def test_production_refuses_the_development_register_of_purposes(tmp_path: Path)
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'dar.sqlite'}",
         environment=Environment.PRODUCTION,
-        token_secret=SecretStr("p" * 40),
-        master_key=SecretStr("m" * 40),
-        gateway_secret=SecretStr("g" * 40),
+        token_secret=SecretStr(secrets.token_urlsafe(32)),
+        master_key=SecretStr(secrets.token_urlsafe(32)),
+        gateway_secret=SecretStr(secrets.token_urlsafe(32)),
+        public_url="https://dar.example.tn",
     )
     with pytest.raises(ValueError, match="DAR_PURPOSES_FILE"):
         bootstrap(settings)

@@ -108,8 +108,9 @@ def test_development_tokens_are_refused_once_a_provider_is_configured(
 
 def test_a_deactivated_subject_is_refused_through_the_gate() -> None:
     class Deactivated:
-        def is_active(self, principal: Principal) -> bool:
-            return principal.subject != "agent-gone"
+        def refusal(self, principal: Principal) -> str | None:
+            gone = principal.subject == "agent-gone"
+            return "this account has been deactivated" if gone else None
 
     settings = Settings(database_url="sqlite:///:memory:")
     tokens = TokenService(settings, gate=Deactivated())

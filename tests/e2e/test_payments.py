@@ -146,7 +146,8 @@ def test_a_day_of_payments_at_haidra_through_graphql(  # noqa: PLR0915 - the who
                         billReference=reference,
                     )
                     assert paid["receipt"] is None
-                    assert paid["sessionUrl"].startswith("/simulated-gateway/pay/")
+                    # absolute: in development, where `dar run` serves
+                    assert paid["sessionUrl"].startswith(f"{server.url}/simulated-gateway/pay/")
                     # the citizen pays on the hosted page; the callbacks wait in the outbox
                     response = http.post(paid["sessionUrl"], params={"deliver": "false"})
                     assert response.json()["state"] == "authorised"
@@ -214,7 +215,7 @@ def test_a_day_of_payments_at_haidra_through_graphql(  # noqa: PLR0915 - the who
             s01,
             "requestRefund",
             "RequestRefundInput",
-            "refundId",
+            "refundId position",  # the position: the reads below wait for it
             commandId="refund-2",
             paymentId=sonede_card,
             amount="1.000",

@@ -62,6 +62,7 @@ def compose(postgres_server: PostgresServer, tmp_path: Path) -> Iterator[dict[st
         "DAR_MASTER_KEY": "compose-test-master-key-0123456789abcdef",
         "DAR_GATEWAY_SECRET": "compose-test-gateway-secret-0123456789ab",
         "DAR_PURPOSES_FILE": str(declared_purposes(tmp_path)),
+        "DAR_PUBLIC_URL": "https://dar.example.tn",
     }
     here = f"@127.0.0.1:{postgres_server.port}/{dbname}"
     services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
@@ -117,10 +118,11 @@ def test_the_compose_services_set_up_serve_and_project(compose: dict[str, Any]) 
         done = client.post("/graphql", json={"query": mutation}, headers=headers).json()
         position = done["data"]["registerPartner"]["position"]
         query = "query($p: Position) { partners(atLeastPosition: $p) { code } }"
-        read = client.post(
+        answer = client.post(
             "/graphql", json={"query": query, "variables": {"p": position}}, headers=headers
-        ).json()
-        assert read["data"]["partners"] == [{"code": "STEG"}]
+        )
+        assert answer.json()["data"]["partners"] == [{"code": "STEG"}]
+        assert "server" not in answer.headers  # the server software is not announced
         assert client.post(
             "/graphql", json={"query": "{ __schema { types { name } } }"}, headers=headers
         ).json()["errors"]
