@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test lint check pytest bench clean
+.PHONY: run test lint check pytest bench mutants clean
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@python3 -c 'import sys; assert sys.version_info >= (3, 11), "Dar needs Python 3.11 or newer"'
@@ -33,5 +33,12 @@ test: lint pytest
 bench: $(VENV)/.synced
 	$(BIN)/python -m bench.run
 
+# Mutation testing of domain/ and application/ on the fast tests ([tool.mutmut] in pyproject.toml);
+# not part of `make test`. Long: limit it with a glob, e.g. make mutants MUTANTS='domain.counter.*'
+MUTANTS ?=
+mutants: $(VENV)/.synced
+	$(BIN)/mutmut run --max-children 2 $(if $(MUTANTS),'$(MUTANTS)')
+	$(BIN)/mutmut results
+
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) var mutants .mypy_cache .ruff_cache .pytest_cache .hypothesis
