@@ -334,7 +334,8 @@ class Values:
     def text(self, name: str) -> object:
         """Text: hostile, a key, a seeded value, a known code, or plain words."""
         if self.hostile():
-            return self.draw(st.one_of(st.sampled_from(HOSTILE_TEXT), st.text(max_size=30)))
+            curated = st.sampled_from(HOSTILE_TEXT)
+            return self.draw(st.one_of(curated, curated, curated, st.text(max_size=30)))
         if name == "commandId":
             return self.pick(["k1", "k2"]) if self.chance(10) else f"fuzz-{next(_keys)}"
         seeded = self.seed.texts.get(TEXT_KINDS.get(name, ""), [])
@@ -397,7 +398,7 @@ def document(
 
 
 @st.composite
-def calls(draw: st.DrawFn, seed: Seed, rates: Sequence[int] = (0, 0, 2, 10, 50)) -> Call:
+def calls(draw: st.DrawFn, seed: Seed, rates: Sequence[int] = (0, 3, 10, 30, 60)) -> Call:
     """One request: a role (mostly one the operation admits), an operation, its arguments.
 
     `rates` are the percentages of hostile values a request may be drawn with.
