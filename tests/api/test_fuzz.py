@@ -35,6 +35,7 @@ def test_the_generated_documents_with_plausible_values_validate_against_the_sche
     assert validate(fuzzed_schema(), parse(document["query"])) == [], call.describe()
 
 
+@pytest.mark.timeout(3600)  # the marathon profile's 20,000 requests per store
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_no_generated_request_gets_a_server_error_or_an_internal_code(

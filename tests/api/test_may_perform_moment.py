@@ -8,6 +8,7 @@ datetime (comparing it with the events' times raised TypeError), and the last mo
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -30,7 +31,7 @@ def demo(api_settings: Settings) -> Iterator[TestClient]:
         yield client
 
 
-def ask(client: TestClient, settings: Settings, at: str) -> dict[str, object]:
+def ask(client: TestClient, settings: Settings, at: str) -> dict[str, Any]:
     dar: Dar = client.app.state.dar  # type: ignore[attr-defined]
     ids = {"h": str(dar.houses.house("haidra").id), "a": str(dar.houses.agent("A17").id)}
     return graphql(client, ASK, {**ids, "at": at}, token_for(settings, Role.ADMIN))
@@ -51,7 +52,7 @@ def test_a_moment_without_offset_or_out_of_range_is_a_validation_error_on_at(
     demo: TestClient, api_settings: Settings, at: str
 ) -> None:
     body = ask(demo, api_settings, at)
-    [error] = body["errors"]  # type: ignore[misc]
+    [error] = body["errors"]
     assert error["extensions"] == {"code": "VALIDATION", "field": "at"}, body
 
 

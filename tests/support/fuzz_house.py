@@ -41,7 +41,8 @@ class FuzzHouse:
         headers = {"Content-Type": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        return self.http.post("/graphql", content=call.body, headers=headers)
+        response: httpx.Response = self.http.post("/graphql", content=call.body, headers=headers)
+        return response
 
 
 def contract_broken(response: httpx.Response) -> str | None:
@@ -84,7 +85,7 @@ def fuzz_house(settings: Settings) -> Iterator[FuzzHouse]:
 
 
 def seed_house(c: Client, tokens: dict[str, str | None], house: str) -> Seed:
-    """Counter 1 taken by A17, two citizens, three requests, payments and a refund to approve."""
+    """Counter 1 taken by A17, two citizens, requests, payments, a refund to approve, a queue."""
     admin, a17 = str(tokens["admin"]), str(tokens["agent"])
     seed = Seed(ids={"house": [house]}, texts={"ticket": [], "receipt": [], "refund": []})
     seed.ids["spare_agent"] = [
@@ -134,7 +135,10 @@ def seed_house(c: Client, tokens: dict[str, str | None], house: str) -> Seed:
 
 
 def _serve_first_citizen(c: Client, a17: str, house: str, seed: Seed) -> None:
-    """The first citizen at counter 1: three requests, a cash payment, a card one, a refund asked."""
+    """The first citizen at counter 1: four requests (one forwarded to CNAM), paid cash and by card.
+
+    A refund of the cash payment waits for its approval.
+    """
     issued = c.mutate(
         a17, "issueTicket", "IssueTicketInput", TICKET, commandId="fuzz-t1", houseId=house, line="A"
     )
@@ -160,12 +164,25 @@ def _serve_first_citizen(c: Client, a17: str, house: str, seed: Seed) -> None:
             citizenId=seed.ids["citizen"][0],
             partnerCode=partner,
             serviceCode=service,
-            documents=[],
+            documents=documents,
         )
-        for n, (partner, service) in enumerate(
-            (("STEG", "BILL_PAYMENT"), ("SONEDE", "BILL_PAYMENT"), ("STEG", "BILL_DUPLICATE"))
+        for n, (partner, service, documents) in enumerate(
+            (
+                ("STEG", "BILL_PAYMENT", []),
+                ("SONEDE", "BILL_PAYMENT", []),
+                ("STEG", "BILL_DUPLICATE", []),
+                ("CNAM", "REIMBURSEMENT_FILE", ["Bulletin de soins", "Ordonnance", "Factures"]),
+            )
         )
     ]
+    c.mutate(
+        a17,
+        "forwardRequest",
+        "RequestInput",
+        REQUEST,
+        commandId="fuzz-forward",
+        requestId=requests[3]["id"],
+    )
     seed.ids["request"] = [r["id"] for r in requests]
     seed.texts["receipt"] = [r["receipt"] for r in requests]
     cash = c.mutate(
