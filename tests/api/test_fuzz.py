@@ -36,7 +36,13 @@ def test_the_generated_documents_with_plausible_values_validate_against_the_sche
 
 
 @pytest.mark.timeout(3600)  # the marathon profile's 20,000 requests per store
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+# one house per store for every example: the fixture is built once, on purpose
+@settings(
+    suppress_health_check=[
+        *settings().suppress_health_check,  # the loaded profile's
+        HealthCheck.function_scoped_fixture,
+    ]
+)
 @given(data=st.data())
 def test_no_generated_request_gets_a_server_error_or_an_internal_code(
     house: FuzzHouse, data: st.DataObject
