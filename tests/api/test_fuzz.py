@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from infrastructure.settings import Settings
-from tests.support.fuzz import NOBODY, Call, Seed, calls, fuzzed_schema
+from tests.support.fuzz import Call, Seed, calls, fuzzed_schema
 from tests.support.fuzz_house import FuzzHouse, contract_broken, fuzz_house
+from tests.support.fuzz_values import NOBODY
 
 
 @pytest.fixture
