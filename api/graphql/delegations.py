@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TypeVar
 from uuid import UUID
 
@@ -27,12 +27,28 @@ from application.delegation.commands import (
 from application.store import Outcome
 from domain.delegation.grant import DelegationGrant
 from domain.partners.partner import partner_id
-from domain.shared.errors import DarError, NotFoundError
+from domain.shared.errors import DarError, NotFoundError, ValidationError
 from domain.shared.ids import natural_id
 from domain.shared.money import Money
+from domain.shared.time import tunis_day
 from projections.directory.view import GrantRow
 
 C = TypeVar("C", bound=Command)
+
+
+def moment_asked(at: datetime | None) -> datetime | None:
+    """A moment to ask about carries its UTC offset, and falls on a day in Tunis and in UTC."""
+    if at is None:
+        return None
+    message = "a date and time with its UTC offset, such as 2026-06-01T09:30:00+01:00"
+    if at.utcoffset() is None:
+        raise ValidationError("at", message)
+    try:
+        tunis_day(at)
+        at.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError("at", f"out of range: {message}") from None
+    return at
 
 
 @strawberry.type(description="A partner's delegation of named services to a house.")
@@ -187,6 +203,7 @@ class DelegationQueries:
         at: datetime | None = None,
     ) -> MayPerformAnswer:
         info.context.require(*ACCESS["mayPerform"])
+        at = moment_asked(at)
         house_code = await house_code_of(info.context, house_id)
         employee, _ = await employee_of(info.context, agent_id)
         policy = info.context.dar.policy
