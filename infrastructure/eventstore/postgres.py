@@ -213,9 +213,14 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
                 stale = cause.diag.message_primary or "?"
                 raise StaleReadError(stale) from error
             if isinstance(cause, psycopg.errors.PipelineAborted):
-                # A statement before COMMIT failed and psycopg reported only the abort (seen,
-                # rarely, when the guard refused under a racing suspension): nothing was
-                # committed, so the command decides again, as after a version clash.
+                # A statement before COMMIT failed and psycopg reported only the abort, not the
+                # guard's refusal that caused it (seen when the guard refused a key already
+                # recorded, and under a racing suspension): nothing was committed. A recorded
+                # key was the refusal; otherwise the command decides again, as after a clash.
+                command: CommandRecord | None = kwargs.get("dar_command")
+                if command is not None and self.find_command(command.actor, command.command_id):
+                    msg = f"command {command.command_id} of {command.actor} is already recorded"
+                    raise CommandAlreadyRecordedError(msg) from error
                 msg = "the append was aborted before COMMIT; nothing was recorded"
                 raise IntegrityError(msg) from error
             raise
