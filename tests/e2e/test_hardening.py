@@ -13,21 +13,18 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-from eventsourcing.persistence import StoredEvent
 
 from api.auth import Role, TokenService
 from api.bootstrap import bootstrap
-from domain.partners.partner import Partner, PartnerNames
-from domain.shared.acts import Act
 from infrastructure.settings import Settings
 from tests.support import e2e
 from tests.support.api import environment, error_codes, graphql, serve, token_for
 from tests.support.e2e import Client, Grant
+from tests.support.poison import inject
 
 CONTACT = """mutation($input: RecordContactInput!) { recordContact(input: $input) { position } }"""
 REGISTER = """mutation($input: RegisterCitizenInput!) {
@@ -51,27 +48,15 @@ def eventually(condition: Callable[[], bool], what: str) -> None:
 
 
 def inject_unprojectable(settings: Settings) -> int:
-    """A partner's registration without its French name, appended by the recorder: its position.
+    """An unprojectable event appended by the recorder, as a faulty writer could have: its position.
 
-    An older or faulty writer could have recorded it; the partners read model cannot apply it.
+    A partner's registration without its French name: the partners read model cannot apply it.
     """
     dar = bootstrap(settings, projector=False)
     try:
-        act = Act(actor="admin:e2e", command_id="poison", at=datetime(2026, 1, 5, tzinfo=UTC))
-        [event] = Partner.register("POISON", PartnerNames("شريك", "P"), act).collect_events()
-        stored = dar.store.mapper.to_stored_event(event)
-        state = json.loads(stored.state)
-        state.pop("name_fr")
-        bad = StoredEvent(
-            originator_id=stored.originator_id,
-            originator_version=stored.originator_version,
-            topic=stored.topic,
-            state=json.dumps(state).encode(),
-        )
-        [position] = dar.store.recorder.insert_events([bad]) or [0]
+        return inject(dar, "POISON", lambda state: state.pop("name_fr"))
     finally:
         dar.close()
-    return position
 
 
 def dar_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:

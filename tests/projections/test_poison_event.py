@@ -8,7 +8,6 @@ cannot hold).
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -18,7 +17,6 @@ from typing import Any
 
 import pytest
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import StoredEvent
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner, Result
 
@@ -27,8 +25,7 @@ from api.bootstrap import Dar, bootstrap, projections
 from api.cli import app as cli
 from api.http import create_app
 from application.partners.commands import RegisterPartner
-from domain.partners.partner import Partner, PartnerNames
-from domain.shared.acts import Act
+from domain.partners.partner import Partner
 from infrastructure.readmodels.database import ReadDatabase, SqlCursor
 from infrastructure.readmodels.failures import Backoff, skip_failed_event
 from infrastructure.readmodels.runner import ProjectionRunner, Registered
@@ -36,6 +33,7 @@ from infrastructure.readmodels.text import REPLACEMENT
 from infrastructure.settings import Settings
 from tests.support.api import environment, error_codes, graphql, token_for
 from tests.support.clock import TestClock
+from tests.support.poison import inject
 
 NEVER_BY_ITSELF = Backoff(first_seconds=3600, cap_seconds=3600)  # only an operator resumes it
 COUNTED = "event_count_v1"
@@ -116,27 +114,6 @@ def register(dar: Dar, code: str) -> int:
         )
     )
     return done.position
-
-
-def inject(dar: Dar, code: str, change: Callable[[dict[str, Any]], None]) -> int:
-    """A partner's registration, its stored state changed, appended by the recorder; its position."""
-    act = Act(actor="admin:1", command_id=f"i-{code}", at=datetime(2026, 1, 5, tzinfo=UTC))
-    [event] = Partner.register(code, PartnerNames("شريك", code), act).collect_events()
-    stored = dar.store.mapper.to_stored_event(event)
-    state = json.loads(stored.state)
-    change(state)
-    [position] = dar.store.recorder.insert_events(
-        [
-            StoredEvent(
-                originator_id=stored.originator_id,
-                originator_version=stored.originator_version,
-                topic=stored.topic,
-                state=json.dumps(state).encode(),  # NUL and surrogates as \\u escapes
-            )
-        ]
-    ) or [0]
-    dar.new_events.signal()
-    return position
 
 
 def eventually(condition: Callable[[], bool], what: str) -> None:
