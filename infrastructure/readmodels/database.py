@@ -37,6 +37,10 @@ class SqlCursor(Protocol):
         """Run one statement."""
         ...
 
+    def executemany(self, sql: str, params: Sequence[Sequence[object]]) -> None:
+        """Run one statement for each set of parameters (one round trip, or few)."""
+        ...
+
     def fetchall(self) -> list[tuple[Any, ...]]:
         """All rows of the last query."""
         ...
@@ -116,9 +120,34 @@ class ReadDatabase(ABC):
         row = cur.fetchone()
         return int(row[0]) if row else 0
 
+    def try_claim(self, cur: SqlCursor, key: str) -> int | None:
+        """Like `claim`, without waiting: None if another transaction holds projection `key`.
+
+        A rebuild holds its projections for its whole transaction; runners pass them by meanwhile.
+        """
+        if not self._try_lock_projection(cur, key):
+            return None
+        cur.execute(f"SELECT position FROM {self.table(TRACKING)} WHERE projection = ?", (key,))
+        row = cur.fetchone()
+        return int(row[0]) if row else 0
+
+    def tracked_all(self) -> dict[str, int]:
+        """The last position applied by every projection that has applied any."""
+        try:
+            with self.read() as cur:
+                cur.execute(f"SELECT projection, position FROM {self.table(TRACKING)}")
+                rows = cur.fetchall()
+        except StaleError:
+            return {}
+        return {str(r[0]): int(r[1]) for r in rows}
+
     @abstractmethod
     def _lock_projection(self, cur: SqlCursor, key: str) -> None:
         """Keep other runners off projection `key` until this transaction ends."""
+
+    @abstractmethod
+    def _try_lock_projection(self, cur: SqlCursor, key: str) -> bool:
+        """Keep other runners off projection `key`, unless one holds it already (False)."""
 
     def track(self, cur: SqlCursor, key: str, position: int, now: datetime) -> None:
         """Record, in the batch's transaction, the last position applied."""
@@ -141,6 +170,10 @@ class _SQLiteCursor:
     def execute(self, sql: str, params: Sequence[object] = ()) -> None:
         """Run one statement with adapted parameters."""
         self._cursor.execute(sql, [_to_sqlite(p) for p in params])
+
+    def executemany(self, sql: str, params: Sequence[Sequence[object]]) -> None:
+        """Run one statement per parameter set, in SQLite's own loop."""
+        self._cursor.executemany(sql, [[_to_sqlite(p) for p in row] for row in params])
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         """All rows."""
@@ -207,6 +240,10 @@ class SQLiteReadDatabase(ReadDatabase):
     def _lock_projection(self, cur: SqlCursor, key: str) -> None:
         """Nothing to do: a write transaction here already excludes every other writer."""
 
+    def _try_lock_projection(self, cur: SqlCursor, key: str) -> bool:  # noqa: ARG002
+        """Always held: a write transaction here already excludes every other writer."""
+        return True
+
     @contextmanager
     def write(self) -> Iterator[SqlCursor]:
         """See ReadDatabase.write."""
@@ -250,6 +287,12 @@ class _PgCursor:
     def execute(self, sql: str, params: Sequence[object] = ()) -> None:
         """Run one statement with adapted parameters."""
         self._cursor.execute(sql.replace("?", "%s"), [storable_param(p) for p in params])
+
+    def executemany(self, sql: str, params: Sequence[Sequence[object]]) -> None:
+        """Run one statement per parameter set, pipelined by psycopg (no wait per row)."""
+        self._cursor.executemany(
+            sql.replace("?", "%s"), [[storable_param(p) for p in row] for row in params]
+        )
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         """All rows."""
@@ -302,6 +345,12 @@ class PostgresReadDatabase(ReadDatabase):
     def _lock_projection(self, cur: SqlCursor, key: str) -> None:
         """A transaction-scoped advisory lock per projection: one runner applies a batch."""
         cur.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (f"dar-projection:{key}",))
+
+    def _try_lock_projection(self, cur: SqlCursor, key: str) -> bool:
+        """The same lock, if free."""
+        cur.execute("SELECT pg_try_advisory_xact_lock(hashtext(?))", (f"dar-projection:{key}",))
+        row = cur.fetchone()
+        return bool(row and row[0])
 
     @contextmanager
     def write(self) -> Iterator[SqlCursor]:

@@ -1,8 +1,11 @@
 """Runs projections: catches up in batches, then follows the log.
 
-Each batch applies many events and records the last position in the same transaction, so every
-event is applied exactly once even if the process dies mid-way; the library's own runner commits
-once per event, which is ~50x slower here.
+One pass over the log feeds every projection: a page of events is read once (raw rows, by
+keyset), each event is decoded once and only if some projection subscribes to its topic, and each
+projection applies the page's events it has not applied yet, with batched writes, and records the
+page's last position in the same transaction. So every event is applied exactly once even if the
+process dies mid-way, projections at different positions (one rebuilt, one failing, one current)
+share the pass, and a projection none of whose events were in a page still moves past it.
 
 A projection that cannot apply an event stops just before it, alone: the batch is applied again
 event by event so the events before it are kept, the failure is recorded in the read database
@@ -14,18 +17,18 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Generic, Protocol, TypeVar
 
 import psycopg
 import psycopg_pool
 from eventsourcing import persistence as es_persistence
-from eventsourcing.persistence import Notification
 
 from application.errors import StoreBusyError
 from application.store import EventStore
+from infrastructure.readmodels.batching import BatchingCursor
 from infrastructure.readmodels.database import ReadDatabase, SqlCursor
 from infrastructure.readmodels.failures import (
     Backoff,
@@ -36,6 +39,7 @@ from infrastructure.readmodels.failures import (
     current_failures,
     record_failure,
 )
+from infrastructure.readmodels.log import Batch, Decoder, EventLog, RawEvent, Topics
 from projections.ports import Projection
 
 W = TypeVar("W")
@@ -59,6 +63,55 @@ class Registered(Generic[W]):
     projection: Projection[W]
     writer: Callable[[ReadDatabase, SqlCursor], W]
     create_tables: Callable[[ReadDatabase], None]
+    tables: tuple[str, ...] = ()  # unqualified names: what a rebuild empties first
+
+    @property
+    def key(self) -> str:
+        """The projection's tracking key."""
+        return self.projection.key
+
+    def topics(self) -> Topics:
+        """The events it applies: its `subscribes_to` aggregates' (every event if undeclared)."""
+        aggregates: tuple[type, ...] | None = getattr(self.projection, "subscribes_to", None)
+        return Topics(aggregates)
+
+
+def apply_batch(
+    registered: Registered[object],
+    topics: Topics,
+    batch: Batch,
+    after: int,
+    target: tuple[ReadDatabase, SqlCursor],
+) -> int:
+    """Apply the batch's events after `after` that the projection subscribes to, writes batched.
+
+    The number of positions passed (applied or not the projection's).
+    """
+    db, cur = target
+    batching = BatchingCursor(cur)
+    writer = registered.writer(db, batching)
+    for raw in batch.after(after, topics):
+        registered.projection.apply(batch.event(raw), raw.position, writer)
+    flush = getattr(writer, "flush", None)
+    if callable(flush):
+        flush()  # a writer that keeps rows until the end of the batch
+    batching.flush()
+    return sum(1 for raw in batch.rows if raw.position > after)
+
+
+@dataclass(eq=False)
+class _Follower:
+    """A projection during one pass: where it stands, whether it is failing."""
+
+    registered: Registered[object]
+    topics: Topics
+    position: int
+    failing: bool
+    stopped: bool = field(default=False)
+
+    @property
+    def key(self) -> str:
+        return self.registered.key
 
 
 class NewEvents:
@@ -107,6 +160,9 @@ class ProjectionRunner:
         self._store = store
         self._db = db
         self._projections = projections
+        self._topics = {r.key: r.topics() for r in projections}
+        self._log = EventLog(store)
+        self._decoder = Decoder(store)
         self._new_events = new_events or NewEvents()
         self._poll = poll_seconds
         self._wake_up = wake_up
@@ -127,99 +183,114 @@ class ProjectionRunner:
         return current_failures(self._db)
 
     def catch_up(self) -> int:
-        """Apply every event not yet applied; return how many were applied.
+        """Apply every event not yet applied, in one pass; the positions passed, summed.
 
         A failed projection is tried again only once its next retry is due.
         """
         failing = self.failures()
         now = self._now()
+        positions = self._db.tracked_all()
+        followers = [
+            _Follower(r, self._topics[r.key], positions.get(r.key, 0), r.key in failing)
+            for r in self._projections
+            if r.key not in failing or failing[r.key].next_retry <= now
+        ]
         applied = 0
         waiting: BaseException | None = None
-        for registered in self._projections:
-            failure = failing.get(registered.projection.key)
-            if failure is not None and failure.next_retry > now:
-                continue
-            try:
-                applied += self._catch_up_one(registered, failing=failure is not None)
-            except TRANSIENT as error:
-                waiting = error  # the others still go on; the follower waits after the round
+        while followers:
+            after = min(f.position for f in followers)
+            rows = self._log.read(after, BATCH)
+            if not rows:
+                break
+            batch = Batch(rows, self._decoder)
+            for follower in followers:
+                try:
+                    applied += self._advance(follower, batch, after)
+                except TRANSIENT as error:
+                    waiting = error  # the others still go on; the follower waits after the pass
+                    follower.stopped = True
+            followers = [f for f in followers if not f.stopped]
         if waiting is not None:
             raise waiting
         return applied
 
-    def _catch_up_one(self, registered: Registered[object], *, failing: bool) -> int:
-        key = registered.projection.key
-        applied = 0
-        while True:
-            start = self._db.tracked(key)
-            batch = self._store.recorder.select_notifications(
-                start=start, limit=BATCH, inclusive_of_start=False
-            )
-            if not batch:
-                return applied
-            try:
-                done = self._apply_batch(registered, start, batch, failing=failing)
-            except TRANSIENT:
-                raise
-            except Exception:  # noqa: BLE001 - any error of one projection is isolated below
-                return applied + self._apply_singly(registered, batch, failing=failing)
-            applied += done
-            failing = failing and not done  # a batch that passed cleared the failure
+    def _advance(self, follower: _Follower, batch: Batch, after: int) -> int:
+        """Bring one projection to the batch's last position (or to the event it fails on)."""
+        if follower.position >= batch.last:
+            return 0
+        try:
+            return self._apply_batch(follower, batch, after)
+        except TRANSIENT:
+            raise
+        except Exception:  # noqa: BLE001 - any error of one projection is isolated below
+            follower.stopped = True
+            return self._apply_singly(follower, batch)
 
-    def _apply_batch(
-        self,
-        registered: Registered[object],
-        start: int,
-        batch: Sequence[Notification],
-        *,
-        failing: bool,
-    ) -> int:
+    def _apply_batch(self, follower: _Follower, batch: Batch, after: int) -> int:
         """Apply the batch and track its last position in one transaction (0 if raced)."""
-        key = registered.projection.key
+        key = follower.key
         with self._db.write() as cur:
-            if self._db.claim(cur, key) != start:
-                return 0  # another runner applied this batch meanwhile: read on from there
-            writer = registered.writer(self._db, cur)
-            for notification in batch:
-                event = self._store.mapper.to_domain_event(notification)
-                registered.projection.apply(event, notification.id, writer)
-            self._db.track(cur, key, batch[-1].id, self._now())
-            if failing:
-                clear_failure(self._db, cur, key, batch[-1].id)
-        if failing:
-            log.info("projection %s passed position %d again", key, batch[-1].id)
-        return len(batch)
+            claimed = self._db.try_claim(cur, key)
+            if claimed is None:  # a rebuild or another runner holds it: next round
+                follower.stopped = True
+                return 0
+            if claimed < after or claimed >= batch.last:  # moved meanwhile: read on from there
+                follower.position = claimed
+                return 0
+            target = (self._db, cur)
+            done = apply_batch(follower.registered, follower.topics, batch, claimed, target)
+            self._db.track(cur, key, batch.last, self._now())
+            if follower.failing:
+                clear_failure(self._db, cur, key, batch.last)
+        if follower.failing:
+            log.info("projection %s passed position %d again", key, batch.last)
+        follower.position, follower.failing = batch.last, False
+        return done
 
-    def _apply_singly(
-        self, registered: Registered[object], batch: Sequence[Notification], *, failing: bool
-    ) -> int:
+    def _apply_singly(self, follower: _Follower, batch: Batch) -> int:
         """After a batch failed: apply its events one per transaction up to the one that fails."""
-        key = registered.projection.key
         applied = 0
-        for notification in batch:
+        for raw in list(batch.after(follower.position, follower.topics)):
             try:
-                applied += self._apply_one(registered, notification, failing=failing)
+                applied += self._apply_one(follower, batch, raw)
             except TRANSIENT:
                 raise
             except Exception as error:  # noqa: BLE001 - the projection stops here, alone
-                self._failed(key, FailedEvent(notification.id, notification.topic, error))
+                self._move_to(follower, raw.position - 1)
+                self._failed(follower.key, FailedEvent(raw.position, raw.topic, error))
                 return applied
+        self._move_to(follower, batch.last)  # failed only as a batch: every event passed
         return applied
 
-    def _apply_one(
-        self, registered: Registered[object], notification: Notification, *, failing: bool
-    ) -> int:
-        key = registered.projection.key
+    def _apply_one(self, follower: _Follower, batch: Batch, raw: RawEvent) -> int:
+        key = follower.key
         with self._db.write() as cur:
-            if self._db.claim(cur, key) >= notification.id:
-                return 0  # another runner applied it
-            writer = registered.writer(self._db, cur)
-            event = self._store.mapper.to_domain_event(notification)
-            registered.projection.apply(event, notification.id, writer)
-            self._db.track(cur, key, notification.id, self._now())
-            if failing:
-                clear_failure(self._db, cur, key, notification.id)
+            claimed = self._db.try_claim(cur, key)
+            if claimed is None or claimed >= raw.position:
+                return 0  # another runner holds it or applied it
+            writer = follower.registered.writer(self._db, cur)
+            follower.registered.projection.apply(batch.event(raw), raw.position, writer)
+            flush = getattr(writer, "flush", None)
+            if callable(flush):
+                flush()
+            self._db.track(cur, key, raw.position, self._now())
+            if follower.failing:
+                clear_failure(self._db, cur, key, raw.position)
+        follower.position = raw.position
         return 1
+
+    def _move_to(self, follower: _Follower, position: int) -> None:
+        """Track a position reached without applying anything (the events there are not its)."""
+        if position <= follower.position:
+            return
+        with self._db.write() as cur:
+            claimed = self._db.try_claim(cur, follower.key)
+            if claimed is None or claimed >= position:
+                return
+            self._db.track(cur, follower.key, position, self._now())
+            if follower.failing:
+                clear_failure(self._db, cur, follower.key, position)
+        follower.position = position
 
     def _failed(self, key: str, failed: FailedEvent) -> None:
         """Record the failure where every process sees it, and say so in the log."""

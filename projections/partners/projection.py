@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEventProtocol
 
@@ -15,6 +15,8 @@ class PartnersProjection:
 
     name = "partners"
     version = 1
+    # the aggregates whose events it applies: the runner decodes no other event for it
+    subscribes_to: ClassVar[tuple[type, ...]] = (Partner,)
 
     @property
     def key(self) -> str:

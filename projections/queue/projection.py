@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEventProtocol
 
@@ -31,6 +31,8 @@ class QueueProjection:
 
     name = "queue"
     version = 1
+    # the aggregates whose events it applies: the runner decodes no other event for it
+    subscribes_to: ClassVar[tuple[type, ...]] = (Queue,)
 
     @property
     def key(self) -> str:
