@@ -15,8 +15,10 @@ from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
+    InterfaceError,
     JSONTranscoder,
     MapperDeserialisationError,
+    OperationalError,
     StoredEvent,
     find_id_convertor,
 )
@@ -25,7 +27,9 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import resolve_topic
 from psycopg.sql import SQL, Identifier
 
+from application.errors import StoreBusyError
 from application.store import EventStore
+from infrastructure.timeouts import reached_a_bound
 
 Event = DomainEventProtocol[Any]
 
@@ -73,9 +77,14 @@ class EventLog:
             "SELECT notification_id, originator_id, originator_version, topic, state "
             "FROM {0}.{1} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
         ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
-        with recorder.datastore.get_connection() as conn:
-            cur = conn.cursor(row_factory=_tuple_row)
-            rows = cur.execute(statement, (after, limit)).fetchall()
+        try:
+            with recorder.datastore.get_connection() as conn:
+                cur = conn.cursor(row_factory=_tuple_row)
+                rows = cur.execute(statement, (after, limit)).fetchall()
+        except (OperationalError, InterfaceError) as error:  # the library's, from psycopg's
+            if reached_a_bound(error.__cause__):
+                raise StoreBusyError from error  # a lock held elsewhere: the runner waits
+            raise
         return [RawEvent(r[0], r[1], r[2], r[3], bytes(r[4])) for r in rows]
 
     @staticmethod
