@@ -22,6 +22,12 @@ from infrastructure.eventstore.pg_setup import EVENTS_TABLE
 from infrastructure.payments.signing import CallbackVerifier
 from infrastructure.payments.simulated_biller import SimulatedBiller
 from infrastructure.payments.simulated_gateway import SimulatedGateway
+from infrastructure.readmodels import access_log as access_log_tables
+from infrastructure.readmodels import directory as directory_tables
+from infrastructure.readmodels import partners as partners_tables
+from infrastructure.readmodels import payments as payments_tables
+from infrastructure.readmodels import queue as queue_tables
+from infrastructure.readmodels import requests as requests_tables
 from infrastructure.readmodels.access_log import (
     AccessLogQueries,
     AccessLogTable,
@@ -129,30 +135,40 @@ class Dar:
 def projections() -> list[Registered[object]]:
     """Every projection of Dar with its tables."""
     partners: Registered[PartnersTable] = Registered(
-        projection=PartnersProjection(), writer=PartnersTable, create_tables=create_partners_table
+        projection=PartnersProjection(),
+        writer=PartnersTable,
+        create_tables=create_partners_table,
+        tables=(partners_tables.TABLE,),
     )
     directory: Registered[DirectoryTables] = Registered(
         projection=DirectoryProjection(),
         writer=DirectoryTables,
         create_tables=create_directory_tables,
+        tables=tuple(name + directory_tables.V for name in directory_tables.TABLES),
     )
     access_log: Registered[AccessLogTable] = Registered(
         projection=AccessLogProjection(),
         writer=AccessLogTable,
         create_tables=create_access_log_table,
+        tables=(access_log_tables.TABLE,),
     )
     queue: Registered[QueueTables] = Registered(
-        projection=QueueProjection(), writer=QueueTables, create_tables=create_queue_tables
+        projection=QueueProjection(),
+        writer=QueueTables,
+        create_tables=create_queue_tables,
+        tables=(queue_tables.QUEUES, queue_tables.TICKETS),
     )
     requests: Registered[RequestsTables] = Registered(
         projection=RequestsProjection(),
         writer=RequestsTables,
         create_tables=create_requests_tables,
+        tables=(requests_tables.REQUESTS, requests_tables.CONTACTS, requests_tables.VISITS),
     )
     payments: Registered[PaymentsTables] = Registered(
         projection=PaymentsProjection(),
         writer=PaymentsTables,
         create_tables=create_payments_tables,
+        tables=(payments_tables.PAYMENTS, payments_tables.REFUNDS),
     )
     return [partners, directory, access_log, queue, requests, payments]  # type: ignore[list-item]
 

@@ -1,4 +1,4 @@
-"""Where each read model stands: its lag, whether it is stopped at an event, what was skipped.
+"""Where each read model stands: its state, its lag, the event it is stopped at, what was skipped.
 
 One report for `/readyz`, `/metrics` and `dar projections status`. Read models that are merely
 behind are ready; one stopped at an event it cannot apply makes Dar `degraded` (it still serves
@@ -14,6 +14,7 @@ from typing import Any
 
 from api.bootstrap import Dar
 from infrastructure.readmodels.failures import Failure, Skip, current_failures, recent_skips
+from infrastructure.readmodels.rebuild import rebuilding
 
 RECENT_SKIPS = 10
 
@@ -22,13 +23,22 @@ def projection_report(dar: Dar, *, messages: bool = False) -> dict[str, Any]:
     """The state of every read model; with `messages`, the errors' messages (operators only)."""
     head = dar.store.position()
     failures = current_failures(dar.read.db)
+    rebuilt = rebuilding(dar.read.db)
     return {
         "status": "degraded" if failures else "ready",
         "position": head,
         "projections": {key: _lag(dar, key, head) for key in dar.read.tracking_keys()},
+        "states": {key: _state(key, failures, rebuilt) for key in dar.read.tracking_keys()},
         "failures": [_failure(f, messages=messages) for f in failures.values()],
         "skipped": [_skip(s, messages=messages) for s in recent_skips(dar.read.db, RECENT_SKIPS)],
     }
+
+
+def _state(key: str, failures: dict[str, Failure], rebuilt: dict[str, datetime]) -> str:
+    """`rebuilding` while a rebuild runs, `failed` when stopped at an event, else `current`."""
+    if key in rebuilt:
+        return "rebuilding"
+    return "failed" if key in failures else "current"
 
 
 def _lag(dar: Dar, key: str, head: int) -> dict[str, float]:

@@ -1,8 +1,9 @@
-"""`dar projections …`: the operator's way to see and unblock read models, without a code change.
+"""`dar projections …`: the operator's way to see, unblock and rebuild read models.
 
 A projection stopped at an event it cannot apply retries by itself with back-off. An operator
 can make it retry now (after a fix is deployed), or skip exactly that one event, with a reason
-that is kept for ever in the read database beside who decided it and when.
+that is kept for ever in the read database beside who decided it and when. `rebuild` builds read
+models again from the whole log in one pass, and switches readers to them when caught up.
 """
 
 from __future__ import annotations
@@ -13,13 +14,24 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 
-from api.bootstrap import Dar, bootstrap
+from api.bootstrap import Dar, bootstrap, projections
 from api.projection_status import projection_report
 from infrastructure.readmodels.failures import ActionRefusedError, retry_now, skip_failed_event
+from infrastructure.readmodels.rebuild import RebuildFailedError, rebuild
 from infrastructure.settings import Settings
 
-projections_app = typer.Typer(help="Read models: where each stands, retry, skip one event.")
+projections_app = typer.Typer(help="Read models: where each stands, retry, skip, rebuild.")
 
 
 @projections_app.command("status")
@@ -76,12 +88,62 @@ def skip(
     typer.echo(f"{name} skipped position {done.position} ({done.topic}); it reads on from there.")
 
 
+@projections_app.command("rebuild")
+def rebuild_command(
+    name: Annotated[str | None, typer.Argument(help="the projection, e.g. queue_v1")] = None,
+    *,
+    every: Annotated[bool, typer.Option("--all", help="every read model, in one pass")] = False,
+) -> None:
+    """Build read models again from the whole log; readers switch to them when caught up."""
+    if (name is None) == (not every):
+        raise typer.BadParameter("name one projection, or give --all", param_hint="NAME")
+    dar = _operator_dar(name) if name else bootstrap(Settings(), projector=True)
+    chosen = [r for r in projections() if every or r.key == name]
+    try:
+        typer.echo(f"rebuilding {', '.join(r.key for r in chosen)} in one pass")
+        with Progress(*_COLUMNS, transient=False) as bar:
+            task = bar.add_task("events", total=None)
+            done = rebuild(
+                dar.store,
+                dar.read.db,
+                chosen,
+                now=lambda: datetime.now(tz=UTC),
+                progress=lambda at, head: bar.update(task, completed=at, total=head),
+            )
+    except RebuildFailedError as error:
+        typer.echo(f"refused: {error}", err=True)
+        raise typer.Exit(code=1) from error
+    finally:
+        dar.close()
+    typer.echo(f"rebuilt {', '.join(done.projections)}: {done.events} events, at {done.position}.")
+
+
+class _EventsPerSecond(ProgressColumn):
+    """How fast the log is applied."""
+
+    def render(self, task: Task) -> Text:
+        """The task's speed in events per second."""
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} events/s" if speed else "… events/s")
+
+
+_COLUMNS = (
+    TextColumn("{task.description}"),
+    BarColumn(),
+    MofNCompleteColumn(),
+    _EventsPerSecond(),
+    TextColumn("ETA"),
+    TimeRemainingColumn(),
+)
+
+
 def render(report: dict[str, Any]) -> str:
     """The report as lines an operator reads."""
     failing = {f["projection"]: f for f in report["failures"]}
     lines = [f"log position {report['position']}: {report['status']}"]
     for key, lag in report["projections"].items():
-        line = f"  {key:<16} lag {int(lag['positions'])} events, {lag['seconds']} s"
+        state = report.get("states", {}).get(key, "current")
+        line = f"  {key:<16} {state:<10} lag {int(lag['positions'])} events, {lag['seconds']} s"
         failure = failing.get(key)
         if failure is not None:
             line += (

@@ -1,0 +1,169 @@
+"""Rebuilding read models from zero, in one pass and one transaction, without downtime.
+
+The rebuild empties the projections' tables and applies the whole log to them inside one write
+transaction, holding the projections against the runners (which pass them by meanwhile). Readers
+keep seeing the read model as it was (PostgreSQL MVCC, SQLite WAL) until the commit, which
+switches them to the rebuilt one at once, tracked at the position it reached. A projection that
+fails during the rebuild rolls it all back: the live read models are left exactly as they were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from application.store import EventStore
+from infrastructure.readmodels.database import ReadDatabase, SqlCursor, as_time
+from infrastructure.readmodels.failures import clear_failure, create_failure_tables
+from infrastructure.readmodels.log import Batch, Decoder, EventLog, Topics
+from infrastructure.readmodels.runner import TRANSIENT, Registered, apply_batch
+from projections.errors import StaleError
+
+REBUILDS = "dar_projection_rebuilds"
+PAGE = 5000
+Progress = Callable[[int, int], None]
+"""Told (position reached, head of the log) after each page."""
+
+
+class RebuildFailedError(Exception):
+    """A projection could not apply an event during a rebuild: nothing was changed."""
+
+    def __init__(self, key: str, positions: tuple[int, int], error: BaseException) -> None:
+        first, last = positions
+        super().__init__(
+            f"{key} failed on an event between positions {first} and {last}: "
+            f"{type(error).__name__}: {error}; nothing was changed"
+        )
+        self.key = key
+        self.positions = positions
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """What a rebuild did."""
+
+    projections: tuple[str, ...]
+    position: int
+    events: int
+
+
+def rebuild(
+    store: EventStore,
+    db: ReadDatabase,
+    registered: Sequence[Registered[object]],
+    *,
+    now: Callable[[], datetime],
+    progress: Progress | None = None,
+) -> Rebuilt:
+    """Rebuild these read models from the start of the log, and switch to them when caught up."""
+    keys = tuple(r.key for r in registered)
+    _prepare(db, registered)
+    _mark(db, keys, now())
+    try:
+        return _rebuild(store, db, registered, now=now, progress=progress or _silent)
+    except BaseException:
+        _unmark(db, keys)
+        raise
+
+
+def _rebuild(
+    store: EventStore,
+    db: ReadDatabase,
+    registered: Sequence[Registered[object]],
+    *,
+    now: Callable[[], datetime],
+    progress: Progress,
+) -> Rebuilt:
+    log, decoder = EventLog(store), Decoder(store)
+    topics = {r.key: r.topics() for r in registered}
+    head = log.head()
+    after = events = 0
+    with db.write() as cur:
+        for r in registered:
+            db.claim(cur, r.key)  # waits for a runner's batch in flight, then holds it
+            for table in r.tables:
+                cur.execute(f"DELETE FROM {db.table(table)}")
+        while rows := log.read(after, PAGE):
+            batch = Batch(rows, decoder)
+            for r in registered:
+                _apply(r, topics[r.key], batch, after, (db, cur))
+            after, events = batch.last, events + len(rows)
+            head = max(head, after)
+            progress(after, head)
+        for r in registered:
+            db.track(cur, r.key, after, now())
+            clear_failure(db, cur, r.key, after)
+        _unmark_in(db, cur, tuple(r.key for r in registered))
+    return Rebuilt(tuple(r.key for r in registered), after, events)
+
+
+def _apply(
+    r: Registered[object],
+    topics: Topics,
+    batch: Batch,
+    after: int,
+    target: tuple[ReadDatabase, SqlCursor],
+) -> None:
+    try:
+        apply_batch(r, topics, batch, after, target)
+    except TRANSIENT:
+        raise
+    except Exception as error:
+        raise RebuildFailedError(r.key, (after + 1, batch.last), error) from error
+
+
+def _prepare(db: ReadDatabase, registered: Sequence[Registered[object]]) -> None:
+    db.ensure_tracking()
+    create_failure_tables(db)
+    with db.write() as cur:
+        cur.execute(
+            db.ddl(
+                "CREATE TABLE IF NOT EXISTS {schema}" + REBUILDS + " ("
+                "projection {text} PRIMARY KEY, started_at {time} NOT NULL)"
+            )
+        )
+    for r in registered:
+        if not r.tables:
+            msg = f"{r.key} does not name its tables: it cannot be rebuilt"
+            raise ValueError(msg)
+        r.create_tables(db)
+
+
+def _mark(db: ReadDatabase, keys: tuple[str, ...], at: datetime) -> None:
+    """Say, where every process can see it, that these read models are being rebuilt."""
+    with db.write() as cur:
+        for key in keys:
+            cur.execute(
+                f"INSERT INTO {db.table(REBUILDS)} (projection, started_at) VALUES (?, ?) "
+                "ON CONFLICT (projection) DO UPDATE SET started_at = excluded.started_at",
+                (key, at),
+            )
+
+
+def _unmark(db: ReadDatabase, keys: tuple[str, ...]) -> None:
+    with db.write() as cur:
+        _unmark_in(db, cur, keys)
+
+
+def _unmark_in(db: ReadDatabase, cur: SqlCursor, keys: tuple[str, ...]) -> None:
+    for key in keys:
+        cur.execute(f"DELETE FROM {db.table(REBUILDS)} WHERE projection = ?", (key,))
+
+
+def rebuilding(db: ReadDatabase) -> dict[str, datetime]:
+    """The read models being rebuilt, with when each rebuild started.
+
+    A rebuild whose process died leaves its mark until the next rebuild of that read model.
+    """
+    try:
+        with db.read() as cur:
+            cur.execute(f"SELECT projection, started_at FROM {db.table(REBUILDS)}")
+            rows = cur.fetchall()
+    except StaleError:
+        return {}
+    return {str(r[0]): as_time(r[1]) for r in rows}
+
+
+def _silent(position: int, head: int) -> None:
+    del position, head

@@ -1,0 +1,150 @@
+"""A read model rebuilt from the whole log in one pass equals the one built event by event.
+
+The history is realistic: the payments scenario's house, then ordinary days at its counter through
+the application services (tickets, calls, lodgings, cash payments, contacts, no-shows).
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from eventsourcing.domain import Aggregate
+from typer.testing import CliRunner
+
+from api.bootstrap import Dar, projections
+from api.cli import app as cli
+from infrastructure.readmodels.rebuild import rebuild
+from infrastructure.readmodels.runner import Registered
+from infrastructure.settings import Settings
+from tests.support.activity import Activity
+from tests.support.api import environment
+from tests.support.clock import TestClock
+from tests.support.payments import payments_ready
+
+Tables = dict[str, list[tuple[str, ...]]]
+
+
+@pytest.fixture
+def history(store_settings: Settings) -> Iterator[Dar]:
+    """Three days of counter activity after the payments scenario, no read model built yet."""
+    clock = TestClock()
+    dar, _, citizen = payments_ready(store_settings, clock)
+    Activity(dar, clock, citizen).days(3, 3, 12)
+    yield dar
+    dar.close()
+
+
+def event_by_event(dar: Dar) -> None:
+    """The reference: every event, decoded by the library, applied alone in its own transaction."""
+    for registered in projections():
+        registered.create_tables(dar.read.db)
+    for note in dar.store.recorder.select_notifications(start=0, limit=100_000):
+        event = dar.store.mapper.to_domain_event(note)
+        for registered in projections():
+            with dar.read.db.write() as cur:
+                registered.projection.apply(event, note.id, registered.writer(dar.read.db, cur))
+
+
+def contents(dar: Dar) -> Tables:
+    """Every row of every read model's tables, as text, in a stable order."""
+    found: Tables = {}
+    for registered in projections():
+        for table in registered.tables:
+            with dar.read.db.read() as cur:
+                cur.execute(f"SELECT * FROM {dar.read.db.table(table)}")
+                found[table] = sorted(tuple(str(v) for v in row) for row in cur.fetchall())
+    return found
+
+
+def test_every_read_model_rebuilt_in_one_pass_equals_the_one_built_event_by_event(
+    history: Dar,
+) -> None:
+    dar = history
+    dar.read.db.ensure_tracking()
+    event_by_event(dar)
+    expected = contents(dar)
+    assert all(expected[t] for t in ("queue_tickets_v1", "requests_v1", "payments_v1")), expected
+
+    done = rebuild(dar.store, dar.read.db, projections(), now=lambda: datetime.now(tz=UTC))
+
+    assert contents(dar) == expected
+    head = dar.store.position()
+    assert (done.position, done.events) == (head, head)
+    assert all(dar.read.db.tracked(key) == head for key in dar.read.tracking_keys())
+
+
+def test_the_runners_catch_up_from_zero_equals_the_one_built_event_by_event(
+    history: Dar,
+) -> None:
+    dar = history
+    dar.read.db.ensure_tracking()
+    event_by_event(dar)
+    expected = contents(dar)
+    for registered in projections():
+        with dar.read.db.write() as cur:
+            for table in registered.tables:
+                cur.execute(f"DELETE FROM {dar.read.db.table(table)}")
+    dar.projections.prepare()
+    dar.projections.catch_up()  # every projection from position 0, one pass, batched writes
+    assert contents(dar) == expected
+
+
+def test_projections_at_different_positions_each_apply_every_event_once(history: Dar) -> None:
+    dar = history
+    dar.projections.prepare()
+    dar.projections.catch_up()
+    expected = contents(dar)
+    head = dar.store.position()
+    queue = [r for r in projections() if r.key == dar.read.queue_key]
+    with dar.read.db.write() as cur:  # the queue back to zero, the payments half-way
+        for table in queue[0].tables:
+            cur.execute(f"DELETE FROM {dar.read.db.table(table)}")
+        dar.read.db.track(cur, dar.read.queue_key, 0, datetime.now(tz=UTC))
+    rebuild(dar.store, dar.read.db, queue, now=lambda: datetime.now(tz=UTC))
+    assert contents(dar) == expected
+    assert all(dar.read.db.tracked(key) == head for key in dar.read.tracking_keys())
+
+
+def test_dar_projections_rebuild_shows_its_progress_and_the_state_of_each(
+    history: Dar, store_settings: Settings
+) -> None:
+    dar = history
+    dar.projections.prepare()
+    dar.projections.catch_up()
+    expected = contents(dar)
+    env = environment(store_settings)
+    done = CliRunner().invoke(cli, ["projections", "rebuild", "--all"], env=env)
+    assert done.exit_code == 0, done.output
+    assert "events/s" in done.output
+    assert f"at {dar.store.position()}" in done.output
+    assert contents(dar) == expected
+    status = CliRunner().invoke(cli, ["projections", "status"], env=env)
+    assert status.exit_code == 0, status.output
+    assert all(f"{key:<16} current" in status.output for key in dar.read.tracking_keys())
+    refused = CliRunner().invoke(cli, ["projections", "rebuild"], env=env)
+    assert refused.exit_code == 2
+
+
+@pytest.mark.parametrize("registered", projections(), ids=lambda r: r.key)
+def test_a_projection_declares_every_aggregate_whose_events_it_matches(
+    registered: Registered[object],
+) -> None:
+    """The runner decodes for a projection only its declared aggregates' events."""
+    module = inspect.getmodule(type(registered.projection))
+    assert module is not None
+    used = {
+        value
+        for name in _names(inspect.getsource(module))
+        if isinstance(value := getattr(module, name, None), type) and issubclass(value, Aggregate)
+    }
+    declared = set(getattr(registered.projection, "subscribes_to", ()))
+    assert used
+    assert used <= declared, f"{registered.key} matches events of {used - declared}"
+
+
+def _names(source: str) -> set[str]:
+    return {node.id for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Name)}

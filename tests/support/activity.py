@@ -1,0 +1,92 @@
+"""Ordinary days at Haidra's counter 1, through the application services: a realistic history.
+
+Each day A17 opens the counter, serves the tickets of line A in turn (a bill paid in cash, a
+duplicate lodged, a contact recorded, a citizen called who does not come), and closes the counter.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+from api.bootstrap import Dar
+from application.counter.commands import (
+    CallNextTicket,
+    IssueTicket,
+    LodgeRequest,
+    RecordContact,
+    TicketStep,
+)
+from application.houses.commands import CloseCounter, OpenCounter
+from application.payments.commands import RecordCashPayment
+from tests.support.clock import TestClock
+from tests.support.spec import fixture_time
+
+AGENT = "agent:A17"
+
+
+class Activity:
+    """Commands of Haidra's counter 1 under fresh keys, on a test clock."""
+
+    def __init__(self, dar: Dar, clock: TestClock, citizen: UUID) -> None:
+        self._dar = dar
+        self._clock = clock
+        self._citizen = citizen
+        self._n = 0
+
+    def days(self, first: int, count: int, tickets: int) -> None:
+        """`count` business days from fixture day `first`, `tickets` tickets each.
+
+        The payments scenario left A001 (day 2) at counter 1, still open: A001 is ended first.
+        """
+        self._clock.set(fixture_time("day 2 08:20"))
+        self._step("A001", "end_visit")
+        for day in range(first, first + count):
+            self.day(day, tickets, open_counter=day != first)
+
+    def day(self, day: int, tickets: int, *, open_counter: bool = True) -> None:
+        """One day: open, serve every ticket, close."""
+        self._clock.set(fixture_time(f"day {day} 08:00"))
+        if open_counter:
+            self._dar.houses.open_counter(OpenCounter(self._key(), AGENT, "haidra", 1, "A17"))
+        for ticket in range(tickets):
+            self._serve(ticket)
+        self._dar.counter.close_counter(CloseCounter(self._key(), AGENT, "haidra", 1))
+
+    def _serve(self, ticket: int) -> None:
+        dar = self._dar
+        dar.counter.issue_ticket(IssueTicket(self._key(), "kiosk:1", "haidra", "A"))
+        self._clock.advance(timedelta(minutes=2))
+        called = dar.counter.call_next(CallNextTicket(self._key(), AGENT, "haidra", 1, "A17"))
+        label = called.values["ticket"]
+        match ticket % 4:
+            case 0:
+                request = self._lodge(label, "BILL_PAYMENT", ())
+                reference = f"4001-{self._n:06d}"
+                dar.payments.record_cash(
+                    RecordCashPayment(self._key(), AGENT, "haidra", request, "A17", reference)
+                )
+            case 1:
+                self._lodge(label, "BILL_DUPLICATE", ("bill.pdf",))
+            case 2:
+                dar.requests.record_contact(
+                    RecordContact(self._key(), AGENT, "haidra", label, "information", "STEG", "tarif")
+                )
+            case _:
+                self._step(label, "no_show")
+                return
+        self._clock.advance(timedelta(minutes=5))
+        self._step(label, "end_visit")
+
+    def _lodge(self, label: str, service: str, documents: tuple[str, ...]) -> UUID:
+        command = LodgeRequest(
+            self._key(), AGENT, "haidra", label, "A17", self._citizen, "STEG", service, documents
+        )
+        return UUID(self._dar.requests.lodge(command).values["request_id"])
+
+    def _step(self, label: str, step: str) -> None:
+        self._dar.counter.step(TicketStep(self._key(), AGENT, "haidra", label, step))
+
+    def _key(self) -> str:
+        self._n += 1
+        return f"activity-{self._n}"
