@@ -137,7 +137,7 @@ class Decoder:
         while from_version < class_version:
             getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
             from_version += 1
-        event = object.__new__(cls)
+        event: object = object.__new__(cls)
         object.__setattr__(event, "__dict__", state)
         return cast("Event", event)
 

@@ -19,8 +19,8 @@ from application.counter.commands import (
 )
 from application.houses.commands import CloseCounter, OpenCounter
 from application.payments.commands import RecordCashPayment
+from infrastructure.fixtures.loader import fixture_time
 from tests.support.clock import TestClock
-from tests.support.spec import fixture_time
 
 AGENT = "agent:A17"
 
@@ -34,13 +34,13 @@ class Activity:
         self._citizen = citizen
         self._n = 0
 
-    def days(self, first: int, count: int, tickets: int) -> None:
-        """`count` business days from fixture day `first`, `tickets` tickets each.
-
-        The payments scenario left A001 (day 2) at counter 1, still open: A001 is ended first.
-        """
+    def end_scenario_visit(self) -> None:
+        """The payments scenario left A001 (day 2) at counter 1, still open: end it."""
         self._clock.set(fixture_time("day 2 08:20"))
         self._step("A001", "end_visit")
+
+    def days(self, first: int, count: int, tickets: int) -> None:
+        """`count` business days from fixture day `first`, `tickets` tickets each."""
         for day in range(first, first + count):
             self.day(day, tickets, open_counter=day != first)
 
@@ -70,7 +70,9 @@ class Activity:
                 self._lodge(label, "BILL_DUPLICATE", ("bill.pdf",))
             case 2:
                 dar.requests.record_contact(
-                    RecordContact(self._key(), AGENT, "haidra", label, "information", "STEG", "tarif")
+                    RecordContact(
+                        self._key(), AGENT, "haidra", label, "information", "STEG", "tarif"
+                    )
                 )
             case _:
                 self._step(label, "no_show")
