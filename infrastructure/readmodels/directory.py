@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import fields
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from infrastructure.readmodels.database import ReadDatabase, SqlCursor, as_uuid
+from infrastructure.readmodels.working_set import TableSpec, WorkingSet
 from projections.directory.projection import DirectoryProjection
 from projections.directory.view import (
     AccreditationRow,
@@ -87,96 +89,79 @@ def _row_values(row: object) -> tuple[object, ...]:
     return tuple(values)
 
 
-class _Tables:
-    """Upserts and point reads on the directory's tables, within one cursor."""
+class DirectoryTables:
+    """The directory's writer: upserts and point reads through the batch's working set."""
 
     def __init__(self, db: ReadDatabase, cur: SqlCursor) -> None:
-        self._db = db
-        self._cur = cur
+        self._sets: dict[str, WorkingSet[Any]] = {
+            table: WorkingSet(db, cur, spec) for table, spec in SPECS.items()
+        }
 
-    def _upsert(self, table: str, row: object) -> None:
-        columns = COLUMNS[table]
-        keys = KEYS[table]
-        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
-        self._cur.execute(
-            f"INSERT INTO {self._db.table(table + V)} ({', '.join(columns)}) "
-            f"VALUES ({', '.join('?' for _ in columns)}) "
-            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}",
-            _row_values(row),
-        )
-
-    def _get(self, table: str, *key: object) -> tuple[object, ...] | None:
-        where = " AND ".join(f"{k} = ?" for k in KEYS[table])
-        self._cur.execute(
-            f"SELECT {', '.join(COLUMNS[table])} FROM {self._db.table(table + V)} WHERE {where}",
-            key,
-        )
-        return self._cur.fetchone()
-
-
-class DirectoryTables(_Tables):
-    """The directory's writer."""
+    def _put(self, table: str, row: object) -> None:
+        values = vars(row)
+        self._sets[table].put(row, *(values[k] for k in KEYS[table]))
 
     def put_house(self, row: HouseRow) -> None:
         """See DirectoryWriter."""
-        self._upsert("houses", row)
+        self._put("houses", row)
 
     def put_counter(self, row: CounterRow) -> None:
         """See DirectoryWriter."""
-        self._upsert("counters", row)
+        self._put("counters", row)
 
     def put_line(self, row: LineRow) -> None:
         """See DirectoryWriter."""
-        self._upsert("lines", row)
+        self._put("lines", row)
 
     def put_agent(self, row: AgentRow) -> None:
         """See DirectoryWriter."""
-        self._upsert("agents", row)
+        self._put("agents", row)
 
     def put_accreditation(self, row: AccreditationRow) -> None:
         """See DirectoryWriter."""
-        self._upsert("accreditations", row)
+        self._put("accreditations", row)
 
     def drop_accreditation(self, agent_id: UUID, partner_id: UUID) -> None:
         """See DirectoryWriter."""
-        self._cur.execute(
-            f"DELETE FROM {self._db.table('accreditations' + V)} "
-            "WHERE agent_id = ? AND partner_id = ?",
-            (agent_id, partner_id),
-        )
+        self._sets["accreditations"].delete(agent_id, partner_id)
 
     def put_grant(self, row: GrantRow) -> None:
         """See DirectoryWriter."""
-        self._upsert("grants", row)
+        self._put("grants", row)
 
     def put_service(self, row: CatalogueRow) -> None:
         """See DirectoryWriter."""
-        self._upsert("catalogue", row)
+        self._put("catalogue", row)
 
     def counter(self, house_id: UUID, number: int) -> CounterRow | None:
         """See DirectoryWriter."""
-        found = self._get("counters", house_id, number)
-        return counter_row(found) if found else None
+        found: CounterRow | None = self._sets["counters"].get(house_id, number)
+        return found
 
     def line(self, house_id: UUID, prefix: str) -> LineRow | None:
         """See DirectoryWriter."""
-        found = self._get("lines", house_id, prefix)
-        return line_row(found) if found else None
+        found: LineRow | None = self._sets["lines"].get(house_id, prefix)
+        return found
 
     def agent(self, agent_id: UUID) -> AgentRow | None:
         """See DirectoryWriter."""
-        found = self._get("agents", agent_id)
-        return agent_row(found) if found else None
+        found: AgentRow | None = self._sets["agents"].get(agent_id)
+        return found
 
     def grant(self, grant_id: UUID) -> GrantRow | None:
         """See DirectoryWriter."""
-        found = self._get("grants", grant_id)
-        return grant_row(found) if found else None
+        found: GrantRow | None = self._sets["grants"].get(grant_id)
+        return found
 
     def service(self, service_id: UUID) -> CatalogueRow | None:
         """See DirectoryWriter."""
-        found = self._get("catalogue", service_id)
-        return catalogue_row(found) if found else None
+        found: CatalogueRow | None = self._sets["catalogue"].get(service_id)
+        return found
+
+    def flush(self) -> None:
+        """Write the batch's directory rows."""
+        for rows in self._sets.values():
+            rows.flush()
 
 
 def _optional_int(value: object) -> int | None:
@@ -239,6 +224,21 @@ def catalogue_row(r: tuple[object, ...]) -> CatalogueRow:
         _optional_int(r[8]),
         withdrawn=bool(r[9]),
     )
+
+
+_READ = {
+    "houses": house_row,
+    "counters": counter_row,
+    "lines": line_row,
+    "agents": agent_row,
+    "accreditations": accreditation_row,
+    "grants": grant_row,
+    "catalogue": catalogue_row,
+}
+SPECS: dict[str, TableSpec[Any]] = {
+    table: TableSpec(table + V, COLUMNS[table], KEYS[table], _row_values, read)
+    for table, read in _READ.items()
+}
 
 
 class DirectoryQueries:

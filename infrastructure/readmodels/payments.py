@@ -8,6 +8,7 @@ from uuid import UUID
 
 from domain.payments.payment import PENDING, PaymentStatus
 from infrastructure.readmodels.database import ReadDatabase, SqlCursor, as_time, as_uuid
+from infrastructure.readmodels.working_set import TableSpec, WorkingSet
 from projections.payments.projection import PaymentsProjection
 from projections.payments.view import CollectionRow, PaymentRow, RefundRow, RefundStatus
 
@@ -175,67 +176,40 @@ def _refund(r: tuple[object, ...]) -> RefundRow:
 
 
 class PaymentsTables:
-    """Writes payments and their refunds within a batch's transaction."""
+    """Writes payments and their refunds within a batch's transaction, through its working set."""
 
     def __init__(self, db: ReadDatabase, cur: SqlCursor) -> None:
-        self._payments = db.table(PAYMENTS)
-        self._refunds = db.table(REFUNDS)
-        self._cur = cur
+        self._payments = WorkingSet(db, cur, PAYMENT_SPEC)
+        self._refunds = WorkingSet(db, cur, REFUND_SPEC)
 
     def put(self, row: PaymentRow) -> None:
         """See PaymentsWriter."""
-        self._cur.execute(f"DELETE FROM {self._payments} WHERE payment_id = ?", (row.payment_id,))
-        marks = ", ".join("?" * 21)
-        self._cur.execute(
-            f"INSERT INTO {self._payments} ({_COLUMNS}) VALUES ({marks})", _params(row)
-        )
+        self._payments.put(row, row.payment_id)
 
     def get(self, payment_id: UUID) -> PaymentRow:
         """See PaymentsWriter."""
-        self._cur.execute(
-            f"SELECT {_COLUMNS} FROM {self._payments} WHERE payment_id = ?", (payment_id,)
-        )
-        found = self._cur.fetchone()
+        found = self._payments.get(payment_id)
         if found is None:  # pragma: no cover - the log always initiates a payment first
             msg = f"payment {payment_id} was never initiated"
             raise LookupError(msg)
-        return _row(found)
+        return found
 
     def put_refund(self, row: RefundRow) -> None:
         """See PaymentsWriter."""
-        self._cur.execute(
-            f"DELETE FROM {self._refunds} WHERE payment_id = ? AND refund_id = ?",
-            (row.payment_id, row.refund_id),
-        )
-        self._cur.execute(
-            f"INSERT INTO {self._refunds} ({_REFUND_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                row.payment_id,
-                row.refund_id,
-                row.house_id,
-                row.partner_code,
-                row.method,
-                row.amount_millimes,
-                row.status,
-                row.requested_by,
-                row.approved_by,
-                _day(row.business_date),
-                row.position,
-            ),
-        )
+        self._refunds.put(row, row.payment_id, row.refund_id)
 
     def refund(self, payment_id: UUID, refund_id: str) -> RefundRow:
         """See PaymentsWriter."""
-        self._cur.execute(
-            f"SELECT {_REFUND_COLUMNS} FROM {self._refunds} WHERE payment_id = ? AND refund_id = ?",
-            (payment_id, refund_id),
-        )
-        found = self._cur.fetchone()
+        found = self._refunds.get(payment_id, refund_id)
         if found is None:  # pragma: no cover - the log always requests a refund first
             msg = f"refund {refund_id} of payment {payment_id} was never requested"
             raise LookupError(msg)
-        return _refund(found)
+        return found
+
+    def flush(self) -> None:
+        """Write the batch's payments and refunds."""
+        self._payments.flush()
+        self._refunds.flush()
 
 
 class PaymentsQueries:
@@ -324,3 +298,31 @@ class PaymentsQueries:
                 params,
             )
             return [_row(r) for r in cur.fetchall()]
+
+
+def _refund_params(row: RefundRow) -> tuple[object, ...]:
+    return (
+        row.payment_id,
+        row.refund_id,
+        row.house_id,
+        row.partner_code,
+        row.method,
+        row.amount_millimes,
+        row.status,
+        row.requested_by,
+        row.approved_by,
+        _day(row.business_date),
+        row.position,
+    )
+
+
+PAYMENT_SPEC = TableSpec(
+    PAYMENTS, tuple(c.strip() for c in _COLUMNS.split(",")), ("payment_id",), _params, _row
+)
+REFUND_SPEC = TableSpec(
+    REFUNDS,
+    tuple(c.strip() for c in _REFUND_COLUMNS.split(",")),
+    ("payment_id", "refund_id"),
+    _refund_params,
+    _refund,
+)

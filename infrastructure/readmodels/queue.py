@@ -6,6 +6,7 @@ from datetime import date
 from uuid import UUID
 
 from infrastructure.readmodels.database import ReadDatabase, SqlCursor, as_time, as_uuid
+from infrastructure.readmodels.working_set import TableSpec, WorkingSet
 from projections.queue.projection import QueueProjection
 from projections.queue.view import QueueRow, TicketRow
 
@@ -40,74 +41,69 @@ def create_queue_tables(db: ReadDatabase) -> None:
         )
 
 
+def _queue_params(row: QueueRow) -> tuple[object, ...]:
+    return (row.queue_id, row.house_id, row.prefix, row.day.isoformat())
+
+
+def _queue(r: tuple[object, ...]) -> QueueRow:
+    return QueueRow(as_uuid(r[0]), as_uuid(r[1]), str(r[2]), _day(r[3]))
+
+
+def _ticket_params(row: TicketRow) -> tuple[object, ...]:
+    return (
+        row.house_id,
+        row.day.isoformat(),
+        row.label,
+        row.line,
+        row.visit_id,
+        row.priority,
+        row.status,
+        row.counter,
+        row.for_counter,
+        row.issued_at,
+        row.waiting_since,
+        row.first_called_at,
+        row.called_at,
+        row.ended_at,
+        row.position,
+    )
+
+
 class QueueTables:
-    """Writes queue rows within a batch's transaction."""
+    """Writes queue rows within a batch's transaction, through the batch's working set."""
 
     def __init__(self, db: ReadDatabase, cur: SqlCursor) -> None:
-        self._queues = db.table(QUEUES)
-        self._tickets = db.table(TICKETS)
-        self._cur = cur
+        self._queues = WorkingSet(db, cur, QUEUE_SPEC)
+        self._tickets = WorkingSet(db, cur, TICKET_SPEC)
 
     def add_queue(self, row: QueueRow) -> None:
         """See QueueWriter."""
-        self._cur.execute(
-            f"INSERT INTO {self._queues} (queue_id, house_id, prefix, day) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (queue_id) DO NOTHING",
-            (row.queue_id, row.house_id, row.prefix, row.day.isoformat()),
-        )
+        self._queues.put(row, row.queue_id)
 
     def queue(self, queue_id: UUID) -> QueueRow:
         """See QueueWriter."""
-        self._cur.execute(
-            f"SELECT queue_id, house_id, prefix, day FROM {self._queues} WHERE queue_id = ?",
-            (queue_id,),
-        )
-        found = self._cur.fetchone()
+        found = self._queues.get(queue_id)
         if found is None:  # pragma: no cover - the log always opens a queue first
             msg = f"queue {queue_id} was never opened"
             raise LookupError(msg)
-        return QueueRow(as_uuid(found[0]), as_uuid(found[1]), str(found[2]), _day(found[3]))
+        return found
 
     def put_ticket(self, row: TicketRow) -> None:
         """See QueueWriter."""
-        self._cur.execute(
-            f"DELETE FROM {self._tickets} WHERE house_id = ? AND day = ? AND label = ?",
-            (row.house_id, row.day.isoformat(), row.label),
-        )
-        self._cur.execute(
-            f"INSERT INTO {self._tickets} ({_TICKET_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                row.house_id,
-                row.day.isoformat(),
-                row.label,
-                row.line,
-                row.visit_id,
-                row.priority,
-                row.status,
-                row.counter,
-                row.for_counter,
-                row.issued_at,
-                row.waiting_since,
-                row.first_called_at,
-                row.called_at,
-                row.ended_at,
-                row.position,
-            ),
-        )
+        self._tickets.put(row, row.house_id, row.day.isoformat(), row.label)
 
     def ticket(self, house_id: UUID, day: date, label: str) -> TicketRow:
         """See QueueWriter."""
-        self._cur.execute(
-            f"SELECT {_TICKET_COLUMNS} FROM {self._tickets} "
-            "WHERE house_id = ? AND day = ? AND label = ?",
-            (house_id, day.isoformat(), label),
-        )
-        found = self._cur.fetchone()
+        found = self._tickets.get(house_id, day.isoformat(), label)
         if found is None:  # pragma: no cover - the log always issues a ticket first
             msg = f"ticket {label} was never issued"
             raise LookupError(msg)
-        return _ticket(found)
+        return found
+
+    def flush(self) -> None:
+        """Write the batch's queues and tickets."""
+        self._queues.flush()
+        self._tickets.flush()
 
 
 class QueueQueries:
@@ -150,3 +146,20 @@ def _ticket(r: tuple[object, ...]) -> TicketRow:
         ended_at=None if r[13] is None else as_time(r[13]),
         position=int(str(r[14])),
     )
+
+
+QUEUE_SPEC = TableSpec(
+    QUEUES,
+    ("queue_id", "house_id", "prefix", "day"),
+    ("queue_id",),
+    _queue_params,
+    _queue,
+    "ignore",
+)
+TICKET_SPEC = TableSpec(
+    TICKETS,
+    tuple(c.strip() for c in _TICKET_COLUMNS.split(",")),
+    ("house_id", "day", "label"),
+    _ticket_params,
+    _ticket,
+)

@@ -6,6 +6,7 @@ from datetime import date
 from uuid import UUID
 
 from infrastructure.readmodels.database import ReadDatabase, SqlCursor, as_time, as_uuid
+from infrastructure.readmodels.working_set import TableSpec, WorkingSet
 from projections.requests.projection import RequestsProjection
 from projections.requests.view import ContactRow, RequestFilter, RequestRow
 
@@ -106,66 +107,46 @@ def _row(r: tuple[object, ...]) -> RequestRow:
 
 
 class RequestsTables:
-    """Writes requests, visits and contacts within a batch's transaction."""
+    """Writes requests, visits and contacts in a batch's transaction, through its working set."""
 
     def __init__(self, db: ReadDatabase, cur: SqlCursor) -> None:
-        self._requests = db.table(REQUESTS)
-        self._contacts = db.table(CONTACTS)
-        self._visits = db.table(VISITS)
-        self._cur = cur
+        self._requests = WorkingSet(db, cur, REQUEST_SPEC)
+        self._visits = WorkingSet(db, cur, VISIT_SPEC)
+        self._contacts = WorkingSet(db, cur, CONTACT_SPEC)
 
     def put(self, row: RequestRow) -> None:
         """See RequestsWriter."""
-        self._cur.execute(f"DELETE FROM {self._requests} WHERE request_id = ?", (row.request_id,))
-        marks = ", ".join("?" * 17)
-        self._cur.execute(
-            f"INSERT INTO {self._requests} ({_COLUMNS}) VALUES ({marks})", _params(row)
-        )
+        self._requests.put(row, row.request_id)
 
     def get(self, request_id: UUID) -> RequestRow:
         """See RequestsWriter."""
-        self._cur.execute(
-            f"SELECT {_COLUMNS} FROM {self._requests} WHERE request_id = ?", (request_id,)
-        )
-        found = self._cur.fetchone()
+        found = self._requests.get(request_id)
         if found is None:  # pragma: no cover - the log always lodges a request first
             msg = f"request {request_id} was never lodged"
             raise LookupError(msg)
-        return _row(found)
+        return found
 
     def add_visit(self, visit_id: UUID, house_id: UUID) -> None:
         """See RequestsWriter."""
-        self._cur.execute(
-            f"INSERT INTO {self._visits} (visit_id, house_id) VALUES (?, ?) "
-            "ON CONFLICT (visit_id) DO NOTHING",
-            (visit_id, house_id),
-        )
+        self._visits.put((visit_id, house_id), visit_id)
 
     def visit_house(self, visit_id: UUID) -> UUID:
         """See RequestsWriter."""
-        self._cur.execute(f"SELECT house_id FROM {self._visits} WHERE visit_id = ?", (visit_id,))
-        found = self._cur.fetchone()
+        found = self._visits.get(visit_id)
         if found is None:  # pragma: no cover - the log always opens a visit first
             msg = f"visit {visit_id} was never opened"
             raise LookupError(msg)
-        return as_uuid(found[0])
+        return found[1]
 
     def add_contact(self, row: ContactRow) -> None:
         """See RequestsWriter."""
-        self._cur.execute(
-            f"INSERT INTO {self._contacts} "
-            "(position, visit_id, house_id, kind, partner_code, topic, at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (position) DO NOTHING",
-            (
-                row.position,
-                row.visit_id,
-                row.house_id,
-                row.kind,
-                row.partner_code,
-                row.topic,
-                row.at,
-            ),
-        )
+        self._contacts.put(row, row.position)
+
+    def flush(self) -> None:
+        """Write the batch's visits, requests and contacts."""
+        self._visits.flush()
+        self._requests.flush()
+        self._contacts.flush()
 
 
 class RequestsQueries:
@@ -237,3 +218,39 @@ class RequestsQueries:
             cur.execute(f"SELECT {_COLUMNS} FROM {self._requests} WHERE {condition}", (value,))
             found = cur.fetchone()
         return _row(found) if found else None
+
+
+def _visit(r: tuple[object, ...]) -> tuple[UUID, UUID]:
+    return as_uuid(r[0]), as_uuid(r[1])
+
+
+def _contact_params(row: ContactRow) -> tuple[object, ...]:
+    return (row.position, row.visit_id, row.house_id, row.kind, row.partner_code, row.topic, row.at)
+
+
+def _contact(r: tuple[object, ...]) -> ContactRow:
+    return ContactRow(
+        visit_id=as_uuid(r[1]),
+        house_id=as_uuid(r[2]),
+        kind=str(r[3]),
+        partner_code=str(r[4]),
+        topic=str(r[5]),
+        at=as_time(r[6]),
+        position=int(str(r[0])),
+    )
+
+
+REQUEST_SPEC = TableSpec(
+    REQUESTS, tuple(c.strip() for c in _COLUMNS.split(",")), ("request_id",), _params, _row
+)
+VISIT_SPEC: TableSpec[tuple[UUID, UUID]] = TableSpec(
+    VISITS, ("visit_id", "house_id"), ("visit_id",), lambda v: v, _visit, "ignore"
+)
+CONTACT_SPEC = TableSpec(
+    CONTACTS,
+    ("position", "visit_id", "house_id", "kind", "partner_code", "topic", "at"),
+    ("position",),
+    _contact_params,
+    _contact,
+    "ignore",
+)

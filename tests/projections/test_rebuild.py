@@ -48,7 +48,11 @@ def event_by_event(dar: Dar) -> None:
         event = dar.store.mapper.to_domain_event(note)
         for registered in projections():
             with dar.read.db.write() as cur:
-                registered.projection.apply(event, note.id, registered.writer(dar.read.db, cur))
+                writer = registered.writer(dar.read.db, cur)
+                registered.projection.apply(event, note.id, writer)
+                flush = getattr(writer, "flush", None)
+                if callable(flush):
+                    flush()  # a writer that keeps the rows it touches until the end of a batch
 
 
 def contents(dar: Dar) -> Tables:

@@ -1,0 +1,127 @@
+"""A batch's working set of read-model rows: read once, changed in memory, written once.
+
+A writer that reads a row before changing it (a ticket called, a payment captured) would send one
+query per event and, with batched writes, flush every queued write before it. Instead each table
+keeps, for the length of one batch, the rows the batch has read or written: a read is served from
+the set (the database is asked only for a row the batch has not touched yet), repeated changes to
+one row collapse to its final state, and `flush` writes each table's final rows with a few
+multi-row statements (one `INSERT .. VALUES (..), (..) .. ON CONFLICT` per chunk) and its
+deleted keys with one `executemany`. The runner flushes before it records the batch's position,
+in the same transaction, so a batch's rows and its tracking still commit together.
+
+Rows the database holds but the batch has not touched are not in the set; every row the batch
+writes is, so a read never needs the writes flushed first. A row of a write-once table
+(`on_conflict="ignore"`) read after a batch re-adds it is the batch's: such rows are written by
+one event each (a queue opened, a visit opened), so it is the stored one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Generic, Literal, TypeVar
+
+from infrastructure.readmodels.database import ReadDatabase, SqlCursor
+from infrastructure.readmodels.text import storable
+
+R = TypeVar("R")
+MAX_PARAMETERS = 16_000  # per statement: under SQLite's 32,766 and PostgreSQL's 65,535
+_DELETED = object()
+
+
+@dataclass(frozen=True)
+class TableSpec(Generic[R]):
+    """How a table's rows are keyed, turned into parameters, and read back.
+
+    `on_conflict` is what an insert does to a row already stored: replace it (`update`) or keep
+    it (`ignore`, for rows written once, such as a queue opened or a contact recorded).
+    """
+
+    name: str  # unqualified
+    columns: tuple[str, ...]
+    keys: tuple[str, ...]
+    params: Callable[[R], Sequence[object]]
+    row: Callable[[tuple[object, ...]], R]
+    on_conflict: Literal["update", "ignore"] = "update"
+
+
+class WorkingSet(Generic[R]):
+    """One table's rows touched by the current batch."""
+
+    def __init__(self, db: ReadDatabase, cur: SqlCursor, spec: TableSpec[R]) -> None:
+        self._cur = cur
+        self._spec = spec
+        self._table = db.table(spec.name)
+        self._rows: dict[Hashable, object] = {}  # key -> row, or _DELETED; what the DB will hold
+        self._dirty: dict[Hashable, None] = {}  # keys written, in first-write order
+
+    def get(self, *key: object) -> R | None:
+        """The row under `key`: the batch's own version, else the stored one (None if none)."""
+        k = _key(key)
+        found = self._rows.get(k, None)
+        if found is None:
+            found = self._load(key)
+            self._rows[k] = _DELETED if found is None else found
+        return None if found is _DELETED else found  # type: ignore[return-value]
+
+    def put(self, row: R, *key: object) -> None:
+        """Write `row` under `key` (its final state in this batch is what is stored)."""
+        k = _key(key)
+        if self._spec.on_conflict == "ignore" and self._rows.get(k, _DELETED) is not _DELETED:
+            return  # written once: the first row stays, as ON CONFLICT DO NOTHING would keep it
+        self._rows[k] = row
+        self._dirty[k] = None
+
+    def delete(self, *key: object) -> None:
+        """Remove the row under `key`."""
+        k = _key(key)
+        self._rows[k] = _DELETED
+        self._dirty[k] = None
+
+    def flush(self) -> None:
+        """Write the batch's final rows and deletions, then forget them."""
+        upserts: list[Sequence[object]] = []
+        deletes: list[tuple[object, ...]] = []
+        for k in self._dirty:
+            row = self._rows[k]
+            if row is _DELETED:
+                deletes.append(k if isinstance(k, tuple) else (k,))
+            else:
+                upserts.append(self._spec.params(row))  # type: ignore[arg-type]
+        self._rows, self._dirty = {}, {}
+        if deletes:
+            where = " AND ".join(f"{c} = ?" for c in self._spec.keys)
+            self._cur.executemany(f"DELETE FROM {self._table} WHERE {where}", deletes)
+        self._insert(upserts)
+
+    def _insert(self, rows: list[Sequence[object]]) -> None:
+        spec = self._spec
+        per_statement = max(1, MAX_PARAMETERS // len(spec.columns))
+        one = "(" + ", ".join("?" * len(spec.columns)) + ")"
+        if spec.on_conflict == "ignore":
+            action = "DO NOTHING"
+        else:
+            updates = ", ".join(f"{c} = excluded.{c}" for c in spec.columns if c not in spec.keys)
+            action = f"DO UPDATE SET {updates}"
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            values = ", ".join([one] * len(chunk))
+            self._cur.execute(
+                f"INSERT INTO {self._table} ({', '.join(spec.columns)}) VALUES {values} "
+                f"ON CONFLICT ({', '.join(spec.keys)}) {action}",
+                [p for row in chunk for p in row],
+            )
+
+    def _load(self, key: tuple[object, ...]) -> R | None:
+        where = " AND ".join(f"{c} = ?" for c in self._spec.keys)
+        self._cur.execute(
+            f"SELECT {', '.join(self._spec.columns)} FROM {self._table} WHERE {where}", key
+        )
+        found = self._cur.fetchone()
+        return None if found is None else self._spec.row(found)
+
+
+def _key(key: tuple[object, ...]) -> Hashable:
+    """The set's key: what the database compares (text made storable), one value bare."""
+    parts = tuple(storable(p) if isinstance(p, str) else p for p in key)
+    return parts[0] if len(parts) == 1 else parts
