@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any, cast
 from uuid import UUID
 
+import orjson
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
     InterfaceError,
@@ -20,6 +21,8 @@ from eventsourcing.persistence import (
     MapperDeserialisationError,
     OperationalError,
     StoredEvent,
+    Transcoding,
+    TranscodingNotRegisteredError,
     find_id_convertor,
 )
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -106,7 +109,11 @@ def _tuple_row(_: object) -> Any:  # noqa: ANN401 - psycopg's row factory protoc
 class Decoder:
     """Turns raw rows into domain events as the library's mapper would, with less per event.
 
-    With a cipher or a compressor configured, the library's mapper does the work.
+    The state is parsed by orjson and its `{"_type_": .., "_data_": ..}` objects turned into
+    values by a walk that applies the transcoder's own transcodings, innermost first, as the
+    library's object hook does; a state orjson refuses (NaN, integers beyond 64 bits, escaped
+    lone surrogates) is decoded by the library's transcoder. With a cipher or a compressor
+    configured, the library's mapper does the work.
     """
 
     def __init__(self, store: EventStore) -> None:
@@ -118,6 +125,9 @@ class Decoder:
             and self._mapper.compressor is None
         )
         self._transcoder = transcoder
+        self._names: dict[str, Transcoding] = (
+            transcoder.names if isinstance(transcoder, JSONTranscoder) else {}
+        )
 
     def decode(self, raw: RawEvent) -> Event:
         """The domain event of one row; a row that cannot be decoded raises as the mapper does."""
@@ -126,7 +136,7 @@ class Decoder:
             return self._mapper.to_domain_event(stored)
         cls, class_version = _event_class(raw.topic)
         try:
-            state: dict[str, Any] = self._transcoder.decode(raw.state)
+            state: dict[str, Any] = self._state(raw.state)
         except Exception as error:
             msg = f"Failed to deserialise state of stored event at position {raw.position}"
             raise MapperDeserialisationError(msg) from error
@@ -140,6 +150,41 @@ class Decoder:
         event: object = object.__new__(cls)
         object.__setattr__(event, "__dict__", state)
         return cast("Event", event)
+
+    def _state(self, data: bytes) -> dict[str, Any]:
+        try:
+            parsed = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            return cast("dict[str, Any]", self._transcoder.decode(data))
+        return cast("dict[str, Any]", _transcoded(parsed, self._names))
+
+
+def _transcoded(value: Any, names: dict[str, Transcoding]) -> Any:  # noqa: ANN401 - JSON
+    """Parsed JSON with its transcoded objects turned into values, innermost first, in place."""
+    kind = type(value)
+    if kind is dict:
+        for key, item in value.items():
+            if type(item) is dict or type(item) is list:
+                value[key] = _transcoded(item, names)
+        if len(value) == 2 and "_type_" in value and "_data_" in value:
+            return _decoded(value["_type_"], value["_data_"], names)
+    elif kind is list:
+        for i, item in enumerate(value):
+            if type(item) is dict or type(item) is list:
+                value[i] = _transcoded(item, names)
+    return value
+
+
+def _decoded(name: str, data: Any, names: dict[str, Transcoding]) -> Any:  # noqa: ANN401 - JSON
+    try:
+        transcoding = names[name]
+    except KeyError as error:
+        msg = (
+            f"Data serialized with name '{name}' is not deserializable. "
+            "Please register a custom transcoding for this type."
+        )
+        raise TranscodingNotRegisteredError(msg) from error
+    return transcoding.decode(data)
 
 
 @cache

@@ -21,7 +21,7 @@ from infrastructure.readmodels.runner import TRANSIENT, Registered, apply_batch
 from projections.errors import StaleError
 
 REBUILDS = "dar_projection_rebuilds"
-PAGE = 5000
+PAGE = 10_000  # events a rebuild reads, applies and flushes at a time
 Progress = Callable[[int, int], None]
 """Told (position reached, head of the log) after each page."""
 

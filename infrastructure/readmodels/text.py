@@ -16,7 +16,9 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 def storable(text: str) -> str:
     """The text with NUL and lone surrogates replaced by U+FFFD; anything else kept as it is."""
-    return _UNSTORABLE.sub(REPLACEMENT, text)
+    if text.isascii() and "\x00" not in text:  # most text: a check at C speed, no copy
+        return text
+    return _UNSTORABLE.sub(REPLACEMENT, text) if _UNSTORABLE.search(text) else text
 
 
 def storable_param(value: object) -> object:

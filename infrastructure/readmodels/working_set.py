@@ -5,8 +5,10 @@ query per event and, with batched writes, flush every queued write before it. In
 keeps, for the length of one batch, the rows the batch has read or written: a read is served from
 the set (the database is asked only for a row the batch has not touched yet), repeated changes to
 one row collapse to its final state, and `flush` writes each table's final rows with a few
-multi-row statements (one `INSERT .. VALUES (..), (..) .. ON CONFLICT` per chunk) and its
-deleted keys with one `executemany`. The runner flushes before it records the batch's position,
+multi-row statements and its deleted keys with one `executemany`: on PostgreSQL one
+`INSERT .. SELECT .. FROM json_populate_recordset(..) ON CONFLICT ..` per table (the rows sent as
+one JSON parameter, typed by the table itself), on SQLite one `INSERT .. VALUES (..), (..) ..
+ON CONFLICT` per chunk of rows. The runner flushes before it records the batch's position,
 in the same transaction, so a batch's rows and its tracking still commit together.
 
 Rows the database holds but the batch has not touched are not in the set; every row the batch
@@ -20,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
+
+import orjson
 
 from infrastructure.readmodels.database import ReadDatabase, SqlCursor
 from infrastructure.readmodels.text import storable
@@ -50,6 +54,7 @@ class WorkingSet(Generic[R]):
 
     def __init__(self, db: ReadDatabase, cur: SqlCursor, spec: TableSpec[R]) -> None:
         self._cur = cur
+        self._postgres = db.kind == "postgres"
         self._spec = spec
         self._table = db.table(spec.name)
         self._rows: dict[Hashable, object] = {}  # key -> row, or _DELETED; what the DB will hold
@@ -95,19 +100,30 @@ class WorkingSet(Generic[R]):
         self._insert(upserts)
 
     def _insert(self, rows: list[Sequence[object]]) -> None:
+        if not rows:
+            return
         spec = self._spec
-        per_statement = max(1, MAX_PARAMETERS // len(spec.columns))
-        one = "(" + ", ".join("?" * len(spec.columns)) + ")"
         if spec.on_conflict == "ignore":
             action = "DO NOTHING"
         else:
             updates = ", ".join(f"{c} = excluded.{c}" for c in spec.columns if c not in spec.keys)
             action = f"DO UPDATE SET {updates}"
+        columns = ", ".join(spec.columns)
+        if self._postgres:
+            self._cur.execute(
+                f"INSERT INTO {self._table} ({columns}) SELECT {columns} "
+                f"FROM json_populate_recordset(NULL::{self._table}, ?::json) "
+                f"ON CONFLICT ({', '.join(spec.keys)}) {action}",
+                (_json_rows(spec.columns, rows),),
+            )
+            return
+        per_statement = max(1, MAX_PARAMETERS // len(spec.columns))
+        one = "(" + ", ".join("?" * len(spec.columns)) + ")"
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
             values = ", ".join([one] * len(chunk))
             self._cur.execute(
-                f"INSERT INTO {self._table} ({', '.join(spec.columns)}) VALUES {values} "
+                f"INSERT INTO {self._table} ({columns}) VALUES {values} "
                 f"ON CONFLICT ({', '.join(spec.keys)}) {action}",
                 [p for row in chunk for p in row],
             )
@@ -119,6 +135,16 @@ class WorkingSet(Generic[R]):
         )
         found = self._cur.fetchone()
         return None if found is None else self._spec.row(found)
+
+
+def _json_rows(columns: tuple[str, ...], rows: list[Sequence[object]]) -> str:
+    """Rows as a JSON array of objects (UUIDs, datetimes as PostgreSQL reads them); storable."""
+    return orjson.dumps(
+        [
+            {c: storable(v) if isinstance(v, str) else v for c, v in zip(columns, row, strict=True)}
+            for row in rows
+        ]
+    ).decode()
 
 
 def _key(key: tuple[object, ...]) -> Hashable:
