@@ -191,7 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = [*run_postgres(o), *run_sqlite(o)]
     for row in rows:
         m = row.measurement
-        print(f"  {m.name:<28} median {m.median:>10,.0f} {m.unit}  ratio {row.ratio:.3f}")
+        samples = ", ".join(f"{v:,.0f}" for v in m.samples)
+        figure = f"median {m.median:>10,.0f} {m.unit}  ratio {row.ratio:.3f}"
+        print(f"  {m.name:<28} {figure}  ({samples})")
     _merge(rows, o.out)
     return 0
 
