@@ -28,7 +28,9 @@ KINDS = sorted(SNAPSHOT_INTERVALS, key=lambda k: k.__name__)
 cuts = st.tuples(st.integers(0, 10**6), st.integers(0, 10**6))
 
 
-def check(store: ManualSnapshots, kind: type[Aggregate], steps: list[Draw], cut: tuple[int, int]):  # noqa: ANN201
+def check(
+    store: ManualSnapshots, kind: type[Aggregate], steps: list[Draw], cut: tuple[int, int]
+) -> None:
     """Snapshot at a drawn version; the latest state and a drawn past version still read right."""
     live = history(kind, steps)
     store.save(live)

@@ -10,7 +10,7 @@ from uuid import uuid4
 import psycopg
 import pytest
 from eventsourcing.application import project_aggregate
-from eventsourcing.domain import Snapshot
+from eventsourcing.domain import Aggregate, Snapshot
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 from psycopg import sql
@@ -99,7 +99,7 @@ def test_a_grant_amended_for_years_is_loaded_from_its_snapshot_through_the_servi
             )
         )
     with counted_loads(dar.store) as counts:
-        loaded = dar.store.repository.get(grant)
+        loaded: DelegationGrant = dar.store.repository.get(grant)
     assert loaded.version == 61
     assert counts == [61 % SNAPSHOT_INTERVALS[DelegationGrant]]
     replayed = project_aggregate(None, dar.store.events.get(grant))
@@ -116,7 +116,9 @@ def test_a_snapshot_taken_by_other_code_is_ignored_and_replaced(
 
     The replayed aggregate is snapshotted afresh in its place.
     """
-    monkeypatch.setitem(SNAPSHOT_INTERVALS, House, 5)
+    intervals: dict[type[Aggregate], int] = SNAPSHOT_INTERVALS
+    house_class: type[Aggregate] = House
+    monkeypatch.setitem(intervals, house_class, 5)
     house = saved_house(store)
     assert store.snapshots is not None
     at_start = House.register(
@@ -129,7 +131,7 @@ def test_a_snapshot_taken_by_other_code_is_ignored_and_replaced(
     store.snapshots.put([older])
 
     with counted_loads(store) as counts:
-        loaded = store.repository.get(house.id)
+        loaded: House = store.repository.get(house.id)
     assert counts == [house.version], "the stale snapshot was used"
     assert len(loaded.counters) == COUNTERS
     fresh = snapshot_rows(store, house)
@@ -167,7 +169,7 @@ def test_an_unreadable_snapshot_is_ignored(store: EventStore, corruption: str) -
     house = saved_house(store)
     put_raw(store, house, *UNREADABLE[corruption])
     with counted_loads(store) as counts:
-        loaded = store.repository.get(house.id)
+        loaded: House = store.repository.get(house.id)
     assert counts == [house.version]
     assert len(loaded.counters) == COUNTERS
 
@@ -182,7 +184,7 @@ def test_a_snapshot_naming_a_class_outside_the_domain_is_ignored(store: EventSto
     forged = dataclasses.replace(honest, state=forged_state)
     store.snapshots.put([forged])
     with counted_loads(store) as counts:
-        loaded = store.repository.get(house.id)
+        loaded: House = store.repository.get(house.id)
     assert counts == [house.version]
     assert loaded.code.startswith("h")
 
@@ -191,7 +193,7 @@ def test_the_library_snapshot_class_is_never_used(store: EventStore) -> None:
     """Dar's snapshots carry a fingerprint; the library's own class has none to check."""
     house = saved_house(store)
     assert store.snapshots is not None
-    plain = Snapshot(  # type: ignore[call-arg]
+    plain = Snapshot(
         originator_id=house.id,
         originator_version=house.version,
         timestamp=AT,
@@ -244,8 +246,10 @@ def test_erasure_is_not_defeated_by_snapshots_even_of_citizens(
 
     Every aggregate is snapshotted at every event here, citizens and mandates included.
     """
-    for kind in (*SNAPSHOT_INTERVALS, Citizen, Mandate):
-        monkeypatch.setitem(SNAPSHOT_INTERVALS, kind, 1)
+    intervals: dict[type[Aggregate], int] = SNAPSHOT_INTERVALS
+    kinds: list[type[Aggregate]] = [*SNAPSHOT_INTERVALS, Citizen, Mandate]
+    for kind in kinds:
+        monkeypatch.setitem(intervals, kind, 1)
     clock = TestClock()
     dar = bootstrap(store_settings, clock)
     try:

@@ -20,7 +20,7 @@ NEVER = 10**9
 class ManualSnapshots(EventStore):
     """The event store, snapshotting only when a test asks (the same classes, huge intervals)."""
 
-    snapshotting_intervals = dict.fromkeys(SNAPSHOT_INTERVALS, NEVER)  # type: ignore[assignment]
+    snapshotting_intervals = dict.fromkeys(SNAPSHOT_INTERVALS, NEVER)
 
 
 def exact(value: object) -> object:
