@@ -20,6 +20,7 @@ NEVER = 10**9
 class ManualSnapshots(EventStore):
     """The event store, snapshotting only when a test asks (the same classes, huge intervals)."""
 
+    name = "Dar"  # the same tables
     snapshotting_intervals = dict.fromkeys(SNAPSHOT_INTERVALS, NEVER)
 
 
