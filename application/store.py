@@ -7,19 +7,27 @@ positions order delegations, requests and payments against each other.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProjectorFunction,
+    Repository,
+    project_aggregate,
+)
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     IntegrityError,
     InterfaceError,
     JSONTranscoder,
     OperationalError,
+    PersistenceError,
     Transcoding,
 )
 
@@ -33,10 +41,13 @@ from application.errors import (
     StoreBusyError,
 )
 from application.ports import CommandLog, CommandRecord, RecordedCommand
+from application.snapshots import SnapshotCheckingRepository, put_snapshot
+from application.snapshotted import SNAPSHOT_INTERVALS
 from domain.shared.acts import Act
 from domain.shared.errors import DarError, NotFoundError
 
 MAX_ATTEMPTS = 5
+log = logging.getLogger(__name__)
 A = TypeVar("A", bound=Aggregate)
 
 SamePersonal = Callable[[Mapping[str, str]], bool]
@@ -62,11 +73,38 @@ class EventStore(Application[UUID]):
     """The single event store: one recorder, one log, for every context of Dar."""
 
     name = "Dar"
+    snapshotting_intervals: ClassVar[dict[type[Aggregate], int]] = SNAPSHOT_INTERVALS  # type: ignore[assignment]
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Add Dar's value types to the library's transcodings."""
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+
+    def construct_repository(self) -> Repository[UUID]:
+        """A repository that starts from a snapshot only when the running code took it."""
+        return SnapshotCheckingRepository(self.events, self.snapshots, self.snapshotting_intervals)
+
+    def take_snapshot(
+        self,
+        aggregate_id: UUID,
+        version: int | None = None,
+        projector_func: ProjectorFunction[Any, Any] = project_aggregate,
+    ) -> None:
+        """Snapshot the recorded state; a snapshot is a cache: failing to take one fails nothing.
+
+        Called by the library's save for each event whose version is a multiple of its class's
+        interval, after the events are committed.
+        """
+        if self.snapshots is None:
+            return
+        try:
+            aggregate = self.repository.get(
+                aggregate_id, version=version, projector_func=projector_func
+            )
+        except (PersistenceError, StoreBusyError) as error:
+            log.warning("no snapshot of %s: %s", aggregate_id, error)
+            return
+        put_snapshot(self.snapshots, aggregate)
 
     @property
     def command_log(self) -> CommandLog:

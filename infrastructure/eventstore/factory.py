@@ -41,7 +41,7 @@ def _sqlite_environment(path: str) -> dict[str, str]:
     if ":memory:" not in path and "mode=memory" not in path:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "PERSISTENCE_MODULE": "infrastructure.eventstore.sqlite:DarSQLiteFactory",
         "SQLITE_DBNAME": path,
         "SQLITE_LOCK_TIMEOUT": "10",
         "APPLICATION_RECORDER_TOPIC": "infrastructure.eventstore.sqlite:DarSQLiteRecorder",

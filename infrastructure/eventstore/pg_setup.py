@@ -3,7 +3,9 @@
 - the owner role owns the event tables and the append guard (a SECURITY DEFINER function that
   takes the table lock on the application's behalf);
 - the application role may INSERT and SELECT events and command keys, nothing more: its UPDATE,
-  DELETE and TRUNCATE fail, and it cannot create tables;
+  DELETE and TRUNCATE fail, and it cannot create tables. Snapshots are a cache, not the record:
+  on their table it may also DELETE (a new snapshot replaces the aggregate's older or stale
+  ones), still never UPDATE or TRUNCATE;
 - the projector role owns the read-model schema, where rebuilds create and drop tables; it reads
   events, and the application role reads its tables.
 
@@ -28,6 +30,7 @@ from infrastructure.vault.postgres_storage import create_postgres_vault_tables
 READ_SCHEMA_SUFFIX = "_read"
 VAULT_SCHEMA_SUFFIX = "_vault"
 EVENTS_TABLE = "dar_events"
+SNAPSHOTS_TABLE = "dar_snapshots"
 
 
 class SetupError(RuntimeError):
@@ -156,6 +159,9 @@ def _grant_event_access(
         ),
         sql.SQL("GRANT SELECT, INSERT ON {0}.{1}, {0}.{2} TO {3}").format(
             s, events, commands, sql.Identifier(app)
+        ),
+        sql.SQL("GRANT SELECT, INSERT, DELETE ON {0}.{1} TO {2}").format(
+            s, sql.Identifier(SNAPSHOTS_TABLE), sql.Identifier(app)
         ),
         sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {0} TO {1}").format(s, sql.Identifier(app)),
         sql.SQL("GRANT EXECUTE ON FUNCTION {0}.{1} TO {2}").format(s, guard, sql.Identifier(app)),

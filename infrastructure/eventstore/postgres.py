@@ -55,7 +55,10 @@ OUTCOME_UNKNOWN = "a retried append met a bound: the first attempt may have comm
 
 
 class DarPostgresFactory(PostgresFactory):
-    """The library's factory, whose connections carry the libpq options named `POSTGRES_OPTIONS`."""
+    """The library's factory, whose connections carry the libpq options named `POSTGRES_OPTIONS`.
+
+    Its aggregate recorder is the snapshots' (Dar's events go through `DarPostgresRecorder`).
+    """
 
     def __init__(self, env: Environment | EnvType | None) -> None:
         super().__init__(env)
@@ -294,3 +297,51 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
         )
 
     _find_command_bounded = _bounded(_find_command_once)
+
+
+class DarPostgresSnapshotRecorder(PostgresAggregateRecorder):
+    """The snapshots: one per aggregate, the latest; a cache, so rows are replaced and deleted.
+
+    Unlike events, a snapshot row may be deleted by the application role (it holds SELECT,
+    INSERT and DELETE on this table only). Nothing here is retried: a snapshot that cannot be
+    read or written is simply not used.
+    """
+
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "dar_snapshots"
+    ) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        table = SQL("{0}.{1}").format(Identifier(datastore.schema), Identifier(events_table_name))
+        self._delete_older = SQL(
+            "DELETE FROM {0} WHERE originator_id = %s AND originator_version <= %s"
+        ).format(table)
+        self._insert_new = SQL(
+            "INSERT INTO {0} (originator_id, originator_version, topic, state) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING"
+        ).format(table)
+
+    select_events = PostgresAggregateRecorder.select_events.__wrapped__
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Put each snapshot in place of the aggregate's earlier ones (or a stale one)."""
+        del kwargs
+        with self.datastore.transaction(commit=True) as curs:
+            for snapshot in stored_events:
+                curs.execute(
+                    self._delete_older, (snapshot.originator_id, snapshot.originator_version)
+                )
+                curs.execute(
+                    self._insert_new,
+                    (
+                        snapshot.originator_id,
+                        snapshot.originator_version,
+                        snapshot.topic,
+                        snapshot.state,
+                    ),
+                )
+        return None
+
+
+DarPostgresFactory.aggregate_recorder_class = DarPostgresSnapshotRecorder

@@ -1,4 +1,4 @@
-"""The SQLite recorder of Dar (the embedded store, and the in-memory store of fast tests).
+"""The SQLite recorders of Dar (the embedded store, and the in-memory store of fast tests).
 
 An append is one `BEGIN IMMEDIATE` transaction: the write lock is taken first, so the command
 key and declared reads are checked against the state the events will be appended to, even when
@@ -14,9 +14,11 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import (
+    SQLiteAggregateRecorder,
     SQLiteApplicationRecorder,
     SQLiteCursor,
     SQLiteDatastore,
+    SQLiteFactory,
     SQLiteTransaction,
 )
 
@@ -111,3 +113,45 @@ class DarSQLiteRecorder(SQLiteApplicationRecorder):
         """The command recorded under (actor, command_id), with its last event's position."""
         with self.datastore.transaction(commit=False) as c:
             return self._find(c, actor, command_id)
+
+
+class DarSQLiteSnapshotRecorder(SQLiteAggregateRecorder):
+    """The snapshots: one per aggregate, the latest; a cache, so rows are replaced and deleted."""
+
+    def __init__(
+        self, datastore: SQLiteDatastore, events_table_name: str = "stored_snapshots"
+    ) -> None:
+        super().__init__(datastore, events_table_name)
+        self._delete_older = (
+            f"DELETE FROM {self.events_table_name} "
+            "WHERE originator_id = ? AND originator_version <= ?"
+        )
+        self._insert_new = f"INSERT OR IGNORE INTO {self.events_table_name} VALUES (?, ?, ?, ?)"
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Put each snapshot in place of the aggregate's earlier ones (or a stale one)."""
+        del kwargs
+        with (
+            self.datastore.get_connection(commit=True) as conn,
+            _ImmediateTransaction(conn, commit=True) as c,
+        ):
+            for snapshot in stored_events:
+                key = _hex(snapshot.originator_id)
+                c.execute(self._delete_older, (key, snapshot.originator_version))
+                c.execute(
+                    self._insert_new,
+                    (key, snapshot.originator_version, snapshot.topic, snapshot.state),
+                )
+        return None
+
+
+def _hex(originator_id: UUID | str) -> str:
+    return originator_id.hex if isinstance(originator_id, UUID) else originator_id
+
+
+class DarSQLiteFactory(SQLiteFactory):
+    """The library's SQLite factory, whose snapshots keep only each aggregate's latest."""
+
+    aggregate_recorder_class = DarSQLiteSnapshotRecorder

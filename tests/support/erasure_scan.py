@@ -1,6 +1,6 @@
 """Decode everything Dar stores and collect the text in it, to look for a citizen's data.
 
-Nothing is grepped as raw bytes: events go through the mapper (so compression or encryption of
+Nothing is grepped as raw bytes: events and snapshots go through the mapper (so compression or encryption of
 the stored form would not hide anything), every sealed value is opened with every key the vault
 still holds, vault rows are unwrapped, and every read-model and command-log row is read by SQL.
 """
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 import psycopg
+from eventsourcing.persistence import StoredEvent
 from psycopg import sql
 
 from api.bootstrap import Dar
@@ -22,6 +23,7 @@ from infrastructure.eventstore.pg_setup import read_schema
 from infrastructure.vault.crypto import VaultIntegrityError
 
 COMMANDS_TABLE = "dar_commands"
+SNAPSHOT_TABLES = {False: "stored_snapshots", True: "dar_snapshots"}  # SQLite, PostgreSQL
 
 
 @dataclass
@@ -55,8 +57,8 @@ class ErasureScan:
         self.found.index_hashes = {h for h, _ in index}
 
     def run(self) -> Found:
-        assert self.dar.store.snapshots is None, "snapshots are on: scan them too"
         self._events()
+        self._snapshots()
         self._read_models()
         self._command_log()
         return self.found
@@ -91,6 +93,23 @@ class ErasureScan:
             for name, value in vars(event).items():
                 self._value(value, f"event {notification.id} {notification.topic} {name}")
 
+    def _snapshots(self) -> None:
+        """Every snapshot row, decoded through the mapper as the store reads it."""
+        snapshots = self.dar.store.snapshots
+        if snapshots is None:
+            return
+        for row in self._rows(SNAPSHOT_TABLES[is_postgres(self.dar.settings.database_url)]):
+            originator_id, version, topic, state = row
+            stored = StoredEvent(
+                originator_id=UUID(str(originator_id)),
+                originator_version=int(str(version)),
+                topic=str(topic),
+                state=bytes(state),  # type: ignore[call-overload]
+            )
+            snapshot = snapshots.mapper.to_domain_event(stored)
+            for name, value in vars(snapshot).items():
+                self._value(value, f"snapshot {topic} {originator_id} v{version} {name}")
+
     def _read_models(self) -> None:
         db = self.dar.read.db
         with db.read() as cur:
@@ -110,19 +129,21 @@ class ErasureScan:
                         self._value(cell, f"read model {table}")
 
     def _command_log(self) -> None:
+        for row in self._rows(COMMANDS_TABLE):
+            for cell in row:
+                self._value(cell, "command log")
+
+    def _rows(self, table: str) -> list[tuple[object, ...]]:
+        """Every row of a table of the event store, read by SQL as the application role."""
         url = self.dar.settings.database_url
         if is_postgres(url):
             with psycopg.connect(url) as conn:
-                rows = conn.execute(
+                return conn.execute(
                     sql.SQL("SELECT * FROM {0}").format(
-                        sql.Identifier(self.dar.settings.postgres_schema, COMMANDS_TABLE)
+                        sql.Identifier(self.dar.settings.postgres_schema, table)
                     )
                 ).fetchall()
-        else:
-            path = url.removeprefix(SQLITE_PREFIX)
-            uri = path if path.startswith("file:") else f"file:{path}"
-            with sqlite3.connect(uri, uri=True) as conn:
-                rows = conn.execute(f"SELECT * FROM {COMMANDS_TABLE}").fetchall()
-        for row in rows:
-            for cell in row:
-                self._value(cell, "command log")
+        path = url.removeprefix(SQLITE_PREFIX)
+        uri = path if path.startswith("file:") else f"file:{path}"
+        with sqlite3.connect(uri, uri=True) as conn:
+            return conn.execute(f"SELECT * FROM {table}").fetchall()
