@@ -80,6 +80,7 @@ def run(
         workers=settings.workers,
         log_level="info",
         server_header=False,  # do not announce the server software
+        ws_max_size=settings.max_body_bytes,  # a WebSocket frame is bounded like a request body
     )
 
 

@@ -20,7 +20,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from api.auth import TokenService, UnauthenticatedError, bearer
 from api.bootstrap import Dar, bootstrap
 from api.credentials import refuse_invalid_credentials
-from api.edge import Edge
+from api.edge import Edge, bounded_json
 from api.gates import AgentGate
 from api.gateway import add_gateway_routes, add_simulated_gateway
 from api.graphql.context import Context, Watchers, context_getter
@@ -37,6 +37,16 @@ LAG_REFRESH_SECONDS = 1.0
 
 class DarGraphQLRouter(GraphQLRouter[Context, None]):
     """GraphQL over HTTP and WebSocket; WebSocket clients authenticate in `connection_init`."""
+
+    max_message_bytes = 64 * 1024  # set from the settings' body limit by `create_app`
+
+    def decode_json(self, data: str | bytes) -> object:
+        """JSON bounded in size and depth: a WebSocket frame that is not is closed with 4400.
+
+        Frames arrive before any credential; strawberry reads them through this method and
+        expects only `JSONDecodeError`, which `bounded_json` raises for any unreadable frame.
+        """
+        return bounded_json(data, self.max_message_bytes)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Accept the connection only with a valid bearer token in the init payload."""
@@ -102,6 +112,7 @@ def create_app(settings: Settings, dar: Dar | None = None) -> FastAPI:
         graphql_ide="graphiql" if development else None,
         allow_queries_via_get=False,
     )
+    router.max_message_bytes = settings.max_body_bytes
     app.include_router(router, prefix="/graphql")
     _operations(app, app_dar, metrics)
     add_receipts(app, app_dar, tokens)

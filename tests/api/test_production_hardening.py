@@ -226,3 +226,4 @@ def test_dar_run_serves_without_announcing_the_server(
     result = CliRunner().invoke(api.cli.app, ["run"], env=env)
     assert result.exit_code == 0, result.output
     assert started["server_header"] is False
+    assert started["ws_max_size"] == 64 * 1024  # a WebSocket frame is bounded like a body
