@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -33,6 +34,7 @@ from api.sweep import start_sweeping
 from infrastructure.settings import Environment, Settings
 
 LAG_REFRESH_SECONDS = 1.0
+log = logging.getLogger("dar.api")
 
 
 class DarGraphQLRouter(GraphQLRouter[Context, None]):
@@ -150,7 +152,10 @@ def _operations(app: FastAPI, dar: Dar, metrics: Metrics) -> None:
     async def prometheus() -> Response:
         if time.monotonic() - last_lag[0] >= LAG_REFRESH_SECONDS:  # scrapes stay cheap
             last_lag[0] = time.monotonic()
-            await anyio.to_thread.run_sync(lambda: readiness(dar, metrics))
+            try:
+                await anyio.to_thread.run_sync(lambda: readiness(dar, metrics))
+            except Exception:  # the counters and the last gauges still serve
+                log.warning("metrics: the read models' state could not be read", exc_info=True)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
