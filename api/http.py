@@ -20,6 +20,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from api.auth import TokenService, UnauthenticatedError, bearer
 from api.bootstrap import Dar, bootstrap
+from api.busy import BusyAwareTransportWSHandler, answer_store_busy
 from api.credentials import refuse_invalid_credentials
 from api.edge import Edge, bounded_json
 from api.gates import AgentGate
@@ -41,6 +42,7 @@ class DarGraphQLRouter(GraphQLRouter[Context, None]):
     """GraphQL over HTTP and WebSocket; WebSocket clients authenticate in `connection_init`."""
 
     max_message_bytes = 64 * 1024  # set from the settings' body limit by `create_app`
+    graphql_transport_ws_handler_class = BusyAwareTransportWSHandler[Context, None]
 
     def decode_json(self, data: str | bytes) -> object:
         """JSON bounded in size and depth: a WebSocket frame that is not is closed with 4400.
@@ -124,6 +126,7 @@ def create_app(settings: Settings, dar: Dar | None = None) -> FastAPI:
     app.add_middleware(Edge, limit=settings.max_body_bytes, metrics=metrics)
     app.add_middleware(SecurityHeaders)  # outermost: the edge's refusals get the headers too
     refuse_invalid_credentials(app)
+    answer_store_busy(app)  # a staff token checked against a locked log: 503, retryable
     app.state.dar = app_dar
     app.state.tokens = tokens
     app.state.metrics = metrics
