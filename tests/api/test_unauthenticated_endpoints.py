@@ -59,6 +59,12 @@ def invalid_tokens(settings: Settings) -> dict[str, str]:
         "garbage": "not-a-token",
         "absurd exp": jwt.encode({**claims, "exp": 10**18}, secret, algorithm="HS256"),
         "expired": tokens.mint("x", Role.ADMIN, ttl=timedelta(seconds=-10)),
+        # validly signed, but naming what the text policy refuses
+        "NUL in sub": tokens.mint("admin\x00root", Role.ADMIN),
+        "escape in sub": tokens.mint("admin\x1b[2J", Role.ADMIN),
+        "surrogate in sub": jwt.encode({**claims, "sub": "a\ud800"}, secret, algorithm="HS256"),
+        "NUL in partner": tokens.mint("p", Role.PARTNER, partner="STEG\x00"),
+        "control in house": tokens.mint("x", Role.ADMIN, house="haidra\x85"),
     }
 
 
@@ -95,7 +101,21 @@ def test_a_malformed_authorization_on_graphql_is_refused_even_for_typename(
     assert headers["www-authenticate"] == INVALID_TOKEN
 
 
-@pytest.mark.parametrize("kind", ["alg=none", "wrong key", "garbage", "absurd exp", "expired"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "alg=none",
+        "wrong key",
+        "garbage",
+        "absurd exp",
+        "expired",
+        "NUL in sub",
+        "escape in sub",
+        "surrogate in sub",
+        "NUL in partner",
+        "control in house",
+    ],
+)
 def test_an_invalid_token_is_refused_whatever_is_asked(
     client: TestClient, api_settings: Settings, kind: str
 ) -> None:
