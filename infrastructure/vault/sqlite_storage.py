@@ -179,6 +179,22 @@ class SQLiteVaultStorage(VaultStorage):
             (new_hash, key_id, old_hash),
         )
 
+    def unsealed_index(self, after: str | None, limit: int) -> list[IndexEntry]:
+        """See VaultStorage."""
+        rows = self._all(
+            f"SELECT lookup_hash, citizen_id, key_id, sealed_lookup FROM {INDEX} "
+            "WHERE sealed_lookup IS NULL AND lookup_hash > ? ORDER BY lookup_hash LIMIT ?",
+            (after or "", limit),
+        )
+        return [_entry(r) for r in rows]
+
+    def seal_lookup(self, lookup_hash: str, sealed: str) -> bool:
+        """See VaultStorage."""
+        return self._changed(
+            f"UPDATE {INDEX} SET sealed_lookup = ? WHERE lookup_hash = ? AND sealed_lookup IS NULL",
+            (sealed, lookup_hash),
+        )
+
     def unsealed_index_rows(self) -> int:
         """See VaultStorage."""
         row = self._one(f"SELECT count(*) FROM {INDEX} WHERE sealed_lookup IS NULL")
