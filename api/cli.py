@@ -23,6 +23,7 @@ from infrastructure.eventstore.pg_setup import setup_database
 from infrastructure.reference import load_reference_partners, load_reference_services
 from infrastructure.settings import Environment, Settings
 from infrastructure.vault.maintenance import (
+    VacuumIncompleteError,
     VacuumUnavailableError,
     reindex,
     rotate_master_key,
@@ -254,6 +255,9 @@ def vault_vacuum() -> None:
     settings = Settings()
     try:
         typer.echo(vacuum(settings))
+    except VacuumIncompleteError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(code=1) from error
     except VacuumUnavailableError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(code=2) from error

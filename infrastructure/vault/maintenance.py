@@ -30,6 +30,10 @@ class VacuumUnavailableError(RuntimeError):
     """The vault cannot be rewritten with this configuration."""
 
 
+class VacuumIncompleteError(VacuumUnavailableError):
+    """The vault was rewritten, but a reader kept its write-ahead log (and what it holds)."""
+
+
 @dataclass
 class Rotation:
     """What one run of the rotation did, and what is still under another master key after it."""
@@ -145,5 +149,9 @@ def vacuum(settings: Settings) -> str:
         return "vault tables rewritten (VACUUM FULL)."
     checkpoint = vacuum_sqlite_vault(sqlite_vault_path(settings))
     if checkpoint.busy:
-        return "vault file rebuilt; a reader kept its write-ahead log from emptying: run again."
+        msg = (
+            "vault file rebuilt, but a reader kept its write-ahead log from emptying: erased or "
+            "re-wrapped keys may stay in it; run dar vault vacuum again"
+        )
+        raise VacuumIncompleteError(msg)
     return "vault file rebuilt and its write-ahead log truncated."
