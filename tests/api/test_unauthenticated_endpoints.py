@@ -315,7 +315,8 @@ def test_refused_callbacks_claiming_ever_new_orders_reach_the_process_budget_and
 
     def claiming_a_new_order() -> int:
         body = json.dumps({"orderId": str(uuid4()), "eventId": "e", "status": "captured"})
-        return http.post(CALLBACK, content=body, headers=forged).status_code
+        status: int = http.post(CALLBACK, content=body, headers=forged).status_code
+        return status
 
     with caplog.at_level(logging.WARNING, logger="dar.api"):
         answers = [claiming_a_new_order() for _ in range(OVERALL_BURST + 20)]
