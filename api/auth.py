@@ -9,7 +9,8 @@ from typing import Any, Protocol
 
 import jwt
 
-from domain.shared.errors import DarError
+from api.textpolicy import clean
+from domain.shared.errors import DarError, ValidationError
 from infrastructure.settings import Settings
 
 ALGORITHM = "HS256"
@@ -159,12 +160,24 @@ def _principal(claims: dict[str, Any]) -> Principal:
     if role is Role.PARTNER and not partner:
         raise UnauthenticatedError("a partner token must name its partner")
     return Principal(
-        subject=str(claims["sub"]),
+        subject=_claimed("sub", claims["sub"]),
         role=role,
-        house=str(house) if house else None,
-        partner=str(partner) if partner else None,
+        house=_claimed("house", house) if house else None,
+        partner=_claimed("partner", partner) if partner else None,
         expires_at=_expiry(claims["exp"]),
     )
+
+
+def _claimed(claim: str, value: object) -> str:
+    """A text claim under the text policy (no NUL, no control character, in NFC), or refused.
+
+    The subject names an agent and lands in every event's `actor` and in the logs: a token
+    carrying what the API refuses as text is an invalid token, not a caller.
+    """
+    try:
+        return clean(claim, str(value))
+    except ValidationError as error:
+        raise UnauthenticatedError(f"invalid token: claim {error.message}") from None
 
 
 def _expiry(exp: object) -> datetime:

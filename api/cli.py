@@ -22,7 +22,13 @@ from infrastructure.eventstore.factory import is_postgres
 from infrastructure.eventstore.pg_setup import setup_database
 from infrastructure.reference import load_reference_partners, load_reference_services
 from infrastructure.settings import Environment, Settings
-from infrastructure.vault.maintenance import VacuumUnavailableError, rotate_master_key, vacuum
+from infrastructure.vault.maintenance import (
+    VacuumIncompleteError,
+    VacuumUnavailableError,
+    reindex,
+    rotate_master_key,
+    vacuum,
+)
 from infrastructure.vault.vault import open_vault
 
 app = typer.Typer(help="Dar, the back office of the municipal digital services houses.")
@@ -80,6 +86,7 @@ def run(
         workers=settings.workers,
         log_level="info",
         server_header=False,  # do not announce the server software
+        ws_max_size=settings.max_body_bytes,  # a WebSocket frame is bounded like a request body
     )
 
 
@@ -248,9 +255,35 @@ def vault_vacuum() -> None:
     settings = Settings()
     try:
         typer.echo(vacuum(settings))
+    except VacuumIncompleteError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(code=1) from error
     except VacuumUnavailableError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(code=2) from error
+
+
+@vault_app.command("reindex")
+def vault_reindex() -> None:
+    """Seal the lookup of index rows made before lookups were sealed, so a rotation can finish.
+
+    Each lookup is rebuilt from the citizen's registration and kept only if it hashes to the
+    row's own hash. Run once, with the master key the rows were made under still configured.
+    """
+    settings = Settings()
+    dar = bootstrap(settings, projector=False)
+    try:
+        done = reindex(dar.vault, dar.store)
+    finally:
+        dar.close()
+    typer.echo(f"{done.sealed} index rows given a sealed lookup.")
+    if done.unmatched:
+        typer.echo(
+            f"{done.unmatched} index rows match no registered citizen's document and were left "
+            "as they were: keep the old master key retired, not destroyed.",
+            err=True,
+        )
+        raise typer.Exit(code=1)
 
 
 @vault_app.command("rotate-master-key")
@@ -275,7 +308,8 @@ def vault_rotate_master_key(
     if done.unsealed_index_rows:
         typer.echo(
             f"{done.unsealed_index_rows} index rows predate sealed lookups and cannot be "
-            "re-hashed: keep the old key retired, not destroyed (docs/personal-data.md).",
+            "re-hashed: run dar vault reindex, then this again; until then keep the old key "
+            "retired, not destroyed (docs/personal-data.md).",
             err=True,
         )
         raise typer.Exit(code=1)

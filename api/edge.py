@@ -2,6 +2,7 @@
 
 - a body over the limit is refused with 413, whether it declares its length or not;
 - a GraphQL POST whose JSON is not an object (or a list of objects), or is nested absurdly deep,
+  or whose `operationName` is not a GraphQL name (or `variables`, `extensions` not objects),
   is refused with 400 before GraphQL sees it;
 - transport refusals that the GraphQL layer answers in plain text become JSON errors with a code;
 - an unexpected exception becomes a JSON 500 with a reference, logged once: never a stack trace;
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -29,6 +31,7 @@ log = logging.getLogger("dar.api")
 ROUTES = {"/graphql", "/healthz", "/readyz", "/metrics"}
 METHODS = {"GET", "POST", "HEAD", "OPTIONS"}
 MAX_JSON_DEPTH = 32
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")  # a GraphQL name: ASCII only, so always encodable
 
 
 class BodyTooLargeError(Exception):
@@ -54,6 +57,23 @@ def _depth(value: object) -> int:
     return deepest
 
 
+def bounded_json(data: str | bytes, limit: int) -> object:
+    """The JSON value of at most `limit` bytes and `MAX_JSON_DEPTH` levels.
+
+    Anything else — too long, too deep, an integer past Python's digit limit, recursion — is a
+    `JSONDecodeError`, the one error a JSON reader's caller expects.
+    """
+    if len(data) > limit:
+        raise json.JSONDecodeError(f"message over {limit} bytes", "", 0)
+    try:
+        value = json.loads(data)
+    except (ValueError, RecursionError) as error:  # JSONDecodeError is a ValueError
+        raise json.JSONDecodeError("not valid JSON", "", 0) from error
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise json.JSONDecodeError(f"nested deeper than {MAX_JSON_DEPTH} levels", "", 0)
+    return value
+
+
 def graphql_body_problem(body: bytes) -> str | None:
     """Why a GraphQL POST body is unacceptable, or None."""
     try:
@@ -65,6 +85,16 @@ def graphql_body_problem(body: bytes) -> str | None:
         return "the body must be a JSON object (or a list of them) with a query"
     if _depth(document) > MAX_JSON_DEPTH:
         return f"the body is nested deeper than {MAX_JSON_DEPTH} levels"
+    return next(filter(None, map(_operation_problem, operations)), None)
+
+
+def _operation_problem(operation: dict[str, object]) -> str | None:
+    name = operation.get("operationName")
+    if name is not None and not (isinstance(name, str) and _NAME.fullmatch(name)):
+        return "operationName must be a GraphQL name ([_A-Za-z][_0-9A-Za-z]*) or null"
+    for key in ("variables", "extensions"):
+        if not isinstance(operation.get(key, {}), dict | None):
+            return f"{key} must be a JSON object or null"
     return None
 
 
@@ -170,6 +200,8 @@ class _Response:
             self._held_body.append(message.get("body", b""))
             if message.get("more_body", False):
                 return
+            # the reason may quote the request: undecodable bytes are replaced, and `error_body`
+            # escapes everything else (a lone surrogate included) as ASCII
             reason = b"".join(self._held_body).decode(errors="replace")
             code = "BATCH_TOO_LARGE" if "Too many operations" in reason else "BAD_REQUEST"
             self._held = None

@@ -3,8 +3,9 @@
 `POST /payments/gateway/callback`: the gateway's signed callbacks. The size is checked first (over
 4 KiB: 413), then the signature, before anything is parsed. A refused callback (bad signature,
 sent more than 300 s ago, unreadable) triggers nothing: no status query, no write. A callback
-Dar missed is settled by the settling sweep's status query (`api.sweep`). Refusals are counted per
-order they claim (`api.throttle`): past the budget they are answered 429 with `Retry-After`.
+Dar missed is settled by the settling sweep's status query (`api.sweep`). Refusals are counted for
+the whole process, then per order they claim (`api.throttle`): past either budget they are
+answered 429 with `Retry-After`, and not logged.
 
 In development, `/simulated-gateway/…` plays the gateway's servers: its hosted payment page, and
 its outbox of callbacks, which the development page delivers at once and the tests take to deliver
@@ -23,7 +24,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.bootstrap import Dar
 from api.textpolicy import clean, refusal
-from api.throttle import RefusalBudget
+from api.throttle import CallbackRefusals, RefusalBudget, overall_refusals
 from application.payments.ports import Notification
 from domain.shared.errors import DarError, ValidationError
 from infrastructure.payments.signing import (
@@ -57,8 +58,8 @@ def _answer(error: DarError) -> JSONResponse:
     )
 
 
-def _refuse(refusals: RefusalBudget | None, body: bytes, error: DarError) -> JSONResponse:
-    """Answer a refused callback; past its order's budget, 429 instead (and no log line)."""
+def _refuse(refusals: CallbackRefusals | None, body: bytes, error: DarError) -> JSONResponse:
+    """Answer a refused callback; past the process's or its order's budget, 429 (no log line)."""
     wait = refusals.spend(claimed_order(body)) if refusals is not None else None
     if wait is not None:
         return _answer(CallbackRateLimitedError(wait))
@@ -71,7 +72,7 @@ def receive_callback(
     body: bytes,
     timestamp: str | None,
     signed: str | None,
-    refusals: RefusalBudget | None = None,
+    refusals: CallbackRefusals | None = None,
 ) -> Response:
     """Check, then apply one delivery (blocking: run on a worker thread).
 
@@ -99,8 +100,8 @@ def _checked(notification: Notification) -> Notification:
 
 
 def add_gateway_routes(app: FastAPI, dar: Dar, refusals: RefusalBudget | None = None) -> None:
-    """The callback endpoint, with its budget of refusals per order."""
-    budget = refusals or RefusalBudget()
+    """The callback endpoint, with its budgets of refusals: the process's, then per order."""
+    budget = CallbackRefusals(overall_refusals(), refusals or RefusalBudget())
 
     @app.post("/payments/gateway/callback", include_in_schema=False)
     async def callback(request: Request) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,8 +20,9 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from api.auth import TokenService, UnauthenticatedError, bearer
 from api.bootstrap import Dar, bootstrap
+from api.busy import BusyAwareTransportWSHandler, answer_store_busy
 from api.credentials import refuse_invalid_credentials
-from api.edge import Edge
+from api.edge import Edge, bounded_json
 from api.gates import AgentGate
 from api.gateway import add_gateway_routes, add_simulated_gateway
 from api.graphql.context import Context, Watchers, context_getter
@@ -33,10 +35,22 @@ from api.sweep import start_sweeping
 from infrastructure.settings import Environment, Settings
 
 LAG_REFRESH_SECONDS = 1.0
+log = logging.getLogger("dar.api")
 
 
 class DarGraphQLRouter(GraphQLRouter[Context, None]):
     """GraphQL over HTTP and WebSocket; WebSocket clients authenticate in `connection_init`."""
+
+    max_message_bytes = 64 * 1024  # set from the settings' body limit by `create_app`
+    graphql_transport_ws_handler_class = BusyAwareTransportWSHandler[Context, None]
+
+    def decode_json(self, data: str | bytes) -> object:
+        """JSON bounded in size and depth: a WebSocket frame that is not is closed with 4400.
+
+        Frames arrive before any credential; strawberry reads them through this method and
+        expects only `JSONDecodeError`, which `bounded_json` raises for any unreadable frame.
+        """
+        return bounded_json(data, self.max_message_bytes)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Accept the connection only with a valid bearer token in the init payload."""
@@ -102,6 +116,7 @@ def create_app(settings: Settings, dar: Dar | None = None) -> FastAPI:
         graphql_ide="graphiql" if development else None,
         allow_queries_via_get=False,
     )
+    router.max_message_bytes = settings.max_body_bytes
     app.include_router(router, prefix="/graphql")
     _operations(app, app_dar, metrics)
     add_receipts(app, app_dar, tokens)
@@ -111,6 +126,7 @@ def create_app(settings: Settings, dar: Dar | None = None) -> FastAPI:
     app.add_middleware(Edge, limit=settings.max_body_bytes, metrics=metrics)
     app.add_middleware(SecurityHeaders)  # outermost: the edge's refusals get the headers too
     refuse_invalid_credentials(app)
+    answer_store_busy(app)  # a staff token checked against a locked log: 503, retryable
     app.state.dar = app_dar
     app.state.tokens = tokens
     app.state.metrics = metrics
@@ -139,7 +155,10 @@ def _operations(app: FastAPI, dar: Dar, metrics: Metrics) -> None:
     async def prometheus() -> Response:
         if time.monotonic() - last_lag[0] >= LAG_REFRESH_SECONDS:  # scrapes stay cheap
             last_lag[0] = time.monotonic()
-            await anyio.to_thread.run_sync(lambda: readiness(dar, metrics))
+            try:
+                await anyio.to_thread.run_sync(lambda: readiness(dar, metrics))
+            except Exception:  # the counters and the last gauges still serve
+                log.warning("metrics: the read models' state could not be read", exc_info=True)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 

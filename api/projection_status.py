@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from eventsourcing.persistence import Notification
+
 from api.bootstrap import Dar
 from infrastructure.readmodels.failures import Failure, Skip, current_failures, recent_skips
 from infrastructure.readmodels.rebuild import rebuilding
@@ -27,7 +29,9 @@ def projection_report(dar: Dar, *, messages: bool = False) -> dict[str, Any]:
     return {
         "status": "degraded" if failures else "ready",
         "position": head,
-        "projections": {key: _lag(dar, key, head) for key in dar.read.tracking_keys()},
+        "projections": {
+            key: _lag(dar, key, head, failures.get(key)) for key in dar.read.tracking_keys()
+        },
         "states": {key: _state(key, failures, rebuilt) for key in dar.read.tracking_keys()},
         "failures": [_failure(f, messages=messages) for f in failures.values()],
         "skipped": [_skip(s, messages=messages) for s in recent_skips(dar.read.db, RECENT_SKIPS)],
@@ -41,18 +45,32 @@ def _state(key: str, failures: dict[str, Failure], rebuilt: dict[str, datetime])
     return "failed" if key in failures else "current"
 
 
-def _lag(dar: Dar, key: str, head: int) -> dict[str, float]:
-    """Events not yet applied, and the age of the oldest of them."""
+def _lag(dar: Dar, key: str, head: int, failure: Failure | None = None) -> dict[str, float]:
+    """Events not yet applied, and the age of the oldest of them.
+
+    The age comes from the next event's timestamp; an event that cannot even be decoded (the
+    very event a projection may be stopped at) gives none: the failure's first sighting stands
+    in for it, or no age at all. The report never fails on what it reports.
+    """
     tracked = dar.read.db.tracked(key)
     seconds = 0.0
     if tracked < head:
         [first] = dar.store.recorder.select_notifications(
             start=tracked, limit=1, inclusive_of_start=False
         )
-        event = dar.store.mapper.to_domain_event(first)
-        timestamp: datetime = getattr(event, "timestamp", datetime.now(tz=UTC))
-        seconds = max(0.0, (datetime.now(tz=UTC) - timestamp).total_seconds())
+        since = _recorded_at(dar, first) or (failure.first_seen if failure else None)
+        if since is not None:
+            seconds = max(0.0, (datetime.now(tz=UTC) - since).total_seconds())
     return {"positions": head - tracked, "seconds": round(seconds, 3)}
+
+
+def _recorded_at(dar: Dar, notification: Notification) -> datetime | None:
+    try:
+        event = dar.store.mapper.to_domain_event(notification)
+    except Exception:  # noqa: BLE001 - any undecodable event: the report must still be made
+        return None
+    timestamp = getattr(event, "timestamp", None)
+    return timestamp if isinstance(timestamp, datetime) else None
 
 
 def _failure(failure: Failure, *, messages: bool) -> dict[str, object]:

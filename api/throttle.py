@@ -5,6 +5,11 @@ every `refill_seconds`. A refusal spends a token; with none left, the refusal is
 429 with `Retry-After` instead, and not logged. A valid callback never spends and is never
 held back. The budget lives in each API process (N processes allow N times the burst) and
 remembers at most `max_keys` orders, forgetting the least recently refused first.
+
+The order a refused callback claims is unverified: a sender rotating orderIds would never run
+out, and would push the genuine orders' buckets out of memory. So one budget for every refusal
+of the process stands in front (`CallbackRefusals`): past it, every refusal is 429, unlogged,
+and no order's bucket is touched. It also bounds the refusal log lines to its rate.
 """
 
 from __future__ import annotations
@@ -55,3 +60,25 @@ class RefusalBudget:
                 bucket.tokens -= 1
                 return None
             return max(1, math.ceil((1 - bucket.tokens) * self._refill))
+
+
+OVERALL_BURST = 100
+OVERALL_REFILL_SECONDS = 0.5  # two refusals a second, sustained, for the whole process
+
+
+def overall_refusals() -> RefusalBudget:
+    """The process's budget for all refused callbacks, whatever order they claim."""
+    return RefusalBudget(burst=OVERALL_BURST, refill_seconds=OVERALL_REFILL_SECONDS, max_keys=1)
+
+
+class CallbackRefusals:
+    """The process's budget of refusals in front of the budget per order (module docstring)."""
+
+    def __init__(self, overall: RefusalBudget, per_order: RefusalBudget) -> None:
+        self.overall = overall
+        self.per_order = per_order
+
+    def spend(self, order: str) -> int | None:
+        """Spend one refusal: None if both budgets had one, else seconds to wait."""
+        wait = self.overall.spend("")
+        return wait if wait is not None else self.per_order.spend(order)

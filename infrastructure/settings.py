@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import itertools
 import math
+import re
 from collections import Counter
 from enum import StrEnum
 from pathlib import Path
@@ -19,9 +22,12 @@ class Environment(StrEnum):
 
 
 DEFAULT_VAR = Path("var")
-MIN_SECRET = 32
+MIN_SECRET_BYTES = 32
 MIN_SECRET_BITS = 80
 MIN_SECRET_DISTINCT = 10
+MAX_SECRET_RUN = 8  # random hex has such a run about once in 2.5 million secrets
+_HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+={0,2}")
 
 
 def estimated_bits(secret: str) -> float:
@@ -35,22 +41,69 @@ def estimated_bits(secret: str) -> float:
     return len(secret) * per_char
 
 
+def secret_bytes(secret: str) -> bytes | None:
+    """The bytes a secret encodes as hex or base64 (standard or URL-safe, padded or not)."""
+    if _HEX.fullmatch(secret):
+        return bytes.fromhex(secret)
+    if not _BASE64.fullmatch(secret):
+        return None
+    text = secret.rstrip("=").replace("+", "-").replace("/", "_")
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except ValueError:  # binascii.Error: a length no encoding gives
+        return None
+
+
+def longest_run(secret: str) -> int:
+    """The longest stretch of characters each one code point above (or below) the one before."""
+    steps = [ord(after) - ord(before) for before, after in itertools.pairwise(secret)]
+    longest = run = min(len(secret), 1)
+    for previous, step in zip((0, *steps), steps, strict=False):
+        run = 1 if step not in {1, -1} else run + 1 if step == previous else 2
+        longest = max(longest, run)
+    return longest
+
+
+def thrice_repeated_piece(secret: str, size: int = 5) -> str | None:
+    """A piece of `size` characters the secret holds three times or more (`change-me-` 3 times)."""
+    pieces = Counter(secret[i : i + size] for i in range(len(secret) - size + 1))
+    return next((piece for piece, n in pieces.items() if n >= 3), None)
+
+
 def secret_weakness(secret: str) -> str | None:
     """Why a production secret is too weak, or None.
 
-    The rule: at least 32 characters, 10 distinct characters, an estimated 80 bits (see
-    `estimated_bits`), and not one shorter piece repeated (`"abcdefghij"*4`). A secret from
-    `python -c "import secrets; print(secrets.token_urlsafe(32))"` passes.
+    Dar's secrets are machine keys (the tokens' HMAC key, the master key, the gateway's shared
+    key), never typed by a person: the rule asks for what a generator gives. At least 32 random
+    bytes (256 bits, the HS256 key size RFC 7518 requires), written as hex or base64 — what
+    `python -c "import secrets; print(secrets.token_urlsafe(32))"` prints — and, as written: 10
+    distinct characters, not one shorter piece repeated (`"abcdefghij"*4`), an estimated 80 bits
+    (see `estimated_bits`), no run of 8 consecutive characters (`abcdefgh`, `98765432`), no piece
+    of 5 characters three times (`password`). No local check can prove a secret random; these
+    refuse the phrases and patterns people choose.
     """
-    if len(secret) < MIN_SECRET:
-        return f"shorter than {MIN_SECRET} characters"
-    if len(set(secret)) < MIN_SECRET_DISTINCT:
-        return f"fewer than {MIN_SECRET_DISTINCT} distinct characters"
-    if secret in (secret + secret)[1:-1]:
-        return "a shorter piece repeated"
-    if estimated_bits(secret) < MIN_SECRET_BITS:
-        return f"under an estimated {MIN_SECRET_BITS} bits of entropy"
-    return None
+    decoded = secret_bytes(secret)
+    if decoded is None:
+        return "not random bytes written as hex or base64"
+    if len(decoded) < MIN_SECRET_BYTES:
+        return f"{len(decoded)} bytes, under {MIN_SECRET_BYTES} random bytes"
+    checks = (
+        (
+            len(set(secret)) < MIN_SECRET_DISTINCT,
+            f"fewer than {MIN_SECRET_DISTINCT} distinct characters",
+        ),
+        (secret in (secret + secret)[1:-1], "a shorter piece repeated"),
+        (
+            estimated_bits(secret) < MIN_SECRET_BITS,
+            f"under an estimated {MIN_SECRET_BITS} bits of entropy",
+        ),
+        (
+            longest_run(secret) >= MAX_SECRET_RUN,
+            f"a run of {MAX_SECRET_RUN} or more consecutive characters",
+        ),
+        (thrice_repeated_piece(secret) is not None, "a piece repeated three times"),
+    )
+    return next((why for weak, why in checks if weak), None)
 
 
 class Settings(BaseSettings):
@@ -167,11 +220,13 @@ class Settings(BaseSettings):
         defaults = Settings.model_fields
         for name in ("token_secret", "master_key", "gateway_secret"):
             value: SecretStr = getattr(self, name)
-            weakness = secret_weakness(value.get_secret_value())
-            if value == defaults[name].default or weakness is not None:
+            default = value == defaults[name].default
+            weakness = "the development default" if default else None
+            weakness = weakness or secret_weakness(value.get_secret_value())
+            if weakness is not None:
                 msg = (
                     f"DAR_{name.upper()} must be set in production to a random secret "
-                    f"({weakness or 'the development default'})"
+                    f'({weakness}): python -c "import secrets; print(secrets.token_urlsafe(32))"'
                 )
                 raise ValueError(msg)
         if self.public_url is None:

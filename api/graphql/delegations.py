@@ -26,8 +26,9 @@ from application.delegation.commands import (
 )
 from application.store import Outcome
 from domain.delegation.grant import DelegationGrant
+from domain.delegation.policy import REFUSALS
 from domain.partners.partner import partner_id
-from domain.shared.errors import DarError, NotFoundError, ValidationError
+from domain.shared.errors import NotFoundError, ValidationError
 from domain.shared.ids import natural_id
 from domain.shared.money import Money
 from domain.shared.time import tunis_day
@@ -218,9 +219,7 @@ class DelegationQueries:
                     at=at,
                 )
             )
-        except NotFoundError:
-            raise
-        except DarError as refusal:
+        except REFUSALS as refusal:  # any other error (STORE_BUSY, VALIDATION) is no answer
             return MayPerformAnswer(
                 allowed=False,
                 reason=refusal.code,

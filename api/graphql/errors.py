@@ -5,8 +5,10 @@ validation, execution, subscriptions) before the response is formatted.
 
 A Dar error keeps its message and gets its code, and `retryable: true` when the same request may
 succeed later (`STORE_BUSY`, `CONFLICT`, `OUTCOME_UNKNOWN`, `STALE`). A malformed or over-limit
-query gets `BAD_QUERY` or `QUERY_TOO_COMPLEX`. Anything unexpected is logged with a reference,
-and the client receives only `INTERNAL` with that reference: no message, no stack trace.
+query gets `BAD_QUERY` or `QUERY_TOO_COMPLEX`, and so does a value of the document that cannot
+even be read (an error located in the document, outside any field, whatever raised it).
+Anything unexpected is logged with a reference, and the client receives only `INTERNAL` with
+that reference: no message, no stack trace.
 
 In production no message suggests a name ("Did you mean …?"): graphql-core adds suggestions for
 unknown fields, arguments, types, input fields and enum values, which would reveal the schema
@@ -28,6 +30,7 @@ log = logging.getLogger("dar.api")
 INTERNAL = "INTERNAL"
 BAD_QUERY = "BAD_QUERY"
 QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+UNREADABLE_VALUE = "a value in the query cannot be read"
 _LIMIT_WORDS = ("exceeds maximum operation depth", "aliases found", "tokens. Parsing aborted")
 # graphql-core's suggestion: " Did you mean 'x'?", "… 'x' or 'y'?", "… the enum value 'X'?"
 _SUGGESTION = re.compile(r"\s*Did you mean\b.*?\?(?=\s|$)", re.DOTALL)
@@ -69,6 +72,10 @@ def apply_contract(error: GraphQLError, *, suggestions: bool = True) -> None:
         words = error.message
         code = QUERY_TOO_COMPLEX if any(w in words for w in _LIMIT_WORDS) else BAD_QUERY
         _set(error, words, {"code": code})
+    elif error.path is None and error.nodes:
+        # a value written in the document could not be read (an integer literal of 5,000 digits):
+        # found while validating, before any resolver ran, so the request's fault, not Dar's
+        _set(error, UNREADABLE_VALUE, {"code": BAD_QUERY})
     else:
         reference = uuid.uuid4().hex[:12]
         log.error("unexpected error %s", reference, exc_info=cause)

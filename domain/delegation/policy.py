@@ -46,6 +46,16 @@ class AboveCeilingError(DarError):
     code = "ABOVE_CEILING"
 
 
+# The policy's answers "no": a question asked of it may be refused only for these reasons.
+REFUSALS: tuple[type[DarError], ...] = (
+    DelegationNotInForceError,
+    ServiceNotDelegatedError,
+    AgentNotAccreditedError,
+    CollectionNotAllowedError,
+    AboveCeilingError,
+)
+
+
 @dataclass(frozen=True)
 class Permission:
     """What the act relies on; declare both as read when acting."""

@@ -2,7 +2,8 @@
 
 Operator procedure (docs/personal-data.md): erase → `dar vault vacuum` (nightly) → on a schedule,
 `dar vault rotate-master-key` with the new key current and the old one retired, then vacuum, then
-the old key is removed from the configuration and destroyed.
+the old key is removed from the configuration and destroyed. A vault with index rows made before
+lookups were sealed is first brought up to date by `dar vault reindex` (once, before rotating).
 """
 
 from __future__ import annotations
@@ -10,19 +11,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from application.store import EventStore
+from domain.citizens.citizen import Citizen
+from domain.citizens.identity import DocumentKind, IdentityDocument
 from infrastructure.eventstore.factory import is_postgres
 from infrastructure.eventstore.pg_setup import vault_schema
 from infrastructure.settings import Settings
 from infrastructure.vault.postgres_storage import vacuum_vault
 from infrastructure.vault.sqlite_storage import vacuum_sqlite_vault
-from infrastructure.vault.storage import StoredKey
+from infrastructure.vault.storage import IndexEntry, StoredKey
 from infrastructure.vault.vault import LOOKUP_FIELD, Vault, sqlite_vault_path
 
 BATCH = 500
+DOCUMENT_FIELD = "documentNumber"  # the field the citizens' service seals the number for
 
 
 class VacuumUnavailableError(RuntimeError):
     """The vault cannot be rewritten with this configuration."""
+
+
+class VacuumIncompleteError(VacuumUnavailableError):
+    """The vault was rewritten, but a reader kept its write-ahead log (and what it holds)."""
 
 
 @dataclass
@@ -88,6 +97,48 @@ def _lookup(vault: Vault, citizen_id: UUID, sealed: str | None) -> str | None:
     return None if sealed is None else vault.open(citizen_id, LOOKUP_FIELD, sealed)
 
 
+@dataclass
+class Reindex:
+    """What one run of the reindex did: rows given their sealed lookup, rows it could not match."""
+
+    sealed: int = 0
+    unmatched: int = 0
+
+
+def reindex(vault: Vault, store: EventStore, batch: int = BATCH) -> Reindex:
+    """Seal the lookup of each index row made before lookups were sealed: a rotation can move it.
+
+    The lookup is rebuilt from the citizen's `Registered` event (the document's kind, and its
+    number sealed with the citizen's own key) and kept only if its keyed hash is the row's own:
+    a row is never given a lookup it was not made from. A row that cannot be matched (no such
+    citizen, no document, a key gone) is left as it was and counted.
+    """
+    done, after = Reindex(), None
+    while entries := vault.storage.unsealed_index(after, batch):
+        for entry in entries:
+            lookup = _registered_lookup(vault, store, entry)
+            if lookup is None:
+                done.unmatched += 1
+                continue
+            sealed = vault.seal(entry.citizen_id, LOOKUP_FIELD, lookup)
+            done.sealed += vault.storage.seal_lookup(entry.lookup_hash, sealed)
+        after = entries[-1].lookup_hash
+    return done
+
+
+def _registered_lookup(vault: Vault, store: EventStore, entry: IndexEntry) -> str | None:
+    """The lookup the row was hashed from, rebuilt from the citizen's record, if it matches."""
+    citizen = store.find(entry.citizen_id, Citizen)
+    if citizen is None or citizen.document_kind is None or citizen.document_number is None:
+        return None
+    number = vault.open(entry.citizen_id, DOCUMENT_FIELD, citizen.document_number)
+    if number is None:
+        return None
+    lookup = IdentityDocument(DocumentKind(citizen.document_kind), number).lookup
+    hashes = {crypto.index_hash(lookup) for crypto in vault.keyring.values()}
+    return lookup if entry.lookup_hash in hashes else None
+
+
 def vacuum(settings: Settings) -> str:
     """Rewrite the vault's live files so no erased or re-wrapped key is left in them."""
     if is_postgres(settings.database_url):
@@ -98,5 +149,9 @@ def vacuum(settings: Settings) -> str:
         return "vault tables rewritten (VACUUM FULL)."
     checkpoint = vacuum_sqlite_vault(sqlite_vault_path(settings))
     if checkpoint.busy:
-        return "vault file rebuilt; a reader kept its write-ahead log from emptying: run again."
+        msg = (
+            "vault file rebuilt, but a reader kept its write-ahead log from emptying: erased or "
+            "re-wrapped keys may stay in it; run dar vault vacuum again"
+        )
+        raise VacuumIncompleteError(msg)
     return "vault file rebuilt and its write-ahead log truncated."

@@ -171,6 +171,23 @@ class PostgresVaultStorage(VaultStorage):
             (new_hash, key_id, old_hash),
         )
 
+    def unsealed_index(self, after: str | None, limit: int) -> list[IndexEntry]:
+        """See VaultStorage."""
+        rows = self._all(
+            "SELECT lookup_hash, citizen_id, key_id, sealed_lookup FROM {index} "
+            "WHERE sealed_lookup IS NULL AND lookup_hash > %s ORDER BY lookup_hash LIMIT %s",
+            (after or "", limit),
+        )
+        return [IndexEntry(str(h), UUID(str(c)), _text(k), _text(s)) for h, c, k, s in rows]
+
+    def seal_lookup(self, lookup_hash: str, sealed: str) -> bool:
+        """See VaultStorage."""
+        return self._changed(
+            "UPDATE {index} SET sealed_lookup = %s "
+            "WHERE lookup_hash = %s AND sealed_lookup IS NULL",
+            (sealed, lookup_hash),
+        )
+
     def unsealed_index_rows(self) -> int:
         """See VaultStorage."""
         rows = self._all("SELECT count(*) FROM {index} WHERE sealed_lookup IS NULL")

@@ -1,12 +1,14 @@
 """The vault in its own SQLite file beside the events' file.
 
 The connection runs with `secure_delete` (freed cells and pages are zeroed) in WAL mode; an
-erasure overwrites, deletes and truncates the write-ahead log; `vacuum_sqlite_vault` rebuilds the
+erasure overwrites, deletes and truncates the write-ahead log (unless a reader holds it: then it
+says so, and the key stays in the log until a vacuum completes); `vacuum_sqlite_vault` rebuilds the
 file and truncates the log again, so no erased or re-wrapped key is left in the live files.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -22,6 +24,7 @@ from infrastructure.vault.storage import (
     VaultStorage,
 )
 
+log = logging.getLogger(__name__)
 Row = tuple[object, ...]
 PRAGMAS = ("PRAGMA busy_timeout=10000", "PRAGMA secure_delete=ON", "PRAGMA journal_mode=WAL")
 TABLES = (
@@ -133,7 +136,11 @@ class SQLiteVaultStorage(VaultStorage):
                 self._conn.rollback()
                 raise
             self._conn.commit()
-            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if _checkpoint(self._conn).busy:
+                log.warning(
+                    "vault: erasure committed, but a reader kept the write-ahead log from "
+                    "emptying: the erased key stays in it until a dar vault vacuum completes"
+                )
 
     def rows(self) -> tuple[list[tuple[UUID, bytes]], list[tuple[str, UUID]]]:
         """See VaultStorage."""
@@ -179,6 +186,22 @@ class SQLiteVaultStorage(VaultStorage):
             (new_hash, key_id, old_hash),
         )
 
+    def unsealed_index(self, after: str | None, limit: int) -> list[IndexEntry]:
+        """See VaultStorage."""
+        rows = self._all(
+            f"SELECT lookup_hash, citizen_id, key_id, sealed_lookup FROM {INDEX} "
+            "WHERE sealed_lookup IS NULL AND lookup_hash > ? ORDER BY lookup_hash LIMIT ?",
+            (after or "", limit),
+        )
+        return [_entry(r) for r in rows]
+
+    def seal_lookup(self, lookup_hash: str, sealed: str) -> bool:
+        """See VaultStorage."""
+        return self._changed(
+            f"UPDATE {INDEX} SET sealed_lookup = ? WHERE lookup_hash = ? AND sealed_lookup IS NULL",
+            (sealed, lookup_hash),
+        )
+
     def unsealed_index_rows(self) -> int:
         """See VaultStorage."""
         row = self._one(f"SELECT count(*) FROM {INDEX} WHERE sealed_lookup IS NULL")
@@ -203,10 +226,15 @@ def vacuum_sqlite_vault(path: str) -> Checkpoint:
     conn = _connect(path)
     try:
         conn.execute("VACUUM")
-        busy, log, done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return _checkpoint(conn)
     finally:
         conn.close()
-    return Checkpoint(busy=bool(busy), frames_left=max(int(log) - int(done), 0))
+
+
+def _checkpoint(conn: sqlite3.Connection) -> Checkpoint:
+    """Copy the write-ahead log into the file and truncate it, unless a reader still needs it."""
+    busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return Checkpoint(busy=bool(busy), frames_left=max(int(frames) - int(copied), 0))
 
 
 def _bytes(value: object) -> bytes:

@@ -96,6 +96,14 @@ class VaultStorage(ABC):
         """Move an index row to its hash under another master key, if it is still there."""
 
     @abstractmethod
+    def unsealed_index(self, after: str | None, limit: int) -> list[IndexEntry]:
+        """Up to `limit` index rows without a sealed lookup, after `after`, in hash order."""
+
+    @abstractmethod
+    def seal_lookup(self, lookup_hash: str, sealed: str) -> bool:
+        """Give an index row its sealed lookup, if it is still there without one."""
+
+    @abstractmethod
     def unsealed_index_rows(self) -> int:
         """How many index rows have no sealed lookup (indexed before lookups were sealed)."""
 

@@ -17,6 +17,7 @@ from api.auth import Role
 from api.bootstrap import Dar
 from api.cli import prepare
 from api.http import create_app
+from application.errors import StoreBusyError
 from infrastructure.settings import Settings
 from tests.support.api import graphql, token_for
 
@@ -59,3 +60,28 @@ def test_a_moment_without_offset_or_out_of_range_is_a_validation_error_on_at(
 def test_a_moment_with_its_offset_is_answered(demo: TestClient, api_settings: Settings) -> None:
     body = ask(demo, api_settings, "2030-06-01T09:30:00+01:00")
     assert body == {"data": {"mayPerform": {"allowed": True, "reason": None}}}, body
+
+
+def test_a_store_too_busy_to_answer_is_store_busy_not_a_refusal(
+    demo: TestClient, api_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dar: Dar = demo.app.state.dar  # type: ignore[attr-defined]
+
+    def busy(**_: object) -> None:
+        raise StoreBusyError  # what the store raises when its lock timeout is reached
+
+    monkeypatch.setattr(dar.policy, "may_perform", busy)
+    body = ask(demo, api_settings, "2030-06-01T09:30:00+01:00")
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "STORE_BUSY", "retryable": True}, body
+    assert body["data"] is None
+
+
+def test_a_policy_refusal_is_an_answer_with_its_reason(
+    demo: TestClient, api_settings: Settings
+) -> None:
+    dar: Dar = demo.app.state.dar  # type: ignore[attr-defined]
+    ids = {"h": str(dar.houses.house("haidra").id), "a": str(dar.houses.agent("A17").id)}
+    query = ASK.replace("BILL_PAYMENT", "NOT_DELEGATED")
+    body = graphql(demo, query, {**ids, "at": None}, token_for(api_settings, Role.ADMIN))
+    assert body == {"data": {"mayPerform": {"allowed": False, "reason": "SERVICE_NOT_DELEGATED"}}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import socket
@@ -128,12 +129,18 @@ def test_production_answers_carry_the_security_headers_and_an_absolute_public_ur
 @pytest.mark.parametrize(
     ("secret", "why"),
     [
-        ("x" * 40, "distinct"),
-        ("p" * 40, "distinct"),
-        ("abcdefghij" * 4, "repeated"),
-        ("0123456789" + "0" * 30, "entropy"),
-        ("short-but-random-9f3k", "shorter"),
+        ("x" * 64, "distinct"),
+        ("p" * 64, "distinct"),
+        ("q7w3e9r1t5" * 5, "repeated"),
+        ("0123456789" + "0" * 54, "entropy"),
+        ("9f3kQ2-but-random", "bytes"),
         ("development-token-secret-change-me", "development default"),
+        ("abcdefghijklmnopqrstuvwxyz012345", "24 bytes, under 32"),
+        ("change-me-change-me-change-me-2024!", "hex or base64"),
+        ("password1234567890password1234567890!", "hex or base64"),
+        ("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH", "consecutive"),
+        ("change-me-change-me-change-me-change-me-change-me-2024", "three times"),
+        ("compose-test-token-secret-0123456789abcdef", "31 bytes"),
     ],
 )
 def test_production_refuses_a_weak_secret_at_start(tmp_path: Path, secret: str, why: str) -> None:
@@ -152,8 +159,22 @@ def test_production_refuses_a_weak_secret_at_start(tmp_path: Path, secret: str, 
 
 def test_random_secrets_of_every_usual_form_pass_the_rule() -> None:
     for _ in range(200):
-        for secret in (secrets.token_hex(16), secrets.token_hex(32), secrets.token_urlsafe(32)):
+        raw = secrets.token_bytes(32)
+        for secret in (
+            secrets.token_hex(32),
+            secrets.token_urlsafe(32),
+            secrets.token_urlsafe(48),
+            base64.b64encode(raw).decode(),
+            base64.b64encode(raw).decode().rstrip("="),
+            base64.urlsafe_b64encode(raw).decode(),
+        ):
             assert secret_weakness(secret) is None, secret
+
+
+def test_random_bytes_under_32_are_refused_whatever_their_encoding() -> None:
+    for size in (16, 31):
+        for secret in (secrets.token_hex(size), secrets.token_urlsafe(size)):
+            assert secret_weakness(secret) == f"{size} bytes, under 32 random bytes", secret
 
 
 def test_development_keeps_its_default_secrets() -> None:
@@ -226,3 +247,4 @@ def test_dar_run_serves_without_announcing_the_server(
     result = CliRunner().invoke(api.cli.app, ["run"], env=env)
     assert result.exit_code == 0, result.output
     assert started["server_header"] is False
+    assert started["ws_max_size"] == 64 * 1024  # a WebSocket frame is bounded like a body

@@ -7,6 +7,7 @@ malformed `Authorization` headers, tokens that do not verify, and hostile callba
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -20,7 +21,7 @@ from starlette.websockets import WebSocketDisconnect
 import api.gateway
 from api.auth import Role, TokenService
 from api.bootstrap import Dar, bootstrap
-from api.throttle import RefusalBudget
+from api.throttle import OVERALL_BURST, CallbackRefusals, RefusalBudget
 from domain.payments.payment import PaymentStatus
 from infrastructure.payments.signing import signed_headers
 from infrastructure.payments.simulated_gateway import SimulatedGateway
@@ -59,6 +60,12 @@ def invalid_tokens(settings: Settings) -> dict[str, str]:
         "garbage": "not-a-token",
         "absurd exp": jwt.encode({**claims, "exp": 10**18}, secret, algorithm="HS256"),
         "expired": tokens.mint("x", Role.ADMIN, ttl=timedelta(seconds=-10)),
+        # validly signed, but naming what the text policy refuses
+        "NUL in sub": tokens.mint("admin\x00root", Role.ADMIN),
+        "escape in sub": tokens.mint("admin\x1b[2J", Role.ADMIN),
+        "surrogate in sub": jwt.encode({**claims, "sub": "a\ud800"}, secret, algorithm="HS256"),
+        "NUL in partner": tokens.mint("p", Role.PARTNER, partner="STEG\x00"),
+        "control in house": tokens.mint("x", Role.ADMIN, house="haidra\x85"),
     }
 
 
@@ -95,7 +102,21 @@ def test_a_malformed_authorization_on_graphql_is_refused_even_for_typename(
     assert headers["www-authenticate"] == INVALID_TOKEN
 
 
-@pytest.mark.parametrize("kind", ["alg=none", "wrong key", "garbage", "absurd exp", "expired"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "alg=none",
+        "wrong key",
+        "garbage",
+        "absurd exp",
+        "expired",
+        "NUL in sub",
+        "escape in sub",
+        "surrogate in sub",
+        "NUL in partner",
+        "control in house",
+    ],
+)
 def test_an_invalid_token_is_refused_whatever_is_asked(
     client: TestClient, api_settings: Settings, kind: str
 ) -> None:
@@ -273,6 +294,50 @@ def test_refused_callbacks_are_rate_limited_per_order_and_a_valid_one_still_appl
     applied = http.post(CALLBACK, content=delivery.body, headers=valid)
     assert applied.status_code == 200, applied.text
     assert dar.payments.current(payment).status is PaymentStatus.CAPTURED
+
+
+@pytest.fixture
+def frozen_overall_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process's refusal budget never refills either."""
+    frozen = RefusalBudget(burst=OVERALL_BURST, max_keys=1, clock=lambda: 0.0)
+    monkeypatch.setattr(api.gateway, "overall_refusals", lambda: frozen)
+
+
+@pytest.mark.usefixtures("frozen_budget", "frozen_overall_budget")
+def test_refused_callbacks_claiming_ever_new_orders_reach_the_process_budget_and_stop_logging(
+    paying: tuple[TestClient, Dar, SimulatedGateway, UUID],
+    store_settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    http, dar, gateway, payment = paying
+    [delivery] = gateway.take_deliveries()
+    forged = {"x-gateway-timestamp": "1700000000", "x-gateway-signature": "ab" * 32}
+
+    def claiming_a_new_order() -> int:
+        body = json.dumps({"orderId": str(uuid4()), "eventId": "e", "status": "captured"})
+        status: int = http.post(CALLBACK, content=body, headers=forged).status_code
+        return status
+
+    with caplog.at_level(logging.WARNING, logger="dar.api"):
+        answers = [claiming_a_new_order() for _ in range(OVERALL_BURST + 20)]
+    assert answers == [401] * OVERALL_BURST + [429] * 20
+    logged = [r for r in caplog.records if "gateway callback refused" in r.getMessage()]
+    assert len(logged) == OVERALL_BURST  # the 429s are not logged
+    valid = signed_headers(secret(store_settings), dar.clock.now(), delivery.body)
+    applied = http.post(CALLBACK, content=delivery.body, headers=valid)
+    assert applied.status_code == 200, applied.text
+    assert dar.payments.current(payment).status is PaymentStatus.CAPTURED
+
+
+def test_orders_rotated_past_the_process_budget_do_not_push_a_refused_order_out() -> None:
+    frozen = lambda: 0.0  # noqa: E731 - no refill: the test counts refusals
+    per_order = RefusalBudget(burst=2, max_keys=3, clock=frozen)
+    refusals = CallbackRefusals(RefusalBudget(burst=4, max_keys=1, clock=frozen), per_order)
+    assert [refusals.spend("genuine"), refusals.spend("genuine")] == [None, None]
+    rotated = [refusals.spend(f"forged-{n}") for n in range(50)]
+    assert rotated[:2] == [None, None]
+    assert all(wait is not None for wait in rotated[2:])
+    assert per_order.spend("genuine") is not None, "the genuine order's spent budget is kept"
 
 
 def test_a_refusal_budget_refills_over_time_and_forgets_the_oldest_orders() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import secrets
 import subprocess
 import sys
 import time
@@ -30,7 +31,7 @@ from tests.support.stores import APP_PASSWORD, OWNER_PASSWORD, PROJECTOR_PASSWOR
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-SECRET = "compose-test-token-secret-0123456789abcdef"  # noqa: S105 - a test server
+SECRET = secrets.token_urlsafe(32)  # production asks for 32 random bytes
 _numbers = itertools.count(1)
 _VARIABLE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
 
@@ -59,8 +60,8 @@ def compose(postgres_server: PostgresServer, tmp_path: Path) -> Iterator[dict[st
         "DAR_OWNER_PASSWORD": OWNER_PASSWORD,
         "DAR_PROJECTOR_PASSWORD": PROJECTOR_PASSWORD,
         "DAR_TOKEN_SECRET": SECRET,
-        "DAR_MASTER_KEY": "compose-test-master-key-0123456789abcdef",
-        "DAR_GATEWAY_SECRET": "compose-test-gateway-secret-0123456789ab",
+        "DAR_MASTER_KEY": secrets.token_urlsafe(32),
+        "DAR_GATEWAY_SECRET": secrets.token_hex(32),
         "DAR_PURPOSES_FILE": str(declared_purposes(tmp_path)),
         "DAR_PUBLIC_URL": "https://dar.example.tn",
     }

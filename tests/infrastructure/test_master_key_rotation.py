@@ -7,17 +7,23 @@ Run on both stores through the command line, as an operator runs it.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from uuid import UUID
 
+import psycopg
 import pytest
 
 from api.bootstrap import Dar, bootstrap
 from application.citizens.commands import EraseCitizen
+from infrastructure.eventstore.factory import is_postgres
+from infrastructure.eventstore.pg_setup import vault_schema
 from infrastructure.settings import Settings
 from infrastructure.vault.crypto import VaultCrypto, VaultIntegrityError
 from infrastructure.vault.maintenance import rotate_master_key
-from infrastructure.vault.storage import IndexEntry, StoredKey
+from infrastructure.vault.storage import INDEX, IndexEntry, StoredKey
+from infrastructure.vault.vault import sqlite_vault_path
 from tests.support.citizens import agent, register
 from tests.support.clock import TestClock
 from tests.support.spec import Scenario
@@ -200,3 +206,59 @@ def test_an_index_row_without_a_sealed_lookup_keeps_the_old_key_from_being_decla
     assert result.exit_code == 1
     assert "1 index rows predate sealed lookups" in result.output
     assert "Remove the old key" not in result.output
+
+
+def forget_sealed_lookups(settings: Settings) -> None:
+    """Make every index row as a vault made before lookups were sealed left it."""
+    statement = f"UPDATE {{}}{INDEX} SET sealed_lookup = NULL"
+    if is_postgres(settings.database_url):
+        with psycopg.connect(settings.database_url, autocommit=True) as conn:
+            conn.execute(statement.format(f"{vault_schema(settings)}.").encode())
+        return
+    with closing(sqlite3.connect(sqlite_vault_path(settings), isolation_level=None)) as conn:
+        conn.execute(statement.format(""))
+
+
+def test_reindex_seals_the_lookups_of_rows_made_before_and_the_rotation_then_completes(
+    dar: Dar,
+    registered: dict[str, UUID],
+    store_settings: Settings,
+    request: pytest.FixtureRequest,
+) -> None:
+    forget_sealed_lookups(store_settings)
+    assert dar.vault.storage.unsealed_index_rows() == len(registered) - 1
+    copied = wrapped_keys(dar)
+    refused = run_dar(rotating(store_settings), "vault", "rotate-master-key")
+    assert refused.exit_code == 1, refused.output  # the keys are re-wrapped, the rows cannot be
+    assert "run dar vault reindex" in refused.output
+
+    done = run_dar(rotating(store_settings), "vault", "reindex")  # as the operator is configured
+    assert done.exit_code == 0, done.output
+    assert f"{len(registered) - 1} index rows given a sealed lookup." in done.output
+    assert dar.vault.storage.unsealed_index_rows() == 0
+    result = run_dar(rotating(store_settings), "vault", "rotate-master-key")
+    assert result.exit_code == 0, result.output
+    assert f"0 keys re-wrapped, {len(registered) - 1} index rows re-hashed." in result.output
+    assert "Remove the old key" in result.output
+
+    rotated_dar = request.getfixturevalue("after_rotation")
+    reads_everyone(rotated_dar, registered)
+    now = wrapped_keys(rotated_dar)
+    for citizen, old_copy in copied.items():
+        with pytest.raises(VaultIntegrityError):
+            VaultCrypto(OLD_MASTER_KEY).unwrap(citizen, now[citizen])
+        with pytest.raises(VaultIntegrityError):
+            VaultCrypto(NEW_MASTER_KEY).unwrap(citizen, old_copy)
+
+
+def test_reindex_leaves_a_row_whose_hash_no_registered_document_gives(
+    dar: Dar, registered: dict[str, UUID], store_settings: Settings
+) -> None:
+    forged = IndexEntry("a-hash-of-some-other-document", registered["04417263"], None, None)
+    dar.vault.storage.claim(forged)
+    done = run_dar(store_settings, "vault", "reindex")
+    assert done.exit_code == 1, done.output
+    assert "1 index rows match no registered citizen's document" in done.output
+    [left] = dar.vault.storage.unsealed_index(None, 10)
+    assert left.lookup_hash == forged.lookup_hash
+    assert dar.vault.storage.unsealed_index_rows() == 1

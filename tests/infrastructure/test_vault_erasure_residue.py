@@ -8,6 +8,9 @@ defect `dar vault vacuum` repairs, and the test shows it before the vacuum.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+from contextlib import closing
 from uuid import UUID
 
 import pytest
@@ -16,6 +19,7 @@ from api.bootstrap import Dar
 from application.citizens.commands import EraseCitizen
 from infrastructure.eventstore.factory import is_postgres
 from infrastructure.settings import Settings
+from infrastructure.vault.vault import sqlite_vault_path
 from tests.support.citizens import agent, register
 from tests.support.clock import TestClock
 from tests.support.spec import Scenario
@@ -52,3 +56,33 @@ def test_after_erasure_and_vault_vacuum_no_data_file_holds_the_erased_key_or_its
     assert files.holding(erased_hash) == []
     assert files.holding(keys[kept]), "the other citizen's key is still there"
     assert dar.citizens.read(kept, "counter_service", agent("A17")).values["name"] == "Mongi Ayari"
+
+
+def test_on_sqlite_a_reader_holding_the_vault_log_is_reported_and_a_later_vacuum_clears_it(
+    dar: Dar,
+    store_settings: Settings,
+    clock: TestClock,
+    request: pytest.FixtureRequest,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    if is_postgres(store_settings.database_url):
+        pytest.skip("SQLite's write-ahead log (PostgreSQL's files are the test above)")
+    files = store_files(request, store_settings)
+    Scenario(dar, clock).given("delegation/haidra_staffed.yaml").at("day 2 09:00")
+    erased = register(dar, ERASED_CIN, "Hedia Gharbi")
+    key = wrapped_keys(dar)[erased]
+    # another process (a projector, a command line) in a read transaction on the vault meanwhile
+    with closing(sqlite3.connect(sqlite_vault_path(store_settings), isolation_level=None)) as other:
+        other.execute("BEGIN")
+        other.execute("SELECT count(*) FROM citizen_keys").fetchone()
+        with caplog.at_level(logging.WARNING):
+            erase(dar, erased)
+        assert "a reader kept the write-ahead log from emptying" in caplog.text
+        assert files.holding(key), "the erased key is still in the log the reader holds"
+        held = run_dar(store_settings, "vault", "vacuum")
+        assert held.exit_code == 1, held.output
+        assert "run dar vault vacuum again" in held.output
+        other.execute("COMMIT")
+    done = run_dar(store_settings, "vault", "vacuum")
+    assert done.exit_code == 0, done.output
+    assert files.holding(key) == []

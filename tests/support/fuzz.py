@@ -4,7 +4,8 @@ Every query and mutation, with arguments drawn per type and per argument name: m
 reach the domain rules (the seeded house's ids, codes Dar knows), and at a drawn rate hostile ones —
 NUL, C0/C1 controls, lone surrogates, over-long and empty text, huge and negative numbers, dates out
 of range, wrong-shaped ids and money, nulls, lists of the wrong size, inputs with a required field
-missing or an extra one. Arguments travel as JSON variables or as literals in the document.
+missing or an extra one. Arguments travel as JSON variables or as literals in the document; numbers
+no Python value can make (5,000 digits, exponents) are written verbatim in either.
 """
 
 from __future__ import annotations
@@ -48,8 +49,10 @@ from tests.support.fuzz_values import (
     HOSTILE_TEXT,
     ID_KINDS,
     NOBODY,
+    NUMBER_TEXTS,
     PLAIN_TEXT,
     TEXT_KINDS,
+    NumberText,
 )
 
 ROLES = ("agent", "supervisor", "admin", "partner", "anonymous")
@@ -203,8 +206,8 @@ class Values:
 
     def integer(self, name: str) -> object:
         """A small plausible number, or a hostile one."""
-        if self.hostile():
-            return self.pick(HOSTILE_INTS)
+        if self.hostile():  # half the time a number as written: 5,000 digits, an exponent
+            return self.pick(NUMBER_TEXTS if self.draw(st.booleans()) else HOSTILE_INTS)
         return self.pick(GOOD_INTS.get(name, (1, 2, 3)))
 
     def position(self, _: str) -> object:
@@ -216,18 +219,31 @@ class Values:
 
 def literal(value: object) -> str:
     """A value as a GraphQL literal (strings escaped as JSON escapes them)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return json.dumps(value)
-    if isinstance(value, str):
-        return json.dumps(value)
+    if isinstance(value, NumberText):
+        return value.text
+    if value is None or isinstance(value, bool | int | float | str):
+        return json.dumps(value)  # null, true, false, numbers, escaped strings
     if isinstance(value, list):
         return "[" + ", ".join(literal(v) for v in value) + "]"
     assert isinstance(value, dict), value
     return "{" + ", ".join(f"{k}: {literal(v)}" for k, v in value.items()) + "}"
+
+
+def json_body(query: str, variables: dict[str, object]) -> bytes:
+    """The request body; a `NumberText` among the variables is written verbatim, unquoted."""
+    texts: dict[str, str] = {}  # placeholder -> the number's text
+
+    def placeholder(value: object) -> str:
+        if not isinstance(value, NumberText):
+            raise TypeError(value)
+        key = f"\x00{value.text}\x00"  # NUL never appears in a number's text
+        texts[key] = value.text
+        return key
+
+    body = json.dumps({"query": query, "variables": variables}, default=placeholder)
+    for key, text in texts.items():
+        body = body.replace(json.dumps(key), text)
+    return body.encode()
 
 
 def document(
@@ -265,7 +281,7 @@ def calls(draw: st.DrawFn, seed: Seed, rates: Sequence[int] = (0, 3, 10, 30, 60)
         if required or draw(st.booleans()):
             chosen[arg_name] = values.of(arg.type, arg_name)
     text, variables = document(kind, name, field_, chosen, inline=draw(st.integers(0, 3)) == 0)
-    body = json.dumps({"query": text, "variables": variables}, ensure_ascii=True).encode()
+    body = json_body(text, variables)
     admitted = [r for r in ROLES if r in ACCESS.get(name, ())]
     anyone = not admitted or draw(st.integers(0, 3)) == 0  # a quarter: any role at all
     roles = list(ROLES) if anyone else admitted

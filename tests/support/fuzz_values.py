@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 NOBODY = "00000000-0000-4000-8000-000000000000"
 
@@ -30,7 +31,25 @@ HOSTILE_TEXT: tuple[str, ...] = (
     "ي" * 8_000,  # Arabic: 48 kB once escaped in JSON, under the body limit
     "x" * 70_000,  # over the body limit
 )
+
+
+@dataclass(frozen=True)
+class NumberText:
+    """A number as written, verbatim, in the document or the JSON body: forms no value can make.
+
+    5,000 nines (past the 4,300 digits Python converts from text), exponents, a float where an
+    integer belongs.
+    """
+
+    text: str
+
+
+NUMBER_TEXTS: tuple[NumberText, ...] = tuple(
+    NumberText(t)
+    for t in ("9" * 5_000, "-" + "9" * 5_000, "1" + "0" * 4_400, "1e400", "1E-400", "1e5", "-0.0")
+)
 HOSTILE_INTS: tuple[object, ...] = (
+    *NUMBER_TEXTS,
     0,
     -1,
     -(2**31),
@@ -45,7 +64,17 @@ HOSTILE_INTS: tuple[object, ...] = (
     "1",
     True,
 )
-HOSTILE_POSITIONS: tuple[object, ...] = (-1, 2**53 - 1, 2**53, 2**63, 10**30, "1", 1.5, True)
+HOSTILE_POSITIONS: tuple[object, ...] = (
+    *NUMBER_TEXTS,
+    -1,
+    2**53 - 1,
+    2**53,
+    2**63,
+    10**30,
+    "1",
+    1.5,
+    True,
+)
 HOSTILE_IDS: tuple[object, ...] = (
     "",
     "haidra",
