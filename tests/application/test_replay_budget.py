@@ -98,6 +98,7 @@ def assert_within_budget(loads: Loads, last: int) -> None:
     assert not grew, f"loads that grew from day 2 to day {last}: {grew}"
 
 
+@pytest.mark.timeout(900)
 def test_no_command_replays_more_on_the_last_day_than_on_the_second(
     store_settings: Settings,
 ) -> None:
@@ -106,8 +107,11 @@ def test_no_command_replays_more_on_the_last_day_than_on_the_second(
 
 
 @pytest.mark.marathon
+@pytest.mark.timeout(7200)  # a year of days, a few seconds each
 def test_a_year_of_business_days_replays_no_more_than_the_second_day(
-    store_settings: Settings,
+    store_settings: Settings, request: pytest.FixtureRequest
 ) -> None:
+    if "marathon" not in str(request.config.option.markexpr):
+        pytest.skip("a year of business days: run with -m marathon")
     days = _days(_store_kind(store_settings), marathon=True)
     assert_within_budget(drive(store_settings, days), days)
