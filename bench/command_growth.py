@@ -1,0 +1,225 @@
+"""Command latency on day 250 over day 1 of the same run: `python -m bench.command_growth`.
+
+The demo house of Haidra (two counters) serves 120 tickets on day 1, through the application
+services on a test clock (`tests/support/load_day.py`: tickets issued, called and ended, 30
+requests lodged, 8 bills paid in cash, both counters opened and closed). Days 2 to 249 then run
+through the same commands at a reduced pace (`--pace` tickets a day, default 10: every daily and
+monthly stream is still opened, amended, paged as it would be), and the log is padded to the
+volume of 120 tickets a day by cloning day 1's new streams (each stream under a fresh id, all its
+events, in one statement) once per intervening day: the table, its indexes and the long-lived
+streams then stand as on day 250 of a real run. Day 250 runs at 120 tickets, timed. Target: the
+median of each measured command on day 250 within 1.3x its median on day 1.
+
+Writes its rows into `bench/results.json` (replacing its own earlier rows) and its table into a
+section of `bench/RESULTS.md`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from uuid import UUID, uuid5
+
+import psycopg
+from psycopg import sql
+
+from api.bootstrap import bootstrap
+from api.cli import prepare
+from infrastructure.eventstore.pg_setup import EVENTS_TABLE
+from infrastructure.settings import Settings
+from tests.support.load_day import (
+    TICKETS_PER_DAY,
+    HouseDay,
+    Loads,
+    MovableClock,
+    business_days,
+    count_loads,
+)
+from tests.support.postgres import start_postgres
+from tests.support.stores import PostgresDatabases
+
+MEASURED = ("callNextTicket", "endVisit", "openCounter", "lodgeRequest", "recordCashPayment")
+TARGET = 1.3
+BENCH_DIR = Path(__file__).resolve().parent
+SECTION = "## command_growth"
+CLONE_NAMESPACE = UUID("8f0c7a52-54a5-4c39-9a55-0e9c0c6f9b61")
+
+_PG_CLONE = (
+    "INSERT INTO {table} (originator_id, originator_version, topic, state) "
+    "SELECT md5(e.originator_id::text || ':' || c)::uuid, e.originator_version, e.topic, e.state "
+    "FROM {table} e CROSS JOIN generate_series(1, %s) c "
+    "WHERE e.originator_id IN (SELECT originator_id FROM {table} "
+    "  WHERE notification_id BETWEEN %s AND %s AND originator_version = 1) "
+    "ORDER BY c, e.notification_id"
+)
+
+
+def _clone_pg(settings: Settings, first: int, last: int, copies: int) -> None:
+    """Day 1's new streams, `copies` times under fresh ids (the owner role writes them)."""
+    if settings.owner_database_url is None:
+        msg = "cloning needs the owner role's URL"
+        raise ValueError(msg)
+    table = sql.Identifier(settings.postgres_schema, EVENTS_TABLE)
+    with psycopg.connect(settings.owner_database_url, autocommit=True) as conn:
+        conn.execute(sql.SQL(_PG_CLONE).format(table=table), (copies, first, last))
+        conn.execute(sql.SQL("VACUUM ANALYZE {0}").format(table))
+
+
+def _clone_sqlite(path: Path, first: int, last: int, copies: int) -> None:
+    """The same on the SQLite file, in one transaction."""
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute(
+            "SELECT originator_id, originator_version, topic, state FROM stored_events "
+            "WHERE originator_id IN (SELECT originator_id FROM stored_events "
+            "  WHERE rowid BETWEEN ? AND ? AND originator_version = 1) "
+            "ORDER BY rowid",
+            (first, last),
+        ).fetchall()
+        with conn:
+            for copy in range(1, copies + 1):
+                conn.executemany(
+                    "INSERT INTO stored_events (originator_id, originator_version, topic, state) "
+                    "VALUES (?, ?, ?, ?)",
+                    [(_clone_id(o, copy), v, t, s) for o, v, t, s in rows],
+                )
+    finally:
+        conn.close()
+
+
+def _clone_id(originator: str, copy: int) -> str:
+    return str(uuid5(CLONE_NAMESPACE, f"{originator}:{copy}"))
+
+
+def run_store(settings: Settings, days: int, pace: int, sqlite_path: Path | None) -> dict[str, object]:
+    """Day 1 and day `days` at full load, the days between at `pace`; their latencies."""
+    prepare(settings, demo=True)
+    clock = MovableClock()
+    dar = bootstrap(settings, clock, projector=False)
+    try:
+        loads: Loads = count_loads(dar)
+        house = HouseDay(dar, clock, loads, timer=time.perf_counter)
+        house.prepare()
+        calendar = business_days(date(2026, 1, 5), days)
+        first = dar.store.position() + 1
+        house.run(1, calendar[0], TICKETS_PER_DAY)
+        last = dar.store.position()
+        started = time.perf_counter()
+        for number, day in enumerate(calendar[1:-1], start=2):
+            house.run(number, day, pace)
+        paced = time.perf_counter() - started
+        if sqlite_path is not None:
+            _clone_sqlite(sqlite_path, first, last, days - 2)
+        else:
+            _clone_pg(settings, first, last, days - 2)
+        house.run(days, calendar[-1], TICKETS_PER_DAY)
+        return {
+            "day1": {c: statistics.median(loads.seconds[1][c]) * 1000 for c in MEASURED},
+            "dayN": {c: statistics.median(loads.seconds[days][c]) * 1000 for c in MEASURED},
+            "events1": {c: max(loads.per_day[1][c]) for c in MEASURED},
+            "eventsN": {c: max(loads.per_day[days][c]) for c in MEASURED},
+            "log": dar.store.position(),
+            "paced_seconds": paced,
+        }
+    finally:
+        dar.close()
+
+
+def rows_of(store: str, figures: dict[str, object]) -> list[dict[str, object]]:
+    """`results.json` rows: value = day N median (ms), baseline = day 1 median, ratio."""
+    day1, dayn = figures["day1"], figures["dayN"]
+    assert isinstance(day1, dict)
+    assert isinstance(dayn, dict)
+    return [
+        {
+            "name": f"{store}_command_growth_{command}",
+            "clients": 1,
+            "value": round(dayn[command], 3),
+            "baseline": round(day1[command], 3),
+            "ratio": round(dayn[command] / day1[command], 3),
+            "unit": "ms",
+        }
+        for command in MEASURED
+    ]
+
+
+def markdown(results: dict[str, dict[str, object]], days: int, command: str) -> str:
+    """The section of RESULTS.md."""
+    lines = [
+        SECTION,
+        "",
+        f"- command: `{command}`",
+        f"- day 1 and day {days} at {TICKETS_PER_DAY} tickets a day; the median of each command "
+        f"that day; target ratio <= {TARGET}",
+        "",
+        f"| store | command | day 1 ms | day {days} ms | ratio | events day 1 | events day {days} |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for store, f in results.items():
+        d1, dn, e1, en = f["day1"], f["dayN"], f["events1"], f["eventsN"]
+        assert isinstance(d1, dict)
+        assert isinstance(dn, dict)
+        assert isinstance(e1, dict)
+        assert isinstance(en, dict)
+        lines += [
+            f"| {store} | {c} | {d1[c]:.2f} | {dn[c]:.2f} | {dn[c] / d1[c]:.2f} | {e1[c]} | {en[c]} |"
+            for c in MEASURED
+        ]
+    logs = ", ".join(f"{s}: {f['log']:,} events" for s, f in results.items())
+    lines += ["", f"- log on day {days}: {logs}", ""]
+    return "\n".join(lines)
+
+
+def write(results: dict[str, dict[str, object]], days: int, command: str, out: Path) -> None:
+    """Merge the rows into results.json and the section into RESULTS.md."""
+    json_path, md_path = out / "results.json", out / "RESULTS.md"
+    kept = [r for r in json.loads(json_path.read_text()) if "_command_growth_" not in r["name"]]
+    rows = [row for store, f in results.items() for row in rows_of(store, f)]
+    json_path.write_text(json.dumps(kept + rows, indent=2) + "\n")
+    text = md_path.read_text()
+    before = text.split(SECTION)[0].rstrip("\n")
+    md_path.write_text(before + "\n\n" + markdown(results, days, command))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run on SQLite and PostgreSQL (fsync on), print and record the ratios."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="python -m bench.command_growth", description=__doc__)
+    parser.add_argument("--days", type=int, default=250, help="the last day (default 250)")
+    parser.add_argument("--pace", type=int, default=10, help="tickets a day in between (10)")
+    parser.add_argument("--stores", default="sqlite,postgres", help="sqlite,postgres")
+    parser.add_argument("--out-dir", type=Path, default=BENCH_DIR)
+    args = parser.parse_args(args_list)
+    results: dict[str, dict[str, object]] = {}
+    stores = str(args.stores).split(",")
+    if "sqlite" in stores:
+        with tempfile.TemporaryDirectory(prefix="dar-growth-") as folder:
+            path = Path(folder) / "dar.sqlite"
+            settings = Settings(database_url=f"sqlite:///{path}")
+            results["sqlite"] = run_store(settings, args.days, args.pace, path)
+            print("sqlite", json.dumps(results["sqlite"], indent=1), flush=True)
+    if "postgres" in stores:
+        server = start_postgres(fsync=True)
+        try:
+            settings = PostgresDatabases(server).create()
+            results["pg"] = run_store(settings, args.days, args.pace, None)
+            print("pg", json.dumps(results["pg"], indent=1), flush=True)
+        finally:
+            server.stop()
+    command = shlex.join([".venv/bin/python", "-m", "bench.command_growth", *args_list])
+    print(markdown(results, args.days, command))
+    write(results, args.days, command, Path(args.out_dir))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
