@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from uuid import UUID, uuid5
@@ -100,7 +101,19 @@ def _clone_id(originator: str, copy: int) -> str:
     return str(uuid5(CLONE_NAMESPACE, f"{originator}:{copy}"))
 
 
-def run_store(settings: Settings, days: int, pace: int, sqlite_path: Path | None) -> dict[str, object]:
+@dataclass(frozen=True)
+class Growth:
+    """One store's figures: median ms and largest events loaded, per command, on both days."""
+
+    day1: dict[str, float]
+    day_n: dict[str, float]
+    events1: dict[str, int]
+    events_n: dict[str, int]
+    log: int
+    paced_seconds: float
+
+
+def run_store(settings: Settings, days: int, pace: int, sqlite_path: Path | None) -> Growth:
     """Day 1 and day `days` at full load, the days between at `pace`; their latencies."""
     prepare(settings, demo=True)
     clock = MovableClock()
@@ -122,64 +135,65 @@ def run_store(settings: Settings, days: int, pace: int, sqlite_path: Path | None
         else:
             _clone_pg(settings, first, last, days - 2)
         house.run(days, calendar[-1], TICKETS_PER_DAY)
-        return {
-            "day1": {c: statistics.median(loads.seconds[1][c]) * 1000 for c in MEASURED},
-            "dayN": {c: statistics.median(loads.seconds[days][c]) * 1000 for c in MEASURED},
-            "events1": {c: max(loads.per_day[1][c]) for c in MEASURED},
-            "eventsN": {c: max(loads.per_day[days][c]) for c in MEASURED},
-            "log": dar.store.position(),
-            "paced_seconds": paced,
-        }
+        return Growth(
+            day1={c: statistics.median(loads.seconds[1][c]) * 1000 for c in MEASURED},
+            day_n={c: statistics.median(loads.seconds[days][c]) * 1000 for c in MEASURED},
+            events1={c: max(loads.per_day[1][c]) for c in MEASURED},
+            events_n={c: max(loads.per_day[days][c]) for c in MEASURED},
+            log=dar.store.position(),
+            paced_seconds=paced,
+        )
     finally:
         dar.close()
 
 
-def rows_of(store: str, figures: dict[str, object]) -> list[dict[str, object]]:
+def rows_of(store: str, g: Growth) -> list[dict[str, object]]:
     """`results.json` rows: value = day N median (ms), baseline = day 1 median, ratio."""
-    day1, dayn = figures["day1"], figures["dayN"]
-    assert isinstance(day1, dict)
-    assert isinstance(dayn, dict)
     return [
         {
             "name": f"{store}_command_growth_{command}",
             "clients": 1,
-            "value": round(dayn[command], 3),
-            "baseline": round(day1[command], 3),
-            "ratio": round(dayn[command] / day1[command], 3),
+            "value": round(g.day_n[command], 3),
+            "baseline": round(g.day1[command], 3),
+            "ratio": round(g.day_n[command] / g.day1[command], 3),
             "unit": "ms",
         }
         for command in MEASURED
     ]
 
 
-def markdown(results: dict[str, dict[str, object]], days: int, command: str) -> str:
+def _line(store: str, g: Growth, c: str) -> str:
+    ratio = g.day_n[c] / g.day1[c]
+    return (
+        f"| {store} | {c} | {g.day1[c]:.2f} | {g.day_n[c]:.2f} | {ratio:.2f} "
+        f"| {g.events1[c]} | {g.events_n[c]} |"
+    )
+
+
+def markdown(results: dict[str, Growth], days: int, command: str) -> str:
     """The section of RESULTS.md."""
     lines = [
         SECTION,
         "",
         f"- command: `{command}`",
-        f"- day 1 and day {days} at {TICKETS_PER_DAY} tickets a day; the median of each command "
-        f"that day; target ratio <= {TARGET}",
+        (
+            f"- day 1 and day {days} at {TICKETS_PER_DAY} tickets a day; the median of each "
+            f"command that day; target ratio <= {TARGET}"
+        ),
         "",
-        f"| store | command | day 1 ms | day {days} ms | ratio | events day 1 | events day {days} |",
+        (
+            f"| store | command | day 1 ms | day {days} ms | ratio "
+            f"| events day 1 | events day {days} |"
+        ),
         "|---|---|---:|---:|---:|---:|---:|",
     ]
-    for store, f in results.items():
-        d1, dn, e1, en = f["day1"], f["dayN"], f["events1"], f["eventsN"]
-        assert isinstance(d1, dict)
-        assert isinstance(dn, dict)
-        assert isinstance(e1, dict)
-        assert isinstance(en, dict)
-        lines += [
-            f"| {store} | {c} | {d1[c]:.2f} | {dn[c]:.2f} | {dn[c] / d1[c]:.2f} | {e1[c]} | {en[c]} |"
-            for c in MEASURED
-        ]
-    logs = ", ".join(f"{s}: {f['log']:,} events" for s, f in results.items())
+    lines += [_line(store, g, c) for store, g in results.items() for c in MEASURED]
+    logs = ", ".join(f"{s}: {g.log:,} events" for s, g in results.items())
     lines += ["", f"- log on day {days}: {logs}", ""]
     return "\n".join(lines)
 
 
-def write(results: dict[str, dict[str, object]], days: int, command: str, out: Path) -> None:
+def write(results: dict[str, Growth], days: int, command: str, out: Path) -> None:
     """Merge the rows into results.json and the section into RESULTS.md."""
     json_path, md_path = out / "results.json", out / "RESULTS.md"
     kept = [r for r in json.loads(json_path.read_text()) if "_command_growth_" not in r["name"]]
@@ -199,20 +213,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--stores", default="sqlite,postgres", help="sqlite,postgres")
     parser.add_argument("--out-dir", type=Path, default=BENCH_DIR)
     args = parser.parse_args(args_list)
-    results: dict[str, dict[str, object]] = {}
+    results: dict[str, Growth] = {}
     stores = str(args.stores).split(",")
     if "sqlite" in stores:
         with tempfile.TemporaryDirectory(prefix="dar-growth-") as folder:
             path = Path(folder) / "dar.sqlite"
             settings = Settings(database_url=f"sqlite:///{path}")
             results["sqlite"] = run_store(settings, args.days, args.pace, path)
-            print("sqlite", json.dumps(results["sqlite"], indent=1), flush=True)
+            print("sqlite", results["sqlite"], flush=True)
     if "postgres" in stores:
         server = start_postgres(fsync=True)
         try:
             settings = PostgresDatabases(server).create()
             results["pg"] = run_store(settings, args.days, args.pace, None)
-            print("pg", json.dumps(results["pg"], indent=1), flush=True)
+            print("pg", results["pg"], flush=True)
         finally:
             server.stop()
     command = shlex.join([".venv/bin/python", "-m", "bench.command_growth", *args_list])

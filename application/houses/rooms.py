@@ -16,7 +16,6 @@ def todays_room(store: EventStore, house: House, at: datetime) -> CounterRoom | 
     return store.find(counter_room_id(house.id, tunis_day(at)), CounterRoom)
 
 
-
 def holder_today(store: EventStore, house: House, number: int, at: datetime) -> UUID | None:
     """The agent holding the house's counter on the business day of `at` (None when closed)."""
     room = todays_room(store, house, at)

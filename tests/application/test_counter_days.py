@@ -13,8 +13,8 @@ from domain.counter.desk import Desk, desk_id, lifelong_desk_id
 from domain.houses.agent import agent_id
 from domain.houses.house import CounterStateError, House, house_id
 from domain.houses.room import CounterRoom, counter_room_id
-from tests.support.clock import TestClock
 from infrastructure.fixtures.loader import fixture_time
+from tests.support.clock import TestClock
 from tests.support.spec import Scenario
 
 STAFFED = "delegation/haidra_staffed.yaml"

@@ -59,7 +59,7 @@ FLAT = ("openCounter", "issueTicket", "callNextTicket", "endVisit", "closeCounte
 FIRST_DAY = date(2026, 1, 5)
 
 
-def _days(store: str, marathon: bool) -> int:
+def _days(store: str, *, marathon: bool) -> int:
     if marathon:
         return 365
     if os.environ.get("HYPOTHESIS_PROFILE") == "ci":

@@ -222,8 +222,10 @@ class HouseDay:
         return lambda: self.dar.counter.step(command)
 
     def _serve(self, day: int, label: str, employee: str, *, pay: bool) -> None:
-        """A request lodged for a returning citizen: a STEG bill on line A, paid in cash when
-        `pay`; a CNAM attestation on line B."""
+        """A request lodged for a returning citizen.
+
+        A STEG bill on line A, paid in cash when `pay`; a CNAM attestation on line B.
+        """
         citizen = self._citizens[next(self._keys) % len(self._citizens)]
         bill = label.startswith("A")
         partner, service = ("STEG", "BILL_PAYMENT") if bill else ("CNAM", "ENTITLEMENT_ATTESTATION")
