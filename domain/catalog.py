@@ -14,6 +14,7 @@ from domain.delegation.grant import DelegationGrant
 from domain.delegation.register import GrantRegister
 from domain.houses.agent import Agent
 from domain.houses.house import House
+from domain.houses.room import CounterRoom
 from domain.partners.partner import Partner
 from domain.payments.due import Due
 from domain.payments.payment import Payment
@@ -23,6 +24,7 @@ from domain.shared.acts import DarAggregate
 AGGREGATES: tuple[type[DarAggregate], ...] = (
     Partner,
     House,
+    CounterRoom,
     Agent,
     CatalogueService,
     DelegationGrant,

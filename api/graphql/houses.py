@@ -430,14 +430,9 @@ class HouseMutations:
         code = await house_code_of(info.context, input.house_id)
         dar = info.context.dar
         if p.role is Role.AGENT:
-            house = await info.context.blocking(lambda: dar.houses.house(code))
-            counter = house.counters.get(input.number)
+            at = dar.clock.now()
             holder = await info.context.blocking(
-                lambda: (
-                    dar.houses.agent_by_id(counter.agent_id)
-                    if counter and counter.agent_id
-                    else None
-                )
+                lambda: dar.houses.counter_holder(code, input.number, at)
             )
             if holder is None or holder.employee_number != p.subject:
                 raise ForbiddenError("an agent closes only the counter it holds")

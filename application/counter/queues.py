@@ -17,8 +17,13 @@ def todays_queue(store: EventStore, house: House, prefix: str, at: datetime) -> 
 
 
 def queue_holding(store: EventStore, house: House, label: str, at: datetime) -> Queue:
-    """Today's queue where the ticket now is (a transfer moves it to another line)."""
-    for prefix in sorted(house.lines):
+    """Today's queue where the ticket now is (a transfer moves it to another line).
+
+    The line the label was issued on is looked at first: a ticket never transferred is found
+    without loading the other lines' queues.
+    """
+    issued_on = label[:1]
+    for prefix in sorted(house.lines, key=lambda p: (p != issued_on, p)):
         queue = todays_queue(store, house, prefix, at)
         ticket = queue.tickets.get(label) if queue else None
         if queue and ticket and ticket.status is not TicketStatus.TRANSFERRED:

@@ -14,6 +14,7 @@ from application.citizens.service import CitizenService
 from application.counter.commands import LodgeRequest, RecordContact, RequestStep
 from application.counter.queues import queue_holding
 from application.delegation.policy import DelegationPolicy
+from application.houses.rooms import holder_today
 from application.houses.service import HouseService
 from application.store import CommandRunner, Decision, EventStore, Outcome
 from domain.catalogue.service import CatalogueService, Mode, service_id
@@ -71,7 +72,8 @@ class RequestService:
             queue = self._serving_queue(house, command.label, act)
             ticket = queue.ticket(command.label)
             agent = self._store.load(agent_id(command.employee_number), Agent, "agent")
-            if ticket.counter is None or house.counters[ticket.counter].agent_id != agent.id:
+            holder = None if ticket.counter is None else self._holder(house, ticket.counter, act)
+            if holder != agent.id:
                 raise CounterStateError("the ticket is not being served at this agent's counter")
             citizen = self._store.load(command.citizen_id, Citizen, "citizen")
             citizen.refuse_if_erased()
@@ -174,6 +176,10 @@ class RequestService:
         if queue.ticket(label).status is not TicketStatus.CALLED:
             raise TicketStateError(f"{label} is not being served at a counter")
         return queue
+
+    def _holder(self, house: House, counter: int, act: Act) -> UUID | None:
+        """Who holds the counter today, by the day's counter room."""
+        return holder_today(self._store, house, counter, act.at)
 
     def _visit(self, queue: Queue, label: str, act: Act) -> Visit:
         ticket = queue.ticket(label)

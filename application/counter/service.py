@@ -13,12 +13,14 @@ from application.counter.commands import (
 )
 from application.counter.queues import queue_holding, todays_queue
 from application.houses.commands import CloseCounter
+from application.houses.rooms import todays_room
 from application.store import CommandRunner, Decision, EventStore, Outcome
 from domain.counter import moves
 from domain.counter.desk import CounterBusyError, Desk, desk_id
 from domain.counter.queue import Queue, TicketStatus
 from domain.houses.agent import Agent, agent_id
 from domain.houses.house import CounterStateError, House, house_id
+from domain.houses.room import CounterRoom
 from domain.shared.acts import Act
 from domain.shared.errors import NotFoundError, ValidationError
 from domain.shared.time import tunis_day
@@ -57,7 +59,7 @@ class CounterService:
 
         def decide(act: Act) -> Decision:
             house = self._house(command.house_code)
-            agent = self._holder(house, command.counter, command.employee_number)
+            agent, room = self._holder(house, command.counter, command.employee_number, act)
             prefixes = command.prefixes or tuple(sorted(house.lines))
             unknown = [p for p in prefixes if p not in house.lines]
             if unknown:
@@ -68,7 +70,7 @@ class CounterService:
             return Decision(
                 aggregates=[queue, desk],
                 values={"visit_id": str(ticket.visit_id), "ticket": ticket.label},
-                reads={house.id: house.version, agent.id: agent.version},
+                reads={house.id: house.version, agent.id: agent.version, room.id: room.version},
             )
 
         return self._runner.run(command, decide)
@@ -99,14 +101,14 @@ class CounterService:
 
         def decide(act: Act) -> Decision:
             house = self._house(command.house_code)
-            agent = self._holder(house, command.counter, command.employee_number)
+            agent, room = self._holder(house, command.counter, command.employee_number, act)
             queue = self._queue_holding(house, command.label, act)
             desk = self._desk(house, command.counter, act)
             moves.resume(queue, command.label, desk, agent.id, act)
             return Decision(
                 aggregates=[queue, desk],
                 values=self._values(queue, command.label),
-                reads={house.id: house.version, agent.id: agent.version},
+                reads={house.id: house.version, agent.id: agent.version, room.id: room.version},
             )
 
         return self._runner.run(command, decide)
@@ -155,21 +157,27 @@ class CounterService:
         return self._runner.run(command, decide)
 
     def close_counter(self, command: CloseCounter) -> Outcome:
-        """Close a counter that serves nobody.
+        """Close a counter, open today, that serves nobody.
 
-        Its desk is declared as read (and calls declare the house), so a call racing the closing
-        makes one of the two fail with a conflict.
+        Today's desk is declared as read (and calls declare today's room), so a call racing the
+        closing makes one of the two fail with a conflict.
         """
 
         def decide(act: Act) -> Decision:
             house = self._house(command.house_code)
-            desk = self._store.find(desk_id(house.id, command.number), Desk)
+            if command.number not in house.counters:
+                raise NotFoundError(f"no counter {command.number} in this house")
+            room = todays_room(self._store, house, act.at)
+            if room is None:
+                raise CounterStateError(f"counter {command.number} is not open")
+            desk = self._store.find(desk_id(house.id, command.number, tunis_day(act.at)), Desk)
             if desk is not None and desk.serving is not None:
                 msg = f"counter {command.number} is serving {desk.serving[1]}: end it first"
                 raise CounterBusyError(msg)
-            house.close_counter(command.number, act)
+            room.close_counter(command.number, act)
             reads = {desk.id: desk.version} if desk is not None else {}
-            return Decision(aggregates=[house], values={"house_id": str(house.id)}, reads=reads)
+            reads[house.id] = house.version
+            return Decision(aggregates=[room], values={"house_id": str(house.id)}, reads=reads)
 
         return self._runner.run(command, decide)
 
@@ -193,14 +201,17 @@ class CounterService:
     def _house(self, code: str) -> House:
         return self._store.load(house_id(code), House, "house")
 
-    def _holder(self, house: House, counter: int, employee_number: str) -> Agent:
-        """The agent, who must hold that open counter of the house."""
+    def _holder(
+        self, house: House, counter: int, employee_number: str, act: Act
+    ) -> tuple[Agent, CounterRoom]:
+        """The agent, who must hold that counter of the house today, and today's room."""
         if counter not in house.counters:
             raise NotFoundError(f"no counter {counter} in this house")
         agent = self._store.load(agent_id(employee_number), Agent, "agent")
-        if house.counters[counter].agent_id != agent.id:
+        room = todays_room(self._store, house, act.at)
+        if room is None or room.holder(counter) != agent.id:
             raise CounterStateError(f"counter {counter} is not open under this agent")
-        return agent
+        return agent, room
 
     def _queue(self, house: House, prefix: str, act: Act) -> Queue | None:
         return todays_queue(self._store, house, prefix, act.at)
@@ -209,5 +220,7 @@ class CounterService:
         return queue_holding(self._store, house, label, act.at)
 
     def _desk(self, house: House, counter: int, act: Act) -> Desk:
-        found = self._store.find(desk_id(house.id, counter), Desk)
-        return found or Desk.open(house.id, counter, act)
+        """The counter's desk for the business day of the act."""
+        day = tunis_day(act.at)
+        found = self._store.find(desk_id(house.id, counter, day), Desk)
+        return found or Desk.open(house.id, counter, day, act)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time
 from uuid import UUID
 
 from application.houses.commands import (
@@ -18,13 +18,16 @@ from application.houses.commands import (
     RevokeAccreditation,
     SetOpeningHours,
 )
+from application.houses.rooms import holder_today, todays_room
 from application.store import CommandRunner, Decision, EventStore, Outcome
 from domain.houses.agent import Agent, agent_id
 from domain.houses.calendar import BusinessCalendar, Hours, Season
 from domain.houses.house import House, HouseNames, house_id
+from domain.houses.room import CounterRoom
 from domain.partners.partner import Partner, partner_id
 from domain.shared.acts import Act
-from domain.shared.errors import AlreadyExistsError, ForbiddenError, ValidationError
+from domain.shared.errors import AlreadyExistsError, ForbiddenError, NotFoundError, ValidationError
+from domain.shared.time import tunis_day
 
 
 class AgentOfAnotherHouseError(ForbiddenError):
@@ -80,18 +83,27 @@ class HouseService:
         return self._runner.run(command, decide)
 
     def open_counter(self, command: OpenCounter) -> Outcome:
-        """The agent takes the counter; the agent must belong to the house and be active."""
+        """The agent takes a counter of its own house for the day; it must be active.
+
+        Recorded in the house's counter room of the business day (opened by the day's first
+        opening, every counter closed): the house's own stream is only read.
+        """
 
         def decide(act: Act) -> Decision:
             house = self.house(command.house_code)
             agent = self.agent(command.employee_number)
             if agent.house_id != house.id or not agent.active:
                 raise AgentOfAnotherHouseError("the agent is not an active agent of this house")
-            house.open_counter(command.number, agent.id, act)
+            if command.number not in house.counters:
+                raise NotFoundError(f"no counter {command.number} in this house")
+            room = todays_room(self._store, house, act.at) or CounterRoom.open(
+                house.id, tunis_day(act.at), tuple(house.counters), act
+            )
+            room.open_counter(command.number, agent.id, act)
             return Decision(
-                aggregates=[house],
+                aggregates=[room],
                 values={"house_id": str(house.id)},
-                reads={agent.id: agent.version},
+                reads={agent.id: agent.version, house.id: house.version},
             )
 
         return self._runner.run(command, decide)
@@ -225,6 +237,11 @@ class HouseService:
     def agent_by_id(self, agent: UUID) -> Agent | None:
         """The agent with this id, if enrolled."""
         return self._store.find(agent, Agent)
+
+    def counter_holder(self, code: str, number: int, at: datetime) -> Agent | None:
+        """The agent holding the house's counter on the business day of `at`, if open."""
+        holder = holder_today(self._store, self.house(code), number, at)
+        return None if holder is None else self.agent_by_id(holder)
 
     def house_by_id(self, house: UUID) -> House | None:
         """The house with this id, if registered."""

@@ -1,12 +1,14 @@
-"""A counter's desk: it serves one ticket at a time.
+"""A counter's desk for one business day: it serves one ticket at a time.
 
-Kept apart from the house (whose counters say who holds them) so that calls at different counters
-never contend, and apart from the queues, so that a counter serving several lines still serves
-one ticket at a time.
+Kept apart from the house and its counter room (who holds which counter) so that calls at
+different counters never contend, and apart from the queues, so that a counter serving several
+lines still serves one ticket at a time. A desk lives one business day, like the queues it serves
+from: a call decides on today's desk, never on every ticket the counter ever served.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from domain.shared.acts import Act, DarAggregate
@@ -20,17 +22,34 @@ class CounterBusyError(DarError):
     code = "COUNTER_BUSY"
 
 
-def desk_id(house_id: UUID, counter: int) -> UUID:
-    """One desk per counter of a house."""
+def desk_id(house_id: UUID, counter: int, day: date) -> UUID:
+    """One desk per counter of a house and business day (Africa/Tunis)."""
+    return natural_id("desk", str(house_id), str(counter), day.isoformat())
+
+
+def lifelong_desk_id(house_id: UUID, counter: int) -> UUID:
+    """The id of a desk recorded before desks had a day (one stream per counter, for ever).
+
+    Its events stay in the record and still project; no command writes to it any more.
+    """
     return natural_id("desk", str(house_id), str(counter))
 
 
 class Desk(DarAggregate):
-    """What a counter is serving."""
+    """What a counter is serving, on one business day."""
 
     class Opened(DarAggregate.Created):
+        """A lifelong desk's first event (recorded before desks had a day)."""
+
         house_id: UUID
         counter: int
+
+    class OpenedForDay(DarAggregate.Created):
+        """The counter's desk for a business day, opened by the day's first call."""
+
+        house_id: UUID
+        counter: int
+        day: date
 
     class Took(DarAggregate.Event):
         queue_id: UUID
@@ -48,22 +67,24 @@ class Desk(DarAggregate):
             """Free again."""
             aggregate.serving = None
 
-    def __init__(self, house_id: UUID, counter: int) -> None:
+    def __init__(self, house_id: UUID, counter: int, day: date | None = None) -> None:
         self.house_id = house_id
         self.counter = counter
+        self.day = day
         self.serving: tuple[UUID, str] | None = None
 
     @classmethod
-    def open(cls, house_id: UUID, counter: int, act: Act) -> Desk:
-        """The counter's desk, opened by its first call."""
+    def open(cls, house_id: UUID, counter: int, day: date, act: Act) -> Desk:
+        """The counter's desk for `day`, opened by the day's first call."""
         return cls._create(
-            cls.Opened,
-            id=desk_id(house_id, counter),
+            cls.OpenedForDay,
+            id=desk_id(house_id, counter, day),
             timestamp=act.at,
             actor=act.actor,
             command_id=act.command_id,
             house_id=house_id,
             counter=counter,
+            day=day,
         )
 
     def take(self, queue: UUID, label: str, act: Act) -> None:

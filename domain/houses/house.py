@@ -48,7 +48,12 @@ class HouseNames:
 
 @dataclass(frozen=True)
 class Counter:
-    """A counter and who holds it (None when closed)."""
+    """A counter of the house.
+
+    `agent_id` is what the house's own `CounterOpened`/`CounterClosed` events recorded before
+    openings moved to the day's counter room (`domain.houses.room`); who holds a counter today is
+    the room's to say, never this field.
+    """
 
     number: int
     label: str
@@ -84,6 +89,8 @@ class House(DarAggregate):
             aggregate.counters[self.number] = Counter(self.number, self.label)
 
     class CounterOpened(DarAggregate.Event):
+        """Recorded before openings moved to the day's counter room; kept, still applied."""
+
         number: int
         agent_id: UUID
 
@@ -93,6 +100,8 @@ class House(DarAggregate):
             aggregate.counters[self.number] = Counter(counter.number, counter.label, self.agent_id)
 
     class CounterClosed(DarAggregate.Event):
+        """Recorded before closings moved to the day's counter room; kept, still applied."""
+
         number: int
 
         def apply(self, aggregate: House) -> None:
@@ -182,21 +191,6 @@ class House(DarAggregate):
         if not label.strip() or len(label) > 100:
             raise ValidationError("label", "must be 1 to 100 characters")
         self._record(self.CounterAdded, act, number=number, label=label.strip())
-
-    def open_counter(self, number: int, agent_id: UUID, act: Act) -> None:
-        """An agent takes a closed counter; an agent works at one counter at a time."""
-        counter = self._counter(number)
-        if counter.agent_id is not None:
-            raise CounterStateError(f"counter {number} is already open")
-        if any(c.agent_id == agent_id for c in self.counters.values()):
-            raise CounterStateError("this agent already holds another counter")
-        self._record(self.CounterOpened, act, number=number, agent_id=agent_id)
-
-    def close_counter(self, number: int, act: Act) -> None:
-        """Leave (or, for a supervisor, close) an open counter."""
-        if self._counter(number).agent_id is None:
-            raise CounterStateError(f"counter {number} is not open")
-        self._record(self.CounterClosed, act, number=number)
 
     def add_service_line(
         self, *, prefix: str, name: str, services: frozenset[str], priority: bool, act: Act

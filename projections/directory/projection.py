@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any, ClassVar
+from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 
@@ -11,6 +12,7 @@ from domain.catalogue.service import CatalogueService
 from domain.delegation.grant import DelegationGrant, GrantState
 from domain.houses.agent import Agent
 from domain.houses.house import House
+from domain.houses.room import CounterRoom
 from projections.directory.view import (
     AccreditationRow,
     AgentRow,
@@ -29,7 +31,13 @@ class DirectoryProjection:
     name = "directory"
     version = 1
     # the aggregates whose events it applies: the runner decodes no other event for it
-    subscribes_to: ClassVar[tuple[type, ...]] = (House, Agent, DelegationGrant, CatalogueService)
+    subscribes_to: ClassVar[tuple[type, ...]] = (
+        House,
+        CounterRoom,
+        Agent,
+        DelegationGrant,
+        CatalogueService,
+    )
 
     @property
     def key(self) -> str:
@@ -48,6 +56,8 @@ class DirectoryProjection:
                 self._house(event, writer)
             case House.CounterClosed() | House.ServiceLineAdded() | House.ServiceLineChanged():
                 self._house(event, writer)
+            case CounterRoom.Event():
+                self._room(event, writer)
             case Agent.Enrolled() | Agent.Accredited() | Agent.AccreditationRevoked():
                 self._agent(event, writer)
             case Agent.Deactivated():
@@ -90,6 +100,18 @@ class DirectoryProjection:
                     writer.put_line(
                         replace(line, services=tuple(event.services), priority=event.priority)
                     )
+
+    @staticmethod
+    def _room(event: DomainEventProtocol[Any], writer: DirectoryWriter) -> None:
+        """Today's holders: a day's room opening finds every counter closed (yesterday's too)."""
+        match event:
+            case CounterRoom.Opened():
+                for number in event.counters:
+                    _hold(writer, event.house_id, number, None)
+            case CounterRoom.CounterOpened():
+                _hold(writer, event.house_id, event.number, event.agent_id)
+            case CounterRoom.CounterClosed():
+                _hold(writer, event.house_id, event.number, None)
 
     def _agent(self, event: DomainEventProtocol[Any], writer: DirectoryWriter) -> None:
         agent = event.originator_id
@@ -183,3 +205,10 @@ class DirectoryProjection:
                 )
             case CatalogueService.Withdrawn():
                 writer.put_service(replace(row, withdrawn=True))
+
+
+def _hold(writer: DirectoryWriter, house: UUID, number: int, agent: UUID | None) -> None:
+    """The counter's row names who holds it (None: closed)."""
+    counter = writer.counter(house, number)
+    if counter is not None and counter.agent_id != agent:
+        writer.put_counter(replace(counter, agent_id=agent))

@@ -52,7 +52,7 @@ class QueueMachine(RuleBasedStateMachine):
         self.step = 0
         house = uuid4()
         self.queues = {p: Queue.open(house, p, date(2026, 1, 5), self.act()) for p in LINES}
-        self.desks = {c: Desk.open(house, c, self.act()) for c in COUNTERS}
+        self.desks = {c: Desk.open(house, c, date(2026, 1, 5), self.act()) for c in COUNTERS}
         self.events: dict[UUID, list[CanMutateAggregate[UUID]]] = {}
         for aggregate in (*self.queues.values(), *self.desks.values()):
             self.events[aggregate.id] = list(aggregate.collect_events())

@@ -71,8 +71,6 @@ def _house(s: Story) -> House:
 
 HOUSE_STEPS: list[Step] = [
     lambda s, a, b: _house(s).add_counter(a % 6 + 1, f"Guichet {b % 3}", s.act()),
-    lambda s, a, b: _house(s).open_counter(a % 6 + 1, PEOPLE[b % 3], s.act()),
-    lambda s, a, _: _house(s).close_counter(a % 6 + 1, s.act()),
     lambda s, a, b: _house(s).add_service_line(
         prefix="ABC"[a % 3],
         name=f"Line {b}",
