@@ -29,6 +29,7 @@ from domain.shared.acts import Act
 from infrastructure.eventstore.factory import store_environment
 from infrastructure.settings import Settings
 
+AGENTS = (uuid4(), uuid4())
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 
