@@ -6,7 +6,7 @@ amended each month) through the application services, counting the events each c
 from the store. The largest count on the last day must be within a budget fixed here, whatever
 the number of days, and equal to the second day's: the count is flat.
 
-Days: 60 in the `ci` Hypothesis profile (10 on PostgreSQL, where a day takes about twice as long;
+Days: 30 in the `ci` Hypothesis profile (8 on PostgreSQL, where a day takes about twice as long;
 the argument is flatness, not length), 365 under `-m marathon`, 5 otherwise.
 """
 
@@ -63,7 +63,7 @@ def _days(store: str, *, marathon: bool) -> int:
     if marathon:
         return 365
     if os.environ.get("HYPOTHESIS_PROFILE") == "ci":
-        return 60 if store == "sqlite" else 10
+        return 30 if store == "sqlite" else 8
     return 5
 
 

@@ -42,13 +42,12 @@ class Activity:
     def days(self, first: int, count: int, tickets: int) -> None:
         """`count` business days from fixture day `first`, `tickets` tickets each."""
         for day in range(first, first + count):
-            self.day(day, tickets, open_counter=day != first)
+            self.day(day, tickets)
 
-    def day(self, day: int, tickets: int, *, open_counter: bool = True) -> None:
-        """One day: open, serve every ticket, close."""
+    def day(self, day: int, tickets: int) -> None:
+        """One day: open (every counter starts a business day closed), serve every ticket, close."""
         self._clock.set(fixture_time(f"day {day} 08:00"))
-        if open_counter:
-            self._dar.houses.open_counter(OpenCounter(self._key(), AGENT, "haidra", 1, "A17"))
+        self._dar.houses.open_counter(OpenCounter(self._key(), AGENT, "haidra", 1, "A17"))
         for ticket in range(tickets):
             self._serve(ticket)
         self._dar.counter.close_counter(CloseCounter(self._key(), AGENT, "haidra", 1))
