@@ -1,8 +1,9 @@
 """Which aggregates are snapshotted, and how often: one line per class.
 
 A stream is snapshotted when it lives long enough that replaying it would grow without bound
-(a house's identity, a grant amended monthly, a register, an agent) or when one day's stream is
-long (a busy line's queue: up to 999 tickets, several events each). A load then replays at most
+(a house's identity, a grant amended monthly, a register, an agent) or when one stream is long
+for what it is (a busy line's queue: up to 999 tickets, several events each, in a day; a page of a
+receipt book: 100 numbers, each a capture's next read of it). A load then replays at most
 about one interval of events after the latest snapshot. A snapshot is written every `interval`
 events by the save that reaches a multiple of it, and by a load that replayed that many.
 
@@ -18,6 +19,7 @@ from domain.delegation.grant import DelegationGrant
 from domain.delegation.register import GrantRegister
 from domain.houses.agent import Agent
 from domain.houses.house import House
+from domain.payments.receipts import ReceiptPage
 
 SNAPSHOT_INTERVALS: dict[type[Aggregate], int] = {
     House: 50,
@@ -25,4 +27,5 @@ SNAPSHOT_INTERVALS: dict[type[Aggregate], int] = {
     GrantRegister: 20,
     Agent: 20,
     Queue: 100,
+    ReceiptPage: 20,
 }

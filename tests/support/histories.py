@@ -22,6 +22,7 @@ from domain.delegation.register import GrantRegister
 from domain.houses.agent import Agent
 from domain.houses.calendar import Hours, Season
 from domain.houses.house import House, HouseNames
+from domain.payments.receipts import ReceiptBook, ReceiptPage
 from domain.shared.acts import Act
 from domain.shared.errors import DarError
 
@@ -242,6 +243,24 @@ def new_queue(s: Story) -> None:
     s.aggregate = Queue.open(uuid4(), "A", s.now.date(), s.act())
 
 
+# --- a page of a receipt book -----------------------------------------------------------------
+
+
+def _page(s: Story) -> ReceiptPage:
+    assert isinstance(s.aggregate, ReceiptPage)
+    return s.aggregate
+
+
+PAGE_STEPS: list[Step] = [
+    lambda s, a, _: _page(s).issue(PEOPLE[a % 3], s.act()),
+]
+
+
+def new_page(s: Story) -> None:
+    book = ReceiptBook.open(f"h{uuid4().hex[:12]}", 2026, s.act())
+    s.aggregate = book.open_page(None, s.act())
+
+
 @dataclass(frozen=True)
 class Kind:
     """How to start an aggregate of one class, its steps, and how far time moves per step."""
@@ -257,6 +276,7 @@ KINDS: dict[type[Aggregate], Kind] = {
     DelegationGrant: Kind(new_grant, GRANT_STEPS, timedelta(days=9)),
     GrantRegister: Kind(new_register, REGISTER_STEPS, timedelta(days=2)),
     Queue: Kind(new_queue, QUEUE_STEPS, timedelta(minutes=3)),
+    ReceiptPage: Kind(new_page, PAGE_STEPS, timedelta(minutes=7)),
 }
 
 
