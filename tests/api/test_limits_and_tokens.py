@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import secrets
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -12,12 +11,11 @@ from pathlib import Path
 import jwt
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
 from api.auth import Role, TokenService
 from api.http import create_app
 from infrastructure.settings import Settings
-from tests.support.api import error_codes, token_for
+from tests.support.api import error_codes, in_production, token_for
 
 
 def register(alias: str, key: str) -> str:
@@ -214,15 +212,9 @@ def test_odd_http_methods_do_not_create_metric_series(client: TestClient) -> Non
 
 def test_production_refuses_the_development_register_of_purposes(tmp_path: Path) -> None:
     from api.bootstrap import bootstrap  # noqa: PLC0415
-    from infrastructure.settings import Environment  # noqa: PLC0415
 
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'dar.sqlite'}",
-        environment=Environment.PRODUCTION,
-        token_secret=SecretStr(secrets.token_urlsafe(32)),
-        master_key=SecretStr(secrets.token_urlsafe(32)),
-        gateway_secret=SecretStr(secrets.token_urlsafe(32)),
-        public_url="https://dar.example.tn",
+    settings = in_production(
+        f"sqlite:///{tmp_path / 'dar.sqlite'}", public_url="https://dar.example.tn"
     )
     with pytest.raises(ValueError, match="DAR_PURPOSES_FILE"):
         bootstrap(settings)

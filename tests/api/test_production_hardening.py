@@ -22,7 +22,7 @@ from api.bootstrap import bootstrap
 from api.http import create_app
 from infrastructure.reference import check_production_purposes, reference_purposes
 from infrastructure.settings import Environment, Settings, secret_weakness
-from tests.support.api import free_port
+from tests.support.api import free_port, in_production
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_REGISTER = ROOT / "docs" / "purposes.example.yaml"
@@ -144,12 +144,9 @@ def test_production_answers_carry_the_security_headers_and_an_absolute_public_ur
     ],
 )
 def test_production_refuses_a_weak_secret_at_start(tmp_path: Path, secret: str, why: str) -> None:
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'dar.sqlite'}",
-        environment=Environment.PRODUCTION,
-        token_secret=SecretStr(secret),
-        master_key=SecretStr(secrets.token_urlsafe(32)),
-        gateway_secret=SecretStr(secrets.token_urlsafe(32)),
+    settings = in_production(
+        f"sqlite:///{tmp_path / 'dar.sqlite'}",
+        token_secret=secret,
         public_url="https://dar.example.tn",
     )
     with pytest.raises(ValueError, match=f"DAR_TOKEN_SECRET.*{why}"):
@@ -182,13 +179,7 @@ def test_development_keeps_its_default_secrets() -> None:
 
 
 def test_production_needs_its_public_url(tmp_path: Path) -> None:
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'dar.sqlite'}",
-        environment=Environment.PRODUCTION,
-        token_secret=SecretStr(secrets.token_urlsafe(32)),
-        master_key=SecretStr(secrets.token_urlsafe(32)),
-        gateway_secret=SecretStr(secrets.token_urlsafe(32)),
-    )
+    settings = in_production(f"sqlite:///{tmp_path / 'dar.sqlite'}")
     with pytest.raises(ValueError, match="DAR_PUBLIC_URL"):
         settings.check_production_secrets()
     with pytest.raises(ValueError, match="public_url"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -14,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
 from api.auth import Role, TokenService
-from infrastructure.settings import Settings
+from infrastructure.settings import Environment, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -130,3 +132,17 @@ def _wait_until_healthy(server: Server) -> None:
             pass
         time.sleep(0.1)
     raise AssertionError("the server did not become healthy within 60 s")
+
+
+def in_production(
+    database_url: str, *, token_secret: str | None = None, public_url: str | None = None
+) -> Settings:
+    """Production settings with fresh random secrets of the kind production accepts."""
+    return Settings(
+        database_url=database_url,
+        environment=Environment.PRODUCTION,
+        token_secret=SecretStr(token_secret or secrets.token_urlsafe(32)),
+        master_key=SecretStr(secrets.token_urlsafe(32)),
+        gateway_secret=SecretStr(secrets.token_urlsafe(32)),
+        public_url=public_url,
+    )
