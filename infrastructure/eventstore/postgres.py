@@ -22,7 +22,6 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import (
-    IntegrityError,
     InterfaceError,
     OperationalError,
     PersistenceError,
@@ -215,17 +214,10 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
             if sqlstate == STALE_READ and isinstance(cause, psycopg.Error):
                 stale = cause.diag.message_primary or "?"
                 raise StaleReadError(stale) from error
-            if isinstance(cause, psycopg.errors.PipelineAborted):
-                # A statement before COMMIT failed and psycopg reported only the abort, not the
-                # guard's refusal that caused it (seen when the guard refused a key already
-                # recorded, and under a racing suspension): nothing was committed. A recorded
-                # key was the refusal; otherwise the command decides again, as after a clash.
-                command: CommandRecord | None = kwargs.get("dar_command")
-                if command is not None and self.find_command(command.actor, command.command_id):
-                    msg = f"command {command.command_id} of {command.actor} is already recorded"
-                    raise CommandAlreadyRecordedError(msg) from error
-                msg = "the append was aborted before COMMIT; nothing was recorded"
-                raise IntegrityError(msg) from error
+            # Anything else, psycopg's PipelineAborted included (it reports only the abort, not
+            # the guard's refusal that caused it; nothing was committed), goes on as the library
+            # raised it: the bounded append retries an OperationalError, and the guard then says
+            # which refusal it was (a key already recorded, a declared read that changed).
             raise
         return ids
 
