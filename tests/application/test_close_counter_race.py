@@ -14,6 +14,7 @@ import pytest
 import application.counter.service as counter_service
 from api.bootstrap import Dar
 from application.houses.commands import CloseCounter, OpenCounter
+from application.houses.rooms import todays_room
 from application.store import EventStore
 from domain.houses.agent import agent_id
 from domain.houses.house import House
@@ -64,10 +65,9 @@ def test_a_takeover_during_the_decision_makes_the_closing_decide_again_and_refus
 ) -> None:
     opened(dar, clock)
     holders_read: list[UUID | None] = []
-    todays_room = counter_service.todays_room
 
     def room_then_takeover(store: EventStore, house: House, at: datetime) -> CounterRoom | None:
-        room = todays_room(store, house, at)
+        room = todays_room(store, house, at)  # what the closing decision reads
         holders_read.append(None if room is None else room.holder(1))
         if len(holders_read) == 1:  # A17's first decision has read the room: A18 takes over now
             monkeypatch.setattr(counter_service, "todays_room", todays_room)
