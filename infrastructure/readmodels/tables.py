@@ -131,7 +131,7 @@ class Table(Generic[R]):
         self.columns = tuple(c.name for c in self.column_specs)
         self._values = operator.attrgetter(*self.columns)
         self._writes = tuple((i, c.write) for i, c in enumerate(self.column_specs) if c.write)
-        self._reads = tuple(_none_kept(c.read) if c.nullable else c.read for c in self.column_specs)
+        self._reads = tuple(c.read for c in self.column_specs)
         by_name = {c.name: c for c in self.column_specs}
         self._key_writes = tuple(by_name[k].write for k in key)
         self.spec = TableSpec(name, self.columns, key, self.params, self.row, on_conflict)
@@ -186,8 +186,10 @@ class Table(Generic[R]):
         return values
 
     def row(self, values: tuple[object, ...]) -> R:
-        """The row from a fetched tuple of every column, in column order."""
-        return self.row_type(*[read(v) for read, v in zip(self._reads, values, strict=True)])
+        """The row from a fetched tuple of every column, in column order (NULL read as None)."""
+        return self.row_type(
+            *[None if v is None else read(v) for read, v in zip(self._reads, values, strict=True)]
+        )
 
     def key_params(self, *key: object) -> tuple[object, ...]:
         """Key values as stored (what `WorkingSet.get`, `put` and `delete` are given)."""
@@ -198,10 +200,6 @@ class Table(Generic[R]):
     def key_of(self, row: R) -> tuple[object, ...]:
         """The row's key, as stored."""
         return self.key_params(*(getattr(row, k) for k in self.key))
-
-
-def _none_kept(read: Convert) -> Convert:
-    return lambda v: None if v is None else read(v)
 
 
 def create_tables(db: ReadDatabase, *tables: Table[typing.Any]) -> None:

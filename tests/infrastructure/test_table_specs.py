@@ -34,71 +34,95 @@ TABLES: list[Table[Any]] = [
 # "@" stands for the table's name; "{...}" are the dialect's type names, as ReadDatabase.ddl has them
 STORED = {
     partners.PARTNERS: [
-        "CREATE TABLE {schema}@ (partner_id {uuid} PRIMARY KEY, code {text} NOT NULL UNIQUE, "
-        "name_ar {text} NOT NULL, name_fr {text} NOT NULL, registered_at {time} NOT NULL, "
-        "position {bigint} NOT NULL)"
+        (
+            "CREATE TABLE {schema}@ (partner_id {uuid} PRIMARY KEY, code {text} NOT NULL UNIQUE, "
+            "name_ar {text} NOT NULL, name_fr {text} NOT NULL, registered_at {time} NOT NULL, "
+            "position {bigint} NOT NULL)"
+        )
     ],
     directory.HOUSES: [
-        "CREATE TABLE {schema}@ (house_id {uuid} PRIMARY KEY, code {text} NOT NULL UNIQUE, "
-        "name_ar {text} NOT NULL, name_fr {text} NOT NULL, municipality {text} NOT NULL, "
-        "governorate {text} NOT NULL)"
+        (
+            "CREATE TABLE {schema}@ (house_id {uuid} PRIMARY KEY, code {text} NOT NULL UNIQUE, "
+            "name_ar {text} NOT NULL, name_fr {text} NOT NULL, municipality {text} NOT NULL, "
+            "governorate {text} NOT NULL)"
+        )
     ],
     directory.COUNTERS: [
-        "CREATE TABLE {schema}@ (house_id {uuid} NOT NULL, number {bigint} NOT NULL, "
-        "label {text} NOT NULL, agent_id {uuid}, PRIMARY KEY (house_id, number))"
+        (
+            "CREATE TABLE {schema}@ (house_id {uuid} NOT NULL, number {bigint} NOT NULL, "
+            "label {text} NOT NULL, agent_id {uuid}, PRIMARY KEY (house_id, number))"
+        )
     ],
     directory.LINES: [
-        "CREATE TABLE {schema}@ (house_id {uuid} NOT NULL, prefix {text} NOT NULL, "
-        "name {text} NOT NULL, services {text} NOT NULL, priority {bigint} NOT NULL, "
-        "PRIMARY KEY (house_id, prefix))"
+        (
+            "CREATE TABLE {schema}@ (house_id {uuid} NOT NULL, prefix {text} NOT NULL, "
+            "name {text} NOT NULL, services {text} NOT NULL, priority {bigint} NOT NULL, "
+            "PRIMARY KEY (house_id, prefix))"
+        )
     ],
     directory.AGENTS: [
-        "CREATE TABLE {schema}@ (agent_id {uuid} PRIMARY KEY, employee_number {text} NOT NULL, "
-        "house_id {uuid} NOT NULL, display_name {text} NOT NULL, active {bigint} NOT NULL)"
+        (
+            "CREATE TABLE {schema}@ (agent_id {uuid} PRIMARY KEY, employee_number {text} NOT NULL, "
+            "house_id {uuid} NOT NULL, display_name {text} NOT NULL, active {bigint} NOT NULL)"
+        )
     ],
     directory.ACCREDITATIONS: [
-        "CREATE TABLE {schema}@ (agent_id {uuid} NOT NULL, partner_id {uuid} NOT NULL, "
-        "expires_on {text} NOT NULL, PRIMARY KEY (agent_id, partner_id))"
+        (
+            "CREATE TABLE {schema}@ (agent_id {uuid} NOT NULL, partner_id {uuid} NOT NULL, "
+            "expires_on {text} NOT NULL, PRIMARY KEY (agent_id, partner_id))"
+        )
     ],
     directory.GRANTS: [
-        "CREATE TABLE {schema}@ (grant_id {uuid} PRIMARY KEY, house_id {uuid} NOT NULL, "
-        "partner_id {uuid} NOT NULL, convention_reference {text} NOT NULL, "
-        "convention_version {text} NOT NULL, services {text} NOT NULL, starts_on {text} NOT NULL, "
-        "ends_on {text} NOT NULL, may_collect {bigint} NOT NULL, ceiling_millimes {bigint}, "
-        "state {text} NOT NULL)"
+        (
+            "CREATE TABLE {schema}@ (grant_id {uuid} PRIMARY KEY, house_id {uuid} NOT NULL, "
+            "partner_id {uuid} NOT NULL, convention_reference {text} NOT NULL, "
+            "convention_version {text} NOT NULL, services {text} NOT NULL, starts_on {text} NOT NULL, "
+            "ends_on {text} NOT NULL, may_collect {bigint} NOT NULL, ceiling_millimes {bigint}, "
+            "state {text} NOT NULL)"
+        )
     ],
     directory.CATALOGUE: [
-        "CREATE TABLE {schema}@ (service_id {uuid} PRIMARY KEY, partner_code {text} NOT NULL, "
-        "code {text} NOT NULL, name_ar {text} NOT NULL, name_fr {text} NOT NULL, "
-        "mode {text} NOT NULL, fee_rule {text} NOT NULL, fee_millimes {bigint}, "
-        "deadline_days {bigint}, withdrawn {bigint} NOT NULL)"
+        (
+            "CREATE TABLE {schema}@ (service_id {uuid} PRIMARY KEY, partner_code {text} NOT NULL, "
+            "code {text} NOT NULL, name_ar {text} NOT NULL, name_fr {text} NOT NULL, "
+            "mode {text} NOT NULL, fee_rule {text} NOT NULL, fee_millimes {bigint}, "
+            "deadline_days {bigint}, withdrawn {bigint} NOT NULL)"
+        )
     ],
     access_log.ACCESS_LOG: [
-        "CREATE TABLE {schema}@ (access_id {uuid} PRIMARY KEY, citizen_id {uuid} NOT NULL, "
-        "actor {text} NOT NULL, at {time} NOT NULL, purpose {text} NOT NULL, "
-        "operation {text} NOT NULL, fields {text} NOT NULL, house_id {uuid}, "
-        "position {bigint} NOT NULL)",
+        (
+            "CREATE TABLE {schema}@ (access_id {uuid} PRIMARY KEY, citizen_id {uuid} NOT NULL, "
+            "actor {text} NOT NULL, at {time} NOT NULL, purpose {text} NOT NULL, "
+            "operation {text} NOT NULL, fields {text} NOT NULL, house_id {uuid}, "
+            "position {bigint} NOT NULL)"
+        ),
         "CREATE INDEX @_citizen ON {schema}@ (citizen_id, position)",
     ],
     queue.QUEUES_TABLE: [
-        "CREATE TABLE {schema}@ (queue_id {uuid} PRIMARY KEY, house_id {uuid} NOT NULL, "
-        "prefix {text} NOT NULL, day {text} NOT NULL)"
+        (
+            "CREATE TABLE {schema}@ (queue_id {uuid} PRIMARY KEY, house_id {uuid} NOT NULL, "
+            "prefix {text} NOT NULL, day {text} NOT NULL)"
+        )
     ],
     queue.TICKETS_TABLE: [
-        "CREATE TABLE {schema}@ (house_id {uuid} NOT NULL, day {text} NOT NULL, "
-        "label {text} NOT NULL, line {text} NOT NULL, visit_id {uuid} NOT NULL, priority {text}, "
-        "status {text} NOT NULL, counter {bigint}, for_counter {bigint}, "
-        "issued_at {time} NOT NULL, waiting_since {time} NOT NULL, first_called_at {time}, "
-        "called_at {time}, ended_at {time}, position {bigint} NOT NULL, "
-        "PRIMARY KEY (house_id, day, label))"
+        (
+            "CREATE TABLE {schema}@ (house_id {uuid} NOT NULL, day {text} NOT NULL, "
+            "label {text} NOT NULL, line {text} NOT NULL, visit_id {uuid} NOT NULL, priority {text}, "
+            "status {text} NOT NULL, counter {bigint}, for_counter {bigint}, "
+            "issued_at {time} NOT NULL, waiting_since {time} NOT NULL, first_called_at {time}, "
+            "called_at {time}, ended_at {time}, position {bigint} NOT NULL, "
+            "PRIMARY KEY (house_id, day, label))"
+        )
     ],
     requests.REQUESTS_TABLE: [
-        "CREATE TABLE {schema}@ (request_id {uuid} PRIMARY KEY, house_id {uuid} NOT NULL, "
-        "visit_id {uuid} NOT NULL, citizen_id {uuid} NOT NULL, partner_code {text} NOT NULL, "
-        "service_code {text} NOT NULL, mode {text} NOT NULL, status {text} NOT NULL, "
-        "receipt {text} NOT NULL UNIQUE, documents {text} NOT NULL, lodged_at {time} NOT NULL, "
-        "due_on {text}, partner_reference {text}, note {text}, updated_at {time} NOT NULL, "
-        "lodged_position {bigint} NOT NULL, position {bigint} NOT NULL)",
+        (
+            "CREATE TABLE {schema}@ (request_id {uuid} PRIMARY KEY, house_id {uuid} NOT NULL, "
+            "visit_id {uuid} NOT NULL, citizen_id {uuid} NOT NULL, partner_code {text} NOT NULL, "
+            "service_code {text} NOT NULL, mode {text} NOT NULL, status {text} NOT NULL, "
+            "receipt {text} NOT NULL UNIQUE, documents {text} NOT NULL, lodged_at {time} NOT NULL, "
+            "due_on {text}, partner_reference {text}, note {text}, updated_at {time} NOT NULL, "
+            "lodged_position {bigint} NOT NULL, position {bigint} NOT NULL)"
+        ),
         "CREATE INDEX @_house ON {schema}@ (house_id, lodged_position)",
         "CREATE INDEX @_partner ON {schema}@ (partner_code, status)",
         "CREATE INDEX @_citizen ON {schema}@ (citizen_id)",
@@ -107,34 +131,42 @@ STORED = {
         "CREATE TABLE {schema}@ (visit_id {uuid} PRIMARY KEY, house_id {uuid} NOT NULL)"
     ],
     requests.CONTACTS_TABLE: [
-        "CREATE TABLE {schema}@ (position {bigint} PRIMARY KEY, visit_id {uuid} NOT NULL, "
-        "house_id {uuid} NOT NULL, kind {text} NOT NULL, partner_code {text} NOT NULL, "
-        "topic {text} NOT NULL, at {time} NOT NULL)"
+        (
+            "CREATE TABLE {schema}@ (position {bigint} PRIMARY KEY, visit_id {uuid} NOT NULL, "
+            "house_id {uuid} NOT NULL, kind {text} NOT NULL, partner_code {text} NOT NULL, "
+            "topic {text} NOT NULL, at {time} NOT NULL)"
+        )
     ],
     requests.HOLIDAYS_TABLE: [  # new in requests v2
-        "CREATE TABLE {schema}@ (house_id {uuid} NOT NULL, day {text} NOT NULL, "
-        "PRIMARY KEY (house_id, day))"
+        (
+            "CREATE TABLE {schema}@ (house_id {uuid} NOT NULL, day {text} NOT NULL, "
+            "PRIMARY KEY (house_id, day))"
+        )
     ],
     payments.PAYMENTS_TABLE: [
-        "CREATE TABLE {schema}@ (payment_id {uuid} PRIMARY KEY, request_id {uuid} NOT NULL, "
-        "house_id {uuid} NOT NULL, house_code {text} NOT NULL, partner_code {text} NOT NULL, "
-        "service_code {text} NOT NULL, method {text} NOT NULL, amount_millimes {bigint} NOT NULL, "
-        "status {text} NOT NULL, captured_millimes {bigint} NOT NULL, "
-        "refunded_millimes {bigint} NOT NULL, refunds_pending_millimes {bigint} NOT NULL, "
-        "receipt {text}, bill_reference {text}, initiated_at {time} NOT NULL, "
-        "captured_at {time}, business_date {text}, note {text}, updated_at {time} NOT NULL, "
-        "initiated_position {bigint} NOT NULL, position {bigint} NOT NULL)",
+        (
+            "CREATE TABLE {schema}@ (payment_id {uuid} PRIMARY KEY, request_id {uuid} NOT NULL, "
+            "house_id {uuid} NOT NULL, house_code {text} NOT NULL, partner_code {text} NOT NULL, "
+            "service_code {text} NOT NULL, method {text} NOT NULL, amount_millimes {bigint} NOT NULL, "
+            "status {text} NOT NULL, captured_millimes {bigint} NOT NULL, "
+            "refunded_millimes {bigint} NOT NULL, refunds_pending_millimes {bigint} NOT NULL, "
+            "receipt {text}, bill_reference {text}, initiated_at {time} NOT NULL, "
+            "captured_at {time}, business_date {text}, note {text}, updated_at {time} NOT NULL, "
+            "initiated_position {bigint} NOT NULL, position {bigint} NOT NULL)"
+        ),
         "CREATE INDEX @_request ON {schema}@ (request_id, initiated_position)",
         "CREATE INDEX @_house_day ON {schema}@ (house_id, business_date)",
         "CREATE INDEX @_house_status ON {schema}@ (house_id, status, initiated_position)",
         "CREATE UNIQUE INDEX @_receipt ON {schema}@ (receipt)",
     ],
     payments.REFUNDS_TABLE: [
-        "CREATE TABLE {schema}@ (payment_id {uuid} NOT NULL, refund_id {text} NOT NULL, "
-        "house_id {uuid} NOT NULL, partner_code {text} NOT NULL, method {text} NOT NULL, "
-        "amount_millimes {bigint} NOT NULL, status {text} NOT NULL, requested_by {text} NOT NULL, "
-        "approved_by {text}, business_date {text}, position {bigint} NOT NULL, "
-        "PRIMARY KEY (payment_id, refund_id))",
+        (
+            "CREATE TABLE {schema}@ (payment_id {uuid} NOT NULL, refund_id {text} NOT NULL, "
+            "house_id {uuid} NOT NULL, partner_code {text} NOT NULL, method {text} NOT NULL, "
+            "amount_millimes {bigint} NOT NULL, status {text} NOT NULL, requested_by {text} NOT NULL, "
+            "approved_by {text}, business_date {text}, position {bigint} NOT NULL, "
+            "PRIMARY KEY (payment_id, refund_id))"
+        ),
         "CREATE INDEX @_house_day ON {schema}@ (house_id, business_date)",
     ],
 }
@@ -159,7 +191,7 @@ def _shape(db: ReadDatabase, name: str) -> Shape:
             cur.execute(
                 "SELECT l.name, l.\"unique\", group_concat(i.name, ',') FROM "
                 f"pragma_index_list('{name}') AS l, pragma_index_info(l.name) AS i "
-                "GROUP BY l.name, l.\"unique\""
+                'GROUP BY l.name, l."unique"'
             )
         else:
             schema = db.prefix.strip('".')
@@ -214,7 +246,7 @@ def _value(hint: object, n: int) -> object:
     return samples[hint]
 
 
-def _sample(table: Table[Any], n: int) -> Any:  # noqa: ANN401 - the table's row
+def _sample(table: Table[Any], n: int) -> Any:
     hints = typing.get_type_hints(table.row_type)
     return table.row_type(**{c: _value(hints[c], n) for c in table.columns})
 
