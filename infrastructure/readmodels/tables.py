@@ -129,7 +129,10 @@ class Table(Generic[R]):
             for f in fields(row)  # type: ignore[arg-type]
         )
         self.columns = tuple(c.name for c in self.column_specs)
-        self._values = operator.attrgetter(*self.columns)
+        if len(self.columns) < 2 or not set(key) <= set(self.columns):
+            msg = f"{name}: a table has a key among two columns or more"
+            raise ValueError(msg)
+        self._values = operator.attrgetter(*self.columns)  # a tuple: two names or more
         self._writes = tuple((i, c.write) for i, c in enumerate(self.column_specs) if c.write)
         self._reads = tuple(c.read for c in self.column_specs)
         by_name = {c.name: c for c in self.column_specs}
