@@ -140,37 +140,37 @@ def projections() -> list[Registered[object]]:
         projection=PartnersProjection(),
         writer=PartnersTable,
         create_tables=create_partners_table,
-        tables=(partners_tables.TABLE,),
+        tables=tuple(t.name for t in partners_tables.ALL),
     )
     directory: Registered[DirectoryTables] = Registered(
         projection=DirectoryProjection(),
         writer=DirectoryTables,
         create_tables=create_directory_tables,
-        tables=tuple(name + directory_tables.V for name in directory_tables.TABLES),
+        tables=tuple(t.name for t in directory_tables.ALL),
     )
     access_log: Registered[AccessLogTable] = Registered(
         projection=AccessLogProjection(),
         writer=AccessLogTable,
         create_tables=create_access_log_table,
-        tables=(access_log_tables.TABLE,),
+        tables=tuple(t.name for t in access_log_tables.ALL),
     )
     queue: Registered[QueueTables] = Registered(
         projection=QueueProjection(),
         writer=QueueTables,
         create_tables=create_queue_tables,
-        tables=(queue_tables.QUEUES, queue_tables.TICKETS),
+        tables=tuple(t.name for t in queue_tables.ALL),
     )
     requests: Registered[RequestsTables] = Registered(
         projection=RequestsProjection(),
         writer=RequestsTables,
         create_tables=create_requests_tables,
-        tables=(requests_tables.REQUESTS, requests_tables.CONTACTS, requests_tables.VISITS),
+        tables=tuple(t.name for t in requests_tables.ALL),
     )
     payments: Registered[PaymentsTables] = Registered(
         projection=PaymentsProjection(),
         writer=PaymentsTables,
         create_tables=create_payments_tables,
-        tables=(payments_tables.PAYMENTS, payments_tables.REFUNDS),
+        tables=tuple(t.name for t in payments_tables.ALL),
     )
     return [partners, directory, access_log, queue, requests, payments]  # type: ignore[list-item]
 
@@ -217,7 +217,7 @@ def bootstrap(
         access_log_key=all_projections[2].projection.key,
         queue=QueueQueries(read_db),
         queue_key=all_projections[3].projection.key,
-        requests=RequestsQueries(read_db),
+        requests=RequestsQueries(read_db, business_calendar()),
         requests_key=all_projections[4].projection.key,
         payments=PaymentsQueries(read_db),
         payments_key=all_projections[5].projection.key,

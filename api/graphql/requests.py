@@ -27,15 +27,20 @@ from domain.citizens.categories import HEALTH_PARTNER, DataCategory
 from domain.citizens.citizen import Citizen
 from domain.counter.request import FINAL, RequestStatus
 from domain.houses.calendar import BusinessCalendar
-from domain.houses.house import House as HouseAggregate
-from domain.shared.errors import NotFoundError, ValidationError
+from domain.houses.house import house_id as house_id_of
+from domain.shared.errors import ValidationError
 from domain.shared.time import tunis_day
-from projections.requests.view import RequestFilter, RequestRow
+from projections.requests.view import (
+    FINAL_STATUSES,
+    RequestFilter,
+    RequestRow,
+    Standing,
+    standing,
+)
 
 OPEN_AT_PARTNER = tuple(
     s.value for s in (RequestStatus.SUBMITTED, RequestStatus.AT_PARTNER, RequestStatus.RESUBMITTED)
 )
-FINAL_STATUSES = frozenset(s.value for s in FINAL)
 OPEN = tuple(s.value for s in RequestStatus if s not in FINAL)
 
 
@@ -55,6 +60,9 @@ class Request:
     due_on: date | None
     overdue_working_days: int = strawberry.field(
         description="Working days past the partner's deadline (0 when not overdue)."
+    )
+    working_days_left: int | None = strawberry.field(
+        description="Working days until the partner's deadline (null when none runs)."
     )
     age_days: int = strawberry.field(description="Calendar days since it was lodged.")
     partner_reference: str | None
@@ -141,30 +149,13 @@ class PartnerDecisionInput:
     reason: str
 
 
-class Calendars:
-    """Each house's business calendar, loaded once per request."""
+def request_of(row: RequestRow, calendar: BusinessCalendar | None, today: date) -> Request:
+    """The GraphQL view of a row, with its standing against its deadline on `today`.
 
-    def __init__(self, context: Context) -> None:
-        self._context = context
-        self._by_house: dict[UUID, BusinessCalendar] = {}
-
-    def of(self, house_id: UUID) -> BusinessCalendar:
-        """The house's calendar."""
-        found = self._by_house.get(house_id)
-        if found is None:
-            houses = self._context.dar.houses
-            house = houses.house_by_id(house_id)
-            if not isinstance(house, HouseAggregate):  # pragma: no cover - rows name houses
-                raise NotFoundError("no such house")
-            found = self._by_house[house_id] = houses.calendar_of(house)
-        return found
-
-
-def request_of(row: RequestRow, calendars: Calendars, today: date) -> Request:
-    """The GraphQL view of a row, with its lateness counted in the house's working days."""
-    overdue = 0
-    if row.due_on is not None and row.status not in FINAL_STATUSES and today > row.due_on:
-        overdue = calendars.of(row.house_id).working_days_between(row.due_on, today)
+    `calendar` (the house's, from the requests read model) is needed only for a file whose
+    deadline runs: one not final with a deadline.
+    """
+    figures = standing(row, calendar, today) if calendar else Standing(0, None)
     return Request(
         id=strawberry.ID(str(row.request_id)),
         receipt=row.receipt,
@@ -178,7 +169,8 @@ def request_of(row: RequestRow, calendars: Calendars, today: date) -> Request:
         documents=list(row.documents),
         lodged_at=row.lodged_at,
         due_on=row.due_on,
-        overdue_working_days=overdue,
+        overdue_working_days=figures.overdue_working_days,
+        working_days_left=figures.working_days_left,
         age_days=(today - tunis_day(row.lodged_at)).days,
         partner_reference=row.partner_reference,
         note=row.note,
@@ -186,25 +178,34 @@ def request_of(row: RequestRow, calendars: Calendars, today: date) -> Request:
     )
 
 
-def _visible(principal: Principal, row: RequestRow, house_code: str | None) -> bool:
+def _requests_of(context: Context, rows: list[RequestRow]) -> list[Request]:
+    """The rows' views on the injected clock's Tunis day, their houses' calendars read at once."""
+    today = tunis_day(context.dar.clock.now())
+    running = {r.house_id for r in rows if r.due_on is not None and r.status not in FINAL_STATUSES}
+    calendars = context.dar.read.requests.calendars(running)
+    return [request_of(r, calendars.get(r.house_id), today) for r in rows]
+
+
+def _house_of(principal: Principal) -> UUID | None:
+    """The id of a staff member's house (None for other roles); its code gives it, unread."""
+    if principal.role not in STAFF or not principal.house:
+        return None
+    return house_id_of(principal.house)
+
+
+def _visible(principal: Principal, row: RequestRow) -> bool:
     """Staff: their house; a partner: its own requests; admin and auditor: all."""
     if principal.role in STAFF:
-        return principal.house == house_code
+        return _house_of(principal) == row.house_id
     if principal.role is Role.PARTNER:
         return principal.partner == row.partner_code
     return True
 
 
 async def _shown(context: Context, row: RequestRow | None) -> Request | None:
-    if row is None:
+    if row is None or not _visible(context.authenticate(), row):
         return None
-    house = await context.blocking(lambda: context.dar.houses.house_by_id(row.house_id))
-    code = house.code if isinstance(house, HouseAggregate) else None
-    if not _visible(context.authenticate(), row, code):
-        return None
-    today = tunis_day(context.dar.clock.now())
-    calendars = Calendars(context)
-    return await context.blocking(lambda: request_of(row, calendars, today))
+    return (await context.blocking(lambda: _requests_of(context, [row])))[0]
 
 
 def _cursor(position: int) -> str:
@@ -271,7 +272,7 @@ class RequestQueries:
             before=_after(after),
         )
         rows = await info.context.blocking(lambda: dar.read.requests.page(where, limit=first + 1))
-        return _page(info.context, rows, first)
+        return await info.context.blocking(lambda: _page(info.context, rows, first))
 
     @strawberry.field(description="Forwarded files waiting at a partner (partner: its own).")
     async def partner_inbox(
@@ -282,15 +283,12 @@ class RequestQueries:
             return []
         dar = info.context.dar
         await wait_for_position(dar, [dar.read.requests_key], at_least_position)
-        house = None
-        if principal.role in STAFF and principal.house:
-            found = await info.context.blocking(lambda: dar.houses.house(principal.house or ""))
-            house = found.id
+        house = _house_of(principal)
         where = RequestFilter(house_id=house, partner_code=partner_code, statuses=OPEN_AT_PARTNER)
         rows = await info.context.blocking(
             lambda: dar.read.requests.page(where, limit=dar.settings.max_page_size)
         )
-        return _page(info.context, rows, len(rows)).items
+        return await info.context.blocking(lambda: _requests_of(info.context, rows))
 
     @strawberry.field(
         description="A citizen's open files across partners (read recorded; CNAM files: health)."
@@ -316,23 +314,20 @@ class RequestQueries:
             lambda: dar.read.requests.page(where, limit=dar.settings.max_page_size)
         )
         if principal.role in STAFF:
-            house = await info.context.blocking(lambda: dar.houses.house(principal.house or ""))
-            rows = [r for r in rows if r.house_id == house.id]
+            rows = [r for r in rows if r.house_id == _house_of(principal)]
         if DataCategory.HEALTH not in allowed:
             rows = [r for r in rows if r.partner_code != HEALTH_PARTNER]
         fields = ("files", "health") if DataCategory.HEALTH in allowed else ("files",)
         await info.context.blocking(
             lambda: citizens.record_access(uuid, chosen, reader, "citizenFiles", fields)
         )
-        return _page(info.context, rows, len(rows)).items
+        return await info.context.blocking(lambda: _requests_of(info.context, rows))
 
 
 def _page(context: Context, rows: list[RequestRow], first: int) -> RequestPage:
-    today = tunis_day(context.dar.clock.now())
-    calendars = Calendars(context)
     shown = rows[:first]
     return RequestPage(
-        items=[request_of(r, calendars, today) for r in shown],
+        items=_requests_of(context, shown),
         end_cursor=_cursor(shown[-1].lodged_position) if shown else None,
         has_next_page=len(rows) > first,
     )

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from infrastructure.readmodels.database import ReadDatabase, SqlCursor, as_time, as_uuid
+from infrastructure.readmodels.database import ReadDatabase, SqlCursor
+from infrastructure.readmodels.tables import Table, create_tables
 from projections.errors import StaleError
 from projections.partners.projection import PartnersProjection
 from projections.partners.view import PartnerRow
 
-TABLE = f"partners_v{PartnersProjection.version}"
-_COLUMNS = "partner_id, code, name_ar, name_fr, registered_at, position"
+PARTNERS = Table(
+    f"partners_v{PartnersProjection.version}",
+    PartnerRow,
+    ("partner_id",),
+    unique=("code",),
+    on_conflict="ignore",  # a replayed batch finds its partners there already
+)
+TABLE = PARTNERS.name
+ALL = (PARTNERS,)
 
 
 def create_partners_table(db: ReadDatabase) -> None:
     """The table of this projection version."""
-    with db.write() as cur:
-        cur.execute(
-            db.ddl(
-                "CREATE TABLE IF NOT EXISTS {schema}" + TABLE + " ("
-                "partner_id {uuid} PRIMARY KEY, code {text} NOT NULL UNIQUE, "
-                "name_ar {text} NOT NULL, name_fr {text} NOT NULL, "
-                "registered_at {time} NOT NULL, position {bigint} NOT NULL)"
-            )
-        )
+    create_tables(db, *ALL)
 
 
 class PartnersTable:
@@ -31,15 +31,12 @@ class PartnersTable:
 
     def __init__(self, db: ReadDatabase, cur: SqlCursor) -> None:
         self._table = db.table(TABLE)
+        self._insert = PARTNERS.insert(db)
         self._cur = cur
 
     def add(self, row: PartnerRow) -> None:
         """Insert the row (a replayed batch finds it there already)."""
-        self._cur.execute(
-            f"INSERT INTO {self._table} ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (partner_id) DO NOTHING",
-            (row.partner_id, row.code, row.name_ar, row.name_fr, row.registered_at, row.position),
-        )
+        self._cur.execute(self._insert, PARTNERS.params(row))
 
     def rename(self, partner_id: UUID, name_ar: str, name_fr: str, position: int) -> None:
         """Update the names."""
@@ -60,10 +57,9 @@ class PartnersQueries:
         """Partners ordered by code."""
         with self._db.read() as cur:
             cur.execute(
-                f"SELECT {_COLUMNS} FROM {self._table} WHERE code > ? ORDER BY code LIMIT ?",
-                (after_code or "", limit),
+                PARTNERS.select(self._db, "code > ?", "code LIMIT ?"), (after_code or "", limit)
             )
-            return [_row(r) for r in cur.fetchall()]
+            return [PARTNERS.row(r) for r in cur.fetchall()]
 
     def version(self) -> int:
         """The position of the last event applied to any partner (0 before any, or unbuilt)."""
@@ -78,17 +74,6 @@ class PartnersQueries:
     def by_code(self, code: str) -> PartnerRow | None:
         """One partner."""
         with self._db.read() as cur:
-            cur.execute(f"SELECT {_COLUMNS} FROM {self._table} WHERE code = ?", (code,))
+            cur.execute(PARTNERS.select(self._db, "code = ?"), (code,))
             found = cur.fetchone()
-        return _row(found) if found else None
-
-
-def _row(r: tuple[object, ...]) -> PartnerRow:
-    return PartnerRow(
-        partner_id=as_uuid(r[0]),
-        code=str(r[1]),
-        name_ar=str(r[2]),
-        name_fr=str(r[3]),
-        registered_at=as_time(r[4]),
-        position=int(str(r[5])),
-    )
+        return PARTNERS.row(found) if found else None

@@ -7,92 +7,38 @@ from decimal import Decimal
 from uuid import UUID
 
 from domain.payments.payment import PENDING, PaymentStatus
-from infrastructure.readmodels.database import ReadDatabase, SqlCursor, as_time, as_uuid
-from infrastructure.readmodels.working_set import TableSpec, WorkingSet
+from infrastructure.readmodels.database import ReadDatabase, SqlCursor
+from infrastructure.readmodels.tables import Index, Table, create_tables
+from infrastructure.readmodels.working_set import WorkingSet
 from projections.payments.projection import PaymentsProjection
 from projections.payments.view import CollectionRow, PaymentRow, RefundRow, RefundStatus
 
 V = PaymentsProjection.version
-PAYMENTS, REFUNDS = f"payments_v{V}", f"payment_refunds_v{V}"
-_COLUMNS = (
-    "payment_id, request_id, house_id, house_code, partner_code, service_code, method, "
-    "amount_millimes, status, captured_millimes, refunded_millimes, refunds_pending_millimes, "
-    "receipt, bill_reference, initiated_at, captured_at, business_date, note, updated_at, "
-    "initiated_position, position"
+PAYMENTS_TABLE = Table(
+    f"payments_v{V}",
+    PaymentRow,
+    ("payment_id",),
+    indexes=(
+        Index("request", ("request_id", "initiated_position")),
+        Index("house_day", ("house_id", "business_date")),
+        Index("house_status", ("house_id", "status", "initiated_position")),
+        Index("receipt", ("receipt",), unique=True),
+    ),
 )
-_REFUND_COLUMNS = (
-    "payment_id, refund_id, house_id, partner_code, method, amount_millimes, status, "
-    "requested_by, approved_by, business_date, position"
+REFUNDS_TABLE = Table(
+    f"payment_refunds_v{V}",
+    RefundRow,
+    ("payment_id", "refund_id"),
+    indexes=(Index("house_day", ("house_id", "business_date")),),
 )
+PAYMENTS, REFUNDS = PAYMENTS_TABLE.name, REFUNDS_TABLE.name
+ALL = (PAYMENTS_TABLE, REFUNDS_TABLE)
 _PENDING = tuple(sorted(s.value for s in PENDING))
 
 
 def create_payments_tables(db: ReadDatabase) -> None:
     """The tables of this projection version."""
-    with db.write() as cur:
-        cur.execute(
-            db.ddl(
-                "CREATE TABLE IF NOT EXISTS {schema}" + PAYMENTS + " ("
-                "payment_id {uuid} PRIMARY KEY, request_id {uuid} NOT NULL, "
-                "house_id {uuid} NOT NULL, house_code {text} NOT NULL, "
-                "partner_code {text} NOT NULL, service_code {text} NOT NULL, "
-                "method {text} NOT NULL, amount_millimes {bigint} NOT NULL, "
-                "status {text} NOT NULL, captured_millimes {bigint} NOT NULL, "
-                "refunded_millimes {bigint} NOT NULL, "
-                "refunds_pending_millimes {bigint} NOT NULL, receipt {text}, "
-                "bill_reference {text}, initiated_at {time} NOT NULL, captured_at {time}, "
-                "business_date {text}, note {text}, updated_at {time} NOT NULL, "
-                "initiated_position {bigint} NOT NULL, position {bigint} NOT NULL)"
-            )
-        )
-        for name, columns in (
-            ("request", "request_id, initiated_position"),
-            ("house_day", "house_id, business_date"),
-            ("house_status", "house_id, status, initiated_position"),
-        ):
-            cur.execute(
-                db.ddl(
-                    f"CREATE INDEX IF NOT EXISTS {PAYMENTS}_{name} "
-                    "ON {schema}" + PAYMENTS + f" ({columns})"
-                )
-            )
-        cur.execute(
-            db.ddl(
-                f"CREATE UNIQUE INDEX IF NOT EXISTS {PAYMENTS}_receipt "
-                "ON {schema}" + PAYMENTS + " (receipt)"
-            )
-        )
-        cur.execute(
-            db.ddl(
-                "CREATE TABLE IF NOT EXISTS {schema}" + REFUNDS + " ("
-                "payment_id {uuid} NOT NULL, refund_id {text} NOT NULL, "
-                "house_id {uuid} NOT NULL, partner_code {text} NOT NULL, "
-                "method {text} NOT NULL, amount_millimes {bigint} NOT NULL, "
-                "status {text} NOT NULL, requested_by {text} NOT NULL, approved_by {text}, "
-                "business_date {text}, position {bigint} NOT NULL, "
-                "PRIMARY KEY (payment_id, refund_id))"
-            )
-        )
-        cur.execute(
-            db.ddl(
-                f"CREATE INDEX IF NOT EXISTS {REFUNDS}_house_day "
-                "ON {schema}" + REFUNDS + " (house_id, business_date)"
-            )
-        )
-
-
-def _day(value: date | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _as_day(value: object) -> date | None:
-    if value is None:
-        return None
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
+    create_tables(db, *ALL)
 
 
 def as_int(value: object) -> int:
@@ -107,80 +53,12 @@ def as_int(value: object) -> int:
     return whole
 
 
-def _params(row: PaymentRow) -> tuple[object, ...]:
-    return (
-        row.payment_id,
-        row.request_id,
-        row.house_id,
-        row.house_code,
-        row.partner_code,
-        row.service_code,
-        row.method,
-        row.amount_millimes,
-        row.status,
-        row.captured_millimes,
-        row.refunded_millimes,
-        row.refunds_pending_millimes,
-        row.receipt,
-        row.bill_reference,
-        row.initiated_at,
-        row.captured_at,
-        _day(row.business_date),
-        row.note,
-        row.updated_at,
-        row.initiated_position,
-        row.position,
-    )
-
-
-def _row(r: tuple[object, ...]) -> PaymentRow:
-    return PaymentRow(
-        payment_id=as_uuid(r[0]),
-        request_id=as_uuid(r[1]),
-        house_id=as_uuid(r[2]),
-        house_code=str(r[3]),
-        partner_code=str(r[4]),
-        service_code=str(r[5]),
-        method=str(r[6]),
-        amount_millimes=as_int(r[7]),
-        status=str(r[8]),
-        captured_millimes=as_int(r[9]),
-        refunded_millimes=as_int(r[10]),
-        refunds_pending_millimes=as_int(r[11]),
-        receipt=_text(r[12]),
-        bill_reference=_text(r[13]),
-        initiated_at=as_time(r[14]),
-        captured_at=None if r[15] is None else as_time(r[15]),
-        business_date=_as_day(r[16]),
-        note=_text(r[17]),
-        updated_at=as_time(r[18]),
-        initiated_position=as_int(r[19]),
-        position=as_int(r[20]),
-    )
-
-
-def _refund(r: tuple[object, ...]) -> RefundRow:
-    return RefundRow(
-        payment_id=as_uuid(r[0]),
-        refund_id=str(r[1]),
-        house_id=as_uuid(r[2]),
-        partner_code=str(r[3]),
-        method=str(r[4]),
-        amount_millimes=as_int(r[5]),
-        status=str(r[6]),
-        requested_by=str(r[7]),
-        approved_by=_text(r[8]),
-        business_date=_as_day(r[9]),
-        position=as_int(r[10]),
-    )
-
-
 class PaymentsTables:
     """Writes payments and their refunds within a batch's transaction, through its working set."""
 
     def __init__(self, db: ReadDatabase, cur: SqlCursor) -> None:
-        self._payments = WorkingSet(db, cur, PAYMENT_SPEC)
-        self._refunds = WorkingSet(db, cur, REFUND_SPEC)
+        self._payments = WorkingSet(db, cur, PAYMENTS_TABLE.spec)
+        self._refunds = WorkingSet(db, cur, REFUNDS_TABLE.spec)
 
     def put(self, row: PaymentRow) -> None:
         """See PaymentsWriter."""
@@ -227,11 +105,9 @@ class PaymentsQueries:
     def get(self, payment_id: UUID) -> PaymentRow | None:
         """See PaymentsReader."""
         with self._db.read() as cur:
-            cur.execute(
-                f"SELECT {_COLUMNS} FROM {self._payments} WHERE payment_id = ?", (payment_id,)
-            )
+            cur.execute(PAYMENTS_TABLE.select(self._db, "payment_id = ?"), (payment_id,))
             found = cur.fetchone()
-        return _row(found) if found else None
+        return PAYMENTS_TABLE.row(found) if found else None
 
     def by_receipt(self, receipt: str) -> PaymentRow | None:
         """See PaymentsReader."""
@@ -292,37 +168,5 @@ class PaymentsQueries:
 
     def _many(self, condition: str, params: tuple[object, ...]) -> list[PaymentRow]:
         with self._db.read() as cur:
-            cur.execute(
-                f"SELECT {_COLUMNS} FROM {self._payments} WHERE {condition} "
-                "ORDER BY initiated_position",
-                params,
-            )
-            return [_row(r) for r in cur.fetchall()]
-
-
-def _refund_params(row: RefundRow) -> tuple[object, ...]:
-    return (
-        row.payment_id,
-        row.refund_id,
-        row.house_id,
-        row.partner_code,
-        row.method,
-        row.amount_millimes,
-        row.status,
-        row.requested_by,
-        row.approved_by,
-        _day(row.business_date),
-        row.position,
-    )
-
-
-PAYMENT_SPEC = TableSpec(
-    PAYMENTS, tuple(c.strip() for c in _COLUMNS.split(",")), ("payment_id",), _params, _row
-)
-REFUND_SPEC = TableSpec(
-    REFUNDS,
-    tuple(c.strip() for c in _REFUND_COLUMNS.split(",")),
-    ("payment_id", "refund_id"),
-    _refund_params,
-    _refund,
-)
+            cur.execute(PAYMENTS_TABLE.select(self._db, condition, "initiated_position"), params)
+            return [PAYMENTS_TABLE.row(r) for r in cur.fetchall()]

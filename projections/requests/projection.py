@@ -9,6 +9,7 @@ from eventsourcing.domain import DomainEventProtocol
 
 from domain.counter.request import CitizenRequest, RequestStatus
 from domain.counter.visit import Visit
+from domain.houses.house import House
 from projections.requests.view import ContactRow, RequestRow, RequestsWriter
 
 CHANGES = (
@@ -23,12 +24,16 @@ CHANGES = (
 
 
 class RequestsProjection:
-    """Each request's current status; each contact."""
+    """Each request's current status and deadline; each contact; each house's own holidays.
+
+    The holidays make the house's working days as this projection sees them, so a file's lateness
+    is counted from this read model alone (v2: holidays added).
+    """
 
     name = "requests"
-    version = 1
+    version = 2
     # the aggregates whose events it applies: the runner decodes no other event for it
-    subscribes_to: ClassVar[tuple[type, ...]] = (Visit, CitizenRequest)
+    subscribes_to: ClassVar[tuple[type, ...]] = (Visit, CitizenRequest, House)
 
     @property
     def key(self) -> str:
@@ -52,6 +57,8 @@ class RequestsProjection:
                         position=position,
                     )
                 )
+            case House.LocalHolidayAdded():
+                writer.add_holiday(event.originator_id, event.day)
             case CitizenRequest.Lodged():
                 writer.put(_lodged(event, position))
             case _ if isinstance(event, CHANGES):

@@ -7,6 +7,11 @@ from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
+from domain.counter.request import FINAL
+from domain.houses.calendar import BusinessCalendar
+
+FINAL_STATUSES = frozenset(s.value for s in FINAL)
+
 
 @dataclass(frozen=True)
 class RequestRow:
@@ -23,7 +28,7 @@ class RequestRow:
     receipt: str
     documents: tuple[str, ...]
     lodged_at: datetime
-    due_on: date | None
+    due_on: date | None  # the partner's deadline, set at lodging in the house's working days
     partner_reference: str | None
     note: str | None  # the last reason given (return, decision, withdrawal)
     updated_at: datetime
@@ -42,6 +47,48 @@ class ContactRow:
     topic: str
     at: datetime
     position: int
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    """A visit and its house (contacts name the house of their visit)."""
+
+    visit_id: UUID
+    house_id: UUID
+
+
+@dataclass(frozen=True)
+class HolidayRow:
+    """A day a house is closed beyond the national holidays (its deadlines skip it)."""
+
+    house_id: UUID
+    day: date
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a file stands against its partner's deadline on a given day.
+
+    `working_days_left` is None when no deadline runs (none set, or the file is final).
+    """
+
+    overdue_working_days: int
+    working_days_left: int | None
+
+
+def standing(row: RequestRow, calendar: BusinessCalendar, today: date) -> Standing:
+    """A file not yet final is late by the house's working days after its deadline up to today.
+
+    Until its deadline it has the working days after today up to the deadline left (0 on the
+    day itself); a final file, or one without a deadline, is never late.
+    """
+    if row.due_on is None or row.status in FINAL_STATUSES:
+        return Standing(overdue_working_days=0, working_days_left=None)
+    if today > row.due_on:
+        late = calendar.working_days_between(row.due_on, today)
+        return Standing(overdue_working_days=late, working_days_left=0)
+    left = calendar.working_days_between(today, row.due_on)
+    return Standing(overdue_working_days=0, working_days_left=left)
 
 
 @dataclass(frozen=True)
@@ -78,6 +125,10 @@ class RequestsWriter(Protocol):
         """A visit opened."""
         ...
 
+    def add_holiday(self, house_id: UUID, day: date) -> None:
+        """A house's own holiday."""
+        ...
+
 
 class RequestsReader(Protocol):
     """Reads the requests tables."""
@@ -96,4 +147,8 @@ class RequestsReader(Protocol):
 
     def contacts(self, house_id: UUID) -> list[ContactRow]:
         """A house's contacts, oldest first."""
+        ...
+
+    def calendars(self, house_ids: set[UUID]) -> dict[UUID, BusinessCalendar]:
+        """Each house's working days: the national calendar with the house's own holidays."""
         ...
