@@ -11,7 +11,7 @@ from uuid import UUID
 import strawberry
 
 from api.auth import STAFF, Principal, Role
-from api.graphql.access import ACCESS
+from api.graphql.access import ADMIN, STAFF_AND_OVERSIGHT, allowed
 from api.graphql.commands import (
     CommandResult,
     checked_command_id,
@@ -212,18 +212,24 @@ async def _house_codes_for(context: Context) -> list[str]:
 
 @strawberry.type
 class CitizenQueries:
-    @strawberry.field(description="The citizen holding this CIN, or null (read recorded).")
+    @strawberry.field(
+        description="The citizen holding this CIN, or null (read recorded).",
+        permission_classes=allowed(STAFF | ADMIN),
+    )
     async def find_citizen(self, info: DarInfo, cin: str, purpose: str) -> Citizen | None:
-        principal = info.context.require(*ACCESS["findCitizen"])
+        principal = info.context.authenticate()
         citizens = info.context.dar.citizens
         found = await info.context.blocking(
             lambda: citizens.find_by_document("cin", cin, purpose, reader_of(principal))
         )
         return Citizen.of(found) if found else None
 
-    @strawberry.field(description="A citizen's file for a declared purpose (read recorded).")
+    @strawberry.field(
+        description="A citizen's file for a declared purpose (read recorded).",
+        permission_classes=allowed(STAFF | ADMIN | frozenset({Role.PARTNER})),
+    )
     async def citizen(self, info: DarInfo, id: strawberry.ID, purpose: str) -> Citizen:
-        principal = info.context.require(*ACCESS["citizen"])
+        principal = info.context.authenticate()
         uuid = parse_id(id, "id")
         if principal.role is Role.PARTNER:
             if purpose != PARTNER_PURPOSE:
@@ -236,12 +242,13 @@ class CitizenQueries:
         return Citizen.of(view)
 
     @strawberry.field(
-        description="A citizen's mandates in force (house staff: to their house; read recorded)."
+        description="A citizen's mandates in force (house staff: to their house; read recorded).",
+        permission_classes=allowed(STAFF | ADMIN | frozenset({Role.AUDITOR})),
     )
     async def mandates(
         self, info: DarInfo, citizen_id: strawberry.ID, purpose: str
     ) -> list[Mandate]:
-        principal = info.context.require(*ACCESS["mandates"])
+        principal = info.context.authenticate()
         uuid = parse_id(citizen_id, "citizenId")
         codes = await _house_codes_for(info.context)
         citizens = info.context.dar.citizens
@@ -250,9 +257,11 @@ class CitizenQueries:
         )
         return [Mandate.of(v) for v in views]
 
-    @strawberry.field(description="The declared purposes a read of personal data may name.")
+    @strawberry.field(
+        description="The declared purposes a read of personal data may name.",
+        permission_classes=allowed(STAFF_AND_OVERSIGHT),
+    )
     async def purposes(self, info: DarInfo) -> list[Purpose]:
-        info.context.require(*ACCESS["purposes"])
         return [
             Purpose(
                 code=p.code,
@@ -264,7 +273,10 @@ class CitizenQueries:
             for p in info.context.dar.citizens.purposes.all()
         ]
 
-    @strawberry.field(description="Who read a citizen's personal data, when, why (oldest first).")
+    @strawberry.field(
+        description="Who read a citizen's personal data, when, why (oldest first).",
+        permission_classes=allowed(frozenset({Role.ADMIN, Role.AUDITOR})),
+    )
     async def personal_data_accesses(
         self,
         info: DarInfo,
@@ -272,7 +284,6 @@ class CitizenQueries:
         first: int = 100,
         at_least_position: Position | None = None,
     ) -> list[PersonalDataAccess]:
-        info.context.require(*ACCESS["personalDataAccesses"])
         dar = info.context.dar
         if not 1 <= first <= dar.settings.max_page_size:
             raise ValidationError("first", f"1 to {dar.settings.max_page_size}")
@@ -286,9 +297,12 @@ class CitizenQueries:
 
 @strawberry.type
 class CitizenMutations:
-    @strawberry.mutation(description="Register a citizen at the caller's house (sealed at once).")
+    @strawberry.mutation(
+        description="Register a citizen at the caller's house (sealed at once).",
+        permission_classes=allowed(STAFF),
+    )
     async def register_citizen(self, info: DarInfo, input: RegisterCitizenInput) -> CommandResult:
-        principal = info.context.require(*ACCESS["registerCitizen"])
+        principal = info.context.authenticate()
         code = await house_code_of(info.context, input.house_id)
         command = RegisterCitizen(
             command_id=checked_command_id(input.command_id),
@@ -308,9 +322,12 @@ class CitizenMutations:
             "citizen_id",
         )
 
-    @strawberry.mutation(description="Record a citizen's mandate to the house, on their consent.")
+    @strawberry.mutation(
+        description="Record a citizen's mandate to the house, on their consent.",
+        permission_classes=allowed(STAFF),
+    )
     async def grant_mandate(self, info: DarInfo, input: GrantMandateInput) -> CommandResult:
-        principal = info.context.require(*ACCESS["grantMandate"])
+        principal = info.context.authenticate()
         code = await house_code_of(info.context, input.house_id)
         command = GrantMandate(
             command_id=checked_command_id(input.command_id),
@@ -327,9 +344,12 @@ class CitizenMutations:
             info.context, "grantMandate", lambda: citizens.grant_mandate(command), "mandate_id"
         )
 
-    @strawberry.mutation(description="Revoke one scope of a mandate; returns the receipt number.")
+    @strawberry.mutation(
+        description="Revoke one scope of a mandate; returns the receipt number.",
+        permission_classes=allowed(STAFF),
+    )
     async def revoke_mandate(self, info: DarInfo, input: RevokeMandateInput) -> RevocationResult:
-        principal = info.context.require(*ACCESS["revokeMandate"])
+        principal = info.context.authenticate()
         code = await house_code_of(info.context, input.house_id)
         own_house_only(principal, code)
         command = RevokeMandate(
@@ -350,9 +370,12 @@ class CitizenMutations:
             receipt=outcome.values["receipt"],
         )
 
-    @strawberry.mutation(description="Erase a citizen: destroy their key, record why (admin).")
+    @strawberry.mutation(
+        description="Erase a citizen: destroy their key, record why (admin).",
+        permission_classes=allowed(ADMIN),
+    )
     async def erase_citizen(self, info: DarInfo, input: EraseCitizenInput) -> CommandResult:
-        principal = info.context.require(*ACCESS["eraseCitizen"])
+        principal = info.context.authenticate()
         command = EraseCitizen(
             command_id=checked_command_id(input.command_id),
             actor=principal.actor,

@@ -14,8 +14,8 @@ from uuid import UUID
 
 import strawberry
 
-from api.auth import STAFF, Principal
-from api.graphql.access import ACCESS
+from api.auth import STAFF, Principal, Role
+from api.graphql.access import STAFF_AND_OVERSIGHT, allowed
 from api.graphql.commands import checked_command_id, counted, parse_id
 from api.graphql.context import Context, DarInfo
 from api.graphql.freshness import wait_for_position
@@ -234,9 +234,11 @@ def _collections(house: UUID, day: date, rows: list[CollectionRow]) -> Collectio
 
 @strawberry.type
 class PaymentQueries:
-    @strawberry.field(description="What is due for a bill, from the partner's billing system.")
+    @strawberry.field(
+        description="What is due for a bill, from the partner's billing system.",
+        permission_classes=allowed(STAFF),
+    )
     async def bill_inquiry(self, info: DarInfo, partner_code: str, reference: str) -> Bill:
-        info.context.require(*ACCESS["billInquiry"])
         payments = info.context.dar.payments
         due = await info.context.blocking(lambda: payments.bill_inquiry(partner_code, reference))
         return Bill(
@@ -247,18 +249,23 @@ class PaymentQueries:
             due_on=due.due_on,
         )
 
-    @strawberry.field(description="The payments of a request, oldest first.")
+    @strawberry.field(
+        description="The payments of a request, oldest first.",
+        permission_classes=allowed(STAFF | frozenset({Role.ADMIN, Role.AUDITOR})),
+    )
     async def payments(
         self, info: DarInfo, request_id: strawberry.ID, at_least_position: Position | None = None
     ) -> list[Payment]:
-        info.context.require(*ACCESS["payments"])
         dar = info.context.dar
         uuid = parse_id(request_id, "requestId")
         await wait_for_position(dar, [dar.read.payments_key], at_least_position)
         rows = await info.context.blocking(lambda: dar.read.payments.for_request(uuid))
         return await _visible_rows(info.context, rows)
 
-    @strawberry.field(description="Money collected at a house on a business day (Tunis time).")
+    @strawberry.field(
+        description="Money collected at a house on a business day (Tunis time).",
+        permission_classes=allowed(STAFF_AND_OVERSIGHT),
+    )
     async def collections(
         self,
         info: DarInfo,
@@ -266,7 +273,6 @@ class PaymentQueries:
         business_date: date,
         at_least_position: Position | None = None,
     ) -> Collections:
-        info.context.require(*ACCESS["collections"])
         dar = info.context.dar
         await house_code_of(info.context, house_id)  # staff: only their own house
         house = parse_id(house_id, "houseId")
@@ -276,11 +282,13 @@ class PaymentQueries:
         )
         return _collections(house, business_date, rows)
 
-    @strawberry.field(description="A house's payments not yet captured nor ended, oldest first.")
+    @strawberry.field(
+        description="A house's payments not yet captured nor ended, oldest first.",
+        permission_classes=allowed(STAFF | frozenset({Role.ADMIN, Role.AUDITOR})),
+    )
     async def pending_payments(
         self, info: DarInfo, house_id: strawberry.ID, at_least_position: Position | None = None
     ) -> list[Payment]:
-        info.context.require(*ACCESS["pendingPayments"])
         dar = info.context.dar
         await house_code_of(info.context, house_id)  # staff: only their own house
         house = parse_id(house_id, "houseId")
@@ -301,7 +309,7 @@ async def _run(
     handle: Callable[[PaymentService], Callable[[C], Outcome]],
 ) -> Outcome:
     """Role, house, key: build the command for the caller and run it, counted."""
-    principal = info.context.require(*ACCESS[name])
+    principal = info.context.authenticate()
     key = checked_command_id(command_id)
     command = build(key, principal.actor, _staff_house(principal), principal.subject)
     run = handle(info.context.dar.payments)
@@ -311,7 +319,8 @@ async def _run(
 @strawberry.type
 class PaymentMutations:
     @strawberry.mutation(
-        description="Open a card, e-Dinar or D17 payment of a request: the gateway's hosted page."
+        description="Open a card, e-Dinar or D17 payment of a request: the gateway's hosted page.",
+        permission_classes=allowed(STAFF),
     )
     async def initiate_payment(self, info: DarInfo, input: InitiatePaymentInput) -> PaymentResult:
         def build(key: str, actor: str, house: str, employee: str) -> InitiatePayment:
@@ -323,7 +332,10 @@ class PaymentMutations:
         outcome = await _run(info, "initiatePayment", input.command_id, build, lambda p: p.initiate)
         return await _result(info.context, outcome)
 
-    @strawberry.mutation(description="Cash taken at the counter: captured, with its receipt.")
+    @strawberry.mutation(
+        description="Cash taken at the counter: captured, with its receipt.",
+        permission_classes=allowed(STAFF),
+    )
     async def record_cash_payment(
         self, info: DarInfo, input: RecordCashPaymentInput
     ) -> PaymentResult:
@@ -336,7 +348,9 @@ class PaymentMutations:
         )
         return await _result(info.context, outcome)
 
-    @strawberry.mutation(description="Give up a payment before its capture.")
+    @strawberry.mutation(
+        description="Give up a payment before its capture.", permission_classes=allowed(STAFF)
+    )
     async def cancel_payment(self, info: DarInfo, input: CancelPaymentInput) -> PaymentResult:
         def build(key: str, actor: str, house: str, _: str) -> CancelPayment:
             payment_id = parse_id(input.payment_id, "paymentId")
@@ -346,7 +360,8 @@ class PaymentMutations:
         return await _result(info.context, outcome)
 
     @strawberry.mutation(
-        description="Ask for a refund (partial allowed); a second person approves."
+        description="Ask for a refund (partial allowed); a second person approves.",
+        permission_classes=allowed(STAFF),
     )
     async def request_refund(self, info: DarInfo, input: RequestRefundInput) -> RefundResult:
         def build(key: str, actor: str, house: str, _: str) -> RequestRefund:
@@ -363,7 +378,10 @@ class PaymentMutations:
             replayed=outcome.replayed,
         )
 
-    @strawberry.mutation(description="Approve a refund asked for by someone else; it is paid back.")
+    @strawberry.mutation(
+        description="Approve a refund asked for by someone else; it is paid back.",
+        permission_classes=allowed(frozenset({Role.SUPERVISOR})),
+    )
     async def approve_refund(self, info: DarInfo, input: ApproveRefundInput) -> PaymentResult:
         def build(key: str, actor: str, house: str, _: str) -> ApproveRefund:
             payment_id = parse_id(input.payment_id, "paymentId")
@@ -375,10 +393,11 @@ class PaymentMutations:
         return await _result(info.context, outcome)
 
     @strawberry.mutation(
-        description="Ask the gateway where a pending payment stands, and apply its answer."
+        description="Ask the gateway where a pending payment stands, and apply its answer.",
+        permission_classes=allowed(STAFF),
     )
     async def settle_payment(self, info: DarInfo, input: SettlePaymentInput) -> PaymentResult:
-        principal = info.context.require(*ACCESS["settlePayment"])
+        principal = info.context.authenticate()
         house = _staff_house(principal)
         payment_id = parse_id(input.payment_id, "paymentId")
         payments = info.context.dar.payments

@@ -144,7 +144,7 @@ class CitizenService:
                 guardian_id=command.guardian_id,
             )
             citizen = Citizen.register(citizen_id, particulars, house, act)
-            return Decision(aggregates=[citizen], values={"citizen_id": str(citizen_id)})
+            return Decision(aggregates=[citizen], value={"citizen_id": str(citizen_id)})
 
         given = (name, document.number if document else None, phone)
 
@@ -209,7 +209,7 @@ class CitizenService:
         def decide(act: Act) -> Decision:
             citizen = self._store.load(command.citizen_id, Citizen, "citizen")
             citizen.erase(command.reason, act)
-            return Decision(aggregates=[citizen], values={"citizen_id": str(citizen.id)})
+            return Decision(aggregates=[citizen], value={"citizen_id": str(citizen.id)})
 
         return self._runner.run(command, decide)
 
@@ -299,7 +299,7 @@ class CitizenService:
                 house_id=house,
                 act=act,
             )
-            return Decision(aggregates=[access], values={"access_id": str(access.id)})
+            return Decision(aggregates=[access], value={"access_id": str(access.id)})
 
         self._runner.run(_ReadCommand(command_id=f"read:{uuid4()}", actor=reader.actor), decide)
 
@@ -331,7 +331,7 @@ class CitizenService:
                 consent_reference=command.consent_reference,
                 act=act,
             )
-            return Decision(aggregates=[mandate], values={"mandate_id": str(mandate.id)})
+            return Decision(aggregates=[mandate], value={"mandate_id": str(mandate.id)})
 
         return self._runner.run(command, decide)
 
@@ -346,7 +346,7 @@ class CitizenService:
             )
             receipt = mandate.revoke(wanted, act)
             return Decision(
-                aggregates=[mandate], values={"mandate_id": str(mandate.id), "receipt": receipt}
+                aggregates=[mandate], value={"mandate_id": str(mandate.id), "receipt": receipt}
             )
 
         return self._runner.run(command, decide)

@@ -32,8 +32,11 @@ from graphql import (
 )
 from hypothesis import strategies as st
 
-from api.graphql.access import ACCESS
+from api.auth import Role
+from api.graphql.access import declared_roles
 from api.graphql.catalogue import SCHEMA_FILE
+from api.graphql.schema import build_schema as build_live_schema
+from infrastructure.settings import Settings
 from tests.support.fuzz_values import (
     GOOD_DATES,
     GOOD_DATETIMES,
@@ -246,6 +249,12 @@ def json_body(query: str, variables: dict[str, object]) -> bytes:
     return body.encode()
 
 
+@cache
+def _declared() -> dict[str, frozenset[Role] | None]:
+    """The roles each operation of the live schema declares."""
+    return declared_roles(build_live_schema(Settings()))
+
+
 def document(
     kind: str, name: str, field_: GraphQLField, chosen: dict[str, object], *, inline: bool
 ) -> tuple[str, dict[str, object]]:
@@ -282,7 +291,7 @@ def calls(draw: st.DrawFn, seed: Seed, rates: Sequence[int] = (0, 3, 10, 30, 60)
             chosen[arg_name] = values.of(arg.type, arg_name)
     text, variables = document(kind, name, field_, chosen, inline=draw(st.integers(0, 3)) == 0)
     body = json_body(text, variables)
-    admitted = [r for r in ROLES if r in ACCESS.get(name, ())]
+    admitted = [r for r in ROLES if r in (_declared().get(name) or ())]
     anyone = not admitted or draw(st.integers(0, 3)) == 0  # a quarter: any role at all
     roles = list(ROLES) if anyone else admitted
     return Call(draw(st.sampled_from(roles)), name, body)
