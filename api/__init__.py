@@ -1,1 +1,1 @@
-"""Dar's edge: the composition root, the command line and (next) the GraphQL API."""
+"""Dar's edge: the composition root, the command line, the HTTP app and its GraphQL API."""

@@ -10,7 +10,9 @@ from typing import Any, Protocol
 import jwt
 
 from api.textpolicy import clean
+from application.store import Clock
 from domain.shared.errors import DarError, ValidationError
+from infrastructure.clock import SystemClock
 from infrastructure.settings import Settings
 
 ALGORITHM = "HS256"
@@ -72,11 +74,18 @@ class EveryoneActive:
 
 
 class TokenService:
-    """Mints development tokens and verifies bearer tokens."""
+    """Mints development tokens and verifies bearer tokens.
 
-    def __init__(self, settings: Settings, gate: SubjectGate | None = None) -> None:
+    Token times are wall-clock times (the JWT library checks `exp` against the system's own
+    clock), so the clock is the system's unless a tool injects another.
+    """
+
+    def __init__(
+        self, settings: Settings, gate: SubjectGate | None = None, clock: Clock | None = None
+    ) -> None:
         self._settings = settings
         self._gate = gate or EveryoneActive()
+        self._clock = clock or SystemClock()
         self._jwks = jwt.PyJWKClient(settings.oidc_jwks_url) if settings.oidc_jwks_url else None
 
     def mint(
@@ -89,7 +98,7 @@ class TokenService:
         ttl: timedelta | None = None,
     ) -> str:
         """A token signed with the token secret (development and tests)."""
-        now = datetime.now(tz=UTC)
+        now = self._clock.now()
         claims: dict[str, Any] = {
             "sub": subject,
             "role": role.value,
@@ -122,7 +131,7 @@ class TokenService:
 
         A WebSocket outlives its token: every operation on it is checked again.
         """
-        if principal.expires_at is not None and datetime.now(tz=UTC) >= principal.expires_at:
+        if principal.expires_at is not None and self._clock.now() >= principal.expires_at:
             raise UnauthenticatedError("the token has expired")
         refusal = self._gate.refusal(principal)
         if refusal is not None:

@@ -13,6 +13,7 @@ from application.delegation.policy import DelegationPolicy
 from application.delegation.service import DelegationService
 from application.houses.service import HouseService
 from application.partners.service import PartnerService
+from application.payments.follow_up import GatewayFollowUp
 from application.payments.ports import Biller, PaymentGateway
 from application.payments.service import PaymentService
 from application.store import Clock, CommandRunner, EventStore
@@ -117,6 +118,7 @@ class Dar:
     counter: CounterService
     requests: RequestService
     payments: PaymentService
+    follow_up: GatewayFollowUp  # the gateway's payments taken to their end
     callbacks: CallbackVerifier
     simulated_gateway: SimulatedGateway | None
     clock: Clock
@@ -227,6 +229,7 @@ def bootstrap(
     development = settings.environment is Environment.DEVELOPMENT
     simulated = SimulatedGateway(secret) if gateway is None and development else None
     the_gateway = gateway or simulated
+    follow_up = GatewayFollowUp(store, runner, the_gateway)
     return Dar(
         settings=settings,
         store=store,
@@ -241,8 +244,9 @@ def bootstrap(
         counter=CounterService(store, runner),
         requests=RequestService(store, runner, policy, citizens, houses),
         payments=PaymentService(
-            store, runner, policy, citizens, the_gateway, biller or SimulatedBiller()
+            store, runner, policy, citizens, the_gateway, biller or SimulatedBiller(), follow_up
         ),
+        follow_up=follow_up,
         callbacks=CallbackVerifier(secret, the_clock),
         simulated_gateway=simulated,
         clock=the_clock,

@@ -83,7 +83,7 @@ def receive_callback(
     except DarError as error:
         return _refuse(refusals, body, error)
     try:
-        position = dar.payments.apply_notification(notification)
+        position = dar.follow_up.apply_notification(notification)
     except DarError as error:
         return _answer(error)
     return JSONResponse({"applied": True, "position": position})

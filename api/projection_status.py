@@ -9,7 +9,7 @@ position, the event's topic and the error's class, never the error's message (th
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from eventsourcing.persistence import Notification
@@ -60,7 +60,7 @@ def _lag(dar: Dar, key: str, head: int, failure: Failure | None = None) -> dict[
         )
         since = _recorded_at(dar, first) or (failure.first_seen if failure else None)
         if since is not None:
-            seconds = max(0.0, (datetime.now(tz=UTC) - since).total_seconds())
+            seconds = max(0.0, (dar.clock.now() - since).total_seconds())
     return {"positions": head - tracked, "seconds": round(seconds, 3)}
 
 

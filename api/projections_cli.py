@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import getpass
 import json
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
@@ -54,7 +53,7 @@ def retry(name: Annotated[str, typer.Argument(help="the projection, e.g. directo
     """Make a failed projection try its event again now (the runner picks it up within a second)."""
     dar = _operator_dar(name)
     try:
-        failure = retry_now(dar.read.db, name, datetime.now(tz=UTC))
+        failure = retry_now(dar.read.db, name, dar.clock.now())
     except ActionRefusedError as error:
         _refuse(error)
     finally:
@@ -79,7 +78,7 @@ def skip(
             position=position,
             reason=reason,
             by=by or getpass.getuser(),
-            now=datetime.now(tz=UTC),
+            now=dar.clock.now(),
         )
     except ActionRefusedError as error:
         _refuse(error)
@@ -107,7 +106,7 @@ def rebuild_command(
                 dar.store,
                 dar.read.db,
                 chosen,
-                now=lambda: datetime.now(tz=UTC),
+                now=dar.clock.now,
                 progress=lambda at, head: bar.update(task, completed=at, total=head),
             )
     except RebuildFailedError as error:

@@ -21,6 +21,7 @@ from api.credentials import refused
 from api.textpolicy import clean, refusal
 from domain.catalogue.service import CatalogueService, service_id
 from domain.houses.house import House
+from domain.payments.payment import Method
 from domain.shared.errors import ValidationError
 from domain.shared.money import Money
 from projections.payments.view import PaymentRow
@@ -79,11 +80,11 @@ def receipt_page(row: RequestRow, house: House, service: CatalogueService | None
 """
 
 
-METHODS = {
-    "cash": ("نقدا", "Espèces"),
-    "card": ("بطاقة بنكية", "Carte bancaire"),
-    "e_dinar": ("الدينار الإلكتروني", "e-Dinar"),
-    "d17": ("D17", "D17"),
+METHODS: dict[str, tuple[str, str]] = {
+    Method.CASH: ("نقدا", "Espèces"),
+    Method.CARD: ("بطاقة بنكية", "Carte bancaire"),
+    Method.E_DINAR: ("الدينار الإلكتروني", "e-Dinar"),
+    Method.D17: ("D17", "D17"),
 }
 
 

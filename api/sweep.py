@@ -49,7 +49,7 @@ def settle_overdue(
             break
         asked += 1
         try:
-            dar.payments.settle(row.payment_id)
+            dar.follow_up.settle(row.payment_id)
             payment = dar.payments.current(row.payment_id)
             if (
                 abandon_after is not None
@@ -81,7 +81,7 @@ def start_sweeping(dar: Dar, settings: Settings) -> Callable[[], None] | None:
 
     None when there is nothing to sweep: no gateway connected, or sweeping turned off.
     """
-    if settings.settle_every_seconds <= 0 or not dar.payments.gateway_connected:
+    if settings.settle_every_seconds <= 0 or not dar.follow_up.gateway_connected:
         return None
     after = timedelta(seconds=settings.settle_after_seconds)
     abandon = timedelta(seconds=settings.abandon_after_seconds)

@@ -33,6 +33,8 @@ from application.citizens.commands import (
 )
 from application.citizens.service import CitizenFile as FileView
 from application.citizens.service import MandateView
+from domain.citizens.identity import DocumentKind
+from domain.counter.request import RequestStatus
 from domain.shared.errors import NotFoundError, ValidationError
 from projections.citizens.view import AccessRow
 from projections.requests.view import RequestFilter
@@ -189,7 +191,15 @@ class EraseCitizenInput:
 
 
 # A partner's back office sees who a file is for while the file is at the partner.
-AT_PARTNER = ("submitted", "at_partner", "returned_for_correction", "resubmitted")
+AT_PARTNER = tuple(
+    s.value
+    for s in (
+        RequestStatus.SUBMITTED,
+        RequestStatus.AT_PARTNER,
+        RequestStatus.RETURNED,
+        RequestStatus.RESUBMITTED,
+    )
+)
 PARTNER_PURPOSE = "partner_file_processing"
 
 
@@ -220,7 +230,7 @@ class CitizenQueries:
         principal = info.context.authenticate()
         citizens = info.context.dar.citizens
         found = await info.context.blocking(
-            lambda: citizens.find_by_document("cin", cin, purpose, reader_of(principal))
+            lambda: citizens.find_by_document(DocumentKind.CIN, cin, purpose, reader_of(principal))
         )
         return Citizen.of(found) if found else None
 

@@ -28,6 +28,7 @@ from application.counter.commands import (
     TransferTicket,
 )
 from application.store import Outcome
+from domain.counter.queue import TicketStatus
 from domain.houses.house import house_id as house_id_of
 from domain.shared.time import tunis_day
 from projections.queue.view import TicketRow
@@ -169,7 +170,7 @@ class CounterQueries:
         rows = await info.context.blocking(lambda: dar.read.queue.tickets(house_id_of(code), day))
         lines: dict[str, list[TicketRow]] = {}
         for row in rows:
-            if row.status == "waiting":
+            if row.status == TicketStatus.WAITING:
                 lines.setdefault(row.line, []).append(row)
         return HouseQueue(
             house_id=house_id,
@@ -184,7 +185,7 @@ class CounterQueries:
                 )
                 for line, waiting in sorted(lines.items())
             ],
-            serving=[QueueTicket.of(r, now) for r in rows if r.status == "called"],
+            serving=[QueueTicket.of(r, now) for r in rows if r.status == TicketStatus.CALLED],
             tickets=[QueueTicket.of(r, now) for r in rows],
         )
 

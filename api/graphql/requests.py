@@ -32,7 +32,9 @@ from domain.shared.errors import NotFoundError, ValidationError
 from domain.shared.time import tunis_day
 from projections.requests.view import RequestFilter, RequestRow
 
-OPEN_AT_PARTNER = ("submitted", "at_partner", "resubmitted")
+OPEN_AT_PARTNER = tuple(
+    s.value for s in (RequestStatus.SUBMITTED, RequestStatus.AT_PARTNER, RequestStatus.RESUBMITTED)
+)
 FINAL_STATUSES = frozenset(s.value for s in FINAL)
 OPEN = tuple(s.value for s in RequestStatus if s not in FINAL)
 

@@ -22,7 +22,7 @@ from domain.houses.agent import Agent, agent_id
 from domain.houses.house import CounterStateError, House, house_id
 from domain.houses.room import CounterRoom
 from domain.shared.acts import Act
-from domain.shared.errors import NotFoundError, ValidationError
+from domain.shared.errors import ForbiddenError, NotFoundError, ValidationError
 from domain.shared.time import tunis_day
 
 STEPS = ("recall", "no_show", "park", "recycle", "walk_away", "end_visit")
@@ -157,10 +157,12 @@ class CounterService:
         return self._runner.run(command, decide)
 
     def close_counter(self, command: CloseCounter) -> Outcome:
-        """Close a counter, open today, that serves nobody.
+        """Close a counter, open today, that serves nobody; an agent closes only the one it holds.
 
-        Today's desk is declared as read (and calls declare today's room), so a call racing the
-        closing makes one of the two fail with a conflict.
+        The holder is checked on the room this decision saves, so a takeover committed since
+        (closed and taken by another agent) makes the save stale and the decision, taken again,
+        refuses the agent. Today's desk is declared as read (and calls declare today's room), so
+        a call racing the closing makes one of the two fail with a conflict.
         """
 
         def decide(act: Act) -> Decision:
@@ -170,6 +172,8 @@ class CounterService:
             room = todays_room(self._store, house, act.at)
             if room is None:
                 raise CounterStateError(f"counter {command.number} is not open")
+            if command.agent is not None:
+                self._require_holder(room, command.number, command.agent)
             desk = self._store.find(desk_id(house.id, command.number, tunis_day(act.at)), Desk)
             if desk is not None and desk.serving is not None:
                 msg = f"counter {command.number} is serving {desk.serving[1]}: end it first"
@@ -212,6 +216,13 @@ class CounterService:
         if room is None or room.holder(counter) != agent.id:
             raise CounterStateError(f"counter {counter} is not open under this agent")
         return agent, room
+
+    @staticmethod
+    def _require_holder(room: CounterRoom, counter: int, employee_number: str) -> None:
+        """An agent closes only the counter it holds (a closed one is refused as not open)."""
+        holder = room.holder(counter)
+        if holder is not None and holder != agent_id(employee_number):
+            raise ForbiddenError("an agent closes only the counter it holds")
 
     def _queue(self, house: House, prefix: str, act: Act) -> Queue | None:
         return todays_queue(self._store, house, prefix, act.at)

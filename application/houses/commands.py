@@ -40,10 +40,15 @@ class OpenCounter(Command):
 
 @dataclass(frozen=True)
 class CloseCounter(Command):
-    """The agent leaves the counter (or a supervisor closes it)."""
+    """The agent leaves the counter it holds, or the house's supervisor or an admin closes it.
+
+    `agent` is the employee number of the agent leaving, who must hold the counter when the
+    closing is decided; None when a supervisor or an administrator closes it, whoever holds it.
+    """
 
     house_code: str
     number: int
+    agent: str | None
 
 
 @dataclass(frozen=True)

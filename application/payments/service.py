@@ -1,16 +1,14 @@
-"""Payments: taken at the counter or through the gateway, receipted, cancelled and refunded.
+"""Payments taken at the counter or through the gateway: initiated, receipted, cancelled, refunded.
 
-Every step Dar takes on the gateway is recorded *before* the gateway is asked (capture requested,
-cancellation, refund approved) and confirmed after; a lost reply leaves the payment pending, and
-asking again is harmless because the gateway's calls are idempotent per order and refund. What
-the gateway reports — by callback or status query — is applied through the command runner under a
-key made of the gateway's event id (or the payment's version), so it is applied at most once.
+The command handlers decide on what staff ask; what follows on the gateway (its reports, the
+capture, releases and refunds Dar asks of it) is the gateway's follow-up, a process manager of
+its own (`application.payments.follow_up`). A handler hands the payment over to it after its own
+decision is saved: a new card payment gets its hosted page, a cancelled one its release, an
+approved refund its payment back.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
@@ -18,22 +16,22 @@ from eventsourcing.domain import Aggregate
 
 from application.citizens.service import CitizenService
 from application.delegation.policy import DelegationPolicy
-from application.errors import IdempotencyKeyReusedError
 from application.payments.commands import (
     ApproveRefund,
     CancelPayment,
-    GatewayStep,
     InitiatePayment,
     RecordCashPayment,
     RequestRefund,
 )
-from application.payments.ports import (
-    BillDue,
-    Biller,
-    GatewayUnavailableError,
-    Notification,
-    PaymentGateway,
+from application.payments.follow_up import GatewayFollowUp
+from application.payments.holdings import (
+    next_receipt,
+    paid_back,
+    payment_of_house,
+    receipts_issued,
+    release_due,
 )
+from application.payments.ports import BillDue, Biller, Notification, PaymentGateway
 from application.store import CommandRunner, Decision, EventStore, Outcome
 from domain.catalogue.service import CatalogueService, FeeRule, service_id
 from domain.citizens.mandate import PAYMENTS
@@ -41,24 +39,11 @@ from domain.counter.request import CitizenRequest, Reliance, RequestStatus
 from domain.houses.house import house_id
 from domain.partners.partner import validate_partner_code
 from domain.payments.due import Due, bill_subject, checked_reference, due_id, fee_subject
-from domain.payments.payment import (
-    ENDED,
-    Method,
-    Origin,
-    Payment,
-    PaymentStateError,
-    PaymentStatus,
-    Reported,
-)
-from domain.payments.receipts import ReceiptBook, ReceiptPage, receipt_book_id
+from domain.payments.payment import Method, Origin, Payment, PaymentStateError
 from domain.shared.acts import Act
-from domain.shared.errors import DarError, NotFoundError, UnchangedError, ValidationError
+from domain.shared.errors import DarError, NotFoundError, ValidationError
 from domain.shared.money import Money
-from domain.shared.time import tunis_day
 
-GATEWAY_ACTOR = "system:gateway"
-log = logging.getLogger(__name__)
-MAX_FOLLOW_UPS = 8
 UNPAYABLE = frozenset({RequestStatus.WITHDRAWN, RequestStatus.REFUSED, RequestStatus.CLOSED})
 
 
@@ -88,13 +73,16 @@ class PaymentService:
         citizens: CitizenService,
         gateway: PaymentGateway | None,
         biller: Biller,
+        follow_up: GatewayFollowUp | None = None,
     ) -> None:
+        """`follow_up` follows payments up on the same `gateway` (one is made when not given)."""
         self._store = store
         self._runner = runner
         self._policy = policy
         self._citizens = citizens
         self._gateway = gateway
         self._biller = biller
+        self._follow_up = follow_up or GatewayFollowUp(store, runner, gateway)
 
     # --- the counter ------------------------------------------------------------------------------
 
@@ -119,13 +107,13 @@ class PaymentService:
             raise ValidationError("method", "cash is recorded with recordCashPayment")
 
         def decide(act: Act) -> Decision:
-            self._connected()  # in the decision: a recorded command's retry replays first
+            self._follow_up.connected()  # in the decision: a recorded command's retry replays first
             payment, changed, reads = self._new_payment(command, method, act)
             return Decision(changed, {"payment_id": str(payment.id)}, reads)
 
         outcome = self._runner.run(command, decide)
         payment_id = UUID(outcome.values["payment_id"])
-        position = self._open_session(payment_id) or outcome.position
+        position = self._follow_up.open_session(payment_id) or outcome.position
         return Outcome(max(position, outcome.position), outcome.values, outcome.replayed)
 
     def record_cash(self, command: RecordCashPayment) -> Outcome:
@@ -133,7 +121,7 @@ class PaymentService:
 
         def decide(act: Act) -> Decision:
             payment, changed, reads = self._new_payment(command, Method.CASH, act)
-            receipt, book = self._next_receipt(payment, act)
+            receipt, book = next_receipt(self._store, payment, act)
             payment.take_cash(receipt, act)
             values = {"payment_id": str(payment.id), "receipt": payment.receipt or ""}
             return Decision([*changed, *book], values, reads)
@@ -144,22 +132,22 @@ class PaymentService:
         """Give up a payment before capture; an authorisation is released at the gateway."""
 
         def decide(act: Act) -> Decision:
-            payment = self._payment(command.payment_id, command.house_code)
+            payment = payment_of_house(self._store, command.payment_id, command.house_code)
             payment.cancel(command.reason, act)
-            changed = [payment, *self._release(payment, act)]
+            changed = [payment, *release_due(self._store, payment, act)]
             return Decision(changed, {"payment_id": str(payment.id)})
 
         outcome = self._runner.run(command, decide)
         payment = self._store.load(command.payment_id, Payment, "payment")
         if payment.through_gateway:
-            self._release_at_gateway(payment.id)
+            self._follow_up.release_at_gateway(payment.id)
         return outcome
 
     def request_refund(self, command: RequestRefund) -> Outcome:
         """Ask for a refund (partial allowed); a second person approves it."""
 
         def decide(act: Act) -> Decision:
-            payment = self._payment(command.payment_id, command.house_code)
+            payment = payment_of_house(self._store, command.payment_id, command.house_code)
             refund_id = payment.next_refund_id()
             payment.request_refund(refund_id, Money(command.amount_millimes), command.reason, act)
             return Decision([payment], {"payment_id": str(payment.id), "refund_id": refund_id})
@@ -170,216 +158,28 @@ class PaymentService:
         """A second person approves: cash is paid back at once, a gateway refund is asked for."""
 
         def decide(act: Act) -> Decision:
-            payment = self._payment(command.payment_id, command.house_code)
+            payment = payment_of_house(self._store, command.payment_id, command.house_code)
             payment.approve_refund(command.refund_id, act)
             changed: list[Aggregate] = [payment]
             if not payment.through_gateway:
-                changed = self._paid_back(payment, command.refund_id, act)
+                changed = paid_back(self._store, payment, command.refund_id, act)
             return Decision(changed, {"payment_id": str(payment.id)})
 
         outcome = self._runner.run(command, decide)
-        position = self._follow_up(command.payment_id)
+        position = self._follow_up.follow_up(command.payment_id)
         return Outcome(max(position, outcome.position), outcome.values, outcome.replayed)
 
-    # --- the gateway ------------------------------------------------------------------------------
+    # --- the gateway's follow-up (kept here for the service's callers) ----------------------------
 
     def apply_notification(self, notification: Notification) -> int:
-        """A checked callback: applied at most once, then Dar's own steps follow. The position."""
-        position = 0
-        if notification.refund_id is not None:
-            position = self._refund_paid(notification.order_id, notification.refund_id)
-        elif notification.reported is not None:
-            reported, event_id = notification.reported, notification.event_id
-            key = f"cb:{notification.order_id}:{event_id}"
-            position = self._report(notification.order_id, key, reported, event_id)
-        return max(position, self._follow_up(notification.order_id))
+        """A checked callback, applied by the gateway's follow-up. The position."""
+        return self._follow_up.apply_notification(notification)
 
     def settle(self, payment_id: UUID, house_code: str | None = None) -> int:
-        """Ask the gateway where the payment stands and apply it; the position of the last event."""
-        payment = self._payment(payment_id, house_code)
-        if not payment.through_gateway:
-            return 0
-        status = self._connected().status(payment.id)
-        position = 0
-        if payment.status is PaymentStatus.INITIATED and (
-            status.reported is Reported.UNKNOWN
-            or (status.reported is Reported.OPEN and payment.session_id is None)
-        ):
-            # the page was never opened, its reply was lost, or the gateway forgot the order
-            position = self._open_session(payment.id, forgotten=status.reported is Reported.UNKNOWN)
-        elif status.reported not in {Reported.OPEN, Reported.UNKNOWN}:
-            reported = status.reported
-            key = f"status:{payment.id}:{payment.version}:{reported.value}"
-            position = self._report(payment.id, key, reported)
-        for refund in payment.refunds_to_pay():
-            if refund.refund_id in status.refunds_paid:
-                position = self._refund_paid(payment.id, refund.refund_id)
-        return max(position, self._follow_up(payment.id))
-
-    # --- Dar's own steps on the gateway -----------------------------------------------------------
-
-    def _follow_up(self, payment_id: UUID) -> int:
-        """Capture what is authorised, release what is cancelled, pay back approved refunds.
-
-        Stops quietly when the gateway is unreachable: the payment stays pending and the next
-        callback or status query takes it up again. The position of the last event recorded.
-        """
-        position = 0
-        for _ in range(MAX_FOLLOW_UPS):
-            payment = self._store.load(payment_id, Payment, "payment")
-            try:
-                step = self._next_step(payment)
-            except GatewayUnavailableError:
-                return position
-            if step is None:
-                return position
-            position = max(position, step)
-        return position
-
-    def _next_step(self, payment: Payment) -> int | None:
-        """One step forward, or None when there is nothing more to do now."""
-        if payment.status is PaymentStatus.AUTHORISED:
-            return (
-                self._step(
-                    GatewayStep(
-                        f"capture-request:{payment.id}",
-                        GATEWAY_ACTOR,
-                        payment.id,
-                        "request_capture",
-                    ),
-                    _request_capture,
-                )
-                or None
-            )
-        if payment.status is PaymentStatus.CAPTURE_REQUESTED:
-            reported = self._connected().capture(payment.id, payment.amount)
-            return (
-                self._report(payment.id, f"capture:{payment.id}:{reported.value}", reported) or None
-            )
-        for refund in payment.refunds_to_pay():
-            self._connected().refund(payment.id, refund.refund_id, refund.amount)
-            return self._refund_paid(payment.id, refund.refund_id) or None
-        return None
-
-    def _refund_paid(self, payment_id: UUID, refund_id: str) -> int:
-        """The gateway paid the refund back: recorded once, whichever path learnt it first."""
-        key = f"refund:{payment_id}:{refund_id}"
-        return self._step(
-            GatewayStep(key, GATEWAY_ACTOR, payment_id, "refund_paid", refund_id=refund_id),
-            lambda payment, act: self._paid_back(payment, refund_id, act),
-        )
-
-    def _report(
-        self, payment_id: UUID, key: str, reported: Reported, event_id: str | None = None
-    ) -> int:
-        """Apply what the gateway reported (a callback, a status or a capture's answer)."""
-        return self._step(
-            GatewayStep(key, GATEWAY_ACTOR, payment_id, "report", event_id, reported.value),
-            lambda payment, act: self._apply_reported(payment, reported, event_id, act),
-        )
-
-    def _step(self, command: GatewayStep, change: Callable[[Payment, Act], list[Aggregate]]) -> int:
-        """Run one gateway-driven change under its key; 0 when it changed nothing."""
-        payment_id = command.payment_id
-
-        def decide(act: Act) -> Decision:
-            payment = self._store.load(payment_id, Payment, "payment")
-            changed = change(payment, act)
-            if not changed:
-                raise UnchangedError("the gateway's report changes nothing")
-            return Decision(changed, {"payment_id": str(payment_id)})
-
-        try:
-            return self._runner.run(command, decide).position
-        except (UnchangedError, PaymentStateError):
-            return 0
-        except IdempotencyKeyReusedError:
-            if command.event_id is None:
-                raise  # Dar's own keys never collide: a defect, not the gateway's doing
-            # a gateway reusing an event id of this order for another report: not applied; the
-            # follow-up's status query settles the payment instead
-            log.warning("gateway event %s reused for another report", command.command_id)
-            return 0
-
-    def _apply_reported(
-        self, payment: Payment, reported: Reported, event_id: str | None, act: Act
-    ) -> list[Aggregate]:
-        """What a report changes: the payment, and the receipt book or the due it holds."""
-        if event_id is not None and event_id in payment.gateway_events:
-            return []
-        if reported is Reported.CAPTURED and payment.status is not PaymentStatus.CAPTURED:
-            return self._captured(payment, event_id, act)
-        if (
-            reported in {Reported.DECLINED, Reported.REVERSED}
-            and payment.status is PaymentStatus.CAPTURE_REQUESTED
-        ):
-            payment.fail_capture(event_id, act)
-            self._release_at_gateway(payment.id)
-            return [payment, *self._release(payment, act)]
-        if payment.apply_report(reported, event_id, act):
-            if payment.status is PaymentStatus.FAILED:
-                return [payment, *self._release(payment, act)]
-            return [payment]
-        if reported is Reported.AUTHORISED and payment.status in {
-            PaymentStatus.CANCELLED,
-            PaymentStatus.FAILED,
-        }:
-            self._release_at_gateway(payment.id)
-        return []
-
-    def _captured(self, payment: Payment, event_id: str | None, act: Act) -> list[Aggregate]:
-        """The gateway took the money: captured now, with the next receipt number."""
-        receipt, book = self._next_receipt(payment, act)
-        if payment.status in ENDED:
-            # taken after Dar cancelled or failed the payment: kept on record, its refund asked
-            payment.capture_after_end(receipt, event_id, act)
-            return [payment, *book]
-        # whatever Dar missed on the way (a dropped callback, a lost reply), it is captured now
-        if payment.status is PaymentStatus.INITIATED:
-            payment.apply_report(Reported.AUTHORISED, None, act)
-        if payment.status is PaymentStatus.AUTHORISED:
-            payment.request_capture(act)
-        payment.confirm_capture(receipt, event_id, act)
-        return [payment, *book]
-
-    def _open_session(self, payment_id: UUID, *, forgotten: bool = False) -> int:
-        """Open the gateway's hosted page if none is known (or the gateway forgot it); 0 if not."""
-        payment = self._store.load(payment_id, Payment, "payment")
-        if payment.status is not PaymentStatus.INITIATED:
-            return 0
-        if payment.session_id is not None and not forgotten:
-            return 0
-        try:
-            session = self._connected().open_session(payment.id, payment.amount, payment.method)
-        except GatewayUnavailableError:
-            return 0
-
-        def opened(p: Payment, act: Act) -> list[Aggregate]:
-            return [p] if p.open_session(session.session_id, session.url, act) else []
-
-        key = f"session:{payment_id}:{session.session_id}"
-        return self._step(GatewayStep(key, GATEWAY_ACTOR, payment_id, "session"), opened)
-
-    def _release_at_gateway(self, payment_id: UUID) -> None:
-        """Release an authorisation at the gateway; a status query retries if unreachable."""
-        try:
-            self._connected().release(payment_id)
-        except GatewayUnavailableError:
-            return
+        """Ask the gateway where the payment stands and apply it, through the follow-up."""
+        return self._follow_up.settle(payment_id, house_code)
 
     # --- looking things up ------------------------------------------------------------------------
-
-    def _connected(self) -> PaymentGateway:
-        """The gateway; none connected refuses gateway payments (cash keeps working)."""
-        if self._gateway is None:
-            raise GatewayUnavailableError("no payment gateway is connected to this Dar")
-        return self._gateway
-
-    def _payment(self, payment_id: UUID, house_code: str | None) -> Payment:
-        payment = self._store.load(payment_id, Payment, "payment")
-        if house_code is not None and payment.origin.house_code != house_code:
-            raise NotFoundError("no payment is known under this id")
-        return payment
 
     def _new_payment(
         self, command: InitiatePayment | RecordCashPayment, method: Method, act: Act
@@ -447,52 +247,9 @@ class PaymentService:
             raise ValidationError("billReference", "this service has a fixed fee, not a bill")
         return Charge(Money(service.fee.millimes or 0), fee_subject(request.id), None)
 
-    def _paid_back(self, payment: Payment, refund_id: str, act: Act) -> list[Aggregate]:
-        """The refund paid back; refunded in full, the bill or fee may be paid again."""
-        if not payment.pay_back(refund_id, None, act):
-            return []
-        if payment.refunded == payment.captured:
-            return [payment, *self._release(payment, act)]
-        return [payment]
-
-    def _next_receipt(self, payment: Payment, act: Act) -> tuple[str, list[Aggregate]]:
-        """The next number of the house's book for the year, and the book's changed parts."""
-        code, year = payment.origin.house_code, tunis_day(act.at).year
-        book = self._store.find(receipt_book_id(code, year), ReceiptBook)
-        if book is None:
-            book = ReceiptBook.open(code, year, act)
-        current = book.current_page
-        page = None if current is None else self._store.load(current, ReceiptPage, "page")
-        if page is None or page.full:
-            page = book.open_page(page, act)
-            return page.issue(payment.id, act), [book, page]
-        return page.issue(payment.id, act), [page]
-
     def receipts_issued(self, house_code: str, year: int) -> int:
         """How many receipt numbers the house issued in the year (the last number)."""
-        book = self._store.find(receipt_book_id(house_code, year), ReceiptBook)
-        if book is None or book.current_page is None:
-            return 0
-        return self._store.load(book.current_page, ReceiptPage, "page").last
-
-    def _release(self, payment: Payment, act: Act) -> list[Aggregate]:
-        """The bill or fee the payment held, let go."""
-        origin = payment.origin
-        subject = (
-            bill_subject(origin.partner_code, origin.bill_reference)
-            if origin.bill_reference is not None
-            else fee_subject(origin.request_id)
-        )
-        held = self._store.find(due_id(subject), Due)
-        if held is None or held.holder != payment.id:
-            return []
-        held.release(payment.id, act)
-        return [held]
-
-
-def _request_capture(payment: Payment, act: Act) -> list[Aggregate]:
-    payment.request_capture(act)
-    return [payment]
+        return receipts_issued(self._store, house_code, year)
 
 
 def _method(value: str) -> Method:

@@ -19,7 +19,7 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
 import psycopg
@@ -28,6 +28,7 @@ from eventsourcing import persistence as es_persistence
 
 from application.errors import StoreBusyError
 from application.store import EventStore
+from infrastructure.clock import SystemClock
 from infrastructure.readmodels.batching import BatchingCursor
 from infrastructure.readmodels.database import ReadDatabase, SqlCursor
 from infrastructure.readmodels.failures import (
@@ -142,6 +143,9 @@ class WakeUp(Protocol):
         ...
 
 
+_WALL_CLOCK = SystemClock()  # when a runner is given no clock of its own
+
+
 class ProjectionRunner:
     """Keeps a set of read models up to date with the event log; one that fails stops alone."""
 
@@ -155,7 +159,7 @@ class ProjectionRunner:
         poll_seconds: float = 0.2,
         wake_up: WakeUp | None = None,
         backoff: Backoff | None = None,
-        now: Callable[[], datetime] = lambda: datetime.now(tz=UTC),
+        now: Callable[[], datetime] = _WALL_CLOCK.now,
     ) -> None:
         self._store = store
         self._db = db

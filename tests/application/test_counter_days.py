@@ -50,11 +50,13 @@ def test_an_agent_holds_one_counter_a_day_and_closes_only_an_open_one(
     Scenario(dar, clock).given(STAFFED, "counter/haidra_open.yaml").at("day 2 09:00")
     with pytest.raises(CounterStateError):
         open_counter(dar, "A17", "second-counter", number=2)
-    close = CloseCounter(command_id="close", actor="supervisor:S01", house_code="haidra", number=2)
+    close = CloseCounter(
+        command_id="close", actor="supervisor:S01", house_code="haidra", number=2, agent=None
+    )
     dar.counter.close_counter(close)
     clock.set(fixture_time("day 3 09:00"))
     again = CloseCounter(
-        command_id="close-3", actor="supervisor:S01", house_code="haidra", number=1
+        command_id="close-3", actor="supervisor:S01", house_code="haidra", number=1, agent=None
     )
     with pytest.raises(CounterStateError):
         dar.counter.close_counter(again)  # open on day 2, closed on day 3 by the day itself

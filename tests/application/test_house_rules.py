@@ -45,7 +45,11 @@ def open_counter(employee: str, number: int = 1) -> Action:
 def close_counter(number: int = 1) -> Action:
     return lambda d: d.counter.close_counter(
         CloseCounter(
-            command_id=f"close-{number}", actor="agent:A17", house_code="haidra", number=number
+            command_id=f"close-{number}",
+            actor="agent:A17",
+            house_code="haidra",
+            number=number,
+            agent="A17",
         )
     )
 

@@ -81,11 +81,13 @@ def test_an_agent_holds_one_counter_of_its_own_house(dar: Dar, clock: TestClock)
     with pytest.raises(NotFoundError):
         dar.houses.open_counter(open_counter(7, "A18", key="o3"))
     dar.counter.close_counter(
-        CloseCounter(command_id="c", actor="agent:A17", house_code="haidra", number=1)
+        CloseCounter(command_id="c", actor="agent:A17", house_code="haidra", number=1, agent="A17")
     )
     with pytest.raises(CounterStateError, match="not open"):
         dar.counter.close_counter(
-            CloseCounter(command_id="c2", actor="agent:A17", house_code="haidra", number=1)
+            CloseCounter(
+                command_id="c2", actor="agent:A17", house_code="haidra", number=1, agent="A17"
+            )
         )
 
 

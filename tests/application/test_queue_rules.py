@@ -78,7 +78,9 @@ def resume(counter: int = 1, employee: str = "A17") -> Action:
 
 def close(counter: int = 1) -> Action:
     return lambda d: d.counter.close_counter(
-        CloseCounter(command_id="close", actor="agent:A17", house_code="haidra", number=counter)
+        CloseCounter(
+            command_id="close", actor="agent:A17", house_code="haidra", number=counter, agent="A17"
+        )
     )
 
 

@@ -50,7 +50,7 @@ class Activity:
         self._dar.houses.open_counter(OpenCounter(self._key(), AGENT, "haidra", 1, "A17"))
         for ticket in range(tickets):
             self._serve(ticket)
-        self._dar.counter.close_counter(CloseCounter(self._key(), AGENT, "haidra", 1))
+        self._dar.counter.close_counter(CloseCounter(self._key(), AGENT, "haidra", 1, "A17"))
 
     def _serve(self, ticket: int) -> None:
         dar = self._dar

@@ -205,7 +205,7 @@ class HouseDay:
         self._do(day, "openCounter", lambda: self.dar.houses.open_counter(command))
 
     def _close(self, day: int, counter: int, employee: str) -> None:
-        command = CloseCounter(self._key(), f"agent:{employee}", HOUSE, counter)
+        command = CloseCounter(self._key(), f"agent:{employee}", HOUSE, counter, employee)
         self._do(day, "closeCounter", lambda: self.dar.counter.close_counter(command))
 
     def _issue(self, prefix: str) -> Callable[[], Outcome]:
