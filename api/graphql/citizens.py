@@ -12,32 +12,36 @@ import strawberry
 
 from api.auth import STAFF, Principal, Role
 from api.graphql.access import ADMIN, STAFF_AND_OVERSIGHT, allowed
-from api.graphql.commands import (
-    CommandResult,
-    checked_command_id,
-    counted,
-    own_house_only,
-    parse_id,
-    run_command,
-)
+from api.graphql.caller import Caller, parse_id
 from api.graphql.context import Context, DarInfo
 from api.graphql.freshness import wait_for_position
-from api.graphql.houses import house_code_of
+from api.graphql.pipeline import CommandResult, Submission, mutation
 from api.graphql.privacy import reader_of
 from api.graphql.scalars import Position
 from application.citizens.commands import (
+    CitizenChanged,
     EraseCitizen,
     GrantMandate,
+    MandateChanged,
+    MandateRevoked,
     RegisterCitizen,
     RevokeMandate,
 )
 from application.citizens.service import CitizenFile as FileView
 from application.citizens.service import MandateView
+from application.store import Outcome
+from domain.citizens.categories import DataCategory
 from domain.citizens.identity import DocumentKind
+from domain.citizens.mandate import ConsentKind, Duration
 from domain.counter.request import RequestStatus
 from domain.shared.errors import NotFoundError, ValidationError
 from projections.citizens.view import AccessRow
 from projections.requests.view import RequestFilter
+
+strawberry.enum(DocumentKind, description="The kind of an identity document.")
+strawberry.enum(Duration, name="MandateDuration", description="How long a mandate's scopes last.")
+strawberry.enum(ConsentKind, description="How the citizen gave consent to a mandate.")
+strawberry.enum(DataCategory, description="A category of personal data.")
 
 
 @strawberry.type(
@@ -53,7 +57,7 @@ class Citizen:
     minor: bool
     registered_at: datetime
     name: str | None
-    document_kind: str | None
+    document_kind: DocumentKind | None
     document_number: str | None
     phone: str | None
     guardian_id: strawberry.ID | None
@@ -63,14 +67,14 @@ class Citizen:
     def of(cls, view: FileView) -> Citizen:
         """The GraphQL view of what the application revealed."""
         v = view.values
-        guardian = v.get("guardianId")
+        guardian, kind = v.get("guardianId"), v.get("documentKind")
         return cls(
             id=strawberry.ID(str(view.citizen_id)),
             erased=view.erased,
             minor=view.minor,
             registered_at=view.registered_at,
             name=v.get("name"),
-            document_kind=v.get("documentKind"),
+            document_kind=DocumentKind(kind) if kind else None,
             document_number=v.get("documentNumber"),
             phone=v.get("phone"),
             guardian_id=strawberry.ID(guardian) if guardian else None,
@@ -110,7 +114,7 @@ class Purpose:
     label_fr: str
     label_ar: str
     declaration: str = strawberry.field(description="Its declaration to the INPDP.")
-    categories: list[str]
+    categories: list[DataCategory]
 
 
 @strawberry.type(description="One recorded read of a citizen's personal data (never the values).")
@@ -146,14 +150,24 @@ class RevocationResult:
     replayed: bool
     receipt: str
 
+    @classmethod
+    def of(cls, outcome: Outcome[MandateRevoked]) -> RevocationResult:
+        """The mandate and the receipt number."""
+        return cls(
+            id=strawberry.ID(str(outcome.value.mandate_id)),
+            position=Position(outcome.position),
+            replayed=outcome.replayed,
+            receipt=outcome.value.receipt,
+        )
 
-@strawberry.input
+
+@strawberry.input(description="A citizen to register at the caller's house.")
 class RegisterCitizenInput:
     command_id: str
     house_id: strawberry.ID
     name: str
-    document_kind: str | None = strawberry.field(
-        default=None, description="cin, passport or residence_card; omitted for a minor"
+    document_kind: DocumentKind | None = strawberry.field(
+        default=None, description="Omitted for a minor."
     )
     document_number: str | None = None
     phone: str | None = strawberry.field(default=None, description="+216 and 8 digits")
@@ -161,8 +175,24 @@ class RegisterCitizenInput:
         default=None, description="for a minor: the registered guardian"
     )
 
+    async def to_command(self, caller: Caller) -> Submission[RegisterCitizen, CitizenChanged]:
+        """Register the citizen (sealed at once)."""
+        house = await caller.house_code_of(self.house_id)
+        guardian = parse_id(self.guardian_id, "guardianId") if self.guardian_id else None
+        command = RegisterCitizen(
+            command_id=caller.key(self.command_id),
+            actor=caller.actor,
+            name=self.name,
+            document_kind=self.document_kind,
+            document_number=self.document_number,
+            phone=self.phone,
+            guardian_id=guardian,
+            house_code=house,
+        )
+        return Submission(command, caller.dar.citizens.register_citizen)
 
-@strawberry.input
+
+@strawberry.input(description="A citizen's mandate to a house, on their consent.")
 class GrantMandateInput:
     command_id: str
     citizen_id: strawberry.ID
@@ -170,24 +200,61 @@ class GrantMandateInput:
     scopes: list[str] = strawberry.field(
         description="service:PARTNER/SERVICE, partner:PARTNER (its services) or payments"
     )
-    duration: str = strawberry.field(description="1d, 1m, 6m or 1y")
-    consent_kind: str = strawberry.field(description="paper_form or confirmation_code")
+    duration: Duration
+    consent_kind: ConsentKind
     consent_reference: str
 
+    async def to_command(self, caller: Caller) -> Submission[GrantMandate, MandateChanged]:
+        """Grant the scopes to the house."""
+        house = await caller.house_code_of(self.house_id)
+        command = GrantMandate(
+            command_id=caller.key(self.command_id),
+            actor=caller.actor,
+            citizen_id=parse_id(self.citizen_id, "citizenId"),
+            house_code=house,
+            scopes=tuple(self.scopes),
+            duration=self.duration,
+            consent_kind=self.consent_kind,
+            consent_reference=self.consent_reference,
+        )
+        return Submission(command, caller.dar.citizens.grant_mandate)
 
-@strawberry.input
+
+@strawberry.input(description="One scope of a citizen's mandate to a house, to revoke.")
 class RevokeMandateInput:
     command_id: str
     citizen_id: strawberry.ID
     house_id: strawberry.ID
     scope: str
 
+    async def to_command(self, caller: Caller) -> Submission[RevokeMandate, MandateRevoked]:
+        """Revoke the scope."""
+        house = await caller.house_code_of(self.house_id)
+        command = RevokeMandate(
+            command_id=caller.key(self.command_id),
+            actor=caller.actor,
+            citizen_id=parse_id(self.citizen_id, "citizenId"),
+            house_code=house,
+            scope=self.scope,
+        )
+        return Submission(command, caller.dar.citizens.revoke_mandate)
 
-@strawberry.input
+
+@strawberry.input(description="A citizen to erase, and why.")
 class EraseCitizenInput:
     command_id: str
     citizen_id: strawberry.ID
     reason: str
+
+    async def to_command(self, caller: Caller) -> Submission[EraseCitizen, CitizenChanged]:
+        """Erase the citizen."""
+        command = EraseCitizen(
+            command_id=caller.key(self.command_id),
+            actor=caller.actor,
+            citizen_id=parse_id(self.citizen_id, "citizenId"),
+            reason=self.reason,
+        )
+        return Submission(command, caller.dar.citizens.erase_citizen)
 
 
 # A partner's back office sees who a file is for while the file is at the partner.
@@ -278,7 +345,7 @@ class CitizenQueries:
                 label_fr=p.label_fr,
                 label_ar=p.label_ar,
                 declaration=p.declaration,
-                categories=sorted(c.value for c in p.categories),
+                categories=sorted(p.categories),
             )
             for p in info.context.dar.citizens.purposes.all()
         ]
@@ -307,92 +374,27 @@ class CitizenQueries:
 
 @strawberry.type
 class CitizenMutations:
-    @strawberry.mutation(
-        description="Register a citizen at the caller's house (sealed at once).",
-        permission_classes=allowed(STAFF),
+    register_citizen = mutation(
+        RegisterCitizenInput,
+        CommandResult,
+        STAFF,
+        "Register a citizen at the caller's house (sealed at once).",
     )
-    async def register_citizen(self, info: DarInfo, input: RegisterCitizenInput) -> CommandResult:
-        principal = info.context.authenticate()
-        code = await house_code_of(info.context, input.house_id)
-        command = RegisterCitizen(
-            command_id=checked_command_id(input.command_id),
-            actor=principal.actor,
-            name=input.name,
-            document_kind=input.document_kind,
-            document_number=input.document_number,
-            phone=input.phone,
-            guardian_id=parse_id(input.guardian_id, "guardianId") if input.guardian_id else None,
-            house_code=code,
-        )
-        citizens = info.context.dar.citizens
-        return await run_command(
-            info.context,
-            "registerCitizen",
-            lambda: citizens.register_citizen(command),
-            "citizen_id",
-        )
-
-    @strawberry.mutation(
-        description="Record a citizen's mandate to the house, on their consent.",
-        permission_classes=allowed(STAFF),
+    grant_mandate = mutation(
+        GrantMandateInput,
+        CommandResult,
+        STAFF,
+        "Record a citizen's mandate to the house, on their consent.",
     )
-    async def grant_mandate(self, info: DarInfo, input: GrantMandateInput) -> CommandResult:
-        principal = info.context.authenticate()
-        code = await house_code_of(info.context, input.house_id)
-        command = GrantMandate(
-            command_id=checked_command_id(input.command_id),
-            actor=principal.actor,
-            citizen_id=parse_id(input.citizen_id, "citizenId"),
-            house_code=code,
-            scopes=tuple(input.scopes),
-            duration=input.duration,
-            consent_kind=input.consent_kind,
-            consent_reference=input.consent_reference,
-        )
-        citizens = info.context.dar.citizens
-        return await run_command(
-            info.context, "grantMandate", lambda: citizens.grant_mandate(command), "mandate_id"
-        )
-
-    @strawberry.mutation(
-        description="Revoke one scope of a mandate; returns the receipt number.",
-        permission_classes=allowed(STAFF),
+    revoke_mandate = mutation(
+        RevokeMandateInput,
+        RevocationResult,
+        STAFF,
+        "Revoke one scope of a mandate; returns the receipt number.",
     )
-    async def revoke_mandate(self, info: DarInfo, input: RevokeMandateInput) -> RevocationResult:
-        principal = info.context.authenticate()
-        code = await house_code_of(info.context, input.house_id)
-        own_house_only(principal, code)
-        command = RevokeMandate(
-            command_id=checked_command_id(input.command_id),
-            actor=principal.actor,
-            citizen_id=parse_id(input.citizen_id, "citizenId"),
-            house_code=code,
-            scope=input.scope,
-        )
-        citizens = info.context.dar.citizens
-        outcome = await counted(
-            info.context, "revokeMandate", lambda: citizens.revoke_mandate(command)
-        )
-        return RevocationResult(
-            id=strawberry.ID(outcome.values["mandate_id"]),
-            position=Position(outcome.position),
-            replayed=outcome.replayed,
-            receipt=outcome.values["receipt"],
-        )
-
-    @strawberry.mutation(
-        description="Erase a citizen: destroy their key, record why (admin).",
-        permission_classes=allowed(ADMIN),
+    erase_citizen = mutation(
+        EraseCitizenInput,
+        CommandResult,
+        ADMIN,
+        "Erase a citizen: destroy their key, record why (admin).",
     )
-    async def erase_citizen(self, info: DarInfo, input: EraseCitizenInput) -> CommandResult:
-        principal = info.context.authenticate()
-        command = EraseCitizen(
-            command_id=checked_command_id(input.command_id),
-            actor=principal.actor,
-            citizen_id=parse_id(input.citizen_id, "citizenId"),
-            reason=input.reason,
-        )
-        citizens = info.context.dar.citizens
-        return await run_command(
-            info.context, "eraseCitizen", lambda: citizens.erase_citizen(command), "citizen_id"
-        )

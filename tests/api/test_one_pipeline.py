@@ -37,11 +37,6 @@ NOT_YET_PORTED = frozenset(
         "reinstateDelegation",
         "renewDelegation",
         "revokeDelegation",
-        # citizens
-        "registerCitizen",
-        "grantMandate",
-        "revokeMandate",
-        "eraseCitizen",
         # the counter's queue
         "issueTicket",
         "callNextTicket",
@@ -63,13 +58,6 @@ NOT_YET_PORTED = frozenset(
         "acknowledgeRequest",
         "returnForCorrection",
         "recordPartnerDecision",
-        # payments
-        "initiatePayment",
-        "recordCashPayment",
-        "cancelPayment",
-        "requestRefund",
-        "approveRefund",
-        "settlePayment",
     }
 )
 
