@@ -205,7 +205,7 @@ def test_house_staff_of_another_house_cannot_register_there(
     other = TokenService(api_settings).mint("T-AGENT", Role.AGENT, house="elsewhere")
     house = str(house_id(HOUSE))
     query = """mutation($h: ID!) { registerCitizen(input: {commandId: "x", houseId: $h, name: "N",
-           documentKind: "cin", documentNumber: "01234567"}) { id } }"""
+           documentKind: CIN, documentNumber: "01234567"}) { id } }"""
     response = client.post(
         "/graphql",
         json={"query": query, "variables": {"h": house}},

@@ -125,11 +125,11 @@ SAMPLES.update(
         "personalDataAccesses": f'{{ personalDataAccesses(citizenId: "{NOBODY}") {{ id }} }}',
         "registerCitizen": (
             f'mutation {{ registerCitizen(input: {{{_KEY}, houseId: "{NOBODY}", name: "N", '
-            'documentKind: "cin", documentNumber: "01234567"}) { id } }'
+            'documentKind: CIN, documentNumber: "01234567"}) { id } }'
         ),
         "grantMandate": (
             f'mutation {{ grantMandate(input: {{{_KEY}, citizenId: "{NOBODY}", houseId: "{NOBODY}", '
-            'scopes: ["payments"], duration: "1d", consentKind: "paper_form", '
+            'scopes: ["payments"], duration: ONE_DAY, consentKind: PAPER_FORM, '
             'consentReference: "F1"}) { id } }'
         ),
         "revokeMandate": (
@@ -213,7 +213,7 @@ SAMPLES.update(
         "pendingPayments": f'{{ pendingPayments(houseId: "{NOBODY}") {{ id }} }}',
         "initiatePayment": (
             f'mutation {{ initiatePayment(input: {{{_KEY}, requestId: "{NOBODY}", '
-            'method: "card"}) { id } }'
+            'method: CARD}) { id } }'
         ),
         "recordCashPayment": (
             f'mutation {{ recordCashPayment(input: {{{_KEY}, requestId: "{NOBODY}"}}) {{ id }} }}'

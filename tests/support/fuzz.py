@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from graphql import (
+    GraphQLEnumType,
     GraphQLField,
     GraphQLInputObjectType,
     GraphQLInputType,
@@ -147,6 +148,8 @@ class Values:
             return self.listed(kind.of_type, name)
         if isinstance(kind, GraphQLInputObjectType):
             return self.input_object(kind)
+        if isinstance(kind, GraphQLEnumType):
+            return self.enum(kind)
         assert isinstance(kind, GraphQLScalarType), kind
         return self.scalar(kind.name, name)
 
@@ -168,6 +171,12 @@ class Values:
             elif shape == "wrong":
                 return self.pick(["x", 1, [], [values]])
         return values
+
+    def enum(self, kind: GraphQLEnumType) -> object:
+        """One of the enum's names, or (hostile) text where a name belongs."""
+        if self.hostile():
+            return self.pick([*HOSTILE_TEXT[:8], "card", "UNKNOWN_VALUE"])
+        return EnumName(str(self.pick(sorted(kind.values))))
 
     def scalar(self, scalar: str, name: str) -> object:
         """A scalar: plausible for this name, or hostile."""
@@ -220,10 +229,19 @@ class Values:
         return self.pick([0, 1, self.seed.head])
 
 
+@dataclass(frozen=True)
+class EnumName:
+    """An enum value: a bare name in the document, a string among the variables."""
+
+    name: str
+
+
 def literal(value: object) -> str:
     """A value as a GraphQL literal (strings escaped as JSON escapes them)."""
     if isinstance(value, NumberText):
         return value.text
+    if isinstance(value, EnumName):
+        return value.name
     if value is None or isinstance(value, bool | int | float | str):
         return json.dumps(value)  # null, true, false, numbers, escaped strings
     if isinstance(value, list):
@@ -237,6 +255,8 @@ def json_body(query: str, variables: dict[str, object]) -> bytes:
     texts: dict[str, str] = {}  # placeholder -> the number's text
 
     def placeholder(value: object) -> str:
+        if isinstance(value, EnumName):
+            return value.name
         if not isinstance(value, NumberText):
             raise TypeError(value)
         key = f"\x00{value.text}\x00"  # NUL never appears in a number's text
