@@ -175,10 +175,20 @@ def _staff(caller: Caller) -> tuple[str, str]:
     return caller.house_code, caller.employee
 
 
-@strawberry.input(description="A card, e-Dinar or D17 payment to open for a request.")
-class InitiatePaymentInput:
+@strawberry.input(description="A request of the caller's house to pay, and the idempotency key.")
+class OfRequest:
     command_id: str
     request_id: strawberry.ID
+
+    def by(self, caller: Caller) -> tuple[str, str, str, UUID, str]:
+        """Key, actor, the caller's house, the request, the caller's employee number."""
+        key = caller.key(self.command_id)
+        house, employee = _staff(caller)
+        return key, caller.actor, house, parse_id(self.request_id, "requestId"), employee
+
+
+@strawberry.input(description="A card, e-Dinar or D17 payment to open for a request.")
+class InitiatePaymentInput(OfRequest):
     method: Method
     bill_reference: str | None = strawberry.field(
         default=None, description="For a service paid from a bill: the amount is looked up."
@@ -186,77 +196,60 @@ class InitiatePaymentInput:
 
     async def to_command(self, caller: Caller) -> Submission[InitiatePayment, PaymentStanding]:
         """Open the payment at the caller's house."""
-        key = caller.key(self.command_id)
-        house, employee = _staff(caller)
-        request = parse_id(self.request_id, "requestId")
-        command = InitiatePayment(
-            key, caller.actor, house, request, employee, self.method, self.bill_reference
-        )
+        command = InitiatePayment(*self.by(caller), self.method, self.bill_reference)
         return Submission(command, caller.dar.payments.initiate)
 
 
 @strawberry.input(description="Cash taken at the counter for a request.")
-class RecordCashPaymentInput:
-    command_id: str
-    request_id: strawberry.ID
+class RecordCashPaymentInput(OfRequest):
     bill_reference: str | None = None
 
     async def to_command(self, caller: Caller) -> Submission[RecordCashPayment, PaymentStanding]:
         """Record the cash at the caller's house."""
-        key = caller.key(self.command_id)
-        house, employee = _staff(caller)
-        request = parse_id(self.request_id, "requestId")
-        command = RecordCashPayment(
-            key, caller.actor, house, request, employee, self.bill_reference
-        )
+        command = RecordCashPayment(*self.by(caller), self.bill_reference)
         return Submission(command, caller.dar.payments.record_cash)
 
 
-@strawberry.input(description="A payment to give up before its capture, and why.")
-class CancelPaymentInput:
+@strawberry.input(description="A payment of the caller's house, and the idempotency key.")
+class OfPayment:
     command_id: str
     payment_id: strawberry.ID
+
+    def by(self, caller: Caller) -> tuple[str, str, str, UUID]:
+        """Key, actor, the caller's house, the payment."""
+        key = caller.key(self.command_id)
+        house, _ = _staff(caller)
+        return key, caller.actor, house, parse_id(self.payment_id, "paymentId")
+
+
+@strawberry.input(description="A payment to give up before its capture, and why.")
+class CancelPaymentInput(OfPayment):
     reason: str
 
     async def to_command(self, caller: Caller) -> Submission[CancelPayment, PaymentStanding]:
-        """Cancel a payment of the caller's house."""
-        key = caller.key(self.command_id)
-        house, _ = _staff(caller)
-        payment = parse_id(self.payment_id, "paymentId")
-        command = CancelPayment(key, caller.actor, house, payment, self.reason)
+        """Cancel the payment."""
+        command = CancelPayment(*self.by(caller), self.reason)
         return Submission(command, caller.dar.payments.cancel)
 
 
 @strawberry.input(description="A refund to ask for: how much of a captured payment, and why.")
-class RequestRefundInput:
-    command_id: str
-    payment_id: strawberry.ID
+class RequestRefundInput(OfPayment):
     amount: Money
     reason: str
 
     async def to_command(self, caller: Caller) -> Submission[RequestRefund, RefundRequested]:
-        """Ask for the refund of a payment of the caller's house."""
-        key = caller.key(self.command_id)
-        house, _ = _staff(caller)
-        payment = parse_id(self.payment_id, "paymentId")
-        command = RequestRefund(
-            key, caller.actor, house, payment, self.amount.millimes, self.reason
-        )
+        """Ask for the refund."""
+        command = RequestRefund(*self.by(caller), self.amount.millimes, self.reason)
         return Submission(command, caller.dar.payments.request_refund)
 
 
 @strawberry.input(description="A refund someone else asked for, to approve.")
-class ApproveRefundInput:
-    command_id: str
-    payment_id: strawberry.ID
+class ApproveRefundInput(OfPayment):
     refund_id: str
 
     async def to_command(self, caller: Caller) -> Submission[ApproveRefund, PaymentStanding]:
-        """Approve the refund of a payment of the caller's house."""
-        key = caller.key(self.command_id)
-        house, _ = _staff(caller)
-        payment = parse_id(self.payment_id, "paymentId")
-        command = ApproveRefund(key, caller.actor, house, payment, self.refund_id)
+        """Approve the refund."""
+        command = ApproveRefund(*self.by(caller), self.refund_id)
         return Submission(command, caller.dar.payments.approve_refund)
 
 
