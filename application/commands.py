@@ -20,7 +20,7 @@ class Command:
     actor: str
 
     def digested(self) -> tuple[str, dict[str, Any]]:
-        """The kind and payload its digest is taken of: its own, without key, actor or personal data.
+        """The kind and payload its digest is taken of: its own, but no key, actor or personal data.
 
         A command that replaces an older one keeps the form that one was recorded under, so that
         a retry of a command recorded before the change is still recognised as one.

@@ -142,7 +142,7 @@ class RequestCapture(GatewayStep):
 
 @dataclass(frozen=True)
 class ApplyGatewayReport(GatewayStep):
-    """Apply what the gateway reported: a callback (its event id), a status or a capture's answer."""
+    """Apply what the gateway reported: a callback (with its event id), a status, a capture."""
 
     STEP = "report"
     event_id: str | None

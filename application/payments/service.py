@@ -268,7 +268,7 @@ class PaymentService:
 def _standing(
     payment: Payment, outcome: Outcome[PaymentChanged | CashTaken], followed: int = 0
 ) -> Outcome[PaymentStanding]:
-    """The command's outcome with its payment as it stands now (after what followed at the gateway)."""
+    """The command's outcome with its payment as it now stands (after the gateway's follow-up)."""
     standing = PaymentStanding(payment.id, payment.receipt, payment.session_url)
     return Outcome(max(followed, outcome.position), standing, outcome.replayed)
 

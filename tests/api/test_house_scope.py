@@ -162,7 +162,7 @@ def mutations(h: Haidra) -> dict[str, str]:
             f'revokeMandate(input: {{KEY, citizenId: "{h.citizen}", {at}, '
             'scope: "payments"}) { receipt }'
         ),
-        "initiatePayment": f'initiatePayment(input: {{KEY, {of_request}, method: CARD}}) {{ id }}',
+        "initiatePayment": f"initiatePayment(input: {{KEY, {of_request}, method: CARD}}) {{ id }}",
         "recordCashPayment": f"recordCashPayment(input: {{KEY, {of_request}}}) {{ id }}",
         "cancelPayment": f'cancelPayment(input: {{KEY, {of_payment}, reason: "r"}}) {{ id }}',
         "requestRefund": (

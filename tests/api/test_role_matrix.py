@@ -213,7 +213,7 @@ SAMPLES.update(
         "pendingPayments": f'{{ pendingPayments(houseId: "{NOBODY}") {{ id }} }}',
         "initiatePayment": (
             f'mutation {{ initiatePayment(input: {{{_KEY}, requestId: "{NOBODY}", '
-            'method: CARD}) { id } }'
+            "method: CARD}) { id } }"
         ),
         "recordCashPayment": (
             f'mutation {{ recordCashPayment(input: {{{_KEY}, requestId: "{NOBODY}"}}) {{ id }} }}'
