@@ -206,17 +206,10 @@ class GrantMandateInput:
 
     async def to_command(self, caller: Caller) -> Submission[GrantMandate, MandateChanged]:
         """Grant the scopes to the house."""
-        house = await caller.house_code_of(self.house_id)
-        command = GrantMandate(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            citizen_id=parse_id(self.citizen_id, "citizenId"),
-            house_code=house,
-            scopes=tuple(self.scopes),
-            duration=self.duration,
-            consent_kind=self.consent_kind,
-            consent_reference=self.consent_reference,
-        )
+        key, house = caller.key(self.command_id), await caller.house_code_of(self.house_id)
+        citizen, scopes = parse_id(self.citizen_id, "citizenId"), tuple(self.scopes)
+        terms = (self.duration, self.consent_kind, self.consent_reference)
+        command = GrantMandate(key, caller.actor, citizen, house, scopes, *terms)
         return Submission(command, caller.dar.citizens.grant_mandate)
 
 
@@ -229,14 +222,9 @@ class RevokeMandateInput:
 
     async def to_command(self, caller: Caller) -> Submission[RevokeMandate, MandateRevoked]:
         """Revoke the scope."""
-        house = await caller.house_code_of(self.house_id)
-        command = RevokeMandate(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            citizen_id=parse_id(self.citizen_id, "citizenId"),
-            house_code=house,
-            scope=self.scope,
-        )
+        key, house = caller.key(self.command_id), await caller.house_code_of(self.house_id)
+        citizen = parse_id(self.citizen_id, "citizenId")
+        command = RevokeMandate(key, caller.actor, citizen, house, self.scope)
         return Submission(command, caller.dar.citizens.revoke_mandate)
 
 
@@ -248,12 +236,8 @@ class EraseCitizenInput:
 
     async def to_command(self, caller: Caller) -> Submission[EraseCitizen, CitizenChanged]:
         """Erase the citizen."""
-        command = EraseCitizen(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            citizen_id=parse_id(self.citizen_id, "citizenId"),
-            reason=self.reason,
-        )
+        citizen = parse_id(self.citizen_id, "citizenId")
+        command = EraseCitizen(caller.key(self.command_id), caller.actor, citizen, self.reason)
         return Submission(command, caller.dar.citizens.erase_citizen)
 
 
