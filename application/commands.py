@@ -19,6 +19,19 @@ class Command:
     command_id: str
     actor: str
 
+    def digested(self) -> tuple[str, dict[str, Any]]:
+        """The kind and payload its digest is taken of: its own, but no key, actor or personal data.
+
+        A command that replaces an older one keeps the form that one was recorded under, so that
+        a retry of a command recorded before the change is still recognised as one.
+        """
+        fields = {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if f.name not in {"command_id", "actor"} and not f.metadata.get("personal")
+        }
+        return type(self).__qualname__, fields
+
 
 def _canonical(value: Any) -> Any:  # noqa: ANN401 - walks arbitrary dataclass payloads
     if isinstance(value, Enum):
@@ -45,13 +58,9 @@ def payload_digest(command: Command) -> str:
     personal fields are compared instead with what the first attempt sealed under the citizen's
     own key (`CommandRunner.run`'s `same_personal`), which erasure destroys.
     """
-    fields = {
-        f.name: _canonical(getattr(command, f.name))
-        for f in dataclasses.fields(command)
-        if f.name not in {"command_id", "actor"} and not f.metadata.get("personal")
-    }
+    kind, fields = command.digested()
     text = json.dumps(
-        {"kind": type(command).__qualname__, "payload": fields},
+        {"kind": kind, "payload": _canonical(fields)},
         sort_keys=True,
         ensure_ascii=False,
         default=str,

@@ -6,12 +6,13 @@ positions order delegations, requests and payments against each other.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast, get_type_hints
 from uuid import UUID
 
 from eventsourcing.application import (
@@ -30,6 +31,7 @@ from eventsourcing.persistence import (
     PersistenceError,
     Transcoding,
 )
+from typing_extensions import TypeVar as DefaultedTypeVar
 
 from application.commands import Command, has_personal_fields, payload_digest
 from application.errors import (
@@ -49,8 +51,11 @@ from domain.shared.errors import DarError, NotFoundError
 MAX_ATTEMPTS = 5
 log = logging.getLogger(__name__)
 A = TypeVar("A", bound=Aggregate)
+RecordedValues = Mapping[str, str]
+"""An outcome as the command log keeps it: text under the names of its fields."""
+V_co = DefaultedTypeVar("V_co", default=object, covariant=True)
 
-SamePersonal = Callable[[Mapping[str, str]], bool]
+SamePersonal = Callable[[RecordedValues], bool]
 """Given a recorded command's outcome values: did it carry the retry's personal data?"""
 
 
@@ -151,28 +156,55 @@ class Clock(Protocol):
 
 
 @dataclass(frozen=True)
-class Decision:
-    """What a command decided: the aggregates to save, what it read, and its outcome values.
+class Decision(Generic[V_co]):
+    """What a command decided: the aggregates to save, what it read, and its outcome's value.
 
     `reads` maps each aggregate the decision relied on without changing it to the version read;
-    the save fails with a conflict if any of them changed meanwhile.
+    the save fails with a conflict if any of them changed meanwhile. The value is a frozen
+    dataclass of ids, text and numbers (or, for a command not typed yet, its text values).
     """
 
     aggregates: Sequence[Aggregate]
-    values: Mapping[str, str]
+    value: V_co
     reads: Mapping[UUID, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """What a command did: its values and the log position of its last event.
+class Outcome(Generic[V_co]):
+    """What a command did: its value and the log position of its last event.
 
     `replayed` is true when the command had been recorded before and this is its first outcome.
     """
 
     position: int
-    values: Mapping[str, str]
+    value: V_co
     replayed: bool = False
+
+    @property
+    def values(self) -> RecordedValues:
+        """The value as the command log records it (text under the names of its fields)."""
+        return recorded(self.value)
+
+
+def recorded(value: object) -> dict[str, str]:
+    """An outcome's value as text under the names of its fields, as the command log keeps it."""
+    if isinstance(value, Mapping):
+        return {str(k): str(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: str(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    msg = f"an outcome is a dataclass of ids, text and numbers, not {type(value).__name__}"
+    raise TypeError(msg)
+
+
+_PARSERS: dict[object, Callable[[str], object]] = {UUID: UUID, int: int, str: str}
+
+
+def restored(kind: type[V_co] | None, values: RecordedValues) -> V_co:
+    """A recorded outcome back as its value's type (None: a command not typed yet, its text)."""
+    if kind is None:
+        return cast("V_co", dict(values))
+    hints = get_type_hints(kind)
+    return kind(**{name: _PARSERS[hints[name]](text) for name, text in values.items()})
 
 
 class CommandRunner:
@@ -188,10 +220,14 @@ class CommandRunner:
     def run(
         self,
         command: Command,
-        decide: Callable[[Act], Decision],
+        decide: Callable[[Act], Decision[V_co]],
         same_personal: SamePersonal | None = None,
-    ) -> Outcome:
+        returns: type[V_co] | None = None,
+    ) -> Outcome[V_co]:
         """Decide and save; on a retry of a recorded command, return its first outcome.
+
+        `returns` is the type of the outcome's value, to read a recorded outcome back as one
+        (None for a command not typed yet: its value is its recorded text).
 
         A command with personal fields (left out of its digest) is a retry only if
         `same_personal` confirms, from what the first attempt sealed with the citizen's own key,
@@ -203,7 +239,7 @@ class CommandRunner:
         if has_personal_fields(command):
             replayed = self._replay_personal(command, digest, same_personal)
             if replayed is not None:
-                return replayed
+                return _typed(replayed, returns)
         # No look-up first otherwise: the save's guard finds a recorded key under the lock, and a
         # decision refused because of the command's own earlier effects looks the key up below.
         # A new command (the common case) thus costs one round trip less.
@@ -218,12 +254,13 @@ class CommandRunner:
                 # then its outcome, not a refusal caused by its own effects, is the answer.
                 prior = self._find_or_unknown(command)
                 if prior is not None:
-                    return self._replay(prior, digest, same_personal)
+                    return _typed(self._replay(prior, digest, same_personal), returns)
                 raise
             try:
-                return self._save(command, digest, decision, same_personal)
+                return self._save(command, digest, decision, same_personal, returns)
             except CommandAlreadyRecordedError:
-                return self._replay(self._require(command), digest, same_personal)
+                replay = self._replay(self._require(command), digest, same_personal)
+                return _typed(replay, returns)
             except StaleReadError as error:
                 raise ConflictError(str(error)) from error
             except IntegrityError:
@@ -235,14 +272,15 @@ class CommandRunner:
         self,
         command: Command,
         digest: str,
-        decision: Decision,
+        decision: Decision[V_co],
         same_personal: SamePersonal | None,
-    ) -> Outcome:
+        returns: type[V_co] | None,
+    ) -> Outcome[V_co]:
         record = CommandRecord(
             actor=command.actor,
             command_id=command.command_id,
             digest=digest,
-            outcome=json.dumps(dict(decision.values), sort_keys=True, ensure_ascii=False),
+            outcome=json.dumps(recorded(decision.value), sort_keys=True, ensure_ascii=False),
         )
         try:
             recordings = self._store.save(
@@ -254,18 +292,18 @@ class CommandRunner:
             if prior is None:
                 msg = "the store could not be reached; retry with the same commandId"
                 raise OutcomeUnknownError(msg) from error
-            return self._replay(prior, digest, same_personal)
+            return _typed(self._replay(prior, digest, same_personal), returns)
         if not recordings:
             msg = f"{type(command).__name__} decided nothing to record"
             raise ValueError(msg)
         position = recordings[-1].notification.id
         if self._on_saved is not None:
             self._on_saved(position)
-        return Outcome(position=position, values=decision.values)
+        return Outcome(position=position, value=decision.value)
 
     def _replay_personal(
         self, command: Command, digest: str, same_personal: SamePersonal | None
-    ) -> Outcome | None:
+    ) -> Outcome[RecordedValues] | None:
         """A recorded command's outcome if this is its retry, before anything is decided."""
         if same_personal is None:  # pragma: no cover - wiring error
             msg = f"{type(command).__name__} has personal fields: say how a retry is confirmed"
@@ -292,7 +330,9 @@ class CommandRunner:
         return prior
 
     @staticmethod
-    def _replay(prior: RecordedCommand, digest: str, same_personal: SamePersonal | None) -> Outcome:
+    def _replay(
+        prior: RecordedCommand, digest: str, same_personal: SamePersonal | None
+    ) -> Outcome[RecordedValues]:
         values: dict[str, str] = json.loads(prior.outcome)
         # The digest first: a payload that differs outside its personal fields is refused
         # without opening anything.
@@ -302,4 +342,9 @@ class CommandRunner:
                 "use a new commandId for a new command"
             )
             raise IdempotencyKeyReusedError(msg)
-        return Outcome(position=prior.position, values=values, replayed=True)
+        return Outcome(position=prior.position, value=values, replayed=True)
+
+
+def _typed(replay: Outcome[RecordedValues], returns: type[V_co] | None) -> Outcome[V_co]:
+    """A replayed outcome with its value read back as the command's type."""
+    return Outcome(replay.position, restored(returns, replay.value), replayed=True)

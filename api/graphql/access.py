@@ -1,9 +1,17 @@
-"""Who may call which operation: the documented role matrix, enforced by every resolver.
+"""Who may call which operation: each operation declares its roles with `allowed(...)`.
 
-A test enumerates the live schema, so an operation missing here fails the suite.
+The roles are a strawberry permission class on the operation itself, checked before its resolver
+runs (UNAUTHENTICATED without a token, FORBIDDEN for another role). `declared_roles` reads them back
+from a schema: the role-matrix test compares them with `docs/role-matrix.md` and enforces both.
 """
 
 from __future__ import annotations
+
+from functools import cache
+from typing import Any, ClassVar
+
+from strawberry.permission import BasePermission
+from strawberry.types import Info
 
 from api.auth import STAFF, Role
 
@@ -11,97 +19,45 @@ EVERYONE = frozenset(Role)
 ADMIN = frozenset({Role.ADMIN})
 # a partner's back office, or the house supervisor recording a partner's answer given on paper
 PARTNER_SIDE = frozenset({Role.PARTNER, Role.SUPERVISOR})
-
+SUPERVISOR = frozenset({Role.SUPERVISOR})
+STAFF_AND_ADMIN = STAFF | ADMIN
 STAFF_AND_OVERSIGHT = frozenset(
     {Role.ADMIN, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR, Role.GOVERNANCE}
 )
 
-ACCESS: dict[str, frozenset[Role]] = {
-    # houses, agents, catalogue, delegations (house staff: their own house only)
-    "houses": STAFF_AND_OVERSIGHT,
-    "house": STAFF_AND_OVERSIGHT,
-    "agents": STAFF_AND_OVERSIGHT,
-    "catalogue": EVERYONE,
-    "delegations": STAFF_AND_OVERSIGHT,
-    "delegationsExpiring": STAFF_AND_OVERSIGHT,
-    "mayPerform": STAFF_AND_OVERSIGHT,
-    "registerHouse": ADMIN,
-    "addCounter": ADMIN,
-    "openCounter": frozenset({Role.ADMIN, Role.AGENT}),
-    "closeCounter": frozenset({Role.ADMIN, Role.AGENT, Role.SUPERVISOR}),
-    "addServiceLine": ADMIN,
-    "changeServiceLine": ADMIN,
-    "setOpeningHours": ADMIN,
-    "addLocalHoliday": ADMIN,
-    "enrollAgent": ADMIN,
-    "accreditAgent": ADMIN,
-    "revokeAccreditation": ADMIN,
-    "deactivateAgent": ADMIN,
-    "publishService": ADMIN,
-    "changeServiceFee": ADMIN,
-    "withdrawService": ADMIN,
-    "grantDelegation": ADMIN,
-    "amendDelegation": ADMIN,
-    "suspendDelegation": ADMIN,
-    "reinstateDelegation": ADMIN,
-    "renewDelegation": ADMIN,
-    "revokeDelegation": ADMIN,
-    # citizens: every read of personal data names a purpose and is recorded
-    "registerCitizen": STAFF,
-    "findCitizen": STAFF | ADMIN,
-    "citizen": STAFF | ADMIN | frozenset({Role.PARTNER}),
-    "mandates": STAFF | ADMIN | frozenset({Role.AUDITOR}),
-    "grantMandate": STAFF,
-    "revokeMandate": STAFF,
-    "eraseCitizen": ADMIN,
-    "purposes": STAFF_AND_OVERSIGHT,
-    "personalDataAccesses": frozenset({Role.ADMIN, Role.AUDITOR}),
-    # the counter's queue (house staff: their own house)
-    "queue": STAFF | ADMIN,
-    "issueTicket": STAFF,
-    "callNextTicket": STAFF,
-    "recallTicket": STAFF,
-    "markNoShow": STAFF,
-    "parkTicket": STAFF,
-    "resumeTicket": STAFF,
-    "recycleTicket": STAFF,
-    "transferTicket": STAFF,
-    "recordWalkAway": STAFF,
-    "endVisit": STAFF,
-    # contacts and requests (house staff: their house; a partner user: its own partner)
-    "recordContact": STAFF,
-    "lodgeRequest": STAFF,
-    "completeRequest": STAFF,
-    "forwardRequest": STAFF,
-    "resubmitRequest": STAFF,
-    "withdrawRequest": STAFF,
-    "acknowledgeRequest": PARTNER_SIDE,
-    "returnForCorrection": PARTNER_SIDE,
-    "recordPartnerDecision": PARTNER_SIDE,
-    "request": STAFF | ADMIN | frozenset({Role.AUDITOR, Role.PARTNER}),
-    "requestByReceipt": STAFF | ADMIN | frozenset({Role.AUDITOR, Role.PARTNER}),
-    "requests": STAFF | ADMIN | frozenset({Role.AUDITOR}),
-    "partnerInbox": PARTNER_SIDE,
-    "citizenFiles": STAFF | ADMIN,
-    # queries
-    "partners": EVERYONE,
-    "partner": EVERYONE,
-    "position": EVERYONE,
-    "events": frozenset({Role.ADMIN, Role.AUDITOR}),
-    # mutations
-    "registerPartner": ADMIN,
-    "renamePartner": ADMIN,
-    # subscriptions
-    "partnersChanged": EVERYONE,
-    # payments (house staff: their own house; a refund is approved by the supervisor)
-    "billInquiry": STAFF,
-    "payments": STAFF | frozenset({Role.ADMIN, Role.AUDITOR}),
-    "collections": STAFF_AND_OVERSIGHT,
-    "pendingPayments": STAFF | frozenset({Role.ADMIN, Role.AUDITOR}),
-    "initiatePayment": STAFF,
-    "recordCashPayment": STAFF,
-    "cancelPayment": STAFF,
-    "requestRefund": STAFF,
-    "approveRefund": frozenset({Role.SUPERVISOR}),
-    "settlePayment": STAFF,
-}
+
+class Allowed(BasePermission):
+    """The caller is authenticated and of one of the operation's roles."""
+
+    roles: ClassVar[frozenset[Role]] = frozenset()
+
+    def has_permission(self, source: Any, info: Info[Any, Any], **kwargs: Any) -> bool:  # noqa: ANN401, ARG002 - strawberry's signature
+        """True, or the typed refusal (UNAUTHENTICATED, FORBIDDEN) raised by the context."""
+        info.context.require(*self.roles)
+        return True
+
+
+@cache
+def _permission(roles: frozenset[Role]) -> type[Allowed]:
+    names = "_".join(sorted(r.value for r in roles))
+    return type(f"Allowed_{names}", (Allowed,), {"roles": roles})
+
+
+def allowed(roles: frozenset[Role]) -> list[type[BasePermission]]:
+    """The permission classes of an operation open to `roles` (and to nobody else)."""
+    return [_permission(frozenset(roles))]
+
+
+def declared_roles(schema: Any) -> dict[str, frozenset[Role] | None]:  # noqa: ANN401 - a strawberry.Schema
+    """Each operation of the schema (query, mutation, subscription) with the roles it declares.
+
+    None for an operation that declares none (the role-matrix test fails on it).
+    """
+    found: dict[str, frozenset[Role] | None] = {}
+    for kind in ("Query", "Mutation", "Subscription"):
+        definition = schema.get_type_by_name(kind)
+        for field in definition.fields if definition else ():
+            permissions = [p for p in field.permission_classes if issubclass(p, Allowed)]
+            name = schema.config.name_converter.get_graphql_name(field)
+            found[name] = permissions[0].roles if len(permissions) == 1 else None
+    return found

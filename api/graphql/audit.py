@@ -6,7 +6,8 @@ from datetime import datetime
 
 import strawberry
 
-from api.graphql.access import ACCESS
+from api.auth import Role
+from api.graphql.access import allowed
 from api.graphql.context import DarInfo
 from api.graphql.scalars import Position
 from domain.catalog import event_classes
@@ -29,11 +30,13 @@ class LoggedEvent:
 
 @strawberry.type
 class AuditQueries:
-    @strawberry.field(description="Events after a position, in log order (auditors, admin).")
+    @strawberry.field(
+        description="Events after a position, in log order (auditors, admin).",
+        permission_classes=allowed(frozenset({Role.ADMIN, Role.AUDITOR})),
+    )
     async def events(
         self, info: DarInfo, after_position: Position = START, first: int = 100
     ) -> list[LoggedEvent]:
-        info.context.require(*ACCESS["events"])
         limit = info.context.dar.settings.max_page_size
         if not 1 <= first <= limit:
             raise ValidationError("first", f"must be between 1 and {limit}")

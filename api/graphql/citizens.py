@@ -11,33 +11,37 @@ from uuid import UUID
 import strawberry
 
 from api.auth import STAFF, Principal, Role
-from api.graphql.access import ACCESS
-from api.graphql.commands import (
-    CommandResult,
-    checked_command_id,
-    counted,
-    own_house_only,
-    parse_id,
-    run_command,
-)
+from api.graphql.access import ADMIN, STAFF_AND_OVERSIGHT, allowed
+from api.graphql.caller import Caller, parse_id
 from api.graphql.context import Context, DarInfo
 from api.graphql.freshness import wait_for_position
-from api.graphql.houses import house_code_of
+from api.graphql.pipeline import CommandResult, Submission, mutation
 from api.graphql.privacy import reader_of
 from api.graphql.scalars import Position
 from application.citizens.commands import (
+    CitizenChanged,
     EraseCitizen,
     GrantMandate,
+    MandateChanged,
+    MandateRevoked,
     RegisterCitizen,
     RevokeMandate,
 )
 from application.citizens.service import CitizenFile as FileView
 from application.citizens.service import MandateView
+from application.store import Outcome
+from domain.citizens.categories import DataCategory
 from domain.citizens.identity import DocumentKind
+from domain.citizens.mandate import ConsentKind, Duration
 from domain.counter.request import RequestStatus
 from domain.shared.errors import NotFoundError, ValidationError
 from projections.citizens.view import AccessRow
 from projections.requests.view import RequestFilter
+
+strawberry.enum(DocumentKind, description="The kind of an identity document.")
+strawberry.enum(Duration, name="MandateDuration", description="How long a mandate's scopes last.")
+strawberry.enum(ConsentKind, description="How the citizen gave consent to a mandate.")
+strawberry.enum(DataCategory, description="A category of personal data.")
 
 
 @strawberry.type(
@@ -53,7 +57,7 @@ class Citizen:
     minor: bool
     registered_at: datetime
     name: str | None
-    document_kind: str | None
+    document_kind: DocumentKind | None
     document_number: str | None
     phone: str | None
     guardian_id: strawberry.ID | None
@@ -63,14 +67,14 @@ class Citizen:
     def of(cls, view: FileView) -> Citizen:
         """The GraphQL view of what the application revealed."""
         v = view.values
-        guardian = v.get("guardianId")
+        guardian, kind = v.get("guardianId"), v.get("documentKind")
         return cls(
             id=strawberry.ID(str(view.citizen_id)),
             erased=view.erased,
             minor=view.minor,
             registered_at=view.registered_at,
             name=v.get("name"),
-            document_kind=v.get("documentKind"),
+            document_kind=DocumentKind(kind) if kind else None,
             document_number=v.get("documentNumber"),
             phone=v.get("phone"),
             guardian_id=strawberry.ID(guardian) if guardian else None,
@@ -110,7 +114,7 @@ class Purpose:
     label_fr: str
     label_ar: str
     declaration: str = strawberry.field(description="Its declaration to the INPDP.")
-    categories: list[str]
+    categories: list[DataCategory]
 
 
 @strawberry.type(description="One recorded read of a citizen's personal data (never the values).")
@@ -146,14 +150,24 @@ class RevocationResult:
     replayed: bool
     receipt: str
 
+    @classmethod
+    def of(cls, outcome: Outcome[MandateRevoked]) -> RevocationResult:
+        """The mandate and the receipt number."""
+        return cls(
+            id=strawberry.ID(str(outcome.value.mandate_id)),
+            position=Position(outcome.position),
+            replayed=outcome.replayed,
+            receipt=outcome.value.receipt,
+        )
 
-@strawberry.input
+
+@strawberry.input(description="A citizen to register at the caller's house.")
 class RegisterCitizenInput:
     command_id: str
     house_id: strawberry.ID
     name: str
-    document_kind: str | None = strawberry.field(
-        default=None, description="cin, passport or residence_card; omitted for a minor"
+    document_kind: DocumentKind | None = strawberry.field(
+        default=None, description="Omitted for a minor."
     )
     document_number: str | None = None
     phone: str | None = strawberry.field(default=None, description="+216 and 8 digits")
@@ -161,8 +175,24 @@ class RegisterCitizenInput:
         default=None, description="for a minor: the registered guardian"
     )
 
+    async def to_command(self, caller: Caller) -> Submission[RegisterCitizen, CitizenChanged]:
+        """Register the citizen (sealed at once)."""
+        house = await caller.house_code_of(self.house_id)
+        guardian = parse_id(self.guardian_id, "guardianId") if self.guardian_id else None
+        command = RegisterCitizen(
+            command_id=caller.key(self.command_id),
+            actor=caller.actor,
+            name=self.name,
+            document_kind=self.document_kind,
+            document_number=self.document_number,
+            phone=self.phone,
+            guardian_id=guardian,
+            house_code=house,
+        )
+        return Submission(command, caller.dar.citizens.register_citizen)
 
-@strawberry.input
+
+@strawberry.input(description="A citizen's mandate to a house, on their consent.")
 class GrantMandateInput:
     command_id: str
     citizen_id: strawberry.ID
@@ -170,24 +200,45 @@ class GrantMandateInput:
     scopes: list[str] = strawberry.field(
         description="service:PARTNER/SERVICE, partner:PARTNER (its services) or payments"
     )
-    duration: str = strawberry.field(description="1d, 1m, 6m or 1y")
-    consent_kind: str = strawberry.field(description="paper_form or confirmation_code")
+    duration: Duration
+    consent_kind: ConsentKind
     consent_reference: str
 
+    async def to_command(self, caller: Caller) -> Submission[GrantMandate, MandateChanged]:
+        """Grant the scopes to the house."""
+        key, house = caller.key(self.command_id), await caller.house_code_of(self.house_id)
+        citizen, scopes = parse_id(self.citizen_id, "citizenId"), tuple(self.scopes)
+        terms = (self.duration, self.consent_kind, self.consent_reference)
+        command = GrantMandate(key, caller.actor, citizen, house, scopes, *terms)
+        return Submission(command, caller.dar.citizens.grant_mandate)
 
-@strawberry.input
+
+@strawberry.input(description="One scope of a citizen's mandate to a house, to revoke.")
 class RevokeMandateInput:
     command_id: str
     citizen_id: strawberry.ID
     house_id: strawberry.ID
     scope: str
 
+    async def to_command(self, caller: Caller) -> Submission[RevokeMandate, MandateRevoked]:
+        """Revoke the scope."""
+        key, house = caller.key(self.command_id), await caller.house_code_of(self.house_id)
+        citizen = parse_id(self.citizen_id, "citizenId")
+        command = RevokeMandate(key, caller.actor, citizen, house, self.scope)
+        return Submission(command, caller.dar.citizens.revoke_mandate)
 
-@strawberry.input
+
+@strawberry.input(description="A citizen to erase, and why.")
 class EraseCitizenInput:
     command_id: str
     citizen_id: strawberry.ID
     reason: str
+
+    async def to_command(self, caller: Caller) -> Submission[EraseCitizen, CitizenChanged]:
+        """Erase the citizen."""
+        citizen = parse_id(self.citizen_id, "citizenId")
+        command = EraseCitizen(caller.key(self.command_id), caller.actor, citizen, self.reason)
+        return Submission(command, caller.dar.citizens.erase_citizen)
 
 
 # A partner's back office sees who a file is for while the file is at the partner.
@@ -222,18 +273,24 @@ async def _house_codes_for(context: Context) -> list[str]:
 
 @strawberry.type
 class CitizenQueries:
-    @strawberry.field(description="The citizen holding this CIN, or null (read recorded).")
+    @strawberry.field(
+        description="The citizen holding this CIN, or null (read recorded).",
+        permission_classes=allowed(STAFF | ADMIN),
+    )
     async def find_citizen(self, info: DarInfo, cin: str, purpose: str) -> Citizen | None:
-        principal = info.context.require(*ACCESS["findCitizen"])
+        principal = info.context.authenticate()
         citizens = info.context.dar.citizens
         found = await info.context.blocking(
             lambda: citizens.find_by_document(DocumentKind.CIN, cin, purpose, reader_of(principal))
         )
         return Citizen.of(found) if found else None
 
-    @strawberry.field(description="A citizen's file for a declared purpose (read recorded).")
+    @strawberry.field(
+        description="A citizen's file for a declared purpose (read recorded).",
+        permission_classes=allowed(STAFF | ADMIN | frozenset({Role.PARTNER})),
+    )
     async def citizen(self, info: DarInfo, id: strawberry.ID, purpose: str) -> Citizen:
-        principal = info.context.require(*ACCESS["citizen"])
+        principal = info.context.authenticate()
         uuid = parse_id(id, "id")
         if principal.role is Role.PARTNER:
             if purpose != PARTNER_PURPOSE:
@@ -246,12 +303,13 @@ class CitizenQueries:
         return Citizen.of(view)
 
     @strawberry.field(
-        description="A citizen's mandates in force (house staff: to their house; read recorded)."
+        description="A citizen's mandates in force (house staff: to their house; read recorded).",
+        permission_classes=allowed(STAFF | ADMIN | frozenset({Role.AUDITOR})),
     )
     async def mandates(
         self, info: DarInfo, citizen_id: strawberry.ID, purpose: str
     ) -> list[Mandate]:
-        principal = info.context.require(*ACCESS["mandates"])
+        principal = info.context.authenticate()
         uuid = parse_id(citizen_id, "citizenId")
         codes = await _house_codes_for(info.context)
         citizens = info.context.dar.citizens
@@ -260,21 +318,26 @@ class CitizenQueries:
         )
         return [Mandate.of(v) for v in views]
 
-    @strawberry.field(description="The declared purposes a read of personal data may name.")
+    @strawberry.field(
+        description="The declared purposes a read of personal data may name.",
+        permission_classes=allowed(STAFF_AND_OVERSIGHT),
+    )
     async def purposes(self, info: DarInfo) -> list[Purpose]:
-        info.context.require(*ACCESS["purposes"])
         return [
             Purpose(
                 code=p.code,
                 label_fr=p.label_fr,
                 label_ar=p.label_ar,
                 declaration=p.declaration,
-                categories=sorted(c.value for c in p.categories),
+                categories=sorted(p.categories),
             )
             for p in info.context.dar.citizens.purposes.all()
         ]
 
-    @strawberry.field(description="Who read a citizen's personal data, when, why (oldest first).")
+    @strawberry.field(
+        description="Who read a citizen's personal data, when, why (oldest first).",
+        permission_classes=allowed(frozenset({Role.ADMIN, Role.AUDITOR})),
+    )
     async def personal_data_accesses(
         self,
         info: DarInfo,
@@ -282,7 +345,6 @@ class CitizenQueries:
         first: int = 100,
         at_least_position: Position | None = None,
     ) -> list[PersonalDataAccess]:
-        info.context.require(*ACCESS["personalDataAccesses"])
         dar = info.context.dar
         if not 1 <= first <= dar.settings.max_page_size:
             raise ValidationError("first", f"1 to {dar.settings.max_page_size}")
@@ -296,80 +358,27 @@ class CitizenQueries:
 
 @strawberry.type
 class CitizenMutations:
-    @strawberry.mutation(description="Register a citizen at the caller's house (sealed at once).")
-    async def register_citizen(self, info: DarInfo, input: RegisterCitizenInput) -> CommandResult:
-        principal = info.context.require(*ACCESS["registerCitizen"])
-        code = await house_code_of(info.context, input.house_id)
-        command = RegisterCitizen(
-            command_id=checked_command_id(input.command_id),
-            actor=principal.actor,
-            name=input.name,
-            document_kind=input.document_kind,
-            document_number=input.document_number,
-            phone=input.phone,
-            guardian_id=parse_id(input.guardian_id, "guardianId") if input.guardian_id else None,
-            house_code=code,
-        )
-        citizens = info.context.dar.citizens
-        return await run_command(
-            info.context,
-            "registerCitizen",
-            lambda: citizens.register_citizen(command),
-            "citizen_id",
-        )
-
-    @strawberry.mutation(description="Record a citizen's mandate to the house, on their consent.")
-    async def grant_mandate(self, info: DarInfo, input: GrantMandateInput) -> CommandResult:
-        principal = info.context.require(*ACCESS["grantMandate"])
-        code = await house_code_of(info.context, input.house_id)
-        command = GrantMandate(
-            command_id=checked_command_id(input.command_id),
-            actor=principal.actor,
-            citizen_id=parse_id(input.citizen_id, "citizenId"),
-            house_code=code,
-            scopes=tuple(input.scopes),
-            duration=input.duration,
-            consent_kind=input.consent_kind,
-            consent_reference=input.consent_reference,
-        )
-        citizens = info.context.dar.citizens
-        return await run_command(
-            info.context, "grantMandate", lambda: citizens.grant_mandate(command), "mandate_id"
-        )
-
-    @strawberry.mutation(description="Revoke one scope of a mandate; returns the receipt number.")
-    async def revoke_mandate(self, info: DarInfo, input: RevokeMandateInput) -> RevocationResult:
-        principal = info.context.require(*ACCESS["revokeMandate"])
-        code = await house_code_of(info.context, input.house_id)
-        own_house_only(principal, code)
-        command = RevokeMandate(
-            command_id=checked_command_id(input.command_id),
-            actor=principal.actor,
-            citizen_id=parse_id(input.citizen_id, "citizenId"),
-            house_code=code,
-            scope=input.scope,
-        )
-        citizens = info.context.dar.citizens
-        outcome = await counted(
-            info.context, "revokeMandate", lambda: citizens.revoke_mandate(command)
-        )
-        return RevocationResult(
-            id=strawberry.ID(outcome.values["mandate_id"]),
-            position=Position(outcome.position),
-            replayed=outcome.replayed,
-            receipt=outcome.values["receipt"],
-        )
-
-    @strawberry.mutation(description="Erase a citizen: destroy their key, record why (admin).")
-    async def erase_citizen(self, info: DarInfo, input: EraseCitizenInput) -> CommandResult:
-        principal = info.context.require(*ACCESS["eraseCitizen"])
-        command = EraseCitizen(
-            command_id=checked_command_id(input.command_id),
-            actor=principal.actor,
-            citizen_id=parse_id(input.citizen_id, "citizenId"),
-            reason=input.reason,
-        )
-        citizens = info.context.dar.citizens
-        return await run_command(
-            info.context, "eraseCitizen", lambda: citizens.erase_citizen(command), "citizen_id"
-        )
+    register_citizen = mutation(
+        RegisterCitizenInput,
+        CommandResult,
+        STAFF,
+        "Register a citizen at the caller's house (sealed at once).",
+    )
+    grant_mandate = mutation(
+        GrantMandateInput,
+        CommandResult,
+        STAFF,
+        "Record a citizen's mandate to the house, on their consent.",
+    )
+    revoke_mandate = mutation(
+        RevokeMandateInput,
+        RevocationResult,
+        STAFF,
+        "Revoke one scope of a mandate; returns the receipt number.",
+    )
+    erase_citizen = mutation(
+        EraseCitizenInput,
+        CommandResult,
+        ADMIN,
+        "Erase a citizen: destroy their key, record why (admin).",
+    )

@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from api.auth import Principal, Role, TokenService, UnauthenticatedError, bearer
 from api.bootstrap import Dar
+from api.graphql.caller import Caller
 from api.graphql.watch import Watcher
 from api.metrics import Metrics
 from domain.shared.errors import ForbiddenError
@@ -43,6 +44,14 @@ class Context(BaseContext):
     principal: Principal | None = None
     auth_error: UnauthenticatedError | None = None
     connection_params: dict[str, Any] = field(default_factory=dict)
+    _caller: Caller | None = field(default=None, init=False, repr=False)
+
+    def caller(self) -> Caller:
+        """The authenticated caller, resolved once per request (authenticated on every call)."""
+        principal = self.authenticate()
+        if self._caller is None or self._caller.principal != principal:
+            self._caller = Caller(principal, self.dar, self.blocking)
+        return self._caller
 
     def require(self, *roles: Role) -> Principal:
         """The caller, if authenticated and of one of `roles`; otherwise a typed refusal."""

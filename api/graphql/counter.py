@@ -12,7 +12,8 @@ from typing import TypeVar
 
 import strawberry
 
-from api.graphql.access import ACCESS
+from api.auth import STAFF
+from api.graphql.access import ADMIN, allowed
 from api.graphql.commands import checked_command_id, counted
 from api.graphql.context import DarInfo
 from api.graphql.freshness import wait_for_position
@@ -154,11 +155,13 @@ def _order(row: TicketRow) -> tuple[bool, datetime, str]:
 
 @strawberry.type
 class CounterQueries:
-    @strawberry.field(description="Today's queue of a house (house staff: their own).")
+    @strawberry.field(
+        description="Today's queue of a house (house staff: their own).",
+        permission_classes=allowed(STAFF | ADMIN),
+    )
     async def queue(
         self, info: DarInfo, house_id: strawberry.ID, at_least_position: Position | None = None
     ) -> HouseQueue:
-        info.context.require(*ACCESS["queue"])
         dar = info.context.dar
         code = await house_code_of(info.context, house_id)
         await wait_for_position(dar, [dar.read.queue_key], at_least_position)
@@ -196,7 +199,7 @@ async def _run(  # noqa: PLR0913, PLR0917 - what every queue mutation varies in
     handle: Callable[[C], Outcome],
 ) -> TicketResult:
     """Role, own house, key; build with (key, actor, house code, employee number) and run."""
-    principal = info.context.require(*ACCESS[name])
+    principal = info.context.authenticate()
     code = await house_code_of(info.context, house)
     command = build(checked_command_id(command_id), principal.actor, code, principal.subject)
     outcome = await counted(info.context, name, lambda: handle(command))
@@ -223,7 +226,10 @@ async def _ticket_step(info: DarInfo, name: str, step: str, input: TicketInput) 
 
 @strawberry.type
 class CounterMutations:
-    @strawberry.mutation(description="Issue a ticket on a line (numbered per line and day).")
+    @strawberry.mutation(
+        description="Issue a ticket on a line (numbered per line and day).",
+        permission_classes=allowed(STAFF),
+    )
     async def issue_ticket(self, info: DarInfo, input: IssueTicketInput) -> TicketResult:
         return await _run(
             info,
@@ -241,7 +247,8 @@ class CounterMutations:
         )
 
     @strawberry.mutation(
-        description="Call the next ticket to the caller's counter: priority, then longest wait."
+        description="Call the next ticket to the caller's counter: priority, then longest wait.",
+        permission_classes=allowed(STAFF),
     )
     async def call_next_ticket(self, info: DarInfo, input: CallNextTicketInput) -> TicketResult:
         return await _run(
@@ -260,7 +267,10 @@ class CounterMutations:
             info.context.dar.counter.call_next,
         )
 
-    @strawberry.mutation(description="Take a parked ticket up again at the caller's counter.")
+    @strawberry.mutation(
+        description="Take a parked ticket up again at the caller's counter.",
+        permission_classes=allowed(STAFF),
+    )
     async def resume_ticket(self, info: DarInfo, input: ResumeTicketInput) -> TicketResult:
         return await _run(
             info,
@@ -279,7 +289,8 @@ class CounterMutations:
         )
 
     @strawberry.mutation(
-        description="Send the called ticket to another line, or another counter of its line."
+        description="Send the called ticket to another line, or another counter of its line.",
+        permission_classes=allowed(STAFF),
     )
     async def transfer_ticket(self, info: DarInfo, input: TransferTicketInput) -> TicketResult:
         return await _run(
@@ -298,26 +309,41 @@ class CounterMutations:
             info.context.dar.counter.transfer,
         )
 
-    @strawberry.mutation(description="Announce the called ticket again.")
+    @strawberry.mutation(
+        description="Announce the called ticket again.", permission_classes=allowed(STAFF)
+    )
     async def recall_ticket(self, info: DarInfo, input: TicketInput) -> TicketResult:
         return await _ticket_step(info, "recallTicket", "recall", input)
 
-    @strawberry.mutation(description="The called citizen did not come; frees the counter.")
+    @strawberry.mutation(
+        description="The called citizen did not come; frees the counter.",
+        permission_classes=allowed(STAFF),
+    )
     async def mark_no_show(self, info: DarInfo, input: TicketInput) -> TicketResult:
         return await _ticket_step(info, "markNoShow", "no_show", input)
 
-    @strawberry.mutation(description="Set the ticket being served aside; frees the counter.")
+    @strawberry.mutation(
+        description="Set the ticket being served aside; frees the counter.",
+        permission_classes=allowed(STAFF),
+    )
     async def park_ticket(self, info: DarInfo, input: TicketInput) -> TicketResult:
         return await _ticket_step(info, "parkTicket", "park", input)
 
-    @strawberry.mutation(description="Send a called or no-show ticket to the back of its line.")
+    @strawberry.mutation(
+        description="Send a called or no-show ticket to the back of its line.",
+        permission_classes=allowed(STAFF),
+    )
     async def recycle_ticket(self, info: DarInfo, input: TicketInput) -> TicketResult:
         return await _ticket_step(info, "recycleTicket", "recycle", input)
 
-    @strawberry.mutation(description="The citizen left before being served.")
+    @strawberry.mutation(
+        description="The citizen left before being served.", permission_classes=allowed(STAFF)
+    )
     async def record_walk_away(self, info: DarInfo, input: TicketInput) -> TicketResult:
         return await _ticket_step(info, "recordWalkAway", "walk_away", input)
 
-    @strawberry.mutation(description="The service is over; frees the counter.")
+    @strawberry.mutation(
+        description="The service is over; frees the counter.", permission_classes=allowed(STAFF)
+    )
     async def end_visit(self, info: DarInfo, input: TicketInput) -> TicketResult:
         return await _ticket_step(info, "endVisit", "end_visit", input)

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import strawberry
 
-from api.graphql.access import ACCESS
+from api.graphql.access import ADMIN, STAFF_AND_OVERSIGHT, allowed
 from api.graphql.commands import CommandResult, checked_command_id, parse_id, run_command
 from api.graphql.context import DarInfo
 from api.graphql.freshness import wait_for_position
@@ -156,7 +156,10 @@ async def _visible_grant(info: DarInfo, grant_id: strawberry.ID) -> UUID:
 
 @strawberry.type
 class DelegationQueries:
-    @strawberry.field(description="A house's delegation grants, by partner and state if given.")
+    @strawberry.field(
+        description="A house's delegation grants, by partner and state if given.",
+        permission_classes=allowed(STAFF_AND_OVERSIGHT),
+    )
     async def delegations(
         self,
         info: DarInfo,
@@ -165,7 +168,6 @@ class DelegationQueries:
         state: str | None = None,
         at_least_position: Position | None = None,
     ) -> list[Delegation]:
-        info.context.require(*ACCESS["delegations"])
         dar = info.context.dar
         await wait_for_position(dar, [dar.read.directory_key], at_least_position)
         await house_code_of(info.context, house_id)
@@ -176,12 +178,13 @@ class DelegationQueries:
         return [Delegation.from_row(r) for r in rows]
 
     @strawberry.field(
-        description="Grants not revoked whose last day falls within the next 30 days."
+        description="Grants not revoked whose last day falls within the next 30 days.",
+        permission_classes=allowed(STAFF_AND_OVERSIGHT),
     )
     async def delegations_expiring(
         self, info: DarInfo, at_least_position: Position | None = None
     ) -> list[Delegation]:
-        principal = info.context.require(*ACCESS["delegationsExpiring"])
+        principal = info.context.authenticate()
         dar = info.context.dar
         await wait_for_position(dar, [dar.read.directory_key], at_least_position)
         today = dar.policy.today()
@@ -192,7 +195,10 @@ class DelegationQueries:
             rows = [r for r in rows if r.house_id in own]
         return [Delegation.from_row(r) for r in rows]
 
-    @strawberry.field(description="May this agent perform this service now (or at a past moment)?")
+    @strawberry.field(
+        description="May this agent perform this service now (or at a past moment)?",
+        permission_classes=allowed(STAFF_AND_OVERSIGHT),
+    )
     async def may_perform(  # noqa: PLR0913, PLR0917 - GraphQL arguments
         self,
         info: DarInfo,
@@ -203,7 +209,6 @@ class DelegationQueries:
         amount: Money | None = None,
         at: datetime | None = None,
     ) -> MayPerformAnswer:
-        info.context.require(*ACCESS["mayPerform"])
         at = moment_asked(at)
         house_code = await house_code_of(info.context, house_id)
         employee, _ = await employee_of(info.context, agent_id)
@@ -242,9 +247,12 @@ class DelegationQueries:
 
 @strawberry.type
 class DelegationMutations:
-    @strawberry.mutation(description="Record a partner's delegation to a house (admin).")
+    @strawberry.mutation(
+        description="Record a partner's delegation to a house (admin).",
+        permission_classes=allowed(ADMIN),
+    )
     async def grant_delegation(self, info: DarInfo, input: GrantDelegationInput) -> CommandResult:
-        p = info.context.require(*ACCESS["grantDelegation"])
+        p = info.context.authenticate()
         code = await house_code_of(info.context, input.house_id)
         command = GrantDelegation(
             command_id=checked_command_id(input.command_id),
@@ -266,7 +274,9 @@ class DelegationMutations:
             info.context, "grantDelegation", lambda: delegations.grant(command), "grant_id"
         )
 
-    @strawberry.mutation(description="Add or remove named services (admin).")
+    @strawberry.mutation(
+        description="Add or remove named services (admin).", permission_classes=allowed(ADMIN)
+    )
     async def amend_delegation(self, info: DarInfo, input: AmendDelegationInput) -> CommandResult:
         return await _on_grant(
             info,
@@ -283,7 +293,9 @@ class DelegationMutations:
             info.context.dar.delegations.amend,
         )
 
-    @strawberry.mutation(description="Suspend a grant, with a reason (admin).")
+    @strawberry.mutation(
+        description="Suspend a grant, with a reason (admin).", permission_classes=allowed(ADMIN)
+    )
     async def suspend_delegation(
         self, info: DarInfo, input: DelegationReasonInput
     ) -> CommandResult:
@@ -298,7 +310,9 @@ class DelegationMutations:
             info.context.dar.delegations.suspend,
         )
 
-    @strawberry.mutation(description="Lift a suspension (admin).")
+    @strawberry.mutation(
+        description="Lift a suspension (admin).", permission_classes=allowed(ADMIN)
+    )
     async def reinstate_delegation(
         self, info: DarInfo, input: ReinstateDelegationInput
     ) -> CommandResult:
@@ -313,7 +327,10 @@ class DelegationMutations:
             info.context.dar.delegations.reinstate,
         )
 
-    @strawberry.mutation(description="Extend a grant under a renewing convention (admin).")
+    @strawberry.mutation(
+        description="Extend a grant under a renewing convention (admin).",
+        permission_classes=allowed(ADMIN),
+    )
     async def renew_delegation(self, info: DarInfo, input: RenewDelegationInput) -> CommandResult:
         return await _on_grant(
             info,
@@ -332,7 +349,9 @@ class DelegationMutations:
             info.context.dar.delegations.renew,
         )
 
-    @strawberry.mutation(description="End a grant for good (admin).")
+    @strawberry.mutation(
+        description="End a grant for good (admin).", permission_classes=allowed(ADMIN)
+    )
     async def revoke_delegation(self, info: DarInfo, input: DelegationReasonInput) -> CommandResult:
         return await _on_grant(
             info,
@@ -355,7 +374,7 @@ async def _on_grant(  # noqa: PLR0913, PLR0917 - what every grant mutation varie
     handle: Callable[[C], Outcome],
 ) -> CommandResult:
     """Check the role, find the grant (house staff: their own house's), build and run."""
-    principal = info.context.require(*ACCESS[name])
+    principal = info.context.authenticate()
     grant = await _visible_grant(info, grant_id)
     command = build(checked_command_id(command_id), principal.actor, grant)
     return await run_command(info.context, name, lambda: handle(command), "grant_id")

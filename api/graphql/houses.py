@@ -10,7 +10,7 @@ from uuid import UUID
 import strawberry
 
 from api.auth import STAFF, Role
-from api.graphql.access import ACCESS
+from api.graphql.access import ADMIN, EVERYONE, STAFF_AND_OVERSIGHT, allowed
 from api.graphql.commands import (
     CommandResult,
     checked_command_id,
@@ -319,9 +319,12 @@ class WithdrawServiceInput:
 
 @strawberry.type
 class HouseQueries:
-    @strawberry.field(description="Houses (house staff: their own only).")
+    @strawberry.field(
+        description="Houses (house staff: their own only).",
+        permission_classes=allowed(STAFF_AND_OVERSIGHT),
+    )
     async def houses(self, info: DarInfo, at_least_position: Position | None = None) -> list[House]:
-        principal = info.context.require(*ACCESS["houses"])
+        principal = info.context.authenticate()
         dar = info.context.dar
         await wait_for_position(dar, [dar.read.directory_key], at_least_position)
         rows = await info.context.blocking(dar.read.directory.houses)
@@ -329,11 +332,14 @@ class HouseQueries:
             rows = [r for r in rows if r.code == principal.house]
         return [House.from_row(r) for r in rows]
 
-    @strawberry.field(description="One house, or null (house staff: their own only).")
+    @strawberry.field(
+        description="One house, or null (house staff: their own only).",
+        permission_classes=allowed(STAFF_AND_OVERSIGHT),
+    )
     async def house(
         self, info: DarInfo, id: strawberry.ID, at_least_position: Position | None = None
     ) -> House | None:
-        principal = info.context.require(*ACCESS["house"])
+        principal = info.context.authenticate()
         dar = info.context.dar
         await wait_for_position(dar, [dar.read.directory_key], at_least_position)
         uuid = parse_id(id, "id")
@@ -342,22 +348,24 @@ class HouseQueries:
             return None
         return House.from_row(row)
 
-    @strawberry.field(description="The agents of a house.")
+    @strawberry.field(
+        description="The agents of a house.", permission_classes=allowed(STAFF_AND_OVERSIGHT)
+    )
     async def agents(
         self, info: DarInfo, house_id: strawberry.ID, at_least_position: Position | None = None
     ) -> list[Agent]:
-        info.context.require(*ACCESS["agents"])
         dar = info.context.dar
         await wait_for_position(dar, [dar.read.directory_key], at_least_position)
         await house_code_of(info.context, house_id)
         rows = await info.context.blocking(lambda: dar.read.directory.agents(UUID(house_id)))
         return [Agent.from_row(r) for r in rows]
 
-    @strawberry.field(description="A partner's services in the catalogue.")
+    @strawberry.field(
+        description="A partner's services in the catalogue.", permission_classes=allowed(EVERYONE)
+    )
     async def catalogue(
         self, info: DarInfo, partner_code: str, at_least_position: Position | None = None
     ) -> list[CatalogueEntry]:
-        info.context.require(*ACCESS["catalogue"])
         dar = info.context.dar
         await wait_for_position(dar, [dar.read.directory_key], at_least_position)
         rows = await info.context.blocking(lambda: dar.read.directory.catalogue(partner_code))
@@ -366,9 +374,11 @@ class HouseQueries:
 
 @strawberry.type
 class HouseMutations:
-    @strawberry.mutation(description="Register a services house (admin).")
+    @strawberry.mutation(
+        description="Register a services house (admin).", permission_classes=allowed(ADMIN)
+    )
     async def register_house(self, info: DarInfo, input: RegisterHouseInput) -> CommandResult:
-        p = info.context.require(*ACCESS["registerHouse"])
+        p = info.context.authenticate()
         command = RegisterHouse(
             command_id=checked_command_id(input.command_id),
             actor=p.actor,
@@ -383,7 +393,9 @@ class HouseMutations:
             info.context, "registerHouse", lambda: houses.register_house(command), "house_id"
         )
 
-    @strawberry.mutation(description="Add a numbered counter to a house (admin).")
+    @strawberry.mutation(
+        description="Add a numbered counter to a house (admin).", permission_classes=allowed(ADMIN)
+    )
     async def add_counter(self, info: DarInfo, input: AddCounterInput) -> CommandResult:
         return await _in_house(
             info,
@@ -397,12 +409,13 @@ class HouseMutations:
         )
 
     @strawberry.mutation(
-        description="Take a counter (the agent taking it, of its own house; or admin)."
+        description="Take a counter (the agent taking it, of its own house; or admin).",
+        permission_classes=allowed(frozenset({Role.ADMIN, Role.AGENT})),
     )
     async def open_counter(
         self, info: DarInfo, input: CounterInput, agent_id: strawberry.ID | None = None
     ) -> CommandResult:
-        p = info.context.require(*ACCESS["openCounter"])
+        p = info.context.authenticate()
         code = await house_code_of(info.context, input.house_id)
         if p.role is Role.AGENT:
             employee = p.subject  # an agent opens a counter for itself only
@@ -423,10 +436,11 @@ class HouseMutations:
         )
 
     @strawberry.mutation(
-        description="Leave a counter (its agent), or close it (the house's supervisor, admin)."
+        description="Leave a counter (its agent), or close it (the house's supervisor, admin).",
+        permission_classes=allowed(frozenset({Role.ADMIN, Role.AGENT, Role.SUPERVISOR})),
     )
     async def close_counter(self, info: DarInfo, input: CounterInput) -> CommandResult:
-        p = info.context.require(*ACCESS["closeCounter"])
+        p = info.context.authenticate()
         code = await house_code_of(info.context, input.house_id)
         command = CloseCounter(
             command_id=checked_command_id(input.command_id),
@@ -440,7 +454,9 @@ class HouseMutations:
             info.context, "closeCounter", lambda: counter.close_counter(command), "house_id"
         )
 
-    @strawberry.mutation(description="Add a service line to a house (admin).")
+    @strawberry.mutation(
+        description="Add a service line to a house (admin).", permission_classes=allowed(ADMIN)
+    )
     async def add_service_line(self, info: DarInfo, input: ServiceLineInput) -> CommandResult:
         return await _in_house(
             info,
@@ -459,7 +475,9 @@ class HouseMutations:
             info.context.dar.houses.add_service_line,
         )
 
-    @strawberry.mutation(description="Change a service line (admin).")
+    @strawberry.mutation(
+        description="Change a service line (admin).", permission_classes=allowed(ADMIN)
+    )
     async def change_service_line(
         self, info: DarInfo, input: ChangeServiceLineInput
     ) -> CommandResult:
@@ -479,7 +497,10 @@ class HouseMutations:
             info.context.dar.houses.change_service_line,
         )
 
-    @strawberry.mutation(description="Set a house's own hours for a season (admin).")
+    @strawberry.mutation(
+        description="Set a house's own hours for a season (admin).",
+        permission_classes=allowed(ADMIN),
+    )
     async def set_opening_hours(self, info: DarInfo, input: OpeningHoursInput) -> CommandResult:
         return await _in_house(
             info,
@@ -497,7 +518,10 @@ class HouseMutations:
             info.context.dar.houses.set_opening_hours,
         )
 
-    @strawberry.mutation(description="Close a house on a day beyond the national holidays (admin).")
+    @strawberry.mutation(
+        description="Close a house on a day beyond the national holidays (admin).",
+        permission_classes=allowed(ADMIN),
+    )
     async def add_local_holiday(self, info: DarInfo, input: LocalHolidayInput) -> CommandResult:
         return await _in_house(
             info,
@@ -510,7 +534,9 @@ class HouseMutations:
             info.context.dar.houses.add_local_holiday,
         )
 
-    @strawberry.mutation(description="Enrol an agent in a house (admin).")
+    @strawberry.mutation(
+        description="Enrol an agent in a house (admin).", permission_classes=allowed(ADMIN)
+    )
     async def enroll_agent(self, info: DarInfo, input: EnrollAgentInput) -> CommandResult:
         return await _in_house(
             info,
@@ -528,7 +554,10 @@ class HouseMutations:
             id_key="agent_id",
         )
 
-    @strawberry.mutation(description="Accredit an agent for a partner until a day (admin).")
+    @strawberry.mutation(
+        description="Accredit an agent for a partner until a day (admin).",
+        permission_classes=allowed(ADMIN),
+    )
     async def accredit_agent(self, info: DarInfo, input: AccreditAgentInput) -> CommandResult:
         return await _on_agent(
             info,
@@ -545,7 +574,10 @@ class HouseMutations:
             info.context.dar.houses.accredit_agent,
         )
 
-    @strawberry.mutation(description="Revoke an agent's accreditation for a partner (admin).")
+    @strawberry.mutation(
+        description="Revoke an agent's accreditation for a partner (admin).",
+        permission_classes=allowed(ADMIN),
+    )
     async def revoke_accreditation(
         self, info: DarInfo, input: RevokeAccreditationInput
     ) -> CommandResult:
@@ -565,7 +597,8 @@ class HouseMutations:
         )
 
     @strawberry.mutation(
-        description="Deactivate an agent: their tokens are refused from now on (admin)."
+        description="Deactivate an agent: their tokens are refused from now on (admin).",
+        permission_classes=allowed(ADMIN),
     )
     async def deactivate_agent(self, info: DarInfo, input: DeactivateAgentInput) -> CommandResult:
         return await _on_agent(
@@ -579,9 +612,11 @@ class HouseMutations:
             info.context.dar.houses.deactivate_agent,
         )
 
-    @strawberry.mutation(description="Publish a partner's service (admin).")
+    @strawberry.mutation(
+        description="Publish a partner's service (admin).", permission_classes=allowed(ADMIN)
+    )
     async def publish_service(self, info: DarInfo, input: PublishServiceInput) -> CommandResult:
-        p = info.context.require(*ACCESS["publishService"])
+        p = info.context.authenticate()
         command = PublishService(
             command_id=checked_command_id(input.command_id),
             actor=p.actor,
@@ -600,11 +635,13 @@ class HouseMutations:
             info.context, "publishService", lambda: catalogue.publish(command), "service_id"
         )
 
-    @strawberry.mutation(description="Change a service's fee from now on (admin).")
+    @strawberry.mutation(
+        description="Change a service's fee from now on (admin).", permission_classes=allowed(ADMIN)
+    )
     async def change_service_fee(
         self, info: DarInfo, input: ChangeServiceFeeInput
     ) -> CommandResult:
-        p = info.context.require(*ACCESS["changeServiceFee"])
+        p = info.context.authenticate()
         command = ChangeServiceFee(
             command_id=checked_command_id(input.command_id),
             actor=p.actor,
@@ -618,9 +655,12 @@ class HouseMutations:
             info.context, "changeServiceFee", lambda: catalogue.change_fee(command), "service_id"
         )
 
-    @strawberry.mutation(description="Withdraw a service from the catalogue (admin).")
+    @strawberry.mutation(
+        description="Withdraw a service from the catalogue (admin).",
+        permission_classes=allowed(ADMIN),
+    )
     async def withdraw_service(self, info: DarInfo, input: WithdrawServiceInput) -> CommandResult:
-        p = info.context.require(*ACCESS["withdrawService"])
+        p = info.context.authenticate()
         command = WithdrawService(
             command_id=checked_command_id(input.command_id),
             actor=p.actor,
@@ -644,7 +684,7 @@ async def _in_house(  # noqa: PLR0913, PLR0917 - what every house mutation varie
     id_key: str = "house_id",
 ) -> CommandResult:
     """Check the role, find the house (house staff: their own), build and run."""
-    principal = info.context.require(*ACCESS[name])
+    principal = info.context.authenticate()
     code = await house_code_of(info.context, house_id)
     command = build(checked_command_id(command_id), principal.actor, code)
     return await run_command(info.context, name, lambda: handle(command), id_key)
@@ -659,7 +699,7 @@ async def _on_agent(  # noqa: PLR0913, PLR0917 - what every agent mutation varie
     handle: Callable[[C], Outcome],
 ) -> CommandResult:
     """Check the role, find the agent (house staff: of their own house), build and run."""
-    principal = info.context.require(*ACCESS[name])
+    principal = info.context.authenticate()
     employee, _ = await employee_of(info.context, agent_id)
     command = build(checked_command_id(command_id), principal.actor, employee)
     return await run_command(info.context, name, lambda: handle(command), "agent_id")

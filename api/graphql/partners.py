@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator
 from datetime import datetime
 
 import strawberry
 
-from api.graphql.access import ACCESS
-from api.graphql.context import Context, DarInfo
+from api.graphql.access import ADMIN, EVERYONE, allowed
+from api.graphql.caller import Caller
+from api.graphql.context import DarInfo
 from api.graphql.freshness import wait_for_position
 from api.graphql.inputs import PartnerInput, validated
+from api.graphql.pipeline import Submission, mutation
 from api.graphql.scalars import Position
 from application.partners.commands import RegisterPartner, RenamePartner
-from application.partners.service import PartnerOutcome
-from domain.shared.errors import DarError, ValidationError
+from application.partners.service import PartnerChanged
+from application.store import Outcome
+from domain.shared.errors import ValidationError
 from projections.partners.view import PartnerRow
 
 
@@ -39,13 +42,33 @@ class Partner:
 
 
 @strawberry.input(description="A partner's code and official names, with the idempotency key.")
-class PartnerNamesInput:
+class PartnerNames:
     command_id: str = strawberry.field(
         description="Client-chosen key; a retry returns the first outcome."
     )
     code: str
     name_ar: str
     name_fr: str
+
+    def checked(self) -> PartnerInput:
+        """The key, the code and the names, well formed."""
+        return validated(PartnerInput, **vars(self))
+
+
+@strawberry.input(description="A partner body to register, with the idempotency key.")
+class RegisterPartnerInput(PartnerNames):
+    async def to_command(self, caller: Caller) -> Submission[RegisterPartner, PartnerChanged]:
+        """Register the partner under its code."""
+        command = RegisterPartner(actor=caller.actor, **self.checked().model_dump())
+        return Submission(command, caller.dar.partners.register_partner)
+
+
+@strawberry.input(description="A partner's new official names, with the idempotency key.")
+class RenamePartnerInput(PartnerNames):
+    async def to_command(self, caller: Caller) -> Submission[RenamePartner, PartnerChanged]:
+        """Record the partner's new names."""
+        command = RenamePartner(actor=caller.actor, **self.checked().model_dump())
+        return Submission(command, caller.dar.partners.rename_partner)
 
 
 @strawberry.type(description="What a partner command did.")
@@ -57,6 +80,15 @@ class PartnerCommandResult:
     replayed: bool = strawberry.field(
         description="True when this is the retry of a recorded command."
     )
+
+    @classmethod
+    def of(cls, outcome: Outcome[PartnerChanged]) -> PartnerCommandResult:
+        """The partner, the position and whether this was a retry."""
+        return cls(
+            partner_id=strawberry.ID(str(outcome.value.partner_id)),
+            position=Position(outcome.position),
+            replayed=outcome.replayed,
+        )
 
 
 @strawberry.type(description="The partners read model after a change.")
@@ -78,7 +110,10 @@ async def _list(info: DarInfo, first: int, after: str | None) -> list[Partner]:
 
 @strawberry.type
 class PartnerQueries:
-    @strawberry.field(description="Registered partners ordered by code, a page at a time.")
+    @strawberry.field(
+        description="Registered partners ordered by code, a page at a time.",
+        permission_classes=allowed(EVERYONE),
+    )
     async def partners(
         self,
         info: DarInfo,
@@ -86,76 +121,49 @@ class PartnerQueries:
         after: str | None = None,
         at_least_position: Position | None = None,
     ) -> list[Partner]:
-        info.context.require(*ACCESS["partners"])
         await wait_for_position(
             info.context.dar, [info.context.dar.read.partners_key], at_least_position
         )
         return await _list(info, first, after)
 
-    @strawberry.field(description="One partner by code, or null.")
+    @strawberry.field(
+        description="One partner by code, or null.", permission_classes=allowed(EVERYONE)
+    )
     async def partner(
         self,
         info: DarInfo,
         code: str,
         at_least_position: Position | None = None,
     ) -> Partner | None:
-        info.context.require(*ACCESS["partner"])
         dar = info.context.dar
         await wait_for_position(dar, [dar.read.partners_key], at_least_position)
         row = await info.context.blocking(lambda: dar.read.partners.by_code(code))
         return Partner.from_row(row) if row else None
 
 
-async def _run(
-    context: Context, name: str, call: Callable[[], PartnerOutcome]
-) -> PartnerCommandResult:
-    """Run a command on a worker thread, counting its outcome."""
-    try:
-        done = await context.blocking(call)
-    except DarError as error:
-        context.metrics.commands.labels(name, error.code).inc()
-        raise
-    context.metrics.commands.labels(name, "replayed" if done.replayed else "recorded").inc()
-    return PartnerCommandResult(
-        partner_id=strawberry.ID(str(done.partner_id)),
-        position=Position(done.position),
-        replayed=done.replayed,
-    )
-
-
 @strawberry.type
 class PartnerMutations:
-    @strawberry.mutation(description="Register a partner body (admin).")
-    async def register_partner(
-        self, info: DarInfo, input: PartnerNamesInput
-    ) -> PartnerCommandResult:
-        principal = info.context.require(*ACCESS["registerPartner"])
-        data = validated(PartnerInput, **vars(input))
-        command = RegisterPartner(actor=principal.actor, **data.model_dump())
-        service = info.context.dar.partners
-        return await _run(
-            info.context, "registerPartner", lambda: service.register_partner(command)
-        )
-
-    @strawberry.mutation(description="Record a partner's new official names (admin).")
-    async def rename_partner(self, info: DarInfo, input: PartnerNamesInput) -> PartnerCommandResult:
-        principal = info.context.require(*ACCESS["renamePartner"])
-        data = validated(PartnerInput, **vars(input))
-        command = RenamePartner(actor=principal.actor, **data.model_dump())
-        service = info.context.dar.partners
-        return await _run(info.context, "renamePartner", lambda: service.rename_partner(command))
+    register_partner = mutation(
+        RegisterPartnerInput, PartnerCommandResult, ADMIN, "Register a partner body (admin)."
+    )
+    rename_partner = mutation(
+        RenamePartnerInput,
+        PartnerCommandResult,
+        ADMIN,
+        "Record a partner's new official names (admin).",
+    )
 
 
 @strawberry.type
 class PartnerSubscriptions:
     @strawberry.subscription(
-        description="The partners (first page) each time one is registered or renamed."
+        description="The partners (first page) each time one is registered or renamed.",
+        permission_classes=allowed(EVERYONE),
     )
     async def partners_changed(
         self, info: DarInfo, after_position: Position | None = None
     ) -> AsyncGenerator[PartnersChange, None]:
         context = info.context
-        context.require(*ACCESS["partnersChanged"])
         if context.watchers is None:  # pragma: no cover - wired by create_app
             raise RuntimeError("no watchers in this context")
         dar = context.dar

@@ -7,34 +7,37 @@ the day's collections of any house.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
-from typing import TypeVar
 from uuid import UUID
 
 import strawberry
 
-from api.auth import STAFF, Principal
-from api.graphql.access import ACCESS
-from api.graphql.commands import checked_command_id, counted, parse_id
+from api.auth import STAFF, Role
+from api.graphql.access import STAFF_AND_OVERSIGHT, allowed
+from api.graphql.caller import Caller, parse_id
 from api.graphql.context import Context, DarInfo
 from api.graphql.freshness import wait_for_position
 from api.graphql.houses import house_code_of
+from api.graphql.pipeline import Submission, mutation
 from api.graphql.scalars import Position
 from application.payments.commands import (
     ApproveRefund,
     CancelPayment,
     InitiatePayment,
+    PaymentStanding,
     RecordCashPayment,
+    RefundRequested,
     RequestRefund,
+    SettlePayment,
 )
-from application.payments.service import PaymentService
 from application.store import Outcome
+from domain.payments.payment import Method, PaymentStatus
 from domain.shared.errors import ValidationError
 from domain.shared.money import Money, total
 from projections.payments.view import CollectionRow, PaymentRow
 
-C = TypeVar("C")
+strawberry.enum(Method, name="PaymentMethod", description="How the citizen pays.")
+strawberry.enum(PaymentStatus, description="Where a payment stands.")
 
 
 @strawberry.type(description="What a partner's billing system says is due for a bill.")
@@ -54,11 +57,9 @@ class Payment:
     partner_code: str
     service_code: str
     bill_reference: str | None
-    method: str = strawberry.field(description="cash, card, e_dinar or d17")
+    method: Method
     amount: Money
-    status: str = strawberry.field(
-        description="initiated, authorised, capture_requested, captured, failed or cancelled"
-    )
+    status: PaymentStatus
     captured: Money
     refunded: Money = strawberry.field(description="Paid back so far.")
     refunds_pending: Money = strawberry.field(description="Asked for or approved, not paid back.")
@@ -79,9 +80,9 @@ class Payment:
             partner_code=row.partner_code,
             service_code=row.service_code,
             bill_reference=row.bill_reference,
-            method=row.method,
+            method=Method(row.method),
             amount=Money(row.amount_millimes),
-            status=row.status,
+            status=PaymentStatus(row.status),
             captured=Money(row.captured_millimes),
             refunded=Money(row.refunded_millimes),
             refunds_pending=Money(row.refunds_pending_millimes),
@@ -97,7 +98,7 @@ class Payment:
 @strawberry.type(description="Money collected for one partner by one method on the day.")
 class CollectionLine:
     partner_code: str
-    method: str
+    method: Method
     payments: int = strawberry.field(description="Payments captured that day.")
     collected: Money
     refunded: Money = strawberry.field(description="Refunds paid back that day.")
@@ -114,15 +115,39 @@ class Collections:
     net: Money
 
 
+def absolute(context: Context, url: str | None) -> str | None:
+    """A page's address as clients reach it: a path Dar serves is put under DAR_PUBLIC_URL."""
+    if url is None or not url.startswith("/"):
+        return url  # none, or the gateway's own absolute address
+    return context.dar.settings.public_base_url + url
+
+
 @strawberry.type(description="What a payment command did.")
 class PaymentResult:
     id: strawberry.ID
     receipt: str | None = strawberry.field(description="The payment receipt, once captured.")
-    session_url: str | None = strawberry.field(
-        description="The gateway's hosted page; null for cash, or while the gateway is down."
-    )
+    page: strawberry.Private[str | None]
     position: Position
     replayed: bool
+
+    @strawberry.field(
+        description="The gateway's hosted page; null for cash, or while the gateway is down."
+    )
+    def session_url(self, info: DarInfo) -> str | None:
+        """The page as clients reach it."""
+        return absolute(info.context, self.page)
+
+    @classmethod
+    def of(cls, outcome: Outcome[PaymentStanding]) -> PaymentResult:
+        """The payment as the command left it."""
+        payment = outcome.value
+        return cls(
+            id=strawberry.ID(str(payment.payment_id)),
+            receipt=payment.receipt,
+            page=payment.session_url,
+            position=Position(outcome.position),
+            replayed=outcome.replayed,
+        )
 
 
 @strawberry.type(description="A refund asked for.")
@@ -132,75 +157,112 @@ class RefundResult:
     position: Position
     replayed: bool
 
+    @classmethod
+    def of(cls, outcome: Outcome[RefundRequested]) -> RefundResult:
+        """The payment and the refund's number."""
+        return cls(
+            payment_id=strawberry.ID(str(outcome.value.payment_id)),
+            refund_id=outcome.value.refund_id,
+            position=Position(outcome.position),
+            replayed=outcome.replayed,
+        )
 
-@strawberry.input
-class InitiatePaymentInput:
+
+def _staff(caller: Caller) -> tuple[str, str]:
+    """House staff take payments in the house of their token: the house and their number."""
+    if caller.house_code is None or caller.employee is None:
+        raise ValidationError("role", "payments are taken by a house's staff")
+    return caller.house_code, caller.employee
+
+
+@strawberry.input(description="A request of the caller's house to pay, and the idempotency key.")
+class OfRequest:
     command_id: str
     request_id: strawberry.ID
-    method: str = strawberry.field(description="card, e_dinar or d17")
+
+    def by(self, caller: Caller) -> tuple[str, str, str, UUID, str]:
+        """Key, actor, the caller's house, the request, the caller's employee number."""
+        key = caller.key(self.command_id)
+        house, employee = _staff(caller)
+        return key, caller.actor, house, parse_id(self.request_id, "requestId"), employee
+
+
+@strawberry.input(description="A card, e-Dinar or D17 payment to open for a request.")
+class InitiatePaymentInput(OfRequest):
+    method: Method
     bill_reference: str | None = strawberry.field(
         default=None, description="For a service paid from a bill: the amount is looked up."
     )
 
+    async def to_command(self, caller: Caller) -> Submission[InitiatePayment, PaymentStanding]:
+        """Open the payment at the caller's house."""
+        command = InitiatePayment(*self.by(caller), self.method, self.bill_reference)
+        return Submission(command, caller.dar.payments.initiate)
 
-@strawberry.input
-class RecordCashPaymentInput:
-    command_id: str
-    request_id: strawberry.ID
+
+@strawberry.input(description="Cash taken at the counter for a request.")
+class RecordCashPaymentInput(OfRequest):
     bill_reference: str | None = None
 
+    async def to_command(self, caller: Caller) -> Submission[RecordCashPayment, PaymentStanding]:
+        """Record the cash at the caller's house."""
+        command = RecordCashPayment(*self.by(caller), self.bill_reference)
+        return Submission(command, caller.dar.payments.record_cash)
 
-@strawberry.input
-class CancelPaymentInput:
+
+@strawberry.input(description="A payment of the caller's house, and the idempotency key.")
+class OfPayment:
     command_id: str
     payment_id: strawberry.ID
+
+    def by(self, caller: Caller) -> tuple[str, str, str, UUID]:
+        """Key, actor, the caller's house, the payment."""
+        key = caller.key(self.command_id)
+        house, _ = _staff(caller)
+        return key, caller.actor, house, parse_id(self.payment_id, "paymentId")
+
+
+@strawberry.input(description="A payment to give up before its capture, and why.")
+class CancelPaymentInput(OfPayment):
     reason: str
 
+    async def to_command(self, caller: Caller) -> Submission[CancelPayment, PaymentStanding]:
+        """Cancel the payment."""
+        command = CancelPayment(*self.by(caller), self.reason)
+        return Submission(command, caller.dar.payments.cancel)
 
-@strawberry.input
-class RequestRefundInput:
-    command_id: str
-    payment_id: strawberry.ID
+
+@strawberry.input(description="A refund to ask for: how much of a captured payment, and why.")
+class RequestRefundInput(OfPayment):
     amount: Money
     reason: str
 
+    async def to_command(self, caller: Caller) -> Submission[RequestRefund, RefundRequested]:
+        """Ask for the refund."""
+        command = RequestRefund(*self.by(caller), self.amount.millimes, self.reason)
+        return Submission(command, caller.dar.payments.request_refund)
 
-@strawberry.input
-class ApproveRefundInput:
-    command_id: str
-    payment_id: strawberry.ID
+
+@strawberry.input(description="A refund someone else asked for, to approve.")
+class ApproveRefundInput(OfPayment):
     refund_id: str
 
+    async def to_command(self, caller: Caller) -> Submission[ApproveRefund, PaymentStanding]:
+        """Approve the refund."""
+        command = ApproveRefund(*self.by(caller), self.refund_id)
+        return Submission(command, caller.dar.payments.approve_refund)
 
-@strawberry.input
+
+@strawberry.input(description="A pending payment to settle with the gateway.")
 class SettlePaymentInput:
     payment_id: strawberry.ID
 
-
-def _staff_house(principal: Principal) -> str:
-    """House staff act in the house of their token."""
-    if principal.role not in STAFF or not principal.house:
-        raise ValidationError("role", "payments are taken by a house's staff")
-    return principal.house
-
-
-def absolute(context: Context, url: str | None) -> str | None:
-    """A page's address as clients reach it: a path Dar serves is put under DAR_PUBLIC_URL."""
-    if url is None or not url.startswith("/"):
-        return url  # none, or the gateway's own absolute address
-    return context.dar.settings.public_base_url + url
-
-
-async def _result(context: Context, outcome: Outcome) -> PaymentResult:
-    payment_id = UUID(outcome.values["payment_id"])
-    row = await context.blocking(lambda: context.dar.payments.current(payment_id))
-    return PaymentResult(
-        id=strawberry.ID(str(payment_id)),
-        receipt=row.receipt,
-        session_url=absolute(context, row.session_url),
-        position=Position(outcome.position),
-        replayed=outcome.replayed,
-    )
+    async def to_command(self, caller: Caller) -> Submission[SettlePayment, PaymentStanding]:
+        """Settle a payment of the caller's house (each step it takes has its own key)."""
+        house, _ = _staff(caller)
+        payment = parse_id(self.payment_id, "paymentId")
+        command = SettlePayment(f"settle:{payment}", caller.actor, house, payment)
+        return Submission(command, caller.dar.payments.settle_payment)
 
 
 async def _visible_rows(context: Context, rows: list[PaymentRow]) -> list[Payment]:
@@ -214,7 +276,7 @@ def _collections(house: UUID, day: date, rows: list[CollectionRow]) -> Collectio
     lines = [
         CollectionLine(
             partner_code=r.partner_code,
-            method=r.method,
+            method=Method(r.method),
             payments=r.payments,
             collected=Money(r.collected_millimes),
             refunded=Money(r.refunded_millimes),
@@ -234,9 +296,11 @@ def _collections(house: UUID, day: date, rows: list[CollectionRow]) -> Collectio
 
 @strawberry.type
 class PaymentQueries:
-    @strawberry.field(description="What is due for a bill, from the partner's billing system.")
+    @strawberry.field(
+        description="What is due for a bill, from the partner's billing system.",
+        permission_classes=allowed(STAFF),
+    )
     async def bill_inquiry(self, info: DarInfo, partner_code: str, reference: str) -> Bill:
-        info.context.require(*ACCESS["billInquiry"])
         payments = info.context.dar.payments
         due = await info.context.blocking(lambda: payments.bill_inquiry(partner_code, reference))
         return Bill(
@@ -247,18 +311,23 @@ class PaymentQueries:
             due_on=due.due_on,
         )
 
-    @strawberry.field(description="The payments of a request, oldest first.")
+    @strawberry.field(
+        description="The payments of a request, oldest first.",
+        permission_classes=allowed(STAFF | frozenset({Role.ADMIN, Role.AUDITOR})),
+    )
     async def payments(
         self, info: DarInfo, request_id: strawberry.ID, at_least_position: Position | None = None
     ) -> list[Payment]:
-        info.context.require(*ACCESS["payments"])
         dar = info.context.dar
         uuid = parse_id(request_id, "requestId")
         await wait_for_position(dar, [dar.read.payments_key], at_least_position)
         rows = await info.context.blocking(lambda: dar.read.payments.for_request(uuid))
         return await _visible_rows(info.context, rows)
 
-    @strawberry.field(description="Money collected at a house on a business day (Tunis time).")
+    @strawberry.field(
+        description="Money collected at a house on a business day (Tunis time).",
+        permission_classes=allowed(STAFF_AND_OVERSIGHT),
+    )
     async def collections(
         self,
         info: DarInfo,
@@ -266,7 +335,6 @@ class PaymentQueries:
         business_date: date,
         at_least_position: Position | None = None,
     ) -> Collections:
-        info.context.require(*ACCESS["collections"])
         dar = info.context.dar
         await house_code_of(info.context, house_id)  # staff: only their own house
         house = parse_id(house_id, "houseId")
@@ -276,11 +344,13 @@ class PaymentQueries:
         )
         return _collections(house, business_date, rows)
 
-    @strawberry.field(description="A house's payments not yet captured nor ended, oldest first.")
+    @strawberry.field(
+        description="A house's payments not yet captured nor ended, oldest first.",
+        permission_classes=allowed(STAFF | frozenset({Role.ADMIN, Role.AUDITOR})),
+    )
     async def pending_payments(
         self, info: DarInfo, house_id: strawberry.ID, at_least_position: Position | None = None
     ) -> list[Payment]:
-        info.context.require(*ACCESS["pendingPayments"])
         dar = info.context.dar
         await house_code_of(info.context, house_id)  # staff: only their own house
         house = parse_id(house_id, "houseId")
@@ -289,99 +359,38 @@ class PaymentQueries:
         return await _visible_rows(info.context, rows)
 
 
-# A payment command built from (commandId, actor, house code, employee number).
-Build = Callable[[str, str, str, str], C]
-
-
-async def _run(
-    info: DarInfo,
-    name: str,
-    command_id: str,
-    build: Build[C],
-    handle: Callable[[PaymentService], Callable[[C], Outcome]],
-) -> Outcome:
-    """Role, house, key: build the command for the caller and run it, counted."""
-    principal = info.context.require(*ACCESS[name])
-    key = checked_command_id(command_id)
-    command = build(key, principal.actor, _staff_house(principal), principal.subject)
-    run = handle(info.context.dar.payments)
-    return await counted(info.context, name, lambda: run(command))
-
-
 @strawberry.type
 class PaymentMutations:
-    @strawberry.mutation(
-        description="Open a card, e-Dinar or D17 payment of a request: the gateway's hosted page."
+    initiate_payment = mutation(
+        InitiatePaymentInput,
+        PaymentResult,
+        STAFF,
+        "Open a card, e-Dinar or D17 payment of a request: the gateway's hosted page.",
     )
-    async def initiate_payment(self, info: DarInfo, input: InitiatePaymentInput) -> PaymentResult:
-        def build(key: str, actor: str, house: str, employee: str) -> InitiatePayment:
-            request_id = parse_id(input.request_id, "requestId")
-            return InitiatePayment(
-                key, actor, house, request_id, employee, input.method, input.bill_reference
-            )
-
-        outcome = await _run(info, "initiatePayment", input.command_id, build, lambda p: p.initiate)
-        return await _result(info.context, outcome)
-
-    @strawberry.mutation(description="Cash taken at the counter: captured, with its receipt.")
-    async def record_cash_payment(
-        self, info: DarInfo, input: RecordCashPaymentInput
-    ) -> PaymentResult:
-        def build(key: str, actor: str, house: str, employee: str) -> RecordCashPayment:
-            request_id = parse_id(input.request_id, "requestId")
-            return RecordCashPayment(key, actor, house, request_id, employee, input.bill_reference)
-
-        outcome = await _run(
-            info, "recordCashPayment", input.command_id, build, lambda p: p.record_cash
-        )
-        return await _result(info.context, outcome)
-
-    @strawberry.mutation(description="Give up a payment before its capture.")
-    async def cancel_payment(self, info: DarInfo, input: CancelPaymentInput) -> PaymentResult:
-        def build(key: str, actor: str, house: str, _: str) -> CancelPayment:
-            payment_id = parse_id(input.payment_id, "paymentId")
-            return CancelPayment(key, actor, house, payment_id, input.reason)
-
-        outcome = await _run(info, "cancelPayment", input.command_id, build, lambda p: p.cancel)
-        return await _result(info.context, outcome)
-
-    @strawberry.mutation(
-        description="Ask for a refund (partial allowed); a second person approves."
+    record_cash_payment = mutation(
+        RecordCashPaymentInput,
+        PaymentResult,
+        STAFF,
+        "Cash taken at the counter: captured, with its receipt.",
     )
-    async def request_refund(self, info: DarInfo, input: RequestRefundInput) -> RefundResult:
-        def build(key: str, actor: str, house: str, _: str) -> RequestRefund:
-            payment_id = parse_id(input.payment_id, "paymentId")
-            return RequestRefund(key, actor, house, payment_id, input.amount.millimes, input.reason)
-
-        outcome = await _run(
-            info, "requestRefund", input.command_id, build, lambda p: p.request_refund
-        )
-        return RefundResult(
-            payment_id=strawberry.ID(outcome.values["payment_id"]),
-            refund_id=outcome.values["refund_id"],
-            position=Position(outcome.position),
-            replayed=outcome.replayed,
-        )
-
-    @strawberry.mutation(description="Approve a refund asked for by someone else; it is paid back.")
-    async def approve_refund(self, info: DarInfo, input: ApproveRefundInput) -> PaymentResult:
-        def build(key: str, actor: str, house: str, _: str) -> ApproveRefund:
-            payment_id = parse_id(input.payment_id, "paymentId")
-            return ApproveRefund(key, actor, house, payment_id, input.refund_id)
-
-        outcome = await _run(
-            info, "approveRefund", input.command_id, build, lambda p: p.approve_refund
-        )
-        return await _result(info.context, outcome)
-
-    @strawberry.mutation(
-        description="Ask the gateway where a pending payment stands, and apply its answer."
+    cancel_payment = mutation(
+        CancelPaymentInput, PaymentResult, STAFF, "Give up a payment before its capture."
     )
-    async def settle_payment(self, info: DarInfo, input: SettlePaymentInput) -> PaymentResult:
-        principal = info.context.require(*ACCESS["settlePayment"])
-        house = _staff_house(principal)
-        payment_id = parse_id(input.payment_id, "paymentId")
-        payments = info.context.dar.payments
-        position = await info.context.blocking(lambda: payments.settle(payment_id, house))
-        outcome = Outcome(position, {"payment_id": str(payment_id)})
-        return await _result(info.context, outcome)
+    request_refund = mutation(
+        RequestRefundInput,
+        RefundResult,
+        STAFF,
+        "Ask for a refund (partial allowed); a second person approves.",
+    )
+    approve_refund = mutation(
+        ApproveRefundInput,
+        PaymentResult,
+        frozenset({Role.SUPERVISOR}),
+        "Approve a refund asked for by someone else; it is paid back.",
+    )
+    settle_payment = mutation(
+        SettlePaymentInput,
+        PaymentResult,
+        STAFF,
+        "Ask the gateway where a pending payment stands, and apply its answer.",
+    )

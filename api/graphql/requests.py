@@ -14,7 +14,7 @@ from uuid import UUID
 import strawberry
 
 from api.auth import STAFF, Principal, Role
-from api.graphql.access import ACCESS
+from api.graphql.access import ADMIN, PARTNER_SIDE, allowed
 from api.graphql.commands import checked_command_id, counted, own_house_only, parse_id
 from api.graphql.context import Context, DarInfo
 from api.graphql.freshness import wait_for_position
@@ -227,28 +227,35 @@ def _after(cursor: str | None) -> int | None:
 
 @strawberry.type
 class RequestQueries:
-    @strawberry.field(description="One request, or null (each caller sees only its own).")
+    @strawberry.field(
+        description="One request, or null (each caller sees only its own).",
+        permission_classes=allowed(STAFF | ADMIN | frozenset({Role.AUDITOR, Role.PARTNER})),
+    )
     async def request(
         self, info: DarInfo, id: strawberry.ID, at_least_position: Position | None = None
     ) -> Request | None:
-        info.context.require(*ACCESS["request"])
         dar = info.context.dar
         await wait_for_position(dar, [dar.read.requests_key], at_least_position)
         uuid = parse_id(id, "id")
         row = await info.context.blocking(lambda: dar.read.requests.get(uuid))
         return await _shown(info.context, row)
 
-    @strawberry.field(description="The request with this receipt number, or null.")
+    @strawberry.field(
+        description="The request with this receipt number, or null.",
+        permission_classes=allowed(STAFF | ADMIN | frozenset({Role.AUDITOR, Role.PARTNER})),
+    )
     async def request_by_receipt(
         self, info: DarInfo, number: str, at_least_position: Position | None = None
     ) -> Request | None:
-        info.context.require(*ACCESS["requestByReceipt"])
         dar = info.context.dar
         await wait_for_position(dar, [dar.read.requests_key], at_least_position)
         row = await info.context.blocking(lambda: dar.read.requests.by_receipt(number.strip()))
         return await _shown(info.context, row)
 
-    @strawberry.field(description="A house's requests, latest first, a page at a time.")
+    @strawberry.field(
+        description="A house's requests, latest first, a page at a time.",
+        permission_classes=allowed(STAFF | ADMIN | frozenset({Role.AUDITOR})),
+    )
     async def requests(  # noqa: PLR0913, PLR0917 - the list's filters
         self,
         info: DarInfo,
@@ -259,7 +266,6 @@ class RequestQueries:
         after: str | None = None,
         at_least_position: Position | None = None,
     ) -> RequestPage:
-        info.context.require(*ACCESS["requests"])
         dar = info.context.dar
         if not 1 <= first <= dar.settings.max_page_size:
             raise ValidationError("first", f"1 to {dar.settings.max_page_size}")
@@ -274,11 +280,14 @@ class RequestQueries:
         rows = await info.context.blocking(lambda: dar.read.requests.page(where, limit=first + 1))
         return await info.context.blocking(lambda: _page(info.context, rows, first))
 
-    @strawberry.field(description="Forwarded files waiting at a partner (partner: its own).")
+    @strawberry.field(
+        description="Forwarded files waiting at a partner (partner: its own).",
+        permission_classes=allowed(PARTNER_SIDE),
+    )
     async def partner_inbox(
         self, info: DarInfo, partner_code: str, at_least_position: Position | None = None
     ) -> list[Request]:
-        principal = info.context.require(*ACCESS["partnerInbox"])
+        principal = info.context.authenticate()
         if principal.role is Role.PARTNER and principal.partner != partner_code:
             return []
         dar = info.context.dar
@@ -291,7 +300,8 @@ class RequestQueries:
         return await info.context.blocking(lambda: _requests_of(info.context, rows))
 
     @strawberry.field(
-        description="A citizen's open files across partners (read recorded; CNAM files: health)."
+        description="A citizen's open files across partners (read recorded; CNAM files: health).",
+        permission_classes=allowed(STAFF | ADMIN),
     )
     async def citizen_files(
         self,
@@ -300,7 +310,7 @@ class RequestQueries:
         purpose: str,
         at_least_position: Position | None = None,
     ) -> list[Request]:
-        principal = info.context.require(*ACCESS["citizenFiles"])
+        principal = info.context.authenticate()
         dar = info.context.dar
         uuid = parse_id(citizen_id, "citizenId")
         await wait_for_position(dar, [dar.read.requests_key], at_least_position)
@@ -350,7 +360,7 @@ async def _step(
     request_id: strawberry.ID,
     **fields: object,
 ) -> RequestResult:
-    principal = info.context.require(*ACCESS[name])
+    principal = info.context.authenticate()
     partner = principal.partner if principal.role is Role.PARTNER else None
     house = principal.house if principal.role in STAFF else None
     if partner is None and house is None:
@@ -374,9 +384,12 @@ async def _step(
 
 @strawberry.type
 class RequestMutations:
-    @strawberry.mutation(description="Record information given, or a redirection (no file).")
+    @strawberry.mutation(
+        description="Record information given, or a redirection (no file).",
+        permission_classes=allowed(STAFF),
+    )
     async def record_contact(self, info: DarInfo, input: RecordContactInput) -> ContactResult:
-        principal = info.context.require(*ACCESS["recordContact"])
+        principal = info.context.authenticate()
         code = await house_code_of(info.context, input.house_id)
         command = RecordContact(
             command_id=checked_command_id(input.command_id),
@@ -398,10 +411,11 @@ class RequestMutations:
         )
 
     @strawberry.mutation(
-        description="Lodge a request for the citizen served at the caller's counter; receipt."
+        description="Lodge a request for the citizen served at the caller's counter; receipt.",
+        permission_classes=allowed(STAFF),
     )
     async def lodge_request(self, info: DarInfo, input: LodgeRequestInput) -> RequestResult:
-        principal = info.context.require(*ACCESS["lodgeRequest"])
+        principal = info.context.authenticate()
         code = await house_code_of(info.context, input.house_id)
         own_house_only(principal, code)
         command = LodgeRequest(
@@ -420,15 +434,24 @@ class RequestMutations:
         outcome = await counted(info.context, "lodgeRequest", lambda: requests.lodge(command))
         return _result(outcome)
 
-    @strawberry.mutation(description="An immediate service is done at the counter.")
+    @strawberry.mutation(
+        description="An immediate service is done at the counter.",
+        permission_classes=allowed(STAFF),
+    )
     async def complete_request(self, info: DarInfo, input: RequestInput) -> RequestResult:
         return await _step(info, "completeRequest", "complete", input.command_id, input.request_id)
 
-    @strawberry.mutation(description="Send a forwarded service's file to the partner.")
+    @strawberry.mutation(
+        description="Send a forwarded service's file to the partner.",
+        permission_classes=allowed(STAFF),
+    )
     async def forward_request(self, info: DarInfo, input: RequestInput) -> RequestResult:
         return await _step(info, "forwardRequest", "forward", input.command_id, input.request_id)
 
-    @strawberry.mutation(description="The partner received the file, under its reference.")
+    @strawberry.mutation(
+        description="The partner received the file, under its reference.",
+        permission_classes=allowed(PARTNER_SIDE),
+    )
     async def acknowledge_request(
         self, info: DarInfo, input: AcknowledgeRequestInput
     ) -> RequestResult:
@@ -441,7 +464,10 @@ class RequestMutations:
             partner_reference=input.partner_reference,
         )
 
-    @strawberry.mutation(description="The partner returns the file to be corrected.")
+    @strawberry.mutation(
+        description="The partner returns the file to be corrected.",
+        permission_classes=allowed(PARTNER_SIDE),
+    )
     async def return_for_correction(
         self, info: DarInfo, input: RequestReasonInput
     ) -> RequestResult:
@@ -454,7 +480,9 @@ class RequestMutations:
             reason=input.reason,
         )
 
-    @strawberry.mutation(description="Send the corrected file again.")
+    @strawberry.mutation(
+        description="Send the corrected file again.", permission_classes=allowed(STAFF)
+    )
     async def resubmit_request(self, info: DarInfo, input: ResubmitRequestInput) -> RequestResult:
         return await _step(
             info,
@@ -465,7 +493,10 @@ class RequestMutations:
             documents=tuple(input.documents),
         )
 
-    @strawberry.mutation(description="The partner's decision: accepted, refused or closed.")
+    @strawberry.mutation(
+        description="The partner's decision: accepted, refused or closed.",
+        permission_classes=allowed(PARTNER_SIDE),
+    )
     async def record_partner_decision(
         self, info: DarInfo, input: PartnerDecisionInput
     ) -> RequestResult:
@@ -479,7 +510,10 @@ class RequestMutations:
             reason=input.reason,
         )
 
-    @strawberry.mutation(description="The citizen withdraws a request not yet decided.")
+    @strawberry.mutation(
+        description="The citizen withdraws a request not yet decided.",
+        permission_classes=allowed(STAFF),
+    )
     async def withdraw_request(self, info: DarInfo, input: RequestReasonInput) -> RequestResult:
         return await _step(
             info,

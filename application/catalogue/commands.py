@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import UUID
 
 from application.commands import Command
 
@@ -39,3 +40,15 @@ class WithdrawService(Command):
     partner_code: str
     code: str
     reason: str
+
+
+@dataclass(frozen=True)
+class ServiceChanged:
+    """The catalogue's service a command published or changed."""
+
+    service_id: UUID
+
+    @property
+    def id(self) -> UUID:
+        """The object's id."""
+        return self.service_id

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from application.catalogue.commands import ChangeServiceFee, PublishService, WithdrawService
+from application.catalogue.commands import (
+    ChangeServiceFee,
+    PublishService,
+    ServiceChanged,
+    WithdrawService,
+)
 from application.store import CommandRunner, Decision, EventStore, Outcome
 from domain.catalogue.service import CatalogueService, Fee, FeeRule, Mode, service_id
 from domain.partners.partner import Partner, partner_id
@@ -31,12 +36,12 @@ class CatalogueServiceHandlers:
         self._store = store
         self._runner = runner
 
-    def publish(self, command: PublishService) -> Outcome:
+    def publish(self, command: PublishService) -> Outcome[ServiceChanged]:
         """Record `ServicePublished` for a registered partner."""
         mode, fee = _mode(command.mode), _fee(command.fee_rule, command.fee_millimes)
         new_id = service_id(command.partner_code, command.code)
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[ServiceChanged]:
             partner = self._store.load(partner_id(command.partner_code), Partner, "partner")
             if self._store.find(new_id, CatalogueService) is not None:
                 raise AlreadyExistsError(f"service {command.code} is already published")
@@ -51,30 +56,30 @@ class CatalogueServiceHandlers:
                 deadline_days=command.deadline_days,
                 act=act,
             )
-            return Decision(aggregates=[service], values={"service_id": str(service.id)})
+            return Decision(aggregates=[service], value=ServiceChanged(service.id))
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=ServiceChanged)
 
-    def change_fee(self, command: ChangeServiceFee) -> Outcome:
+    def change_fee(self, command: ChangeServiceFee) -> Outcome[ServiceChanged]:
         """Record `ServiceFeeChanged`."""
         fee = _fee(command.fee_rule, command.fee_millimes)
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[ServiceChanged]:
             service = self.get(command.partner_code, command.code)
             service.change_fee(fee, act)
-            return Decision(aggregates=[service], values={"service_id": str(service.id)})
+            return Decision(aggregates=[service], value=ServiceChanged(service.id))
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=ServiceChanged)
 
-    def withdraw(self, command: WithdrawService) -> Outcome:
+    def withdraw(self, command: WithdrawService) -> Outcome[ServiceChanged]:
         """Record `ServiceWithdrawn`."""
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[ServiceChanged]:
             service = self.get(command.partner_code, command.code)
             service.withdraw(command.reason, act)
-            return Decision(aggregates=[service], values={"service_id": str(service.id)})
+            return Decision(aggregates=[service], value=ServiceChanged(service.id))
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=ServiceChanged)
 
     def get(self, partner_code: str, code: str) -> CatalogueService:
         """The service `code` of the partner."""

@@ -9,6 +9,45 @@ from application.commands import PERSONAL, Command
 
 
 @dataclass(frozen=True)
+class CitizenChanged:
+    """The citizen a command registered or erased."""
+
+    citizen_id: UUID
+
+    @property
+    def id(self) -> UUID:
+        """The citizen's id."""
+        return self.citizen_id
+
+
+@dataclass(frozen=True)
+class MandateChanged:
+    """The mandate a grant opened or extended."""
+
+    mandate_id: UUID
+
+    @property
+    def id(self) -> UUID:
+        """The mandate's id."""
+        return self.mandate_id
+
+
+@dataclass(frozen=True)
+class MandateRevoked:
+    """The mandate a scope was revoked from, and the receipt number handed to the citizen."""
+
+    mandate_id: UUID
+    receipt: str
+
+
+@dataclass(frozen=True)
+class AccessRecorded:
+    """A read of personal data, recorded."""
+
+    access_id: UUID
+
+
+@dataclass(frozen=True)
 class RegisterCitizen(Command):
     """Register a citizen by identity document or, for a minor, through a guardian."""
 

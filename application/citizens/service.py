@@ -16,7 +16,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from application.citizens.commands import EraseCitizen, GrantMandate, RegisterCitizen, RevokeMandate
+from application.citizens.commands import (
+    AccessRecorded,
+    CitizenChanged,
+    EraseCitizen,
+    GrantMandate,
+    MandateChanged,
+    MandateRevoked,
+    RegisterCitizen,
+    RevokeMandate,
+)
 from application.citizens.ports import KeyVault
 from application.citizens.purposes import Purpose, Purposes
 from application.commands import Command
@@ -112,7 +121,7 @@ class CitizenService:
 
     # --- registration and erasure -------------------------------------------------------------
 
-    def register_citizen(self, command: RegisterCitizen) -> Outcome:
+    def register_citizen(self, command: RegisterCitizen) -> Outcome[CitizenChanged]:
         """Seal the particulars with a new key, index the document, record `Citizen.Registered`."""
         name = person_name(command.name)
         phone = phone_number(command.phone) if command.phone else None
@@ -127,7 +136,7 @@ class CitizenService:
             raise ValidationError("document", "a minor is registered through a guardian only")
         house = self._house_id(command.house_code) if command.house_code else None
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[CitizenChanged]:
             if command.guardian_id is not None:
                 self._guardian(command.guardian_id)
             citizen_id = self._citizen_id_for(document.lookup if document else None)
@@ -144,14 +153,16 @@ class CitizenService:
                 guardian_id=command.guardian_id,
             )
             citizen = Citizen.register(citizen_id, particulars, house, act)
-            return Decision(aggregates=[citizen], values={"citizen_id": str(citizen_id)})
+            return Decision(aggregates=[citizen], value=CitizenChanged(citizen_id))
 
         given = (name, document.number if document else None, phone)
 
         def same_particulars(first: Mapping[str, str]) -> bool:
             return self._registered_with(UUID(first["citizen_id"]), given)
 
-        return self._runner.run(command, decide, same_personal=same_particulars)
+        return self._runner.run(
+            command, decide, same_personal=same_particulars, returns=CitizenChanged
+        )
 
     def _registered_with(self, citizen_id: UUID, given: tuple[str | None, ...]) -> bool:
         """Whether the citizen was registered with these particulars (name, document, phone).
@@ -195,7 +206,7 @@ class CitizenService:
             raise ValidationError("guardianId", "a guardian is not a minor")
         return guardian
 
-    def erase_citizen(self, command: EraseCitizen) -> Outcome:
+    def erase_citizen(self, command: EraseCitizen) -> Outcome[CitizenChanged]:
         """Destroy the key and index entry first, then record the erasure with its reason.
 
         In this order a crash in between leaves the data unreadable and the retry records the
@@ -206,12 +217,12 @@ class CitizenService:
         self._store.load(command.citizen_id, Citizen, "citizen")
         self._vault.erase(command.citizen_id)
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[CitizenChanged]:
             citizen = self._store.load(command.citizen_id, Citizen, "citizen")
             citizen.erase(command.reason, act)
-            return Decision(aggregates=[citizen], values={"citizen_id": str(citizen.id)})
+            return Decision(aggregates=[citizen], value=CitizenChanged(citizen.id))
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=CitizenChanged)
 
     # --- audited reads --------------------------------------------------------------------------
 
@@ -290,7 +301,7 @@ class CitizenService:
         """Record the read before anything is returned: an unrecorded read fails."""
         house = house_id(reader.house_code) if reader.house_code else None
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[AccessRecorded]:
             access = PersonalDataAccess.record(
                 citizen_id=citizen_id,
                 purpose=purpose.code,
@@ -299,9 +310,10 @@ class CitizenService:
                 house_id=house,
                 act=act,
             )
-            return Decision(aggregates=[access], values={"access_id": str(access.id)})
+            return Decision(aggregates=[access], value=AccessRecorded(access.id))
 
-        self._runner.run(_ReadCommand(command_id=f"read:{uuid4()}", actor=reader.actor), decide)
+        read = _ReadCommand(command_id=f"read:{uuid4()}", actor=reader.actor)
+        self._runner.run(read, decide, returns=AccessRecorded)
 
     def _accredited_for_health(self, reader: Reader) -> bool:
         if reader.employee_number is None:
@@ -313,12 +325,12 @@ class CitizenService:
 
     # --- mandates --------------------------------------------------------------------------------
 
-    def grant_mandate(self, command: GrantMandate) -> Outcome:
+    def grant_mandate(self, command: GrantMandate) -> Outcome[MandateChanged]:
         """Record the grant (opening the citizen's mandate to the house on first use)."""
         house = self._house_id(command.house_code)
         scopes = frozenset(scope(s) for s in command.scopes)
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[MandateChanged]:
             citizen = self._store.load(command.citizen_id, Citizen, "citizen")
             citizen.refuse_if_erased()
             mandate = self._store.find(mandate_id(citizen.id, house), Mandate)
@@ -331,25 +343,23 @@ class CitizenService:
                 consent_reference=command.consent_reference,
                 act=act,
             )
-            return Decision(aggregates=[mandate], values={"mandate_id": str(mandate.id)})
+            return Decision(aggregates=[mandate], value=MandateChanged(mandate.id))
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=MandateChanged)
 
-    def revoke_mandate(self, command: RevokeMandate) -> Outcome:
+    def revoke_mandate(self, command: RevokeMandate) -> Outcome[MandateRevoked]:
         """Revoke one scope; the outcome carries the receipt number."""
         house = self._house_id(command.house_code)
         wanted = scope(command.scope)
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[MandateRevoked]:
             mandate = self._store.load(
                 mandate_id(command.citizen_id, house), Mandate, "mandate of this citizen"
             )
             receipt = mandate.revoke(wanted, act)
-            return Decision(
-                aggregates=[mandate], values={"mandate_id": str(mandate.id), "receipt": receipt}
-            )
+            return Decision(aggregates=[mandate], value=MandateRevoked(mandate.id, receipt))
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=MandateRevoked)
 
     def mandate_covers(self, citizen_id: UUID, house_code: str, wanted: str) -> Mandate:
         """The mandate covering an act of scope `wanted` now, or MandateNotInForceError.

@@ -60,7 +60,7 @@ class RequestService:
             validate_partner_code(command.partner_code)
             visit = self._visit(queue, command.label, act)
             visit.record_contact(command.kind, command.partner_code, command.topic, act)
-            return Decision(aggregates=[visit], values={"visit_id": str(visit.id)})
+            return Decision(aggregates=[visit], value={"visit_id": str(visit.id)})
 
         return self._runner.run(command, decide)
 
@@ -117,7 +117,7 @@ class RequestService:
                 changed.append(mandate)
             return Decision(
                 aggregates=changed,
-                values={"request_id": str(request_id), "receipt": receipt},
+                value={"request_id": str(request_id), "receipt": receipt},
                 reads=permission.reads,
             )
 
@@ -135,7 +135,7 @@ class RequestService:
             self._step_of(request, command, act)()
             return Decision(
                 aggregates=[request],
-                values={"request_id": str(request.id), "receipt": request.receipt},
+                value={"request_id": str(request.id), "receipt": request.receipt},
             )
 
         return self._runner.run(command, decide)

@@ -49,7 +49,7 @@ class CounterService:
             ticket = queue.tickets[label]
             return Decision(
                 aggregates=[queue],
-                values={"visit_id": str(ticket.visit_id), "ticket": label},
+                value={"visit_id": str(ticket.visit_id), "ticket": label},
             )
 
         return self._runner.run(command, decide)
@@ -69,7 +69,7 @@ class CounterService:
             queue, ticket = moves.call_next(queues, desk, agent.id, act)
             return Decision(
                 aggregates=[queue, desk],
-                values={"visit_id": str(ticket.visit_id), "ticket": ticket.label},
+                value={"visit_id": str(ticket.visit_id), "ticket": ticket.label},
                 reads={house.id: house.version, agent.id: agent.version, room.id: room.version},
             )
 
@@ -92,7 +92,7 @@ class CounterService:
             else:
                 run()
                 changed = [queue]
-            return Decision(aggregates=changed, values=self._values(queue, command.label))
+            return Decision(aggregates=changed, value=self._values(queue, command.label))
 
         return self._runner.run(command, decide)
 
@@ -107,7 +107,7 @@ class CounterService:
             moves.resume(queue, command.label, desk, agent.id, act)
             return Decision(
                 aggregates=[queue, desk],
-                values=self._values(queue, command.label),
+                value=self._values(queue, command.label),
                 reads={house.id: house.version, agent.id: agent.version, room.id: room.version},
             )
 
@@ -152,7 +152,7 @@ class CounterService:
                     ),
                 )
                 changed.append(other)
-            return Decision(aggregates=changed, values=self._values(queue, command.label))
+            return Decision(aggregates=changed, value=self._values(queue, command.label))
 
         return self._runner.run(command, decide)
 
@@ -181,7 +181,7 @@ class CounterService:
             room.close_counter(command.number, act)
             reads = {desk.id: desk.version} if desk is not None else {}
             reads[house.id] = house.version
-            return Decision(aggregates=[room], values={"house_id": str(house.id)}, reads=reads)
+            return Decision(aggregates=[room], value={"house_id": str(house.id)}, reads=reads)
 
         return self._runner.run(command, decide)
 

@@ -67,3 +67,15 @@ class RevokeDelegation(Command):
 
     grant_id: UUID
     reason: str
+
+
+@dataclass(frozen=True)
+class GrantChanged:
+    """The delegation grant a command recorded or changed."""
+
+    grant_id: UUID
+
+    @property
+    def id(self) -> UUID:
+        """The object's id."""
+        return self.grant_id

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from application.delegation.commands import (
     AmendDelegation,
+    GrantChanged,
     GrantDelegation,
     ReinstateDelegation,
     RenewDelegation,
@@ -35,7 +36,7 @@ class DelegationService:
         self._store = store
         self._runner = runner
 
-    def grant(self, command: GrantDelegation) -> Outcome:
+    def grant(self, command: GrantDelegation) -> Outcome[GrantChanged]:
         """Record the grant and take its days in the register, together."""
         convention = Convention(
             command.convention_reference, command.convention_version, command.signed_on
@@ -44,7 +45,7 @@ class DelegationService:
         validity = Validity(command.starts_on, command.ends_on)
         collection = CollectionTerms(command.may_collect, command.ceiling_millimes)
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[GrantChanged]:
             house = self._store.load(house_id(command.house_code), House, "house")
             partner = self._store.load(partner_id(command.partner_code), Partner, "partner")
             if self._store.find(command.grant_id, DelegationGrant) is not None:
@@ -63,11 +64,11 @@ class DelegationService:
                 collection=collection,
                 act=act,
             )
-            return Decision(aggregates=[register, grant], values=_values(grant))
+            return Decision(aggregates=[register, grant], value=GrantChanged(grant.id))
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=GrantChanged)
 
-    def amend(self, command: AmendDelegation) -> Outcome:
+    def amend(self, command: AmendDelegation) -> Outcome[GrantChanged]:
         """Record `DelegationAmended`."""
         added, removed = (
             services_named(command.added, "added"),
@@ -75,42 +76,42 @@ class DelegationService:
         )
         return self._change(command.grant_id, command, lambda g, act: g.amend(added, removed, act))
 
-    def suspend(self, command: SuspendDelegation) -> Outcome:
+    def suspend(self, command: SuspendDelegation) -> Outcome[GrantChanged]:
         """Record `DelegationSuspended`: from this position on, no act may rely on it."""
         return self._change(
             command.grant_id, command, lambda g, act: g.suspend(command.reason, act)
         )
 
-    def reinstate(self, command: ReinstateDelegation) -> Outcome:
+    def reinstate(self, command: ReinstateDelegation) -> Outcome[GrantChanged]:
         """Record `DelegationReinstated`."""
         return self._change(command.grant_id, command, lambda g, act: g.reinstate(act))
 
-    def renew(self, command: RenewDelegation) -> Outcome:
+    def renew(self, command: RenewDelegation) -> Outcome[GrantChanged]:
         """Extend the grant and its days in the register, together."""
         convention = Convention(
             command.convention_reference, command.convention_version, command.signed_on
         )
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[GrantChanged]:
             grant = self.get(command.grant_id)
             register = self._register_of(grant)
             grant.renew(command.ends_on, convention, act)
             register.extend(grant.id, command.ends_on, act)
-            return Decision(aggregates=[grant, register], values=_values(grant))
+            return Decision(aggregates=[grant, register], value=GrantChanged(grant.id))
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=GrantChanged)
 
-    def revoke(self, command: RevokeDelegation) -> Outcome:
+    def revoke(self, command: RevokeDelegation) -> Outcome[GrantChanged]:
         """Revoke the grant and free its days in the register, together."""
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[GrantChanged]:
             grant = self.get(command.grant_id)
             register = self._register_of(grant)
             grant.revoke(command.reason, act)
             register.release(grant.id, act)
-            return Decision(aggregates=[grant, register], values=_values(grant))
+            return Decision(aggregates=[grant, register], value=GrantChanged(grant.id))
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=GrantChanged)
 
     def get(self, grant_id: UUID) -> DelegationGrant:
         """The grant with this id."""
@@ -126,14 +127,10 @@ class DelegationService:
         grant_id: UUID,
         command: AmendDelegation | SuspendDelegation | ReinstateDelegation,
         change: Callable[[DelegationGrant, Act], None],
-    ) -> Outcome:
-        def decide(act: Act) -> Decision:
+    ) -> Outcome[GrantChanged]:
+        def decide(act: Act) -> Decision[GrantChanged]:
             grant = self.get(grant_id)
             change(grant, act)
-            return Decision(aggregates=[grant], values=_values(grant))
+            return Decision(aggregates=[grant], value=GrantChanged(grant.id))
 
-        return self._runner.run(command, decide)
-
-
-def _values(grant: DelegationGrant) -> dict[str, str]:
-    return {"grant_id": str(grant.id)}
+        return self._runner.run(command, decide, returns=GrantChanged)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from uuid import UUID
 
 from application.commands import Command
 
@@ -123,3 +124,27 @@ class AddLocalHoliday(Command):
     house_code: str
     day: date
     name: str
+
+
+@dataclass(frozen=True)
+class HouseChanged:
+    """The house a command registered or changed."""
+
+    house_id: UUID
+
+    @property
+    def id(self) -> UUID:
+        """The object's id."""
+        return self.house_id
+
+
+@dataclass(frozen=True)
+class AgentChanged:
+    """The agent a command enrolled or changed."""
+
+    agent_id: UUID
+
+    @property
+    def id(self) -> UUID:
+        """The object's id."""
+        return self.agent_id

@@ -10,9 +10,11 @@ from application.houses.commands import (
     AddCounter,
     AddLocalHoliday,
     AddServiceLine,
+    AgentChanged,
     ChangeServiceLine,
     DeactivateAgent,
     EnrollAgent,
+    HouseChanged,
     OpenCounter,
     RegisterHouse,
     RevokeAccreditation,
@@ -49,7 +51,7 @@ class HouseService:
         self._governorates = governorates
         self._national = national_calendar
 
-    def register_house(self, command: RegisterHouse) -> Outcome:
+    def register_house(self, command: RegisterHouse) -> Outcome[HouseChanged]:
         """Record `HouseRegistered` in one of the governorates."""
         names = HouseNames(command.name_ar, command.name_fr)
         if command.governorate not in self._governorates:
@@ -58,7 +60,7 @@ class HouseService:
             raise ValidationError("municipality", "must be 1 to 100 characters")
         new_id = house_id(command.code)
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[HouseChanged]:
             if self._store.find(new_id, House) is not None:
                 raise AlreadyExistsError(f"house {command.code} is already registered")
             house = House.register(
@@ -68,28 +70,28 @@ class HouseService:
                 governorate=command.governorate,
                 act=act,
             )
-            return Decision(aggregates=[house], values={"house_id": str(house.id)})
+            return Decision(aggregates=[house], value=HouseChanged(house.id))
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=HouseChanged)
 
-    def add_counter(self, command: AddCounter) -> Outcome:
+    def add_counter(self, command: AddCounter) -> Outcome[HouseChanged]:
         """Record `CounterAdded`."""
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[HouseChanged]:
             house = self.house(command.house_code)
             house.add_counter(command.number, command.label, act)
-            return Decision(aggregates=[house], values={"house_id": str(house.id)})
+            return Decision(aggregates=[house], value=HouseChanged(house.id))
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=HouseChanged)
 
-    def open_counter(self, command: OpenCounter) -> Outcome:
+    def open_counter(self, command: OpenCounter) -> Outcome[HouseChanged]:
         """The agent takes a counter of its own house for the day; it must be active.
 
         Recorded in the house's counter room of the business day (opened by the day's first
         opening, every counter closed): the house's own stream is only read.
         """
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[HouseChanged]:
             house = self.house(command.house_code)
             agent = self.agent(command.employee_number)
             if agent.house_id != house.id or not agent.active:
@@ -102,16 +104,16 @@ class HouseService:
             room.open_counter(command.number, agent.id, act)
             return Decision(
                 aggregates=[room],
-                values={"house_id": str(house.id)},
+                value=HouseChanged(house.id),
                 reads={agent.id: agent.version, house.id: house.version},
             )
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=HouseChanged)
 
-    def add_service_line(self, command: AddServiceLine) -> Outcome:
+    def add_service_line(self, command: AddServiceLine) -> Outcome[HouseChanged]:
         """Record `ServiceLineAdded`."""
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[HouseChanged]:
             house = self.house(command.house_code)
             house.add_service_line(
                 prefix=command.prefix,
@@ -120,14 +122,14 @@ class HouseService:
                 priority=command.priority,
                 act=act,
             )
-            return Decision(aggregates=[house], values={"house_id": str(house.id)})
+            return Decision(aggregates=[house], value=HouseChanged(house.id))
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=HouseChanged)
 
-    def change_service_line(self, command: ChangeServiceLine) -> Outcome:
+    def change_service_line(self, command: ChangeServiceLine) -> Outcome[HouseChanged]:
         """Record `ServiceLineChanged`."""
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[HouseChanged]:
             house = self.house(command.house_code)
             house.change_service_line(
                 prefix=command.prefix,
@@ -135,11 +137,11 @@ class HouseService:
                 priority=command.priority,
                 act=act,
             )
-            return Decision(aggregates=[house], values={"house_id": str(house.id)})
+            return Decision(aggregates=[house], value=HouseChanged(house.id))
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=HouseChanged)
 
-    def set_opening_hours(self, command: SetOpeningHours) -> Outcome:
+    def set_opening_hours(self, command: SetOpeningHours) -> Outcome[HouseChanged]:
         """Record `OpeningHoursSet`."""
         try:
             season = Season(command.season)
@@ -148,22 +150,22 @@ class HouseService:
             msg = "a season (normal, ramadan, summer) and HH:MM times"
             raise ValidationError("hours", msg) from None
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[HouseChanged]:
             house = self.house(command.house_code)
             house.set_opening_hours(season, hours, act)
-            return Decision(aggregates=[house], values={"house_id": str(house.id)})
+            return Decision(aggregates=[house], value=HouseChanged(house.id))
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=HouseChanged)
 
-    def add_local_holiday(self, command: AddLocalHoliday) -> Outcome:
+    def add_local_holiday(self, command: AddLocalHoliday) -> Outcome[HouseChanged]:
         """Record `LocalHolidayAdded`."""
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[HouseChanged]:
             house = self.house(command.house_code)
             house.add_local_holiday(command.day, command.name, act)
-            return Decision(aggregates=[house], values={"house_id": str(house.id)})
+            return Decision(aggregates=[house], value=HouseChanged(house.id))
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=HouseChanged)
 
     def calendar(self, code: str) -> BusinessCalendar:
         """The house's business calendar: national days and hours, with its own."""
@@ -173,11 +175,11 @@ class HouseService:
         """The calendar of a house already loaded."""
         return house.calendar(self._national)
 
-    def enroll_agent(self, command: EnrollAgent) -> Outcome:
+    def enroll_agent(self, command: EnrollAgent) -> Outcome[AgentChanged]:
         """Record `AgentEnrolled` in an existing house."""
         new_id = agent_id(command.employee_number)
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[AgentChanged]:
             house = self.house(command.house_code)
             if self._store.find(new_id, Agent) is not None:
                 raise AlreadyExistsError(f"agent {command.employee_number} is already enrolled")
@@ -189,42 +191,42 @@ class HouseService:
             )
             return Decision(
                 aggregates=[agent],
-                values={"agent_id": str(agent.id)},
+                value=AgentChanged(agent.id),
                 reads={house.id: house.version},
             )
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=AgentChanged)
 
-    def accredit_agent(self, command: AccreditAgent) -> Outcome:
+    def accredit_agent(self, command: AccreditAgent) -> Outcome[AgentChanged]:
         """Record `AgentAccredited` for a registered partner."""
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[AgentChanged]:
             agent = self.agent(command.employee_number)
             partner = self._partner(command.partner_code)
             agent.accredit(partner.id, command.expires_on, act)
-            return Decision(aggregates=[agent], values={"agent_id": str(agent.id)})
+            return Decision(aggregates=[agent], value=AgentChanged(agent.id))
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=AgentChanged)
 
-    def revoke_accreditation(self, command: RevokeAccreditation) -> Outcome:
+    def revoke_accreditation(self, command: RevokeAccreditation) -> Outcome[AgentChanged]:
         """Record `AccreditationRevoked`."""
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[AgentChanged]:
             agent = self.agent(command.employee_number)
             agent.revoke_accreditation(partner_id(command.partner_code), command.reason, act)
-            return Decision(aggregates=[agent], values={"agent_id": str(agent.id)})
+            return Decision(aggregates=[agent], value=AgentChanged(agent.id))
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=AgentChanged)
 
-    def deactivate_agent(self, command: DeactivateAgent) -> Outcome:
+    def deactivate_agent(self, command: DeactivateAgent) -> Outcome[AgentChanged]:
         """Record `AgentDeactivated`: the agent's tokens are refused from now on."""
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[AgentChanged]:
             agent = self.agent(command.employee_number)
             agent.deactivate(command.reason, act)
-            return Decision(aggregates=[agent], values={"agent_id": str(agent.id)})
+            return Decision(aggregates=[agent], value=AgentChanged(agent.id))
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=AgentChanged)
 
     def house(self, code: str) -> House:
         """The house registered under `code`."""

@@ -15,12 +15,13 @@ from domain.shared.errors import AlreadyExistsError, NotFoundError
 
 
 @dataclass(frozen=True)
-class PartnerOutcome:
-    """The outcome of a partner command: which partner, at which log position, first or retried."""
+class PartnerChanged:
+    """The partner a command registered or renamed."""
 
     partner_id: UUID
-    position: int
-    replayed: bool
+
+
+PartnerOutcome = Outcome[PartnerChanged]
 
 
 class PartnerService:
@@ -35,25 +36,25 @@ class PartnerService:
         names = PartnerNames(arabic=command.name_ar, french=command.name_fr)
         new_id = partner_id(command.code)
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[PartnerChanged]:
             if self._exists(new_id):
                 msg = f"partner {command.code} is already registered"
                 raise AlreadyExistsError(msg)
             partner = Partner.register(command.code, names, act)
-            return Decision(aggregates=[partner], values={"partner_id": str(partner.id)})
+            return Decision(aggregates=[partner], value=PartnerChanged(partner.id))
 
-        return _outcome(self._runner.run(command, decide))
+        return self._runner.run(command, decide, returns=PartnerChanged)
 
     def rename_partner(self, command: RenamePartner) -> PartnerOutcome:
         """Record `PartnerRenamed`."""
         names = PartnerNames(arabic=command.name_ar, french=command.name_fr)
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[PartnerChanged]:
             partner = self.get(command.code)
             partner.rename(names, act)
-            return Decision(aggregates=[partner], values={"partner_id": str(partner.id)})
+            return Decision(aggregates=[partner], value=PartnerChanged(partner.id))
 
-        return _outcome(self._runner.run(command, decide))
+        return self._runner.run(command, decide, returns=PartnerChanged)
 
     def get(self, code: str) -> Partner:
         """The partner registered under `code`."""
@@ -76,11 +77,3 @@ class PartnerService:
             msg = f"{aggregate_id} is not a partner"
             raise TypeError(msg)
         return partner
-
-
-def _outcome(outcome: Outcome) -> PartnerOutcome:
-    return PartnerOutcome(
-        partner_id=UUID(outcome.values["partner_id"]),
-        position=outcome.position,
-        replayed=outcome.replayed,
-    )

@@ -3,9 +3,48 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, ClassVar
 from uuid import UUID
 
 from application.commands import Command
+from domain.payments.payment import Reported
+
+
+@dataclass(frozen=True)
+class PaymentChanged:
+    """The payment a command opened or changed (as the command log records it)."""
+
+    payment_id: UUID
+
+
+@dataclass(frozen=True)
+class CashTaken:
+    """The cash payment recorded, and its receipt (as the command log records it)."""
+
+    payment_id: UUID
+    receipt: str
+
+
+@dataclass(frozen=True)
+class RefundRequested:
+    """The refund asked for: its payment and its number within the payment."""
+
+    payment_id: UUID
+    refund_id: str
+
+
+@dataclass(frozen=True)
+class PaymentStanding:
+    """A payment as it stands once a command is done: its receipt and the gateway's page."""
+
+    payment_id: UUID
+    receipt: str | None
+    session_url: str | None
+
+    @property
+    def id(self) -> UUID:
+        """The payment's id."""
+        return self.payment_id
 
 
 @dataclass(frozen=True)
@@ -58,11 +97,61 @@ class ApproveRefund(Command):
 
 
 @dataclass(frozen=True)
+class SettlePayment(Command):
+    """Ask the gateway where a payment stands and apply its answer (staff: of their house).
+
+    The command runner does not record it: each step it leads to is recorded under its own key,
+    so asking again is harmless. Its `command_id` only names the request.
+    """
+
+    house_code: str
+    payment_id: UUID
+
+
+@dataclass(frozen=True)
 class GatewayStep(Command):
-    """A step Dar takes on what the gateway reported (idempotent by its key)."""
+    """A step Dar takes on a gateway payment, applied at most once under its key.
+
+    Each step is a command of its own, below. They were once one command naming its step in a
+    text field; each still digests to that command's form (kind, step and all), so that a step
+    recorded before the split is recognised when it is taken again under the same key.
+    """
 
     payment_id: UUID
-    step: str
-    event_id: str | None = None
-    reported: str | None = None
-    refund_id: str | None = None
+    STEP: ClassVar[str]
+
+    def digested(self) -> tuple[str, dict[str, Any]]:
+        """The form the steps were recorded under as one command."""
+        payload = {"event_id": None, "reported": None, "refund_id": None}
+        return "GatewayStep", {**payload, **super().digested()[1], "step": self.STEP}
+
+
+@dataclass(frozen=True)
+class OpenGatewaySession(GatewayStep):
+    """Record the hosted page the gateway opened for the payment."""
+
+    STEP = "session"
+
+
+@dataclass(frozen=True)
+class RequestCapture(GatewayStep):
+    """Record that Dar asks the gateway to capture what it authorised (before asking)."""
+
+    STEP = "request_capture"
+
+
+@dataclass(frozen=True)
+class ApplyGatewayReport(GatewayStep):
+    """Apply what the gateway reported: a callback (with its event id), a status, a capture."""
+
+    STEP = "report"
+    event_id: str | None
+    reported: Reported
+
+
+@dataclass(frozen=True)
+class RecordRefundPaid(GatewayStep):
+    """Record that the gateway paid a refund back."""
+
+    STEP = "refund_paid"
+    refund_id: str

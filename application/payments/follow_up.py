@@ -19,7 +19,14 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from application.errors import IdempotencyKeyReusedError
-from application.payments.commands import GatewayStep
+from application.payments.commands import (
+    ApplyGatewayReport,
+    GatewayStep,
+    OpenGatewaySession,
+    PaymentChanged,
+    RecordRefundPaid,
+    RequestCapture,
+)
 from application.payments.holdings import next_receipt, paid_back, payment_of_house, release_due
 from application.payments.ports import GatewayUnavailableError, Notification, PaymentGateway
 from application.store import CommandRunner, Decision, EventStore
@@ -124,7 +131,7 @@ class GatewayFollowUp:
             return [p] if p.open_session(session.session_id, session.url, act) else []
 
         key = f"session:{payment_id}:{session.session_id}"
-        return self._step(GatewayStep(key, GATEWAY_ACTOR, payment_id, "session"), opened)
+        return self._step(OpenGatewaySession(key, GATEWAY_ACTOR, payment_id), opened)
 
     def release_at_gateway(self, payment_id: UUID) -> None:
         """Release an authorisation at the gateway; a status query retries if unreachable."""
@@ -137,7 +144,7 @@ class GatewayFollowUp:
         """One step forward, or None when there is nothing more to do now."""
         if payment.status is PaymentStatus.AUTHORISED:
             key = f"capture-request:{payment.id}"
-            step = GatewayStep(key, GATEWAY_ACTOR, payment.id, "request_capture")
+            step = RequestCapture(key, GATEWAY_ACTOR, payment.id)
             return self._step(step, _request_capture) or None
         if payment.status is PaymentStatus.CAPTURE_REQUESTED:
             reported = self.connected().capture(payment.id, payment.amount)
@@ -152,7 +159,7 @@ class GatewayFollowUp:
         """The gateway paid the refund back: recorded once, whichever path learnt it first."""
         key = f"refund:{payment_id}:{refund_id}"
         return self._step(
-            GatewayStep(key, GATEWAY_ACTOR, payment_id, "refund_paid", refund_id=refund_id),
+            RecordRefundPaid(key, GATEWAY_ACTOR, payment_id, refund_id),
             lambda payment, act: paid_back(self._store, payment, refund_id, act),
         )
 
@@ -161,7 +168,7 @@ class GatewayFollowUp:
     ) -> int:
         """Apply what the gateway reported (a callback, a status or a capture's answer)."""
         return self._step(
-            GatewayStep(key, GATEWAY_ACTOR, payment_id, "report", event_id, reported.value),
+            ApplyGatewayReport(key, GATEWAY_ACTOR, payment_id, event_id, reported),
             lambda payment, act: self._apply_reported(payment, reported, event_id, act),
         )
 
@@ -169,19 +176,19 @@ class GatewayFollowUp:
         """Run one gateway-driven change under its key; 0 when it changed nothing."""
         payment_id = command.payment_id
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[PaymentChanged]:
             payment = self._store.load(payment_id, Payment, "payment")
             changed = change(payment, act)
             if not changed:
                 raise UnchangedError("the gateway's report changes nothing")
-            return Decision(changed, {"payment_id": str(payment_id)})
+            return Decision(changed, PaymentChanged(payment_id))
 
         try:
-            return self._runner.run(command, decide).position
+            return self._runner.run(command, decide, returns=PaymentChanged).position
         except (UnchangedError, PaymentStateError):
             return 0
         except IdempotencyKeyReusedError:
-            if command.event_id is None:
+            if not isinstance(command, ApplyGatewayReport) or command.event_id is None:
                 raise  # Dar's own keys never collide: a defect, not the gateway's doing
             # a gateway reusing an event id of this order for another report: not applied; the
             # follow-up's status query settles the payment instead

@@ -19,9 +19,14 @@ from application.delegation.policy import DelegationPolicy
 from application.payments.commands import (
     ApproveRefund,
     CancelPayment,
+    CashTaken,
     InitiatePayment,
+    PaymentChanged,
+    PaymentStanding,
     RecordCashPayment,
+    RefundRequested,
     RequestRefund,
+    SettlePayment,
 )
 from application.payments.follow_up import GatewayFollowUp
 from application.payments.holdings import (
@@ -100,74 +105,82 @@ class PaymentService:
         validate_partner_code(partner_code)
         return self._biller.inquire(partner_code, checked_reference(reference))
 
-    def initiate(self, command: InitiatePayment) -> Outcome:
+    def initiate(self, command: InitiatePayment) -> Outcome[PaymentStanding]:
         """A gateway payment, pending until the gateway reports; its hosted page when reachable."""
         method = _method(command.method)
         if method is Method.CASH:
             raise ValidationError("method", "cash is recorded with recordCashPayment")
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[PaymentChanged]:
             self._follow_up.connected()  # in the decision: a recorded command's retry replays first
             payment, changed, reads = self._new_payment(command, method, act)
-            return Decision(changed, {"payment_id": str(payment.id)}, reads)
+            return Decision(changed, PaymentChanged(payment.id), reads)
 
-        outcome = self._runner.run(command, decide)
-        payment_id = UUID(outcome.values["payment_id"])
-        position = self._follow_up.open_session(payment_id) or outcome.position
-        return Outcome(max(position, outcome.position), outcome.values, outcome.replayed)
+        outcome = self._runner.run(command, decide, returns=PaymentChanged)
+        opened = self._follow_up.open_session(outcome.value.payment_id)
+        return _standing(self.current(outcome.value.payment_id), outcome, opened)
 
-    def record_cash(self, command: RecordCashPayment) -> Outcome:
+    def record_cash(self, command: RecordCashPayment) -> Outcome[PaymentStanding]:
         """Cash taken: the payment is captured and receipted in one act."""
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[CashTaken]:
             payment, changed, reads = self._new_payment(command, Method.CASH, act)
             receipt, book = next_receipt(self._store, payment, act)
             payment.take_cash(receipt, act)
-            values = {"payment_id": str(payment.id), "receipt": payment.receipt or ""}
-            return Decision([*changed, *book], values, reads)
+            return Decision([*changed, *book], CashTaken(payment.id, payment.receipt or ""), reads)
 
-        return self._runner.run(command, decide)
+        outcome = self._runner.run(command, decide, returns=CashTaken)
+        return _standing(self.current(outcome.value.payment_id), outcome)
 
-    def cancel(self, command: CancelPayment) -> Outcome:
+    def cancel(self, command: CancelPayment) -> Outcome[PaymentStanding]:
         """Give up a payment before capture; an authorisation is released at the gateway."""
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[PaymentChanged]:
             payment = payment_of_house(self._store, command.payment_id, command.house_code)
             payment.cancel(command.reason, act)
             changed = [payment, *release_due(self._store, payment, act)]
-            return Decision(changed, {"payment_id": str(payment.id)})
+            return Decision(changed, PaymentChanged(payment.id))
 
-        outcome = self._runner.run(command, decide)
-        payment = self._store.load(command.payment_id, Payment, "payment")
+        outcome = self._runner.run(command, decide, returns=PaymentChanged)
+        payment = self.current(command.payment_id)
         if payment.through_gateway:
             self._follow_up.release_at_gateway(payment.id)
-        return outcome
+        return _standing(payment, outcome)
 
-    def request_refund(self, command: RequestRefund) -> Outcome:
+    def request_refund(self, command: RequestRefund) -> Outcome[RefundRequested]:
         """Ask for a refund (partial allowed); a second person approves it."""
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[RefundRequested]:
             payment = payment_of_house(self._store, command.payment_id, command.house_code)
             refund_id = payment.next_refund_id()
             payment.request_refund(refund_id, Money(command.amount_millimes), command.reason, act)
-            return Decision([payment], {"payment_id": str(payment.id), "refund_id": refund_id})
+            return Decision([payment], RefundRequested(payment.id, refund_id))
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=RefundRequested)
 
-    def approve_refund(self, command: ApproveRefund) -> Outcome:
+    def approve_refund(self, command: ApproveRefund) -> Outcome[PaymentStanding]:
         """A second person approves: cash is paid back at once, a gateway refund is asked for."""
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[PaymentChanged]:
             payment = payment_of_house(self._store, command.payment_id, command.house_code)
             payment.approve_refund(command.refund_id, act)
             changed: list[Aggregate] = [payment]
             if not payment.through_gateway:
                 changed = paid_back(self._store, payment, command.refund_id, act)
-            return Decision(changed, {"payment_id": str(payment.id)})
+            return Decision(changed, PaymentChanged(payment.id))
 
-        outcome = self._runner.run(command, decide)
-        position = self._follow_up.follow_up(command.payment_id)
-        return Outcome(max(position, outcome.position), outcome.values, outcome.replayed)
+        outcome = self._runner.run(command, decide, returns=PaymentChanged)
+        followed = self._follow_up.follow_up(command.payment_id)
+        return _standing(self.current(command.payment_id), outcome, followed)
+
+    def settle_payment(self, command: SettlePayment) -> Outcome[PaymentStanding]:
+        """Ask the gateway where the payment stands and apply it: the payment as it then stands.
+
+        Its position is the last event recorded on the way (0 when nothing changed).
+        """
+        position = self._follow_up.settle(command.payment_id, command.house_code)
+        payment = self.current(command.payment_id)
+        return Outcome(position, PaymentStanding(payment.id, payment.receipt, payment.session_url))
 
     # --- the gateway's follow-up (kept here for the service's callers) ----------------------------
 
@@ -250,6 +263,14 @@ class PaymentService:
     def receipts_issued(self, house_code: str, year: int) -> int:
         """How many receipt numbers the house issued in the year (the last number)."""
         return receipts_issued(self._store, house_code, year)
+
+
+def _standing(
+    payment: Payment, outcome: Outcome[PaymentChanged | CashTaken], followed: int = 0
+) -> Outcome[PaymentStanding]:
+    """The command's outcome with its payment as it now stands (after the gateway's follow-up)."""
+    standing = PaymentStanding(payment.id, payment.receipt, payment.session_url)
+    return Outcome(max(followed, outcome.position), standing, outcome.replayed)
 
 
 def _method(value: str) -> Method:

@@ -48,7 +48,7 @@ def test_paying_on_the_development_gateways_page_captures_the_payment(
             "i": {
                 "commandId": "p1",
                 "requestId": str(request),
-                "method": "card",
+                "method": "CARD",
                 "billReference": "4001-2333",
             }
         },

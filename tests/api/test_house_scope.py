@@ -151,18 +151,18 @@ def mutations(h: Haidra) -> dict[str, str]:
             'decision: "accepted", reason: "r"}) { id }'
         ),
         "registerCitizen": (
-            f'registerCitizen(input: {{KEY, {at}, name: "N", documentKind: "cin", '
+            f'registerCitizen(input: {{KEY, {at}, name: "N", documentKind: CIN, '
             'documentNumber: "07654321"}) { id }'
         ),
         "grantMandate": (
             f'grantMandate(input: {{KEY, citizenId: "{h.citizen}", {at}, scopes: ["payments"], '
-            'duration: "1d", consentKind: "paper_form", consentReference: "F1"}) { id }'
+            'duration: ONE_DAY, consentKind: PAPER_FORM, consentReference: "F1"}) { id }'
         ),
         "revokeMandate": (
             f'revokeMandate(input: {{KEY, citizenId: "{h.citizen}", {at}, '
             'scope: "payments"}) { receipt }'
         ),
-        "initiatePayment": f'initiatePayment(input: {{KEY, {of_request}, method: "card"}}) {{ id }}',
+        "initiatePayment": f"initiatePayment(input: {{KEY, {of_request}, method: CARD}}) {{ id }}",
         "recordCashPayment": f"recordCashPayment(input: {{KEY, {of_request}}}) {{ id }}",
         "cancelPayment": f'cancelPayment(input: {{KEY, {of_payment}, reason: "r"}}) {{ id }}',
         "requestRefund": (

@@ -9,7 +9,7 @@ from infrastructure.settings import Settings
 from tests.support.api import error_codes, graphql, token_for
 
 REGISTER = """
-mutation($input: PartnerNamesInput!) {
+mutation($input: RegisterPartnerInput!) {
   registerPartner(input: $input) { partnerId position replayed }
 }"""
 PARTNERS = "query($p: Position) { partners(atLeastPosition: $p) { code nameAr nameFr } }"
@@ -76,7 +76,7 @@ def test_a_retried_rename_says_it_was_replayed(client: TestClient, api_settings:
     admin = token_for(api_settings, Role.ADMIN)
     graphql(client, REGISTER, steg(), admin)
     rename = """
-    mutation($input: PartnerNamesInput!) { renamePartner(input: $input) { position replayed } }"""
+    mutation($input: RenamePartnerInput!) { renamePartner(input: $input) { position replayed } }"""
     names = steg("rename-1")
     names["input"]["nameFr"] = "STEG (nouveau)"  # type: ignore[index]
     first = graphql(client, rename, names, admin)["data"]["renamePartner"]

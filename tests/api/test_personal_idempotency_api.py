@@ -14,7 +14,7 @@ from tests.support.api import graphql
 from tests.support.staff import HOUSE, staff_token
 
 REGISTER = """mutation($h: ID!, $name: String!, $cin: String!, $phone: String) {
-  registerCitizen(input: {commandId: "counter-7", houseId: $h, name: $name, documentKind: "cin",
+  registerCitizen(input: {commandId: "counter-7", houseId: $h, name: $name, documentKind: CIN,
                           documentNumber: $cin, phone: $phone}) { id replayed position } }"""
 AMEL = {"name": "Amel Ben Salah", "cin": "01234567", "phone": "+21698123456"}
 MONGI = {"name": "Mongi Ayari", "cin": "09185530", "phone": "+21655103948"}

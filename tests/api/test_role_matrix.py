@@ -1,9 +1,9 @@
 """Every operation of the schema by every role: allowed or refused exactly as documented.
 
 The expectation is the reviewed matrix `docs/role-matrix.md`, written from the documented rules,
-not `api/graphql/access.py`: a change to the enforcement alone fails here. The tests enumerate the
-live schema, so an operation added without a row in the matrix, an entry in access.py and a sample
-here fails the suite.
+not the roles the operations declare: a change to the enforcement alone fails here. The tests
+enumerate the live schema, so an operation added without a row in the matrix, its declared roles
+(`allowed(...)` on the operation) and a sample here fails the suite.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.auth import STAFF, Principal, Role
-from api.graphql.access import ACCESS
+from api.graphql.access import declared_roles
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
 from infrastructure.settings import Settings
@@ -125,11 +125,11 @@ SAMPLES.update(
         "personalDataAccesses": f'{{ personalDataAccesses(citizenId: "{NOBODY}") {{ id }} }}',
         "registerCitizen": (
             f'mutation {{ registerCitizen(input: {{{_KEY}, houseId: "{NOBODY}", name: "N", '
-            'documentKind: "cin", documentNumber: "01234567"}) { id } }'
+            'documentKind: CIN, documentNumber: "01234567"}) { id } }'
         ),
         "grantMandate": (
             f'mutation {{ grantMandate(input: {{{_KEY}, citizenId: "{NOBODY}", houseId: "{NOBODY}", '
-            'scopes: ["payments"], duration: "1d", consentKind: "paper_form", '
+            'scopes: ["payments"], duration: ONE_DAY, consentKind: PAPER_FORM, '
             'consentReference: "F1"}) { id } }'
         ),
         "revokeMandate": (
@@ -213,7 +213,7 @@ SAMPLES.update(
         "pendingPayments": f'{{ pendingPayments(houseId: "{NOBODY}") {{ id }} }}',
         "initiatePayment": (
             f'mutation {{ initiatePayment(input: {{{_KEY}, requestId: "{NOBODY}", '
-            'method: "card"}) { id } }'
+            "method: CARD}) { id } }"
         ),
         "recordCashPayment": (
             f'mutation {{ recordCashPayment(input: {{{_KEY}, requestId: "{NOBODY}"}}) {{ id }} }}'
@@ -264,7 +264,12 @@ def test_every_operation_has_a_row_in_the_reviewed_matrix(store_settings: Settin
 def test_every_operation_has_an_access_rule_and_a_sample(store_settings: Settings) -> None:
     operations = schema_operations(store_settings)
     every = operations["query"] | operations["mutation"] | operations["subscription"]
-    assert every == set(ACCESS), "access matrix and schema differ"
+    declared = declared_roles(build_schema(store_settings))
+    assert every == set(declared), "declared roles and schema differ"
+    undeclared = {name for name, roles in declared.items() if roles is None}
+    assert undeclared == set(), "operations that declare no roles"
+    differ = {name for name, roles in declared.items() if roles != EXPECTED.allowed.get(name)}
+    assert differ == set(), "declared roles that differ from docs/role-matrix.md"
     assert operations["query"] | operations["mutation"] == set(SAMPLES)
     assert operations["subscription"] == set(SUBSCRIPTIONS)
 

@@ -9,6 +9,7 @@ from threading import Barrier
 from api.bootstrap import Dar
 from application.partners.commands import RegisterPartner
 from application.partners.service import PartnerOutcome
+from application.store import Outcome
 from domain.shared.errors import AlreadyExistsError
 
 THREADS = 6
@@ -36,7 +37,7 @@ def test_concurrent_registrations_of_one_code_have_exactly_one_winner(dar: Dar) 
             command_id=f"c-{i}", actor=f"admin:{i}", code="STEG", name_ar=ARABIC, name_fr="STEG"
         ),
     )
-    winners = [r for r in results if isinstance(r, PartnerOutcome)]
+    winners = [r for r in results if isinstance(r, Outcome)]
     assert len(winners) == 1
     assert sum(isinstance(r, AlreadyExistsError) for r in results) == THREADS - 1
     assert dar.store.position() == 1
@@ -49,8 +50,8 @@ def test_concurrent_retries_of_one_command_share_its_single_outcome(dar: Dar) ->
             command_id="same", actor="admin:1", code="STEG", name_ar=ARABIC, name_fr="STEG"
         ),
     )
-    assert all(isinstance(r, PartnerOutcome) for r in results), results
-    outcomes = {(r.partner_id, r.position) for r in results if isinstance(r, PartnerOutcome)}
+    assert all(isinstance(r, Outcome) for r in results), results
+    outcomes = {(r.value.partner_id, r.position) for r in results if isinstance(r, Outcome)}
     assert len(outcomes) == 1, results
-    assert sum(isinstance(r, PartnerOutcome) and not r.replayed for r in results) == 1
+    assert sum(isinstance(r, Outcome) and not r.replayed for r in results) == 1
     assert dar.store.position() == 1

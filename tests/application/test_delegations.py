@@ -182,7 +182,7 @@ def test_a_suspension_between_the_check_and_the_act_makes_the_act_fail(
         )
         fresh = dar.houses.house("haidra")
         fresh.add_counter(2, "Guichet 2", act)  # stands for any act relying on the grant
-        return Decision(aggregates=[fresh], values={}, reads=permission.reads)
+        return Decision(aggregates=[fresh], value={}, reads=permission.reads)
 
     before = dar.store.position()
     with pytest.raises(ConflictError):

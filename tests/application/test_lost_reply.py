@@ -53,7 +53,7 @@ def test_a_commit_whose_reply_is_lost_returns_the_original_outcome(
         assert outcome.replayed  # the retry found the command recorded by the lost commit
         assert outcome.position == 1
         again = dar.partners.register_partner(command)
-        assert (again.partner_id, again.position) == (outcome.partner_id, outcome.position)
+        assert (again.value, again.position) == (outcome.value, outcome.position)
     finally:
         dar.close()
     assert count_rows(pg_settings, "dar_events") == 1

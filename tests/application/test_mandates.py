@@ -79,7 +79,7 @@ def test_a_use_declared_as_read_fails_if_the_scope_was_revoked_meanwhile(
             house_id=None,
             act=act,
         )
-        return Decision(aggregates=[relied], values={}, reads={mandate.id: read_version})
+        return Decision(aggregates=[relied], value={}, reads={mandate.id: read_version})
 
     from application.commands import Command  # noqa: PLC0415
 

@@ -47,7 +47,7 @@ def decide_relying_on(dar: Dar, *, meanwhile: bool) -> Callable[[Act], Decision]
             dar.partners.rename_partner(rename)
         names = PartnerNames(arabic=SONEDE_AR, french="SONEDE")
         sonede = Partner.register("SONEDE", names, act)
-        return Decision(aggregates=[sonede], values={}, reads={steg.id: steg.version})
+        return Decision(aggregates=[sonede], value={}, reads={steg.id: steg.version})
 
     return decide
 
@@ -75,7 +75,7 @@ def test_a_read_of_an_aggregate_that_did_not_exist_conflicts_once_it_does(dar: D
         names = PartnerNames(arabic=SONEDE_AR, french="SONEDE")
         return Decision(
             aggregates=[Partner.register("SONEDE", names, act)],
-            values={},
+            value={},
             reads={partner_id("STEG"): 0},
         )
 

@@ -17,7 +17,7 @@ from tests.support.api import environment, error_codes, graphql, running, serve
 
 PARTNERS = "query($p: Position) { partners(atLeastPosition: $p) { code nameFr nameAr } }"
 REGISTER = """
-mutation($input: PartnerNamesInput!) { registerPartner(input: $input) { position replayed } }"""
+mutation($input: RegisterPartnerInput!) { registerPartner(input: $input) { position replayed } }"""
 SUBSCRIBE = """
 subscription($p: Position) { partnersChanged(afterPosition: $p) { position partners { code } } }"""
 PROTOCOL = Subprotocol("graphql-transport-ws")

@@ -80,7 +80,7 @@ def test_citizens_privacy_flow_through_graphql(store_settings: Settings, tmp_pat
                 commandId=f"citizen-{key}",
                 houseId=house,
                 name=person["name"],
-                documentKind="cin",
+                documentKind="CIN",
                 documentNumber=person["cin"],
                 phone=person["phone"],
             )["id"]
@@ -93,8 +93,8 @@ def test_citizens_privacy_flow_through_graphql(store_settings: Settings, tmp_pat
             citizenId=ids["kept"],
             houseId=house,
             scopes=["partner:STEG"],
-            duration="1m",
-            consentKind="paper_form",
+            duration="ONE_MONTH",
+            consentKind="PAPER_FORM",
             consentReference="FORM-2026-0042",
         )
         found = call(client, agent, FIND, cin=KEPT["cin"])["findCitizen"]

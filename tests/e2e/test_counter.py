@@ -64,7 +64,7 @@ def test_a_morning_at_haidra_through_graphql(  # noqa: PLR0915 - the whole morni
                 commandId=f"citizen-{n}",
                 houseId=house,
                 name=name,
-                documentKind="cin",
+                documentKind="CIN",
                 documentNumber=cin,
             )["id"]
             for n, (name, cin) in enumerate(

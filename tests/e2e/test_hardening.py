@@ -74,7 +74,7 @@ def citizen(key: str, name: str, cin: str, house: str) -> dict[str, Any]:
             "commandId": key,
             "houseId": house,
             "name": name,
-            "documentKind": "cin",
+            "documentKind": "CIN",
             "documentNumber": cin,
         }
     }

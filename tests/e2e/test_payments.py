@@ -62,7 +62,7 @@ def test_a_day_of_payments_at_haidra_through_graphql(  # noqa: PLR0915 - the who
             commandId="citizen",
             houseId=house,
             name="Hedia Gharbi",
-            documentKind="cin",
+            documentKind="CIN",
             documentNumber="04417263",
         )["id"]
 
@@ -142,7 +142,7 @@ def test_a_day_of_payments_at_haidra_through_graphql(  # noqa: PLR0915 - the who
                         PAYMENT,
                         commandId=f"card-{reference}",
                         requestId=request,
-                        method="card",
+                        method="CARD",
                         billReference=reference,
                     )
                     assert paid["receipt"] is None
@@ -261,7 +261,7 @@ def test_a_day_of_payments_at_haidra_through_graphql(  # noqa: PLR0915 - the who
                 p=c.last,
             )["payments"]
         assert sorted(r["id"] for r in rows) == sorted(payments)
-        assert {r["status"] for r in rows} == {"captured"}
+        assert {r["status"] for r in rows} == {"CAPTURED"}
         receipts = sorted(r["receipt"] for r in rows)
         year = rows[0]["businessDate"][:4]
         assert receipts == [f"HAIDRA-{year}-P{n:06d}" for n in range(1, 5)]
@@ -286,9 +286,9 @@ def test_a_day_of_payments_at_haidra_through_graphql(  # noqa: PLR0915 - the who
         assert millimes(collections["refunded"]) == 2500
         assert millimes(collections["net"]) == expected_total - 2500
         lines = {(line["partnerCode"], line["method"]): line for line in collections["lines"]}
-        assert set(lines) == {(p, m) for p in BILLS for m in ("card", "cash")}
+        assert set(lines) == {(p, m) for p in BILLS for m in ("CARD", "CASH")}
         for partner, (cash_ref, card_ref) in BILLS.items():
-            assert millimes(lines[(partner, "cash")]["collected"]) == due[cash_ref]
-            assert millimes(lines[(partner, "card")]["collected"]) == due[card_ref]
-            assert lines[(partner, "card")]["payments"] == 1
-        assert millimes(lines[("STEG", "card")]["net"]) == due[BILLS["STEG"][1]] - 2500
+            assert millimes(lines[(partner, "CASH")]["collected"]) == due[cash_ref]
+            assert millimes(lines[(partner, "CARD")]["collected"]) == due[card_ref]
+            assert lines[(partner, "CARD")]["payments"] == 1
+        assert millimes(lines[("STEG", "CARD")]["net"]) == due[BILLS["STEG"][1]] - 2500

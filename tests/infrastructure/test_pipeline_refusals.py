@@ -40,7 +40,7 @@ def test_appends_after_many_guard_refusals_on_one_connection(pg_settings: Settin
 
             def stale(act: Act, n: int = n) -> Decision:
                 fresh = Partner.register(f"STALE{n}", PartnerNames(ARABIC, "S"), act)
-                return Decision(aggregates=[fresh], values={}, reads={partner_id("PZERO"): 0})
+                return Decision(aggregates=[fresh], value={}, reads={partner_id("PZERO"): 0})
 
             with pytest.raises(ConflictError):
                 dar.runner.run(Command(command_id=f"stale-{n}", actor="admin:1"), stale)

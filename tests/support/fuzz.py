@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from graphql import (
+    GraphQLEnumType,
     GraphQLField,
     GraphQLInputObjectType,
     GraphQLInputType,
@@ -32,8 +33,11 @@ from graphql import (
 )
 from hypothesis import strategies as st
 
-from api.graphql.access import ACCESS
+from api.auth import Role
+from api.graphql.access import declared_roles
 from api.graphql.catalogue import SCHEMA_FILE
+from api.graphql.schema import build_schema as build_live_schema
+from infrastructure.settings import Settings
 from tests.support.fuzz_values import (
     GOOD_DATES,
     GOOD_DATETIMES,
@@ -144,6 +148,8 @@ class Values:
             return self.listed(kind.of_type, name)
         if isinstance(kind, GraphQLInputObjectType):
             return self.input_object(kind)
+        if isinstance(kind, GraphQLEnumType):
+            return self.enum(kind)
         assert isinstance(kind, GraphQLScalarType), kind
         return self.scalar(kind.name, name)
 
@@ -165,6 +171,12 @@ class Values:
             elif shape == "wrong":
                 return self.pick(["x", 1, [], [values]])
         return values
+
+    def enum(self, kind: GraphQLEnumType) -> object:
+        """One of the enum's names, or (hostile) text where a name belongs."""
+        if self.hostile():
+            return self.pick([*HOSTILE_TEXT[:8], "card", "UNKNOWN_VALUE"])
+        return EnumName(str(self.pick(sorted(kind.values))))
 
     def scalar(self, scalar: str, name: str) -> object:
         """A scalar: plausible for this name, or hostile."""
@@ -217,10 +229,19 @@ class Values:
         return self.pick([0, 1, self.seed.head])
 
 
+@dataclass(frozen=True)
+class EnumName:
+    """An enum value: a bare name in the document, a string among the variables."""
+
+    name: str
+
+
 def literal(value: object) -> str:
     """A value as a GraphQL literal (strings escaped as JSON escapes them)."""
     if isinstance(value, NumberText):
         return value.text
+    if isinstance(value, EnumName):
+        return value.name
     if value is None or isinstance(value, bool | int | float | str):
         return json.dumps(value)  # null, true, false, numbers, escaped strings
     if isinstance(value, list):
@@ -234,6 +255,8 @@ def json_body(query: str, variables: dict[str, object]) -> bytes:
     texts: dict[str, str] = {}  # placeholder -> the number's text
 
     def placeholder(value: object) -> str:
+        if isinstance(value, EnumName):
+            return value.name
         if not isinstance(value, NumberText):
             raise TypeError(value)
         key = f"\x00{value.text}\x00"  # NUL never appears in a number's text
@@ -244,6 +267,12 @@ def json_body(query: str, variables: dict[str, object]) -> bytes:
     for key, text in texts.items():
         body = body.replace(json.dumps(key), text)
     return body.encode()
+
+
+@cache
+def _declared() -> dict[str, frozenset[Role] | None]:
+    """The roles each operation of the live schema declares."""
+    return declared_roles(build_live_schema(Settings()))
 
 
 def document(
@@ -282,7 +311,7 @@ def calls(draw: st.DrawFn, seed: Seed, rates: Sequence[int] = (0, 3, 10, 30, 60)
             chosen[arg_name] = values.of(arg.type, arg_name)
     text, variables = document(kind, name, field_, chosen, inline=draw(st.integers(0, 3)) == 0)
     body = json_body(text, variables)
-    admitted = [r for r in ROLES if r in ACCESS.get(name, ())]
+    admitted = [r for r in ROLES if r in (_declared().get(name) or ())]
     anyone = not admitted or draw(st.integers(0, 3)) == 0  # a quarter: any role at all
     roles = list(ROLES) if anyone else admitted
     return Call(draw(st.sampled_from(roles)), name, body)

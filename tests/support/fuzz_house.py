@@ -112,7 +112,7 @@ def seed_house(c: Client, tokens: dict[str, str | None], house: str) -> Seed:
             commandId=f"fuzz-citizen-{cin}",
             houseId=house,
             name=name,
-            documentKind="cin",
+            documentKind="CIN",
             documentNumber=cin,
         )["id"]
         for name, cin in (("Hedia Gharbi", "04417263"), ("Mongi Ayari", "09185530"))
@@ -201,7 +201,7 @@ def _serve_first_citizen(c: Client, a17: str, house: str, seed: Seed) -> None:
         "id position",
         commandId="fuzz-card",
         requestId=requests[1]["id"],
-        method="card",
+        method="CARD",
         billReference="30261101",
     )
     seed.ids["payment"] = [cash["id"], card["id"]]

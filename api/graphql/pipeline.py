@@ -1,0 +1,161 @@
+"""The one way a mutation runs: caller, roles, command, CommandRunner, metrics, typed answer.
+
+A mutation is declared, not written: its input turns itself into its command (with the service
+method that runs it), the operation declares its roles, and `mutation(...)` builds the resolver.
+That resolver, the same for every mutation, checks the roles (a permission class, before anything
+runs), resolves the caller once per request, asks the input for its command, runs it on a worker
+thread through the service (whose `CommandRunner` makes it idempotent), counts it in
+`dar_commands_total` (recorded, replayed, or the refusal's code) and maps the typed outcome to the
+answer. A test enumerates the schema's mutations and fails for one not built here.
+
+Writing one (the whole of `renamePartner`)::
+
+    @strawberry.input(description="A partner's new official names.")
+    class RenamePartnerInput:
+        command_id: str
+        code: str
+        name_ar: str
+        name_fr: str
+
+        async def to_command(self, caller: Caller) -> Submission[RenamePartner, PartnerChanged]:
+            return Submission(
+                RenamePartner(
+                    command_id=caller.key(self.command_id),  # the idempotency key, checked
+                    actor=caller.actor,
+                    code=self.code,
+                    name_ar=self.name_ar,
+                    name_fr=self.name_fr,
+                ),
+                caller.dar.partners.rename_partner,  # -> Outcome[PartnerChanged]
+            )
+
+    @strawberry.type
+    class PartnerMutations:
+        rename_partner = mutation(
+            RenamePartnerInput, PartnerCommandResult, ADMIN, "Record a partner's new names."
+        )
+
+The answer type has `of(outcome: Outcome[T]) -> answer` (`CommandResult` serves any outcome whose
+value names its object by `id`). House staff reach only their own house: look houses, agents and
+ids up through the `Caller` (`house_code_of`, `employee_of`), which refuses another house as
+NOT_FOUND. Rules belong to the service's decision, not to `to_command`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, Self, TypeVar
+from uuid import UUID
+
+import strawberry
+
+from api.auth import Role
+from api.graphql.access import allowed
+from api.graphql.caller import Caller
+from api.graphql.context import Context, DarInfo
+from api.graphql.scalars import Position
+from application.commands import Command
+from application.store import Outcome
+from domain.shared.errors import DarError
+
+C = TypeVar("C", bound=Command)
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+T_contra = TypeVar("T_contra", contravariant=True)
+R = TypeVar("R")
+
+BUILT: set[Callable[..., Any]] = set()
+"""Every resolver `mutation` built: the test of the one pipeline checks the schema against it."""
+
+
+@dataclass(frozen=True)
+class Submission(Generic[C, T_co]):
+    """A command and the service method that runs it (through the `CommandRunner`)."""
+
+    command: C
+    run: Callable[[C], Outcome[T_co]]
+
+
+class Submits(Protocol[T_co]):
+    """A mutation's input: it turns itself into its command, for this caller."""
+
+    async def to_command(self, caller: Caller) -> Submission[Any, T_co]:
+        """The command this input asks for (houses, agents, ids: as the caller sees them)."""
+        ...
+
+
+class Answers(Protocol[T_contra]):
+    """A mutation's result type: built from the command's typed outcome."""
+
+    @classmethod
+    def of(cls, outcome: Outcome[T_contra]) -> Self:
+        """The answer to a command that did this."""
+        ...
+
+
+class Identified(Protocol):
+    """An outcome's value that names the object the command created or changed."""
+
+    @property
+    def id(self) -> UUID:
+        """The object's id."""
+        ...
+
+
+@strawberry.type(description="What a command did.")
+class CommandResult:
+    id: strawberry.ID = strawberry.field(description="The object the command created or changed.")
+    position: Position = strawberry.field(
+        description="Log position of the command's last event; pass it as atLeastPosition."
+    )
+    replayed: bool = strawberry.field(
+        description="True when this is the retry of a recorded command."
+    )
+
+    @classmethod
+    def of(cls, outcome: Outcome[Identified]) -> Self:
+        """The object, the position and whether this was a retry."""
+        return cls(
+            id=strawberry.ID(str(outcome.value.id)),
+            position=Position(outcome.position),
+            replayed=outcome.replayed,
+        )
+
+
+async def counted(context: Context, name: str, call: Callable[[], Outcome[T]]) -> Outcome[T]:
+    """Run a command on a worker thread, counting its outcome (recorded, replayed, refused)."""
+    try:
+        outcome = await context.blocking(call)
+    except DarError as error:
+        context.metrics.commands.labels(name, error.code).inc()
+        raise
+    context.metrics.commands.labels(name, "replayed" if outcome.replayed else "recorded").inc()
+    return outcome
+
+
+async def execute(info: DarInfo, input: Submits[T]) -> Outcome[T]:
+    """Build the caller's command from the input, run it once, count it: its typed outcome."""
+    context = info.context
+    submission = await input.to_command(context.caller())
+    command, run = submission.command, submission.run
+    return await counted(context, info.field_name, lambda: run(command))
+
+
+def mutation(
+    input_type: type[Submits[T]],
+    answer: type[Answers[T]],
+    roles: frozenset[Role],
+    description: str,
+) -> Any:  # noqa: ANN401 - a strawberry field, typed as Any by strawberry itself
+    """The mutation taking `input_type`, open to `roles`, answering with `answer`."""
+
+    async def resolve(info: DarInfo, input: Submits[T]) -> Answers[T]:
+        return answer.of(await execute(info, input))
+
+    # strawberry reads the GraphQL types of the argument and the result from the annotations
+    resolve.__annotations__ = {"info": DarInfo, "input": input_type, "return": answer}
+    BUILT.add(resolve)
+    return strawberry.mutation(
+        resolver=resolve, description=description, permission_classes=allowed(roles)
+    )
