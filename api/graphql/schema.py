@@ -28,6 +28,7 @@ from api.graphql.context import DarInfo
 from api.graphql.counter import CounterMutations, CounterQueries
 from api.graphql.delegations import DelegationMutations, DelegationQueries
 from api.graphql.errors import apply_contract
+from api.graphql.house_commands import HouseCommands
 from api.graphql.houses import HouseMutations, HouseQueries
 from api.graphql.partners import PartnerMutations, PartnerQueries, PartnerSubscriptions
 from api.graphql.payments import PaymentMutations, PaymentQueries
@@ -64,6 +65,7 @@ class Query(
 class Mutation(
     PartnerMutations,
     HouseMutations,
+    HouseCommands,
     DelegationMutations,
     CitizenMutations,
     CounterMutations,
