@@ -26,7 +26,8 @@ from api.graphql.audit import AuditQueries
 from api.graphql.citizens import CitizenMutations, CitizenQueries
 from api.graphql.context import DarInfo
 from api.graphql.counter import CounterMutations, CounterQueries
-from api.graphql.delegations import DelegationMutations, DelegationQueries
+from api.graphql.delegation_commands import DelegationMutations
+from api.graphql.delegations import DelegationQueries
 from api.graphql.errors import apply_contract
 from api.graphql.house_commands import HouseCommands
 from api.graphql.houses import HouseMutations, HouseQueries

@@ -16,13 +16,6 @@ NOT_YET_PORTED = frozenset(
     {
         # the counter service is taking over "an agent closes only the counter it holds"
         "closeCounter",
-        # delegations
-        "grantDelegation",
-        "amendDelegation",
-        "suspendDelegation",
-        "reinstateDelegation",
-        "renewDelegation",
-        "revokeDelegation",
         # citizens
         "registerCitizen",
         "grantMandate",
