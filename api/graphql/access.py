@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, ClassVar
 
+import strawberry
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
@@ -46,6 +47,16 @@ def _permission(roles: frozenset[Role]) -> type[Allowed]:
 def allowed(roles: frozenset[Role]) -> list[type[BasePermission]]:
     """The permission classes of an operation open to `roles` (and to nobody else)."""
     return [_permission(frozenset(roles))]
+
+
+def query(roles: frozenset[Role], description: str) -> Any:  # noqa: ANN401 - strawberry's field
+    """A query field (decorating its resolver) open to `roles`."""
+    return strawberry.field(description=description, permission_classes=allowed(roles))
+
+
+def subscription(roles: frozenset[Role], description: str) -> Any:  # noqa: ANN401 - strawberry's field
+    """A subscription field (decorating its generator) open to `roles`."""
+    return strawberry.subscription(description=description, permission_classes=allowed(roles))
 
 
 def declared_roles(schema: Any) -> dict[str, frozenset[Role] | None]:  # noqa: ANN401 - a strawberry.Schema

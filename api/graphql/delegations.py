@@ -7,7 +7,7 @@ from uuid import UUID
 
 import strawberry
 
-from api.graphql.access import STAFF_AND_OVERSIGHT, allowed
+from api.graphql.access import STAFF_AND_OVERSIGHT, query
 from api.graphql.context import DarInfo
 from api.graphql.enums import GrantState
 from api.graphql.freshness import wait_for_position
@@ -83,10 +83,7 @@ class MayPerformAnswer:
 
 @strawberry.type
 class DelegationQueries:
-    @strawberry.field(
-        description="A house's delegation grants, by partner and state if given.",
-        permission_classes=allowed(STAFF_AND_OVERSIGHT),
-    )
+    @query(STAFF_AND_OVERSIGHT, "A house's delegation grants, by partner and state if given.")
     async def delegations(
         self,
         info: DarInfo,
@@ -104,10 +101,7 @@ class DelegationQueries:
         )
         return [Delegation.from_row(r) for r in rows]
 
-    @strawberry.field(
-        description="Grants not revoked whose last day falls within the next 30 days.",
-        permission_classes=allowed(STAFF_AND_OVERSIGHT),
-    )
+    @query(STAFF_AND_OVERSIGHT, "Grants not revoked whose last day falls within the next 30 days.")
     async def delegations_expiring(
         self, info: DarInfo, at_least_position: Position | None = None
     ) -> list[Delegation]:
@@ -122,10 +116,7 @@ class DelegationQueries:
             rows = [r for r in rows if r.house_id in own]
         return [Delegation.from_row(r) for r in rows]
 
-    @strawberry.field(
-        description="May this agent perform this service now (or at a past moment)?",
-        permission_classes=allowed(STAFF_AND_OVERSIGHT),
-    )
+    @query(STAFF_AND_OVERSIGHT, "May this agent perform this service now (or at a past moment)?")
     async def may_perform(  # noqa: PLR0913, PLR0917 - GraphQL arguments
         self,
         info: DarInfo,

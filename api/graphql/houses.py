@@ -11,7 +11,7 @@ from uuid import UUID
 import strawberry
 
 from api.auth import STAFF, Role
-from api.graphql.access import EVERYONE, STAFF_AND_OVERSIGHT, allowed
+from api.graphql.access import EVERYONE, STAFF_AND_OVERSIGHT, allowed, query
 from api.graphql.commands import (
     CommandResult,
     checked_command_id,
@@ -172,10 +172,7 @@ class CounterInput:
 
 @strawberry.type
 class HouseQueries:
-    @strawberry.field(
-        description="Houses (house staff: their own only).",
-        permission_classes=allowed(STAFF_AND_OVERSIGHT),
-    )
+    @query(STAFF_AND_OVERSIGHT, "Houses (house staff: their own only).")
     async def houses(self, info: DarInfo, at_least_position: Position | None = None) -> list[House]:
         principal = info.context.authenticate()
         dar = info.context.dar
@@ -185,10 +182,7 @@ class HouseQueries:
             rows = [r for r in rows if r.code == principal.house]
         return [House.from_row(r) for r in rows]
 
-    @strawberry.field(
-        description="One house, or null (house staff: their own only).",
-        permission_classes=allowed(STAFF_AND_OVERSIGHT),
-    )
+    @query(STAFF_AND_OVERSIGHT, "One house, or null (house staff: their own only).")
     async def house(
         self, info: DarInfo, id: strawberry.ID, at_least_position: Position | None = None
     ) -> House | None:
@@ -201,9 +195,7 @@ class HouseQueries:
             return None
         return House.from_row(row)
 
-    @strawberry.field(
-        description="The agents of a house.", permission_classes=allowed(STAFF_AND_OVERSIGHT)
-    )
+    @query(STAFF_AND_OVERSIGHT, "The agents of a house.")
     async def agents(
         self, info: DarInfo, house_id: strawberry.ID, at_least_position: Position | None = None
     ) -> list[Agent]:
@@ -213,9 +205,7 @@ class HouseQueries:
         rows = await info.context.blocking(lambda: dar.read.directory.agents(UUID(house_id)))
         return [Agent.from_row(r) for r in rows]
 
-    @strawberry.field(
-        description="A partner's services in the catalogue.", permission_classes=allowed(EVERYONE)
-    )
+    @query(EVERYONE, "A partner's services in the catalogue.")
     async def catalogue(
         self, info: DarInfo, partner_code: str, at_least_position: Position | None = None
     ) -> list[CatalogueEntry]:

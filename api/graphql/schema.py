@@ -21,7 +21,7 @@ from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from api.graphql.access import EVERYONE, allowed
+from api.graphql.access import EVERYONE, query
 from api.graphql.audit import AuditQueries
 from api.graphql.citizens import CitizenMutations, CitizenQueries
 from api.graphql.context import DarInfo
@@ -50,10 +50,7 @@ class Query(
     PaymentQueries,
     AuditQueries,
 ):
-    @strawberry.field(
-        description="The position every read model has reached (the lowest).",
-        permission_classes=allowed(EVERYONE),
-    )
+    @query(EVERYONE, "The position every read model has reached (the lowest).")
     async def position(self, info: DarInfo) -> Position:
         dar = info.context.dar
         reached = await info.context.blocking(
