@@ -14,14 +14,12 @@ import strawberry
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
-from api.auth import STAFF, Role
+from api.auth import Role
 
 EVERYONE = frozenset(Role)
 ADMIN = frozenset({Role.ADMIN})
 # a partner's back office, or the house supervisor recording a partner's answer given on paper
 PARTNER_SIDE = frozenset({Role.PARTNER, Role.SUPERVISOR})
-SUPERVISOR = frozenset({Role.SUPERVISOR})
-STAFF_AND_ADMIN = STAFF | ADMIN
 STAFF_AND_OVERSIGHT = frozenset(
     {Role.ADMIN, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR, Role.GOVERNANCE}
 )

@@ -71,7 +71,6 @@ C = TypeVar("C", bound=Command)
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 T_contra = TypeVar("T_contra", contravariant=True)
-R = TypeVar("R")
 
 BUILT: set[Callable[..., Any]] = set()
 """Every resolver `mutation` built: the test of the one pipeline checks the schema against it."""
