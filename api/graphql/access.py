@@ -10,17 +10,16 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, ClassVar
 
+import strawberry
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
-from api.auth import STAFF, Role
+from api.auth import Role
 
 EVERYONE = frozenset(Role)
 ADMIN = frozenset({Role.ADMIN})
 # a partner's back office, or the house supervisor recording a partner's answer given on paper
 PARTNER_SIDE = frozenset({Role.PARTNER, Role.SUPERVISOR})
-SUPERVISOR = frozenset({Role.SUPERVISOR})
-STAFF_AND_ADMIN = STAFF | ADMIN
 STAFF_AND_OVERSIGHT = frozenset(
     {Role.ADMIN, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR, Role.GOVERNANCE}
 )
@@ -46,6 +45,16 @@ def _permission(roles: frozenset[Role]) -> type[Allowed]:
 def allowed(roles: frozenset[Role]) -> list[type[BasePermission]]:
     """The permission classes of an operation open to `roles` (and to nobody else)."""
     return [_permission(frozenset(roles))]
+
+
+def query(roles: frozenset[Role], description: str) -> Any:  # noqa: ANN401 - strawberry's field
+    """A query field (decorating its resolver) open to `roles`."""
+    return strawberry.field(description=description, permission_classes=allowed(roles))
+
+
+def subscription(roles: frozenset[Role], description: str) -> Any:  # noqa: ANN401 - strawberry's field
+    """A subscription field (decorating its generator) open to `roles`."""
+    return strawberry.subscription(description=description, permission_classes=allowed(roles))
 
 
 def declared_roles(schema: Any) -> dict[str, frozenset[Role] | None]:  # noqa: ANN401 - a strawberry.Schema

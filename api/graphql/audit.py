@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 
 from api.auth import Role
-from api.graphql.access import allowed
+from api.graphql.access import query
 from api.graphql.context import DarInfo
 from api.graphql.scalars import Position
 from domain.catalog import event_classes
@@ -30,9 +30,9 @@ class LoggedEvent:
 
 @strawberry.type
 class AuditQueries:
-    @strawberry.field(
-        description="Events after a position, in log order (auditors, admin).",
-        permission_classes=allowed(frozenset({Role.ADMIN, Role.AUDITOR})),
+    @query(
+        frozenset({Role.ADMIN, Role.AUDITOR}),
+        "Events after a position, in log order (auditors, admin).",
     )
     async def events(
         self, info: DarInfo, after_position: Position = START, first: int = 100

@@ -11,7 +11,7 @@ from uuid import UUID
 import strawberry
 
 from api.auth import STAFF, Principal, Role
-from api.graphql.access import ADMIN, STAFF_AND_OVERSIGHT, allowed
+from api.graphql.access import ADMIN, STAFF_AND_OVERSIGHT, query
 from api.graphql.caller import Caller, parse_id
 from api.graphql.context import Context, DarInfo
 from api.graphql.freshness import wait_for_position
@@ -273,10 +273,7 @@ async def _house_codes_for(context: Context) -> list[str]:
 
 @strawberry.type
 class CitizenQueries:
-    @strawberry.field(
-        description="The citizen holding this CIN, or null (read recorded).",
-        permission_classes=allowed(STAFF | ADMIN),
-    )
+    @query(STAFF | ADMIN, "The citizen holding this CIN, or null (read recorded).")
     async def find_citizen(self, info: DarInfo, cin: str, purpose: str) -> Citizen | None:
         principal = info.context.authenticate()
         citizens = info.context.dar.citizens
@@ -285,9 +282,9 @@ class CitizenQueries:
         )
         return Citizen.of(found) if found else None
 
-    @strawberry.field(
-        description="A citizen's file for a declared purpose (read recorded).",
-        permission_classes=allowed(STAFF | ADMIN | frozenset({Role.PARTNER})),
+    @query(
+        STAFF | ADMIN | frozenset({Role.PARTNER}),
+        "A citizen's file for a declared purpose (read recorded).",
     )
     async def citizen(self, info: DarInfo, id: strawberry.ID, purpose: str) -> Citizen:
         principal = info.context.authenticate()
@@ -302,9 +299,9 @@ class CitizenQueries:
         )
         return Citizen.of(view)
 
-    @strawberry.field(
-        description="A citizen's mandates in force (house staff: to their house; read recorded).",
-        permission_classes=allowed(STAFF | ADMIN | frozenset({Role.AUDITOR})),
+    @query(
+        STAFF | ADMIN | frozenset({Role.AUDITOR}),
+        "A citizen's mandates in force (house staff: to their house; read recorded).",
     )
     async def mandates(
         self, info: DarInfo, citizen_id: strawberry.ID, purpose: str
@@ -318,10 +315,7 @@ class CitizenQueries:
         )
         return [Mandate.of(v) for v in views]
 
-    @strawberry.field(
-        description="The declared purposes a read of personal data may name.",
-        permission_classes=allowed(STAFF_AND_OVERSIGHT),
-    )
+    @query(STAFF_AND_OVERSIGHT, "The declared purposes a read of personal data may name.")
     async def purposes(self, info: DarInfo) -> list[Purpose]:
         return [
             Purpose(
@@ -334,9 +328,9 @@ class CitizenQueries:
             for p in info.context.dar.citizens.purposes.all()
         ]
 
-    @strawberry.field(
-        description="Who read a citizen's personal data, when, why (oldest first).",
-        permission_classes=allowed(frozenset({Role.ADMIN, Role.AUDITOR})),
+    @query(
+        frozenset({Role.ADMIN, Role.AUDITOR}),
+        "Who read a citizen's personal data, when, why (oldest first).",
     )
     async def personal_data_accesses(
         self,

@@ -13,7 +13,7 @@ from typing import TypeVar
 import strawberry
 
 from api.auth import STAFF
-from api.graphql.access import ADMIN, allowed
+from api.graphql.access import ADMIN, allowed, query
 from api.graphql.commands import checked_command_id, counted
 from api.graphql.context import DarInfo
 from api.graphql.freshness import wait_for_position
@@ -155,10 +155,7 @@ def _order(row: TicketRow) -> tuple[bool, datetime, str]:
 
 @strawberry.type
 class CounterQueries:
-    @strawberry.field(
-        description="Today's queue of a house (house staff: their own).",
-        permission_classes=allowed(STAFF | ADMIN),
-    )
+    @query(STAFF | ADMIN, "Today's queue of a house (house staff: their own).")
     async def queue(
         self, info: DarInfo, house_id: strawberry.ID, at_least_position: Position | None = None
     ) -> HouseQueue:

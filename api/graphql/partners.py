@@ -7,7 +7,7 @@ from datetime import datetime
 
 import strawberry
 
-from api.graphql.access import ADMIN, EVERYONE, allowed
+from api.graphql.access import ADMIN, EVERYONE, query, subscription
 from api.graphql.caller import Caller
 from api.graphql.context import DarInfo
 from api.graphql.freshness import wait_for_position
@@ -110,10 +110,7 @@ async def _list(info: DarInfo, first: int, after: str | None) -> list[Partner]:
 
 @strawberry.type
 class PartnerQueries:
-    @strawberry.field(
-        description="Registered partners ordered by code, a page at a time.",
-        permission_classes=allowed(EVERYONE),
-    )
+    @query(EVERYONE, "Registered partners ordered by code, a page at a time.")
     async def partners(
         self,
         info: DarInfo,
@@ -126,9 +123,7 @@ class PartnerQueries:
         )
         return await _list(info, first, after)
 
-    @strawberry.field(
-        description="One partner by code, or null.", permission_classes=allowed(EVERYONE)
-    )
+    @query(EVERYONE, "One partner by code, or null.")
     async def partner(
         self,
         info: DarInfo,
@@ -156,10 +151,7 @@ class PartnerMutations:
 
 @strawberry.type
 class PartnerSubscriptions:
-    @strawberry.subscription(
-        description="The partners (first page) each time one is registered or renamed.",
-        permission_classes=allowed(EVERYONE),
-    )
+    @subscription(EVERYONE, "The partners (first page) each time one is registered or renamed.")
     async def partners_changed(
         self, info: DarInfo, after_position: Position | None = None
     ) -> AsyncGenerator[PartnersChange, None]:

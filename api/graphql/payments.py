@@ -13,7 +13,7 @@ from uuid import UUID
 import strawberry
 
 from api.auth import STAFF, Role
-from api.graphql.access import STAFF_AND_OVERSIGHT, allowed
+from api.graphql.access import STAFF_AND_OVERSIGHT, query
 from api.graphql.caller import Caller, parse_id
 from api.graphql.context import Context, DarInfo
 from api.graphql.freshness import wait_for_position
@@ -296,10 +296,7 @@ def _collections(house: UUID, day: date, rows: list[CollectionRow]) -> Collectio
 
 @strawberry.type
 class PaymentQueries:
-    @strawberry.field(
-        description="What is due for a bill, from the partner's billing system.",
-        permission_classes=allowed(STAFF),
-    )
+    @query(STAFF, "What is due for a bill, from the partner's billing system.")
     async def bill_inquiry(self, info: DarInfo, partner_code: str, reference: str) -> Bill:
         payments = info.context.dar.payments
         due = await info.context.blocking(lambda: payments.bill_inquiry(partner_code, reference))
@@ -311,9 +308,8 @@ class PaymentQueries:
             due_on=due.due_on,
         )
 
-    @strawberry.field(
-        description="The payments of a request, oldest first.",
-        permission_classes=allowed(STAFF | frozenset({Role.ADMIN, Role.AUDITOR})),
+    @query(
+        STAFF | frozenset({Role.ADMIN, Role.AUDITOR}), "The payments of a request, oldest first."
     )
     async def payments(
         self, info: DarInfo, request_id: strawberry.ID, at_least_position: Position | None = None
@@ -324,10 +320,7 @@ class PaymentQueries:
         rows = await info.context.blocking(lambda: dar.read.payments.for_request(uuid))
         return await _visible_rows(info.context, rows)
 
-    @strawberry.field(
-        description="Money collected at a house on a business day (Tunis time).",
-        permission_classes=allowed(STAFF_AND_OVERSIGHT),
-    )
+    @query(STAFF_AND_OVERSIGHT, "Money collected at a house on a business day (Tunis time).")
     async def collections(
         self,
         info: DarInfo,
@@ -344,9 +337,9 @@ class PaymentQueries:
         )
         return _collections(house, business_date, rows)
 
-    @strawberry.field(
-        description="A house's payments not yet captured nor ended, oldest first.",
-        permission_classes=allowed(STAFF | frozenset({Role.ADMIN, Role.AUDITOR})),
+    @query(
+        STAFF | frozenset({Role.ADMIN, Role.AUDITOR}),
+        "A house's payments not yet captured nor ended, oldest first.",
     )
     async def pending_payments(
         self, info: DarInfo, house_id: strawberry.ID, at_least_position: Position | None = None

@@ -8,7 +8,7 @@ thread through the service (whose `CommandRunner` makes it idempotent), counts i
 `dar_commands_total` (recorded, replayed, or the refusal's code) and maps the typed outcome to the
 answer. A test enumerates the schema's mutations and fails for one not built here.
 
-Writing one (the whole of `renamePartner`)::
+Writing one (`renamePartner`, its validation left out)::
 
     @strawberry.input(description="A partner's new official names.")
     class RenamePartnerInput:
@@ -35,10 +35,18 @@ Writing one (the whole of `renamePartner`)::
             RenamePartnerInput, PartnerCommandResult, ADMIN, "Record a partner's new names."
         )
 
-The answer type has `of(outcome: Outcome[T]) -> answer` (`CommandResult` serves any outcome whose
-value names its object by `id`). House staff reach only their own house: look houses, agents and
-ids up through the `Caller` (`house_code_of`, `employee_of`), which refuses another house as
-NOT_FOUND. Rules belong to the service's decision, not to `to_command`.
+The service method returns `Outcome[T]`, T a frozen dataclass of ids (`Decision(..., value=T(...))`
+and `runner.run(command, decide, returns=T)` in the service). The answer type has
+`of(outcome: Outcome[T])` (`CommandResult` serves any T that names its object by `id`). A closed
+set of values is an enum of the domain registered in `api.graphql.enums`, never text. House staff
+reach only their own house: look houses, agents and ids up through the `Caller` (`house_code_of`,
+`employee_of`), which answers another house's as NOT_FOUND. Rules belong to the service's decision,
+not to `to_command`. Queries declare their roles the same way: `@query(roles, description)`.
+
+Porting a module: one input per mutation (a step is its own mutation and command, never a string
+field), its service typed as above, its result type given `of`, its name taken off
+`NOT_YET_PORTED` in `tests/api/test_one_pipeline.py`, its private run helper deleted (and
+`api/graphql/commands.py` with the last of them).
 """
 
 from __future__ import annotations
@@ -63,7 +71,6 @@ C = TypeVar("C", bound=Command)
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 T_contra = TypeVar("T_contra", contravariant=True)
-R = TypeVar("R")
 
 BUILT: set[Callable[..., Any]] = set()
 """Every resolver `mutation` built: the test of the one pipeline checks the schema against it."""

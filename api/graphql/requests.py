@@ -14,7 +14,7 @@ from uuid import UUID
 import strawberry
 
 from api.auth import STAFF, Principal, Role
-from api.graphql.access import ADMIN, PARTNER_SIDE, allowed
+from api.graphql.access import ADMIN, PARTNER_SIDE, allowed, query
 from api.graphql.commands import checked_command_id, counted, own_house_only, parse_id
 from api.graphql.context import Context, DarInfo
 from api.graphql.freshness import wait_for_position
@@ -227,9 +227,9 @@ def _after(cursor: str | None) -> int | None:
 
 @strawberry.type
 class RequestQueries:
-    @strawberry.field(
-        description="One request, or null (each caller sees only its own).",
-        permission_classes=allowed(STAFF | ADMIN | frozenset({Role.AUDITOR, Role.PARTNER})),
+    @query(
+        STAFF | ADMIN | frozenset({Role.AUDITOR, Role.PARTNER}),
+        "One request, or null (each caller sees only its own).",
     )
     async def request(
         self, info: DarInfo, id: strawberry.ID, at_least_position: Position | None = None
@@ -240,9 +240,9 @@ class RequestQueries:
         row = await info.context.blocking(lambda: dar.read.requests.get(uuid))
         return await _shown(info.context, row)
 
-    @strawberry.field(
-        description="The request with this receipt number, or null.",
-        permission_classes=allowed(STAFF | ADMIN | frozenset({Role.AUDITOR, Role.PARTNER})),
+    @query(
+        STAFF | ADMIN | frozenset({Role.AUDITOR, Role.PARTNER}),
+        "The request with this receipt number, or null.",
     )
     async def request_by_receipt(
         self, info: DarInfo, number: str, at_least_position: Position | None = None
@@ -252,9 +252,9 @@ class RequestQueries:
         row = await info.context.blocking(lambda: dar.read.requests.by_receipt(number.strip()))
         return await _shown(info.context, row)
 
-    @strawberry.field(
-        description="A house's requests, latest first, a page at a time.",
-        permission_classes=allowed(STAFF | ADMIN | frozenset({Role.AUDITOR})),
+    @query(
+        STAFF | ADMIN | frozenset({Role.AUDITOR}),
+        "A house's requests, latest first, a page at a time.",
     )
     async def requests(  # noqa: PLR0913, PLR0917 - the list's filters
         self,
@@ -280,10 +280,7 @@ class RequestQueries:
         rows = await info.context.blocking(lambda: dar.read.requests.page(where, limit=first + 1))
         return await info.context.blocking(lambda: _page(info.context, rows, first))
 
-    @strawberry.field(
-        description="Forwarded files waiting at a partner (partner: its own).",
-        permission_classes=allowed(PARTNER_SIDE),
-    )
+    @query(PARTNER_SIDE, "Forwarded files waiting at a partner (partner: its own).")
     async def partner_inbox(
         self, info: DarInfo, partner_code: str, at_least_position: Position | None = None
     ) -> list[Request]:
@@ -299,9 +296,8 @@ class RequestQueries:
         )
         return await info.context.blocking(lambda: _requests_of(info.context, rows))
 
-    @strawberry.field(
-        description="A citizen's open files across partners (read recorded; CNAM files: health).",
-        permission_classes=allowed(STAFF | ADMIN),
+    @query(
+        STAFF | ADMIN, "A citizen's open files across partners (read recorded; CNAM files: health)."
     )
     async def citizen_files(
         self,

@@ -21,13 +21,15 @@ from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from api.graphql.access import EVERYONE, allowed
+from api.graphql.access import EVERYONE, query
 from api.graphql.audit import AuditQueries
 from api.graphql.citizens import CitizenMutations, CitizenQueries
 from api.graphql.context import DarInfo
 from api.graphql.counter import CounterMutations, CounterQueries
-from api.graphql.delegations import DelegationMutations, DelegationQueries
+from api.graphql.delegation_commands import DelegationMutations
+from api.graphql.delegations import DelegationQueries
 from api.graphql.errors import apply_contract
+from api.graphql.house_commands import HouseCommands
 from api.graphql.houses import HouseMutations, HouseQueries
 from api.graphql.partners import PartnerMutations, PartnerQueries, PartnerSubscriptions
 from api.graphql.payments import PaymentMutations, PaymentQueries
@@ -48,10 +50,7 @@ class Query(
     PaymentQueries,
     AuditQueries,
 ):
-    @strawberry.field(
-        description="The position every read model has reached (the lowest).",
-        permission_classes=allowed(EVERYONE),
-    )
+    @query(EVERYONE, "The position every read model has reached (the lowest).")
     async def position(self, info: DarInfo) -> Position:
         dar = info.context.dar
         reached = await info.context.blocking(
@@ -64,6 +63,7 @@ class Query(
 class Mutation(
     PartnerMutations,
     HouseMutations,
+    HouseCommands,
     DelegationMutations,
     CitizenMutations,
     CounterMutations,

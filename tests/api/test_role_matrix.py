@@ -68,7 +68,7 @@ SAMPLES.update(
             'services: ["S1"], priority: true}) { id } }'
         ),
         "setOpeningHours": (
-            f'mutation {{ setOpeningHours(input: {{{_KEY}, houseId: "{NOBODY}", season: "summer", '
+            f'mutation {{ setOpeningHours(input: {{{_KEY}, houseId: "{NOBODY}", season: SUMMER, '
             'opens: "07:00", closes: "13:00"}) { id } }'
         ),
         "addLocalHoliday": (
@@ -90,11 +90,11 @@ SAMPLES.update(
         "deactivateAgent": f'mutation {{ deactivateAgent(input: {{{_KEY}, agentId: "{NOBODY}", reason: "r"}}) {{ id }} }}',
         "publishService": (
             f'mutation {{ publishService(input: {{{_KEY}, partnerCode: "NOBODY", code: "S1", '
-            'nameAr: "خدمة", nameFr: "S", mode: "immediate", documents: [], fee_rule: "none"}) { id } }'
+            'nameAr: "خدمة", nameFr: "S", mode: IMMEDIATE, documents: [], fee_rule: NONE}) { id } }'
         ).replace("fee_rule", "feeRule"),
         "changeServiceFee": (
             f'mutation {{ changeServiceFee(input: {{{_KEY}, partnerCode: "STEG", code: "S1", '
-            'feeRule: "none"}) { id } }'
+            "feeRule: NONE}) { id } }"
         ),
         "withdrawService": (
             f'mutation {{ withdrawService(input: {{{_KEY}, partnerCode: "STEG", code: "S1", '

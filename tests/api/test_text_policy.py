@@ -164,7 +164,6 @@ QUERIES = [
     ("requestByReceipt", '{ requestByReceipt(number: "HAIDRA\\u0000") { id } }', "number", Role.AGENT),
     ("requests", f'{{ requests(houseId: "{HAIDRA}", status: "lodged\\u0000") {{ hasNextPage }} }}', "status", Role.AGENT),
     ("requests", f'{{ requests(houseId: "{HAIDRA}", partnerCode: "\\u0000") {{ hasNextPage }} }}', "partnerCode", Role.AGENT),
-    ("delegations", f'{{ delegations(houseId: "{HAIDRA}", state: "active\\u0000") {{ id }} }}', "state", Role.AGENT),
     ("partnerInbox", '{ partnerInbox(partnerCode: "CNAM\\u0000") { id } }', "partnerCode", Role.PARTNER),
     ("requestByReceipt", '{ requestByReceipt(number: "%s") { id } }' % ("H" * 201), "number", Role.AGENT),
 ]  # fmt: skip

@@ -49,7 +49,7 @@ def test_a_morning_at_haidra_through_graphql(  # noqa: PLR0915 - the whole morni
             c.mutate(
                 token,
                 "openCounter",
-                "CounterInput",
+                "OpenCounterInput",
                 "id position",
                 commandId=f"open-{agent}",
                 houseId=house,

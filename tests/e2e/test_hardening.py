@@ -95,7 +95,9 @@ def test_bad_input_never_stops_dar_through_graphql(  # noqa: PLR0915 - the whole
             staff={"A17": ["STEG"]},
             grants={"STEG": Grant(["BILL_DUPLICATE"])},
         )
-        c.mutate(a17, "openCounter", "CounterInput", "id", commandId="o", houseId=house, number=1)
+        c.mutate(
+            a17, "openCounter", "OpenCounterInput", "id", commandId="o", houseId=house, number=1
+        )
         for key in ("t1", "t2"):
             c.mutate(a17, "issueTicket", "IssueTicketInput", "ticket", commandId=key,
                      houseId=house, line="A")  # fmt: skip

@@ -98,7 +98,7 @@ def test_the_delegation_flow_through_graphql(store_settings: Settings, tmp_path:
             client,
             admin,
             "suspendDelegation",
-            "DelegationReasonInput",
+            "SuspendDelegationInput",
             commandId="suspend-sonede",
             grantId=sonede["id"],
             reason="audit of the collections",
@@ -152,8 +152,8 @@ def test_the_delegation_flow_through_graphql(store_settings: Settings, tmp_path:
     assert events[-1]["commandId"] == "suspend-sonede"
     assert all(e["actor"] == "admin:test-admin" for e in events)
     assert {g["id"]: g["state"] for g in grants} == {
-        steg["id"]: "active",
-        sonede["id"]: "suspended",
+        steg["id"]: "ACTIVE",
+        sonede["id"]: "SUSPENDED",
     }
     assert [(a["employeeNumber"], len(a["accreditations"])) for a in staff] == [
         ("A17", 1),

@@ -52,7 +52,7 @@ def test_a_day_of_payments_at_haidra_through_graphql(  # noqa: PLR0915 - the who
         c = Client(http)
         house = setup_haidra(c, admin)
         c.mutate(
-            a17, "openCounter", "CounterInput", "id", commandId="open", houseId=house, number=1
+            a17, "openCounter", "OpenCounterInput", "id", commandId="open", houseId=house, number=1
         )
         citizen = c.mutate(
             a17,

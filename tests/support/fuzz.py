@@ -63,6 +63,12 @@ ROLES = ("agent", "supervisor", "admin", "partner", "anonymous")
 _keys = itertools.count(1)  # fresh idempotency keys, so that most mutations run
 
 
+class EnumName(str):
+    """An enum value's name: unquoted in a document, a JSON string among the variables."""
+
+    __slots__ = ()
+
+
 @dataclass
 class Seed:
     """What the seeded house holds: ids by kind, texts by kind, the log's head."""
@@ -153,6 +159,12 @@ class Values:
         assert isinstance(kind, GraphQLScalarType), kind
         return self.scalar(kind.name, name)
 
+    def enum(self, kind: GraphQLEnumType) -> object:
+        """One of the enum's names, or (hostile) a name it does not have, or text."""
+        if self.hostile():
+            return self.pick([EnumName("NOT_A_VALUE"), "text where a name belongs"])
+        return EnumName(str(self.pick(sorted(kind.values))))
+
     def listed(self, item: GraphQLInputType, name: str) -> object:
         """A short list, an empty one, or (hostile) a very long one."""
         if self.hostile() and self.draw(st.booleans()):
@@ -171,12 +183,6 @@ class Values:
             elif shape == "wrong":
                 return self.pick(["x", 1, [], [values]])
         return values
-
-    def enum(self, kind: GraphQLEnumType) -> object:
-        """One of the enum's names, or (hostile) text where a name belongs."""
-        if self.hostile():
-            return self.pick([*HOSTILE_TEXT[:8], "card", "UNKNOWN_VALUE"])
-        return EnumName(str(self.pick(sorted(kind.values))))
 
     def scalar(self, scalar: str, name: str) -> object:
         """A scalar: plausible for this name, or hostile."""
@@ -229,19 +235,12 @@ class Values:
         return self.pick([0, 1, self.seed.head])
 
 
-@dataclass(frozen=True)
-class EnumName:
-    """An enum value: a bare name in the document, a string among the variables."""
-
-    name: str
-
-
 def literal(value: object) -> str:
     """A value as a GraphQL literal (strings escaped as JSON escapes them)."""
     if isinstance(value, NumberText):
         return value.text
     if isinstance(value, EnumName):
-        return value.name
+        return str(value)  # a name, unquoted
     if value is None or isinstance(value, bool | int | float | str):
         return json.dumps(value)  # null, true, false, numbers, escaped strings
     if isinstance(value, list):
@@ -255,8 +254,6 @@ def json_body(query: str, variables: dict[str, object]) -> bytes:
     texts: dict[str, str] = {}  # placeholder -> the number's text
 
     def placeholder(value: object) -> str:
-        if isinstance(value, EnumName):
-            return value.name
         if not isinstance(value, NumberText):
             raise TypeError(value)
         key = f"\x00{value.text}\x00"  # NUL never appears in a number's text

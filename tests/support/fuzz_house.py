@@ -101,7 +101,7 @@ def seed_house(c: Client, tokens: dict[str, str | None], house: str) -> Seed:
         )["id"]
     ]
     c.mutate(
-        a17, "openCounter", "CounterInput", "id", commandId="fuzz-open", houseId=house, number=1
+        a17, "openCounter", "OpenCounterInput", "id", commandId="fuzz-open", houseId=house, number=1
     )
     seed.ids["citizen"] = [
         c.mutate(

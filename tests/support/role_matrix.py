@@ -1,7 +1,7 @@
 """The reviewed role matrix (`docs/role-matrix.md`), read as data for the tests that enforce it.
 
 The file is the expectation: it is written from the documented rules, never from
-`api/graphql/access.py`, so a change to the enforcement that the documents do not make fails.
+the roles the operations declare, so a change to the enforcement that the documents do not make fails.
 """
 
 from __future__ import annotations

@@ -1,0 +1,194 @@
+"""The mutations of delegation grants, on the one pipeline (administrators only)."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+import strawberry
+
+from api.graphql.access import ADMIN
+from api.graphql.caller import Caller, parse_id
+from api.graphql.pipeline import CommandResult, Submission, mutation
+from application.delegation.commands import (
+    AmendDelegation,
+    GrantChanged,
+    GrantDelegation,
+    ReinstateDelegation,
+    RenewDelegation,
+    RevokeDelegation,
+    SuspendDelegation,
+)
+from domain.delegation.grant import DelegationGrant
+from domain.shared.errors import NotFoundError
+from domain.shared.ids import natural_id
+
+
+async def visible_grant(caller: Caller, grant_id: str) -> UUID:
+    """A grant's id, if it exists and (for house staff) belongs to their house."""
+    uuid = parse_id(grant_id, "grantId")
+    store = caller.dar.store
+    grant = await caller.blocking(lambda: store.find(uuid, DelegationGrant))
+    if grant is None:
+        raise NotFoundError("no such delegation grant")
+    await caller.house_code_of(str(grant.house_id))
+    return uuid
+
+
+def grant_id_for(actor: str, command_id: str) -> UUID:
+    """The new grant's id follows from the command's key, so a retry names the same grant."""
+    return natural_id("grant", actor, command_id)
+
+
+@strawberry.input
+class GrantDelegationInput:
+    command_id: str
+    house_id: strawberry.ID
+    partner_code: str
+    convention_reference: str
+    convention_version: str
+    signed_on: date
+    services: list[str]
+    starts_on: date
+    ends_on: date
+    may_collect: bool
+    ceiling_millimes: int | None = None
+
+    async def to_command(self, caller: Caller) -> Submission[GrantDelegation, GrantChanged]:
+        """Record the partner's delegation of the services to the house."""
+        key = caller.key(self.command_id)
+        command = GrantDelegation(
+            command_id=key,
+            actor=caller.actor,
+            grant_id=grant_id_for(caller.actor, key),
+            house_code=await caller.house_code_of(self.house_id),
+            partner_code=self.partner_code,
+            convention_reference=self.convention_reference,
+            convention_version=self.convention_version,
+            signed_on=self.signed_on,
+            services=tuple(self.services),
+            starts_on=self.starts_on,
+            ends_on=self.ends_on,
+            may_collect=self.may_collect,
+            ceiling_millimes=self.ceiling_millimes,
+        )
+        return Submission(command, caller.dar.delegations.grant)
+
+
+@strawberry.input
+class AmendDelegationInput:
+    command_id: str
+    grant_id: strawberry.ID
+    added: list[str]
+    removed: list[str]
+
+    async def to_command(self, caller: Caller) -> Submission[AmendDelegation, GrantChanged]:
+        """Add and remove named services."""
+        command = AmendDelegation(
+            command_id=caller.key(self.command_id),
+            actor=caller.actor,
+            grant_id=await visible_grant(caller, self.grant_id),
+            added=tuple(self.added),
+            removed=tuple(self.removed),
+        )
+        return Submission(command, caller.dar.delegations.amend)
+
+
+@strawberry.input(description="A grant to suspend, and why.")
+class SuspendDelegationInput:
+    command_id: str
+    grant_id: strawberry.ID
+    reason: str
+
+    async def to_command(self, caller: Caller) -> Submission[SuspendDelegation, GrantChanged]:
+        """Suspend the grant."""
+        command = SuspendDelegation(
+            command_id=caller.key(self.command_id),
+            actor=caller.actor,
+            grant_id=await visible_grant(caller, self.grant_id),
+            reason=self.reason,
+        )
+        return Submission(command, caller.dar.delegations.suspend)
+
+
+@strawberry.input
+class ReinstateDelegationInput:
+    command_id: str
+    grant_id: strawberry.ID
+
+    async def to_command(self, caller: Caller) -> Submission[ReinstateDelegation, GrantChanged]:
+        """Lift the grant's suspension."""
+        command = ReinstateDelegation(
+            command_id=caller.key(self.command_id),
+            actor=caller.actor,
+            grant_id=await visible_grant(caller, self.grant_id),
+        )
+        return Submission(command, caller.dar.delegations.reinstate)
+
+
+@strawberry.input
+class RenewDelegationInput:
+    command_id: str
+    grant_id: strawberry.ID
+    ends_on: date
+    convention_reference: str
+    convention_version: str
+    signed_on: date
+
+    async def to_command(self, caller: Caller) -> Submission[RenewDelegation, GrantChanged]:
+        """Extend the grant under the renewing convention."""
+        command = RenewDelegation(
+            command_id=caller.key(self.command_id),
+            actor=caller.actor,
+            grant_id=await visible_grant(caller, self.grant_id),
+            ends_on=self.ends_on,
+            convention_reference=self.convention_reference,
+            convention_version=self.convention_version,
+            signed_on=self.signed_on,
+        )
+        return Submission(command, caller.dar.delegations.renew)
+
+
+@strawberry.input(description="A grant to end for good, and why.")
+class RevokeDelegationInput:
+    command_id: str
+    grant_id: strawberry.ID
+    reason: str
+
+    async def to_command(self, caller: Caller) -> Submission[RevokeDelegation, GrantChanged]:
+        """End the grant for good."""
+        command = RevokeDelegation(
+            command_id=caller.key(self.command_id),
+            actor=caller.actor,
+            grant_id=await visible_grant(caller, self.grant_id),
+            reason=self.reason,
+        )
+        return Submission(command, caller.dar.delegations.revoke)
+
+
+@strawberry.type
+class DelegationMutations:
+    grant_delegation = mutation(
+        GrantDelegationInput,
+        CommandResult,
+        ADMIN,
+        "Record a partner's delegation to a house (admin).",
+    )
+    amend_delegation = mutation(
+        AmendDelegationInput, CommandResult, ADMIN, "Add or remove named services (admin)."
+    )
+    suspend_delegation = mutation(
+        SuspendDelegationInput, CommandResult, ADMIN, "Suspend a grant, with a reason (admin)."
+    )
+    reinstate_delegation = mutation(
+        ReinstateDelegationInput, CommandResult, ADMIN, "Lift a suspension (admin)."
+    )
+    renew_delegation = mutation(
+        RenewDelegationInput,
+        CommandResult,
+        ADMIN,
+        "Extend a grant under a renewing convention (admin).",
+    )
+    revoke_delegation = mutation(
+        RevokeDelegationInput, CommandResult, ADMIN, "End a grant for good (admin)."
+    )
