@@ -149,5 +149,9 @@ def _json_rows(columns: tuple[str, ...], rows: list[Sequence[object]]) -> str:
 
 def _key(key: tuple[object, ...]) -> Hashable:
     """The set's key: what the database compares (text made storable), one value bare."""
-    parts = tuple(storable(p) if isinstance(p, str) else p for p in key)
-    return parts[0] if len(parts) == 1 else parts
+    if len(key) == 1:
+        part = key[0]
+        return storable(part) if type(part) is str else part
+    if str not in map(type, key):
+        return key
+    return tuple([storable(p) if type(p) is str else p for p in key])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEventProtocol
@@ -10,6 +9,7 @@ from eventsourcing.domain import DomainEventProtocol
 from domain.counter.request import CitizenRequest, RequestStatus
 from domain.counter.visit import Visit
 from projections.requests.view import ContactRow, RequestRow, RequestsWriter
+from projections.rows import changed
 
 CHANGES = (
     CitizenRequest.Completed,
@@ -20,6 +20,7 @@ CHANGES = (
     CitizenRequest.Decided,
     CitizenRequest.Withdrawn,
 )
+LODGED = RequestStatus.LODGED.value  # an enum member's `.value` is a property lookup
 
 
 class RequestsProjection:
@@ -57,7 +58,9 @@ class RequestsProjection:
             case _ if isinstance(event, CHANGES):
                 old = writer.get(event.originator_id)
                 writer.put(
-                    replace(_changed(old, event), updated_at=event.timestamp, position=position)
+                    changed(
+                        old, updated_at=event.timestamp, position=position, **_changes(old, event)
+                    )
                 )
             case _:
                 pass
@@ -72,7 +75,7 @@ def _lodged(event: CitizenRequest.Lodged, position: int) -> RequestRow:
         partner_code=event.partner_code,
         service_code=event.service_code,
         mode=event.mode,
-        status=RequestStatus.LODGED.value,
+        status=LODGED,
         receipt=event.receipt,
         documents=tuple(event.documents),
         lodged_at=event.timestamp,
@@ -85,24 +88,24 @@ def _lodged(event: CitizenRequest.Lodged, position: int) -> RequestRow:
     )
 
 
-def _changed(row: RequestRow, event: Any) -> RequestRow:  # noqa: ANN401, PLR0911 - one per event
+def _changes(row: RequestRow, event: Any) -> dict[str, object]:  # noqa: ANN401, PLR0911 - one per event
+    """The fields of the request's row that the event changes."""
     match event:
         case CitizenRequest.Completed():
-            return replace(row, status=RequestStatus.COMPLETED.value)
+            return {"status": RequestStatus.COMPLETED.value}
         case CitizenRequest.Forwarded():
-            return replace(row, status=RequestStatus.SUBMITTED.value)
+            return {"status": RequestStatus.SUBMITTED.value}
         case CitizenRequest.Acknowledged():
-            return replace(
-                row,
-                status=RequestStatus.AT_PARTNER.value,
-                partner_reference=event.partner_reference,
-            )
+            return {
+                "status": RequestStatus.AT_PARTNER.value,
+                "partner_reference": event.partner_reference,
+            }
         case CitizenRequest.ReturnedForCorrection():
-            return replace(row, status=RequestStatus.RETURNED.value, note=event.reason)
+            return {"status": RequestStatus.RETURNED.value, "note": event.reason}
         case CitizenRequest.Resubmitted():
             documents = tuple(dict.fromkeys((*row.documents, *event.documents)))
-            return replace(row, status=RequestStatus.RESUBMITTED.value, documents=documents)
+            return {"status": RequestStatus.RESUBMITTED.value, "documents": documents}
         case CitizenRequest.Decided():
-            return replace(row, status=event.decision, note=event.reason)
+            return {"status": event.decision, "note": event.reason}
         case _:
-            return replace(row, status=RequestStatus.WITHDRAWN.value, note=event.reason)
+            return {"status": RequestStatus.WITHDRAWN.value, "note": event.reason}
