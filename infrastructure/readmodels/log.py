@@ -7,10 +7,12 @@ if some projection subscribes to its topic.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
+from operator import attrgetter
 from typing import Any, NamedTuple, cast
 from uuid import UUID, SafeUUID
 
@@ -188,15 +190,28 @@ class Decoder:
 
 
 def _uuid(data: str) -> UUID:
-    """`UUID(data)`, without its parsing of other spellings for the library's 32 hex digits."""
+    """`UUID(data)`, without its parsing of other spellings for the library's 32 hex digits.
+
+    The same ids come back event after event (a house, an agent, a grant): each is built once
+    and shared (a UUID is immutable), from a cache emptied when it grows large.
+    """
+    found = _UUIDS.get(data)
+    if found is not None:
+        return found
     if len(data) != 32 or not data.isalnum():
         return UUID(data)
     value = object.__new__(UUID)
     object.__setattr__(value, "int", int(data, 16))
-    object.__setattr__(value, "is_safe", SafeUUID.unknown)
+    object.__setattr__(value, "is_safe", _UNKNOWN)
+    if len(_UUIDS) >= _UUIDS_KEPT:
+        _UUIDS.clear()
+    _UUIDS[data] = value
     return value
 
 
+_UNKNOWN = SafeUUID.unknown  # an enum member: looked up once, not once per id
+_UUIDS: dict[str, UUID] = {}
+_UUIDS_KEPT = 100_000
 _DIRECT: dict[type, Callable[[Any], Any]] = {  # the library's own decodings, called directly
     UUIDAsHex: _uuid,
     DatetimeAsISO: datetime.fromisoformat,
@@ -263,6 +278,7 @@ class Batch:
         self.rows = rows
         self._decoder = decoder
         self._decoded: dict[int, Event | Exception] = {}
+        self._topics: set[str] | None = None  # the batch's distinct topics, once asked
 
     @property
     def first(self) -> int:
@@ -289,10 +305,21 @@ class Batch:
 
     def after(self, position: int, topics: Topics) -> list[RawEvent]:
         """The rows after `position` whose topic the projection subscribes to, in order."""
-        ours = topics.among({raw.topic for raw in self.rows})
-        if position < self.first:
-            return [raw for raw in self.rows if raw.topic in ours]
-        return [raw for raw in self.rows if raw.position > position and raw.topic in ours]
+        if self._topics is None:
+            self._topics = {raw.topic for raw in self.rows}
+        ours = topics.among(self._topics)
+        rows = self.rows if position < self.first else self.rows[self._index_after(position) :]
+        return [raw for raw in rows if raw.topic in ours]
+
+    def count_after(self, position: int) -> int:
+        """How many rows of the batch come after `position`."""
+        return len(self.rows) - self._index_after(position)
+
+    def _index_after(self, position: int) -> int:
+        return bisect_right(self.rows, position, key=_position)
+
+
+_position = attrgetter("position")
 
 
 class Topics:

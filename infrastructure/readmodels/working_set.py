@@ -30,6 +30,7 @@ from infrastructure.readmodels.text import storable
 
 R = TypeVar("R")
 MAX_PARAMETERS = 16_000  # per statement: under SQLite's 32,766 and PostgreSQL's 65,535
+KEPT = 50_000  # rows a set keeps knowing after a flush (beyond: forgotten, read again if needed)
 _DELETED = object()
 
 
@@ -84,7 +85,11 @@ class WorkingSet(Generic[R]):
         self._dirty[k] = None
 
     def flush(self) -> None:
-        """Write the batch's final rows and deletions, then forget them."""
+        """Write the batch's final rows and deletions.
+
+        The rows stay known while the set lives and holds at most `KEPT` rows: in the same
+        transaction (a rebuild's writer lives for its whole pass), they are what the table holds.
+        """
         upserts: list[Sequence[object]] = []
         deletes: list[tuple[object, ...]] = []
         for k in self._dirty:
@@ -93,7 +98,9 @@ class WorkingSet(Generic[R]):
                 deletes.append(k if isinstance(k, tuple) else (k,))
             else:
                 upserts.append(self._spec.params(row))  # type: ignore[arg-type]
-        self._rows, self._dirty = {}, {}
+        self._dirty = {}
+        if len(self._rows) > KEPT:
+            self._rows = {}  # else known still: the next batch of the same writer reads them here
         if deletes:
             where = " AND ".join(f"{c} = ?" for c in self._spec.keys)
             self._cur.executemany(f"DELETE FROM {self._table} WHERE {where}", deletes)
@@ -152,6 +159,7 @@ def _key(key: tuple[object, ...]) -> Hashable:
     if len(key) == 1:
         part = key[0]
         return storable(part) if type(part) is str else part
-    if str not in map(type, key):
-        return key
-    return tuple([storable(p) if type(p) is str else p for p in key])
+    for part in key:
+        if type(part) is str and not (part.isascii() and "\x00" not in part):
+            return tuple([storable(p) if type(p) is str else p for p in key])
+    return key  # nothing to clean (most keys): the tuple as it came
