@@ -145,13 +145,27 @@ class WorkingSet(Generic[R]):
 
 
 def _json_rows(columns: tuple[str, ...], rows: list[Sequence[object]]) -> str:
-    """Rows as a JSON array of objects (UUIDs, datetimes as PostgreSQL reads them); storable."""
-    return orjson.dumps(
-        [
-            {c: storable(v) if isinstance(v, str) else v for c, v in zip(columns, row, strict=True)}
-            for row in rows
-        ]
-    ).decode()
+    """Rows as a JSON array of objects (UUIDs, datetimes as PostgreSQL reads them); storable.
+
+    Most rows hold no text a store refuses: they are encoded as they are. Text with a lone
+    surrogate (which orjson refuses) or a NUL (which it escapes) sends every row through
+    `storable` first.
+    """
+    try:
+        encoded = orjson.dumps([dict(zip(columns, row, strict=True)) for row in rows])
+    except orjson.JSONEncodeError:
+        encoded = b"\\u0000"  # a lone surrogate: cleaned below
+    if b"\\u0000" in encoded:
+        encoded = orjson.dumps(
+            [
+                {
+                    c: storable(v) if isinstance(v, str) else v
+                    for c, v in zip(columns, row, strict=True)
+                }
+                for row in rows
+            ]
+        )
+    return encoded.decode()
 
 
 def _key(key: tuple[object, ...]) -> Hashable:
