@@ -7,10 +7,11 @@ from typing import Any, ClassVar
 from eventsourcing.domain import DomainEventProtocol
 
 from domain.payments.payment import Payment, PaymentStatus
+from projections.kinds import Kinds
 from projections.payments.view import PaymentRow, PaymentsWriter, RefundRow, RefundStatus
 from projections.rows import changed
 
-CHANGES = (
+CHANGES = Kinds(
     Payment.SessionOpened,
     Payment.Authorised,
     Payment.CaptureRequested,
@@ -38,7 +39,7 @@ class PaymentsProjection:
         match event:
             case Payment.Initiated():
                 writer.put(_initiated(event, position))
-            case _ if isinstance(event, CHANGES):
+            case _ if CHANGES.of(event):
                 old = writer.get(event.originator_id)
                 writer.put(
                     changed(old, updated_at=event.timestamp, position=position, **_changes(event))

@@ -7,10 +7,11 @@ from typing import Any, ClassVar
 from eventsourcing.domain import DomainEventProtocol
 
 from domain.counter.queue import Queue, TicketStatus
+from projections.kinds import Kinds
 from projections.queue.view import QueueRow, QueueWriter, TicketRow
 from projections.rows import changed
 
-TICKET_EVENTS = (
+TICKET_EVENTS = Kinds(
     Queue.TicketIssued,
     Queue.TicketCalled,
     Queue.TicketRecalled,
@@ -55,7 +56,7 @@ class QueueProjection:
         if isinstance(event, Queue.Opened):
             writer.add_queue(QueueRow(event.originator_id, event.house_id, event.prefix, event.day))
             return
-        if not isinstance(event, TICKET_EVENTS):
+        if not TICKET_EVENTS.of(event):
             return
         queue = writer.queue(event.originator_id)
         match event:
@@ -86,7 +87,7 @@ class QueueProjection:
 
 
 def _changes(row: TicketRow, event: Any) -> dict[str, object]:  # noqa: ANN401, PLR0911 - one per event
-    """The fields of the ticket's row that the event changes."""
+    """The fields of the ticket's row that the event changes (the most frequent events first)."""
     at = event.timestamp
     match event:
         case Queue.TicketCalled() | Queue.TicketResumed():
@@ -97,6 +98,8 @@ def _changes(row: TicketRow, event: Any) -> dict[str, object]:  # noqa: ANN401, 
                 "first_called_at": row.first_called_at or at,
                 "called_at": at,
             }
+        case Queue.VisitEnded():
+            return {"status": DONE, "ended_at": at}
         case Queue.TicketMarkedNoShow():
             return {"status": NO_SHOW, "counter": None}
         case Queue.TicketParked():
@@ -109,7 +112,5 @@ def _changes(row: TicketRow, event: Any) -> dict[str, object]:  # noqa: ANN401, 
             return {}  # the receiving line's TicketTransferredIn replaces the row
         case Queue.TicketWalkedAway():
             return {"status": WALKED_AWAY, "for_counter": None}
-        case Queue.VisitEnded():
-            return {"status": DONE, "ended_at": at}
         case _:
             return {}  # a recall changes nothing shown

@@ -8,10 +8,11 @@ from eventsourcing.domain import DomainEventProtocol
 
 from domain.counter.request import CitizenRequest, RequestStatus
 from domain.counter.visit import Visit
+from projections.kinds import Kinds
 from projections.requests.view import ContactRow, RequestRow, RequestsWriter
 from projections.rows import changed
 
-CHANGES = (
+CHANGES = Kinds(
     CitizenRequest.Completed,
     CitizenRequest.Forwarded,
     CitizenRequest.Acknowledged,
@@ -55,7 +56,7 @@ class RequestsProjection:
                 )
             case CitizenRequest.Lodged():
                 writer.put(_lodged(event, position))
-            case _ if isinstance(event, CHANGES):
+            case _ if CHANGES.of(event):
                 old = writer.get(event.originator_id)
                 writer.put(
                     changed(
