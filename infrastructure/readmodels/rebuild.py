@@ -28,7 +28,6 @@ from projections.errors import StaleError
 
 REBUILDS = "dar_projection_rebuilds"
 PAGE = 10_000  # events a rebuild reads, applies and flushes at a time
-GC_THRESHOLD = 50_000  # allocations between two young collections during a rebuild (default 700)
 Progress = Callable[[int, int], None]
 """Told (position reached, head of the log) after each page."""
 
@@ -94,7 +93,7 @@ def _rebuild(  # noqa: PLR0913 - as rebuild's
     head = log.head()
     after = events = 0
     with (
-        _fewer_collections(),
+        _no_cycle_collection(),
         db.write() as cur,
         ThreadPoolExecutor(1, thread_name_prefix="dar-read") as reader,
     ):
@@ -128,19 +127,20 @@ def _rebuild(  # noqa: PLR0913 - as rebuild's
 
 
 @contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Run the cycle collector less often during the pass (the process's setting, restored).
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause the cycle collector during the pass (the process's setting, restored after).
 
-    A page allocates hundreds of thousands of short-lived objects (rows, events, their values),
-    none in a reference cycle; at the default threshold the collector runs every 700 of them
-    and walks the working sets each time it reaches the older generations: a third of a pass.
+    A page allocates hundreds of thousands of short-lived objects (rows, events, their values)
+    and none in a reference cycle; the collector would run every 700 of them and walk the working
+    sets each time it reaches the older generations: a third of a pass's time.
     """
-    before = gc.get_threshold()
-    gc.set_threshold(max(before[0], GC_THRESHOLD), *before[1:])
+    enabled = gc.isenabled()
+    gc.disable()
     try:
         yield
     finally:
-        gc.set_threshold(*before)
+        if enabled:
+            gc.enable()
 
 
 def _apply(writer: PageWriter, topics: Topics, batch: Batch, after: int) -> None:
