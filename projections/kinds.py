@@ -7,6 +7,8 @@ decides the answer, so it is worked out the first time a type is seen and rememb
 
 from __future__ import annotations
 
+from typing import Any, TypeGuard
+
 
 class Kinds:
     """A set of event classes; `of(event)` says whether the event is an instance of one."""
@@ -15,8 +17,8 @@ class Kinds:
         self.classes = classes
         self._seen: dict[type, bool] = {}
 
-    def of(self, event: object) -> bool:
-        """`isinstance(event, self.classes)`."""
+    def of(self, event: object) -> TypeGuard[Any]:
+        """`isinstance(event, self.classes)` (one of them: its fields may be read)."""
         kind = type(event)
         seen = self._seen.get(kind)
         if seen is None:

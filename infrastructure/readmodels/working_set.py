@@ -12,9 +12,12 @@ ON CONFLICT` per chunk of rows. The runner flushes before it records the batch's
 in the same transaction, so a batch's rows and its tracking still commit together.
 
 Rows the database holds but the batch has not touched are not in the set; every row the batch
-writes is, so a read never needs the writes flushed first. A row of a write-once table
-(`on_conflict="ignore"`) read after a batch re-adds it is the batch's: such rows are written by
-one event each (a queue opened, a visit opened), so it is the stored one.
+writes is, so a read never needs the writes flushed first. After a flush the set still knows its
+rows (up to `KEPT`): a writer that lives for several batches of one transaction (a rebuild's, for
+its whole pass) reads them from memory in the next batch; the runner's writers live one batch.
+A row of a write-once table (`on_conflict="ignore"`) read after a batch re-adds it is the
+batch's: such rows are written by one event each (a queue opened, a visit opened), so it is the
+stored one.
 """
 
 from __future__ import annotations
