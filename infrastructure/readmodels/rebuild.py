@@ -99,11 +99,12 @@ def _rebuild(  # noqa: PLR0913 - as rebuild's
     ):
         for r in registered:
             db.claim(cur, r.key)  # waits for a runner's batch in flight, then holds it
-            for table in r.tables:
-                cur.execute(f"DELETE FROM {db.table(table)}")
         writes = BackgroundWrites(cur)
         try:
-            cursors = {r.key: writes.cursor(r.key) for r in registered}
+            cursors = {r.key: writes.cursor(f"{r.key} 1 {head}") for r in registered}
+            for r in registered:  # emptied on the writes' thread while the first page is read
+                for table in r.tables:
+                    cursors[r.key].execute(f"DELETE FROM {db.table(table)}")
             writers = {r.key: PageWriter.on(r, (db, cursors[r.key])) for r in registered}
             rows = log.read(after, page)
             while rows:
