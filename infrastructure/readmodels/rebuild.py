@@ -4,7 +4,9 @@ The rebuild empties the projections' tables and applies the whole log to them in
 transaction, holding the projections against the runners (which pass them by meanwhile); it reads
 the next page and writes the last page's rows on two threads while it applies a page. Readers
 keep seeing the read model as it was (PostgreSQL MVCC, SQLite WAL) until the commit, which
-switches them to the rebuilt one at once, tracked at the position it reached. A projection that
+switches them to the rebuilt one at once, tracked at the position it reached (on PostgreSQL the
+commit does not wait for its WAL to reach the disk: a crash just after it may lose the rebuild,
+which leaves the read models and their positions as they were before it). A projection that
 fails during the rebuild rolls it all back: the live read models are left exactly as they were.
 """
 
@@ -97,6 +99,8 @@ def _rebuild(  # noqa: PLR0913 - as rebuild's
         db.write() as cur,
         ThreadPoolExecutor(1, thread_name_prefix="dar-read") as reader,
     ):
+        if db.kind == "postgres":  # derived data: a crash may lose the rebuild, never half of it
+            cur.execute("SET LOCAL synchronous_commit TO OFF")
         for r in registered:
             db.claim(cur, r.key)  # waits for a runner's batch in flight, then holds it
         writes = BackgroundWrites(cur)
