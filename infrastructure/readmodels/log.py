@@ -7,15 +7,20 @@ if some projection subscribes to its topic.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from functools import cache
-from typing import Any, cast
-from uuid import UUID
+from datetime import date, datetime
+from functools import partial
+from itertools import compress
+from operator import attrgetter
+from typing import Any, NamedTuple, cast
+from uuid import UUID, SafeUUID
 
 import orjson
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
+    DatetimeAsISO,
     InterfaceError,
     JSONTranscoder,
     MapperDeserialisationError,
@@ -23,6 +28,7 @@ from eventsourcing.persistence import (
     StoredEvent,
     Transcoding,
     TranscodingNotRegisteredError,
+    UUIDAsHex,
     find_id_convertor,
 )
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -31,21 +37,23 @@ from eventsourcing.utils import resolve_topic
 from psycopg.sql import SQL, Identifier
 
 from application.errors import StoreBusyError
-from application.store import EventStore
+from application.store import DateAsISO, EventStore
 from infrastructure.timeouts import reached_a_bound
 
 Event = DomainEventProtocol[Any]
 
 
-@dataclass(frozen=True, slots=True)
-class RawEvent:
-    """One row of the log, not yet decoded."""
+class RawEvent(NamedTuple):
+    """One row of the log, not yet decoded (a tuple: made from the driver's row without a copy)."""
 
     position: int
     originator_id: UUID | str
     originator_version: int
     topic: str
     state: bytes
+
+
+_raw_event = partial(tuple.__new__, RawEvent)  # a row as a RawEvent, at C speed
 
 
 class EventLog:
@@ -82,13 +90,12 @@ class EventLog:
         ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
         try:
             with recorder.datastore.get_connection() as conn:
-                cur = conn.cursor(row_factory=_tuple_row)
-                rows = cur.execute(statement, (after, limit)).fetchall()
+                cur = conn.cursor(row_factory=_raw_event_row, binary=True)
+                return cur.execute(statement, (after, limit)).fetchall()
         except (OperationalError, InterfaceError) as error:  # the library's, from psycopg's
             if reached_a_bound(error.__cause__):
                 raise StoreBusyError from error  # a lock held elsewhere: the runner waits
             raise
-        return [RawEvent(r[0], r[1], r[2], r[3], bytes(r[4])) for r in rows]
 
     @staticmethod
     def _read_sqlite(recorder: SQLiteApplicationRecorder, after: int, limit: int) -> list[RawEvent]:
@@ -99,11 +106,14 @@ class EventLog:
         with recorder.datastore.transaction(commit=False) as c:
             c.execute(statement, (after, limit))
             rows = c.fetchall()
-        return [RawEvent(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+        return list(map(_raw_event, rows))
 
 
-def _tuple_row(_: object) -> Any:  # noqa: ANN401 - psycopg's row factory protocol
-    return tuple
+def _raw_event_row(_: object) -> Any:  # noqa: ANN401 - psycopg's row factory protocol
+    return _raw_event
+
+
+Decoders = dict[str, Callable[[Any], Any]]  # a transcoding's name -> its decoding
 
 
 class Decoder:
@@ -111,7 +121,8 @@ class Decoder:
 
     The state is parsed by orjson and its `{"_type_": .., "_data_": ..}` objects turned into
     values by a walk that applies the transcoder's own transcodings, innermost first, as the
-    library's object hook does; a state orjson refuses (NaN, integers beyond 64 bits, escaped
+    library's object hook does (the library's UUID, datetime and date transcodings by the same
+    constructors called directly); a state orjson refuses (NaN, integers beyond 64 bits, escaped
     lone surrogates) is decoded by the library's transcoder. With a cipher or a compressor
     configured, the library's mapper does the work.
     """
@@ -125,72 +136,178 @@ class Decoder:
             and self._mapper.compressor is None
         )
         self._transcoder = transcoder
-        self._names: dict[str, Transcoding] = (
+        names: dict[str, Transcoding] = (
             transcoder.names if isinstance(transcoder, JSONTranscoder) else {}
         )
+        self._decoders: Decoders = {
+            name: _DIRECT.get(type(transcoding), transcoding.decode)
+            for name, transcoding in names.items()
+        }
+        self._classes: dict[str, _EventClass] = {}
+        self._plans: dict[str, tuple[str, ...]] = {}  # topic -> fields that held a transcoded value
 
     def decode(self, raw: RawEvent) -> Event:
         """The domain event of one row; a row that cannot be decoded raises as the mapper does."""
         if not self._plain:
             stored = StoredEvent(raw.originator_id, raw.originator_version, raw.topic, raw.state)
             return self._mapper.to_domain_event(stored)
-        cls, class_version = _event_class(raw.topic)
+        found = self._classes.get(raw.topic)
+        if found is None or found.id_type is not type(raw.originator_id):
+            found = self._classes[raw.topic] = _EventClass.of(raw.topic, raw.originator_id)
         try:
-            state: dict[str, Any] = self._state(raw.state)
+            state: dict[str, Any] = self._state(raw.state, raw.topic)
         except Exception as error:
             msg = f"Failed to deserialise state of stored event at position {raw.position}"
             raise MapperDeserialisationError(msg) from error
-        convert = find_id_convertor(cls, cast("Hashable", type(raw.originator_id)))
-        state["originator_id"] = convert(raw.originator_id)
+        state["originator_id"] = found.convert(raw.originator_id)
         state["originator_version"] = raw.originator_version
         from_version = state.pop("class_version", 1)
-        while from_version < class_version:
-            getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+        while from_version < found.version:
+            getattr(found.cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
             from_version += 1
-        event: object = object.__new__(cls)
+        event: object = object.__new__(found.cls)
         object.__setattr__(event, "__dict__", state)
         return cast("Event", event)
 
-    def _state(self, data: bytes) -> dict[str, Any]:
+    def _state(self, data: bytes, topic: str) -> dict[str, Any]:
+        """The event's state, its transcoded values decoded.
+
+        Events of one topic have the same fields: the fields that held a transcoded value last
+        time (an id, a time) are decoded first, and if the state holds no other transcoded
+        object (each one's `"_type_"` key is counted in the raw bytes) nothing else is visited.
+        """
         try:
             parsed = orjson.loads(data)
         except orjson.JSONDecodeError:
             return cast("dict[str, Any]", self._transcoder.decode(data))
-        return cast("dict[str, Any]", _transcoded(parsed, self._names))
+        if type(parsed) is not dict:
+            return cast("dict[str, Any]", _transcoded(parsed, self._decoders))
+        marks = data.count(b'"_type_"')  # an upper bound on the transcoded objects it holds
+        if not marks:
+            return parsed
+        plan = self._plans.get(topic, ())
+        done = _planned(parsed, plan, self._decoders) if plan else []
+        if len(done) == marks:
+            return parsed
+        self._plans[topic] = (*done, *_walked(parsed, self._decoders))
+        if len(parsed) == 2 and "_type_" in parsed and "_data_" in parsed:
+            return cast(
+                "dict[str, Any]", _decoded(parsed["_type_"], parsed["_data_"], self._decoders)
+            )
+        return parsed
 
 
-def _transcoded(value: Any, names: dict[str, Transcoding]) -> Any:  # noqa: ANN401 - JSON
+def _planned(state: dict[str, Any], plan: tuple[str, ...], decoders: Decoders) -> list[str]:
+    """Decode, in place, the fields of `plan` that hold a transcoded value; which they were."""
+    done = []
+    for key in plan:
+        value = state.get(key)
+        if type(value) is dict and len(value) == 2:
+            name, data = value.get("_type_"), value.get("_data_")
+            if type(data) is str and name in decoders:
+                state[key] = decoders[name](data)
+                done.append(key)
+    return done
+
+
+def _walked(state: dict[str, Any], decoders: Decoders) -> list[str]:
+    """Decode, in place, every transcoded object in the state's fields, innermost first.
+
+    The fields that held one transcoded value (not nested) are returned.
+    """
+    simple = []
+    for key, value in state.items():
+        kind = type(value)
+        if kind is dict:
+            if len(value) == 2 and "_type_" in value and "_data_" in value:
+                data = value["_data_"]
+                if type(data) is str:  # nothing inside to decode first
+                    state[key] = _decoded(value["_type_"], data, decoders)
+                    simple.append(key)
+                    continue
+            state[key] = _transcoded(value, decoders)
+        elif kind is list:
+            state[key] = _transcoded(value, decoders)
+    return simple
+
+
+def _uuid(data: str) -> UUID:
+    """`UUID(data)`, without its parsing of other spellings for the library's 32 hex digits.
+
+    The same ids come back event after event (a house, an agent, a grant): each is built once
+    and shared (a UUID is immutable), from a cache emptied when it grows large.
+    """
+    found = _UUIDS.get(data)
+    if found is not None:
+        return found
+    if len(data) != 32 or not data.isalnum():
+        return UUID(data)
+    value = object.__new__(UUID)
+    object.__setattr__(value, "int", int(data, 16))
+    object.__setattr__(value, "is_safe", _UNKNOWN)
+    if len(_UUIDS) >= _UUIDS_KEPT:
+        _UUIDS.clear()
+    _UUIDS[data] = value
+    return value
+
+
+_UNKNOWN = SafeUUID.unknown  # an enum member: looked up once, not once per id
+_UUIDS: dict[str, UUID] = {}
+_UUIDS_KEPT = 100_000
+_DIRECT: dict[type, Callable[[Any], Any]] = {  # the library's own decodings, called directly
+    UUIDAsHex: _uuid,
+    DatetimeAsISO: datetime.fromisoformat,
+    DateAsISO: date.fromisoformat,
+}
+
+
+def _transcoded(value: Any, decoders: Decoders) -> Any:  # noqa: ANN401
     """Parsed JSON with its transcoded objects turned into values, innermost first, in place."""
     kind = type(value)
     if kind is dict:
         for key, item in value.items():
             if type(item) is dict or type(item) is list:
-                value[key] = _transcoded(item, names)
+                value[key] = _transcoded(item, decoders)
         if len(value) == 2 and "_type_" in value and "_data_" in value:
-            return _decoded(value["_type_"], value["_data_"], names)
+            return _decoded(value["_type_"], value["_data_"], decoders)
     elif kind is list:
         for i, item in enumerate(value):
             if type(item) is dict or type(item) is list:
-                value[i] = _transcoded(item, names)
+                value[i] = _transcoded(item, decoders)
     return value
 
 
-def _decoded(name: str, data: Any, names: dict[str, Transcoding]) -> Any:  # noqa: ANN401 - JSON
+def _decoded(name: str, data: Any, decoders: Decoders) -> Any:  # noqa: ANN401
     try:
-        transcoding = names[name]
+        decode = decoders[name]
     except KeyError as error:
         msg = (
             f"Data serialized with name '{name}' is not deserializable. "
             "Please register a custom transcoding for this type."
         )
         raise TranscodingNotRegisteredError(msg) from error
-    return transcoding.decode(data)
+    return decode(data)
 
 
-@cache
-def _event_class(topic: str) -> tuple[type, int]:
-    cls = resolve_topic(topic)
-    return cls, int(getattr(cls, "class_version", 1))
+@dataclass(frozen=True, slots=True)
+class _EventClass:
+    """What decoding needs of a topic: its class, class version and originator id conversion."""
+
+    cls: type
+    version: int
+    id_type: type
+    convert: Callable[[Any], Any]
+
+    @classmethod
+    def of(cls, topic: str, originator_id: UUID | str) -> _EventClass:
+        event_cls = resolve_topic(topic)
+        id_type = type(originator_id)
+        return cls(
+            event_cls,
+            int(getattr(event_cls, "class_version", 1)),
+            id_type,
+            find_id_convertor(event_cls, cast("Hashable", id_type)),
+        )
 
 
 class Batch:
@@ -203,6 +320,7 @@ class Batch:
         self.rows = rows
         self._decoder = decoder
         self._decoded: dict[int, Event | Exception] = {}
+        self._topics: set[str] | None = None  # the batch's distinct topics, once asked
 
     @property
     def first(self) -> int:
@@ -227,11 +345,24 @@ class Batch:
             raise found
         return found
 
-    def after(self, position: int, topics: Topics) -> Iterator[RawEvent]:
-        """The rows after `position` whose topic the projection subscribes to."""
-        for raw in self.rows:
-            if raw.position > position and topics.match(raw.topic):
-                yield raw
+    def after(self, position: int, topics: Topics) -> list[RawEvent]:
+        """The rows after `position` whose topic the projection subscribes to, in order."""
+        if self._topics is None:
+            self._topics = {raw.topic for raw in self.rows}
+        ours = topics.among(self._topics)
+        rows = self.rows if position < self.first else self.rows[self._index_after(position) :]
+        return list(compress(rows, map(ours.__contains__, map(_topic, rows))))  # at C speed
+
+    def count_after(self, position: int) -> int:
+        """How many rows of the batch come after `position`."""
+        return len(self.rows) - self._index_after(position)
+
+    def _index_after(self, position: int) -> int:
+        return bisect_right(self.rows, position, key=_position)
+
+
+_position = attrgetter("position")
+_topic = attrgetter("topic")
 
 
 class Topics:
@@ -253,6 +384,10 @@ class Topics:
         if seen is None:
             seen = self._seen[topic] = self._owned(topic)
         return seen
+
+    def among(self, topics: set[str]) -> set[str]:
+        """Those of `topics` that are the projection's."""
+        return {topic for topic in topics if self.match(topic)}
 
     def _owned(self, topic: str) -> bool:
         if self._owners is None:

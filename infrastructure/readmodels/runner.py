@@ -88,16 +88,43 @@ def apply_batch(
 
     The number of positions passed (applied or not the projection's).
     """
-    db, cur = target
-    batching = BatchingCursor(cur)
-    writer = registered.writer(db, batching)
-    for raw in batch.after(after, topics):
-        registered.projection.apply(batch.event(raw), raw.position, writer)
-    flush = getattr(writer, "flush", None)
-    if callable(flush):
-        flush()  # a writer that keeps rows until the end of the batch
-    batching.flush()
-    return sum(1 for raw in batch.rows if raw.position > after)
+    return PageWriter.on(registered, target).apply(topics, batch, after)
+
+
+@dataclass(frozen=True)
+class PageWriter:
+    """A projection with its writer on a batching cursor: applies pages, flushing each.
+
+    The runner makes one per batch (its transaction); a rebuild keeps one for its whole pass (one
+    transaction), so the rows its writer's working sets hold stay known from page to page.
+    """
+
+    registered: Registered[object]
+    writer: object
+    batching: BatchingCursor
+
+    @classmethod
+    def on(
+        cls, registered: Registered[object], target: tuple[ReadDatabase, SqlCursor]
+    ) -> PageWriter:
+        """A writer of `registered` in the transaction of `target`'s cursor."""
+        db, cur = target
+        batching = BatchingCursor(cur)
+        return cls(registered, registered.writer(db, batching), batching)
+
+    def apply(self, topics: Topics, batch: Batch, after: int) -> int:
+        """Apply the batch's events after `after` that are the projection's, then flush.
+
+        The number of positions passed (applied or not the projection's).
+        """
+        apply, event, writer = self.registered.projection.apply, batch.event, self.writer
+        for raw in batch.after(after, topics):
+            apply(event(raw), raw.position, writer)
+        flush = getattr(writer, "flush", None)
+        if callable(flush):
+            flush()  # a writer that keeps rows until the end of the batch
+        self.batching.flush()
+        return batch.count_after(after)
 
 
 @dataclass(eq=False)

@@ -12,9 +12,12 @@ ON CONFLICT` per chunk of rows. The runner flushes before it records the batch's
 in the same transaction, so a batch's rows and its tracking still commit together.
 
 Rows the database holds but the batch has not touched are not in the set; every row the batch
-writes is, so a read never needs the writes flushed first. A row of a write-once table
-(`on_conflict="ignore"`) read after a batch re-adds it is the batch's: such rows are written by
-one event each (a queue opened, a visit opened), so it is the stored one.
+writes is, so a read never needs the writes flushed first. After a flush the set still knows its
+rows (up to `KEPT`): a writer that lives for several batches of one transaction (a rebuild's, for
+its whole pass) reads them from memory in the next batch; the runner's writers live one batch.
+A row of a write-once table (`on_conflict="ignore"`) read after a batch re-adds it is the
+batch's: such rows are written by one event each (a queue opened, a visit opened), so it is the
+stored one.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from infrastructure.readmodels.text import storable
 
 R = TypeVar("R")
 MAX_PARAMETERS = 16_000  # per statement: under SQLite's 32,766 and PostgreSQL's 65,535
+KEPT = 50_000  # rows a set keeps knowing after a flush (beyond: forgotten, read again if needed)
 _DELETED = object()
 
 
@@ -84,7 +88,11 @@ class WorkingSet(Generic[R]):
         self._dirty[k] = None
 
     def flush(self) -> None:
-        """Write the batch's final rows and deletions, then forget them."""
+        """Write the batch's final rows and deletions.
+
+        The rows stay known while the set lives and holds at most `KEPT` rows: in the same
+        transaction (a rebuild's writer lives for its whole pass), they are what the table holds.
+        """
         upserts: list[Sequence[object]] = []
         deletes: list[tuple[object, ...]] = []
         for k in self._dirty:
@@ -93,7 +101,9 @@ class WorkingSet(Generic[R]):
                 deletes.append(k if isinstance(k, tuple) else (k,))
             else:
                 upserts.append(self._spec.params(row))  # type: ignore[arg-type]
-        self._rows, self._dirty = {}, {}
+        self._dirty = {}
+        if len(self._rows) > KEPT:
+            self._rows = {}  # else known still: the next batch of the same writer reads them here
         if deletes:
             where = " AND ".join(f"{c} = ?" for c in self._spec.keys)
             self._cur.executemany(f"DELETE FROM {self._table} WHERE {where}", deletes)
@@ -138,16 +148,35 @@ class WorkingSet(Generic[R]):
 
 
 def _json_rows(columns: tuple[str, ...], rows: list[Sequence[object]]) -> str:
-    """Rows as a JSON array of objects (UUIDs, datetimes as PostgreSQL reads them); storable."""
-    return orjson.dumps(
-        [
-            {c: storable(v) if isinstance(v, str) else v for c, v in zip(columns, row, strict=True)}
-            for row in rows
-        ]
-    ).decode()
+    """Rows as a JSON array of objects (UUIDs, datetimes as PostgreSQL reads them); storable.
+
+    Most rows hold no text a store refuses: they are encoded as they are. Text with a lone
+    surrogate (which orjson refuses) or a NUL (which it escapes) sends every row through
+    `storable` first.
+    """
+    try:
+        encoded = orjson.dumps([dict(zip(columns, row, strict=True)) for row in rows])
+    except orjson.JSONEncodeError:
+        encoded = b"\\u0000"  # a lone surrogate: cleaned below
+    if b"\\u0000" in encoded:
+        encoded = orjson.dumps(
+            [
+                {
+                    c: storable(v) if isinstance(v, str) else v
+                    for c, v in zip(columns, row, strict=True)
+                }
+                for row in rows
+            ]
+        )
+    return encoded.decode()
 
 
 def _key(key: tuple[object, ...]) -> Hashable:
     """The set's key: what the database compares (text made storable), one value bare."""
-    parts = tuple(storable(p) if isinstance(p, str) else p for p in key)
-    return parts[0] if len(parts) == 1 else parts
+    if len(key) == 1:
+        part = key[0]
+        return storable(part) if type(part) is str else part
+    for part in key:
+        if type(part) is str and not (part.isascii() and "\x00" not in part):
+            return tuple([storable(p) if type(p) is str else p for p in key])
+    return key  # nothing to clean (most keys): the tuple as it came

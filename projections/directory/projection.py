@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -23,6 +22,7 @@ from projections.directory.view import (
     HouseRow,
     LineRow,
 )
+from projections.rows import changed
 
 
 class DirectoryProjection:
@@ -89,7 +89,7 @@ class DirectoryProjection:
                 counter = writer.counter(house, event.number)
                 if counter is not None:
                     agent = event.agent_id if isinstance(event, House.CounterOpened) else None
-                    writer.put_counter(replace(counter, agent_id=agent))
+                    writer.put_counter(changed(counter, agent_id=agent))
             case House.ServiceLineAdded():
                 writer.put_line(
                     LineRow(house, event.prefix, event.name, tuple(event.services), event.priority)
@@ -98,7 +98,7 @@ class DirectoryProjection:
                 line = writer.line(house, event.prefix)
                 if line is not None:
                     writer.put_line(
-                        replace(line, services=tuple(event.services), priority=event.priority)
+                        changed(line, services=tuple(event.services), priority=event.priority)
                     )
 
     @staticmethod
@@ -135,7 +135,7 @@ class DirectoryProjection:
             case Agent.Deactivated():
                 row = writer.agent(agent)
                 if row is not None:
-                    writer.put_agent(replace(row, active=False))
+                    writer.put_agent(changed(row, active=False))
 
     def _grant(self, event: DomainEventProtocol[Any], writer: DirectoryWriter) -> None:
         if isinstance(event, DelegationGrant.Granted):
@@ -161,14 +161,14 @@ class DirectoryProjection:
         match event:
             case DelegationGrant.Amended():
                 services = (set(row.services) | set(event.added)) - set(event.removed)
-                writer.put_grant(replace(row, services=tuple(sorted(services))))
+                writer.put_grant(changed(row, services=tuple(sorted(services))))
             case DelegationGrant.Suspended():
-                writer.put_grant(replace(row, state=GrantState.SUSPENDED.value))
+                writer.put_grant(changed(row, state=GrantState.SUSPENDED.value))
             case DelegationGrant.Reinstated():
-                writer.put_grant(replace(row, state=GrantState.ACTIVE.value))
+                writer.put_grant(changed(row, state=GrantState.ACTIVE.value))
             case DelegationGrant.Renewed():
                 writer.put_grant(
-                    replace(
+                    changed(
                         row,
                         ends_on=event.ends_on,
                         convention_reference=event.convention_reference,
@@ -176,7 +176,7 @@ class DirectoryProjection:
                     )
                 )
             case DelegationGrant.Revoked():
-                writer.put_grant(replace(row, state=GrantState.REVOKED.value))
+                writer.put_grant(changed(row, state=GrantState.REVOKED.value))
 
     def _catalogue(self, event: DomainEventProtocol[Any], writer: DirectoryWriter) -> None:
         if isinstance(event, CatalogueService.Published):
@@ -201,14 +201,14 @@ class DirectoryProjection:
         match event:
             case CatalogueService.FeeChanged():
                 writer.put_service(
-                    replace(row, fee_rule=str(event.fee_rule), fee_millimes=event.fee_millimes)
+                    changed(row, fee_rule=str(event.fee_rule), fee_millimes=event.fee_millimes)
                 )
             case CatalogueService.Withdrawn():
-                writer.put_service(replace(row, withdrawn=True))
+                writer.put_service(changed(row, withdrawn=True))
 
 
 def _hold(writer: DirectoryWriter, house: UUID, number: int, agent: UUID | None) -> None:
     """The counter's row names who holds it (None: closed)."""
     counter = writer.counter(house, number)
     if counter is not None and counter.agent_id != agent:
-        writer.put_counter(replace(counter, agent_id=agent))
+        writer.put_counter(changed(counter, agent_id=agent))

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEventProtocol
 
 from domain.payments.payment import Payment, PaymentStatus
+from projections.kinds import Kinds
 from projections.payments.view import PaymentRow, PaymentsWriter, RefundRow, RefundStatus
+from projections.rows import changed
 
-CHANGES = (
+CHANGES = Kinds(
     Payment.SessionOpened,
     Payment.Authorised,
     Payment.CaptureRequested,
@@ -38,17 +39,17 @@ class PaymentsProjection:
         match event:
             case Payment.Initiated():
                 writer.put(_initiated(event, position))
-            case _ if isinstance(event, CHANGES):
+            case _ if CHANGES.of(event):
                 old = writer.get(event.originator_id)
                 writer.put(
-                    replace(_changed(old, event), updated_at=event.timestamp, position=position)
+                    changed(old, updated_at=event.timestamp, position=position, **_changes(event))
                 )
             case Payment.RefundRequested():
                 _refund_requested(event, position, writer)
             case Payment.RefundApproved():
                 refund = writer.refund(event.originator_id, event.refund_id)
                 writer.put_refund(
-                    replace(
+                    changed(
                         refund,
                         status=RefundStatus.APPROVED.value,
                         approved_by=event.actor,
@@ -88,27 +89,27 @@ def _initiated(event: Payment.Initiated, position: int) -> PaymentRow:
     )
 
 
-def _changed(row: PaymentRow, event: Any) -> PaymentRow:  # noqa: ANN401 - one case per event
+def _changes(event: Any) -> dict[str, object]:  # noqa: ANN401 - one case per event
+    """The fields of the payment's row that the event changes."""
     match event:
         case Payment.Authorised():
-            return replace(row, status=PaymentStatus.AUTHORISED.value)
+            return {"status": PaymentStatus.AUTHORISED.value}
         case Payment.CaptureRequested():
-            return replace(row, status=PaymentStatus.CAPTURE_REQUESTED.value)
+            return {"status": PaymentStatus.CAPTURE_REQUESTED.value}
         case Payment.Captured():
-            return replace(
-                row,
-                status=PaymentStatus.CAPTURED.value,
-                captured_millimes=event.amount_millimes,
-                receipt=event.receipt,
-                captured_at=event.timestamp,
-                business_date=event.business_date,
-            )
+            return {
+                "status": PaymentStatus.CAPTURED.value,
+                "captured_millimes": event.amount_millimes,
+                "receipt": event.receipt,
+                "captured_at": event.timestamp,
+                "business_date": event.business_date,
+            }
         case Payment.Failed():
-            return replace(row, status=PaymentStatus.FAILED.value, note=event.reason)
+            return {"status": PaymentStatus.FAILED.value, "note": event.reason}
         case Payment.Cancelled():
-            return replace(row, status=PaymentStatus.CANCELLED.value, note=event.reason)
+            return {"status": PaymentStatus.CANCELLED.value, "note": event.reason}
         case _:  # SessionOpened: nothing listed changes but the time of the last change
-            return row
+            return {}
 
 
 def _refund_requested(
@@ -131,7 +132,7 @@ def _refund_requested(
         )
     )
     writer.put(
-        replace(
+        changed(
             payment,
             refunds_pending_millimes=payment.refunds_pending_millimes + event.amount_millimes,
             updated_at=event.timestamp,
@@ -143,7 +144,7 @@ def _refund_requested(
 def _refunded(event: Payment.Refunded, position: int, writer: PaymentsWriter) -> None:
     refund = writer.refund(event.originator_id, event.refund_id)
     writer.put_refund(
-        replace(
+        changed(
             refund,
             status=RefundStatus.PAID.value,
             business_date=event.business_date,
@@ -152,7 +153,7 @@ def _refunded(event: Payment.Refunded, position: int, writer: PaymentsWriter) ->
     )
     payment = writer.get(event.originator_id)
     writer.put(
-        replace(
+        changed(
             payment,
             refunded_millimes=payment.refunded_millimes + refund.amount_millimes,
             refunds_pending_millimes=payment.refunds_pending_millimes - refund.amount_millimes,
@@ -165,4 +166,4 @@ def _refunded(event: Payment.Refunded, position: int, writer: PaymentsWriter) ->
 def _touch(writer: PaymentsWriter, event: Payment.RefundApproved, position: int) -> None:
     """The payment changed (a refund of it was approved); its sums did not."""
     payment = writer.get(event.originator_id)
-    writer.put(replace(payment, updated_at=event.timestamp, position=position))
+    writer.put(changed(payment, updated_at=event.timestamp, position=position))

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEventProtocol
 
 from domain.counter.queue import Queue, TicketStatus
+from projections.kinds import Kinds
 from projections.queue.view import QueueRow, QueueWriter, TicketRow
+from projections.rows import changed
 
-TICKET_EVENTS = (
+TICKET_EVENTS = Kinds(
     Queue.TicketIssued,
     Queue.TicketCalled,
     Queue.TicketRecalled,
@@ -23,6 +24,17 @@ TICKET_EVENTS = (
     Queue.TicketTransferredIn,
     Queue.TicketWalkedAway,
     Queue.VisitEnded,
+)
+# the statuses as stored (an enum member's `.value` is a property lookup, once per event)
+WAITING, CALLED, NO_SHOW = (
+    TicketStatus.WAITING.value,
+    TicketStatus.CALLED.value,
+    TicketStatus.NO_SHOW.value,
+)
+PARKED, WALKED_AWAY, DONE = (
+    TicketStatus.PARKED.value,
+    TicketStatus.WALKED_AWAY.value,
+    TicketStatus.DONE.value,
 )
 
 
@@ -44,7 +56,7 @@ class QueueProjection:
         if isinstance(event, Queue.Opened):
             writer.add_queue(QueueRow(event.originator_id, event.house_id, event.prefix, event.day))
             return
-        if not isinstance(event, TICKET_EVENTS):
+        if not TICKET_EVENTS.of(event):
             return
         queue = writer.queue(event.originator_id)
         match event:
@@ -58,7 +70,7 @@ class QueueProjection:
                         line=queue.prefix,
                         visit_id=event.visit_id,
                         priority=event.priority,
-                        status=TicketStatus.WAITING.value,
+                        status=WAITING,
                         counter=None,
                         for_counter=None,
                         issued_at=issued,
@@ -71,42 +83,34 @@ class QueueProjection:
                 )
             case _:
                 old = writer.ticket(queue.house_id, queue.day, event.label)
-                writer.put_ticket(replace(_changed(old, event), position=position))
+                writer.put_ticket(changed(old, position=position, **_changes(old, event)))
 
 
-def _changed(row: TicketRow, event: Any) -> TicketRow:  # noqa: ANN401, PLR0911 - one per event
+def _changes(row: TicketRow, event: Any) -> dict[str, object]:  # noqa: ANN401, PLR0911 - one per event
+    """The fields of the ticket's row that the event changes (the most frequent events first)."""
     at = event.timestamp
     match event:
         case Queue.TicketCalled() | Queue.TicketResumed():
-            return replace(
-                row,
-                status=TicketStatus.CALLED.value,
-                counter=event.counter,
-                for_counter=None,
-                first_called_at=row.first_called_at or at,
-                called_at=at,
-            )
-        case Queue.TicketMarkedNoShow():
-            return replace(row, status=TicketStatus.NO_SHOW.value, counter=None)
-        case Queue.TicketParked():
-            return replace(row, status=TicketStatus.PARKED.value)
-        case Queue.TicketRecycled():
-            return replace(
-                row,
-                status=TicketStatus.WAITING.value,
-                counter=None,
-                for_counter=None,
-                waiting_since=at,
-            )
-        case Queue.TicketTransferredToCounter():
-            return replace(
-                row, status=TicketStatus.WAITING.value, counter=None, for_counter=event.to_counter
-            )
-        case Queue.TicketTransferredOut():
-            return row  # the receiving line's TicketTransferredIn replaces the row
-        case Queue.TicketWalkedAway():
-            return replace(row, status=TicketStatus.WALKED_AWAY.value, for_counter=None)
+            return {
+                "status": CALLED,
+                "counter": event.counter,
+                "for_counter": None,
+                "first_called_at": row.first_called_at or at,
+                "called_at": at,
+            }
         case Queue.VisitEnded():
-            return replace(row, status=TicketStatus.DONE.value, ended_at=at)
+            return {"status": DONE, "ended_at": at}
+        case Queue.TicketMarkedNoShow():
+            return {"status": NO_SHOW, "counter": None}
+        case Queue.TicketParked():
+            return {"status": PARKED}
+        case Queue.TicketRecycled():
+            return {"status": WAITING, "counter": None, "for_counter": None, "waiting_since": at}
+        case Queue.TicketTransferredToCounter():
+            return {"status": WAITING, "counter": None, "for_counter": event.to_counter}
+        case Queue.TicketTransferredOut():
+            return {}  # the receiving line's TicketTransferredIn replaces the row
+        case Queue.TicketWalkedAway():
+            return {"status": WALKED_AWAY, "for_counter": None}
         case _:
-            return row  # a recall changes nothing shown
+            return {}  # a recall changes nothing shown

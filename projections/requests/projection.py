@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEventProtocol
@@ -10,9 +9,11 @@ from eventsourcing.domain import DomainEventProtocol
 from domain.counter.request import CitizenRequest, RequestStatus
 from domain.counter.visit import Visit
 from domain.houses.house import House
+from projections.kinds import Kinds
 from projections.requests.view import ContactRow, RequestRow, RequestsWriter
+from projections.rows import changed
 
-CHANGES = (
+CHANGES = Kinds(
     CitizenRequest.Completed,
     CitizenRequest.Forwarded,
     CitizenRequest.Acknowledged,
@@ -21,6 +22,7 @@ CHANGES = (
     CitizenRequest.Decided,
     CitizenRequest.Withdrawn,
 )
+LODGED = RequestStatus.LODGED.value  # an enum member's `.value` is a property lookup
 
 
 class RequestsProjection:
@@ -61,10 +63,12 @@ class RequestsProjection:
                 writer.add_holiday(event.originator_id, event.day)
             case CitizenRequest.Lodged():
                 writer.put(_lodged(event, position))
-            case _ if isinstance(event, CHANGES):
+            case _ if CHANGES.of(event):
                 old = writer.get(event.originator_id)
                 writer.put(
-                    replace(_changed(old, event), updated_at=event.timestamp, position=position)
+                    changed(
+                        old, updated_at=event.timestamp, position=position, **_changes(old, event)
+                    )
                 )
             case _:
                 pass
@@ -79,7 +83,7 @@ def _lodged(event: CitizenRequest.Lodged, position: int) -> RequestRow:
         partner_code=event.partner_code,
         service_code=event.service_code,
         mode=event.mode,
-        status=RequestStatus.LODGED.value,
+        status=LODGED,
         receipt=event.receipt,
         documents=tuple(event.documents),
         lodged_at=event.timestamp,
@@ -92,24 +96,24 @@ def _lodged(event: CitizenRequest.Lodged, position: int) -> RequestRow:
     )
 
 
-def _changed(row: RequestRow, event: Any) -> RequestRow:  # noqa: ANN401, PLR0911 - one per event
+def _changes(row: RequestRow, event: Any) -> dict[str, object]:  # noqa: ANN401, PLR0911 - one per event
+    """The fields of the request's row that the event changes."""
     match event:
         case CitizenRequest.Completed():
-            return replace(row, status=RequestStatus.COMPLETED.value)
+            return {"status": RequestStatus.COMPLETED.value}
         case CitizenRequest.Forwarded():
-            return replace(row, status=RequestStatus.SUBMITTED.value)
+            return {"status": RequestStatus.SUBMITTED.value}
         case CitizenRequest.Acknowledged():
-            return replace(
-                row,
-                status=RequestStatus.AT_PARTNER.value,
-                partner_reference=event.partner_reference,
-            )
+            return {
+                "status": RequestStatus.AT_PARTNER.value,
+                "partner_reference": event.partner_reference,
+            }
         case CitizenRequest.ReturnedForCorrection():
-            return replace(row, status=RequestStatus.RETURNED.value, note=event.reason)
+            return {"status": RequestStatus.RETURNED.value, "note": event.reason}
         case CitizenRequest.Resubmitted():
             documents = tuple(dict.fromkeys((*row.documents, *event.documents)))
-            return replace(row, status=RequestStatus.RESUBMITTED.value, documents=documents)
+            return {"status": RequestStatus.RESUBMITTED.value, "documents": documents}
         case CitizenRequest.Decided():
-            return replace(row, status=event.decision, note=event.reason)
+            return {"status": event.decision, "note": event.reason}
         case _:
-            return replace(row, status=RequestStatus.WITHDRAWN.value, note=event.reason)
+            return {"status": RequestStatus.WITHDRAWN.value, "note": event.reason}

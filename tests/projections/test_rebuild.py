@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import ast
 import inspect
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 import pytest
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, DomainEventProtocol
 from typer.testing import CliRunner
 
 from api.bootstrap import Dar, projections
 from api.cli import app as cli
-from infrastructure.readmodels.rebuild import rebuild
+from domain.partners.partner import Partner
+from infrastructure.readmodels import working_set
+from infrastructure.readmodels.database import ReadDatabase, SqlCursor
+from infrastructure.readmodels.rebuild import RebuildFailedError, rebuild, rebuilding
 from infrastructure.readmodels.runner import Registered
 from infrastructure.settings import Settings
 from tests.support.activity import Activity
@@ -81,6 +85,84 @@ def test_every_read_model_rebuilt_in_one_pass_equals_the_one_built_event_by_even
     head = dar.store.position()
     assert (done.position, done.events) == (head, head)
     assert all(dar.read.db.tracked(key) == head for key in dar.read.tracking_keys())
+
+
+@pytest.mark.parametrize("kept", [working_set.KEPT, 3], ids=["rows-kept", "rows-forgotten"])
+def test_a_rebuild_in_pages_of_a_few_events_equals_the_one_built_event_by_event(
+    history: Dar, kept: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many pages: each read while the one before is applied, its writes run behind the next.
+
+    The writers live for the whole pass: rows are found in their working sets from page to page
+    (or, beyond `KEPT` rows, read back from the rebuild's own transaction).
+    """
+    dar = history
+    monkeypatch.setattr(working_set, "KEPT", kept)
+    dar.read.db.ensure_tracking()
+    event_by_event(dar)
+    expected = contents(dar)
+
+    done = rebuild(dar.store, dar.read.db, projections(), now=lambda: datetime.now(tz=UTC), page=7)
+
+    assert done.events == dar.store.position()
+    assert contents(dar) == expected
+
+
+class OneRowPerEvent:
+    """Writes the same key for every partner event: the second write breaks the primary key."""
+
+    name = "one_row"
+    version = 1
+    subscribes_to: ClassVar[tuple[type, ...]] = (Partner,)
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}_v{self.version}"
+
+    def apply(self, event: DomainEventProtocol[Any], position: int, writer: SqlCursor) -> None:
+        del event
+        writer.execute(f"INSERT INTO {self.table} (k, position) VALUES (1, ?)", (position,))
+
+    table = "one_row_v1"
+
+
+def test_a_write_that_fails_behind_the_pass_fails_the_rebuild_in_the_name_of_its_read_model(
+    history: Dar,
+) -> None:
+    """The duplicate is refused on the writes' thread; the rebuild names whose write it was."""
+    dar = history
+    db = dar.read.db
+    dar.projections.prepare()
+    dar.projections.catch_up()
+    expected = contents(dar)
+
+    def create(db: ReadDatabase) -> None:
+        with db.write() as cur:
+            cur.execute(
+                db.ddl(
+                    "CREATE TABLE IF NOT EXISTS {schema}" + OneRowPerEvent.table + " ("
+                    "k {bigint} PRIMARY KEY, position {bigint} NOT NULL)"
+                )
+            )
+
+    def writer(db: ReadDatabase, cur: SqlCursor) -> SqlCursor:
+        class Qualified:
+            def execute(self, sql: str, params: Sequence[object]) -> None:
+                cur.execute(
+                    sql.replace(OneRowPerEvent.table, db.table(OneRowPerEvent.table)), params
+                )
+
+        return Qualified()  # type: ignore[return-value]
+
+    failing: Registered[Any] = Registered(
+        OneRowPerEvent(), writer, create, tables=(OneRowPerEvent.table,)
+    )
+    with pytest.raises(RebuildFailedError) as failed:  # the partners come after it in each page
+        rebuild(dar.store, db, [failing, *projections()], now=lambda: datetime.now(tz=UTC), page=5)
+
+    assert failed.value.key == OneRowPerEvent().key
+    assert contents(dar) == expected  # the read models as they were
+    assert rebuilding(db) == {}
 
 
 def test_the_runners_catch_up_from_zero_equals_the_one_built_event_by_event(
