@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 
@@ -18,6 +19,11 @@ class Command:
 
     command_id: str
     actor: str
+
+    recorded_as: ClassVar[tuple[str, Mapping[str, object]] | None] = None
+    """For a command split out of an older, wider one: that one's kind, and the values it had
+    for the fields this one no longer carries. The digest stays the older command's, so the retry
+    of a command recorded before the split is still recognised as a retry."""
 
 
 def _canonical(value: Any) -> Any:  # noqa: ANN401 - walks arbitrary dataclass payloads
@@ -45,13 +51,15 @@ def payload_digest(command: Command) -> str:
     personal fields are compared instead with what the first attempt sealed under the citizen's
     own key (`CommandRunner.run`'s `same_personal`), which erasure destroys.
     """
-    fields = {
-        f.name: _canonical(getattr(command, f.name))
+    kind, fixed = command.recorded_as or (type(command).__qualname__, {})
+    fields = {name: _canonical(value) for name, value in fixed.items()}
+    fields.update(
+        (f.name, _canonical(getattr(command, f.name)))
         for f in dataclasses.fields(command)
         if f.name not in {"command_id", "actor"} and not f.metadata.get("personal")
-    }
+    )
     text = json.dumps(
-        {"kind": type(command).__qualname__, "payload": fields},
+        {"kind": kind, "payload": fields},
         sort_keys=True,
         ensure_ascii=False,
         default=str,

@@ -29,7 +29,6 @@ from application.houses.commands import (
     AddLocalHoliday,
     AddServiceLine,
     ChangeServiceLine,
-    CloseCounter,
     DeactivateAgent,
     EnrollAgent,
     OpenCounter,
@@ -433,25 +432,6 @@ class HouseMutations:
         houses = info.context.dar.houses
         return await run_command(
             info.context, "openCounter", lambda: houses.open_counter(command), "house_id"
-        )
-
-    @strawberry.mutation(
-        description="Leave a counter (its agent), or close it (the house's supervisor, admin).",
-        permission_classes=allowed(frozenset({Role.ADMIN, Role.AGENT, Role.SUPERVISOR})),
-    )
-    async def close_counter(self, info: DarInfo, input: CounterInput) -> CommandResult:
-        p = info.context.authenticate()
-        code = await house_code_of(info.context, input.house_id)
-        command = CloseCounter(
-            command_id=checked_command_id(input.command_id),
-            actor=p.actor,
-            house_code=code,
-            number=input.number,
-            agent=p.subject if p.role is Role.AGENT else None,  # the counter service checks it
-        )
-        counter = info.context.dar.counter
-        return await run_command(
-            info.context, "closeCounter", lambda: counter.close_counter(command), "house_id"
         )
 
     @strawberry.mutation(

@@ -9,26 +9,42 @@ from __future__ import annotations
 
 import base64
 from datetime import date, datetime
+from typing import Self
 from uuid import UUID
 
 import strawberry
 
 from api.auth import STAFF, Principal, Role
 from api.graphql.access import ADMIN, PARTNER_SIDE, allowed
-from api.graphql.commands import checked_command_id, counted, own_house_only, parse_id
+from api.graphql.caller import Caller
+from api.graphql.commands import parse_id
 from api.graphql.context import Context, DarInfo
+from api.graphql.counter_enums import ContactKind, Mode, PartnerDecision, RequestStatus
 from api.graphql.freshness import wait_for_position
 from api.graphql.houses import house_code_of
+from api.graphql.pipeline import Submission, mutation
 from api.graphql.privacy import reader_of
 from api.graphql.scalars import Position
-from application.counter.commands import LodgeRequest, RecordContact, RequestStep
+from application.counter.commands import (
+    AcknowledgeRequest,
+    CompleteRequest,
+    ContactRecorded,
+    ForwardRequest,
+    LodgeRequest,
+    RecordContact,
+    RecordPartnerDecision,
+    RequestChanged,
+    ResubmitRequest,
+    ReturnForCorrection,
+    WithdrawRequest,
+)
 from application.store import Outcome
 from domain.citizens.categories import HEALTH_PARTNER, DataCategory
 from domain.citizens.citizen import Citizen
-from domain.counter.request import FINAL, RequestStatus
+from domain.counter.request import FINAL
 from domain.houses.calendar import BusinessCalendar
 from domain.houses.house import House as HouseAggregate
-from domain.shared.errors import NotFoundError, ValidationError
+from domain.shared.errors import ForbiddenError, NotFoundError, ValidationError
 from domain.shared.time import tunis_day
 from projections.requests.view import RequestFilter, RequestRow
 
@@ -48,8 +64,8 @@ class Request:
     citizen_id: strawberry.ID
     partner_code: str
     service_code: str
-    mode: str
-    status: str
+    mode: Mode
+    status: RequestStatus
     documents: list[str]
     lodged_at: datetime
     due_on: date | None
@@ -76,6 +92,16 @@ class RequestResult:
     position: Position
     replayed: bool
 
+    @classmethod
+    def of(cls, outcome: Outcome[RequestChanged]) -> Self:
+        """The request, its receipt, the position and whether this was a retry."""
+        return cls(
+            id=strawberry.ID(str(outcome.value.request_id)),
+            receipt=outcome.value.receipt,
+            position=Position(outcome.position),
+            replayed=outcome.replayed,
+        )
+
 
 @strawberry.type(description="A contact recorded during a visit.")
 class ContactResult:
@@ -83,62 +109,14 @@ class ContactResult:
     position: Position
     replayed: bool
 
-
-@strawberry.input
-class RecordContactInput:
-    command_id: str
-    house_id: strawberry.ID
-    ticket: str
-    kind: str = strawberry.field(description="information or redirection")
-    partner_code: str
-    topic: str
-
-
-@strawberry.input
-class LodgeRequestInput:
-    command_id: str
-    house_id: strawberry.ID
-    ticket: str = strawberry.field(description="The ticket being served at the caller's counter.")
-    citizen_id: strawberry.ID
-    partner_code: str
-    service_code: str
-    documents: list[str]
-    citizen_present: bool = True
-
-
-@strawberry.input
-class RequestInput:
-    command_id: str
-    request_id: strawberry.ID
-
-
-@strawberry.input
-class RequestReasonInput:
-    command_id: str
-    request_id: strawberry.ID
-    reason: str
-
-
-@strawberry.input
-class ResubmitRequestInput:
-    command_id: str
-    request_id: strawberry.ID
-    documents: list[str] = strawberry.field(default_factory=list)
-
-
-@strawberry.input
-class AcknowledgeRequestInput:
-    command_id: str
-    request_id: strawberry.ID
-    partner_reference: str
-
-
-@strawberry.input
-class PartnerDecisionInput:
-    command_id: str
-    request_id: strawberry.ID
-    decision: str = strawberry.field(description="accepted, refused or closed")
-    reason: str
+    @classmethod
+    def of(cls, outcome: Outcome[ContactRecorded]) -> Self:
+        """The visit, the position and whether this was a retry."""
+        return cls(
+            visit_id=strawberry.ID(str(outcome.value.visit_id)),
+            position=Position(outcome.position),
+            replayed=outcome.replayed,
+        )
 
 
 class Calendars:
@@ -173,8 +151,8 @@ def request_of(row: RequestRow, calendars: Calendars, today: date) -> Request:
         citizen_id=strawberry.ID(str(row.citizen_id)),
         partner_code=row.partner_code,
         service_code=row.service_code,
-        mode=row.mode,
-        status=row.status,
+        mode=Mode(row.mode),
+        status=RequestStatus(row.status),
         documents=list(row.documents),
         lodged_at=row.lodged_at,
         due_on=row.due_on,
@@ -259,7 +237,7 @@ class RequestQueries:
         self,
         info: DarInfo,
         house_id: strawberry.ID,
-        status: str | None = None,
+        status: RequestStatus | None = None,
         partner_code: str | None = None,
         first: int = 50,
         after: str | None = None,
@@ -273,7 +251,7 @@ class RequestQueries:
         where = RequestFilter(
             house_id=parse_id(house_id, "houseId") if code else None,
             partner_code=partner_code,
-            statuses=(status,) if status else (),
+            statuses=(status.value,) if status else (),
             before=_after(after),
         )
         rows = await info.context.blocking(lambda: dar.read.requests.page(where, limit=first + 1))
@@ -348,183 +326,241 @@ def _page(context: Context, rows: list[RequestRow], first: int) -> RequestPage:
     )
 
 
-def _result(outcome: Outcome) -> RequestResult:
-    return RequestResult(
-        id=strawberry.ID(outcome.values["request_id"]),
-        receipt=outcome.values["receipt"],
-        position=Position(outcome.position),
-        replayed=outcome.replayed,
-    )
+@strawberry.input(description="Information given, or a redirection, during a visit.")
+class RecordContactInput:
+    command_id: str
+    house_id: strawberry.ID
+    ticket: str
+    kind: ContactKind
+    partner_code: str
+    topic: str
+
+    async def to_command(self, caller: Caller) -> Submission[RecordContact, ContactRecorded]:
+        """Record the contact on the ticket's visit."""
+        command = RecordContact(
+            command_id=caller.key(self.command_id),
+            actor=caller.actor,
+            house_code=await caller.house_code_of(self.house_id),
+            label=self.ticket,
+            kind=self.kind,
+            partner_code=self.partner_code,
+            topic=self.topic,
+        )
+        return Submission(command, caller.dar.requests.record_contact)
 
 
-async def _step(
-    info: DarInfo,
-    name: str,
-    step: str,
-    command_id: str,
-    request_id: strawberry.ID,
-    **fields: object,
-) -> RequestResult:
-    principal = info.context.authenticate()
-    partner = principal.partner if principal.role is Role.PARTNER else None
-    house = principal.house if principal.role in STAFF else None
-    if partner is None and house is None:
-        raise ValidationError("role", "a house's staff or a partner acts on requests")
-    command = RequestStep(
-        command_id=checked_command_id(command_id),
-        actor=principal.actor,
-        request_id=parse_id(request_id, "requestId"),
-        step=step,
-        house_code=house,
-        partner_code=partner,
-        reason=str(fields.get("reason", "")),
-        partner_reference=str(fields.get("partner_reference", "")),
-        decision=str(fields.get("decision", "")),
-        documents=tuple(fields.get("documents", ()) or ()),  # type: ignore[arg-type]
-    )
-    requests = info.context.dar.requests
-    outcome = await counted(info.context, name, lambda: requests.step(command))
-    return _result(outcome)
+@strawberry.input(description="A request to lodge for the citizen served at the caller's counter.")
+class LodgeRequestInput:
+    command_id: str
+    house_id: strawberry.ID
+    ticket: str = strawberry.field(description="The ticket being served at the caller's counter.")
+    citizen_id: strawberry.ID
+    partner_code: str
+    service_code: str
+    documents: list[str]
+    citizen_present: bool = True
+
+    async def to_command(self, caller: Caller) -> Submission[LodgeRequest, RequestChanged]:
+        """Lodge the request, under the caller's employee number."""
+        command = LodgeRequest(
+            command_id=caller.key(self.command_id),
+            actor=caller.actor,
+            house_code=await caller.house_code_of(self.house_id),
+            label=self.ticket,
+            employee_number=caller.principal.subject,
+            citizen_id=parse_id(self.citizen_id, "citizenId"),
+            partner_code=self.partner_code,
+            service_code=self.service_code,
+            documents=tuple(self.documents),
+            citizen_present=self.citizen_present,
+        )
+        return Submission(command, caller.dar.requests.lodge)
+
+
+def _house_of(caller: Caller) -> str:
+    """The house of the staff member acting on one of its requests."""
+    if caller.house_code is None:  # pragma: no cover - the operations are open to house staff only
+        raise ForbiddenError("house staff act on their house's requests")
+    return caller.house_code
+
+
+@strawberry.input(description="An immediate service done at the counter.")
+class CompleteRequestInput:
+    command_id: str
+    request_id: strawberry.ID
+
+    async def to_command(self, caller: Caller) -> Submission[CompleteRequest, RequestChanged]:
+        """Complete the request."""
+        command = CompleteRequest(
+            command_id=caller.key(self.command_id),
+            actor=caller.actor,
+            request_id=parse_id(self.request_id, "requestId"),
+            house_code=_house_of(caller),
+        )
+        return Submission(command, caller.dar.requests.complete)
+
+
+@strawberry.input(description="A forwarded service's file to send to the partner.")
+class ForwardRequestInput:
+    command_id: str
+    request_id: strawberry.ID
+
+    async def to_command(self, caller: Caller) -> Submission[ForwardRequest, RequestChanged]:
+        """Forward the request."""
+        command = ForwardRequest(
+            command_id=caller.key(self.command_id),
+            actor=caller.actor,
+            request_id=parse_id(self.request_id, "requestId"),
+            house_code=_house_of(caller),
+        )
+        return Submission(command, caller.dar.requests.forward)
+
+
+@strawberry.input(description="The corrected file, with any documents added.")
+class ResubmitRequestInput:
+    command_id: str
+    request_id: strawberry.ID
+    documents: list[str] = strawberry.field(default_factory=list)
+
+    async def to_command(self, caller: Caller) -> Submission[ResubmitRequest, RequestChanged]:
+        """Resubmit the request."""
+        command = ResubmitRequest(
+            command_id=caller.key(self.command_id),
+            actor=caller.actor,
+            request_id=parse_id(self.request_id, "requestId"),
+            house_code=_house_of(caller),
+            documents=tuple(self.documents),
+        )
+        return Submission(command, caller.dar.requests.resubmit)
+
+
+@strawberry.input(description="A request the citizen withdraws, and why.")
+class WithdrawRequestInput:
+    command_id: str
+    request_id: strawberry.ID
+    reason: str
+
+    async def to_command(self, caller: Caller) -> Submission[WithdrawRequest, RequestChanged]:
+        """Withdraw the request."""
+        command = WithdrawRequest(
+            command_id=caller.key(self.command_id),
+            actor=caller.actor,
+            request_id=parse_id(self.request_id, "requestId"),
+            house_code=_house_of(caller),
+            reason=self.reason,
+        )
+        return Submission(command, caller.dar.requests.withdraw)
+
+
+@strawberry.input(description="The partner's receipt of a file, under its own reference.")
+class AcknowledgeRequestInput:
+    command_id: str
+    request_id: strawberry.ID
+    partner_reference: str
+
+    async def to_command(self, caller: Caller) -> Submission[AcknowledgeRequest, RequestChanged]:
+        """Acknowledge the request (the partner, or the supervisor recording its answer)."""
+        command = AcknowledgeRequest(
+            command_id=caller.key(self.command_id),
+            actor=caller.actor,
+            request_id=parse_id(self.request_id, "requestId"),
+            house_code=caller.house_code,
+            partner_code=caller.partner,
+            partner_reference=self.partner_reference,
+        )
+        return Submission(command, caller.dar.requests.acknowledge)
+
+
+@strawberry.input(description="A file the partner returns to be corrected, and why.")
+class ReturnForCorrectionInput:
+    command_id: str
+    request_id: strawberry.ID
+    reason: str
+
+    async def to_command(self, caller: Caller) -> Submission[ReturnForCorrection, RequestChanged]:
+        """Return the request for correction."""
+        command = ReturnForCorrection(
+            command_id=caller.key(self.command_id),
+            actor=caller.actor,
+            request_id=parse_id(self.request_id, "requestId"),
+            house_code=caller.house_code,
+            partner_code=caller.partner,
+            reason=self.reason,
+        )
+        return Submission(command, caller.dar.requests.return_for_correction)
+
+
+@strawberry.input(description="The partner's decision on a file, and why.")
+class PartnerDecisionInput:
+    command_id: str
+    request_id: strawberry.ID
+    decision: PartnerDecision
+    reason: str
+
+    async def to_command(self, caller: Caller) -> Submission[RecordPartnerDecision, RequestChanged]:
+        """Record the partner's decision."""
+        command = RecordPartnerDecision(
+            command_id=caller.key(self.command_id),
+            actor=caller.actor,
+            request_id=parse_id(self.request_id, "requestId"),
+            house_code=caller.house_code,
+            partner_code=caller.partner,
+            decision=self.decision,
+            reason=self.reason,
+        )
+        return Submission(command, caller.dar.requests.record_decision)
 
 
 @strawberry.type
 class RequestMutations:
-    @strawberry.mutation(
-        description="Record information given, or a redirection (no file).",
-        permission_classes=allowed(STAFF),
+    record_contact = mutation(
+        RecordContactInput,
+        ContactResult,
+        STAFF,
+        "Record information given, or a redirection (no file).",
     )
-    async def record_contact(self, info: DarInfo, input: RecordContactInput) -> ContactResult:
-        principal = info.context.authenticate()
-        code = await house_code_of(info.context, input.house_id)
-        command = RecordContact(
-            command_id=checked_command_id(input.command_id),
-            actor=principal.actor,
-            house_code=code,
-            label=input.ticket,
-            kind=input.kind,
-            partner_code=input.partner_code,
-            topic=input.topic,
-        )
-        requests = info.context.dar.requests
-        outcome = await counted(
-            info.context, "recordContact", lambda: requests.record_contact(command)
-        )
-        return ContactResult(
-            visit_id=strawberry.ID(outcome.values["visit_id"]),
-            position=Position(outcome.position),
-            replayed=outcome.replayed,
-        )
-
-    @strawberry.mutation(
-        description="Lodge a request for the citizen served at the caller's counter; receipt.",
-        permission_classes=allowed(STAFF),
+    lodge_request = mutation(
+        LodgeRequestInput,
+        RequestResult,
+        STAFF,
+        "Lodge a request for the citizen served at the caller's counter; receipt.",
     )
-    async def lodge_request(self, info: DarInfo, input: LodgeRequestInput) -> RequestResult:
-        principal = info.context.authenticate()
-        code = await house_code_of(info.context, input.house_id)
-        own_house_only(principal, code)
-        command = LodgeRequest(
-            command_id=checked_command_id(input.command_id),
-            actor=principal.actor,
-            house_code=code,
-            label=input.ticket,
-            employee_number=principal.subject,
-            citizen_id=parse_id(input.citizen_id, "citizenId"),
-            partner_code=input.partner_code,
-            service_code=input.service_code,
-            documents=tuple(input.documents),
-            citizen_present=input.citizen_present,
-        )
-        requests = info.context.dar.requests
-        outcome = await counted(info.context, "lodgeRequest", lambda: requests.lodge(command))
-        return _result(outcome)
-
-    @strawberry.mutation(
-        description="An immediate service is done at the counter.",
-        permission_classes=allowed(STAFF),
+    complete_request = mutation(
+        CompleteRequestInput,
+        RequestResult,
+        STAFF,
+        "An immediate service is done at the counter.",
     )
-    async def complete_request(self, info: DarInfo, input: RequestInput) -> RequestResult:
-        return await _step(info, "completeRequest", "complete", input.command_id, input.request_id)
-
-    @strawberry.mutation(
-        description="Send a forwarded service's file to the partner.",
-        permission_classes=allowed(STAFF),
+    forward_request = mutation(
+        ForwardRequestInput,
+        RequestResult,
+        STAFF,
+        "Send a forwarded service's file to the partner.",
     )
-    async def forward_request(self, info: DarInfo, input: RequestInput) -> RequestResult:
-        return await _step(info, "forwardRequest", "forward", input.command_id, input.request_id)
-
-    @strawberry.mutation(
-        description="The partner received the file, under its reference.",
-        permission_classes=allowed(PARTNER_SIDE),
+    acknowledge_request = mutation(
+        AcknowledgeRequestInput,
+        RequestResult,
+        PARTNER_SIDE,
+        "The partner received the file, under its reference.",
     )
-    async def acknowledge_request(
-        self, info: DarInfo, input: AcknowledgeRequestInput
-    ) -> RequestResult:
-        return await _step(
-            info,
-            "acknowledgeRequest",
-            "acknowledge",
-            input.command_id,
-            input.request_id,
-            partner_reference=input.partner_reference,
-        )
-
-    @strawberry.mutation(
-        description="The partner returns the file to be corrected.",
-        permission_classes=allowed(PARTNER_SIDE),
+    return_for_correction = mutation(
+        ReturnForCorrectionInput,
+        RequestResult,
+        PARTNER_SIDE,
+        "The partner returns the file to be corrected.",
     )
-    async def return_for_correction(
-        self, info: DarInfo, input: RequestReasonInput
-    ) -> RequestResult:
-        return await _step(
-            info,
-            "returnForCorrection",
-            "return_for_correction",
-            input.command_id,
-            input.request_id,
-            reason=input.reason,
-        )
-
-    @strawberry.mutation(
-        description="Send the corrected file again.", permission_classes=allowed(STAFF)
+    resubmit_request = mutation(
+        ResubmitRequestInput, RequestResult, STAFF, "Send the corrected file again."
     )
-    async def resubmit_request(self, info: DarInfo, input: ResubmitRequestInput) -> RequestResult:
-        return await _step(
-            info,
-            "resubmitRequest",
-            "resubmit",
-            input.command_id,
-            input.request_id,
-            documents=tuple(input.documents),
-        )
-
-    @strawberry.mutation(
-        description="The partner's decision: accepted, refused or closed.",
-        permission_classes=allowed(PARTNER_SIDE),
+    record_partner_decision = mutation(
+        PartnerDecisionInput,
+        RequestResult,
+        PARTNER_SIDE,
+        "The partner's decision: accepted, refused or closed.",
     )
-    async def record_partner_decision(
-        self, info: DarInfo, input: PartnerDecisionInput
-    ) -> RequestResult:
-        return await _step(
-            info,
-            "recordPartnerDecision",
-            "decide",
-            input.command_id,
-            input.request_id,
-            decision=input.decision,
-            reason=input.reason,
-        )
-
-    @strawberry.mutation(
-        description="The citizen withdraws a request not yet decided.",
-        permission_classes=allowed(STAFF),
+    withdraw_request = mutation(
+        WithdrawRequestInput,
+        RequestResult,
+        STAFF,
+        "The citizen withdraws a request not yet decided.",
     )
-    async def withdraw_request(self, info: DarInfo, input: RequestReasonInput) -> RequestResult:
-        return await _step(
-            info,
-            "withdrawRequest",
-            "withdraw",
-            input.command_id,
-            input.request_id,
-            reason=input.reason,
-        )
