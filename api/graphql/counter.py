@@ -183,7 +183,7 @@ class IssueTicketInput:
             actor=caller.actor,
             house_code=await caller.house_code_of(self.house_id),
             prefix=self.line,
-            priority=self.priority,
+            priority=self.priority.value if self.priority else None,
         )
         return Submission(command, caller.dar.counter.issue_ticket)
 

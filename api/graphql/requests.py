@@ -342,7 +342,7 @@ class RecordContactInput:
             actor=caller.actor,
             house_code=await caller.house_code_of(self.house_id),
             label=self.ticket,
-            kind=self.kind,
+            kind=self.kind.value,
             partner_code=self.partner_code,
             topic=self.topic,
         )
@@ -505,7 +505,7 @@ class PartnerDecisionInput:
             request_id=parse_id(self.request_id, "requestId"),
             house_code=caller.house_code,
             partner_code=caller.partner,
-            decision=self.decision,
+            decision=self.decision.value,
             reason=self.reason,
         )
         return Submission(command, caller.dar.requests.record_decision)

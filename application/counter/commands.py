@@ -3,6 +3,8 @@
 Each step on a ticket or a request is a command of its own. They were once one command with a
 `step` field (`TicketStep`, `RequestStep`): each declares how it was recorded then
 (`Command.recorded_as`), so a retry sent across the split is still recognised as a retry.
+Values of closed sets (priorities, contact kinds, decisions) are text here, checked by the
+domain; the API passes its enums' values.
 """
 
 from __future__ import annotations
@@ -12,9 +14,6 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from application.commands import Command
-from domain.counter.queue import PriorityReason
-from domain.counter.request import PartnerDecision
-from domain.counter.visit import ContactKind
 
 
 @dataclass(frozen=True)
@@ -23,7 +22,7 @@ class IssueTicket(Command):
 
     house_code: str
     prefix: str
-    priority: PriorityReason | None = None
+    priority: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,7 +123,7 @@ class RecordContact(Command):
 
     house_code: str
     label: str
-    kind: ContactKind
+    kind: str
     partner_code: str
     topic: str
 
@@ -248,6 +247,6 @@ class ReturnForCorrection(PartnerRequestCommand):
 class RecordPartnerDecision(PartnerRequestCommand):
     """The partner's decision on the file: accepted, refused or closed."""
 
-    decision: PartnerDecision
+    decision: str
     reason: str
     recorded_as = _request_step("decide")

@@ -165,7 +165,7 @@ class RequestService:
 
     def record_decision(self, command: RecordPartnerDecision) -> Outcome[RequestChanged]:
         """The partner's decision: accepted, refused or closed."""
-        decision, reason = command.decision.value, command.reason
+        decision, reason = command.decision, command.reason
         return self._step(command, lambda request, act: request.decide(decision, reason, act))
 
     # --- looking things up ------------------------------------------------------------------------

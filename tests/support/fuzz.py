@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from graphql import (
+    GraphQLEnumType,
     GraphQLField,
     GraphQLInputObjectType,
     GraphQLInputType,
@@ -60,6 +61,12 @@ from tests.support.fuzz_values import (
 
 ROLES = ("agent", "supervisor", "admin", "partner", "anonymous")
 _keys = itertools.count(1)  # fresh idempotency keys, so that most mutations run
+
+
+class EnumName(str):
+    """An enum value's name: unquoted in a document, a JSON string among the variables."""
+
+    __slots__ = ()
 
 
 @dataclass
@@ -147,8 +154,16 @@ class Values:
             return self.listed(kind.of_type, name)
         if isinstance(kind, GraphQLInputObjectType):
             return self.input_object(kind)
+        if isinstance(kind, GraphQLEnumType):
+            return self.enum(kind)
         assert isinstance(kind, GraphQLScalarType), kind
         return self.scalar(kind.name, name)
+
+    def enum(self, kind: GraphQLEnumType) -> object:
+        """One of the enum's names, or (hostile) a name it does not have, or text."""
+        if self.hostile():
+            return self.pick([EnumName("NOT_A_VALUE"), "text where a name belongs"])
+        return EnumName(str(self.pick(sorted(kind.values))))
 
     def listed(self, item: GraphQLInputType, name: str) -> object:
         """A short list, an empty one, or (hostile) a very long one."""
@@ -224,6 +239,8 @@ def literal(value: object) -> str:
     """A value as a GraphQL literal (strings escaped as JSON escapes them)."""
     if isinstance(value, NumberText):
         return value.text
+    if isinstance(value, EnumName):
+        return str(value)  # a name, unquoted
     if value is None or isinstance(value, bool | int | float | str):
         return json.dumps(value)  # null, true, false, numbers, escaped strings
     if isinstance(value, list):
