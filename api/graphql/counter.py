@@ -8,7 +8,7 @@ counter service decides it (an agent closes only the counter it holds).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 import strawberry
 
@@ -18,7 +18,7 @@ from api.graphql.caller import Caller
 from api.graphql.context import DarInfo
 from api.graphql.counter_enums import PriorityReason, TicketStatus
 from api.graphql.freshness import wait_for_position
-from api.graphql.pipeline import CommandResult, Submission, mutation
+from api.graphql.pipeline import CommandResult, Submission, Submits, mutation
 from api.graphql.scalars import Position
 from application.counter.commands import (
     CallNextTicket,
@@ -329,59 +329,39 @@ class CloseCounterInput:
         return Submission(command, caller.dar.counter.close_counter)
 
 
+def _queue_mutation(input_type: type[Submits[VisitTicket]], description: str) -> Any:  # noqa: ANN401 - a strawberry field
+    """A mutation of today's queue: house staff only, answered with the visit and its ticket."""
+    return mutation(input_type, TicketResult, STAFF, description)
+
+
 @strawberry.type
 class CounterMutations:
-    issue_ticket = mutation(
-        IssueTicketInput,
-        TicketResult,
-        STAFF,
-        "Issue a ticket on a line (numbered per line and day).",
+    issue_ticket = _queue_mutation(
+        IssueTicketInput, "Issue a ticket on a line (numbered per line and day)."
     )
-    call_next_ticket = mutation(
+    call_next_ticket = _queue_mutation(
         CallNextTicketInput,
-        TicketResult,
-        STAFF,
         "Call the next ticket to the caller's counter: priority, then longest wait.",
     )
-    recall_ticket = mutation(
-        RecallTicketInput, TicketResult, STAFF, "Announce the called ticket again."
+    recall_ticket = _queue_mutation(RecallTicketInput, "Announce the called ticket again.")
+    mark_no_show = _queue_mutation(
+        MarkNoShowInput, "The called citizen did not come; frees the counter."
     )
-    mark_no_show = mutation(
-        MarkNoShowInput,
-        TicketResult,
-        STAFF,
-        "The called citizen did not come; frees the counter.",
+    park_ticket = _queue_mutation(
+        ParkTicketInput, "Set the ticket being served aside; frees the counter."
     )
-    park_ticket = mutation(
-        ParkTicketInput,
-        TicketResult,
-        STAFF,
-        "Set the ticket being served aside; frees the counter.",
+    resume_ticket = _queue_mutation(
+        ResumeTicketInput, "Take a parked ticket up again at the caller's counter."
     )
-    resume_ticket = mutation(
-        ResumeTicketInput,
-        TicketResult,
-        STAFF,
-        "Take a parked ticket up again at the caller's counter.",
+    recycle_ticket = _queue_mutation(
+        RecycleTicketInput, "Send a called or no-show ticket to the back of its line."
     )
-    recycle_ticket = mutation(
-        RecycleTicketInput,
-        TicketResult,
-        STAFF,
-        "Send a called or no-show ticket to the back of its line.",
-    )
-    transfer_ticket = mutation(
+    transfer_ticket = _queue_mutation(
         TransferTicketInput,
-        TicketResult,
-        STAFF,
         "Send the called ticket to another line, or another counter of its line.",
     )
-    record_walk_away = mutation(
-        RecordWalkAwayInput, TicketResult, STAFF, "The citizen left before being served."
-    )
-    end_visit = mutation(
-        EndVisitInput, TicketResult, STAFF, "The service is over; frees the counter."
-    )
+    record_walk_away = _queue_mutation(RecordWalkAwayInput, "The citizen left before being served.")
+    end_visit = _queue_mutation(EndVisitInput, "The service is over; frees the counter.")
     close_counter = mutation(
         CloseCounterInput,
         CommandResult,

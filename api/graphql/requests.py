@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 from datetime import date, datetime
-from typing import Self
+from typing import Any, Self
 from uuid import UUID
 
 import strawberry
@@ -22,7 +22,7 @@ from api.graphql.context import Context, DarInfo
 from api.graphql.counter_enums import ContactKind, Mode, PartnerDecision, RequestStatus
 from api.graphql.freshness import wait_for_position
 from api.graphql.houses import house_code_of
-from api.graphql.pipeline import Submission, mutation
+from api.graphql.pipeline import Submission, Submits, mutation
 from api.graphql.privacy import reader_of
 from api.graphql.scalars import Position
 from application.counter.commands import (
@@ -511,6 +511,13 @@ class PartnerDecisionInput:
         return Submission(command, caller.dar.requests.record_decision)
 
 
+def _request_mutation(
+    input_type: type[Submits[RequestChanged]], roles: frozenset[Role], description: str
+) -> Any:  # noqa: ANN401 - a strawberry field
+    """A mutation of a request, answered with the request and its receipt."""
+    return mutation(input_type, RequestResult, roles, description)
+
+
 @strawberry.type
 class RequestMutations:
     record_contact = mutation(
@@ -519,48 +526,29 @@ class RequestMutations:
         STAFF,
         "Record information given, or a redirection (no file).",
     )
-    lodge_request = mutation(
+    lodge_request = _request_mutation(
         LodgeRequestInput,
-        RequestResult,
         STAFF,
         "Lodge a request for the citizen served at the caller's counter; receipt.",
     )
-    complete_request = mutation(
-        CompleteRequestInput,
-        RequestResult,
-        STAFF,
-        "An immediate service is done at the counter.",
+    complete_request = _request_mutation(
+        CompleteRequestInput, STAFF, "An immediate service is done at the counter."
     )
-    forward_request = mutation(
-        ForwardRequestInput,
-        RequestResult,
-        STAFF,
-        "Send a forwarded service's file to the partner.",
+    forward_request = _request_mutation(
+        ForwardRequestInput, STAFF, "Send a forwarded service's file to the partner."
     )
-    acknowledge_request = mutation(
-        AcknowledgeRequestInput,
-        RequestResult,
-        PARTNER_SIDE,
-        "The partner received the file, under its reference.",
+    acknowledge_request = _request_mutation(
+        AcknowledgeRequestInput, PARTNER_SIDE, "The partner received the file, under its reference."
     )
-    return_for_correction = mutation(
-        ReturnForCorrectionInput,
-        RequestResult,
-        PARTNER_SIDE,
-        "The partner returns the file to be corrected.",
+    return_for_correction = _request_mutation(
+        ReturnForCorrectionInput, PARTNER_SIDE, "The partner returns the file to be corrected."
     )
-    resubmit_request = mutation(
-        ResubmitRequestInput, RequestResult, STAFF, "Send the corrected file again."
+    resubmit_request = _request_mutation(
+        ResubmitRequestInput, STAFF, "Send the corrected file again."
     )
-    record_partner_decision = mutation(
-        PartnerDecisionInput,
-        RequestResult,
-        PARTNER_SIDE,
-        "The partner's decision: accepted, refused or closed.",
+    record_partner_decision = _request_mutation(
+        PartnerDecisionInput, PARTNER_SIDE, "The partner's decision: accepted, refused or closed."
     )
-    withdraw_request = mutation(
-        WithdrawRequestInput,
-        RequestResult,
-        STAFF,
-        "The citizen withdraws a request not yet decided.",
+    withdraw_request = _request_mutation(
+        WithdrawRequestInput, STAFF, "The citizen withdraws a request not yet decided."
     )
