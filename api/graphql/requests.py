@@ -16,8 +16,7 @@ import strawberry
 
 from api.auth import STAFF, Principal, Role
 from api.graphql.access import ADMIN, PARTNER_SIDE, allowed
-from api.graphql.caller import Caller
-from api.graphql.commands import parse_id
+from api.graphql.caller import Caller, parse_id
 from api.graphql.context import Context, DarInfo
 from api.graphql.counter_enums import ContactKind, Mode, PartnerDecision, RequestStatus
 from api.graphql.freshness import wait_for_position
