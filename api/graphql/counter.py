@@ -169,29 +169,30 @@ def _staff_member(caller: Caller) -> str:
     return caller.employee
 
 
-@strawberry.input(description="A ticket to issue on a line, with the idempotency key.")
-class IssueTicketInput:
+@strawberry.input(description="A command in a house, with the idempotency key.")
+class InHouse:
     command_id: str
     house_id: strawberry.ID
+
+    async def keyed(self, caller: Caller) -> tuple[str, str, str]:
+        """A command's first fields: its key, its actor, the house's code (staff: their own)."""
+        return caller.key(self.command_id), caller.actor, await caller.house_code_of(self.house_id)
+
+
+@strawberry.input(description="A ticket to issue on a line, with the idempotency key.")
+class IssueTicketInput(InHouse):
     line: str
     priority: PriorityReason | None = None
 
     async def to_command(self, caller: Caller) -> Submission[IssueTicket, VisitTicket]:
         """Issue the line's next ticket."""
-        command = IssueTicket(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            house_code=await caller.house_code_of(self.house_id),
-            prefix=self.line,
-            priority=self.priority.value if self.priority else None,
-        )
+        priority = self.priority.value if self.priority else None
+        command = IssueTicket(*await self.keyed(caller), prefix=self.line, priority=priority)
         return Submission(command, caller.dar.counter.issue_ticket)
 
 
 @strawberry.input(description="The counter calling, and the lines it calls from.")
-class CallNextTicketInput:
-    command_id: str
-    house_id: strawberry.ID
+class CallNextTicketInput(InHouse):
     counter: int
     lines: list[str] | None = strawberry.field(
         default=None, description="The lines to call from (default: every line)."
@@ -200,9 +201,7 @@ class CallNextTicketInput:
     async def to_command(self, caller: Caller) -> Submission[CallNextTicket, VisitTicket]:
         """Call the next ticket to the caller's counter."""
         command = CallNextTicket(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            house_code=await caller.house_code_of(self.house_id),
+            *await self.keyed(caller),
             counter=self.counter,
             employee_number=_staff_member(caller),
             prefixes=tuple(self.lines or ()),
@@ -211,19 +210,12 @@ class CallNextTicketInput:
 
 
 @strawberry.input(description="A ticket of today's queue, with the idempotency key.")
-class TicketOfToday:
-    command_id: str
-    house_id: strawberry.ID
+class TicketOfToday(InHouse):
     ticket: str
 
     async def on_ticket(self, caller: Caller, kind: type[S]) -> S:
         """The step `kind` on this ticket of the house."""
-        return kind(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            house_code=await caller.house_code_of(self.house_id),
-            label=self.ticket,
-        )
+        return kind(*await self.keyed(caller), label=self.ticket)
 
 
 @strawberry.input(description="The called ticket to announce again.")
@@ -271,18 +263,14 @@ class EndVisitInput(TicketOfToday):
 
 
 @strawberry.input(description="A parked ticket to take up again at the caller's counter.")
-class ResumeTicketInput:
-    command_id: str
-    house_id: strawberry.ID
+class ResumeTicketInput(InHouse):
     ticket: str
     counter: int
 
     async def to_command(self, caller: Caller) -> Submission[ResumeTicket, VisitTicket]:
         """Resume the ticket at the counter."""
         command = ResumeTicket(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            house_code=await caller.house_code_of(self.house_id),
+            *await self.keyed(caller),
             label=self.ticket,
             counter=self.counter,
             employee_number=_staff_member(caller),
@@ -291,9 +279,7 @@ class ResumeTicketInput:
 
 
 @strawberry.input(description="The called ticket, and the line or the counter it goes to.")
-class TransferTicketInput:
-    command_id: str
-    house_id: strawberry.ID
+class TransferTicketInput(InHouse):
     ticket: str
     to_line: str | None = None
     to_counter: int | None = None
@@ -301,9 +287,7 @@ class TransferTicketInput:
     async def to_command(self, caller: Caller) -> Submission[TransferTicket, VisitTicket]:
         """Transfer the ticket."""
         command = TransferTicket(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            house_code=await caller.house_code_of(self.house_id),
+            *await self.keyed(caller),
             label=self.ticket,
             to_prefix=self.to_line,
             to_counter=self.to_counter,
@@ -312,17 +296,13 @@ class TransferTicketInput:
 
 
 @strawberry.input(description="A counter to leave or close, with the idempotency key.")
-class CloseCounterInput:
-    command_id: str
-    house_id: strawberry.ID
+class CloseCounterInput(InHouse):
     number: int
 
     async def to_command(self, caller: Caller) -> Submission[CloseCounter, HouseChanged]:
         """Close the counter; an agent closing names itself (it closes only the one it holds)."""
         command = CloseCounter(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            house_code=await caller.house_code_of(self.house_id),
+            *await self.keyed(caller),
             number=self.number,
             agent=caller.employee if caller.role is Role.AGENT else None,
         )

@@ -18,6 +18,7 @@ from api.auth import STAFF, Principal, Role
 from api.graphql.access import ADMIN, PARTNER_SIDE, allowed
 from api.graphql.caller import Caller, parse_id
 from api.graphql.context import Context, DarInfo
+from api.graphql.counter import InHouse
 from api.graphql.counter_enums import ContactKind, Mode, PartnerDecision, RequestStatus
 from api.graphql.freshness import wait_for_position
 from api.graphql.houses import house_code_of
@@ -326,9 +327,7 @@ def _page(context: Context, rows: list[RequestRow], first: int) -> RequestPage:
 
 
 @strawberry.input(description="Information given, or a redirection, during a visit.")
-class RecordContactInput:
-    command_id: str
-    house_id: strawberry.ID
+class RecordContactInput(InHouse):
     ticket: str
     kind: ContactKind
     partner_code: str
@@ -337,9 +336,7 @@ class RecordContactInput:
     async def to_command(self, caller: Caller) -> Submission[RecordContact, ContactRecorded]:
         """Record the contact on the ticket's visit."""
         command = RecordContact(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            house_code=await caller.house_code_of(self.house_id),
+            *await self.keyed(caller),
             label=self.ticket,
             kind=self.kind.value,
             partner_code=self.partner_code,
@@ -349,9 +346,7 @@ class RecordContactInput:
 
 
 @strawberry.input(description="A request to lodge for the citizen served at the caller's counter.")
-class LodgeRequestInput:
-    command_id: str
-    house_id: strawberry.ID
+class LodgeRequestInput(InHouse):
     ticket: str = strawberry.field(description="The ticket being served at the caller's counter.")
     citizen_id: strawberry.ID
     partner_code: str
@@ -362,9 +357,7 @@ class LodgeRequestInput:
     async def to_command(self, caller: Caller) -> Submission[LodgeRequest, RequestChanged]:
         """Lodge the request, under the caller's employee number."""
         command = LodgeRequest(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            house_code=await caller.house_code_of(self.house_id),
+            *await self.keyed(caller),
             label=self.ticket,
             employee_number=caller.principal.subject,
             citizen_id=parse_id(self.citizen_id, "citizenId"),
@@ -376,137 +369,89 @@ class LodgeRequestInput:
         return Submission(command, caller.dar.requests.lodge)
 
 
-def _house_of(caller: Caller) -> str:
-    """The house of the staff member acting on one of its requests."""
-    if caller.house_code is None:  # pragma: no cover - the operations are open to house staff only
-        raise ForbiddenError("house staff act on their house's requests")
-    return caller.house_code
+@strawberry.input(description="A command on a request, with the idempotency key.")
+class OnRequest:
+    command_id: str
+    request_id: strawberry.ID
+
+    def by_house(self, caller: Caller) -> tuple[str, str, UUID, str]:
+        """A house's step: its key, its actor, the request, the staff member's house."""
+        if caller.house_code is None:  # pragma: no cover - the operations are open to staff only
+            raise ForbiddenError("house staff act on their house's requests")
+        return (*self._keyed(caller), caller.house_code)
+
+    def by_partner_side(self, caller: Caller) -> tuple[str, str, UUID, str | None, str | None]:
+        """A partner's step: key, actor, request, and the supervisor's house or the partner."""
+        return (*self._keyed(caller), caller.house_code, caller.partner)
+
+    def _keyed(self, caller: Caller) -> tuple[str, str, UUID]:
+        return caller.key(self.command_id), caller.actor, parse_id(self.request_id, "requestId")
 
 
 @strawberry.input(description="An immediate service done at the counter.")
-class CompleteRequestInput:
-    command_id: str
-    request_id: strawberry.ID
-
+class CompleteRequestInput(OnRequest):
     async def to_command(self, caller: Caller) -> Submission[CompleteRequest, RequestChanged]:
         """Complete the request."""
-        command = CompleteRequest(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            request_id=parse_id(self.request_id, "requestId"),
-            house_code=_house_of(caller),
-        )
-        return Submission(command, caller.dar.requests.complete)
+        return Submission(CompleteRequest(*self.by_house(caller)), caller.dar.requests.complete)
 
 
 @strawberry.input(description="A forwarded service's file to send to the partner.")
-class ForwardRequestInput:
-    command_id: str
-    request_id: strawberry.ID
-
+class ForwardRequestInput(OnRequest):
     async def to_command(self, caller: Caller) -> Submission[ForwardRequest, RequestChanged]:
         """Forward the request."""
-        command = ForwardRequest(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            request_id=parse_id(self.request_id, "requestId"),
-            house_code=_house_of(caller),
-        )
-        return Submission(command, caller.dar.requests.forward)
+        return Submission(ForwardRequest(*self.by_house(caller)), caller.dar.requests.forward)
 
 
 @strawberry.input(description="The corrected file, with any documents added.")
-class ResubmitRequestInput:
-    command_id: str
-    request_id: strawberry.ID
+class ResubmitRequestInput(OnRequest):
     documents: list[str] = strawberry.field(default_factory=list)
 
     async def to_command(self, caller: Caller) -> Submission[ResubmitRequest, RequestChanged]:
         """Resubmit the request."""
-        command = ResubmitRequest(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            request_id=parse_id(self.request_id, "requestId"),
-            house_code=_house_of(caller),
-            documents=tuple(self.documents),
-        )
+        command = ResubmitRequest(*self.by_house(caller), documents=tuple(self.documents))
         return Submission(command, caller.dar.requests.resubmit)
 
 
 @strawberry.input(description="A request the citizen withdraws, and why.")
-class WithdrawRequestInput:
-    command_id: str
-    request_id: strawberry.ID
+class WithdrawRequestInput(OnRequest):
     reason: str
 
     async def to_command(self, caller: Caller) -> Submission[WithdrawRequest, RequestChanged]:
         """Withdraw the request."""
-        command = WithdrawRequest(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            request_id=parse_id(self.request_id, "requestId"),
-            house_code=_house_of(caller),
-            reason=self.reason,
-        )
+        command = WithdrawRequest(*self.by_house(caller), reason=self.reason)
         return Submission(command, caller.dar.requests.withdraw)
 
 
 @strawberry.input(description="The partner's receipt of a file, under its own reference.")
-class AcknowledgeRequestInput:
-    command_id: str
-    request_id: strawberry.ID
+class AcknowledgeRequestInput(OnRequest):
     partner_reference: str
 
     async def to_command(self, caller: Caller) -> Submission[AcknowledgeRequest, RequestChanged]:
         """Acknowledge the request (the partner, or the supervisor recording its answer)."""
-        command = AcknowledgeRequest(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            request_id=parse_id(self.request_id, "requestId"),
-            house_code=caller.house_code,
-            partner_code=caller.partner,
-            partner_reference=self.partner_reference,
-        )
+        reference = self.partner_reference
+        command = AcknowledgeRequest(*self.by_partner_side(caller), partner_reference=reference)
         return Submission(command, caller.dar.requests.acknowledge)
 
 
 @strawberry.input(description="A file the partner returns to be corrected, and why.")
-class ReturnForCorrectionInput:
-    command_id: str
-    request_id: strawberry.ID
+class ReturnForCorrectionInput(OnRequest):
     reason: str
 
     async def to_command(self, caller: Caller) -> Submission[ReturnForCorrection, RequestChanged]:
         """Return the request for correction."""
-        command = ReturnForCorrection(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            request_id=parse_id(self.request_id, "requestId"),
-            house_code=caller.house_code,
-            partner_code=caller.partner,
-            reason=self.reason,
-        )
+        command = ReturnForCorrection(*self.by_partner_side(caller), reason=self.reason)
         return Submission(command, caller.dar.requests.return_for_correction)
 
 
 @strawberry.input(description="The partner's decision on a file, and why.")
-class PartnerDecisionInput:
-    command_id: str
-    request_id: strawberry.ID
+class PartnerDecisionInput(OnRequest):
     decision: PartnerDecision
     reason: str
 
     async def to_command(self, caller: Caller) -> Submission[RecordPartnerDecision, RequestChanged]:
         """Record the partner's decision."""
-        command = RecordPartnerDecision(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            request_id=parse_id(self.request_id, "requestId"),
-            house_code=caller.house_code,
-            partner_code=caller.partner,
-            decision=self.decision.value,
-            reason=self.reason,
-        )
+        decision, reason = self.decision.value, self.reason
+        command = RecordPartnerDecision(*self.by_partner_side(caller), decision, reason)
         return Submission(command, caller.dar.requests.record_decision)
 
 
