@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 
@@ -19,18 +20,10 @@ class Command:
     command_id: str
     actor: str
 
-    def digested(self) -> tuple[str, dict[str, Any]]:
-        """The kind and payload its digest is taken of: its own, but no key, actor or personal data.
-
-        A command that replaces an older one keeps the form that one was recorded under, so that
-        a retry of a command recorded before the change is still recognised as one.
-        """
-        fields = {
-            f.name: getattr(self, f.name)
-            for f in dataclasses.fields(self)
-            if f.name not in {"command_id", "actor"} and not f.metadata.get("personal")
-        }
-        return type(self).__qualname__, fields
+    recorded_as: ClassVar[tuple[str, Mapping[str, object]] | None] = None
+    """For a command split out of an older, wider one: that one's kind, and the values it had
+    for the fields this one no longer carries. The digest stays the older command's, so the retry
+    of a command recorded before the split is still recognised as a retry."""
 
 
 def _canonical(value: Any) -> Any:  # noqa: ANN401 - walks arbitrary dataclass payloads
@@ -58,9 +51,15 @@ def payload_digest(command: Command) -> str:
     personal fields are compared instead with what the first attempt sealed under the citizen's
     own key (`CommandRunner.run`'s `same_personal`), which erasure destroys.
     """
-    kind, fields = command.digested()
+    kind, fixed = command.recorded_as or (type(command).__qualname__, {})
+    fields = {name: _canonical(value) for name, value in fixed.items()}
+    fields.update(
+        (f.name, _canonical(getattr(command, f.name)))
+        for f in dataclasses.fields(command)
+        if f.name not in {"command_id", "actor"} and not f.metadata.get("personal")
+    )
     text = json.dumps(
-        {"kind": kind, "payload": _canonical(fields)},
+        {"kind": kind, "payload": fields},
         sort_keys=True,
         ensure_ascii=False,
         default=str,

@@ -14,6 +14,13 @@ from api.auth import STAFF, Principal, Role
 from api.graphql.access import ADMIN, STAFF_AND_OVERSIGHT, query
 from api.graphql.caller import Caller, parse_id
 from api.graphql.context import Context, DarInfo
+from api.graphql.enums import (
+    ConsentKind,
+    DataCategory,
+    DocumentKind,
+    Duration,
+    RequestStatus,
+)
 from api.graphql.freshness import wait_for_position
 from api.graphql.pipeline import CommandResult, Submission, mutation
 from api.graphql.privacy import reader_of
@@ -30,18 +37,9 @@ from application.citizens.commands import (
 from application.citizens.service import CitizenFile as FileView
 from application.citizens.service import MandateView
 from application.store import Outcome
-from domain.citizens.categories import DataCategory
-from domain.citizens.identity import DocumentKind
-from domain.citizens.mandate import ConsentKind, Duration
-from domain.counter.request import RequestStatus
 from domain.shared.errors import NotFoundError, ValidationError
 from projections.citizens.view import AccessRow
 from projections.requests.view import RequestFilter
-
-strawberry.enum(DocumentKind, description="The kind of an identity document.")
-strawberry.enum(Duration, name="MandateDuration", description="How long a mandate's scopes last.")
-strawberry.enum(ConsentKind, description="How the citizen gave consent to a mandate.")
-strawberry.enum(DataCategory, description="A category of personal data.")
 
 
 @strawberry.type(

@@ -1,39 +1,47 @@
 """The counter's queue in GraphQL: tickets issued, called, moved and ended; today's queue.
 
-House-scoped: agents and supervisors act only in their own house. Each mutation returns the
-visit, the ticket and the log position of its last event.
+House-scoped: agents and supervisors act only in their own house. Each queue mutation returns
+the visit, the ticket and the log position of its last event. `closeCounter` is here too: the
+counter service decides it (an agent closes only the counter it holds).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, Self, TypeVar
 
 import strawberry
 
-from api.auth import STAFF
-from api.graphql.access import ADMIN, allowed, query
-from api.graphql.commands import checked_command_id, counted
+from api.auth import STAFF, Role
+from api.graphql.access import ADMIN, query
+from api.graphql.caller import Caller
 from api.graphql.context import DarInfo
+from api.graphql.enums import PriorityReason, TicketStatus
 from api.graphql.freshness import wait_for_position
-from api.graphql.houses import house_code_of
+from api.graphql.pipeline import CommandResult, Submission, Submits, mutation
 from api.graphql.scalars import Position
-from application.commands import Command
 from application.counter.commands import (
     CallNextTicket,
+    EndVisit,
     IssueTicket,
+    MarkNoShow,
+    ParkTicket,
+    RecallTicket,
+    RecordWalkAway,
+    RecycleTicket,
     ResumeTicket,
-    TicketStep,
+    TicketCommand,
     TransferTicket,
+    VisitTicket,
 )
+from application.houses.commands import CloseCounter, HouseChanged
 from application.store import Outcome
-from domain.counter.queue import TicketStatus
 from domain.houses.house import house_id as house_id_of
+from domain.shared.errors import ForbiddenError
 from domain.shared.time import tunis_day
 from projections.queue.view import TicketRow
 
-C = TypeVar("C", bound=Command)
+S = TypeVar("S", bound=TicketCommand)
 
 
 @strawberry.type(description="What a queue command did: the visit, its ticket, its position.")
@@ -43,16 +51,24 @@ class TicketResult:
     position: Position
     replayed: bool
 
+    @classmethod
+    def of(cls, outcome: Outcome[VisitTicket]) -> Self:
+        """The visit, its ticket, the position and whether this was a retry."""
+        return cls(
+            visit_id=strawberry.ID(str(outcome.value.visit_id)),
+            ticket=outcome.value.ticket,
+            position=Position(outcome.position),
+            replayed=outcome.replayed,
+        )
+
 
 @strawberry.type(description="A ticket of today's queue.")
 class QueueTicket:
     ticket: str
     visit_id: strawberry.ID
     line: str = strawberry.field(description="The line it waits in now.")
-    priority: str | None
-    status: str = strawberry.field(
-        description="waiting, called, parked, no_show, walked_away or done"
-    )
+    priority: PriorityReason | None
+    status: TicketStatus
     counter: int | None
     for_counter: int | None = strawberry.field(description="Waits for that counter only.")
     issued_at: datetime
@@ -73,8 +89,8 @@ class QueueTicket:
             ticket=row.label,
             visit_id=strawberry.ID(str(row.visit_id)),
             line=row.line,
-            priority=row.priority,
-            status=row.status,
+            priority=PriorityReason(row.priority) if row.priority else None,
+            status=TicketStatus(row.status),
             counter=row.counter,
             for_counter=row.for_counter,
             issued_at=row.issued_at,
@@ -105,50 +121,6 @@ class HouseQueue:
     tickets: list[QueueTicket] = strawberry.field(description="Every ticket of the day.")
 
 
-@strawberry.input
-class IssueTicketInput:
-    command_id: str
-    house_id: strawberry.ID
-    line: str
-    priority: str | None = strawberry.field(
-        default=None, description="elderly, disabled or pregnant"
-    )
-
-
-@strawberry.input
-class CallNextTicketInput:
-    command_id: str
-    house_id: strawberry.ID
-    counter: int
-    lines: list[str] | None = strawberry.field(
-        default=None, description="The lines to call from (default: every line)."
-    )
-
-
-@strawberry.input
-class TicketInput:
-    command_id: str
-    house_id: strawberry.ID
-    ticket: str
-
-
-@strawberry.input
-class ResumeTicketInput:
-    command_id: str
-    house_id: strawberry.ID
-    ticket: str
-    counter: int
-
-
-@strawberry.input
-class TransferTicketInput:
-    command_id: str
-    house_id: strawberry.ID
-    ticket: str
-    to_line: str | None = None
-    to_counter: int | None = None
-
-
 def _order(row: TicketRow) -> tuple[bool, datetime, str]:
     return (row.priority is None, row.waiting_since, row.label)
 
@@ -160,7 +132,7 @@ class CounterQueries:
         self, info: DarInfo, house_id: strawberry.ID, at_least_position: Position | None = None
     ) -> HouseQueue:
         dar = info.context.dar
-        code = await house_code_of(info.context, house_id)
+        code = await info.context.caller().house_code_of(house_id)
         await wait_for_position(dar, [dar.read.queue_key], at_least_position)
         now = dar.clock.now()
         day = tunis_day(now)
@@ -187,160 +159,189 @@ class CounterQueries:
         )
 
 
-async def _run(  # noqa: PLR0913, PLR0917 - what every queue mutation varies in
-    info: DarInfo,
-    name: str,
-    house: strawberry.ID,
-    command_id: str,
-    build: Callable[[str, str, str, str], C],
-    handle: Callable[[C], Outcome],
-) -> TicketResult:
-    """Role, own house, key; build with (key, actor, house code, employee number) and run."""
-    principal = info.context.authenticate()
-    code = await house_code_of(info.context, house)
-    command = build(checked_command_id(command_id), principal.actor, code, principal.subject)
-    outcome = await counted(info.context, name, lambda: handle(command))
-    return TicketResult(
-        visit_id=strawberry.ID(outcome.values["visit_id"]),
-        ticket=outcome.values["ticket"],
-        position=Position(outcome.position),
-        replayed=outcome.replayed,
-    )
+def _staff_member(caller: Caller) -> str:
+    """The employee number of the agent or supervisor acting at a counter."""
+    if caller.employee is None:  # pragma: no cover - the operations are open to house staff only
+        raise ForbiddenError("house staff act at a counter")
+    return caller.employee
 
 
-async def _ticket_step(info: DarInfo, name: str, step: str, input: TicketInput) -> TicketResult:
-    return await _run(
-        info,
-        name,
-        input.house_id,
-        input.command_id,
-        lambda key, actor, code, _: TicketStep(
-            command_id=key, actor=actor, house_code=code, label=input.ticket, step=step
-        ),
-        info.context.dar.counter.step,
+@strawberry.input(description="A command in a house, with the idempotency key.")
+class InHouse:
+    command_id: str
+    house_id: strawberry.ID
+
+    async def keyed(self, caller: Caller) -> tuple[str, str, str]:
+        """A command's first fields: its key, its actor, the house's code (staff: their own)."""
+        return caller.key(self.command_id), caller.actor, await caller.house_code_of(self.house_id)
+
+
+@strawberry.input(description="A ticket to issue on a line, with the idempotency key.")
+class IssueTicketInput(InHouse):
+    line: str
+    priority: PriorityReason | None = None
+
+    async def to_command(self, caller: Caller) -> Submission[IssueTicket, VisitTicket]:
+        """Issue the line's next ticket."""
+        priority = self.priority.value if self.priority else None
+        command = IssueTicket(*await self.keyed(caller), prefix=self.line, priority=priority)
+        return Submission(command, caller.dar.counter.issue_ticket)
+
+
+@strawberry.input(description="The counter calling, and the lines it calls from.")
+class CallNextTicketInput(InHouse):
+    counter: int
+    lines: list[str] | None = strawberry.field(
+        default=None, description="The lines to call from (default: every line)."
     )
+
+    async def to_command(self, caller: Caller) -> Submission[CallNextTicket, VisitTicket]:
+        """Call the next ticket to the caller's counter."""
+        command = CallNextTicket(
+            *await self.keyed(caller),
+            counter=self.counter,
+            employee_number=_staff_member(caller),
+            prefixes=tuple(self.lines or ()),
+        )
+        return Submission(command, caller.dar.counter.call_next)
+
+
+@strawberry.input(description="A ticket of today's queue, with the idempotency key.")
+class TicketOfToday(InHouse):
+    ticket: str
+
+    async def on_ticket(self, caller: Caller, kind: type[S]) -> S:
+        """The step `kind` on this ticket of the house."""
+        return kind(*await self.keyed(caller), label=self.ticket)
+
+
+@strawberry.input(description="The called ticket to announce again.")
+class RecallTicketInput(TicketOfToday):
+    async def to_command(self, caller: Caller) -> Submission[RecallTicket, VisitTicket]:
+        """Recall the ticket."""
+        return Submission(await self.on_ticket(caller, RecallTicket), caller.dar.counter.recall)
+
+
+@strawberry.input(description="The called ticket whose citizen did not come.")
+class MarkNoShowInput(TicketOfToday):
+    async def to_command(self, caller: Caller) -> Submission[MarkNoShow, VisitTicket]:
+        """Mark the ticket a no-show."""
+        command = await self.on_ticket(caller, MarkNoShow)
+        return Submission(command, caller.dar.counter.mark_no_show)
+
+
+@strawberry.input(description="The ticket being served, to set aside.")
+class ParkTicketInput(TicketOfToday):
+    async def to_command(self, caller: Caller) -> Submission[ParkTicket, VisitTicket]:
+        """Park the ticket."""
+        return Submission(await self.on_ticket(caller, ParkTicket), caller.dar.counter.park)
+
+
+@strawberry.input(description="A called or no-show ticket to send to the back of its line.")
+class RecycleTicketInput(TicketOfToday):
+    async def to_command(self, caller: Caller) -> Submission[RecycleTicket, VisitTicket]:
+        """Recycle the ticket."""
+        return Submission(await self.on_ticket(caller, RecycleTicket), caller.dar.counter.recycle)
+
+
+@strawberry.input(description="The ticket whose citizen left before being served.")
+class RecordWalkAwayInput(TicketOfToday):
+    async def to_command(self, caller: Caller) -> Submission[RecordWalkAway, VisitTicket]:
+        """Record that the citizen walked away."""
+        command = await self.on_ticket(caller, RecordWalkAway)
+        return Submission(command, caller.dar.counter.record_walk_away)
+
+
+@strawberry.input(description="The ticket whose service is over.")
+class EndVisitInput(TicketOfToday):
+    async def to_command(self, caller: Caller) -> Submission[EndVisit, VisitTicket]:
+        """End the visit."""
+        return Submission(await self.on_ticket(caller, EndVisit), caller.dar.counter.end_visit)
+
+
+@strawberry.input(description="A parked ticket to take up again at the caller's counter.")
+class ResumeTicketInput(InHouse):
+    ticket: str
+    counter: int
+
+    async def to_command(self, caller: Caller) -> Submission[ResumeTicket, VisitTicket]:
+        """Resume the ticket at the counter."""
+        command = ResumeTicket(
+            *await self.keyed(caller),
+            label=self.ticket,
+            counter=self.counter,
+            employee_number=_staff_member(caller),
+        )
+        return Submission(command, caller.dar.counter.resume)
+
+
+@strawberry.input(description="The called ticket, and the line or the counter it goes to.")
+class TransferTicketInput(InHouse):
+    ticket: str
+    to_line: str | None = None
+    to_counter: int | None = None
+
+    async def to_command(self, caller: Caller) -> Submission[TransferTicket, VisitTicket]:
+        """Transfer the ticket."""
+        command = TransferTicket(
+            *await self.keyed(caller),
+            label=self.ticket,
+            to_prefix=self.to_line,
+            to_counter=self.to_counter,
+        )
+        return Submission(command, caller.dar.counter.transfer)
+
+
+@strawberry.input(description="A counter to leave or close, with the idempotency key.")
+class CloseCounterInput(InHouse):
+    number: int
+
+    async def to_command(self, caller: Caller) -> Submission[CloseCounter, HouseChanged]:
+        """Close the counter; an agent closing names itself (it closes only the one it holds)."""
+        command = CloseCounter(
+            *await self.keyed(caller),
+            number=self.number,
+            agent=caller.employee if caller.role is Role.AGENT else None,
+        )
+        return Submission(command, caller.dar.counter.close_counter)
+
+
+def _queue_mutation(input_type: type[Submits[VisitTicket]], description: str) -> Any:  # noqa: ANN401 - a strawberry field
+    """A mutation of today's queue: house staff only, answered with the visit and its ticket."""
+    return mutation(input_type, TicketResult, STAFF, description)
 
 
 @strawberry.type
 class CounterMutations:
-    @strawberry.mutation(
-        description="Issue a ticket on a line (numbered per line and day).",
-        permission_classes=allowed(STAFF),
+    issue_ticket = _queue_mutation(
+        IssueTicketInput, "Issue a ticket on a line (numbered per line and day)."
     )
-    async def issue_ticket(self, info: DarInfo, input: IssueTicketInput) -> TicketResult:
-        return await _run(
-            info,
-            "issueTicket",
-            input.house_id,
-            input.command_id,
-            lambda key, actor, code, _: IssueTicket(
-                command_id=key,
-                actor=actor,
-                house_code=code,
-                prefix=input.line,
-                priority=input.priority,
-            ),
-            info.context.dar.counter.issue_ticket,
-        )
-
-    @strawberry.mutation(
-        description="Call the next ticket to the caller's counter: priority, then longest wait.",
-        permission_classes=allowed(STAFF),
+    call_next_ticket = _queue_mutation(
+        CallNextTicketInput,
+        "Call the next ticket to the caller's counter: priority, then longest wait.",
     )
-    async def call_next_ticket(self, info: DarInfo, input: CallNextTicketInput) -> TicketResult:
-        return await _run(
-            info,
-            "callNextTicket",
-            input.house_id,
-            input.command_id,
-            lambda key, actor, code, employee: CallNextTicket(
-                command_id=key,
-                actor=actor,
-                house_code=code,
-                counter=input.counter,
-                employee_number=employee,
-                prefixes=tuple(input.lines or ()),
-            ),
-            info.context.dar.counter.call_next,
-        )
-
-    @strawberry.mutation(
-        description="Take a parked ticket up again at the caller's counter.",
-        permission_classes=allowed(STAFF),
+    recall_ticket = _queue_mutation(RecallTicketInput, "Announce the called ticket again.")
+    mark_no_show = _queue_mutation(
+        MarkNoShowInput, "The called citizen did not come; frees the counter."
     )
-    async def resume_ticket(self, info: DarInfo, input: ResumeTicketInput) -> TicketResult:
-        return await _run(
-            info,
-            "resumeTicket",
-            input.house_id,
-            input.command_id,
-            lambda key, actor, code, employee: ResumeTicket(
-                command_id=key,
-                actor=actor,
-                house_code=code,
-                label=input.ticket,
-                counter=input.counter,
-                employee_number=employee,
-            ),
-            info.context.dar.counter.resume,
-        )
-
-    @strawberry.mutation(
-        description="Send the called ticket to another line, or another counter of its line.",
-        permission_classes=allowed(STAFF),
+    park_ticket = _queue_mutation(
+        ParkTicketInput, "Set the ticket being served aside; frees the counter."
     )
-    async def transfer_ticket(self, info: DarInfo, input: TransferTicketInput) -> TicketResult:
-        return await _run(
-            info,
-            "transferTicket",
-            input.house_id,
-            input.command_id,
-            lambda key, actor, code, _: TransferTicket(
-                command_id=key,
-                actor=actor,
-                house_code=code,
-                label=input.ticket,
-                to_prefix=input.to_line,
-                to_counter=input.to_counter,
-            ),
-            info.context.dar.counter.transfer,
-        )
-
-    @strawberry.mutation(
-        description="Announce the called ticket again.", permission_classes=allowed(STAFF)
+    resume_ticket = _queue_mutation(
+        ResumeTicketInput, "Take a parked ticket up again at the caller's counter."
     )
-    async def recall_ticket(self, info: DarInfo, input: TicketInput) -> TicketResult:
-        return await _ticket_step(info, "recallTicket", "recall", input)
-
-    @strawberry.mutation(
-        description="The called citizen did not come; frees the counter.",
-        permission_classes=allowed(STAFF),
+    recycle_ticket = _queue_mutation(
+        RecycleTicketInput, "Send a called or no-show ticket to the back of its line."
     )
-    async def mark_no_show(self, info: DarInfo, input: TicketInput) -> TicketResult:
-        return await _ticket_step(info, "markNoShow", "no_show", input)
-
-    @strawberry.mutation(
-        description="Set the ticket being served aside; frees the counter.",
-        permission_classes=allowed(STAFF),
+    transfer_ticket = _queue_mutation(
+        TransferTicketInput,
+        "Send the called ticket to another line, or another counter of its line.",
     )
-    async def park_ticket(self, info: DarInfo, input: TicketInput) -> TicketResult:
-        return await _ticket_step(info, "parkTicket", "park", input)
-
-    @strawberry.mutation(
-        description="Send a called or no-show ticket to the back of its line.",
-        permission_classes=allowed(STAFF),
+    record_walk_away = _queue_mutation(RecordWalkAwayInput, "The citizen left before being served.")
+    end_visit = _queue_mutation(EndVisitInput, "The service is over; frees the counter.")
+    close_counter = mutation(
+        CloseCounterInput,
+        CommandResult,
+        ADMIN | STAFF,
+        "Leave a counter (its agent), or close it (the house's supervisor, admin).",
     )
-    async def recycle_ticket(self, info: DarInfo, input: TicketInput) -> TicketResult:
-        return await _ticket_step(info, "recycleTicket", "recycle", input)
-
-    @strawberry.mutation(
-        description="The citizen left before being served.", permission_classes=allowed(STAFF)
-    )
-    async def record_walk_away(self, info: DarInfo, input: TicketInput) -> TicketResult:
-        return await _ticket_step(info, "recordWalkAway", "walk_away", input)
-
-    @strawberry.mutation(
-        description="The service is over; frees the counter.", permission_classes=allowed(STAFF)
-    )
-    async def end_visit(self, info: DarInfo, input: TicketInput) -> TicketResult:
-        return await _ticket_step(info, "endVisit", "end_visit", input)

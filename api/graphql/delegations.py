@@ -11,7 +11,6 @@ from api.graphql.access import STAFF_AND_OVERSIGHT, query
 from api.graphql.context import DarInfo
 from api.graphql.enums import GrantState
 from api.graphql.freshness import wait_for_position
-from api.graphql.houses import employee_of, house_code_of
 from api.graphql.scalars import Position
 from domain.delegation.policy import REFUSALS
 from domain.partners.partner import partner_id
@@ -94,7 +93,7 @@ class DelegationQueries:
     ) -> list[Delegation]:
         dar = info.context.dar
         await wait_for_position(dar, [dar.read.directory_key], at_least_position)
-        await house_code_of(info.context, house_id)
+        await info.context.caller().house_code_of(house_id)
         partner = partner_id(partner_code) if partner_code else None
         rows = await info.context.blocking(
             lambda: dar.read.directory.grants(UUID(house_id), partner, state)
@@ -128,8 +127,8 @@ class DelegationQueries:
         at: datetime | None = None,
     ) -> MayPerformAnswer:
         at = moment_asked(at)
-        house_code = await house_code_of(info.context, house_id)
-        employee, _ = await employee_of(info.context, agent_id)
+        house_code = await info.context.caller().house_code_of(house_id)
+        employee, _ = await info.context.caller().employee_of(agent_id)
         policy = info.context.dar.policy
         try:
             permission = await info.context.blocking(

@@ -1,7 +1,8 @@
 """The domain's closed sets of values, exposed as GraphQL enums (their members' names).
 
 Each is the domain's own enum registered with strawberry, so a resolver passes it on unchanged
-and a command receives the domain value (a `StrEnum` is its text).
+and a command receives the domain value (a `StrEnum` is its text). No status is spelt out in the
+API: import them from here, where each is registered once.
 """
 
 from __future__ import annotations
@@ -9,8 +10,15 @@ from __future__ import annotations
 import strawberry
 
 from domain.catalogue.service import FeeRule, Mode
+from domain.citizens.categories import DataCategory
+from domain.citizens.identity import DocumentKind
+from domain.citizens.mandate import ConsentKind, Duration
+from domain.counter.queue import PriorityReason, TicketStatus
+from domain.counter.request import PartnerDecision, RequestStatus
+from domain.counter.visit import ContactKind
 from domain.delegation.grant import GrantState
 from domain.houses.calendar import Season
+from domain.payments.payment import Method, PaymentStatus
 
 strawberry.enum(Season, description="Which opening hours apply on a day.")
 strawberry.enum(Mode, description="Served at the counter, or forwarded to the partner.")
@@ -18,5 +26,32 @@ strawberry.enum(FeeRule, description="How a service's fee is set.")
 strawberry.enum(
     GrantState, description="A grant's recorded state (its dates decide whether it is in force)."
 )
+strawberry.enum(DocumentKind, description="The kind of an identity document.")
+strawberry.enum(Duration, name="MandateDuration", description="How long a mandate's scopes last.")
+strawberry.enum(ConsentKind, description="How the citizen gave consent to a mandate.")
+strawberry.enum(DataCategory, description="A category of personal data.")
+strawberry.enum(TicketStatus, description="Where a ticket of today's queue stands.")
+strawberry.enum(PriorityReason, description="Why a ticket is called first.")
+strawberry.enum(ContactKind, description="A contact without a file.")
+strawberry.enum(RequestStatus, description="Where a request stands.")
+strawberry.enum(PartnerDecision, description="What a partner decides on a file.")
+strawberry.enum(Method, name="PaymentMethod", description="How the citizen pays.")
+strawberry.enum(PaymentStatus, description="Where a payment stands.")
 
-__all__ = ["FeeRule", "GrantState", "Mode", "Season"]
+__all__ = [
+    "ConsentKind",
+    "ContactKind",
+    "DataCategory",
+    "DocumentKind",
+    "Duration",
+    "FeeRule",
+    "GrantState",
+    "Method",
+    "Mode",
+    "PartnerDecision",
+    "PaymentStatus",
+    "PriorityReason",
+    "RequestStatus",
+    "Season",
+    "TicketStatus",
+]

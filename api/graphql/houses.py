@@ -10,19 +10,13 @@ from uuid import UUID
 
 import strawberry
 
-from api.auth import STAFF, Role
-from api.graphql.access import EVERYONE, STAFF_AND_OVERSIGHT, allowed, query
-from api.graphql.commands import (
-    CommandResult,
-    checked_command_id,
-    parse_id,
-    run_command,
-)
-from api.graphql.context import Context, DarInfo
+from api.auth import STAFF
+from api.graphql.access import EVERYONE, STAFF_AND_OVERSIGHT, query
+from api.graphql.caller import parse_id
+from api.graphql.context import DarInfo
 from api.graphql.enums import FeeRule, Mode
 from api.graphql.freshness import wait_for_position
 from api.graphql.scalars import Position
-from application.houses.commands import CloseCounter
 from projections.directory.view import AgentRow, CatalogueRow, HouseRow
 
 
@@ -152,23 +146,6 @@ class CatalogueEntry:
         )
 
 
-async def house_code_of(context: Context, house_id: strawberry.ID) -> str:
-    """The code of a registered house (staff: only their own), else NOT_FOUND."""
-    return await context.caller().house_code_of(house_id)
-
-
-async def employee_of(context: Context, agent_id: strawberry.ID) -> tuple[str, str]:
-    """An agent's employee number and house code (staff: only of their own house)."""
-    return await context.caller().employee_of(agent_id)
-
-
-@strawberry.input
-class CounterInput:
-    command_id: str
-    house_id: strawberry.ID
-    number: int
-
-
 @strawberry.type
 class HouseQueries:
     @query(STAFF_AND_OVERSIGHT, "Houses (house staff: their own only).")
@@ -200,7 +177,7 @@ class HouseQueries:
     ) -> list[Agent]:
         dar = info.context.dar
         await wait_for_position(dar, [dar.read.directory_key], at_least_position)
-        await house_code_of(info.context, house_id)
+        await info.context.caller().house_code_of(house_id)
         rows = await info.context.blocking(lambda: dar.read.directory.agents(UUID(house_id)))
         return [Agent.from_row(r) for r in rows]
 
@@ -212,25 +189,3 @@ class HouseQueries:
         await wait_for_position(dar, [dar.read.directory_key], at_least_position)
         rows = await info.context.blocking(lambda: dar.read.directory.catalogue(partner_code))
         return [CatalogueEntry.from_row(r) for r in rows]
-
-
-@strawberry.type
-class HouseMutations:
-    @strawberry.mutation(
-        description="Leave a counter (its agent), or close it (the house's supervisor, admin).",
-        permission_classes=allowed(frozenset({Role.ADMIN, Role.AGENT, Role.SUPERVISOR})),
-    )
-    async def close_counter(self, info: DarInfo, input: CounterInput) -> CommandResult:
-        p = info.context.authenticate()
-        code = await house_code_of(info.context, input.house_id)
-        command = CloseCounter(
-            command_id=checked_command_id(input.command_id),
-            actor=p.actor,
-            house_code=code,
-            number=input.number,
-            agent=p.subject if p.role is Role.AGENT else None,  # the counter service checks it
-        )
-        counter = info.context.dar.counter
-        return await run_command(
-            info.context, "closeCounter", lambda: counter.close_counter(command), "house_id"
-        )

@@ -16,8 +16,8 @@ from api.auth import STAFF, Role
 from api.graphql.access import STAFF_AND_OVERSIGHT, query
 from api.graphql.caller import Caller, parse_id
 from api.graphql.context import Context, DarInfo
+from api.graphql.enums import Method, PaymentStatus
 from api.graphql.freshness import wait_for_position
-from api.graphql.houses import house_code_of
 from api.graphql.pipeline import Submission, mutation
 from api.graphql.scalars import Position
 from application.payments.commands import (
@@ -31,13 +31,9 @@ from application.payments.commands import (
     SettlePayment,
 )
 from application.store import Outcome
-from domain.payments.payment import Method, PaymentStatus
 from domain.shared.errors import ValidationError
 from domain.shared.money import Money, total
 from projections.payments.view import CollectionRow, PaymentRow
-
-strawberry.enum(Method, name="PaymentMethod", description="How the citizen pays.")
-strawberry.enum(PaymentStatus, description="Where a payment stands.")
 
 
 @strawberry.type(description="What a partner's billing system says is due for a bill.")
@@ -329,7 +325,7 @@ class PaymentQueries:
         at_least_position: Position | None = None,
     ) -> Collections:
         dar = info.context.dar
-        await house_code_of(info.context, house_id)  # staff: only their own house
+        await info.context.caller().house_code_of(house_id)  # staff: only their own house
         house = parse_id(house_id, "houseId")
         await wait_for_position(dar, [dar.read.payments_key], at_least_position)
         rows = await info.context.blocking(
@@ -345,7 +341,7 @@ class PaymentQueries:
         self, info: DarInfo, house_id: strawberry.ID, at_least_position: Position | None = None
     ) -> list[Payment]:
         dar = info.context.dar
-        await house_code_of(info.context, house_id)  # staff: only their own house
+        await info.context.caller().house_code_of(house_id)  # staff: only their own house
         house = parse_id(house_id, "houseId")
         await wait_for_position(dar, [dar.read.payments_key], at_least_position)
         rows = await info.context.blocking(lambda: dar.read.payments.pending(house))

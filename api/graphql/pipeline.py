@@ -42,11 +42,7 @@ set of values is an enum of the domain registered in `api.graphql.enums`, never 
 reach only their own house: look houses, agents and ids up through the `Caller` (`house_code_of`,
 `employee_of`), which answers another house's as NOT_FOUND. Rules belong to the service's decision,
 not to `to_command`. Queries declare their roles the same way: `@query(roles, description)`.
-
-Porting a module: one input per mutation (a step is its own mutation and command, never a string
-field), its service typed as above, its result type given `of`, its name taken off
-`NOT_YET_PORTED` in `tests/api/test_one_pipeline.py`, its private run helper deleted (and
-`api/graphql/commands.py` with the last of them).
+One input per mutation: a step is its own mutation and command, never a string field.
 """
 
 from __future__ import annotations

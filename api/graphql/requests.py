@@ -9,26 +9,41 @@ from __future__ import annotations
 
 import base64
 from datetime import date, datetime
+from typing import Any, Self
 from uuid import UUID
 
 import strawberry
 
 from api.auth import STAFF, Principal, Role
-from api.graphql.access import ADMIN, PARTNER_SIDE, allowed, query
-from api.graphql.commands import checked_command_id, counted, own_house_only, parse_id
+from api.graphql.access import ADMIN, PARTNER_SIDE, query
+from api.graphql.caller import Caller, parse_id
 from api.graphql.context import Context, DarInfo
+from api.graphql.counter import InHouse
+from api.graphql.enums import ContactKind, Mode, PartnerDecision, RequestStatus
 from api.graphql.freshness import wait_for_position
-from api.graphql.houses import house_code_of
+from api.graphql.pipeline import Submission, Submits, mutation
 from api.graphql.privacy import reader_of
 from api.graphql.scalars import Position
-from application.counter.commands import LodgeRequest, RecordContact, RequestStep
+from application.counter.commands import (
+    AcknowledgeRequest,
+    CompleteRequest,
+    ContactRecorded,
+    ForwardRequest,
+    LodgeRequest,
+    RecordContact,
+    RecordPartnerDecision,
+    RequestChanged,
+    ResubmitRequest,
+    ReturnForCorrection,
+    WithdrawRequest,
+)
 from application.store import Outcome
 from domain.citizens.categories import HEALTH_PARTNER, DataCategory
 from domain.citizens.citizen import Citizen
-from domain.counter.request import FINAL, RequestStatus
+from domain.counter.request import FINAL
 from domain.houses.calendar import BusinessCalendar
 from domain.houses.house import house_id as house_id_of
-from domain.shared.errors import ValidationError
+from domain.shared.errors import ForbiddenError, ValidationError
 from domain.shared.time import tunis_day
 from projections.requests.view import (
     FINAL_STATUSES,
@@ -53,8 +68,8 @@ class Request:
     citizen_id: strawberry.ID
     partner_code: str
     service_code: str
-    mode: str
-    status: str
+    mode: Mode
+    status: RequestStatus
     documents: list[str]
     lodged_at: datetime
     due_on: date | None
@@ -84,6 +99,16 @@ class RequestResult:
     position: Position
     replayed: bool
 
+    @classmethod
+    def of(cls, outcome: Outcome[RequestChanged]) -> Self:
+        """The request, its receipt, the position and whether this was a retry."""
+        return cls(
+            id=strawberry.ID(str(outcome.value.request_id)),
+            receipt=outcome.value.receipt,
+            position=Position(outcome.position),
+            replayed=outcome.replayed,
+        )
+
 
 @strawberry.type(description="A contact recorded during a visit.")
 class ContactResult:
@@ -91,62 +116,14 @@ class ContactResult:
     position: Position
     replayed: bool
 
-
-@strawberry.input
-class RecordContactInput:
-    command_id: str
-    house_id: strawberry.ID
-    ticket: str
-    kind: str = strawberry.field(description="information or redirection")
-    partner_code: str
-    topic: str
-
-
-@strawberry.input
-class LodgeRequestInput:
-    command_id: str
-    house_id: strawberry.ID
-    ticket: str = strawberry.field(description="The ticket being served at the caller's counter.")
-    citizen_id: strawberry.ID
-    partner_code: str
-    service_code: str
-    documents: list[str]
-    citizen_present: bool = True
-
-
-@strawberry.input
-class RequestInput:
-    command_id: str
-    request_id: strawberry.ID
-
-
-@strawberry.input
-class RequestReasonInput:
-    command_id: str
-    request_id: strawberry.ID
-    reason: str
-
-
-@strawberry.input
-class ResubmitRequestInput:
-    command_id: str
-    request_id: strawberry.ID
-    documents: list[str] = strawberry.field(default_factory=list)
-
-
-@strawberry.input
-class AcknowledgeRequestInput:
-    command_id: str
-    request_id: strawberry.ID
-    partner_reference: str
-
-
-@strawberry.input
-class PartnerDecisionInput:
-    command_id: str
-    request_id: strawberry.ID
-    decision: str = strawberry.field(description="accepted, refused or closed")
-    reason: str
+    @classmethod
+    def of(cls, outcome: Outcome[ContactRecorded]) -> Self:
+        """The visit, the position and whether this was a retry."""
+        return cls(
+            visit_id=strawberry.ID(str(outcome.value.visit_id)),
+            position=Position(outcome.position),
+            replayed=outcome.replayed,
+        )
 
 
 def request_of(row: RequestRow, calendar: BusinessCalendar | None, today: date) -> Request:
@@ -164,8 +141,8 @@ def request_of(row: RequestRow, calendar: BusinessCalendar | None, today: date) 
         citizen_id=strawberry.ID(str(row.citizen_id)),
         partner_code=row.partner_code,
         service_code=row.service_code,
-        mode=row.mode,
-        status=row.status,
+        mode=Mode(row.mode),
+        status=RequestStatus(row.status),
         documents=list(row.documents),
         lodged_at=row.lodged_at,
         due_on=row.due_on,
@@ -260,7 +237,7 @@ class RequestQueries:
         self,
         info: DarInfo,
         house_id: strawberry.ID,
-        status: str | None = None,
+        status: RequestStatus | None = None,
         partner_code: str | None = None,
         first: int = 50,
         after: str | None = None,
@@ -269,12 +246,12 @@ class RequestQueries:
         dar = info.context.dar
         if not 1 <= first <= dar.settings.max_page_size:
             raise ValidationError("first", f"1 to {dar.settings.max_page_size}")
-        code = await house_code_of(info.context, house_id)
+        code = await info.context.caller().house_code_of(house_id)
         await wait_for_position(dar, [dar.read.requests_key], at_least_position)
         where = RequestFilter(
             house_id=parse_id(house_id, "houseId") if code else None,
             partner_code=partner_code,
-            statuses=(status,) if status else (),
+            statuses=(status.value,) if status else (),
             before=_after(after),
         )
         rows = await info.context.blocking(lambda: dar.read.requests.page(where, limit=first + 1))
@@ -339,183 +316,173 @@ def _page(context: Context, rows: list[RequestRow], first: int) -> RequestPage:
     )
 
 
-def _result(outcome: Outcome) -> RequestResult:
-    return RequestResult(
-        id=strawberry.ID(outcome.values["request_id"]),
-        receipt=outcome.values["receipt"],
-        position=Position(outcome.position),
-        replayed=outcome.replayed,
-    )
+@strawberry.input(description="Information given, or a redirection, during a visit.")
+class RecordContactInput(InHouse):
+    ticket: str
+    kind: ContactKind
+    partner_code: str
+    topic: str
+
+    async def to_command(self, caller: Caller) -> Submission[RecordContact, ContactRecorded]:
+        """Record the contact on the ticket's visit."""
+        command = RecordContact(
+            *await self.keyed(caller),
+            label=self.ticket,
+            kind=self.kind.value,
+            partner_code=self.partner_code,
+            topic=self.topic,
+        )
+        return Submission(command, caller.dar.requests.record_contact)
 
 
-async def _step(
-    info: DarInfo,
-    name: str,
-    step: str,
-    command_id: str,
-    request_id: strawberry.ID,
-    **fields: object,
-) -> RequestResult:
-    principal = info.context.authenticate()
-    partner = principal.partner if principal.role is Role.PARTNER else None
-    house = principal.house if principal.role in STAFF else None
-    if partner is None and house is None:
-        raise ValidationError("role", "a house's staff or a partner acts on requests")
-    command = RequestStep(
-        command_id=checked_command_id(command_id),
-        actor=principal.actor,
-        request_id=parse_id(request_id, "requestId"),
-        step=step,
-        house_code=house,
-        partner_code=partner,
-        reason=str(fields.get("reason", "")),
-        partner_reference=str(fields.get("partner_reference", "")),
-        decision=str(fields.get("decision", "")),
-        documents=tuple(fields.get("documents", ()) or ()),  # type: ignore[arg-type]
-    )
-    requests = info.context.dar.requests
-    outcome = await counted(info.context, name, lambda: requests.step(command))
-    return _result(outcome)
+@strawberry.input(description="A request to lodge for the citizen served at the caller's counter.")
+class LodgeRequestInput(InHouse):
+    ticket: str = strawberry.field(description="The ticket being served at the caller's counter.")
+    citizen_id: strawberry.ID
+    partner_code: str
+    service_code: str
+    documents: list[str]
+    citizen_present: bool = True
+
+    async def to_command(self, caller: Caller) -> Submission[LodgeRequest, RequestChanged]:
+        """Lodge the request, under the caller's employee number."""
+        command = LodgeRequest(
+            *await self.keyed(caller),
+            label=self.ticket,
+            employee_number=caller.principal.subject,
+            citizen_id=parse_id(self.citizen_id, "citizenId"),
+            partner_code=self.partner_code,
+            service_code=self.service_code,
+            documents=tuple(self.documents),
+            citizen_present=self.citizen_present,
+        )
+        return Submission(command, caller.dar.requests.lodge)
+
+
+@strawberry.input(description="A command on a request, with the idempotency key.")
+class OnRequest:
+    command_id: str
+    request_id: strawberry.ID
+
+    def by_house(self, caller: Caller) -> tuple[str, str, UUID, str]:
+        """A house's step: its key, its actor, the request, the staff member's house."""
+        if caller.house_code is None:  # pragma: no cover - the operations are open to staff only
+            raise ForbiddenError("house staff act on their house's requests")
+        return (*self._keyed(caller), caller.house_code)
+
+    def by_partner_side(self, caller: Caller) -> tuple[str, str, UUID, str | None, str | None]:
+        """A partner's step: key, actor, request, and the supervisor's house or the partner."""
+        return (*self._keyed(caller), caller.house_code, caller.partner)
+
+    def _keyed(self, caller: Caller) -> tuple[str, str, UUID]:
+        return caller.key(self.command_id), caller.actor, parse_id(self.request_id, "requestId")
+
+
+@strawberry.input(description="An immediate service done at the counter.")
+class CompleteRequestInput(OnRequest):
+    async def to_command(self, caller: Caller) -> Submission[CompleteRequest, RequestChanged]:
+        """Complete the request."""
+        return Submission(CompleteRequest(*self.by_house(caller)), caller.dar.requests.complete)
+
+
+@strawberry.input(description="A forwarded service's file to send to the partner.")
+class ForwardRequestInput(OnRequest):
+    async def to_command(self, caller: Caller) -> Submission[ForwardRequest, RequestChanged]:
+        """Forward the request."""
+        return Submission(ForwardRequest(*self.by_house(caller)), caller.dar.requests.forward)
+
+
+@strawberry.input(description="The corrected file, with any documents added.")
+class ResubmitRequestInput(OnRequest):
+    documents: list[str] = strawberry.field(default_factory=list)
+
+    async def to_command(self, caller: Caller) -> Submission[ResubmitRequest, RequestChanged]:
+        """Resubmit the request."""
+        command = ResubmitRequest(*self.by_house(caller), documents=tuple(self.documents))
+        return Submission(command, caller.dar.requests.resubmit)
+
+
+@strawberry.input(description="A request the citizen withdraws, and why.")
+class WithdrawRequestInput(OnRequest):
+    reason: str
+
+    async def to_command(self, caller: Caller) -> Submission[WithdrawRequest, RequestChanged]:
+        """Withdraw the request."""
+        command = WithdrawRequest(*self.by_house(caller), reason=self.reason)
+        return Submission(command, caller.dar.requests.withdraw)
+
+
+@strawberry.input(description="The partner's receipt of a file, under its own reference.")
+class AcknowledgeRequestInput(OnRequest):
+    partner_reference: str
+
+    async def to_command(self, caller: Caller) -> Submission[AcknowledgeRequest, RequestChanged]:
+        """Acknowledge the request (the partner, or the supervisor recording its answer)."""
+        reference = self.partner_reference
+        command = AcknowledgeRequest(*self.by_partner_side(caller), partner_reference=reference)
+        return Submission(command, caller.dar.requests.acknowledge)
+
+
+@strawberry.input(description="A file the partner returns to be corrected, and why.")
+class ReturnForCorrectionInput(OnRequest):
+    reason: str
+
+    async def to_command(self, caller: Caller) -> Submission[ReturnForCorrection, RequestChanged]:
+        """Return the request for correction."""
+        command = ReturnForCorrection(*self.by_partner_side(caller), reason=self.reason)
+        return Submission(command, caller.dar.requests.return_for_correction)
+
+
+@strawberry.input(description="The partner's decision on a file, and why.")
+class PartnerDecisionInput(OnRequest):
+    decision: PartnerDecision
+    reason: str
+
+    async def to_command(self, caller: Caller) -> Submission[RecordPartnerDecision, RequestChanged]:
+        """Record the partner's decision."""
+        decision, reason = self.decision.value, self.reason
+        command = RecordPartnerDecision(*self.by_partner_side(caller), decision, reason)
+        return Submission(command, caller.dar.requests.record_decision)
+
+
+def _request_mutation(
+    input_type: type[Submits[RequestChanged]], roles: frozenset[Role], description: str
+) -> Any:  # noqa: ANN401 - a strawberry field
+    """A mutation of a request, answered with the request and its receipt."""
+    return mutation(input_type, RequestResult, roles, description)
 
 
 @strawberry.type
 class RequestMutations:
-    @strawberry.mutation(
-        description="Record information given, or a redirection (no file).",
-        permission_classes=allowed(STAFF),
+    record_contact = mutation(
+        RecordContactInput,
+        ContactResult,
+        STAFF,
+        "Record information given, or a redirection (no file).",
     )
-    async def record_contact(self, info: DarInfo, input: RecordContactInput) -> ContactResult:
-        principal = info.context.authenticate()
-        code = await house_code_of(info.context, input.house_id)
-        command = RecordContact(
-            command_id=checked_command_id(input.command_id),
-            actor=principal.actor,
-            house_code=code,
-            label=input.ticket,
-            kind=input.kind,
-            partner_code=input.partner_code,
-            topic=input.topic,
-        )
-        requests = info.context.dar.requests
-        outcome = await counted(
-            info.context, "recordContact", lambda: requests.record_contact(command)
-        )
-        return ContactResult(
-            visit_id=strawberry.ID(outcome.values["visit_id"]),
-            position=Position(outcome.position),
-            replayed=outcome.replayed,
-        )
-
-    @strawberry.mutation(
-        description="Lodge a request for the citizen served at the caller's counter; receipt.",
-        permission_classes=allowed(STAFF),
+    lodge_request = _request_mutation(
+        LodgeRequestInput,
+        STAFF,
+        "Lodge a request for the citizen served at the caller's counter; receipt.",
     )
-    async def lodge_request(self, info: DarInfo, input: LodgeRequestInput) -> RequestResult:
-        principal = info.context.authenticate()
-        code = await house_code_of(info.context, input.house_id)
-        own_house_only(principal, code)
-        command = LodgeRequest(
-            command_id=checked_command_id(input.command_id),
-            actor=principal.actor,
-            house_code=code,
-            label=input.ticket,
-            employee_number=principal.subject,
-            citizen_id=parse_id(input.citizen_id, "citizenId"),
-            partner_code=input.partner_code,
-            service_code=input.service_code,
-            documents=tuple(input.documents),
-            citizen_present=input.citizen_present,
-        )
-        requests = info.context.dar.requests
-        outcome = await counted(info.context, "lodgeRequest", lambda: requests.lodge(command))
-        return _result(outcome)
-
-    @strawberry.mutation(
-        description="An immediate service is done at the counter.",
-        permission_classes=allowed(STAFF),
+    complete_request = _request_mutation(
+        CompleteRequestInput, STAFF, "An immediate service is done at the counter."
     )
-    async def complete_request(self, info: DarInfo, input: RequestInput) -> RequestResult:
-        return await _step(info, "completeRequest", "complete", input.command_id, input.request_id)
-
-    @strawberry.mutation(
-        description="Send a forwarded service's file to the partner.",
-        permission_classes=allowed(STAFF),
+    forward_request = _request_mutation(
+        ForwardRequestInput, STAFF, "Send a forwarded service's file to the partner."
     )
-    async def forward_request(self, info: DarInfo, input: RequestInput) -> RequestResult:
-        return await _step(info, "forwardRequest", "forward", input.command_id, input.request_id)
-
-    @strawberry.mutation(
-        description="The partner received the file, under its reference.",
-        permission_classes=allowed(PARTNER_SIDE),
+    acknowledge_request = _request_mutation(
+        AcknowledgeRequestInput, PARTNER_SIDE, "The partner received the file, under its reference."
     )
-    async def acknowledge_request(
-        self, info: DarInfo, input: AcknowledgeRequestInput
-    ) -> RequestResult:
-        return await _step(
-            info,
-            "acknowledgeRequest",
-            "acknowledge",
-            input.command_id,
-            input.request_id,
-            partner_reference=input.partner_reference,
-        )
-
-    @strawberry.mutation(
-        description="The partner returns the file to be corrected.",
-        permission_classes=allowed(PARTNER_SIDE),
+    return_for_correction = _request_mutation(
+        ReturnForCorrectionInput, PARTNER_SIDE, "The partner returns the file to be corrected."
     )
-    async def return_for_correction(
-        self, info: DarInfo, input: RequestReasonInput
-    ) -> RequestResult:
-        return await _step(
-            info,
-            "returnForCorrection",
-            "return_for_correction",
-            input.command_id,
-            input.request_id,
-            reason=input.reason,
-        )
-
-    @strawberry.mutation(
-        description="Send the corrected file again.", permission_classes=allowed(STAFF)
+    resubmit_request = _request_mutation(
+        ResubmitRequestInput, STAFF, "Send the corrected file again."
     )
-    async def resubmit_request(self, info: DarInfo, input: ResubmitRequestInput) -> RequestResult:
-        return await _step(
-            info,
-            "resubmitRequest",
-            "resubmit",
-            input.command_id,
-            input.request_id,
-            documents=tuple(input.documents),
-        )
-
-    @strawberry.mutation(
-        description="The partner's decision: accepted, refused or closed.",
-        permission_classes=allowed(PARTNER_SIDE),
+    record_partner_decision = _request_mutation(
+        PartnerDecisionInput, PARTNER_SIDE, "The partner's decision: accepted, refused or closed."
     )
-    async def record_partner_decision(
-        self, info: DarInfo, input: PartnerDecisionInput
-    ) -> RequestResult:
-        return await _step(
-            info,
-            "recordPartnerDecision",
-            "decide",
-            input.command_id,
-            input.request_id,
-            decision=input.decision,
-            reason=input.reason,
-        )
-
-    @strawberry.mutation(
-        description="The citizen withdraws a request not yet decided.",
-        permission_classes=allowed(STAFF),
+    withdraw_request = _request_mutation(
+        WithdrawRequestInput, STAFF, "The citizen withdraws a request not yet decided."
     )
-    async def withdraw_request(self, info: DarInfo, input: RequestReasonInput) -> RequestResult:
-        return await _step(
-            info,
-            "withdrawRequest",
-            "withdraw",
-            input.command_id,
-            input.request_id,
-            reason=input.reason,
-        )

@@ -30,7 +30,7 @@ from api.graphql.delegation_commands import DelegationMutations
 from api.graphql.delegations import DelegationQueries
 from api.graphql.errors import apply_contract
 from api.graphql.house_commands import HouseCommands
-from api.graphql.houses import HouseMutations, HouseQueries
+from api.graphql.houses import HouseQueries
 from api.graphql.partners import PartnerMutations, PartnerQueries, PartnerSubscriptions
 from api.graphql.payments import PaymentMutations, PaymentQueries
 from api.graphql.requests import RequestMutations, RequestQueries
@@ -62,7 +62,6 @@ class Query(
 @strawberry.type
 class Mutation(
     PartnerMutations,
-    HouseMutations,
     HouseCommands,
     DelegationMutations,
     CitizenMutations,

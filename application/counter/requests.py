@@ -11,7 +11,21 @@ from collections.abc import Callable
 from uuid import UUID, uuid4
 
 from application.citizens.service import CitizenService
-from application.counter.commands import LodgeRequest, RecordContact, RequestStep
+from application.counter.commands import (
+    AcknowledgeRequest,
+    CompleteRequest,
+    ContactRecorded,
+    ForwardRequest,
+    HouseRequestCommand,
+    LodgeRequest,
+    PartnerRequestCommand,
+    RecordContact,
+    RecordPartnerDecision,
+    RequestChanged,
+    ResubmitRequest,
+    ReturnForCorrection,
+    WithdrawRequest,
+)
 from application.counter.queues import queue_holding
 from application.delegation.policy import DelegationPolicy
 from application.houses.rooms import holder_today
@@ -27,11 +41,11 @@ from domain.houses.agent import Agent, agent_id
 from domain.houses.house import CounterStateError, House, house_id
 from domain.partners.partner import validate_partner_code
 from domain.shared.acts import Act
-from domain.shared.errors import ForbiddenError, NotFoundError, ValidationError
+from domain.shared.errors import ForbiddenError, NotFoundError
 from domain.shared.time import tunis_day
 
-HOUSE_STEPS = ("complete", "forward", "resubmit", "withdraw")
-PARTNER_STEPS = ("acknowledge", "return_for_correction", "decide")
+Step = Callable[[CitizenRequest, Act], None]
+"""A step on a request, at an act."""
 
 
 class RequestService:
@@ -51,23 +65,23 @@ class RequestService:
         self._citizens = citizens
         self._houses = houses
 
-    def record_contact(self, command: RecordContact) -> Outcome:
+    def record_contact(self, command: RecordContact) -> Outcome[ContactRecorded]:
         """Information given or a redirection, recorded on the visit (no file)."""
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[ContactRecorded]:
             house = self._store.load(house_id(command.house_code), House, "house")
             queue = self._serving_queue(house, command.label, act)
             validate_partner_code(command.partner_code)
             visit = self._visit(queue, command.label, act)
             visit.record_contact(command.kind, command.partner_code, command.topic, act)
-            return Decision(aggregates=[visit], value={"visit_id": str(visit.id)})
+            return Decision(aggregates=[visit], value=ContactRecorded(visit.id))
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=ContactRecorded)
 
-    def lodge(self, command: LodgeRequest) -> Outcome:
+    def lodge(self, command: LodgeRequest) -> Outcome[RequestChanged]:
         """Lodge the request, its receipt numbered in the visit; relies on what it declares."""
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[RequestChanged]:
             house = self._store.load(house_id(command.house_code), House, "house")
             queue = self._serving_queue(house, command.label, act)
             ticket = queue.ticket(command.label)
@@ -117,51 +131,69 @@ class RequestService:
                 changed.append(mandate)
             return Decision(
                 aggregates=changed,
-                value={"request_id": str(request_id), "receipt": receipt},
+                value=RequestChanged(request_id, receipt),
                 reads=permission.reads,
             )
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=RequestChanged)
 
-    def step(self, command: RequestStep) -> Outcome:
-        """A step by the house (complete, forward, resubmit, withdraw) or the partner."""
-        allowed = PARTNER_STEPS if command.partner_code else HOUSE_STEPS + PARTNER_STEPS
-        if command.step not in allowed:
-            raise ValidationError("step", ", ".join(allowed))
+    def complete(self, command: CompleteRequest) -> Outcome[RequestChanged]:
+        """An immediate service is done at the counter."""
+        return self._step(command, CitizenRequest.complete)
 
-        def decide(act: Act) -> Decision:
-            request = self._store.load(command.request_id, CitizenRequest, "request")
-            self._in_scope(request, command)
-            self._step_of(request, command, act)()
-            return Decision(
-                aggregates=[request],
-                value={"request_id": str(request.id), "receipt": request.receipt},
-            )
+    def forward(self, command: ForwardRequest) -> Outcome[RequestChanged]:
+        """Send a forwarded service's file to the partner."""
+        return self._step(command, CitizenRequest.forward)
 
-        return self._runner.run(command, decide)
+    def resubmit(self, command: ResubmitRequest) -> Outcome[RequestChanged]:
+        """Send the corrected file again, with any documents added."""
+        return self._step(command, lambda request, act: request.resubmit(command.documents, act))
+
+    def withdraw(self, command: WithdrawRequest) -> Outcome[RequestChanged]:
+        """The citizen gives the request up, before any decision."""
+        return self._step(command, lambda request, act: request.withdraw(command.reason, act))
+
+    def acknowledge(self, command: AcknowledgeRequest) -> Outcome[RequestChanged]:
+        """The partner received the file, under its reference."""
+        reference = command.partner_reference
+        return self._step(command, lambda request, act: request.acknowledge(reference, act))
+
+    def return_for_correction(self, command: ReturnForCorrection) -> Outcome[RequestChanged]:
+        """The partner sends the file back to be corrected."""
+        reason = command.reason
+        return self._step(command, lambda request, act: request.return_for_correction(reason, act))
+
+    def record_decision(self, command: RecordPartnerDecision) -> Outcome[RequestChanged]:
+        """The partner's decision: accepted, refused or closed."""
+        decision, reason = command.decision, command.reason
+        return self._step(command, lambda request, act: request.decide(decision, reason, act))
 
     # --- looking things up ------------------------------------------------------------------------
 
-    @staticmethod
-    def _step_of(request: CitizenRequest, command: RequestStep, act: Act) -> Callable[[], None]:
-        return {
-            "complete": lambda: request.complete(act),
-            "forward": lambda: request.forward(act),
-            "resubmit": lambda: request.resubmit(command.documents, act),
-            "withdraw": lambda: request.withdraw(command.reason, act),
-            "acknowledge": lambda: request.acknowledge(command.partner_reference, act),
-            "return_for_correction": lambda: request.return_for_correction(command.reason, act),
-            "decide": lambda: request.decide(command.decision, command.reason, act),
-        }[command.step]
+    def _step(
+        self, command: HouseRequestCommand | PartnerRequestCommand, step: Step
+    ) -> Outcome[RequestChanged]:
+        """A step on a request in the caller's scope."""
+
+        def decide(act: Act) -> Decision[RequestChanged]:
+            request = self._store.load(command.request_id, CitizenRequest, "request")
+            self._in_scope(request, command)
+            step(request, act)
+            return Decision(aggregates=[request], value=RequestChanged(request.id, request.receipt))
+
+        return self._runner.run(command, decide, returns=RequestChanged)
 
     @staticmethod
-    def _in_scope(request: CitizenRequest, command: RequestStep) -> None:
+    def _in_scope(
+        request: CitizenRequest, command: HouseRequestCommand | PartnerRequestCommand
+    ) -> None:
         """A partner acts on its own requests, house staff on their house's; others see none."""
-        if command.partner_code is not None and request.partner_code != command.partner_code:
+        partner = command.partner_code if isinstance(command, PartnerRequestCommand) else None
+        if partner is not None and request.partner_code != partner:
             raise NotFoundError("no request is known under this id")
         if command.house_code is not None and request.house_id != house_id(command.house_code):
             raise NotFoundError("no request is known under this id")
-        if command.partner_code is None and command.house_code is None:
+        if partner is None and command.house_code is None:
             raise ForbiddenError("a request step needs a house or a partner")
 
     def _service(self, partner_code: str, service_code: str) -> CatalogueService:

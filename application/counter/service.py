@@ -6,13 +6,20 @@ from collections.abc import Callable
 
 from application.counter.commands import (
     CallNextTicket,
+    EndVisit,
     IssueTicket,
+    MarkNoShow,
+    ParkTicket,
+    RecallTicket,
+    RecordWalkAway,
+    RecycleTicket,
     ResumeTicket,
-    TicketStep,
+    TicketCommand,
     TransferTicket,
+    VisitTicket,
 )
 from application.counter.queues import queue_holding, todays_queue
-from application.houses.commands import CloseCounter
+from application.houses.commands import CloseCounter, HouseChanged
 from application.houses.rooms import todays_room
 from application.store import CommandRunner, Decision, EventStore, Outcome
 from domain.counter import moves
@@ -25,7 +32,8 @@ from domain.shared.acts import Act
 from domain.shared.errors import ForbiddenError, NotFoundError, ValidationError
 from domain.shared.time import tunis_day
 
-STEPS = ("recall", "no_show", "park", "recycle", "walk_away", "end_visit")
+Move = Callable[[Queue, str, Act], None]
+"""A step on a ticket of a queue, at an act."""
 
 
 class CounterService:
@@ -35,10 +43,10 @@ class CounterService:
         self._store = store
         self._runner = runner
 
-    def issue_ticket(self, command: IssueTicket) -> Outcome:
+    def issue_ticket(self, command: IssueTicket) -> Outcome[VisitTicket]:
         """Record `TicketIssued` (opening the line's queue for the day on its first ticket)."""
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[VisitTicket]:
             house = self._house(command.house_code)
             if command.prefix not in house.lines:
                 raise NotFoundError(f"no line {command.prefix} in this house")
@@ -46,18 +54,14 @@ class CounterService:
                 house.id, command.prefix, tunis_day(act.at), act
             )
             label = queue.issue(command.priority, act)
-            ticket = queue.tickets[label]
-            return Decision(
-                aggregates=[queue],
-                value={"visit_id": str(ticket.visit_id), "ticket": label},
-            )
+            return Decision(aggregates=[queue], value=self._values(queue, label))
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=VisitTicket)
 
-    def call_next(self, command: CallNextTicket) -> Outcome:
+    def call_next(self, command: CallNextTicket) -> Outcome[VisitTicket]:
         """Call the next ticket to the counter; a racing call makes this one decide again."""
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[VisitTicket]:
             house = self._house(command.house_code)
             agent, room = self._holder(house, command.counter, command.employee_number, act)
             prefixes = command.prefixes or tuple(sorted(house.lines))
@@ -69,37 +73,40 @@ class CounterService:
             queue, ticket = moves.call_next(queues, desk, agent.id, act)
             return Decision(
                 aggregates=[queue, desk],
-                value={"visit_id": str(ticket.visit_id), "ticket": ticket.label},
+                value=VisitTicket(ticket.visit_id, ticket.label),
                 reads={house.id: house.version, agent.id: agent.version, room.id: room.version},
             )
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=VisitTicket)
 
-    def step(self, command: TicketStep) -> Outcome:
-        """Recall, no-show, park, recycle, walk away or end a visit; frees the counter if served."""
-        if command.step not in STEPS:
-            raise ValidationError("step", ", ".join(STEPS))
+    def recall(self, command: RecallTicket) -> Outcome[VisitTicket]:
+        """Announce the called ticket again."""
+        return self._move(command, Queue.recall)
 
-        def decide(act: Act) -> Decision:
-            house = self._house(command.house_code)
-            queue = self._queue_holding(house, command.label, act)
-            ticket = queue.ticket(command.label)
-            run = self._step_of(queue, command, act)
-            if command.step in moves.RELEASING and ticket.status is TicketStatus.CALLED:
-                desk = self._desk(house, ticket.counter or 0, act)
-                moves.release(queue, command.label, desk, act, run)
-                changed: list[Queue | Desk] = [queue, desk]
-            else:
-                run()
-                changed = [queue]
-            return Decision(aggregates=changed, value=self._values(queue, command.label))
+    def mark_no_show(self, command: MarkNoShow) -> Outcome[VisitTicket]:
+        """The called citizen did not come; frees the counter."""
+        return self._move(command, Queue.mark_no_show, releasing=True)
 
-        return self._runner.run(command, decide)
+    def park(self, command: ParkTicket) -> Outcome[VisitTicket]:
+        """Set the ticket being served aside; frees the counter."""
+        return self._move(command, Queue.park, releasing=True)
 
-    def resume(self, command: ResumeTicket) -> Outcome:
+    def recycle(self, command: RecycleTicket) -> Outcome[VisitTicket]:
+        """Send a called or no-show ticket to the back of its line; frees the counter if called."""
+        return self._move(command, Queue.recycle, releasing=True)
+
+    def record_walk_away(self, command: RecordWalkAway) -> Outcome[VisitTicket]:
+        """The citizen left before being served."""
+        return self._move(command, Queue.walk_away)
+
+    def end_visit(self, command: EndVisit) -> Outcome[VisitTicket]:
+        """The service is over; frees the counter."""
+        return self._move(command, Queue.end_visit, releasing=True)
+
+    def resume(self, command: ResumeTicket) -> Outcome[VisitTicket]:
         """Take a parked ticket up again at the agent's counter."""
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[VisitTicket]:
             house = self._house(command.house_code)
             agent, room = self._holder(house, command.counter, command.employee_number, act)
             queue = self._queue_holding(house, command.label, act)
@@ -111,14 +118,14 @@ class CounterService:
                 reads={house.id: house.version, agent.id: agent.version, room.id: room.version},
             )
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=VisitTicket)
 
-    def transfer(self, command: TransferTicket) -> Outcome:
+    def transfer(self, command: TransferTicket) -> Outcome[VisitTicket]:
         """To another line (it waits there, by its first issue time) or another counter."""
         if (command.to_prefix is None) == (command.to_counter is None):
             raise ValidationError("transfer", "name either another line or another counter")
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[VisitTicket]:
             house = self._house(command.house_code)
             queue = self._queue_holding(house, command.label, act)
             ticket = queue.ticket(command.label)
@@ -154,9 +161,9 @@ class CounterService:
                 changed.append(other)
             return Decision(aggregates=changed, value=self._values(queue, command.label))
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=VisitTicket)
 
-    def close_counter(self, command: CloseCounter) -> Outcome:
+    def close_counter(self, command: CloseCounter) -> Outcome[HouseChanged]:
         """Close a counter, open today, that serves nobody; an agent closes only the one it holds.
 
         The holder is checked on the room this decision saves, so a takeover committed since
@@ -165,7 +172,7 @@ class CounterService:
         a call racing the closing makes one of the two fail with a conflict.
         """
 
-        def decide(act: Act) -> Decision:
+        def decide(act: Act) -> Decision[HouseChanged]:
             house = self._house(command.house_code)
             if command.number not in house.counters:
                 raise NotFoundError(f"no counter {command.number} in this house")
@@ -181,26 +188,36 @@ class CounterService:
             room.close_counter(command.number, act)
             reads = {desk.id: desk.version} if desk is not None else {}
             reads[house.id] = house.version
-            return Decision(aggregates=[room], value={"house_id": str(house.id)}, reads=reads)
+            return Decision(aggregates=[room], value=HouseChanged(house.id), reads=reads)
 
-        return self._runner.run(command, decide)
+        return self._runner.run(command, decide, returns=HouseChanged)
 
     # --- looking things up ------------------------------------------------------------------------
 
-    def _step_of(self, queue: Queue, command: TicketStep, act: Act) -> Callable[[], None]:
-        label = command.label
-        return {
-            "recall": lambda: queue.recall(label, act),
-            "no_show": lambda: queue.mark_no_show(label, act),
-            "park": lambda: queue.park(label, act),
-            "recycle": lambda: queue.recycle(label, act),
-            "walk_away": lambda: queue.walk_away(label, act),
-            "end_visit": lambda: queue.end_visit(label, act),
-        }[command.step]
+    def _move(
+        self, command: TicketCommand, move: Move, *, releasing: bool = False
+    ) -> Outcome[VisitTicket]:
+        """A step on a ticket; a releasing one, on a called ticket, frees its counter's desk."""
+
+        def decide(act: Act) -> Decision[VisitTicket]:
+            house = self._house(command.house_code)
+            queue = self._queue_holding(house, command.label, act)
+            ticket = queue.ticket(command.label)
+            value = self._values(queue, command.label)
+            if releasing and ticket.status is TicketStatus.CALLED:
+                desk = self._desk(house, ticket.counter or 0, act)
+                moves.release(
+                    queue, command.label, desk, act, lambda: move(queue, ticket.label, act)
+                )
+                return Decision(aggregates=[queue, desk], value=value)
+            move(queue, command.label, act)
+            return Decision(aggregates=[queue], value=value)
+
+        return self._runner.run(command, decide, returns=VisitTicket)
 
     @staticmethod
-    def _values(queue: Queue, label: str) -> dict[str, str]:
-        return {"visit_id": str(queue.ticket(label).visit_id), "ticket": label}
+    def _values(queue: Queue, label: str) -> VisitTicket:
+        return VisitTicket(queue.ticket(label).visit_id, label)
 
     def _house(self, code: str) -> House:
         return self._store.load(house_id(code), House, "house")

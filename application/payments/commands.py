@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
 from uuid import UUID
 
 from application.commands import Command
@@ -108,6 +108,11 @@ class SettlePayment(Command):
     payment_id: UUID
 
 
+def _gateway_step(step: str) -> tuple[str, Mapping[str, object]]:
+    """The form a gateway step was recorded under when the steps were one command."""
+    return ("GatewayStep", {"event_id": None, "reported": None, "refund_id": None, "step": step})
+
+
 @dataclass(frozen=True)
 class GatewayStep(Command):
     """A step Dar takes on a gateway payment, applied at most once under its key.
@@ -118,33 +123,27 @@ class GatewayStep(Command):
     """
 
     payment_id: UUID
-    STEP: ClassVar[str]
-
-    def digested(self) -> tuple[str, dict[str, Any]]:
-        """The form the steps were recorded under as one command."""
-        payload = {"event_id": None, "reported": None, "refund_id": None}
-        return "GatewayStep", {**payload, **super().digested()[1], "step": self.STEP}
 
 
 @dataclass(frozen=True)
 class OpenGatewaySession(GatewayStep):
     """Record the hosted page the gateway opened for the payment."""
 
-    STEP = "session"
+    recorded_as = _gateway_step("session")
 
 
 @dataclass(frozen=True)
 class RequestCapture(GatewayStep):
     """Record that Dar asks the gateway to capture what it authorised (before asking)."""
 
-    STEP = "request_capture"
+    recorded_as = _gateway_step("request_capture")
 
 
 @dataclass(frozen=True)
 class ApplyGatewayReport(GatewayStep):
     """Apply what the gateway reported: a callback (with its event id), a status, a capture."""
 
-    STEP = "report"
+    recorded_as = _gateway_step("report")
     event_id: str | None
     reported: Reported
 
@@ -153,5 +152,5 @@ class ApplyGatewayReport(GatewayStep):
 class RecordRefundPaid(GatewayStep):
     """Record that the gateway paid a refund back."""
 
-    STEP = "refund_paid"
+    recorded_as = _gateway_step("refund_paid")
     refund_id: str

@@ -43,7 +43,17 @@ FINAL = frozenset(
         RequestStatus.WITHDRAWN,
     }
 )
-DECISIONS = (RequestStatus.ACCEPTED, RequestStatus.REFUSED, RequestStatus.CLOSED)
+
+
+class PartnerDecision(StrEnum):
+    """What a partner decides on a file: the request's final status."""
+
+    ACCEPTED = RequestStatus.ACCEPTED.value
+    REFUSED = RequestStatus.REFUSED.value
+    CLOSED = RequestStatus.CLOSED.value
+
+
+DECISIONS = tuple(RequestStatus(d.value) for d in PartnerDecision)
 
 
 class RequestStateError(InvalidTransitionError):

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.auth import Role, TokenService
 from api.bootstrap import Dar
-from application.counter.commands import RequestStep
+from application.counter.commands import CompleteRequest
 from domain.citizens.access import PersonalDataAccess
 from infrastructure.settings import Settings
 from tests.support.api import graphql
@@ -30,14 +30,8 @@ def files(api_settings: Settings) -> Iterator[tuple[TestClient, Dar, UUID]]:
     lodged(dar, citizen, "CNAM", "REIMBURSEMENT_FILE", ("Bulletin de soins", "Ordonnance"))
     lodged(dar, citizen, "STEG", "BILL_DUPLICATE", ())
     done = lodged(dar, citizen, "STEG", "BILL_DUPLICATE", ())
-    dar.requests.step(
-        RequestStep(
-            command_id="done",
-            actor="agent:A17",
-            request_id=done,
-            step="complete",
-            house_code="haidra",
-        )
+    dar.requests.complete(
+        CompleteRequest(command_id="done", actor="agent:A17", request_id=done, house_code="haidra")
     )
     with served(api_settings, dar) as client:
         yield client, dar, citizen
@@ -69,9 +63,9 @@ def test_open_files_by_reader_and_purpose(
         assert "errors" not in body, body
         seen[who] = sorted((f["partnerCode"], f["status"]) for f in body["data"]["citizenFiles"])
     assert seen == {
-        "a17-health": [("CNAM", "lodged"), ("STEG", "lodged")],
-        "a17-counter": [("STEG", "lodged")],
-        "a18-health": [("STEG", "lodged")],
+        "a17-health": [("CNAM", "LODGED"), ("STEG", "LODGED")],
+        "a17-counter": [("STEG", "LODGED")],
+        "a18-health": [("STEG", "LODGED")],
     }
     assert reads(dar) == [
         ("agent:A17", ("files", "health")),

@@ -133,7 +133,7 @@ def mutations(h: Haidra) -> dict[str, str]:
         "transferTicket": f"transferTicket(input: {{KEY, {ticket}, toCounter: 2}}) {{ ticket }}",
         "recordContact": (
             f"recordContact(input: {{KEY, {ticket}, kind: "
-            '"information", partnerCode: "STEG", topic: "t"}) { position }'
+            'INFORMATION, partnerCode: "STEG", topic: "t"}) { position }'
         ),
         "lodgeRequest": (
             f'lodgeRequest(input: {{KEY, {ticket}, citizenId: "{h.citizen}", '
@@ -148,7 +148,7 @@ def mutations(h: Haidra) -> dict[str, str]:
         ),
         "recordPartnerDecision": (
             f"recordPartnerDecision(input: {{KEY, {of_request}, "
-            'decision: "accepted", reason: "r"}) { id }'
+            'decision: ACCEPTED, reason: "r"}) { id }'
         ),
         "registerCitizen": (
             f'registerCitizen(input: {{KEY, {at}, name: "N", documentKind: CIN, '

@@ -176,7 +176,7 @@ _REQUEST = f'{_KEY}, requestId: "{NOBODY}"'
 SAMPLES.update(
     {
         "recordContact": (
-            f'mutation {{ recordContact(input: {{{_TICKET}, kind: "information", '
+            f"mutation {{ recordContact(input: {{{_TICKET}, kind: INFORMATION, "
             'partnerCode: "STEG", topic: "t"}) { position } }'
         ),
         "lodgeRequest": (
@@ -197,7 +197,7 @@ SAMPLES.update(
             f'mutation {{ returnForCorrection(input: {{{_REQUEST}, reason: "r"}}) {{ id }} }}'
         ),
         "recordPartnerDecision": (
-            f'mutation {{ recordPartnerDecision(input: {{{_REQUEST}, decision: "accepted", '
+            f"mutation {{ recordPartnerDecision(input: {{{_REQUEST}, decision: ACCEPTED, "
             'reason: "r"}) { id } }'
         ),
         "request": f'{{ request(id: "{NOBODY}") {{ id }} }}',

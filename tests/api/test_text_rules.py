@@ -133,7 +133,7 @@ def run(schema: Any, query: str, variables: dict[str, object] | None = None) -> 
     return [(e.extensions or {}) | {"message": e.message} for e in result.errors or []]
 
 
-CONTACT = 'commandId: "k", houseId: "h", ticket: "A001", kind: "information", partnerCode: "CNAM"'
+CONTACT = 'commandId: "k", houseId: "h", ticket: "A001", kind: INFORMATION, partnerCode: "CNAM"'
 
 
 @pytest.mark.parametrize(
@@ -178,9 +178,9 @@ CONTACT = 'commandId: "k", houseId: "h", ticket: "A001", kind: "information", pa
             "input.documents",
         ),
         (
-            '{ ...on Query { requests(houseId: "h", status: "lodged\\r") { hasNextPage } } }',
+            '{ ...on Query { requests(houseId: "h", partnerCode: "STEG\\r") { hasNextPage } } }',
             None,
-            "status",
+            "partnerCode",
         ),
         (
             'query Q { ...F } fragment F on Query { catalogue(partnerCode: "\\u0000") { code } }',

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 
 from api.bootstrap import Dar
-from application.counter.commands import CallNextTicket, IssueTicket, TicketStep
+from application.counter.commands import CallNextTicket, EndVisit, IssueTicket
 from application.errors import ConflictError, StoreBusyError
 from domain.counter.queue import QueueEmptyError
 from tests.support.clock import TestClock
@@ -40,13 +40,12 @@ def serve_until_empty(dar: Dar, counter: int, barrier: Barrier) -> list[str]:
         served.append(label)
         while True:
             try:
-                dar.counter.step(
-                    TicketStep(
+                dar.counter.end_visit(
+                    EndVisit(
                         command_id=f"end-{label}",
                         actor=f"agent:{employee}",
                         house_code="haidra",
                         label=label,
-                        step="end_visit",
                     )
                 )
                 break

@@ -11,7 +11,6 @@ from application.counter.commands import (
     CallNextTicket,
     IssueTicket,
     ResumeTicket,
-    TicketStep,
     TransferTicket,
 )
 from application.houses.commands import CloseCounter
@@ -22,6 +21,7 @@ from domain.houses.house import CounterStateError
 from domain.shared.errors import NotFoundError, ValidationError
 from tests.support.clock import TestClock
 from tests.support.spec import Scenario
+from tests.support.steps import ticket_step
 
 OPEN = ("delegation/haidra_staffed.yaml", "counter/haidra_open.yaml")
 Action = Callable[[Dar], Outcome]
@@ -52,15 +52,7 @@ def call(counter: int = 1, employee: str = "A17", key: str = "call") -> Action:
 
 
 def step(name: str, label: str = "A001") -> Action:
-    return lambda d: d.counter.step(
-        TicketStep(
-            command_id=f"{name}-{label}",
-            actor="agent:A17",
-            house_code="haidra",
-            label=label,
-            step=name,
-        )
-    )
+    return lambda d: ticket_step(d, name, f"{name}-{label}", "agent:A17", label)
 
 
 def resume(counter: int = 1, employee: str = "A17") -> Action:

@@ -9,7 +9,7 @@ import pytest
 
 from api.bootstrap import Dar
 from application.citizens.commands import EraseCitizen
-from application.counter.commands import LodgeRequest, RecordContact, RequestStep
+from application.counter.commands import LodgeRequest, RecordContact
 from application.store import Outcome
 from domain.citizens.citizen import CitizenErasedError
 from domain.citizens.mandate import MandateNotInForceError
@@ -21,6 +21,7 @@ from tests.support.citizens import register
 from tests.support.clock import TestClock
 from tests.support.counter import SERVING_A001
 from tests.support.spec import Scenario
+from tests.support.steps import request_step
 
 READY = SERVING_A001
 DOCUMENTS = ("Bulletin de soins", "Ordonnance", "Facture pharmacie")
@@ -64,19 +65,18 @@ def step(
 ) -> Action:
     def run(d: Dar) -> Outcome:
         request = d.__dict__.get("request") or _only_request(d)
-        return d.requests.step(
-            RequestStep(
-                command_id=f"step-{name}",
-                actor=actor,
-                request_id=request,
-                step=name,
-                house_code=None if partner else "haidra",
-                partner_code=partner,
-                reason=fields.get("reason", ""),
-                partner_reference=fields.get("reference", ""),
-                decision=fields.get("decision", ""),
-                documents=tuple(fields["documents"].split("|")) if "documents" in fields else (),
-            )
+        return request_step(
+            d,
+            name,
+            f"step-{name}",
+            actor,
+            request,
+            house=None if partner else "haidra",
+            partner=partner,
+            reason=fields.get("reason", ""),
+            reference=fields.get("reference", ""),
+            decision=fields.get("decision", ""),
+            documents=tuple(fields["documents"].split("|")) if "documents" in fields else (),
         )
 
     return run
@@ -232,7 +232,6 @@ def erase(d: Dar) -> None:
             step("decide", partner="CNAM", actor=CNAM, decision="maybe", reason="r"),
             ValidationError,
         ),
-        (FORWARDED, step("forward", partner="CNAM", actor=CNAM), ValidationError),
         (
             (*AT_PARTNER, "counter/reimbursement_accepted.yaml"),
             step("withdraw", reason="r"),
@@ -253,7 +252,6 @@ def erase(d: Dar) -> None:
         "decide-before-forwarding",
         "another-partner",
         "unknown-decision",
-        "a-partner-forwards",
         "withdraw-after-the-decision",
     ],
 )

@@ -14,7 +14,7 @@ from uuid import UUID
 import pytest
 
 from api.bootstrap import Dar
-from application.counter.commands import CallNextTicket, IssueTicket, TicketStep
+from application.counter.commands import CallNextTicket, EndVisit, IssueTicket
 from application.payments.commands import InitiatePayment, RecordCashPayment
 from application.payments.ports import BillDue
 from domain.delegation.policy import AboveCeilingError, AgentNotAccreditedError
@@ -167,6 +167,6 @@ def test_a_counter_on_several_lines_calls_a_priority_ticket_of_the_second_line_f
     issue(dar, "B", "pregnant")
     called = [call_next(dar, "call-1", prefixes)]
     scenario.at("day 2 08:10")
-    dar.counter.step(TicketStep("end", "agent:A17", "haidra", called[0], "end_visit"))
+    dar.counter.end_visit(EndVisit("end", "agent:A17", "haidra", called[0]))
     called.append(call_next(dar, "call-2", prefixes))
     assert called == ["B001", "A001"]

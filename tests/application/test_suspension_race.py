@@ -25,7 +25,7 @@ import pytest
 
 from api.bootstrap import Dar
 from application.catalogue.commands import PublishService
-from application.counter.commands import CallNextTicket, IssueTicket, LodgeRequest, TicketStep
+from application.counter.commands import CallNextTicket, EndVisit, IssueTicket, LodgeRequest
 from application.delegation.commands import (
     GrantDelegation,
     ReinstateDelegation,
@@ -171,13 +171,12 @@ class Race:
     def next_visit(self, run: int) -> None:
         """End the visit and serve a new ticket."""
         counter = self.dar.counter
-        counter.step(
-            TicketStep(
+        counter.end_visit(
+            EndVisit(
                 command_id=f"end-{run}",
                 actor="agent:A17",
                 house_code="haidra",
                 label=self.ticket,
-                step="end_visit",
             )
         )
         counter.issue_ticket(

@@ -98,7 +98,8 @@ def test_a_morning_at_haidra_through_graphql(  # noqa: PLR0915 - the whole morni
             return ticket
 
         def on(token: str, op: str, ticket: str, key: str) -> None:
-            c.mutate(token, op, "TicketInput", TICKET, commandId=key, houseId=house, ticket=ticket)
+            kind = f"{op[0].upper()}{op[1:]}Input"  # each step has its own input
+            c.mutate(token, op, kind, TICKET, commandId=key, houseId=house, ticket=ticket)
 
         # counter 1: information, then a STEG duplicate done on the spot
         first = call_next(a17, 1, "call-1", ["A"])
@@ -110,7 +111,7 @@ def test_a_morning_at_haidra_through_graphql(  # noqa: PLR0915 - the whole morni
             commandId="contact-1",
             houseId=house,
             ticket=first,
-            kind="information",
+            kind="INFORMATION",
             partnerCode="SONEDE",
             topic="reading the new water meter",
         )
@@ -130,7 +131,7 @@ def test_a_morning_at_haidra_through_graphql(  # noqa: PLR0915 - the whole morni
         c.mutate(
             a17,
             "completeRequest",
-            "RequestInput",
+            "CompleteRequestInput",
             REQUEST,
             commandId="complete-1",
             requestId=duplicate["id"],
@@ -169,7 +170,7 @@ def test_a_morning_at_haidra_through_graphql(  # noqa: PLR0915 - the whole morni
         c.mutate(
             a18,
             "forwardRequest",
-            "RequestInput",
+            "ForwardRequestInput",
             REQUEST,
             commandId="forward-4",
             requestId=cnam_file["id"],
@@ -201,7 +202,7 @@ def test_a_morning_at_haidra_through_graphql(  # noqa: PLR0915 - the whole morni
             REQUEST,
             commandId="decide-4",
             requestId=cnam_file["id"],
-            decision="accepted",
+            decision="ACCEPTED",
             reason="reimbursed at the agreed rate",
         )
         queue = c.call(
@@ -235,21 +236,21 @@ def test_a_morning_at_haidra_through_graphql(  # noqa: PLR0915 - the whole morni
         "withheld": [],
     }
     assert stranger["errors"][0]["extensions"]["code"] == "NOT_FOUND"
-    assert inbox[0]["status"] == "submitted"
+    assert inbox[0]["status"] == "SUBMITTED"
     tickets = {t["ticket"]: t for t in queue["tickets"]}
     assert tickets["A001"]["handlingSeconds"] >= 0
     assert tickets["A002"]["handlingSeconds"] is None
     assert all(t["waitingSeconds"] >= 0 for t in tickets.values())
     assert {t["ticket"]: (t["line"], t["status"]) for t in queue["tickets"]} == {
-        "A001": ("A", "done"),
-        "A002": ("A", "no_show"),
-        "A003": ("B", "waiting"),
-        "B001": ("B", "done"),
+        "A001": ("A", "DONE"),
+        "A002": ("A", "NO_SHOW"),
+        "A003": ("B", "WAITING"),
+        "B001": ("B", "DONE"),
     }
     assert queue["lines"] == [{"line": "B", "waiting": [{"ticket": "A003"}]}]
     assert [(r["partnerCode"], r["status"], r["partnerReference"]) for r in requests] == [
-        ("CNAM", "accepted", "CNAM-KAS-2026-00417"),
-        ("STEG", "completed", None),
+        ("CNAM", "ACCEPTED", "CNAM-KAS-2026-00417"),
+        ("STEG", "COMPLETED", None),
     ]
     assert requests[0]["dueOn"] is not None
-    assert by_receipt == {"id": cnam_file["id"], "status": "accepted"}
+    assert by_receipt == {"id": cnam_file["id"], "status": "ACCEPTED"}

@@ -111,7 +111,7 @@ def test_bad_input_never_stops_dar_through_graphql(  # noqa: PLR0915 - the whole
             "commandId": "contact",
             "houseId": house,
             "ticket": ticket,
-            "kind": "information",
+            "kind": "INFORMATION",
             "partnerCode": "STEG",
             "topic": "attestation\u0000affiliation",
         }
@@ -121,7 +121,7 @@ def test_bad_input_never_stops_dar_through_graphql(  # noqa: PLR0915 - the whole
         assert body["errors"][0]["extensions"]["field"] == "input.topic"
         inline = (
             f'mutation {{ recordContact(input: {{commandId: "c2", houseId: "{house}", '
-            f'ticket: "{ticket}", kind: "information", partnerCode: "STEG", '
+            f'ticket: "{ticket}", kind: INFORMATION, partnerCode: "STEG", '
             'topic: "a\\u0000b"}) { position } }'
         )
         body = graphql(http, inline, {}, a17)

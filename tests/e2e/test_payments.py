@@ -155,7 +155,7 @@ def test_a_day_of_payments_at_haidra_through_graphql(  # noqa: PLR0915 - the who
             c.mutate(
                 a17,
                 "endVisit",
-                "TicketInput",
+                "EndVisitInput",
                 "ticket",
                 commandId=f"end{n}",
                 houseId=house,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from api.bootstrap import Dar
-from application.counter.commands import CallNextTicket, IssueTicket, TicketStep, TransferTicket
+from application.counter.commands import CallNextTicket, IssueTicket, TransferTicket
 from domain.houses.house import house_id
 from tests.support.clock import TestClock
 from tests.support.spec import Scenario
+from tests.support.steps import ticket_step
 
 DAY = date(2026, 1, 6)
 
@@ -42,15 +43,7 @@ def test_the_queue_read_model_shows_each_ticket_where_it_stands(dar: Dar, clock:
     assert called == ["A003", "A001"]  # the pregnant citizen first, then the longest wait
 
     def step(label: str, name: str) -> None:
-        dar.counter.step(
-            TicketStep(
-                command_id=f"{name}-{label}",
-                actor="agent:A17",
-                house_code="haidra",
-                label=label,
-                step=name,
-            )
-        )
+        ticket_step(dar, name, f"{name}-{label}", "agent:A17", label)
 
     clock.advance(timedelta(minutes=7))
     step("A003", "end_visit")

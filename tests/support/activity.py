@@ -15,12 +15,12 @@ from application.counter.commands import (
     IssueTicket,
     LodgeRequest,
     RecordContact,
-    TicketStep,
 )
 from application.houses.commands import CloseCounter, OpenCounter
 from application.payments.commands import RecordCashPayment
 from infrastructure.fixtures.loader import fixture_time
 from tests.support.clock import TestClock
+from tests.support.steps import ticket_step
 
 AGENT = "agent:A17"
 
@@ -86,7 +86,7 @@ class Activity:
         return UUID(self._dar.requests.lodge(command).values["request_id"])
 
     def _step(self, label: str, step: str) -> None:
-        self._dar.counter.step(TicketStep(self._key(), AGENT, "haidra", label, step))
+        ticket_step(self._dar, step, self._key(), AGENT, label)
 
     def _key(self) -> str:
         self._n += 1

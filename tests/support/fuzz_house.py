@@ -178,7 +178,7 @@ def _serve_first_citizen(c: Client, a17: str, house: str, seed: Seed) -> None:
     c.mutate(
         a17,
         "forwardRequest",
-        "RequestInput",
+        "ForwardRequestInput",
         REQUEST,
         commandId="fuzz-forward",
         requestId=requests[3]["id"],

@@ -23,7 +23,7 @@ from uuid import UUID
 from api.bootstrap import Dar
 from api.demo import HOUSE
 from application.citizens.commands import RegisterCitizen
-from application.counter.commands import CallNextTicket, IssueTicket, LodgeRequest, TicketStep
+from application.counter.commands import CallNextTicket, EndVisit, IssueTicket, LodgeRequest
 from application.delegation.commands import AmendDelegation
 from application.houses.commands import AccreditAgent, CloseCounter, EnrollAgent, OpenCounter
 from application.payments.commands import RecordCashPayment
@@ -218,8 +218,8 @@ class HouseDay:
         return outcome.values["ticket"]
 
     def _end(self, label: str, employee: str) -> Callable[[], Outcome]:
-        command = TicketStep(self._key(), f"agent:{employee}", HOUSE, label, "end_visit")
-        return lambda: self.dar.counter.step(command)
+        command = EndVisit(self._key(), f"agent:{employee}", HOUSE, label)
+        return lambda: self.dar.counter.end_visit(command)
 
     def _serve(self, day: int, label: str, employee: str, *, pay: bool) -> None:
         """A request lodged for a returning citizen.
