@@ -55,7 +55,7 @@ def test_a_file_past_its_deadline_is_late_by_its_houses_working_days_on_the_cloc
     with served(api_settings, dar) as client:
         on_lodging = _figures(client, receipt, token)
         assert on_lodging == {
-            "status": "lodged",
+            "status": "LODGED",
             "dueOn": due.isoformat(),
             "overdueWorkingDays": 0,
             "workingDaysLeft": 30,

@@ -6,8 +6,9 @@ amended each month) through the application services, counting the events each c
 from the store. The largest count on the last day must be within a budget fixed here, whatever
 the number of days, and equal to the second day's: the count is flat.
 
-Days: 30 in the `ci` Hypothesis profile (8 on PostgreSQL, where a day takes about twice as long;
-the argument is flatness, not length), 365 under `-m marathon`, 5 otherwise.
+Days: 60 in the `ci` Hypothesis profile (12 on PostgreSQL, where a day takes about twice as long:
+the argument is flatness, which the SQLite run shows over the issue's 60 days, and the PostgreSQL
+run shows on the production store), 365 under `-m marathon`, 5 otherwise.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def _days(store: str, *, marathon: bool) -> int:
     if marathon:
         return 365
     if os.environ.get("HYPOTHESIS_PROFILE") == "ci":
-        return 30 if store == "sqlite" else 8
+        return 60 if store == "sqlite" else 12
     return 5
 
 
