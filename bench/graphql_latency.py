@@ -1,0 +1,604 @@
+"""GraphQL latency over HTTP on loopback, against bare FastAPI endpoints measured in the same run.
+
+`python -m bench.graphql_latency [--stores sqlite,postgres] [--seconds 10] [--rate 100]`
+
+Two servers, one uvicorn worker each, on loopback:
+- Dar as `dar run` starts it (reference partners loaded, embedded projections and sweep);
+- a baseline FastAPI app (`baseline_app`) on the same store: `POST /insert` does one
+  INSERT+COMMIT of an event-sized row (a plain `def` endpoint, so FastAPI runs it on its thread
+  pool, as Dar runs its store calls), `GET /bare` answers a small JSON from the event loop.
+
+Four targets: the minimal insert, the bare endpoint (the query baseline), a cheap Dar query
+(`{ partners { code } }` with a token) and a Dar mutation recording one event (`registerPartner`,
+each request with a fresh `commandId` and partner code made by the Lua script).
+
+Closed loop: `wrk` (the Debian package; `apt-get install -y wrk`) at 1 and 8 connections with a
+Lua script that also counts answers carrying GraphQL errors. Open loop: this module's own asyncio
+generator (`open_loop`, httpx): sends are scheduled at a fixed rate whatever the answers do, each
+on its own task, and latency runs from the scheduled send time, so a stall counts against every
+request it delays (no coordinated omission). Minimal insert and mutation run at the same rate.
+
+Targets: mutation p99 <= 3x the minimal insert's p99 at the same rate (open loop); query
+throughput >= 0.3x the bare endpoint's (closed loop, same connections). Rows go to
+`bench/results.json` (names `*_graphql_latency_*`) and a section of `bench/RESULTS.md`; the other
+benchmarks' entries stay.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import psycopg
+from fastapi import FastAPI
+
+from api.auth import Role
+from bench.raw import PG_CREATE, PG_DROP, PG_INSERT, SQLITE_CREATE, SQLITE_INSERT, STATE, TOPIC
+from infrastructure.settings import Settings
+from tests.support.api import environment, free_port, token_for
+from tests.support.postgres import start_postgres
+from tests.support.stores import PostgresDatabases
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+SECTION = "## graphql_latency (issue 14): Dar over HTTP against bare FastAPI, same run"
+MARK = "_graphql_latency_"
+QUERY = "{ partners { code } }"
+MUTATION = (
+    "mutation R($i: PartnerNamesInput!) { registerPartner(input: $i) { partnerId position } }"
+)
+BARE_ANSWER = {"status": "ok", "service": "bench"}
+
+# wrk's Lua: `setup` numbers the threads, `request` builds each request, `response` counts
+# answers that are not 200 or carry GraphQL errors, `done` prints one JSON line of figures.
+LUA_COMMON = r"""
+local threads = {}
+local next_id = 0
+function setup(thread)
+  next_id = next_id + 1
+  thread:set("tid", next_id)
+  table.insert(threads, thread)
+end
+bad = 0
+function response(status, headers, body)
+  if status ~= 200 or string.find(body, '"errors"', 1, true) then bad = bad + 1 end
+end
+function done(summary, latency, requests)
+  local failed = 0
+  for _, t in ipairs(threads) do failed = failed + t:get("bad") end
+  local e = summary.errors
+  io.write(string.format(
+    '\nWRK_JSON {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, '
+    .. '"max_us": %d, "bad": %d, "socket_errors": %d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    latency.max, failed, e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+LUA_GET = r"""
+function request() return wrk.format("GET", wrk.path) end
+"""
+LUA_POST = r"""
+local body = %s
+local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. TOKEN}
+function request() return wrk.format("POST", wrk.path, headers, body) end
+"""
+LUA_MUTATION = r"""
+local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. TOKEN}
+local n = 0
+local stem = ""
+function init(args) stem = RUN .. "T" .. tid .. "N" end
+function request()
+  n = n + 1
+  local key = stem .. n
+  local body = '{"query": "' .. MUTATION .. '", "variables": {"i": {"commandId": "bench-' .. key
+    .. '", "code": "B' .. key .. '", "nameAr": "شريك", "nameFr": "Partenaire '
+    .. key .. '"}}}'
+  return wrk.format("POST", wrk.path, headers, body)
+end
+"""
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One target's latency and throughput."""
+
+    target: str
+    mode: str  # "closed" (wrk) or "open" (the fixed-rate generator)
+    clients: int  # connections (closed loop); 0 for the open loop
+    rate: float  # answers per second achieved
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    bad: int  # answers not 200 or carrying GraphQL errors, plus socket errors
+
+    def line(self) -> str:
+        """One console line."""
+        load = f"{self.clients} conn" if self.mode == "closed" else "open"
+        return (
+            f"  {self.target:<9} {load:<7} {self.rate:>8,.0f} req/s  p50 {self.p50_ms:6.2f} ms  "
+            f"p99 {self.p99_ms:7.2f} ms  max {self.max_ms:7.1f} ms  bad {self.bad}"
+        )
+
+
+# --- the baseline app --------------------------------------------------------------------------
+
+
+def baseline_app() -> FastAPI:
+    """Bare FastAPI on the store named by `BENCH_STORE` (an SQLite path or a PostgreSQL URL)."""
+    store = os.environ["BENCH_STORE"]
+    local = threading.local()
+    postgres = store.startswith("postgresql://")
+
+    def connection() -> Any:  # noqa: ANN401 - sqlite3 or psycopg
+        conn = getattr(local, "conn", None)
+        if conn is None:
+            if postgres:
+                conn = psycopg.connect(store, autocommit=True)
+            else:
+                conn = sqlite3.connect(store, isolation_level=None, check_same_thread=False)
+                conn.execute("PRAGMA busy_timeout=10000")
+            local.conn = conn
+        return conn
+
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.post("/insert")
+    def insert() -> dict[str, str]:
+        conn = connection()
+        if postgres:
+            with conn.transaction():
+                conn.execute(PG_INSERT, (uuid4(), 1, TOPIC, STATE))
+        else:
+            conn.execute("BEGIN")
+            conn.execute(SQLITE_INSERT, (uuid4().hex, 1, TOPIC, STATE))
+            conn.execute("COMMIT")
+        return {"status": "ok"}
+
+    @app.get("/bare")
+    async def bare() -> dict[str, str]:
+        return BARE_ANSWER
+
+    return app
+
+
+def prepare_baseline_store(store: str) -> None:
+    """The raw table, empty."""
+    if store.startswith("postgresql://"):
+        with psycopg.connect(store, autocommit=True) as conn:
+            conn.execute(PG_DROP)
+            conn.execute(PG_CREATE)
+        return
+    conn = sqlite3.connect(store, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")  # as Dar's event store
+    conn.execute(SQLITE_CREATE)
+    conn.close()
+
+
+# --- servers -----------------------------------------------------------------------------------
+
+
+@contextmanager
+def server(command: list[str], env: dict[str, str], log: Path, port: int) -> Iterator[str]:
+    """A server process whose output goes to `log`, until the block ends; its URL."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 - our own entry points
+            command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_healthy(process, url, log)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _wait_healthy(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited early:\n{log.read_text()}")
+        with suppress(httpx.TransportError):
+            if httpx.get(f"{url}/healthz", timeout=1).status_code in {200, 404}:
+                return
+        time.sleep(0.2)
+    raise RuntimeError("the server did not answer within 120 s")
+
+
+def dar_server(settings: Settings, folder: Path) -> Any:  # noqa: ANN401 - a context manager
+    """`dar run` on a free port with these settings (one worker)."""
+    port = free_port()
+    env = environment(settings, DAR_PORT=str(port), DAR_WORKERS="1")
+    dar = str(Path(sys.executable).with_name("dar"))
+    return server([dar, "run"], env, folder / "dar.log", port)
+
+
+def baseline_server(store: str, folder: Path) -> Any:  # noqa: ANN401 - a context manager
+    """The baseline app under uvicorn, one worker, as `dar run` configures it."""
+    port = free_port()
+    env = {**os.environ, "BENCH_STORE": store}
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "bench.graphql_latency:baseline_app",
+        "--host=127.0.0.1",
+        f"--port={port}",
+        "--workers=1",
+        "--no-server-header",
+    ]
+    return server(command, env, folder / "baseline.log", port)
+
+
+# --- closed loop: wrk --------------------------------------------------------------------------
+
+
+def require_wrk() -> str:
+    """wrk's path, or exit saying how to get it."""
+    found = shutil.which("wrk")
+    if found is None:
+        sys.exit("graphql_latency needs wrk for the closed loop: apt-get install -y wrk")
+    return found
+
+
+def _lua(target: str, token: str, run: str) -> str:
+    globals_ = f"TOKEN = {json.dumps(token)}\nRUN = {json.dumps(run)}\n"
+    globals_ += f"MUTATION = {json.dumps(json.dumps(MUTATION)[1:-1])}\n"
+    if target == "query":
+        body = LUA_POST % json.dumps(json.dumps({"query": QUERY}))
+    elif target == "mutation":
+        body = LUA_MUTATION
+    elif target == "insert":
+        body = LUA_POST % json.dumps("{}")
+    else:
+        body = LUA_GET
+    return globals_ + LUA_COMMON + body
+
+
+def wrk(wrk_path: str, url: str, script: Path, connections: int, seconds: float) -> dict[str, int]:
+    """One wrk run (one thread); its figures."""
+    command = [
+        wrk_path,
+        "-t1",
+        f"-c{connections}",
+        f"-d{seconds:g}s",
+        "--timeout=10s",
+        "-s",
+        str(script),
+        url,
+    ]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    line = next(x for x in out.splitlines() if x.startswith("WRK_JSON "))
+    figures: dict[str, int] = json.loads(line.removeprefix("WRK_JSON "))
+    return figures
+
+
+def closed(target: str, raw: dict[str, int], connections: int) -> Figures:
+    """wrk's figures as Figures."""
+    return Figures(
+        target=target,
+        mode="closed",
+        clients=connections,
+        rate=raw["requests"] / (raw["duration_us"] / 1e6),
+        p50_ms=raw["p50_us"] / 1000,
+        p99_ms=raw["p99_us"] / 1000,
+        max_ms=raw["max_us"] / 1000,
+        bad=raw["bad"] + raw["socket_errors"],
+    )
+
+
+# --- open loop: a generator holding a fixed rate -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    """How to send one request of a target."""
+
+    method: str
+    path: str
+    token: str | None
+    mutation: bool
+
+
+async def _send(client: httpx.AsyncClient, call: Call, n: int, run: str) -> bool:
+    headers = {"Authorization": f"Bearer {call.token}"} if call.token else {}
+    if call.mutation:
+        key = f"{run}O{n}"
+        names = {"nameAr": "شريك", "nameFr": f"Partenaire {key}"}
+        variables = {"i": {"commandId": f"bench-{key}", "code": f"B{key}", **names}}
+        body: dict[str, object] = {"query": MUTATION, "variables": variables}
+        response = await client.post(call.path, json=body, headers=headers)
+    else:
+        response = await client.request(call.method, call.path, headers=headers, json={})
+    return response.status_code == 200 and b'"errors"' not in response.content
+
+
+async def open_loop(url: str, call: Call, rate: float, seconds: float, run: str) -> Figures:
+    """Send at `rate` per second for `seconds`; latency from each request's scheduled time."""
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    latencies: list[float] = []
+    bad = 0
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+        for n in range(20):  # open the connections before the clock starts
+            await _send(client, call, -n - 1, run)
+
+        async def one(n: int, scheduled: float) -> None:
+            nonlocal bad
+            try:
+                ok = await _send(client, call, n, run)
+            except httpx.HTTPError:
+                ok = False
+            latencies.append(time.perf_counter() - scheduled)
+            bad += 0 if ok else 1
+
+        start = time.perf_counter() + 0.05
+        total = int(rate * seconds)
+        tasks = []
+        for n in range(total):
+            scheduled = start + n / rate
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(n, scheduled)))
+        await asyncio.gather(*tasks)
+        elapsed = time.perf_counter() - start
+    ordered = sorted(latencies)
+    return Figures(
+        target="",
+        mode="open",
+        clients=0,
+        rate=len(ordered) / elapsed,
+        p50_ms=_percentile(ordered, 50) * 1000,
+        p99_ms=_percentile(ordered, 99) * 1000,
+        max_ms=ordered[-1] * 1000,
+        bad=bad,
+    )
+
+
+def _percentile(ordered: Sequence[float], p: float) -> float:
+    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+# --- one store ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the command line asked for."""
+
+    stores: tuple[str, ...]
+    seconds: float
+    open_seconds: float
+    rate: float
+    connections: tuple[int, ...]
+    out_dir: Path
+
+
+def measure(store: str, settings: Settings, baseline_store: str, o: Options) -> list[Figures]:
+    """Every target on this store: closed loop at each connection count, then the open loop."""
+    wrk_path = require_wrk()
+    run = uuid4().hex[:6].upper()
+    token = token_for(settings, Role.ADMIN)
+    prepare_baseline_store(baseline_store)
+    results: list[Figures] = []
+    with tempfile.TemporaryDirectory(prefix="dar-latency-") as name:
+        folder = Path(name)
+        scripts = {t: folder / f"{t}.lua" for t in ("bare", "insert", "query", "mutation")}
+        for target, path in scripts.items():
+            path.write_text(_lua(target, token, run))
+        with dar_server(settings, folder) as dar_url, baseline_server(baseline_store, folder) as b:
+            urls = {
+                "bare": f"{b}/bare",
+                "insert": f"{b}/insert",
+                "query": f"{dar_url}/graphql",
+                "mutation": f"{dar_url}/graphql",
+            }
+            for target in ("bare", "query", "insert", "mutation"):  # queries before the writes
+                for c in o.connections:
+                    wrk(wrk_path, urls[target], scripts[target], c, 2)  # warm-up
+                    raw = wrk(wrk_path, urls[target], scripts[target], c, o.seconds)
+                    results.append(_announce(store, closed(target, raw, c)))
+            calls = {
+                "insert": (b, Call("POST", "/insert", None, mutation=False)),
+                "mutation": (dar_url, Call("POST", "/graphql", token, mutation=True)),
+            }
+            for target, (url, call) in calls.items():
+                figures = asyncio.run(open_loop(url, call, o.rate, o.open_seconds, run))
+                results.append(_announce(store, _named(figures, target)))
+    return results
+
+
+def _named(figures: Figures, target: str) -> Figures:
+    return Figures(
+        target=target,
+        mode=figures.mode,
+        clients=figures.clients,
+        rate=figures.rate,
+        p50_ms=figures.p50_ms,
+        p99_ms=figures.p99_ms,
+        max_ms=figures.max_ms,
+        bad=figures.bad,
+    )
+
+
+def _announce(store: str, figures: Figures) -> Figures:
+    print(f"{store}{figures.line()}", flush=True)
+    return figures
+
+
+def run_sqlite(o: Options) -> list[Figures]:
+    """Dar on its embedded SQLite files; the baseline on an SQLite file beside them."""
+    with tempfile.TemporaryDirectory(prefix="dar-latency-sqlite-") as folder:
+        settings = Settings(database_url=f"sqlite:///{folder}/dar.sqlite")
+        return measure("sqlite", settings, f"{folder}/raw.sqlite", o)
+
+
+def run_postgres(o: Options) -> list[Figures]:
+    """Dar and the baseline on the suite's throwaway PostgreSQL (fsync on)."""
+    server_ = start_postgres(fsync=True)
+    try:
+        databases = PostgresDatabases(server_)
+        settings = databases.create()
+        raw = databases.create()
+        return measure("pg", settings, raw.owner_database_url or raw.database_url, o)
+    finally:
+        server_.stop()
+
+
+# --- the report --------------------------------------------------------------------------------
+
+
+def _find(results: Sequence[Figures], target: str, mode: str, clients: int) -> Figures:
+    return next(
+        f for f in results if f.target == target and f.mode == mode and f.clients == clients
+    )
+
+
+def rows_of(store: str, results: Sequence[Figures], o: Options) -> list[dict[str, object]]:
+    """results.json rows: throughputs against the bare endpoint, p99s against the insert."""
+    rows: list[dict[str, object]] = []
+
+    def row(name: str, clients: int, value: float, base: float, unit: str) -> None:
+        ratio = round(value / base, 3) if base else 0.0
+        rows.append(
+            {
+                "name": f"{store}{MARK}{name}",
+                "clients": clients,
+                "value": round(value, 2),
+                "baseline": round(base, 2),
+                "ratio": ratio,
+                "unit": unit,
+            }
+        )
+
+    for c in o.connections:
+        bare, query = _find(results, "bare", "closed", c), _find(results, "query", "closed", c)
+        insert = _find(results, "insert", "closed", c)
+        mutation = _find(results, "mutation", "closed", c)
+        row("bare_rps", c, bare.rate, bare.rate, "req/s")
+        row("query_rps", c, query.rate, bare.rate, "req/s")
+        row("insert_rps", c, insert.rate, insert.rate, "req/s")
+        row("mutation_rps", c, mutation.rate, insert.rate, "req/s")
+        row("insert_p99", c, insert.p99_ms, insert.p99_ms, "ms")
+        row("mutation_p99", c, mutation.p99_ms, insert.p99_ms, "ms")
+    insert, mutation = _find(results, "insert", "open", 0), _find(results, "mutation", "open", 0)
+    rate = f"open_{o.rate:g}rps"
+    row(f"insert_p99_{rate}", 0, insert.p99_ms, insert.p99_ms, "ms")
+    row(f"mutation_p99_{rate}", 0, mutation.p99_ms, insert.p99_ms, "ms")
+    return rows
+
+
+def markdown(by_store: dict[str, list[Figures]], o: Options, command: str) -> str:
+    """The section of RESULTS.md."""
+    lines = [
+        SECTION,
+        "",
+        f"- command: `{command}`",
+        (
+            "- 1 uvicorn worker per server on loopback; closed loop: wrk, 1 thread, "
+            f"{o.seconds:g} s per figure after a 2 s warm-up; open loop: `open_loop` in this "
+            f"module (asyncio + httpx), {o.rate:g} req/s for {o.open_seconds:g} s, latency from "
+            "each request's scheduled send time"
+        ),
+        "- targets: mutation p99 <= 3x the insert's p99 at the same rate (open loop); query "
+        "throughput >= 0.3x the bare endpoint's",
+        "",
+        "| store | target | load | req/s | p50 ms | p99 ms | max ms | bad |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for store, results in by_store.items():
+        for f in results:
+            load = f"{f.clients} conn" if f.mode == "closed" else f"open {o.rate:g}/s"
+            lines.append(
+                f"| {store} | {f.target} | {load} | {f.rate:,.0f} | {f.p50_ms:.2f} "
+                f"| {f.p99_ms:.2f} | {f.max_ms:.1f} | {f.bad} |"
+            )
+    lines += ["", "| store | ratio | value | target |", "|---|---|---:|---|"]
+    for store, results in by_store.items():
+        for c in o.connections:
+            q, b = _find(results, "query", "closed", c), _find(results, "bare", "closed", c)
+            lines.append(f"| {store} | query / bare req/s, {c} conn | {q.rate / b.rate:.3f} | >= 0.3 |")
+        m, i = _find(results, "mutation", "open", 0), _find(results, "insert", "open", 0)
+        lines.append(
+            f"| {store} | mutation / insert p99, open {o.rate:g}/s | {m.p99_ms / i.p99_ms:.2f} "
+            "| <= 3 |"
+        )
+        for c in o.connections:
+            m, i = _find(results, "mutation", "closed", c), _find(results, "insert", "closed", c)
+            lines.append(
+                f"| {store} | mutation / insert p99, {c} conn (closed, not the same rate) "
+                f"| {m.p99_ms / i.p99_ms:.2f} | |"
+            )
+    return "\n".join([*lines, ""])
+
+
+def write(by_store: dict[str, list[Figures]], o: Options, command: str) -> None:
+    """Merge the rows into results.json and the section into RESULTS.md, keeping the others'."""
+    json_path, md_path = o.out_dir / "results.json", o.out_dir / "RESULTS.md"
+    kept = [r for r in json.loads(json_path.read_text()) if MARK not in r["name"]]
+    rows = [row for store, results in by_store.items() for row in rows_of(store, results, o)]
+    json_path.write_text(json.dumps(kept + rows, indent=2) + "\n")
+    text = md_path.read_text()
+    before, _, after = text.partition(SECTION)
+    rest = after.split("\n## ", 1)[1] if "\n## " in after else ""
+    merged = before.rstrip("\n") + "\n\n" + markdown(by_store, o, command)
+    if rest:
+        merged += "\n## " + rest
+    md_path.write_text(merged)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Measure on each store, print, and record."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="python -m bench.graphql_latency", description=__doc__)
+    parser.add_argument("--stores", default="sqlite", help="sqlite,postgres (sqlite)")
+    parser.add_argument("--seconds", type=float, default=10, help="per closed-loop figure (10)")
+    parser.add_argument("--open-seconds", type=float, default=20, help="per open-loop figure")
+    parser.add_argument("--rate", type=float, default=100, help="open-loop rate, req/s (100)")
+    parser.add_argument("--connections", default="1,8", help="closed-loop connections (1,8)")
+    parser.add_argument("--out-dir", type=Path, default=BENCH_DIR)
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    a = parser.parse_args(args)
+    o = Options(
+        stores=tuple(str(a.stores).split(",")),
+        seconds=a.seconds,
+        open_seconds=a.open_seconds,
+        rate=a.rate,
+        connections=tuple(int(c) for c in str(a.connections).split(",")),
+        out_dir=a.out_dir,
+    )
+    require_wrk()
+    by_store: dict[str, list[Figures]] = {}
+    if "sqlite" in o.stores:
+        by_store["sqlite"] = run_sqlite(o)
+    if "postgres" in o.stores:
+        by_store["pg"] = run_postgres(o)
+    if not a.no_write:
+        command = " ".join([".venv/bin/python -m bench.graphql_latency", *args])
+        write(by_store, o, command)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
