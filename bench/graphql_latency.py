@@ -184,10 +184,10 @@ def prepare_baseline_store(store: str) -> None:
             conn.execute(PG_DROP)
             conn.execute(PG_CREATE)
         return
-    conn = sqlite3.connect(store, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")  # as Dar's event store
-    conn.execute(SQLITE_CREATE)
-    conn.close()
+    lite = sqlite3.connect(store, isolation_level=None)
+    lite.execute("PRAGMA journal_mode=WAL")  # as Dar's event store
+    lite.execute(SQLITE_CREATE)
+    lite.close()
 
 
 # --- servers -----------------------------------------------------------------------------------
@@ -254,7 +254,7 @@ def baseline_server(store: str, folder: Path) -> Any:  # noqa: ANN401 - a contex
 
 
 def require_wrk() -> str:
-    """wrk's path, or exit saying how to get it."""
+    """The path of wrk, or exit saying how to get it."""
     found = shutil.which("wrk")
     if found is None:
         sys.exit("graphql_latency needs wrk for the closed loop: apt-get install -y wrk")
@@ -294,7 +294,7 @@ def wrk(wrk_path: str, url: str, script: Path, connections: int, seconds: float)
 
 
 def closed(target: str, raw: dict[str, int], connections: int) -> Figures:
-    """wrk's figures as Figures."""
+    """The figures of one wrk run."""
     return Figures(
         target=target,
         mode="closed",
@@ -521,8 +521,10 @@ def markdown(by_store: dict[str, list[Figures]], o: Options, command: str) -> st
             f"module (asyncio + httpx), {o.rate:g} req/s for {o.open_seconds:g} s, latency from "
             "each request's scheduled send time"
         ),
-        "- targets: mutation p99 <= 3x the insert's p99 at the same rate (open loop); query "
-        "throughput >= 0.3x the bare endpoint's",
+        (
+            "- targets: mutation p99 <= 3x the insert's p99 at the same rate (open loop); "
+            "query throughput >= 0.3x the bare endpoint's"
+        ),
         "",
         "| store | target | load | req/s | p50 ms | p99 ms | max ms | bad |",
         "|---|---|---|---:|---:|---:|---:|---:|",
@@ -538,7 +540,9 @@ def markdown(by_store: dict[str, list[Figures]], o: Options, command: str) -> st
     for store, results in by_store.items():
         for c in o.connections:
             q, b = _find(results, "query", "closed", c), _find(results, "bare", "closed", c)
-            lines.append(f"| {store} | query / bare req/s, {c} conn | {q.rate / b.rate:.3f} | >= 0.3 |")
+            lines.append(
+                f"| {store} | query / bare req/s, {c} conn | {q.rate / b.rate:.3f} | >= 0.3 |"
+            )
         m, i = _find(results, "mutation", "open", 0), _find(results, "insert", "open", 0)
         lines.append(
             f"| {store} | mutation / insert p99, open {o.rate:g}/s | {m.p99_ms / i.p99_ms:.2f} "

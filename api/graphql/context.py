@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TypeVar
 
 import anyio.to_thread
@@ -13,6 +14,7 @@ from strawberry.types import Info
 
 from api.auth import Principal, Role, TokenService, UnauthenticatedError, bearer
 from api.bootstrap import Dar
+from api.graphql.loaders import Loaders
 from api.graphql.watch import Watcher
 from api.metrics import Metrics
 from domain.shared.errors import ForbiddenError
@@ -43,6 +45,11 @@ class Context(BaseContext):
     principal: Principal | None = None
     auth_error: UnauthenticatedError | None = None
     connection_params: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        """The DataLoaders of the request (or WebSocket connection), made on first use."""
+        return Loaders.of(self)
 
     def require(self, *roles: Role) -> Principal:
         """The caller, if authenticated and of one of `roles`; otherwise a typed refusal."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import fields
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from infrastructure.readmodels.database import ReadDatabase, SqlCursor, as_uuid
@@ -21,6 +22,7 @@ from projections.directory.view import (
 )
 from projections.errors import StaleError
 
+R = TypeVar("R")
 V = f"_v{DirectoryProjection.version}"
 TABLES = {
     "houses": "house_id {uuid} PRIMARY KEY, code {text} NOT NULL UNIQUE, name_ar {text} NOT NULL, "
@@ -279,6 +281,31 @@ class DirectoryQueries:
         """A house's service lines."""
         return [line_row(r) for r in self._select("lines", "house_id = ?", (house_id,), "prefix")]
 
+    def counters_by_house(self, house_ids: Sequence[UUID]) -> dict[UUID, list[CounterRow]]:
+        """The counters of each of these houses, in one query (houses without any: absent)."""
+        rows = self._select_in("counters", "house_id", house_ids, "number")
+        return _grouped([counter_row(r) for r in rows], lambda row: row.house_id)
+
+    def lines_by_house(self, house_ids: Sequence[UUID]) -> dict[UUID, list[LineRow]]:
+        """The service lines of each of these houses, in one query."""
+        rows = self._select_in("lines", "house_id", house_ids, "prefix")
+        return _grouped([line_row(r) for r in rows], lambda row: row.house_id)
+
+    def accreditations_by_agent(
+        self, agent_ids: Sequence[UUID]
+    ) -> dict[UUID, list[AccreditationRow]]:
+        """The accreditations of each of these agents, in one query."""
+        rows = self._select_in("accreditations", "agent_id", agent_ids)
+        return _grouped([accreditation_row(r) for r in rows], lambda row: row.agent_id)
+
+    def _select_in(
+        self, table: str, column: str, keys: Sequence[UUID], order: str = ""
+    ) -> list[tuple[object, ...]]:
+        if not keys:
+            return []
+        where = f"{column} IN ({', '.join('?' for _ in keys)})"
+        return self._select(table, where, tuple(keys), order)
+
     def agents(self, house_id: UUID) -> list[AgentRow]:
         """A house's agents."""
         return [
@@ -321,3 +348,11 @@ class DirectoryQueries:
             catalogue_row(r)
             for r in self._select("catalogue", "partner_code = ?", (partner_code,), "code")
         ]
+
+
+def _grouped(rows: list[R], key: Callable[[R], UUID]) -> dict[UUID, list[R]]:
+    """Rows by their parent's id, each parent's rows in the order read."""
+    groups: dict[UUID, list[R]] = {}
+    for row in rows:
+        groups.setdefault(key(row), []).append(row)
+    return groups
