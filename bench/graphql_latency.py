@@ -37,7 +37,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -194,11 +194,13 @@ def prepare_baseline_store(store: str) -> None:
 
 
 @contextmanager
-def server(command: list[str], env: dict[str, str], log: Path, port: int) -> Iterator[str]:
+def server(
+    command: list[str], env: dict[str, str], log: Path, port: int, cwd: Path = ROOT
+) -> Iterator[str]:
     """A server process whose output goes to `log`, until the block ends; its URL."""
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - our own entry points
-            command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+            command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT
         )
         url = f"http://127.0.0.1:{port}"
         try:
@@ -224,12 +226,17 @@ def _wait_healthy(process: subprocess.Popen[bytes], url: str, log: Path) -> None
     raise RuntimeError("the server did not answer within 120 s")
 
 
-def dar_server(settings: Settings, folder: Path) -> Any:  # noqa: ANN401 - a context manager
-    """`dar run` on a free port with these settings (one worker)."""
+def dar_server(settings: Settings, folder: Path, source: Path | None = None) -> Any:  # noqa: ANN401
+    """`dar run` on a free port with these settings (one worker), from `source` if given."""
     port = free_port()
     env = environment(settings, DAR_PORT=str(port), DAR_WORKERS="1")
-    dar = str(Path(sys.executable).with_name("dar"))
-    return server([dar, "run"], env, folder / "dar.log", port)
+    if source is None:
+        command = [str(Path(sys.executable).with_name("dar")), "run"]
+    else:  # another checkout's code, ahead of this one's on the path
+        env["PYTHONPATH"] = str(source)
+        command = [sys.executable, "-c", "from api.cli import app; app()", "run"]
+    log = folder / f"dar{'-before' if source else ''}.log"
+    return server(command, env, log, port, cwd=source or ROOT)
 
 
 def baseline_server(store: str, folder: Path) -> Any:  # noqa: ANN401 - a context manager
@@ -393,39 +400,68 @@ class Options:
     rate: float
     connections: tuple[int, ...]
     out_dir: Path
+    before: Path | None
 
 
-def measure(store: str, settings: Settings, baseline_store: str, o: Options) -> list[Figures]:
-    """Every target on this store: closed loop at each connection count, then the open loop."""
-    wrk_path = require_wrk()
+def measure(
+    store: str, fresh: Callable[[], Settings], baseline_store: str, o: Options
+) -> list[Figures]:
+    """Every target on this store: closed loop at each connection count, then the open loop.
+
+    With `--before DIR`, the Dar of that checkout is measured too, on a store of its own,
+    between this Dar and the baselines' open loop: the same conditions, the same run.
+    """
+    require_wrk()
     run = uuid4().hex[:6].upper()
-    token = token_for(settings, Role.ADMIN)
     prepare_baseline_store(baseline_store)
     results: list[Figures] = []
     with tempfile.TemporaryDirectory(prefix="dar-latency-") as name:
         folder = Path(name)
-        scripts = {t: folder / f"{t}.lua" for t in ("bare", "insert", "query", "mutation")}
-        for target, path in scripts.items():
-            path.write_text(_lua(target, token, run))
-        with dar_server(settings, folder) as dar_url, baseline_server(baseline_store, folder) as b:
-            urls = {
-                "bare": f"{b}/bare",
-                "insert": f"{b}/insert",
-                "query": f"{dar_url}/graphql",
-                "mutation": f"{dar_url}/graphql",
-            }
-            for target in ("bare", "query", "insert", "mutation"):  # queries before the writes
-                for c in o.connections:
-                    wrk(wrk_path, urls[target], scripts[target], c, 2)  # warm-up
-                    raw = wrk(wrk_path, urls[target], scripts[target], c, o.seconds)
-                    results.append(_announce(store, closed(target, raw, c)))
-            calls = {
-                "insert": (b, Call("POST", "/insert", None, mutation=False)),
-                "mutation": (dar_url, Call("POST", "/graphql", token, mutation=True)),
-            }
-            for target, (url, call) in calls.items():
-                figures = asyncio.run(open_loop(url, call, o.rate, o.open_seconds, run))
-                results.append(_announce(store, _named(figures, target)))
+        with baseline_server(baseline_store, folder) as b:
+            for target, path in (("bare", "/bare"), ("insert", "/insert")):
+                script = folder / f"{target}.lua"
+                script.write_text(_lua(target, "", run))
+                url = f"{b}{path}"
+                results.extend(
+                    _announce(store, _wrk(target, url, script, c, o)) for c in o.connections
+                )
+            sources = [("", None)] + ([(" (before)", o.before)] if o.before else [])
+            for label, source in sources:
+                results += _dar_targets(store, fresh(), folder, source, label, run + label[2:3], o)
+            insert = Call("POST", "/insert", None, mutation=False)
+            figures = asyncio.run(open_loop(b, insert, o.rate, o.open_seconds, run))
+            results.append(_announce(store, _named(figures, "insert")))
+    return results
+
+
+def _wrk(target: str, url: str, script: Path, connections: int, o: Options) -> Figures:
+    wrk_path = require_wrk()
+    wrk(wrk_path, url, script, connections, 2)  # warm-up
+    return closed(target, wrk(wrk_path, url, script, connections, o.seconds), connections)
+
+
+def _dar_targets(  # noqa: PLR0913, PLR0917 - one Dar's run
+    store: str,
+    settings: Settings,
+    folder: Path,
+    source: Path | None,
+    label: str,
+    run: str,
+    o: Options,
+) -> list[Figures]:
+    """The query and the mutation on one Dar (this checkout's, or `source`'s)."""
+    token = token_for(settings, Role.ADMIN)
+    results: list[Figures] = []
+    with dar_server(settings, folder, source) as url:
+        for target in ("query", "mutation"):  # the query before the writes
+            script = folder / f"{target}.lua"
+            script.write_text(_lua(target, token, run))
+            for c in o.connections:
+                figures = _wrk(target, f"{url}/graphql", script, c, o)
+                results.append(_announce(store, _named(figures, target + label)))
+        mutation = Call("POST", "/graphql", token, mutation=True)
+        figures = asyncio.run(open_loop(url, mutation, o.rate, o.open_seconds, run))
+        results.append(_announce(store, _named(figures, "mutation" + label)))
     return results
 
 
@@ -450,8 +486,12 @@ def _announce(store: str, figures: Figures) -> Figures:
 def run_sqlite(o: Options) -> list[Figures]:
     """Dar on its embedded SQLite files; the baseline on an SQLite file beside them."""
     with tempfile.TemporaryDirectory(prefix="dar-latency-sqlite-") as folder:
-        settings = Settings(database_url=f"sqlite:///{folder}/dar.sqlite")
-        return measure("sqlite", settings, f"{folder}/raw.sqlite", o)
+        names = iter(range(10))
+
+        def fresh() -> Settings:
+            return Settings(database_url=f"sqlite:///{folder}/dar{next(names)}.sqlite")
+
+        return measure("sqlite", fresh, f"{folder}/raw.sqlite", o)
 
 
 def run_postgres(o: Options) -> list[Figures]:
@@ -459,9 +499,8 @@ def run_postgres(o: Options) -> list[Figures]:
     server_ = start_postgres(fsync=True)
     try:
         databases = PostgresDatabases(server_)
-        settings = databases.create()
         raw = databases.create()
-        return measure("pg", settings, raw.owner_database_url or raw.database_url, o)
+        return measure("pg", databases.create, raw.owner_database_url or raw.database_url, o)
     finally:
         server_.stop()
 
@@ -583,6 +622,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--connections", default="1,8", help="closed-loop connections (1,8)")
     parser.add_argument("--out-dir", type=Path, default=BENCH_DIR)
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument(
+        "--before", type=Path, default=None, help="also measure Dar from this checkout (a folder)"
+    )
     a = parser.parse_args(args)
     o = Options(
         stores=tuple(str(a.stores).split(",")),
@@ -591,6 +633,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rate=a.rate,
         connections=tuple(int(c) for c in str(a.connections).split(",")),
         out_dir=a.out_dir,
+        before=a.before,
     )
     require_wrk()
     by_store: dict[str, list[Figures]] = {}

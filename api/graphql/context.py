@@ -98,8 +98,8 @@ def context_getter(
         context = Context(dar=dar, tokens=tokens, metrics=metrics, watchers=watchers)
         try:
             token = bearer(connection.headers.get("authorization"))
-            if token is not None:  # verified off the event loop: a JWKS fetch may block
-                context.principal = await anyio.to_thread.run_sync(tokens.verify, token)
+            if token is not None:  # off the event loop where it may block (see `verified`)
+                context.principal = await tokens.verified(token)
         except UnauthenticatedError as error:
             if connection.scope["type"] == "http":
                 raise CredentialRefusedError(error) from None
