@@ -1,6 +1,6 @@
 """GraphQL latency over HTTP on loopback, against bare FastAPI endpoints measured in the same run.
 
-`python -m bench.graphql_latency [--stores sqlite,postgres] [--seconds 10] [--rate 100]`
+`python -m bench.graphql_latency [--stores sqlite,postgres] [--rate 50] [--before DIR]`
 
 Two servers, one uvicorn worker each, on loopback:
 - Dar as `dar run` starts it (reference partners loaded, embedded projections and sweep);
@@ -14,8 +14,9 @@ each request with a fresh `commandId` and partner code made by the Lua script).
 
 Closed loop: `wrk` (the Debian package; `apt-get install -y wrk`) at 1 and 8 connections with a
 Lua script that also counts answers carrying GraphQL errors. Open loop: this module's own asyncio
-generator (`open_loop`, httpx): sends are scheduled at a fixed rate whatever the answers do, each
-on its own task, and latency runs from the scheduled send time, so a stall counts against every
+generator (`open_loop`, plain asyncio streams, HTTP/1.1 kept alive): sends are scheduled at a
+fixed rate whatever the answers do, each on its own task, and latency runs from the scheduled send
+time, so a stall counts against every
 request it delays (no coordinated omission). Minimal insert and mutation run at the same rate.
 
 Targets: mutation p99 <= 3x the minimal insert's p99 at the same rate (open loop); query
@@ -327,48 +328,80 @@ class Call:
     mutation: bool
 
 
-async def _send(client: httpx.AsyncClient, call: Call, n: int, run: str) -> bool:
-    headers = {"Authorization": f"Bearer {call.token}"} if call.token else {}
+def _request(call: Call, host: str, n: int, run: str) -> bytes:
+    """The bytes of one HTTP/1.1 request (a mutation's keys made from `run` and `n`)."""
+    body = b"{}"
     if call.mutation:
         key = f"{run}O{n}"
         names = {"nameAr": "شريك", "nameFr": f"Partenaire {key}"}
         variables = {"i": {"commandId": f"bench-{key}", "code": f"B{key}", **names}}
-        body: dict[str, object] = {"query": MUTATION, "variables": variables}
-        response = await client.post(call.path, json=body, headers=headers)
-    else:
-        response = await client.request(call.method, call.path, headers=headers, json={})
-    return response.status_code == 200 and b'"errors"' not in response.content
+        body = json.dumps({"query": MUTATION, "variables": variables}).encode()
+    auth = f"Authorization: Bearer {call.token}\r\n" if call.token else ""
+    head = (
+        f"{call.method} {call.path} HTTP/1.1\r\nHost: {host}\r\n{auth}"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+async def _exchange(stream: Stream, request: bytes) -> bool:
+    """Send one request on a kept-alive connection; whether its answer is a clean 200."""
+    reader, writer = stream
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    length = next(
+        int(x.split(b":", 1)[1]) for x in lines if x.lower().startswith(b"content-length:")
+    )
+    body = await reader.readexactly(length)
+    return lines[0].split(b" ")[1] == b"200" and b'"errors"' not in body
 
 
 async def open_loop(url: str, call: Call, rate: float, seconds: float, run: str) -> Figures:
-    """Send at `rate` per second for `seconds`; latency from each request's scheduled time."""
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    """Send at `rate` per second for `seconds`; latency from each request's scheduled time.
+
+    Plain asyncio streams, HTTP/1.1 kept alive: a request goes on an idle connection, or on a
+    new one when all are busy (so a slow answer never holds back the next send).
+    """
+    host = url.removeprefix("http://")
+    address, port = host.rsplit(":", 1)
+    idle: list[Stream] = []
     latencies: list[float] = []
     bad = 0
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
-        for n in range(20):  # open the connections before the clock starts
-            await _send(client, call, -n - 1, run)
 
-        async def one(n: int, scheduled: float) -> None:
-            nonlocal bad
-            try:
-                ok = await _send(client, call, n, run)
-            except httpx.HTTPError:
-                ok = False
-            latencies.append(time.perf_counter() - scheduled)
-            bad += 0 if ok else 1
+    async def one(n: int, scheduled: float) -> None:
+        nonlocal bad
+        request = _request(call, host, n, run)
+        stream = idle.pop() if idle else await asyncio.open_connection(address, int(port))
+        try:
+            ok = await _exchange(stream, request)
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            ok = False
+            stream[1].close()
+        else:
+            idle.append(stream)
+        latencies.append(time.perf_counter() - scheduled)
+        bad += 0 if ok else 1
 
-        start = time.perf_counter() + 0.05
-        total = int(rate * seconds)
-        tasks = []
-        for n in range(total):
-            scheduled = start + n / rate
-            delay = scheduled - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(n, scheduled)))
-        await asyncio.gather(*tasks)
-        elapsed = time.perf_counter() - start
+    for n in range(8):  # warm the server and open a few connections before the clock starts
+        await one(9_000_000 + n, time.perf_counter())
+    latencies.clear()
+    bad = 0
+    start = time.perf_counter() + 0.05
+    tasks = []
+    for n in range(int(rate * seconds)):
+        scheduled = start + n / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(n, scheduled)))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - start
+    for _, writer in idle:
+        writer.close()
     ordered = sorted(latencies)
     return Figures(
         target="",
@@ -427,7 +460,9 @@ def measure(
                 )
             sources = [("", None)] + ([(" (before)", o.before)] if o.before else [])
             for label, source in sources:
-                results += _dar_targets(store, fresh(), folder, source, label, run + label[2:3], o)
+                results += _dar_targets(
+                    store, fresh(), folder, source, label, run + label[2:3].upper(), o
+                )
             insert = Call("POST", "/insert", None, mutation=False)
             figures = asyncio.run(open_loop(b, insert, o.rate, o.open_seconds, run))
             results.append(_announce(store, _named(figures, "insert")))
@@ -557,8 +592,9 @@ def markdown(by_store: dict[str, list[Figures]], o: Options, command: str) -> st
         (
             "- 1 uvicorn worker per server on loopback; closed loop: wrk, 1 thread, "
             f"{o.seconds:g} s per figure after a 2 s warm-up; open loop: `open_loop` in this "
-            f"module (asyncio + httpx), {o.rate:g} req/s for {o.open_seconds:g} s, latency from "
-            "each request's scheduled send time"
+            "module (asyncio streams, HTTP/1.1 kept alive), "
+            f"{o.rate:g} req/s for {o.open_seconds:g} s, latency from each request's scheduled "
+            "send time"
         ),
         (
             "- targets: mutation p99 <= 3x the insert's p99 at the same rate (open loop); "
@@ -618,7 +654,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--stores", default="sqlite", help="sqlite,postgres (sqlite)")
     parser.add_argument("--seconds", type=float, default=10, help="per closed-loop figure (10)")
     parser.add_argument("--open-seconds", type=float, default=20, help="per open-loop figure")
-    parser.add_argument("--rate", type=float, default=100, help="open-loop rate, req/s (100)")
+    parser.add_argument("--rate", type=float, default=50, help="open-loop rate, req/s (50)")
     parser.add_argument("--connections", default="1,8", help="closed-loop connections (1,8)")
     parser.add_argument("--out-dir", type=Path, default=BENCH_DIR)
     parser.add_argument("--no-write", action="store_true", help="print only")
