@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -72,6 +73,9 @@ class EveryoneActive:
         return None if principal.subject else "the token names no subject"
 
 
+VERIFIED_TOKENS = 1024  # tokens whose signature is remembered as verified, per process
+
+
 class TokenService:
     """Mints development tokens and verifies bearer tokens."""
 
@@ -79,6 +83,9 @@ class TokenService:
         self._settings = settings
         self._gate = gate or EveryoneActive()
         self._jwks = jwt.PyJWKClient(settings.oidc_jwks_url) if settings.oidc_jwks_url else None
+        # a locally signed token verified once stays verified: its expiry and the gate are still
+        # checked on every use (`recheck`); only the signature and the claims' parsing are saved
+        self._signed_locally = functools.lru_cache(maxsize=VERIFIED_TOKENS)(self._signed)
 
     def mint(
         self,
@@ -108,7 +115,7 @@ class TokenService:
 
     def verify(self, token: str) -> Principal:
         """The principal of a valid token, or UnauthenticatedError."""
-        principal = self._signed(token)
+        principal = self._signed(token) if self._jwks is not None else self._signed_locally(token)
         self.recheck(principal)
         return principal
 
@@ -121,7 +128,7 @@ class TokenService:
         """
         if self._jwks is not None:
             return await anyio.to_thread.run_sync(self.verify, token)
-        principal = self._signed(token)
+        principal = self._signed_locally(token)
         if principal.role in STAFF:
             await anyio.to_thread.run_sync(self.recheck, principal)
         else:

@@ -347,8 +347,8 @@ def _request(call: Call, host: str, n: int, run: str) -> bytes:
 Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
 
-async def _exchange(stream: Stream, request: bytes) -> bool:
-    """Send one request on a kept-alive connection; whether its answer is a clean 200."""
+async def _exchange(stream: Stream, request: bytes) -> bytes | None:
+    """Send one request on a kept-alive connection; None if its answer is a clean 200, else it."""
     reader, writer = stream
     writer.write(request)
     head = await reader.readuntil(b"\r\n\r\n")
@@ -357,7 +357,8 @@ async def _exchange(stream: Stream, request: bytes) -> bool:
         int(x.split(b":", 1)[1]) for x in lines if x.lower().startswith(b"content-length:")
     )
     body = await reader.readexactly(length)
-    return lines[0].split(b" ")[1] == b"200" and b'"errors"' not in body
+    clean = lines[0].split(b" ")[1] == b"200" and b'"errors"' not in body
+    return None if clean else head + body
 
 
 async def open_loop(url: str, call: Call, rate: float, seconds: float, run: str) -> Figures:
@@ -377,14 +378,17 @@ async def open_loop(url: str, call: Call, rate: float, seconds: float, run: str)
         request = _request(call, host, n, run)
         stream = idle.pop() if idle else await asyncio.open_connection(address, int(port))
         try:
-            ok = await _exchange(stream, request)
-        except (OSError, asyncio.IncompleteReadError, ValueError):
-            ok = False
+            refused = await _exchange(stream, request)
+        except (OSError, asyncio.IncompleteReadError, ValueError) as error:
+            refused = repr(error).encode()
             stream[1].close()
         else:
             idle.append(stream)
         latencies.append(time.perf_counter() - scheduled)
-        bad += 0 if ok else 1
+        if refused is not None:
+            bad += 1
+            if bad == 1:
+                print(f"  first bad answer: {refused[:400]!r}", file=sys.stderr, flush=True)
 
     for n in range(8):  # warm the server and open a few connections before the clock starts
         await one(9_000_000 + n, time.perf_counter())
@@ -611,25 +615,35 @@ def markdown(by_store: dict[str, list[Figures]], o: Options, command: str) -> st
                 f"| {store} | {f.target} | {load} | {f.rate:,.0f} | {f.p50_ms:.2f} "
                 f"| {f.p99_ms:.2f} | {f.max_ms:.1f} | {f.bad} |"
             )
-    lines += ["", "| store | ratio | value | target |", "|---|---|---:|---|"]
+    lines += ["", "| store | Dar | ratio | value | target |", "|---|---|---|---:|---|"]
     for store, results in by_store.items():
-        for c in o.connections:
-            q, b = _find(results, "query", "closed", c), _find(results, "bare", "closed", c)
-            lines.append(
-                f"| {store} | query / bare req/s, {c} conn | {q.rate / b.rate:.3f} | >= 0.3 |"
-            )
-        m, i = _find(results, "mutation", "open", 0), _find(results, "insert", "open", 0)
-        lines.append(
-            f"| {store} | mutation / insert p99, open {o.rate:g}/s | {m.p99_ms / i.p99_ms:.2f} "
-            "| <= 3 |"
-        )
-        for c in o.connections:
-            m, i = _find(results, "mutation", "closed", c), _find(results, "insert", "closed", c)
-            lines.append(
-                f"| {store} | mutation / insert p99, {c} conn (closed, not the same rate) "
-                f"| {m.p99_ms / i.p99_ms:.2f} | |"
-            )
+        labels = ["", " (before)"] if any(f.target.endswith("(before)") for f in results) else [""]
+        for label in labels:
+            lines += _ratios(store, results, label, o)
     return "\n".join([*lines, ""])
+
+
+def _ratios(store: str, results: Sequence[Figures], label: str, o: Options) -> list[str]:
+    """The target ratios of one Dar (this checkout's, or the one measured `(before)`)."""
+    dar = "this checkout" if not label else "before"
+    lines = []
+    for c in o.connections:
+        q, b = _find(results, "query" + label, "closed", c), _find(results, "bare", "closed", c)
+        ratio = q.rate / b.rate
+        lines.append(f"| {store} | {dar} | query / bare req/s, {c} conn | {ratio:.3f} | >= 0.3 |")
+    m, i = _find(results, "mutation" + label, "open", 0), _find(results, "insert", "open", 0)
+    lines.append(
+        f"| {store} | {dar} | mutation / insert p99, open {o.rate:g}/s "
+        f"| {m.p99_ms / i.p99_ms:.2f} | <= 3 |"
+    )
+    for c in o.connections:
+        m = _find(results, "mutation" + label, "closed", c)
+        i = _find(results, "insert", "closed", c)
+        lines.append(
+            f"| {store} | {dar} | mutation / insert p99, {c} conn (closed: not the same rate) "
+            f"| {m.p99_ms / i.p99_ms:.2f} | |"
+        )
+    return lines
 
 
 def write(by_store: dict[str, list[Figures]], o: Options, command: str) -> None:

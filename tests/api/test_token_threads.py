@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from typing import Any
 
+import jwt
 import pytest
 
 from api.auth import Principal, Role, TokenService, UnauthenticatedError
@@ -50,3 +52,32 @@ def test_a_staff_token_is_checked_on_a_worker_thread_where_the_gate_reads_the_st
 def test_a_refused_staff_token_is_refused_the_same_way() -> None:
     with pytest.raises(UnauthenticatedError, match="deactivated"):
         _checked_on(Role.AGENT, subject="gone")
+
+
+def test_a_token_is_decoded_once_and_its_subject_still_checked_at_every_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    gate = RecordingGate()
+    tokens = TokenService(Settings(), gate=gate)
+    token = tokens.mint("someone", Role.ADMIN)
+    decoded: list[str] = []
+    decode = jwt.decode
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        decoded.append(token)
+        return decode(*args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counted)
+    assert tokens.verify(token).subject == "someone"
+    assert asyncio.run(tokens.verified(token)).subject == "someone"
+    assert len(decoded) == 1
+    assert len(gate.threads) == 2
+
+
+def test_a_remembered_token_of_a_deactivated_subject_is_refused() -> None:
+    gate = RecordingGate()
+    tokens = TokenService(Settings(), gate=gate)
+    token = tokens.mint("gone", Role.ADMIN)
+    for _ in range(2):
+        with pytest.raises(UnauthenticatedError, match="deactivated"):
+            tokens.verify(token)
