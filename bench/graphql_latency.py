@@ -254,6 +254,7 @@ def baseline_server(store: str, folder: Path) -> Any:  # noqa: ANN401 - a contex
         f"--port={port}",
         "--workers=1",
         "--no-server-header",
+        "--no-access-log",  # as `dar run` by default (DAR_ACCESS_LOG)
     ]
     return server(command, env, folder / "baseline.log", port)
 
