@@ -7,6 +7,7 @@ import asyncio
 import pytest
 import strawberry.schema.schema as strawberry_schema
 from graphql import GraphQLError
+from graphql import validate as graphql_validate
 
 from api.graphql.schema import build_schema
 from infrastructure.settings import Settings
@@ -17,11 +18,10 @@ QUERY = "query Again { __typename }"
 def test_a_repeated_operation_is_validated_once(monkeypatch: pytest.MonkeyPatch) -> None:
     schema = build_schema(Settings())
     validated: list[str] = []
-    validate = strawberry_schema.validate
 
     def counted(*args: object, **kwargs: object) -> list[GraphQLError]:
         validated.append(QUERY)
-        return validate(*args, **kwargs)  # type: ignore[arg-type]
+        return graphql_validate(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(strawberry_schema, "validate", counted)
 
