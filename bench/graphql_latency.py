@@ -539,8 +539,9 @@ def run_postgres(o: Options) -> list[Figures]:
     server_ = start_postgres(fsync=True)
     try:
         databases = PostgresDatabases(server_)
-        raw = databases.create()
-        return measure("pg", databases.create, raw.owner_database_url or raw.database_url, o)
+        with psycopg.connect(server_.admin_url(), autocommit=True) as conn:
+            conn.execute("CREATE DATABASE bench_raw")
+        return measure("pg", databases.create, server_.admin_url("bench_raw"), o)
     finally:
         server_.stop()
 
@@ -688,13 +689,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     require_wrk()
     by_store: dict[str, list[Figures]] = {}
-    if "sqlite" in o.stores:
-        by_store["sqlite"] = run_sqlite(o)
-    if "postgres" in o.stores:
-        by_store["pg"] = run_postgres(o)
-    if not a.no_write:
-        command = " ".join([".venv/bin/python -m bench.graphql_latency", *args])
-        write(by_store, o, command)
+    command = " ".join([".venv/bin/python -m bench.graphql_latency", *args])
+    for store, run in (("sqlite", run_sqlite), ("postgres", run_postgres)):
+        if store in o.stores:
+            by_store["pg" if store == "postgres" else store] = run(o)
+            if not a.no_write:  # after each store: a later failure keeps the figures so far
+                write(by_store, o, command)
     return 0
 
 
