@@ -346,6 +346,7 @@ def _request(call: Call, host: str, n: int, run: str) -> bytes:
 
 
 Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+KEEP_ALIVE_SECONDS = 4.0  # uvicorn closes a connection idle for 5 s
 
 
 async def _exchange(stream: Stream, request: bytes) -> bytes | None:
@@ -362,6 +363,32 @@ async def _exchange(stream: Stream, request: bytes) -> bytes | None:
     return None if clean else head + body
 
 
+class _Connections:
+    """Kept-alive connections to one server: the most recently used first, none left idle long."""
+
+    def __init__(self, host: str) -> None:
+        self._address, self._port = host.rsplit(":", 1)
+        self._idle: list[tuple[Stream, float]] = []
+
+    async def take(self) -> Stream:
+        """An idle connection, or a new one."""
+        while self._idle:
+            stream, used = self._idle.pop()
+            if time.perf_counter() - used < KEEP_ALIVE_SECONDS:
+                return stream
+            stream[1].close()  # the server may have closed it meanwhile
+        return await asyncio.open_connection(self._address, int(self._port))
+
+    def give(self, stream: Stream) -> None:
+        """A connection free again."""
+        self._idle.append((stream, time.perf_counter()))
+
+    def close(self) -> None:
+        """Close the idle connections."""
+        for (_, writer), _ in self._idle:
+            writer.close()
+
+
 async def open_loop(url: str, call: Call, rate: float, seconds: float, run: str) -> Figures:
     """Send at `rate` per second for `seconds`; latency from each request's scheduled time.
 
@@ -369,22 +396,21 @@ async def open_loop(url: str, call: Call, rate: float, seconds: float, run: str)
     new one when all are busy (so a slow answer never holds back the next send).
     """
     host = url.removeprefix("http://")
-    address, port = host.rsplit(":", 1)
-    idle: list[Stream] = []
+    connections = _Connections(host)
     latencies: list[float] = []
     bad = 0
 
     async def one(n: int, scheduled: float) -> None:
         nonlocal bad
         request = _request(call, host, n, run)
-        stream = idle.pop() if idle else await asyncio.open_connection(address, int(port))
+        stream = await connections.take()
         try:
             refused = await _exchange(stream, request)
         except (OSError, asyncio.IncompleteReadError, ValueError) as error:
             refused = repr(error).encode()
             stream[1].close()
         else:
-            idle.append(stream)
+            connections.give(stream)
         latencies.append(time.perf_counter() - scheduled)
         if refused is not None:
             bad += 1
@@ -405,8 +431,7 @@ async def open_loop(url: str, call: Call, rate: float, seconds: float, run: str)
         tasks.append(asyncio.create_task(one(n, scheduled)))
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - start
-    for _, writer in idle:
-        writer.close()
+    connections.close()
     ordered = sorted(latencies)
     return Figures(
         target="",
