@@ -33,6 +33,7 @@ import json
 import os
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -464,6 +465,7 @@ class Options:
     connections: tuple[int, ...]
     out_dir: Path
     before: Path | None
+    open_repeats: int
 
 
 def measure(
@@ -491,11 +493,8 @@ def measure(
             sources = [("", None)] + ([(" (before)", o.before)] if o.before else [])
             for label, source in sources:
                 results += _dar_targets(
-                    store, fresh(), folder, source, label, run + label[2:3].upper(), o
+                    store, fresh(), folder, (source, b), label, run + label[2:3].upper(), o
                 )
-            insert = Call("POST", "/insert", None, mutation=False)
-            figures = asyncio.run(open_loop(b, insert, o.rate, o.open_seconds, run))
-            results.append(_announce(store, _named(figures, "insert")))
     return results
 
 
@@ -509,12 +508,18 @@ def _dar_targets(  # noqa: PLR0913, PLR0917 - one Dar's run
     store: str,
     settings: Settings,
     folder: Path,
-    source: Path | None,
+    servers: tuple[Path | None, str],
     label: str,
     run: str,
     o: Options,
 ) -> list[Figures]:
-    """The query and the mutation on one Dar (this checkout's, or `source`'s)."""
+    """The query and the mutation on one Dar (this checkout's, or `source`'s).
+
+    The open loop runs `open_repeats` times; for this checkout's Dar each mutation run is
+    followed by one of the minimal insert, so that the two alternate in the same conditions.
+    Each open-loop figure is the median of its runs (p50, p99), its max the largest.
+    """
+    source, baseline = servers
     token = token_for(settings, Role.ADMIN)
     results: list[Figures] = []
     with dar_server(settings, folder, source) as url:
@@ -525,9 +530,32 @@ def _dar_targets(  # noqa: PLR0913, PLR0917 - one Dar's run
                 figures = _wrk(target, f"{url}/graphql", script, c, o)
                 results.append(_announce(store, _named(figures, target + label)))
         mutation = Call("POST", "/graphql", token, mutation=True)
-        figures = asyncio.run(open_loop(url, mutation, o.rate, o.open_seconds, run))
-        results.append(_announce(store, _named(figures, "mutation" + label)))
+        insert = Call("POST", "/insert", None, mutation=False)
+        runs: dict[str, list[Figures]] = {"mutation" + label: [], "insert": []}
+        for r in range(o.open_repeats):
+            key = f"{run}R{r}"
+            figures = asyncio.run(open_loop(url, mutation, o.rate, o.open_seconds, key))
+            runs["mutation" + label].append(figures)
+            if not label:
+                runs["insert"].append(
+                    asyncio.run(open_loop(baseline, insert, o.rate, o.open_seconds, key))
+                )
+        results += [_announce(store, _median(f, t)) for t, f in runs.items() if f]
     return results
+
+
+def _median(runs: Sequence[Figures], target: str) -> Figures:
+    """Open-loop runs as one figure: the medians of their rates, p50s and p99s; the max."""
+    return Figures(
+        target=target,
+        mode="open",
+        clients=0,
+        rate=statistics.median(f.rate for f in runs),
+        p50_ms=statistics.median(f.p50_ms for f in runs),
+        p99_ms=statistics.median(f.p99_ms for f in runs),
+        max_ms=max(f.max_ms for f in runs),
+        bad=sum(f.bad for f in runs),
+    )
 
 
 def _named(figures: Figures, target: str) -> Figures:
@@ -624,7 +652,8 @@ def markdown(by_store: dict[str, list[Figures]], o: Options, command: str) -> st
             "- 1 uvicorn worker per server on loopback; closed loop: wrk, 1 thread, "
             f"{o.seconds:g} s per figure after a 2 s warm-up; open loop: `open_loop` in this "
             "module (asyncio streams, HTTP/1.1 kept alive), "
-            f"{o.rate:g} req/s for {o.open_seconds:g} s, latency from each request's scheduled "
+            f"{o.rate:g} req/s for {o.open_seconds:g} s, {o.open_repeats} runs alternating "
+            "mutation and insert, medians of the runs; latency from each request's scheduled "
             "send time"
         ),
         (
@@ -694,8 +723,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.graphql_latency", description=__doc__)
     parser.add_argument("--stores", default="sqlite", help="sqlite,postgres (sqlite)")
     parser.add_argument("--seconds", type=float, default=10, help="per closed-loop figure (10)")
-    parser.add_argument("--open-seconds", type=float, default=20, help="per open-loop figure")
+    parser.add_argument("--open-seconds", type=float, default=15, help="per open-loop run (15)")
     parser.add_argument("--rate", type=float, default=50, help="open-loop rate, req/s (50)")
+    parser.add_argument(
+        "--open-repeats", type=int, default=3, help="open-loop runs, alternated (3)"
+    )
     parser.add_argument("--connections", default="1,8", help="closed-loop connections (1,8)")
     parser.add_argument("--out-dir", type=Path, default=BENCH_DIR)
     parser.add_argument("--no-write", action="store_true", help="print only")
@@ -711,6 +743,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         connections=tuple(int(c) for c in str(a.connections).split(",")),
         out_dir=a.out_dir,
         before=a.before,
+        open_repeats=a.open_repeats,
     )
     require_wrk()
     by_store: dict[str, list[Figures]] = {}
