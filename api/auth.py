@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
+import anyio.to_thread
 import jwt
 
 from api.textpolicy import clean
@@ -73,6 +75,9 @@ class EveryoneActive:
         return None if principal.subject else "the token names no subject"
 
 
+VERIFIED_TOKENS = 1024  # tokens whose signature is remembered as verified, per process
+
+
 class TokenService:
     """Mints development tokens and verifies bearer tokens.
 
@@ -87,6 +92,9 @@ class TokenService:
         self._gate = gate or EveryoneActive()
         self._clock = clock or SystemClock()
         self._jwks = jwt.PyJWKClient(settings.oidc_jwks_url) if settings.oidc_jwks_url else None
+        # a locally signed token verified once stays verified: its expiry and the gate are still
+        # checked on every use (`recheck`); only the signature and the claims' parsing are saved
+        self._signed_locally = functools.lru_cache(maxsize=VERIFIED_TOKENS)(self._signed)
 
     def mint(
         self,
@@ -116,15 +124,34 @@ class TokenService:
 
     def verify(self, token: str) -> Principal:
         """The principal of a valid token, or UnauthenticatedError."""
+        principal = self._signed(token) if self._jwks is not None else self._signed_locally(token)
+        self.recheck(principal)
+        return principal
+
+    async def verified(self, token: str) -> Principal:
+        """`verify`, on a worker thread only where it may wait.
+
+        A key set fetched from the OpenID provider may block, and the gate reads the store for
+        house staff (`api.gates`); a locally signed token of another role is checked by CPU
+        alone, on the event loop: a thread hand-off would cost more than the check.
+        """
+        if self._jwks is not None:
+            return await anyio.to_thread.run_sync(self.verify, token)
+        principal = self._signed_locally(token)
+        if principal.role in STAFF:
+            await anyio.to_thread.run_sync(self.recheck, principal)
+        else:
+            self.recheck(principal)
+        return principal
+
+    def _signed(self, token: str) -> Principal:
         try:
             claims = self._decode(token)
         except jwt.PyJWTError as error:
             raise UnauthenticatedError(f"invalid token: {error}") from error
         except (ValueError, TypeError, OverflowError) as error:  # malformed beyond what PyJWT types
             raise UnauthenticatedError("invalid token: malformed") from error
-        principal = _principal(claims)
-        self.recheck(principal)
-        return principal
+        return _principal(claims)
 
     def recheck(self, principal: Principal) -> None:
         """Refuse a principal whose token has expired or whose subject was deactivated since.

@@ -85,6 +85,7 @@ def run(
         port=settings.port,
         workers=settings.workers,
         log_level="info",
+        access_log=settings.access_log,  # off by default: the metrics count every request
         server_header=False,  # do not announce the server software
         ws_max_size=settings.max_body_bytes,  # a WebSocket frame is bounded like a request body
     )

@@ -161,6 +161,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
+    access_log: bool = Field(
+        default=False,
+        description="log a line per HTTP request (the metrics count every request by route and "
+        "status already; the line is written on the event loop)",
+    )
     embedded_projections: bool = Field(
         default=True, description="project in the API process (single-process mode)"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TypeVar
 
 import anyio.to_thread
@@ -14,6 +15,7 @@ from strawberry.types import Info
 from api.auth import Principal, Role, TokenService, UnauthenticatedError, bearer
 from api.bootstrap import Dar
 from api.graphql.caller import Caller
+from api.graphql.loaders import Loaders
 from api.graphql.watch import Watcher
 from api.metrics import Metrics
 from domain.shared.errors import ForbiddenError
@@ -52,6 +54,11 @@ class Context(BaseContext):
         if self._caller is None or self._caller.principal != principal:
             self._caller = Caller(principal, self.dar, self.blocking)
         return self._caller
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        """The DataLoaders of the request (or WebSocket connection), made on first use."""
+        return Loaders.of(self)
 
     def require(self, *roles: Role) -> Principal:
         """The caller, if authenticated and of one of `roles`; otherwise a typed refusal."""
@@ -100,8 +107,8 @@ def context_getter(
         context = Context(dar=dar, tokens=tokens, metrics=metrics, watchers=watchers)
         try:
             token = bearer(connection.headers.get("authorization"))
-            if token is not None:  # verified off the event loop: a JWKS fetch may block
-                context.principal = await anyio.to_thread.run_sync(tokens.verify, token)
+            if token is not None:  # off the event loop where it may block (see `verified`)
+                context.principal = await tokens.verified(token)
         except UnauthenticatedError as error:
             if connection.scope["type"] == "http":
                 raise CredentialRefusedError(error) from None

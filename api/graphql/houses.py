@@ -46,8 +46,7 @@ class House:
 
     @strawberry.field(description="The house's counters.")
     async def counters(self, info: DarInfo) -> list[Counter]:
-        dar = info.context.dar
-        rows = await info.context.blocking(lambda: dar.read.directory.counters(UUID(self.id)))
+        rows = await info.context.loaders.counters.load(UUID(self.id))
         return [
             Counter(
                 number=r.number,
@@ -59,8 +58,7 @@ class House:
 
     @strawberry.field(description="The house's service lines.")
     async def lines(self, info: DarInfo) -> list[ServiceLine]:
-        dar = info.context.dar
-        rows = await info.context.blocking(lambda: dar.read.directory.lines(UUID(self.id)))
+        rows = await info.context.loaders.lines.load(UUID(self.id))
         return [
             ServiceLine(
                 prefix=r.prefix, name=r.name, services=list(r.services), priority=r.priority
@@ -97,8 +95,7 @@ class Agent:
 
     @strawberry.field(description="Accreditations in force or expired, not revoked.")
     async def accreditations(self, info: DarInfo) -> list[Accreditation]:
-        dar = info.context.dar
-        rows = await info.context.blocking(lambda: dar.read.directory.accreditations(UUID(self.id)))
+        rows = await info.context.loaders.accreditations.load(UUID(self.id))
         return [
             Accreditation(partner_id=strawberry.ID(str(r.partner_id)), expires_on=r.expires_on)
             for r in rows

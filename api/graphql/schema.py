@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -121,11 +122,16 @@ class DarSchema(strawberry.Schema):
 def build_schema(settings: Settings) -> strawberry.Schema:
     """The GraphQL schema configured for this environment."""
     production = settings.environment is Environment.PRODUCTION
+    # the limiters' rule classes are made once: they are part of the validation cache's key,
+    # and limiters made per request would make new classes each time (every request a miss)
+    rules = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         lambda: ParserCache(maxsize=1000),
         lambda: ValidationCache(maxsize=1000),
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         TextPolicy,  # every text argument checked and in NFC before any resolver runs
     ]

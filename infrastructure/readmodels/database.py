@@ -205,6 +205,10 @@ class SQLiteReadDatabase(ReadDatabase):
         self._memory = "mode=memory" in path or ":memory:" in path
         self._conn = self._connect()
         self._conn.execute("PRAGMA journal_mode=WAL")
+        # read models are derived from the log: a commit need not reach the disk at once (WAL
+        # keeps the file consistent; a crash loses only the last batches, tracking included, and
+        # they are projected again). A sync per batch competed with the commands' own commits.
+        self._conn.execute("PRAGMA synchronous=NORMAL")
         self._lock = threading.RLock()
         self._readers = threading.local()
         self._all_readers: list[sqlite3.Connection] = []
@@ -304,6 +308,11 @@ class _PgCursor:
         return tuple(row) if row is not None else None
 
 
+# the projector's commits do not wait for the WAL flush: read models are derived from the log,
+# and a crash loses only the last batches with their tracking, projected again (never corrupts)
+DERIVED_COMMITS = " -c synchronous_commit=off"
+
+
 class PostgresReadDatabase(ReadDatabase):
     """Read models in the read schema: written by the projector role, read by the application.
 
@@ -331,7 +340,11 @@ class PostgresReadDatabase(ReadDatabase):
         )
         self._writer = (
             ConnectionPool(
-                write[0], min_size=1, max_size=2, open=True, kwargs={"options": write[1].options()}
+                write[0],
+                min_size=1,
+                max_size=2,
+                open=True,
+                kwargs={"options": write[1].options() + DERIVED_COMMITS},
             )
             if write
             else None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from infrastructure.readmodels.database import ReadDatabase, SqlCursor
@@ -21,6 +22,7 @@ from projections.directory.view import (
 )
 from projections.errors import StaleError
 
+R = TypeVar("R")
 V = f"_v{DirectoryProjection.version}"
 HOUSES = Table("houses" + V, HouseRow, ("house_id",), unique=("code",))
 COUNTERS = Table("counters" + V, CounterRow, ("house_id", "number"))
@@ -155,6 +157,31 @@ class DirectoryQueries:
         """A house's service lines."""
         return self._select(LINES, "house_id = ?", (house_id,), "prefix")
 
+    def counters_by_house(self, house_ids: Sequence[UUID]) -> dict[UUID, list[CounterRow]]:
+        """The counters of each of these houses, in one query (houses without any: absent)."""
+        rows: list[CounterRow] = self._select_in(COUNTERS, "house_id", house_ids, "number")
+        return _grouped(rows, lambda row: row.house_id)
+
+    def lines_by_house(self, house_ids: Sequence[UUID]) -> dict[UUID, list[LineRow]]:
+        """The service lines of each of these houses, in one query."""
+        rows: list[LineRow] = self._select_in(LINES, "house_id", house_ids, "prefix")
+        return _grouped(rows, lambda row: row.house_id)
+
+    def accreditations_by_agent(
+        self, agent_ids: Sequence[UUID]
+    ) -> dict[UUID, list[AccreditationRow]]:
+        """The accreditations of each of these agents, in one query."""
+        rows: list[AccreditationRow] = self._select_in(ACCREDITATIONS, "agent_id", agent_ids)
+        return _grouped(rows, lambda row: row.agent_id)
+
+    def _select_in(
+        self, table: Table[Any], column: str, keys: Sequence[UUID], order: str = ""
+    ) -> list[Any]:
+        if not keys:
+            return []
+        where = f"{column} IN ({', '.join('?' for _ in keys)})"
+        return self._select(table, where, tuple(keys), order)
+
     def agents(self, house_id: UUID) -> list[AgentRow]:
         """A house's agents."""
         return self._select(AGENTS, "house_id = ?", (house_id,), "employee_number")
@@ -183,3 +210,11 @@ class DirectoryQueries:
     def catalogue(self, partner_code: str) -> list[CatalogueRow]:
         """A partner's services, withdrawn ones included (flagged)."""
         return self._select(CATALOGUE, "partner_code = ?", (partner_code,), "code")
+
+
+def _grouped(rows: list[R], key: Callable[[R], UUID]) -> dict[UUID, list[R]]:
+    """Rows by their parent's id, each parent's rows in the order read."""
+    groups: dict[UUID, list[R]] = {}
+    for row in rows:
+        groups.setdefault(key(row), []).append(row)
+    return groups
