@@ -177,23 +177,22 @@ class RegisterCitizenInput:
         """Register the citizen (sealed at once)."""
         house = await caller.house_code_of(self.house_id)
         guardian = parse_id(self.guardian_id, "guardianId") if self.guardian_id else None
-        command = RegisterCitizen(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            name=self.name,
-            document_kind=self.document_kind,
-            document_number=self.document_number,
-            phone=self.phone,
-            guardian_id=guardian,
-            house_code=house,
-        )
+        command = caller.command(RegisterCitizen, self, guardian_id=guardian, house_code=house)
         return Submission(command, caller.dar.citizens.register_citizen)
 
 
-@strawberry.input(description="A citizen's mandate to a house, on their consent.")
-class GrantMandateInput:
+@strawberry.input(description="A command on a registered citizen, with the idempotency key.")
+class OfCitizen:
     command_id: str
     citizen_id: strawberry.ID
+
+    def citizen(self) -> UUID:
+        """The citizen's id, well formed."""
+        return parse_id(self.citizen_id, "citizenId")
+
+
+@strawberry.input(description="A citizen's mandate to a house, on their consent.")
+class GrantMandateInput(OfCitizen):
     house_id: strawberry.ID
     scopes: list[str] = strawberry.field(
         description="service:PARTNER/SERVICE, partner:PARTNER (its services) or payments"
@@ -204,38 +203,30 @@ class GrantMandateInput:
 
     async def to_command(self, caller: Caller) -> Submission[GrantMandate, MandateChanged]:
         """Grant the scopes to the house."""
-        key, house = caller.key(self.command_id), await caller.house_code_of(self.house_id)
-        citizen, scopes = parse_id(self.citizen_id, "citizenId"), tuple(self.scopes)
-        terms = (self.duration, self.consent_kind, self.consent_reference)
-        command = GrantMandate(key, caller.actor, citizen, house, scopes, *terms)
+        house, citizen = await caller.house_code_of(self.house_id), self.citizen()
+        command = caller.command(GrantMandate, self, citizen_id=citizen, house_code=house)
         return Submission(command, caller.dar.citizens.grant_mandate)
 
 
 @strawberry.input(description="One scope of a citizen's mandate to a house, to revoke.")
-class RevokeMandateInput:
-    command_id: str
-    citizen_id: strawberry.ID
+class RevokeMandateInput(OfCitizen):
     house_id: strawberry.ID
     scope: str
 
     async def to_command(self, caller: Caller) -> Submission[RevokeMandate, MandateRevoked]:
         """Revoke the scope."""
-        key, house = caller.key(self.command_id), await caller.house_code_of(self.house_id)
-        citizen = parse_id(self.citizen_id, "citizenId")
-        command = RevokeMandate(key, caller.actor, citizen, house, self.scope)
+        house, citizen = await caller.house_code_of(self.house_id), self.citizen()
+        command = caller.command(RevokeMandate, self, citizen_id=citizen, house_code=house)
         return Submission(command, caller.dar.citizens.revoke_mandate)
 
 
 @strawberry.input(description="A citizen to erase, and why.")
-class EraseCitizenInput:
-    command_id: str
-    citizen_id: strawberry.ID
+class EraseCitizenInput(OfCitizen):
     reason: str
 
     async def to_command(self, caller: Caller) -> Submission[EraseCitizen, CitizenChanged]:
         """Erase the citizen."""
-        citizen = parse_id(self.citizen_id, "citizenId")
-        command = EraseCitizen(caller.key(self.command_id), caller.actor, citizen, self.reason)
+        command = caller.command(EraseCitizen, self, citizen_id=self.citizen())
         return Submission(command, caller.dar.citizens.erase_citizen)
 
 

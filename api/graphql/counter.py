@@ -18,7 +18,7 @@ from api.graphql.caller import Caller
 from api.graphql.context import DarInfo
 from api.graphql.enums import PriorityReason, TicketStatus
 from api.graphql.freshness import wait_for_position
-from api.graphql.pipeline import CommandResult, Submission, Submits, mutation
+from api.graphql.pipeline import CommandResult, InHouse, Submission, Submits, mutation
 from api.graphql.scalars import Position
 from application.counter.commands import (
     CallNextTicket,
@@ -166,16 +166,6 @@ def _staff_member(caller: Caller) -> str:
     return caller.employee
 
 
-@strawberry.input(description="A command in a house, with the idempotency key.")
-class InHouse:
-    command_id: str
-    house_id: strawberry.ID
-
-    async def keyed(self, caller: Caller) -> tuple[str, str, str]:
-        """A command's first fields: its key, its actor, the house's code (staff: their own)."""
-        return caller.key(self.command_id), caller.actor, await caller.house_code_of(self.house_id)
-
-
 @strawberry.input(description="A ticket to issue on a line, with the idempotency key.")
 class IssueTicketInput(InHouse):
     line: str
@@ -184,7 +174,7 @@ class IssueTicketInput(InHouse):
     async def to_command(self, caller: Caller) -> Submission[IssueTicket, VisitTicket]:
         """Issue the line's next ticket."""
         priority = self.priority.value if self.priority else None
-        command = IssueTicket(*await self.keyed(caller), prefix=self.line, priority=priority)
+        command = await self.in_house(caller, IssueTicket, prefix=self.line, priority=priority)
         return Submission(command, caller.dar.counter.issue_ticket)
 
 
@@ -197,12 +187,8 @@ class CallNextTicketInput(InHouse):
 
     async def to_command(self, caller: Caller) -> Submission[CallNextTicket, VisitTicket]:
         """Call the next ticket to the caller's counter."""
-        command = CallNextTicket(
-            *await self.keyed(caller),
-            counter=self.counter,
-            employee_number=_staff_member(caller),
-            prefixes=tuple(self.lines or ()),
-        )
+        staff, lines = _staff_member(caller), tuple(self.lines or ())
+        command = await self.in_house(caller, CallNextTicket, employee_number=staff, prefixes=lines)
         return Submission(command, caller.dar.counter.call_next)
 
 
@@ -212,7 +198,7 @@ class TicketOfToday(InHouse):
 
     async def on_ticket(self, caller: Caller, kind: type[S]) -> S:
         """The step `kind` on this ticket of the house."""
-        return kind(*await self.keyed(caller), label=self.ticket)
+        return await self.in_house(caller, kind, label=self.ticket)
 
 
 @strawberry.input(description="The called ticket to announce again.")
@@ -266,11 +252,9 @@ class ResumeTicketInput(InHouse):
 
     async def to_command(self, caller: Caller) -> Submission[ResumeTicket, VisitTicket]:
         """Resume the ticket at the counter."""
-        command = ResumeTicket(
-            *await self.keyed(caller),
-            label=self.ticket,
-            counter=self.counter,
-            employee_number=_staff_member(caller),
+        staff = _staff_member(caller)
+        command = await self.in_house(
+            caller, ResumeTicket, label=self.ticket, employee_number=staff
         )
         return Submission(command, caller.dar.counter.resume)
 
@@ -283,11 +267,8 @@ class TransferTicketInput(InHouse):
 
     async def to_command(self, caller: Caller) -> Submission[TransferTicket, VisitTicket]:
         """Transfer the ticket."""
-        command = TransferTicket(
-            *await self.keyed(caller),
-            label=self.ticket,
-            to_prefix=self.to_line,
-            to_counter=self.to_counter,
+        command = await self.in_house(
+            caller, TransferTicket, label=self.ticket, to_prefix=self.to_line
         )
         return Submission(command, caller.dar.counter.transfer)
 
@@ -298,11 +279,8 @@ class CloseCounterInput(InHouse):
 
     async def to_command(self, caller: Caller) -> Submission[CloseCounter, HouseChanged]:
         """Close the counter; an agent closing names itself (it closes only the one it holds)."""
-        command = CloseCounter(
-            *await self.keyed(caller),
-            number=self.number,
-            agent=caller.employee if caller.role is Role.AGENT else None,
-        )
+        agent = caller.employee if caller.role is Role.AGENT else None
+        command = await self.in_house(caller, CloseCounter, agent=agent)
         return Submission(command, caller.dar.counter.close_counter)
 
 

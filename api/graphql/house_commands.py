@@ -13,7 +13,7 @@ from api.auth import Role
 from api.graphql.access import ADMIN
 from api.graphql.caller import Caller
 from api.graphql.enums import FeeRule, Mode, Season
-from api.graphql.pipeline import CommandResult, Submission, mutation
+from api.graphql.pipeline import CommandResult, InHouse, OfAgent, Submission, mutation
 from application.catalogue.commands import (
     ChangeServiceFee,
     PublishService,
@@ -49,41 +49,22 @@ class RegisterHouseInput:
 
     async def to_command(self, caller: Caller) -> Submission[RegisterHouse, HouseChanged]:
         """Register the house under its code."""
-        command = RegisterHouse(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            code=self.code,
-            name_ar=self.name_ar,
-            name_fr=self.name_fr,
-            municipality=self.municipality,
-            governorate=self.governorate,
-        )
+        command = caller.command(RegisterHouse, self)
         return Submission(command, caller.dar.houses.register_house)
 
 
 @strawberry.input
-class AddCounterInput:
-    command_id: str
-    house_id: strawberry.ID
+class AddCounterInput(InHouse):
     number: int
     label: str
 
     async def to_command(self, caller: Caller) -> Submission[AddCounter, HouseChanged]:
         """Add the numbered counter to the house."""
-        command = AddCounter(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            house_code=await caller.house_code_of(self.house_id),
-            number=self.number,
-            label=self.label,
-        )
-        return Submission(command, caller.dar.houses.add_counter)
+        return Submission(await self.in_house(caller, AddCounter), caller.dar.houses.add_counter)
 
 
 @strawberry.input(description="A counter to take, and (for an administrator) the agent taking it.")
-class OpenCounterInput:
-    command_id: str
-    house_id: strawberry.ID
+class OpenCounterInput(InHouse):
     number: int
     agent_id: strawberry.ID | None = strawberry.field(
         default=None, description="The agent taking it (an administrator names one)."
@@ -91,27 +72,18 @@ class OpenCounterInput:
 
     async def to_command(self, caller: Caller) -> Submission[OpenCounter, HouseChanged]:
         """An agent takes a counter for itself only; an administrator names the agent."""
-        code = await caller.house_code_of(self.house_id)
         if caller.role is Role.AGENT:
             employee = caller.principal.subject
         elif self.agent_id is not None:
             employee, _ = await caller.employee_of(self.agent_id)
         else:
             raise ForbiddenError("an administrator names the agent who takes the counter")
-        command = OpenCounter(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            house_code=code,
-            number=self.number,
-            employee_number=employee,
-        )
+        command = await self.in_house(caller, OpenCounter, employee_number=employee)
         return Submission(command, caller.dar.houses.open_counter)
 
 
 @strawberry.input
-class ServiceLineInput:
-    command_id: str
-    house_id: strawberry.ID
+class ServiceLineInput(InHouse):
     prefix: str
     name: str
     services: list[str]
@@ -119,153 +91,84 @@ class ServiceLineInput:
 
     async def to_command(self, caller: Caller) -> Submission[AddServiceLine, HouseChanged]:
         """Add the line to the house."""
-        command = AddServiceLine(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            house_code=await caller.house_code_of(self.house_id),
-            prefix=self.prefix,
-            name=self.name,
-            services=tuple(self.services),
-            priority=self.priority,
-        )
+        command = await self.in_house(caller, AddServiceLine)
         return Submission(command, caller.dar.houses.add_service_line)
 
 
 @strawberry.input
-class ChangeServiceLineInput:
-    command_id: str
-    house_id: strawberry.ID
+class ChangeServiceLineInput(InHouse):
     prefix: str
     services: list[str]
     priority: bool
 
     async def to_command(self, caller: Caller) -> Submission[ChangeServiceLine, HouseChanged]:
         """Change the line's services and priority."""
-        command = ChangeServiceLine(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            house_code=await caller.house_code_of(self.house_id),
-            prefix=self.prefix,
-            services=tuple(self.services),
-            priority=self.priority,
-        )
+        command = await self.in_house(caller, ChangeServiceLine)
         return Submission(command, caller.dar.houses.change_service_line)
 
 
 @strawberry.input
-class OpeningHoursInput:
-    command_id: str
-    house_id: strawberry.ID
+class OpeningHoursInput(InHouse):
     season: Season
     opens: str = strawberry.field(description="HH:MM")
     closes: str = strawberry.field(description="HH:MM")
 
     async def to_command(self, caller: Caller) -> Submission[SetOpeningHours, HouseChanged]:
         """Set the house's own hours for the season."""
-        command = SetOpeningHours(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            house_code=await caller.house_code_of(self.house_id),
-            season=self.season,
-            opens=self.opens,
-            closes=self.closes,
-        )
+        command = await self.in_house(caller, SetOpeningHours)
         return Submission(command, caller.dar.houses.set_opening_hours)
 
 
 @strawberry.input
-class LocalHolidayInput:
-    command_id: str
-    house_id: strawberry.ID
+class LocalHolidayInput(InHouse):
     day: date
     name: str
 
     async def to_command(self, caller: Caller) -> Submission[AddLocalHoliday, HouseChanged]:
         """Close the house on that day."""
-        command = AddLocalHoliday(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            house_code=await caller.house_code_of(self.house_id),
-            day=self.day,
-            name=self.name,
-        )
+        command = await self.in_house(caller, AddLocalHoliday)
         return Submission(command, caller.dar.houses.add_local_holiday)
 
 
 @strawberry.input
-class EnrollAgentInput:
-    command_id: str
-    house_id: strawberry.ID
+class EnrollAgentInput(InHouse):
     employee_number: str
     display_name: str
 
     async def to_command(self, caller: Caller) -> Submission[EnrollAgent, AgentChanged]:
         """Enrol the agent in the house."""
-        command = EnrollAgent(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            employee_number=self.employee_number,
-            house_code=await caller.house_code_of(self.house_id),
-            display_name=self.display_name,
-        )
-        return Submission(command, caller.dar.houses.enroll_agent)
+        return Submission(await self.in_house(caller, EnrollAgent), caller.dar.houses.enroll_agent)
 
 
 @strawberry.input
-class AccreditAgentInput:
-    command_id: str
-    agent_id: strawberry.ID
+class AccreditAgentInput(OfAgent):
     partner_code: str
     expires_on: date
 
     async def to_command(self, caller: Caller) -> Submission[AccreditAgent, AgentChanged]:
         """Accredit the agent for the partner until the day."""
-        employee, _ = await caller.employee_of(self.agent_id)
-        command = AccreditAgent(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            employee_number=employee,
-            partner_code=self.partner_code,
-            expires_on=self.expires_on,
-        )
+        command = await self.of_agent(caller, AccreditAgent)
         return Submission(command, caller.dar.houses.accredit_agent)
 
 
 @strawberry.input
-class RevokeAccreditationInput:
-    command_id: str
-    agent_id: strawberry.ID
+class RevokeAccreditationInput(OfAgent):
     partner_code: str
     reason: str
 
     async def to_command(self, caller: Caller) -> Submission[RevokeAccreditation, AgentChanged]:
         """Revoke the agent's accreditation for the partner."""
-        employee, _ = await caller.employee_of(self.agent_id)
-        command = RevokeAccreditation(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            employee_number=employee,
-            partner_code=self.partner_code,
-            reason=self.reason,
-        )
+        command = await self.of_agent(caller, RevokeAccreditation)
         return Submission(command, caller.dar.houses.revoke_accreditation)
 
 
 @strawberry.input
-class DeactivateAgentInput:
-    command_id: str
-    agent_id: strawberry.ID
+class DeactivateAgentInput(OfAgent):
     reason: str
 
     async def to_command(self, caller: Caller) -> Submission[DeactivateAgent, AgentChanged]:
         """Deactivate the agent."""
-        employee, _ = await caller.employee_of(self.agent_id)
-        command = DeactivateAgent(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            employee_number=employee,
-            reason=self.reason,
-        )
+        command = await self.of_agent(caller, DeactivateAgent)
         return Submission(command, caller.dar.houses.deactivate_agent)
 
 
@@ -284,19 +187,7 @@ class PublishServiceInput:
 
     async def to_command(self, caller: Caller) -> Submission[PublishService, ServiceChanged]:
         """Publish the partner's service."""
-        command = PublishService(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            partner_code=self.partner_code,
-            code=self.code,
-            name_ar=self.name_ar,
-            name_fr=self.name_fr,
-            mode=self.mode,
-            documents=tuple(self.documents),
-            fee_rule=self.fee_rule,
-            fee_millimes=self.fee_millimes,
-            deadline_days=self.deadline_days,
-        )
+        command = caller.command(PublishService, self)
         return Submission(command, caller.dar.catalogue.publish)
 
 
@@ -310,14 +201,7 @@ class ChangeServiceFeeInput:
 
     async def to_command(self, caller: Caller) -> Submission[ChangeServiceFee, ServiceChanged]:
         """Change the service's fee from now on."""
-        command = ChangeServiceFee(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            partner_code=self.partner_code,
-            code=self.code,
-            fee_rule=self.fee_rule,
-            fee_millimes=self.fee_millimes,
-        )
+        command = caller.command(ChangeServiceFee, self)
         return Submission(command, caller.dar.catalogue.change_fee)
 
 
@@ -330,13 +214,7 @@ class WithdrawServiceInput:
 
     async def to_command(self, caller: Caller) -> Submission[WithdrawService, ServiceChanged]:
         """Withdraw the service from the catalogue."""
-        command = WithdrawService(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            partner_code=self.partner_code,
-            code=self.code,
-            reason=self.reason,
-        )
+        command = caller.command(WithdrawService, self)
         return Submission(command, caller.dar.catalogue.withdraw)
 
 

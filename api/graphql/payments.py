@@ -8,13 +8,14 @@ the day's collections of any house.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 import strawberry
 
 from api.auth import STAFF, Role
 from api.graphql.access import STAFF_AND_OVERSIGHT, query
-from api.graphql.caller import Caller, parse_id
+from api.graphql.caller import C, Caller, parse_id
 from api.graphql.context import Context, DarInfo
 from api.graphql.enums import Method, PaymentStatus
 from api.graphql.freshness import wait_for_position
@@ -176,11 +177,13 @@ class OfRequest:
     command_id: str
     request_id: strawberry.ID
 
-    def by(self, caller: Caller) -> tuple[str, str, str, UUID, str]:
-        """Key, actor, the caller's house, the request, the caller's employee number."""
-        key = caller.key(self.command_id)
+    def by(self, caller: Caller, kind: type[C]) -> C:
+        """The command `kind` on the request, by the caller at their house."""
         house, employee = _staff(caller)
-        return key, caller.actor, house, parse_id(self.request_id, "requestId"), employee
+        request = parse_id(self.request_id, "requestId")
+        return caller.command(
+            kind, self, house_code=house, request_id=request, employee_number=employee
+        )
 
 
 @strawberry.input(description="A card, e-Dinar or D17 payment to open for a request.")
@@ -192,8 +195,7 @@ class InitiatePaymentInput(OfRequest):
 
     async def to_command(self, caller: Caller) -> Submission[InitiatePayment, PaymentStanding]:
         """Open the payment at the caller's house."""
-        command = InitiatePayment(*self.by(caller), self.method, self.bill_reference)
-        return Submission(command, caller.dar.payments.initiate)
+        return Submission(self.by(caller, InitiatePayment), caller.dar.payments.initiate)
 
 
 @strawberry.input(description="Cash taken at the counter for a request.")
@@ -202,8 +204,7 @@ class RecordCashPaymentInput(OfRequest):
 
     async def to_command(self, caller: Caller) -> Submission[RecordCashPayment, PaymentStanding]:
         """Record the cash at the caller's house."""
-        command = RecordCashPayment(*self.by(caller), self.bill_reference)
-        return Submission(command, caller.dar.payments.record_cash)
+        return Submission(self.by(caller, RecordCashPayment), caller.dar.payments.record_cash)
 
 
 @strawberry.input(description="A payment of the caller's house, and the idempotency key.")
@@ -211,11 +212,11 @@ class OfPayment:
     command_id: str
     payment_id: strawberry.ID
 
-    def by(self, caller: Caller) -> tuple[str, str, str, UUID]:
-        """Key, actor, the caller's house, the payment."""
-        key = caller.key(self.command_id)
+    def by(self, caller: Caller, kind: type[C], /, **extras: Any) -> C:  # noqa: ANN401 - any field's value
+        """The command `kind` on the payment, at the caller's house."""
         house, _ = _staff(caller)
-        return key, caller.actor, house, parse_id(self.payment_id, "paymentId")
+        payment = parse_id(self.payment_id, "paymentId")
+        return caller.command(kind, self, house_code=house, payment_id=payment, **extras)
 
 
 @strawberry.input(description="A payment to give up before its capture, and why.")
@@ -224,8 +225,7 @@ class CancelPaymentInput(OfPayment):
 
     async def to_command(self, caller: Caller) -> Submission[CancelPayment, PaymentStanding]:
         """Cancel the payment."""
-        command = CancelPayment(*self.by(caller), self.reason)
-        return Submission(command, caller.dar.payments.cancel)
+        return Submission(self.by(caller, CancelPayment), caller.dar.payments.cancel)
 
 
 @strawberry.input(description="A refund to ask for: how much of a captured payment, and why.")
@@ -235,7 +235,7 @@ class RequestRefundInput(OfPayment):
 
     async def to_command(self, caller: Caller) -> Submission[RequestRefund, RefundRequested]:
         """Ask for the refund."""
-        command = RequestRefund(*self.by(caller), self.amount.millimes, self.reason)
+        command = self.by(caller, RequestRefund, amount_millimes=self.amount.millimes)
         return Submission(command, caller.dar.payments.request_refund)
 
 
@@ -245,7 +245,7 @@ class ApproveRefundInput(OfPayment):
 
     async def to_command(self, caller: Caller) -> Submission[ApproveRefund, PaymentStanding]:
         """Approve the refund."""
-        command = ApproveRefund(*self.by(caller), self.refund_id)
+        command = self.by(caller, ApproveRefund)
         return Submission(command, caller.dar.payments.approve_refund)
 
 
@@ -257,7 +257,10 @@ class SettlePaymentInput:
         """Settle a payment of the caller's house (each step it takes has its own key)."""
         house, _ = _staff(caller)
         payment = parse_id(self.payment_id, "paymentId")
-        command = SettlePayment(f"settle:{payment}", caller.actor, house, payment)
+        key = f"settle:{payment}"
+        command = caller.command(
+            SettlePayment, self, command_id=key, house_code=house, payment_id=payment
+        )
         return Submission(command, caller.dar.payments.settle_payment)
 
 

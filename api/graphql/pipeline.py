@@ -126,6 +126,29 @@ class CommandResult:
         )
 
 
+@strawberry.input(description="A command in a house, with the idempotency key.")
+class InHouse:
+    command_id: str
+    house_id: strawberry.ID
+
+    async def in_house(self, caller: Caller, kind: type[C], /, **extras: Any) -> C:  # noqa: ANN401 - any field's value
+        """The command `kind` from this input, in the house it names (staff: their own)."""
+        return caller.command(
+            kind, self, house_code=await caller.house_code_of(self.house_id), **extras
+        )
+
+
+@strawberry.input(description="A command on an agent, with the idempotency key.")
+class OfAgent:
+    command_id: str
+    agent_id: strawberry.ID
+
+    async def of_agent(self, caller: Caller, kind: type[C]) -> C:
+        """The command `kind` from this input, on the agent it names (staff: of their house)."""
+        employee, _ = await caller.employee_of(self.agent_id)
+        return caller.command(kind, self, employee_number=employee)
+
+
 async def counted(context: Context, name: str, call: Callable[[], Outcome[T]]) -> Outcome[T]:
     """Run a command on a worker thread, counting its outcome (recorded, replayed, refused)."""
     try:
