@@ -24,6 +24,7 @@ from api.graphql.enums import (
 from api.graphql.freshness import wait_for_position
 from api.graphql.pipeline import CommandResult, Submission, mutation
 from api.graphql.privacy import reader_of
+from api.graphql.rows import Answer, answer, from_row
 from api.graphql.scalars import Position
 from application.citizens.commands import (
     CitizenChanged,
@@ -129,20 +130,11 @@ class PersonalDataAccess:
     @classmethod
     def of(cls, row: AccessRow) -> PersonalDataAccess:
         """The GraphQL view of a row."""
-        return cls(
-            id=strawberry.ID(str(row.access_id)),
-            actor=row.actor,
-            at=row.at,
-            purpose=row.purpose,
-            operation=row.operation,
-            fields=list(row.fields),
-            house_id=strawberry.ID(str(row.house_id)) if row.house_id else None,
-            position=Position(row.position),
-        )
+        return from_row(cls, row, id=row.access_id)
 
 
 @strawberry.type(description="A revoked scope: the receipt number handed to the citizen.")
-class RevocationResult:
+class RevocationResult(Answer[MandateRevoked]):
     id: strawberry.ID
     position: Position
     replayed: bool
@@ -151,12 +143,7 @@ class RevocationResult:
     @classmethod
     def of(cls, outcome: Outcome[MandateRevoked]) -> RevocationResult:
         """The mandate and the receipt number."""
-        return cls(
-            id=strawberry.ID(str(outcome.value.mandate_id)),
-            position=Position(outcome.position),
-            replayed=outcome.replayed,
-            receipt=outcome.value.receipt,
-        )
+        return answer(cls, outcome, id=outcome.value.mandate_id)
 
 
 @strawberry.input(description="A citizen to register at the caller's house.")
@@ -203,8 +190,10 @@ class GrantMandateInput(OfCitizen):
 
     async def to_command(self, caller: Caller) -> Submission[GrantMandate, MandateChanged]:
         """Grant the scopes to the house."""
-        house, citizen = await caller.house_code_of(self.house_id), self.citizen()
-        command = caller.command(GrantMandate, self, citizen_id=citizen, house_code=house)
+        key, house = caller.key(self.command_id), await caller.house_code_of(self.house_id)
+        command = caller.command(
+            GrantMandate, self, command_id=key, house_code=house, citizen_id=self.citizen()
+        )
         return Submission(command, caller.dar.citizens.grant_mandate)
 
 
@@ -215,8 +204,10 @@ class RevokeMandateInput(OfCitizen):
 
     async def to_command(self, caller: Caller) -> Submission[RevokeMandate, MandateRevoked]:
         """Revoke the scope."""
-        house, citizen = await caller.house_code_of(self.house_id), self.citizen()
-        command = caller.command(RevokeMandate, self, citizen_id=citizen, house_code=house)
+        key, house = caller.key(self.command_id), await caller.house_code_of(self.house_id)
+        command = caller.command(
+            RevokeMandate, self, command_id=key, house_code=house, citizen_id=self.citizen()
+        )
         return Submission(command, caller.dar.citizens.revoke_mandate)
 
 

@@ -8,7 +8,7 @@ counter service decides it (an agent closes only the counter it holds).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 
 import strawberry
 
@@ -19,6 +19,7 @@ from api.graphql.context import DarInfo
 from api.graphql.enums import PriorityReason, TicketStatus
 from api.graphql.freshness import wait_for_position
 from api.graphql.pipeline import CommandResult, InHouse, Submission, Submits, mutation
+from api.graphql.rows import Answer
 from api.graphql.scalars import Position
 from application.counter.commands import (
     CallNextTicket,
@@ -35,7 +36,6 @@ from application.counter.commands import (
     VisitTicket,
 )
 from application.houses.commands import CloseCounter, HouseChanged
-from application.store import Outcome
 from domain.houses.house import house_id as house_id_of
 from domain.shared.errors import ForbiddenError
 from domain.shared.time import tunis_day
@@ -45,21 +45,11 @@ S = TypeVar("S", bound=TicketCommand)
 
 
 @strawberry.type(description="What a queue command did: the visit, its ticket, its position.")
-class TicketResult:
+class TicketResult(Answer[VisitTicket]):
     visit_id: strawberry.ID
     ticket: str
     position: Position
     replayed: bool
-
-    @classmethod
-    def of(cls, outcome: Outcome[VisitTicket]) -> Self:
-        """The visit, its ticket, the position and whether this was a retry."""
-        return cls(
-            visit_id=strawberry.ID(str(outcome.value.visit_id)),
-            ticket=outcome.value.ticket,
-            position=Position(outcome.position),
-            replayed=outcome.replayed,
-        )
 
 
 @strawberry.type(description="A ticket of today's queue.")

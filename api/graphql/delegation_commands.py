@@ -66,7 +66,9 @@ class OnGrant:
 
     async def on_grant(self, caller: Caller, kind: type[C], /) -> C:
         """The command `kind` on the grant (staff: of their house)."""
-        return caller.command(kind, self, grant_id=await visible_grant(caller, self.grant_id))
+        key = caller.key(self.command_id)  # checked before the grant is looked up
+        grant = await visible_grant(caller, self.grant_id)
+        return caller.command(kind, self, command_id=key, grant_id=grant)
 
 
 @strawberry.input

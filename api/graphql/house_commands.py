@@ -72,13 +72,14 @@ class OpenCounterInput(InHouse):
 
     async def to_command(self, caller: Caller) -> Submission[OpenCounter, HouseChanged]:
         """An agent takes a counter for itself only; an administrator names the agent."""
+        code = await caller.house_code_of(self.house_id)
         if caller.role is Role.AGENT:
             employee = caller.principal.subject
         elif self.agent_id is not None:
             employee, _ = await caller.employee_of(self.agent_id)
         else:
             raise ForbiddenError("an administrator names the agent who takes the counter")
-        command = await self.in_house(caller, OpenCounter, employee_number=employee)
+        command = caller.command(OpenCounter, self, house_code=code, employee_number=employee)
         return Submission(command, caller.dar.houses.open_counter)
 
 

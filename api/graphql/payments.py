@@ -20,6 +20,7 @@ from api.graphql.context import Context, DarInfo
 from api.graphql.enums import Method, PaymentStatus
 from api.graphql.freshness import wait_for_position
 from api.graphql.pipeline import Submission, mutation
+from api.graphql.rows import Answer, from_row
 from api.graphql.scalars import Position
 from application.payments.commands import (
     ApproveRefund,
@@ -70,26 +71,7 @@ class Payment:
     @classmethod
     def of(cls, row: PaymentRow) -> Payment:
         """The GraphQL view of a read-model row."""
-        return cls(
-            id=strawberry.ID(str(row.payment_id)),
-            request_id=strawberry.ID(str(row.request_id)),
-            house_id=strawberry.ID(str(row.house_id)),
-            partner_code=row.partner_code,
-            service_code=row.service_code,
-            bill_reference=row.bill_reference,
-            method=Method(row.method),
-            amount=Money(row.amount_millimes),
-            status=PaymentStatus(row.status),
-            captured=Money(row.captured_millimes),
-            refunded=Money(row.refunded_millimes),
-            refunds_pending=Money(row.refunds_pending_millimes),
-            receipt=row.receipt,
-            initiated_at=row.initiated_at,
-            captured_at=row.captured_at,
-            business_date=row.business_date,
-            note=row.note,
-            position=Position(row.position),
-        )
+        return from_row(cls, row, id=row.payment_id)
 
 
 @strawberry.type(description="Money collected for one partner by one method on the day.")
@@ -148,21 +130,11 @@ class PaymentResult:
 
 
 @strawberry.type(description="A refund asked for.")
-class RefundResult:
+class RefundResult(Answer[RefundRequested]):
     payment_id: strawberry.ID
     refund_id: str
     position: Position
     replayed: bool
-
-    @classmethod
-    def of(cls, outcome: Outcome[RefundRequested]) -> RefundResult:
-        """The payment and the refund's number."""
-        return cls(
-            payment_id=strawberry.ID(str(outcome.value.payment_id)),
-            refund_id=outcome.value.refund_id,
-            position=Position(outcome.position),
-            replayed=outcome.replayed,
-        )
 
 
 def _staff(caller: Caller) -> tuple[str, str]:
@@ -179,10 +151,15 @@ class OfRequest:
 
     def by(self, caller: Caller, kind: type[C]) -> C:
         """The command `kind` on the request, by the caller at their house."""
-        house, employee = _staff(caller)
+        key, (house, employee) = caller.key(self.command_id), _staff(caller)
         request = parse_id(self.request_id, "requestId")
         return caller.command(
-            kind, self, house_code=house, request_id=request, employee_number=employee
+            kind,
+            self,
+            command_id=key,
+            house_code=house,
+            request_id=request,
+            employee_number=employee,
         )
 
 
@@ -214,9 +191,11 @@ class OfPayment:
 
     def by(self, caller: Caller, kind: type[C], /, **extras: Any) -> C:  # noqa: ANN401 - any field's value
         """The command `kind` on the payment, at the caller's house."""
-        house, _ = _staff(caller)
+        key, (house, _) = caller.key(self.command_id), _staff(caller)
         payment = parse_id(self.payment_id, "paymentId")
-        return caller.command(kind, self, house_code=house, payment_id=payment, **extras)
+        return caller.command(
+            kind, self, command_id=key, house_code=house, payment_id=payment, **extras
+        )
 
 
 @strawberry.input(description="A payment to give up before its capture, and why.")

@@ -58,6 +58,7 @@ from api.auth import Role
 from api.graphql.access import allowed
 from api.graphql.caller import Caller
 from api.graphql.context import Context, DarInfo
+from api.graphql.rows import Answer
 from api.graphql.scalars import Position
 from application.commands import Command
 from application.store import Outcome
@@ -107,7 +108,7 @@ class Identified(Protocol):
 
 
 @strawberry.type(description="What a command did.")
-class CommandResult:
+class CommandResult(Answer[Identified]):
     id: strawberry.ID = strawberry.field(description="The object the command created or changed.")
     position: Position = strawberry.field(
         description="Log position of the command's last event; pass it as atLeastPosition."
@@ -115,15 +116,6 @@ class CommandResult:
     replayed: bool = strawberry.field(
         description="True when this is the retry of a recorded command."
     )
-
-    @classmethod
-    def of(cls, outcome: Outcome[Identified]) -> Self:
-        """The object, the position and whether this was a retry."""
-        return cls(
-            id=strawberry.ID(str(outcome.value.id)),
-            position=Position(outcome.position),
-            replayed=outcome.replayed,
-        )
 
 
 @strawberry.input(description="A command in a house, with the idempotency key.")
@@ -133,9 +125,9 @@ class InHouse:
 
     async def in_house(self, caller: Caller, kind: type[C], /, **extras: Any) -> C:  # noqa: ANN401 - any field's value
         """The command `kind` from this input, in the house it names (staff: their own)."""
-        return caller.command(
-            kind, self, house_code=await caller.house_code_of(self.house_id), **extras
-        )
+        key = caller.key(self.command_id)  # checked before the house is looked up
+        house = await caller.house_code_of(self.house_id)
+        return caller.command(kind, self, command_id=key, house_code=house, **extras)
 
 
 @strawberry.input(description="A command on an agent, with the idempotency key.")

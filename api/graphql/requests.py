@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 from datetime import date, datetime
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 import strawberry
@@ -22,6 +22,7 @@ from api.graphql.enums import ContactKind, Mode, PartnerDecision, RequestStatus
 from api.graphql.freshness import wait_for_position
 from api.graphql.pipeline import InHouse, Submission, Submits, mutation
 from api.graphql.privacy import reader_of
+from api.graphql.rows import Answer
 from api.graphql.scalars import Position
 from application.counter.commands import (
     AcknowledgeRequest,
@@ -38,7 +39,6 @@ from application.counter.commands import (
     ReturnForCorrection,
     WithdrawRequest,
 )
-from application.store import Outcome
 from domain.citizens.categories import HEALTH_PARTNER, DataCategory
 from domain.citizens.citizen import Citizen
 from domain.counter.request import FINAL
@@ -97,37 +97,18 @@ class RequestPage:
 
 
 @strawberry.type(description="What a request command did.")
-class RequestResult:
+class RequestResult(Answer[RequestChanged]):
     id: strawberry.ID
     receipt: str
     position: Position
     replayed: bool
 
-    @classmethod
-    def of(cls, outcome: Outcome[RequestChanged]) -> Self:
-        """The request, its receipt, the position and whether this was a retry."""
-        return cls(
-            id=strawberry.ID(str(outcome.value.request_id)),
-            receipt=outcome.value.receipt,
-            position=Position(outcome.position),
-            replayed=outcome.replayed,
-        )
-
 
 @strawberry.type(description="A contact recorded during a visit.")
-class ContactResult:
+class ContactResult(Answer[ContactRecorded]):
     visit_id: strawberry.ID
     position: Position
     replayed: bool
-
-    @classmethod
-    def of(cls, outcome: Outcome[ContactRecorded]) -> Self:
-        """The visit, the position and whether this was a retry."""
-        return cls(
-            visit_id=strawberry.ID(str(outcome.value.visit_id)),
-            position=Position(outcome.position),
-            replayed=outcome.replayed,
-        )
 
 
 def request_of(row: RequestRow, calendar: BusinessCalendar | None, today: date) -> Request:
@@ -371,8 +352,9 @@ class OnRequest:
         )
 
     def _on(self, caller: Caller, kind: type[C], /, **extras: Any) -> C:  # noqa: ANN401 - any field's value
+        key = caller.key(self.command_id)  # checked before the request's id
         request = parse_id(self.request_id, "requestId")
-        return caller.command(kind, self, request_id=request, **extras)
+        return caller.command(kind, self, command_id=key, request_id=request, **extras)
 
 
 @strawberry.input(description="An immediate service done at the counter.")
