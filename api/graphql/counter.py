@@ -19,7 +19,7 @@ from api.graphql.context import DarInfo
 from api.graphql.enums import PriorityReason, TicketStatus
 from api.graphql.freshness import wait_for_position
 from api.graphql.pipeline import CommandResult, InHouse, Submission, Submits, mutation
-from api.graphql.rows import Answer
+from api.graphql.rows import Answer, from_row
 from api.graphql.scalars import Position
 from application.counter.commands import (
     CallNextTicket,
@@ -75,23 +75,13 @@ class QueueTicket:
     def of(cls, row: TicketRow, now: datetime) -> QueueTicket:
         """The GraphQL view of a row."""
         waited = (row.first_called_at or now) - row.issued_at
-        return cls(
+        handled = row.ended_at - row.called_at if row.ended_at and row.called_at else None
+        return from_row(
+            cls,
+            row,
             ticket=row.label,
-            visit_id=strawberry.ID(str(row.visit_id)),
-            line=row.line,
-            priority=PriorityReason(row.priority) if row.priority else None,
-            status=TicketStatus(row.status),
-            counter=row.counter,
-            for_counter=row.for_counter,
-            issued_at=row.issued_at,
-            waiting_since=row.waiting_since,
-            called_at=row.called_at,
             waiting_seconds=max(0, int(waited.total_seconds())),
-            handling_seconds=(
-                int((row.ended_at - row.called_at).total_seconds())
-                if row.ended_at is not None and row.called_at is not None
-                else None
-            ),
+            handling_seconds=int(handled.total_seconds()) if handled is not None else None,
         )
 
 

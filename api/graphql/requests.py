@@ -22,7 +22,7 @@ from api.graphql.enums import ContactKind, Mode, PartnerDecision, RequestStatus
 from api.graphql.freshness import wait_for_position
 from api.graphql.pipeline import InHouse, Submission, Submits, mutation
 from api.graphql.privacy import reader_of
-from api.graphql.rows import Answer
+from api.graphql.rows import Answer, from_row
 from api.graphql.scalars import Position
 from application.counter.commands import (
     AcknowledgeRequest,
@@ -118,25 +118,13 @@ def request_of(row: RequestRow, calendar: BusinessCalendar | None, today: date) 
     deadline runs: one not final with a deadline.
     """
     figures = standing(row, calendar, today) if calendar else Standing(0, None)
-    return Request(
-        id=strawberry.ID(str(row.request_id)),
-        receipt=row.receipt,
-        house_id=strawberry.ID(str(row.house_id)),
-        visit_id=strawberry.ID(str(row.visit_id)),
-        citizen_id=strawberry.ID(str(row.citizen_id)),
-        partner_code=row.partner_code,
-        service_code=row.service_code,
-        mode=Mode(row.mode),
-        status=RequestStatus(row.status),
-        documents=list(row.documents),
-        lodged_at=row.lodged_at,
-        due_on=row.due_on,
+    return from_row(
+        Request,
+        row,
+        id=row.request_id,
         overdue_working_days=figures.overdue_working_days,
         working_days_left=figures.working_days_left,
         age_days=(today - tunis_day(row.lodged_at)).days,
-        partner_reference=row.partner_reference,
-        note=row.note,
-        position=Position(row.position),
     )
 
 
