@@ -251,17 +251,7 @@ async def _visible_rows(context: Context, rows: list[PaymentRow]) -> list[Paymen
 
 
 def _collections(house: UUID, day: date, rows: list[CollectionRow]) -> Collections:
-    lines = [
-        CollectionLine(
-            partner_code=r.partner_code,
-            method=Method(r.method),
-            payments=r.payments,
-            collected=Money(r.collected_millimes),
-            refunded=Money(r.refunded_millimes),
-            net=Money(r.net_millimes),
-        )
-        for r in rows
-    ]
+    lines = [from_row(CollectionLine, r) for r in rows]
     return Collections(
         house_id=strawberry.ID(str(house)),
         business_date=day,
@@ -278,13 +268,7 @@ class PaymentQueries:
     async def bill_inquiry(self, info: DarInfo, partner_code: str, reference: str) -> Bill:
         payments = info.context.dar.payments
         due = await info.context.blocking(lambda: payments.bill_inquiry(partner_code, reference))
-        return Bill(
-            partner_code=due.partner_code,
-            reference=due.reference,
-            amount=due.amount,
-            period=due.period,
-            due_on=due.due_on,
-        )
+        return from_row(Bill, due)
 
     @query(
         STAFF | frozenset({Role.ADMIN, Role.AUDITOR}), "The payments of a request, oldest first."

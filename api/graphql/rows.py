@@ -2,9 +2,10 @@
 
 An object type declares its fields; `from_row` fills each from the row's field of the same name,
 converted to the declared GraphQL type: an `ID` from a UUID, an enum from its stored value, a
-list from a tuple, `Money` from the row's `<name>_millimes`. None stays None. A field the row
-names otherwise, or that is computed, is given by name (`from_row(House, row, id=row.house_id)`),
-and converted the same way. Fields with a resolver of their own are left to it.
+list from a tuple, `Money` from the row's `<name>_millimes` (or a `Money` of that name). None
+stays None. A field the row names otherwise, or that is computed, is given by name
+(`from_row(House, row, id=row.house_id)`) and converted the same way. Fields with a resolver of
+their own are left to it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from domain.shared.money import Money
 V = TypeVar("V")
 A_contra = TypeVar("A_contra", contravariant=True)
 Convert = Callable[[Any], Any]
-Plan = tuple[tuple[str, str, Convert | None], ...]
+Plan = tuple[tuple[str, str | None, Convert | None], ...]
 PLANS: dict[type, Plan] = {}
 
 
@@ -41,16 +42,20 @@ def _converter(kind: object) -> Convert | None:
         return kind.wrapped_cls
     if isinstance(kind, StrawberryList):
         return list
-    return Money if kind is Money else None
+    return _as_money if kind is Money else None
+
+
+def _as_money(value: Money | int) -> Money:
+    return value if isinstance(value, Money) else Money(value)
 
 
 def _plan(cls: type) -> Plan:
-    """Each field of `cls` filled from a row: its name, the row's name, its conversion."""
+    """Each field of `cls` filled from a row: its name, its name in millimes, its conversion."""
     if cls not in PLANS:
         PLANS[cls] = tuple(
             (
                 f.python_name,
-                f"{f.python_name}_millimes" if f.type is Money else f.python_name,
+                f"{f.python_name}_millimes" if f.type is Money else None,
                 _converter(f.type),
             )
             for f in get_object_definition(cls, strict=True).fields
@@ -62,8 +67,13 @@ def _plan(cls: type) -> Plan:
 def from_row(cls: type[V], row: object, /, **given: Any) -> V:  # noqa: ANN401 - any field's value
     """An object of `cls` with its fields from the row's same-named fields, or from `given`."""
     values = {}
-    for name, source, convert in _plan(cls):
-        value = given[name] if name in given else getattr(row, source)
+    for name, millimes, convert in _plan(cls):
+        if name in given:
+            value = given[name]
+        elif millimes is not None and not hasattr(row, name):
+            value = getattr(row, millimes)
+        else:
+            value = getattr(row, name)
         values[name] = value if convert is None else convert(value)
     return cls(**values)
 
