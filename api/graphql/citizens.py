@@ -99,12 +99,8 @@ class Mandate:
     @classmethod
     def of(cls, view: MandateView) -> Mandate:
         """The GraphQL view of a mandate."""
-        return cls(
-            id=strawberry.ID(str(view.mandate_id)),
-            house_id=strawberry.ID(str(view.house_id)),
-            scopes=[MandateScope(scope=s.scope, expires_at=s.expires_at) for s in view.scopes],
-            health_scopes_withheld=view.health_scopes_withheld,
-        )
+        scopes = [from_row(MandateScope, s) for s in view.scopes]
+        return from_row(cls, view, id=view.mandate_id, scopes=scopes)
 
 
 @strawberry.type(description="A declared purpose a read of personal data may name.")

@@ -62,11 +62,11 @@ class Delegation:
 class MayPerformAnswer:
     allowed: bool
     reason: str | None = strawberry.field(description="The refusal's code, when refused.")
-    message: str | None
-    grant_id: strawberry.ID | None
-    grant_version: int | None
-    agent_id: strawberry.ID | None
-    agent_version: int | None
+    message: str | None = None
+    grant_id: strawberry.ID | None = None
+    grant_version: int | None = None
+    agent_id: strawberry.ID | None = None
+    agent_version: int | None = None
 
 
 @strawberry.type
@@ -131,21 +131,5 @@ class DelegationQueries:
                 )
             )
         except REFUSALS as refusal:  # any other error (STORE_BUSY, VALIDATION) is no answer
-            return MayPerformAnswer(
-                allowed=False,
-                reason=refusal.code,
-                message=refusal.message,
-                grant_id=None,
-                grant_version=None,
-                agent_id=None,
-                agent_version=None,
-            )
-        return MayPerformAnswer(
-            allowed=True,
-            reason=None,
-            message=None,
-            grant_id=strawberry.ID(str(permission.grant_id)),
-            grant_version=permission.grant_version,
-            agent_id=strawberry.ID(str(permission.agent_id)),
-            agent_version=permission.agent_version,
-        )
+            return MayPerformAnswer(allowed=False, reason=refusal.code, message=refusal.message)
+        return from_row(MayPerformAnswer, permission, allowed=True, reason=None, message=None)

@@ -8,41 +8,38 @@ thread through the service (whose `CommandRunner` makes it idempotent), counts i
 `dar_commands_total` (recorded, replayed, or the refusal's code) and maps the typed outcome to the
 answer. A test enumerates the schema's mutations and fails for one not built here.
 
-Writing one (`renamePartner`, its validation left out)::
+Writing one (`addCounter`)::
 
-    @strawberry.input(description="A partner's new official names.")
-    class RenamePartnerInput:
-        command_id: str
-        code: str
-        name_ar: str
-        name_fr: str
+    @strawberry.input
+    class AddCounterInput(InHouse):  # command_id and house_id, shared
+        number: int
+        label: str
 
-        async def to_command(self, caller: Caller) -> Submission[RenamePartner, PartnerChanged]:
-            return Submission(
-                RenamePartner(
-                    command_id=caller.key(self.command_id),  # the idempotency key, checked
-                    actor=caller.actor,
-                    code=self.code,
-                    name_ar=self.name_ar,
-                    name_fr=self.name_fr,
-                ),
-                caller.dar.partners.rename_partner,  # -> Outcome[PartnerChanged]
-            )
+        async def to_command(self, caller: Caller) -> Submission[AddCounter, HouseChanged]:
+            command = await self.in_house(caller, AddCounter)  # key, actor, house_code, the rest
+            return Submission(command, caller.dar.houses.add_counter)  # -> Outcome[HouseChanged]
 
     @strawberry.type
-    class PartnerMutations:
-        rename_partner = mutation(
-            RenamePartnerInput, PartnerCommandResult, ADMIN, "Record a partner's new names."
-        )
+    class HouseCommands:
+        add_counter = mutation(AddCounterInput, CommandResult, ADMIN, "Add a counter (admin).")
+
+The command is built by `Caller.command(kind, input, **extras)`: the input's fields of the
+command's names, the checked key, the caller as actor, and by name whatever the input names
+otherwise or the caller looks up (`house_code=`, `employee_number=`); a command field none of
+them supplies is an error (a test builds every mutation's command from the schema). Inputs that
+share their first fields share a base: `InHouse`, `OfAgent`, and in their modules `OnGrant`,
+`OfCitizen`, `OnRequest`, `OfRequest`, `OfPayment`.
 
 The service method returns `Outcome[T]`, T a frozen dataclass of ids (`Decision(..., value=T(...))`
 and `runner.run(command, decide, returns=T)` in the service). The answer type has
-`of(outcome: Outcome[T])` (`CommandResult` serves any T that names its object by `id`). A closed
-set of values is an enum of the domain registered in `api.graphql.enums`, never text. House staff
-reach only their own house: look houses, agents and ids up through the `Caller` (`house_code_of`,
-`employee_of`), which answers another house's as NOT_FOUND. Rules belong to the service's decision,
-not to `to_command`. Queries declare their roles the same way: `@query(roles, description)`.
-One input per mutation: a step is its own mutation and command, never a string field.
+`of(outcome: Outcome[T])`: an `Answer[T]` (`api.graphql.rows`) takes the value's fields by name,
+its position and whether it was a retry (`CommandResult` serves any T that names its object by
+`id`). A closed set of values is an enum of the domain registered in `api.graphql.enums`, never
+text. House staff reach only their own house: look houses, agents and ids up through the `Caller`
+(`house_code_of`, `employee_of`), which answers another house's as NOT_FOUND. Rules belong to the
+service's decision, not to `to_command`. Queries declare their roles the same way:
+`@query(roles, description)`. One input per mutation: a step is its own mutation and command,
+never a string field.
 """
 
 from __future__ import annotations
