@@ -22,7 +22,7 @@ from api.graphql.enums import (
     RequestStatus,
 )
 from api.graphql.freshness import wait_for_position
-from api.graphql.pipeline import CommandResult, Submission, mutation
+from api.graphql.pipeline import CommandResult, Submission, admin_mutation, mutation
 from api.graphql.privacy import reader_of
 from api.graphql.rows import Answer, answer, from_row
 from api.graphql.scalars import Position
@@ -346,9 +346,6 @@ class CitizenMutations:
         STAFF,
         "Revoke one scope of a mandate; returns the receipt number.",
     )
-    erase_citizen = mutation(
-        EraseCitizenInput,
-        CommandResult,
-        ADMIN,
-        "Erase a citizen: destroy their key, record why (admin).",
+    erase_citizen = admin_mutation(
+        EraseCitizenInput, "Erase a citizen: destroy their key, record why (admin)."
     )

@@ -7,9 +7,8 @@ from uuid import UUID
 
 import strawberry
 
-from api.graphql.access import ADMIN
 from api.graphql.caller import C, Caller, parse_id
-from api.graphql.pipeline import CommandResult, InHouse, Submission, mutation
+from api.graphql.pipeline import InHouse, Submission, admin_mutation
 from application.delegation.commands import (
     AmendDelegation,
     GrantChanged,
@@ -125,27 +124,15 @@ class RevokeDelegationInput(OnGrant):
 
 @strawberry.type
 class DelegationMutations:
-    grant_delegation = mutation(
-        GrantDelegationInput,
-        CommandResult,
-        ADMIN,
-        "Record a partner's delegation to a house (admin).",
+    grant_delegation = admin_mutation(
+        GrantDelegationInput, "Record a partner's delegation to a house (admin)."
     )
-    amend_delegation = mutation(
-        AmendDelegationInput, CommandResult, ADMIN, "Add or remove named services (admin)."
+    amend_delegation = admin_mutation(AmendDelegationInput, "Add or remove named services (admin).")
+    suspend_delegation = admin_mutation(
+        SuspendDelegationInput, "Suspend a grant, with a reason (admin)."
     )
-    suspend_delegation = mutation(
-        SuspendDelegationInput, CommandResult, ADMIN, "Suspend a grant, with a reason (admin)."
+    reinstate_delegation = admin_mutation(ReinstateDelegationInput, "Lift a suspension (admin).")
+    renew_delegation = admin_mutation(
+        RenewDelegationInput, "Extend a grant under a renewing convention (admin)."
     )
-    reinstate_delegation = mutation(
-        ReinstateDelegationInput, CommandResult, ADMIN, "Lift a suspension (admin)."
-    )
-    renew_delegation = mutation(
-        RenewDelegationInput,
-        CommandResult,
-        ADMIN,
-        "Extend a grant under a renewing convention (admin).",
-    )
-    revoke_delegation = mutation(
-        RevokeDelegationInput, CommandResult, ADMIN, "End a grant for good (admin)."
-    )
+    revoke_delegation = admin_mutation(RevokeDelegationInput, "End a grant for good (admin).")

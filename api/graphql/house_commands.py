@@ -10,10 +10,16 @@ from datetime import date
 import strawberry
 
 from api.auth import Role
-from api.graphql.access import ADMIN
 from api.graphql.caller import Caller
 from api.graphql.enums import FeeRule, Mode, Season
-from api.graphql.pipeline import CommandResult, InHouse, OfAgent, Submission, mutation
+from api.graphql.pipeline import (
+    CommandResult,
+    InHouse,
+    OfAgent,
+    Submission,
+    admin_mutation,
+    mutation,
+)
 from application.catalogue.commands import (
     ChangeServiceFee,
     PublishService,
@@ -221,12 +227,8 @@ class WithdrawServiceInput:
 
 @strawberry.type
 class HouseCommands:
-    register_house = mutation(
-        RegisterHouseInput, CommandResult, ADMIN, "Register a services house (admin)."
-    )
-    add_counter = mutation(
-        AddCounterInput, CommandResult, ADMIN, "Add a numbered counter to a house (admin)."
-    )
+    register_house = admin_mutation(RegisterHouseInput, "Register a services house (admin).")
+    add_counter = admin_mutation(AddCounterInput, "Add a numbered counter to a house (admin).")
     open_counter = mutation(
         OpenCounterInput,
         CommandResult,
@@ -234,48 +236,28 @@ class HouseCommands:
         "Take a counter (the agent taking it, of its own house; or admin).",
     )
 
-    add_service_line = mutation(
-        ServiceLineInput, CommandResult, ADMIN, "Add a service line to a house (admin)."
+    add_service_line = admin_mutation(ServiceLineInput, "Add a service line to a house (admin).")
+    change_service_line = admin_mutation(ChangeServiceLineInput, "Change a service line (admin).")
+    set_opening_hours = admin_mutation(
+        OpeningHoursInput, "Set a house's own hours for a season (admin)."
     )
-    change_service_line = mutation(
-        ChangeServiceLineInput, CommandResult, ADMIN, "Change a service line (admin)."
+    add_local_holiday = admin_mutation(
+        LocalHolidayInput, "Close a house on a day beyond the national holidays (admin)."
     )
-    set_opening_hours = mutation(
-        OpeningHoursInput, CommandResult, ADMIN, "Set a house's own hours for a season (admin)."
+    enroll_agent = admin_mutation(EnrollAgentInput, "Enrol an agent in a house (admin).")
+    accredit_agent = admin_mutation(
+        AccreditAgentInput, "Accredit an agent for a partner until a day (admin)."
     )
-    add_local_holiday = mutation(
-        LocalHolidayInput,
-        CommandResult,
-        ADMIN,
-        "Close a house on a day beyond the national holidays (admin).",
+    revoke_accreditation = admin_mutation(
+        RevokeAccreditationInput, "Revoke an agent's accreditation for a partner (admin)."
     )
-    enroll_agent = mutation(
-        EnrollAgentInput, CommandResult, ADMIN, "Enrol an agent in a house (admin)."
+    deactivate_agent = admin_mutation(
+        DeactivateAgentInput, "Deactivate an agent: their tokens are refused from now on (admin)."
     )
-    accredit_agent = mutation(
-        AccreditAgentInput,
-        CommandResult,
-        ADMIN,
-        "Accredit an agent for a partner until a day (admin).",
+    publish_service = admin_mutation(PublishServiceInput, "Publish a partner's service (admin).")
+    change_service_fee = admin_mutation(
+        ChangeServiceFeeInput, "Change a service's fee from now on (admin)."
     )
-    revoke_accreditation = mutation(
-        RevokeAccreditationInput,
-        CommandResult,
-        ADMIN,
-        "Revoke an agent's accreditation for a partner (admin).",
-    )
-    deactivate_agent = mutation(
-        DeactivateAgentInput,
-        CommandResult,
-        ADMIN,
-        "Deactivate an agent: their tokens are refused from now on (admin).",
-    )
-    publish_service = mutation(
-        PublishServiceInput, CommandResult, ADMIN, "Publish a partner's service (admin)."
-    )
-    change_service_fee = mutation(
-        ChangeServiceFeeInput, CommandResult, ADMIN, "Change a service's fee from now on (admin)."
-    )
-    withdraw_service = mutation(
-        WithdrawServiceInput, CommandResult, ADMIN, "Withdraw a service from the catalogue (admin)."
+    withdraw_service = admin_mutation(
+        WithdrawServiceInput, "Withdraw a service from the catalogue (admin)."
     )

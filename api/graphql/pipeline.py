@@ -52,7 +52,7 @@ from uuid import UUID
 import strawberry
 
 from api.auth import Role
-from api.graphql.access import allowed
+from api.graphql.access import ADMIN, allowed
 from api.graphql.caller import Caller
 from api.graphql.context import Context, DarInfo
 from api.graphql.rows import Answer
@@ -174,3 +174,8 @@ def mutation(
     return strawberry.mutation(
         resolver=resolve, description=description, permission_classes=allowed(roles)
     )
+
+
+def admin_mutation(input_type: type[Submits[Identified]], description: str) -> Any:  # noqa: ANN401 - a strawberry field
+    """An administrator's mutation, answered with the object it created or changed."""
+    return mutation(input_type, CommandResult, ADMIN, description)
