@@ -8,13 +8,13 @@ counter service decides it (an agent closes only the counter it holds).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import strawberry
 
 from api.auth import STAFF, Role
 from api.graphql.access import ADMIN, query
-from api.graphql.caller import Caller
+from api.graphql.caller import C, Caller
 from api.graphql.context import DarInfo
 from api.graphql.enums import PriorityReason, TicketStatus
 from api.graphql.freshness import wait_for_position
@@ -31,7 +31,6 @@ from application.counter.commands import (
     RecordWalkAway,
     RecycleTicket,
     ResumeTicket,
-    TicketCommand,
     TransferTicket,
     VisitTicket,
 )
@@ -40,8 +39,6 @@ from domain.houses.house import house_id as house_id_of
 from domain.shared.errors import ForbiddenError
 from domain.shared.time import tunis_day
 from projections.queue.view import TicketRow
-
-S = TypeVar("S", bound=TicketCommand)
 
 
 @strawberry.type(description="What a queue command did: the visit, its ticket, its position.")
@@ -176,9 +173,9 @@ class CallNextTicketInput(InHouse):
 class TicketOfToday(InHouse):
     ticket: str
 
-    async def on_ticket(self, caller: Caller, kind: type[S]) -> S:
-        """The step `kind` on this ticket of the house."""
-        return await self.in_house(caller, kind, label=self.ticket)
+    async def on_ticket(self, caller: Caller, kind: type[C], /, **extras: Any) -> C:  # noqa: ANN401 - any field's value
+        """The command `kind` on this ticket of the house."""
+        return await self.in_house(caller, kind, label=self.ticket, **extras)
 
 
 @strawberry.input(description="The called ticket to announce again.")
@@ -226,30 +223,23 @@ class EndVisitInput(TicketOfToday):
 
 
 @strawberry.input(description="A parked ticket to take up again at the caller's counter.")
-class ResumeTicketInput(InHouse):
-    ticket: str
+class ResumeTicketInput(TicketOfToday):
     counter: int
 
     async def to_command(self, caller: Caller) -> Submission[ResumeTicket, VisitTicket]:
         """Resume the ticket at the counter."""
-        staff = _staff_member(caller)
-        command = await self.in_house(
-            caller, ResumeTicket, label=self.ticket, employee_number=staff
-        )
+        command = await self.on_ticket(caller, ResumeTicket, employee_number=_staff_member(caller))
         return Submission(command, caller.dar.counter.resume)
 
 
 @strawberry.input(description="The called ticket, and the line or the counter it goes to.")
-class TransferTicketInput(InHouse):
-    ticket: str
+class TransferTicketInput(TicketOfToday):
     to_line: str | None = None
     to_counter: int | None = None
 
     async def to_command(self, caller: Caller) -> Submission[TransferTicket, VisitTicket]:
         """Transfer the ticket."""
-        command = await self.in_house(
-            caller, TransferTicket, label=self.ticket, to_prefix=self.to_line
-        )
+        command = await self.on_ticket(caller, TransferTicket, to_prefix=self.to_line)
         return Submission(command, caller.dar.counter.transfer)
 
 

@@ -179,11 +179,15 @@ class DeactivateAgentInput(OfAgent):
         return Submission(command, caller.dar.houses.deactivate_agent)
 
 
-@strawberry.input
-class PublishServiceInput:
+@strawberry.input(description="A partner's service in the catalogue, with the idempotency key.")
+class OfService:
     command_id: str
     partner_code: str
     code: str
+
+
+@strawberry.input
+class PublishServiceInput(OfService):
     name_ar: str
     name_fr: str
     mode: Mode
@@ -199,10 +203,7 @@ class PublishServiceInput:
 
 
 @strawberry.input
-class ChangeServiceFeeInput:
-    command_id: str
-    partner_code: str
-    code: str
+class ChangeServiceFeeInput(OfService):
     fee_rule: FeeRule
     fee_millimes: int | None = None
 
@@ -213,10 +214,7 @@ class ChangeServiceFeeInput:
 
 
 @strawberry.input
-class WithdrawServiceInput:
-    command_id: str
-    partner_code: str
-    code: str
+class WithdrawServiceInput(OfService):
     reason: str
 
     async def to_command(self, caller: Caller) -> Submission[WithdrawService, ServiceChanged]:

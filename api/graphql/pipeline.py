@@ -27,8 +27,8 @@ The command is built by `Caller.command(kind, input, **extras)`: the input's fie
 command's names, the checked key, the caller as actor, and by name whatever the input names
 otherwise or the caller looks up (`house_code=`, `employee_number=`); a command field none of
 them supplies is an error (a test builds every mutation's command from the schema). Inputs that
-share their first fields share a base: `InHouse`, `OfAgent`, and in their modules `OnGrant`,
-`OfCitizen`, `OnRequest`, `OfRequest`, `OfPayment`.
+share their first fields share a base: `InHouse`, `OfAgent`, and in their modules `OfService`,
+`TicketOfToday`, `OnGrant`, `OfCitizen`, `OnRequest`, `OfRequest`, `OfPayment`.
 
 The service method returns `Outcome[T]`, T a frozen dataclass of ids (`Decision(..., value=T(...))`
 and `runner.run(command, decide, returns=T)` in the service). The answer type has

@@ -18,6 +18,7 @@ from api.auth import STAFF, Principal, Role
 from api.graphql.access import ADMIN, PARTNER_SIDE, query
 from api.graphql.caller import C, Caller, parse_id
 from api.graphql.context import Context, DarInfo
+from api.graphql.counter import TicketOfToday
 from api.graphql.enums import ContactKind, Mode, PartnerDecision, RequestStatus
 from api.graphql.freshness import wait_for_position
 from api.graphql.pipeline import InHouse, Submission, Submits, mutation
@@ -290,17 +291,14 @@ def _page(context: Context, rows: list[RequestRow], first: int) -> RequestPage:
 
 
 @strawberry.input(description="Information given, or a redirection, during a visit.")
-class RecordContactInput(InHouse):
-    ticket: str
+class RecordContactInput(TicketOfToday):
     kind: ContactKind
     partner_code: str
     topic: str
 
     async def to_command(self, caller: Caller) -> Submission[RecordContact, ContactRecorded]:
         """Record the contact on the ticket's visit."""
-        command = await self.in_house(
-            caller, RecordContact, label=self.ticket, kind=self.kind.value
-        )
+        command = await self.on_ticket(caller, RecordContact, kind=self.kind.value)
         return Submission(command, caller.dar.requests.record_contact)
 
 
