@@ -7,12 +7,13 @@ agent or grant of another house, looks to them like no such thing (NOT_FOUND), n
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from dataclasses import MISSING, dataclass, field, fields
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from uuid import UUID
 
 from api.auth import STAFF, Principal, Role
 from api.graphql.inputs import CommandIdInput, validated
+from application.commands import Command
 from domain.houses.house import House, house_id
 from domain.shared.errors import NotFoundError, ValidationError
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from api.bootstrap import Dar
 
 T = TypeVar("T")
+C = TypeVar("C", bound=Command)
 
 
 class Blocking(Protocol):
@@ -91,6 +93,30 @@ class Caller:
     def key(self, command_id: str) -> str:
         """The command's idempotency key, well formed."""
         return checked_command_id(command_id)
+
+    def command(self, kind: type[C], source: object, /, **extras: Any) -> C:  # noqa: ANN401 - any field's value
+        """The command `kind` built from the input `source`, field by field.
+
+        Its key is the input's `command_id` (checked) and its actor the caller's; any other
+        field is the input's field of the same name (a list becomes a tuple), unless `extras`
+        gives it (a house's code looked up, a field the input names otherwise). A field of the
+        command none of them supplies, and that has no default, is an error here, not a
+        command built short.
+        """
+        inputs = vars(source)
+        values: dict[str, Any] = {"actor": self.actor}
+        if "command_id" not in extras:
+            values["command_id"] = self.key(inputs["command_id"])
+        for each in fields(kind):
+            if each.name in values or each.name in extras:
+                continue
+            if each.name in inputs:
+                value = inputs[each.name]
+                values[each.name] = tuple(value) if isinstance(value, list) else value
+            elif each.default is MISSING and each.default_factory is MISSING:
+                given = type(source).__name__
+                raise TypeError(f"{kind.__name__}.{each.name}: neither in {given} nor given")
+        return kind(**values, **extras)
 
     async def house_code_of(self, house: str, field: str = "houseId") -> str:
         """The code of a registered house this caller may see, else NOT_FOUND."""

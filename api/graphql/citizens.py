@@ -22,8 +22,9 @@ from api.graphql.enums import (
     RequestStatus,
 )
 from api.graphql.freshness import wait_for_position
-from api.graphql.pipeline import CommandResult, Submission, mutation
+from api.graphql.pipeline import CommandResult, Submission, admin_mutation, mutation
 from api.graphql.privacy import reader_of
+from api.graphql.rows import Answer, answer, from_row
 from api.graphql.scalars import Position
 from application.citizens.commands import (
     CitizenChanged,
@@ -98,12 +99,8 @@ class Mandate:
     @classmethod
     def of(cls, view: MandateView) -> Mandate:
         """The GraphQL view of a mandate."""
-        return cls(
-            id=strawberry.ID(str(view.mandate_id)),
-            house_id=strawberry.ID(str(view.house_id)),
-            scopes=[MandateScope(scope=s.scope, expires_at=s.expires_at) for s in view.scopes],
-            health_scopes_withheld=view.health_scopes_withheld,
-        )
+        scopes = [from_row(MandateScope, s) for s in view.scopes]
+        return from_row(cls, view, id=view.mandate_id, scopes=scopes)
 
 
 @strawberry.type(description="A declared purpose a read of personal data may name.")
@@ -129,20 +126,11 @@ class PersonalDataAccess:
     @classmethod
     def of(cls, row: AccessRow) -> PersonalDataAccess:
         """The GraphQL view of a row."""
-        return cls(
-            id=strawberry.ID(str(row.access_id)),
-            actor=row.actor,
-            at=row.at,
-            purpose=row.purpose,
-            operation=row.operation,
-            fields=list(row.fields),
-            house_id=strawberry.ID(str(row.house_id)) if row.house_id else None,
-            position=Position(row.position),
-        )
+        return from_row(cls, row, id=row.access_id)
 
 
 @strawberry.type(description="A revoked scope: the receipt number handed to the citizen.")
-class RevocationResult:
+class RevocationResult(Answer[MandateRevoked]):
     id: strawberry.ID
     position: Position
     replayed: bool
@@ -151,12 +139,7 @@ class RevocationResult:
     @classmethod
     def of(cls, outcome: Outcome[MandateRevoked]) -> RevocationResult:
         """The mandate and the receipt number."""
-        return cls(
-            id=strawberry.ID(str(outcome.value.mandate_id)),
-            position=Position(outcome.position),
-            replayed=outcome.replayed,
-            receipt=outcome.value.receipt,
-        )
+        return answer(cls, outcome, id=outcome.value.mandate_id)
 
 
 @strawberry.input(description="A citizen to register at the caller's house.")
@@ -177,23 +160,22 @@ class RegisterCitizenInput:
         """Register the citizen (sealed at once)."""
         house = await caller.house_code_of(self.house_id)
         guardian = parse_id(self.guardian_id, "guardianId") if self.guardian_id else None
-        command = RegisterCitizen(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            name=self.name,
-            document_kind=self.document_kind,
-            document_number=self.document_number,
-            phone=self.phone,
-            guardian_id=guardian,
-            house_code=house,
-        )
+        command = caller.command(RegisterCitizen, self, guardian_id=guardian, house_code=house)
         return Submission(command, caller.dar.citizens.register_citizen)
 
 
-@strawberry.input(description="A citizen's mandate to a house, on their consent.")
-class GrantMandateInput:
+@strawberry.input(description="A command on a registered citizen, with the idempotency key.")
+class OfCitizen:
     command_id: str
     citizen_id: strawberry.ID
+
+    def citizen(self) -> UUID:
+        """The citizen's id, well formed."""
+        return parse_id(self.citizen_id, "citizenId")
+
+
+@strawberry.input(description="A citizen's mandate to a house, on their consent.")
+class GrantMandateInput(OfCitizen):
     house_id: strawberry.ID
     scopes: list[str] = strawberry.field(
         description="service:PARTNER/SERVICE, partner:PARTNER (its services) or payments"
@@ -205,37 +187,33 @@ class GrantMandateInput:
     async def to_command(self, caller: Caller) -> Submission[GrantMandate, MandateChanged]:
         """Grant the scopes to the house."""
         key, house = caller.key(self.command_id), await caller.house_code_of(self.house_id)
-        citizen, scopes = parse_id(self.citizen_id, "citizenId"), tuple(self.scopes)
-        terms = (self.duration, self.consent_kind, self.consent_reference)
-        command = GrantMandate(key, caller.actor, citizen, house, scopes, *terms)
+        command = caller.command(
+            GrantMandate, self, command_id=key, house_code=house, citizen_id=self.citizen()
+        )
         return Submission(command, caller.dar.citizens.grant_mandate)
 
 
 @strawberry.input(description="One scope of a citizen's mandate to a house, to revoke.")
-class RevokeMandateInput:
-    command_id: str
-    citizen_id: strawberry.ID
+class RevokeMandateInput(OfCitizen):
     house_id: strawberry.ID
     scope: str
 
     async def to_command(self, caller: Caller) -> Submission[RevokeMandate, MandateRevoked]:
         """Revoke the scope."""
         key, house = caller.key(self.command_id), await caller.house_code_of(self.house_id)
-        citizen = parse_id(self.citizen_id, "citizenId")
-        command = RevokeMandate(key, caller.actor, citizen, house, self.scope)
+        command = caller.command(
+            RevokeMandate, self, command_id=key, house_code=house, citizen_id=self.citizen()
+        )
         return Submission(command, caller.dar.citizens.revoke_mandate)
 
 
 @strawberry.input(description="A citizen to erase, and why.")
-class EraseCitizenInput:
-    command_id: str
-    citizen_id: strawberry.ID
+class EraseCitizenInput(OfCitizen):
     reason: str
 
     async def to_command(self, caller: Caller) -> Submission[EraseCitizen, CitizenChanged]:
         """Erase the citizen."""
-        citizen = parse_id(self.citizen_id, "citizenId")
-        command = EraseCitizen(caller.key(self.command_id), caller.actor, citizen, self.reason)
+        command = caller.command(EraseCitizen, self, citizen_id=self.citizen())
         return Submission(command, caller.dar.citizens.erase_citizen)
 
 
@@ -368,9 +346,6 @@ class CitizenMutations:
         STAFF,
         "Revoke one scope of a mandate; returns the receipt number.",
     )
-    erase_citizen = mutation(
-        EraseCitizenInput,
-        CommandResult,
-        ADMIN,
-        "Erase a citizen: destroy their key, record why (admin).",
+    erase_citizen = admin_mutation(
+        EraseCitizenInput, "Erase a citizen: destroy their key, record why (admin)."
     )

@@ -8,17 +8,18 @@ counter service decides it (an agent closes only the counter it holds).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Self, TypeVar
+from typing import Any
 
 import strawberry
 
 from api.auth import STAFF, Role
 from api.graphql.access import ADMIN, query
-from api.graphql.caller import Caller
+from api.graphql.caller import C, Caller
 from api.graphql.context import DarInfo
 from api.graphql.enums import PriorityReason, TicketStatus
 from api.graphql.freshness import wait_for_position
-from api.graphql.pipeline import CommandResult, Submission, Submits, mutation
+from api.graphql.pipeline import CommandResult, InHouse, Submission, Submits, mutation
+from api.graphql.rows import Answer, from_row
 from api.graphql.scalars import Position
 from application.counter.commands import (
     CallNextTicket,
@@ -30,36 +31,22 @@ from application.counter.commands import (
     RecordWalkAway,
     RecycleTicket,
     ResumeTicket,
-    TicketCommand,
     TransferTicket,
     VisitTicket,
 )
 from application.houses.commands import CloseCounter, HouseChanged
-from application.store import Outcome
 from domain.houses.house import house_id as house_id_of
 from domain.shared.errors import ForbiddenError
 from domain.shared.time import tunis_day
 from projections.queue.view import TicketRow
 
-S = TypeVar("S", bound=TicketCommand)
-
 
 @strawberry.type(description="What a queue command did: the visit, its ticket, its position.")
-class TicketResult:
+class TicketResult(Answer[VisitTicket]):
     visit_id: strawberry.ID
     ticket: str
     position: Position
     replayed: bool
-
-    @classmethod
-    def of(cls, outcome: Outcome[VisitTicket]) -> Self:
-        """The visit, its ticket, the position and whether this was a retry."""
-        return cls(
-            visit_id=strawberry.ID(str(outcome.value.visit_id)),
-            ticket=outcome.value.ticket,
-            position=Position(outcome.position),
-            replayed=outcome.replayed,
-        )
 
 
 @strawberry.type(description="A ticket of today's queue.")
@@ -85,23 +72,13 @@ class QueueTicket:
     def of(cls, row: TicketRow, now: datetime) -> QueueTicket:
         """The GraphQL view of a row."""
         waited = (row.first_called_at or now) - row.issued_at
-        return cls(
+        handled = row.ended_at - row.called_at if row.ended_at and row.called_at else None
+        return from_row(
+            cls,
+            row,
             ticket=row.label,
-            visit_id=strawberry.ID(str(row.visit_id)),
-            line=row.line,
-            priority=PriorityReason(row.priority) if row.priority else None,
-            status=TicketStatus(row.status),
-            counter=row.counter,
-            for_counter=row.for_counter,
-            issued_at=row.issued_at,
-            waiting_since=row.waiting_since,
-            called_at=row.called_at,
             waiting_seconds=max(0, int(waited.total_seconds())),
-            handling_seconds=(
-                int((row.ended_at - row.called_at).total_seconds())
-                if row.ended_at is not None and row.called_at is not None
-                else None
-            ),
+            handling_seconds=int(handled.total_seconds()) if handled is not None else None,
         )
 
 
@@ -166,16 +143,6 @@ def _staff_member(caller: Caller) -> str:
     return caller.employee
 
 
-@strawberry.input(description="A command in a house, with the idempotency key.")
-class InHouse:
-    command_id: str
-    house_id: strawberry.ID
-
-    async def keyed(self, caller: Caller) -> tuple[str, str, str]:
-        """A command's first fields: its key, its actor, the house's code (staff: their own)."""
-        return caller.key(self.command_id), caller.actor, await caller.house_code_of(self.house_id)
-
-
 @strawberry.input(description="A ticket to issue on a line, with the idempotency key.")
 class IssueTicketInput(InHouse):
     line: str
@@ -184,7 +151,7 @@ class IssueTicketInput(InHouse):
     async def to_command(self, caller: Caller) -> Submission[IssueTicket, VisitTicket]:
         """Issue the line's next ticket."""
         priority = self.priority.value if self.priority else None
-        command = IssueTicket(*await self.keyed(caller), prefix=self.line, priority=priority)
+        command = await self.in_house(caller, IssueTicket, prefix=self.line, priority=priority)
         return Submission(command, caller.dar.counter.issue_ticket)
 
 
@@ -197,12 +164,8 @@ class CallNextTicketInput(InHouse):
 
     async def to_command(self, caller: Caller) -> Submission[CallNextTicket, VisitTicket]:
         """Call the next ticket to the caller's counter."""
-        command = CallNextTicket(
-            *await self.keyed(caller),
-            counter=self.counter,
-            employee_number=_staff_member(caller),
-            prefixes=tuple(self.lines or ()),
-        )
+        staff, lines = _staff_member(caller), tuple(self.lines or ())
+        command = await self.in_house(caller, CallNextTicket, employee_number=staff, prefixes=lines)
         return Submission(command, caller.dar.counter.call_next)
 
 
@@ -210,9 +173,9 @@ class CallNextTicketInput(InHouse):
 class TicketOfToday(InHouse):
     ticket: str
 
-    async def on_ticket(self, caller: Caller, kind: type[S]) -> S:
-        """The step `kind` on this ticket of the house."""
-        return kind(*await self.keyed(caller), label=self.ticket)
+    async def on_ticket(self, caller: Caller, kind: type[C], /, **extras: Any) -> C:  # noqa: ANN401 - any field's value
+        """The command `kind` on this ticket of the house."""
+        return await self.in_house(caller, kind, label=self.ticket, **extras)
 
 
 @strawberry.input(description="The called ticket to announce again.")
@@ -260,35 +223,23 @@ class EndVisitInput(TicketOfToday):
 
 
 @strawberry.input(description="A parked ticket to take up again at the caller's counter.")
-class ResumeTicketInput(InHouse):
-    ticket: str
+class ResumeTicketInput(TicketOfToday):
     counter: int
 
     async def to_command(self, caller: Caller) -> Submission[ResumeTicket, VisitTicket]:
         """Resume the ticket at the counter."""
-        command = ResumeTicket(
-            *await self.keyed(caller),
-            label=self.ticket,
-            counter=self.counter,
-            employee_number=_staff_member(caller),
-        )
+        command = await self.on_ticket(caller, ResumeTicket, employee_number=_staff_member(caller))
         return Submission(command, caller.dar.counter.resume)
 
 
 @strawberry.input(description="The called ticket, and the line or the counter it goes to.")
-class TransferTicketInput(InHouse):
-    ticket: str
+class TransferTicketInput(TicketOfToday):
     to_line: str | None = None
     to_counter: int | None = None
 
     async def to_command(self, caller: Caller) -> Submission[TransferTicket, VisitTicket]:
         """Transfer the ticket."""
-        command = TransferTicket(
-            *await self.keyed(caller),
-            label=self.ticket,
-            to_prefix=self.to_line,
-            to_counter=self.to_counter,
-        )
+        command = await self.on_ticket(caller, TransferTicket, to_prefix=self.to_line)
         return Submission(command, caller.dar.counter.transfer)
 
 
@@ -298,11 +249,8 @@ class CloseCounterInput(InHouse):
 
     async def to_command(self, caller: Caller) -> Submission[CloseCounter, HouseChanged]:
         """Close the counter; an agent closing names itself (it closes only the one it holds)."""
-        command = CloseCounter(
-            *await self.keyed(caller),
-            number=self.number,
-            agent=caller.employee if caller.role is Role.AGENT else None,
-        )
+        agent = caller.employee if caller.role is Role.AGENT else None
+        command = await self.in_house(caller, CloseCounter, agent=agent)
         return Submission(command, caller.dar.counter.close_counter)
 
 

@@ -7,9 +7,8 @@ from uuid import UUID
 
 import strawberry
 
-from api.graphql.access import ADMIN
-from api.graphql.caller import Caller, parse_id
-from api.graphql.pipeline import CommandResult, Submission, mutation
+from api.graphql.caller import C, Caller, parse_id
+from api.graphql.pipeline import InHouse, Submission, admin_mutation
 from application.delegation.commands import (
     AmendDelegation,
     GrantChanged,
@@ -41,9 +40,7 @@ def grant_id_for(actor: str, command_id: str) -> UUID:
 
 
 @strawberry.input
-class GrantDelegationInput:
-    command_id: str
-    house_id: strawberry.ID
+class GrantDelegationInput(InHouse):
     partner_code: str
     convention_reference: str
     convention_version: str
@@ -56,80 +53,54 @@ class GrantDelegationInput:
 
     async def to_command(self, caller: Caller) -> Submission[GrantDelegation, GrantChanged]:
         """Record the partner's delegation of the services to the house."""
-        key = caller.key(self.command_id)
-        command = GrantDelegation(
-            command_id=key,
-            actor=caller.actor,
-            grant_id=grant_id_for(caller.actor, key),
-            house_code=await caller.house_code_of(self.house_id),
-            partner_code=self.partner_code,
-            convention_reference=self.convention_reference,
-            convention_version=self.convention_version,
-            signed_on=self.signed_on,
-            services=tuple(self.services),
-            starts_on=self.starts_on,
-            ends_on=self.ends_on,
-            may_collect=self.may_collect,
-            ceiling_millimes=self.ceiling_millimes,
-        )
+        grant = grant_id_for(caller.actor, caller.key(self.command_id))
+        command = await self.in_house(caller, GrantDelegation, grant_id=grant)
         return Submission(command, caller.dar.delegations.grant)
 
 
-@strawberry.input
-class AmendDelegationInput:
+@strawberry.input(description="A command on a delegation grant, with the idempotency key.")
+class OnGrant:
     command_id: str
     grant_id: strawberry.ID
+
+    async def on_grant(self, caller: Caller, kind: type[C], /) -> C:
+        """The command `kind` on the grant (staff: of their house)."""
+        key = caller.key(self.command_id)  # checked before the grant is looked up
+        grant = await visible_grant(caller, self.grant_id)
+        return caller.command(kind, self, command_id=key, grant_id=grant)
+
+
+@strawberry.input
+class AmendDelegationInput(OnGrant):
     added: list[str]
     removed: list[str]
 
     async def to_command(self, caller: Caller) -> Submission[AmendDelegation, GrantChanged]:
         """Add and remove named services."""
-        command = AmendDelegation(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            grant_id=await visible_grant(caller, self.grant_id),
-            added=tuple(self.added),
-            removed=tuple(self.removed),
-        )
+        command = await self.on_grant(caller, AmendDelegation)
         return Submission(command, caller.dar.delegations.amend)
 
 
 @strawberry.input(description="A grant to suspend, and why.")
-class SuspendDelegationInput:
-    command_id: str
-    grant_id: strawberry.ID
+class SuspendDelegationInput(OnGrant):
     reason: str
 
     async def to_command(self, caller: Caller) -> Submission[SuspendDelegation, GrantChanged]:
         """Suspend the grant."""
-        command = SuspendDelegation(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            grant_id=await visible_grant(caller, self.grant_id),
-            reason=self.reason,
-        )
+        command = await self.on_grant(caller, SuspendDelegation)
         return Submission(command, caller.dar.delegations.suspend)
 
 
 @strawberry.input
-class ReinstateDelegationInput:
-    command_id: str
-    grant_id: strawberry.ID
-
+class ReinstateDelegationInput(OnGrant):
     async def to_command(self, caller: Caller) -> Submission[ReinstateDelegation, GrantChanged]:
         """Lift the grant's suspension."""
-        command = ReinstateDelegation(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            grant_id=await visible_grant(caller, self.grant_id),
-        )
+        command = await self.on_grant(caller, ReinstateDelegation)
         return Submission(command, caller.dar.delegations.reinstate)
 
 
 @strawberry.input
-class RenewDelegationInput:
-    command_id: str
-    grant_id: strawberry.ID
+class RenewDelegationInput(OnGrant):
     ends_on: date
     convention_reference: str
     convention_version: str
@@ -137,58 +108,31 @@ class RenewDelegationInput:
 
     async def to_command(self, caller: Caller) -> Submission[RenewDelegation, GrantChanged]:
         """Extend the grant under the renewing convention."""
-        command = RenewDelegation(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            grant_id=await visible_grant(caller, self.grant_id),
-            ends_on=self.ends_on,
-            convention_reference=self.convention_reference,
-            convention_version=self.convention_version,
-            signed_on=self.signed_on,
-        )
+        command = await self.on_grant(caller, RenewDelegation)
         return Submission(command, caller.dar.delegations.renew)
 
 
 @strawberry.input(description="A grant to end for good, and why.")
-class RevokeDelegationInput:
-    command_id: str
-    grant_id: strawberry.ID
+class RevokeDelegationInput(OnGrant):
     reason: str
 
     async def to_command(self, caller: Caller) -> Submission[RevokeDelegation, GrantChanged]:
         """End the grant for good."""
-        command = RevokeDelegation(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            grant_id=await visible_grant(caller, self.grant_id),
-            reason=self.reason,
-        )
+        command = await self.on_grant(caller, RevokeDelegation)
         return Submission(command, caller.dar.delegations.revoke)
 
 
 @strawberry.type
 class DelegationMutations:
-    grant_delegation = mutation(
-        GrantDelegationInput,
-        CommandResult,
-        ADMIN,
-        "Record a partner's delegation to a house (admin).",
+    grant_delegation = admin_mutation(
+        GrantDelegationInput, "Record a partner's delegation to a house (admin)."
     )
-    amend_delegation = mutation(
-        AmendDelegationInput, CommandResult, ADMIN, "Add or remove named services (admin)."
+    amend_delegation = admin_mutation(AmendDelegationInput, "Add or remove named services (admin).")
+    suspend_delegation = admin_mutation(
+        SuspendDelegationInput, "Suspend a grant, with a reason (admin)."
     )
-    suspend_delegation = mutation(
-        SuspendDelegationInput, CommandResult, ADMIN, "Suspend a grant, with a reason (admin)."
+    reinstate_delegation = admin_mutation(ReinstateDelegationInput, "Lift a suspension (admin).")
+    renew_delegation = admin_mutation(
+        RenewDelegationInput, "Extend a grant under a renewing convention (admin)."
     )
-    reinstate_delegation = mutation(
-        ReinstateDelegationInput, CommandResult, ADMIN, "Lift a suspension (admin)."
-    )
-    renew_delegation = mutation(
-        RenewDelegationInput,
-        CommandResult,
-        ADMIN,
-        "Extend a grant under a renewing convention (admin).",
-    )
-    revoke_delegation = mutation(
-        RevokeDelegationInput, CommandResult, ADMIN, "End a grant for good (admin)."
-    )
+    revoke_delegation = admin_mutation(RevokeDelegationInput, "End a grant for good (admin).")

@@ -11,6 +11,7 @@ from api.graphql.access import STAFF_AND_OVERSIGHT, query
 from api.graphql.context import DarInfo
 from api.graphql.enums import GrantState
 from api.graphql.freshness import wait_for_position
+from api.graphql.rows import from_row
 from api.graphql.scalars import Position
 from domain.delegation.policy import REFUSALS
 from domain.partners.partner import partner_id
@@ -52,19 +53,7 @@ class Delegation:
     @classmethod
     def from_row(cls, row: GrantRow) -> Delegation:
         """The GraphQL view of a row."""
-        return cls(
-            id=strawberry.ID(str(row.grant_id)),
-            house_id=strawberry.ID(str(row.house_id)),
-            partner_id=strawberry.ID(str(row.partner_id)),
-            convention_reference=row.convention_reference,
-            convention_version=row.convention_version,
-            services=list(row.services),
-            starts_on=row.starts_on,
-            ends_on=row.ends_on,
-            may_collect=row.may_collect,
-            ceiling_millimes=row.ceiling_millimes,
-            state=GrantState(row.state),
-        )
+        return from_row(cls, row, id=row.grant_id)
 
 
 @strawberry.type(
@@ -73,11 +62,11 @@ class Delegation:
 class MayPerformAnswer:
     allowed: bool
     reason: str | None = strawberry.field(description="The refusal's code, when refused.")
-    message: str | None
-    grant_id: strawberry.ID | None
-    grant_version: int | None
-    agent_id: strawberry.ID | None
-    agent_version: int | None
+    message: str | None = None
+    grant_id: strawberry.ID | None = None
+    grant_version: int | None = None
+    agent_id: strawberry.ID | None = None
+    agent_version: int | None = None
 
 
 @strawberry.type
@@ -142,21 +131,5 @@ class DelegationQueries:
                 )
             )
         except REFUSALS as refusal:  # any other error (STORE_BUSY, VALIDATION) is no answer
-            return MayPerformAnswer(
-                allowed=False,
-                reason=refusal.code,
-                message=refusal.message,
-                grant_id=None,
-                grant_version=None,
-                agent_id=None,
-                agent_version=None,
-            )
-        return MayPerformAnswer(
-            allowed=True,
-            reason=None,
-            message=None,
-            grant_id=strawberry.ID(str(permission.grant_id)),
-            grant_version=permission.grant_version,
-            agent_id=strawberry.ID(str(permission.agent_id)),
-            agent_version=permission.agent_version,
-        )
+            return MayPerformAnswer(allowed=False, reason=refusal.code, message=refusal.message)
+        return from_row(MayPerformAnswer, permission, allowed=True, reason=None, message=None)

@@ -10,10 +10,16 @@ from datetime import date
 import strawberry
 
 from api.auth import Role
-from api.graphql.access import ADMIN
 from api.graphql.caller import Caller
 from api.graphql.enums import FeeRule, Mode, Season
-from api.graphql.pipeline import CommandResult, Submission, mutation
+from api.graphql.pipeline import (
+    CommandResult,
+    InHouse,
+    OfAgent,
+    Submission,
+    admin_mutation,
+    mutation,
+)
 from application.catalogue.commands import (
     ChangeServiceFee,
     PublishService,
@@ -49,41 +55,22 @@ class RegisterHouseInput:
 
     async def to_command(self, caller: Caller) -> Submission[RegisterHouse, HouseChanged]:
         """Register the house under its code."""
-        command = RegisterHouse(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            code=self.code,
-            name_ar=self.name_ar,
-            name_fr=self.name_fr,
-            municipality=self.municipality,
-            governorate=self.governorate,
-        )
+        command = caller.command(RegisterHouse, self)
         return Submission(command, caller.dar.houses.register_house)
 
 
 @strawberry.input
-class AddCounterInput:
-    command_id: str
-    house_id: strawberry.ID
+class AddCounterInput(InHouse):
     number: int
     label: str
 
     async def to_command(self, caller: Caller) -> Submission[AddCounter, HouseChanged]:
         """Add the numbered counter to the house."""
-        command = AddCounter(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            house_code=await caller.house_code_of(self.house_id),
-            number=self.number,
-            label=self.label,
-        )
-        return Submission(command, caller.dar.houses.add_counter)
+        return Submission(await self.in_house(caller, AddCounter), caller.dar.houses.add_counter)
 
 
 @strawberry.input(description="A counter to take, and (for an administrator) the agent taking it.")
-class OpenCounterInput:
-    command_id: str
-    house_id: strawberry.ID
+class OpenCounterInput(InHouse):
     number: int
     agent_id: strawberry.ID | None = strawberry.field(
         default=None, description="The agent taking it (an administrator names one)."
@@ -98,20 +85,12 @@ class OpenCounterInput:
             employee, _ = await caller.employee_of(self.agent_id)
         else:
             raise ForbiddenError("an administrator names the agent who takes the counter")
-        command = OpenCounter(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            house_code=code,
-            number=self.number,
-            employee_number=employee,
-        )
+        command = caller.command(OpenCounter, self, house_code=code, employee_number=employee)
         return Submission(command, caller.dar.houses.open_counter)
 
 
 @strawberry.input
-class ServiceLineInput:
-    command_id: str
-    house_id: strawberry.ID
+class ServiceLineInput(InHouse):
     prefix: str
     name: str
     services: list[str]
@@ -119,161 +98,96 @@ class ServiceLineInput:
 
     async def to_command(self, caller: Caller) -> Submission[AddServiceLine, HouseChanged]:
         """Add the line to the house."""
-        command = AddServiceLine(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            house_code=await caller.house_code_of(self.house_id),
-            prefix=self.prefix,
-            name=self.name,
-            services=tuple(self.services),
-            priority=self.priority,
-        )
+        command = await self.in_house(caller, AddServiceLine)
         return Submission(command, caller.dar.houses.add_service_line)
 
 
 @strawberry.input
-class ChangeServiceLineInput:
-    command_id: str
-    house_id: strawberry.ID
+class ChangeServiceLineInput(InHouse):
     prefix: str
     services: list[str]
     priority: bool
 
     async def to_command(self, caller: Caller) -> Submission[ChangeServiceLine, HouseChanged]:
         """Change the line's services and priority."""
-        command = ChangeServiceLine(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            house_code=await caller.house_code_of(self.house_id),
-            prefix=self.prefix,
-            services=tuple(self.services),
-            priority=self.priority,
-        )
+        command = await self.in_house(caller, ChangeServiceLine)
         return Submission(command, caller.dar.houses.change_service_line)
 
 
 @strawberry.input
-class OpeningHoursInput:
-    command_id: str
-    house_id: strawberry.ID
+class OpeningHoursInput(InHouse):
     season: Season
     opens: str = strawberry.field(description="HH:MM")
     closes: str = strawberry.field(description="HH:MM")
 
     async def to_command(self, caller: Caller) -> Submission[SetOpeningHours, HouseChanged]:
         """Set the house's own hours for the season."""
-        command = SetOpeningHours(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            house_code=await caller.house_code_of(self.house_id),
-            season=self.season,
-            opens=self.opens,
-            closes=self.closes,
-        )
+        command = await self.in_house(caller, SetOpeningHours)
         return Submission(command, caller.dar.houses.set_opening_hours)
 
 
 @strawberry.input
-class LocalHolidayInput:
-    command_id: str
-    house_id: strawberry.ID
+class LocalHolidayInput(InHouse):
     day: date
     name: str
 
     async def to_command(self, caller: Caller) -> Submission[AddLocalHoliday, HouseChanged]:
         """Close the house on that day."""
-        command = AddLocalHoliday(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            house_code=await caller.house_code_of(self.house_id),
-            day=self.day,
-            name=self.name,
-        )
+        command = await self.in_house(caller, AddLocalHoliday)
         return Submission(command, caller.dar.houses.add_local_holiday)
 
 
 @strawberry.input
-class EnrollAgentInput:
-    command_id: str
-    house_id: strawberry.ID
+class EnrollAgentInput(InHouse):
     employee_number: str
     display_name: str
 
     async def to_command(self, caller: Caller) -> Submission[EnrollAgent, AgentChanged]:
         """Enrol the agent in the house."""
-        command = EnrollAgent(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            employee_number=self.employee_number,
-            house_code=await caller.house_code_of(self.house_id),
-            display_name=self.display_name,
-        )
-        return Submission(command, caller.dar.houses.enroll_agent)
+        return Submission(await self.in_house(caller, EnrollAgent), caller.dar.houses.enroll_agent)
 
 
 @strawberry.input
-class AccreditAgentInput:
-    command_id: str
-    agent_id: strawberry.ID
+class AccreditAgentInput(OfAgent):
     partner_code: str
     expires_on: date
 
     async def to_command(self, caller: Caller) -> Submission[AccreditAgent, AgentChanged]:
         """Accredit the agent for the partner until the day."""
-        employee, _ = await caller.employee_of(self.agent_id)
-        command = AccreditAgent(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            employee_number=employee,
-            partner_code=self.partner_code,
-            expires_on=self.expires_on,
-        )
+        command = await self.of_agent(caller, AccreditAgent)
         return Submission(command, caller.dar.houses.accredit_agent)
 
 
 @strawberry.input
-class RevokeAccreditationInput:
-    command_id: str
-    agent_id: strawberry.ID
+class RevokeAccreditationInput(OfAgent):
     partner_code: str
     reason: str
 
     async def to_command(self, caller: Caller) -> Submission[RevokeAccreditation, AgentChanged]:
         """Revoke the agent's accreditation for the partner."""
-        employee, _ = await caller.employee_of(self.agent_id)
-        command = RevokeAccreditation(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            employee_number=employee,
-            partner_code=self.partner_code,
-            reason=self.reason,
-        )
+        command = await self.of_agent(caller, RevokeAccreditation)
         return Submission(command, caller.dar.houses.revoke_accreditation)
 
 
 @strawberry.input
-class DeactivateAgentInput:
-    command_id: str
-    agent_id: strawberry.ID
+class DeactivateAgentInput(OfAgent):
     reason: str
 
     async def to_command(self, caller: Caller) -> Submission[DeactivateAgent, AgentChanged]:
         """Deactivate the agent."""
-        employee, _ = await caller.employee_of(self.agent_id)
-        command = DeactivateAgent(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            employee_number=employee,
-            reason=self.reason,
-        )
+        command = await self.of_agent(caller, DeactivateAgent)
         return Submission(command, caller.dar.houses.deactivate_agent)
 
 
-@strawberry.input
-class PublishServiceInput:
+@strawberry.input(description="A partner's service in the catalogue, with the idempotency key.")
+class OfService:
     command_id: str
     partner_code: str
     code: str
+
+
+@strawberry.input
+class PublishServiceInput(OfService):
     name_ar: str
     name_fr: str
     mode: Mode
@@ -284,70 +198,35 @@ class PublishServiceInput:
 
     async def to_command(self, caller: Caller) -> Submission[PublishService, ServiceChanged]:
         """Publish the partner's service."""
-        command = PublishService(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            partner_code=self.partner_code,
-            code=self.code,
-            name_ar=self.name_ar,
-            name_fr=self.name_fr,
-            mode=self.mode,
-            documents=tuple(self.documents),
-            fee_rule=self.fee_rule,
-            fee_millimes=self.fee_millimes,
-            deadline_days=self.deadline_days,
-        )
+        command = caller.command(PublishService, self)
         return Submission(command, caller.dar.catalogue.publish)
 
 
 @strawberry.input
-class ChangeServiceFeeInput:
-    command_id: str
-    partner_code: str
-    code: str
+class ChangeServiceFeeInput(OfService):
     fee_rule: FeeRule
     fee_millimes: int | None = None
 
     async def to_command(self, caller: Caller) -> Submission[ChangeServiceFee, ServiceChanged]:
         """Change the service's fee from now on."""
-        command = ChangeServiceFee(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            partner_code=self.partner_code,
-            code=self.code,
-            fee_rule=self.fee_rule,
-            fee_millimes=self.fee_millimes,
-        )
+        command = caller.command(ChangeServiceFee, self)
         return Submission(command, caller.dar.catalogue.change_fee)
 
 
 @strawberry.input
-class WithdrawServiceInput:
-    command_id: str
-    partner_code: str
-    code: str
+class WithdrawServiceInput(OfService):
     reason: str
 
     async def to_command(self, caller: Caller) -> Submission[WithdrawService, ServiceChanged]:
         """Withdraw the service from the catalogue."""
-        command = WithdrawService(
-            command_id=caller.key(self.command_id),
-            actor=caller.actor,
-            partner_code=self.partner_code,
-            code=self.code,
-            reason=self.reason,
-        )
+        command = caller.command(WithdrawService, self)
         return Submission(command, caller.dar.catalogue.withdraw)
 
 
 @strawberry.type
 class HouseCommands:
-    register_house = mutation(
-        RegisterHouseInput, CommandResult, ADMIN, "Register a services house (admin)."
-    )
-    add_counter = mutation(
-        AddCounterInput, CommandResult, ADMIN, "Add a numbered counter to a house (admin)."
-    )
+    register_house = admin_mutation(RegisterHouseInput, "Register a services house (admin).")
+    add_counter = admin_mutation(AddCounterInput, "Add a numbered counter to a house (admin).")
     open_counter = mutation(
         OpenCounterInput,
         CommandResult,
@@ -355,48 +234,28 @@ class HouseCommands:
         "Take a counter (the agent taking it, of its own house; or admin).",
     )
 
-    add_service_line = mutation(
-        ServiceLineInput, CommandResult, ADMIN, "Add a service line to a house (admin)."
+    add_service_line = admin_mutation(ServiceLineInput, "Add a service line to a house (admin).")
+    change_service_line = admin_mutation(ChangeServiceLineInput, "Change a service line (admin).")
+    set_opening_hours = admin_mutation(
+        OpeningHoursInput, "Set a house's own hours for a season (admin)."
     )
-    change_service_line = mutation(
-        ChangeServiceLineInput, CommandResult, ADMIN, "Change a service line (admin)."
+    add_local_holiday = admin_mutation(
+        LocalHolidayInput, "Close a house on a day beyond the national holidays (admin)."
     )
-    set_opening_hours = mutation(
-        OpeningHoursInput, CommandResult, ADMIN, "Set a house's own hours for a season (admin)."
+    enroll_agent = admin_mutation(EnrollAgentInput, "Enrol an agent in a house (admin).")
+    accredit_agent = admin_mutation(
+        AccreditAgentInput, "Accredit an agent for a partner until a day (admin)."
     )
-    add_local_holiday = mutation(
-        LocalHolidayInput,
-        CommandResult,
-        ADMIN,
-        "Close a house on a day beyond the national holidays (admin).",
+    revoke_accreditation = admin_mutation(
+        RevokeAccreditationInput, "Revoke an agent's accreditation for a partner (admin)."
     )
-    enroll_agent = mutation(
-        EnrollAgentInput, CommandResult, ADMIN, "Enrol an agent in a house (admin)."
+    deactivate_agent = admin_mutation(
+        DeactivateAgentInput, "Deactivate an agent: their tokens are refused from now on (admin)."
     )
-    accredit_agent = mutation(
-        AccreditAgentInput,
-        CommandResult,
-        ADMIN,
-        "Accredit an agent for a partner until a day (admin).",
+    publish_service = admin_mutation(PublishServiceInput, "Publish a partner's service (admin).")
+    change_service_fee = admin_mutation(
+        ChangeServiceFeeInput, "Change a service's fee from now on (admin)."
     )
-    revoke_accreditation = mutation(
-        RevokeAccreditationInput,
-        CommandResult,
-        ADMIN,
-        "Revoke an agent's accreditation for a partner (admin).",
-    )
-    deactivate_agent = mutation(
-        DeactivateAgentInput,
-        CommandResult,
-        ADMIN,
-        "Deactivate an agent: their tokens are refused from now on (admin).",
-    )
-    publish_service = mutation(
-        PublishServiceInput, CommandResult, ADMIN, "Publish a partner's service (admin)."
-    )
-    change_service_fee = mutation(
-        ChangeServiceFeeInput, CommandResult, ADMIN, "Change a service's fee from now on (admin)."
-    )
-    withdraw_service = mutation(
-        WithdrawServiceInput, CommandResult, ADMIN, "Withdraw a service from the catalogue (admin)."
+    withdraw_service = admin_mutation(
+        WithdrawServiceInput, "Withdraw a service from the catalogue (admin)."
     )

@@ -16,6 +16,7 @@ from api.graphql.caller import parse_id
 from api.graphql.context import DarInfo
 from api.graphql.enums import FeeRule, Mode
 from api.graphql.freshness import wait_for_position
+from api.graphql.rows import from_row
 from api.graphql.scalars import Position
 from projections.directory.view import AgentRow, CatalogueRow, HouseRow
 
@@ -47,36 +48,17 @@ class House:
     @strawberry.field(description="The house's counters.")
     async def counters(self, info: DarInfo) -> list[Counter]:
         rows = await info.context.loaders.counters.load(UUID(self.id))
-        return [
-            Counter(
-                number=r.number,
-                label=r.label,
-                agent_id=strawberry.ID(str(r.agent_id)) if r.agent_id else None,
-            )
-            for r in rows
-        ]
+        return [from_row(Counter, r) for r in rows]
 
     @strawberry.field(description="The house's service lines.")
     async def lines(self, info: DarInfo) -> list[ServiceLine]:
         rows = await info.context.loaders.lines.load(UUID(self.id))
-        return [
-            ServiceLine(
-                prefix=r.prefix, name=r.name, services=list(r.services), priority=r.priority
-            )
-            for r in rows
-        ]
+        return [from_row(ServiceLine, r) for r in rows]
 
     @classmethod
     def from_row(cls, row: HouseRow) -> House:
         """The GraphQL view of a row."""
-        return cls(
-            id=strawberry.ID(str(row.house_id)),
-            code=row.code,
-            name_ar=row.name_ar,
-            name_fr=row.name_fr,
-            municipality=row.municipality,
-            governorate=row.governorate,
-        )
+        return from_row(cls, row, id=row.house_id)
 
 
 @strawberry.type(description="An agent's accreditation for a partner, until a day (included).")
@@ -96,21 +78,12 @@ class Agent:
     @strawberry.field(description="Accreditations in force or expired, not revoked.")
     async def accreditations(self, info: DarInfo) -> list[Accreditation]:
         rows = await info.context.loaders.accreditations.load(UUID(self.id))
-        return [
-            Accreditation(partner_id=strawberry.ID(str(r.partner_id)), expires_on=r.expires_on)
-            for r in rows
-        ]
+        return [from_row(Accreditation, r) for r in rows]
 
     @classmethod
     def from_row(cls, row: AgentRow) -> Agent:
         """The GraphQL view of a row."""
-        return cls(
-            id=strawberry.ID(str(row.agent_id)),
-            employee_number=row.employee_number,
-            house_id=strawberry.ID(str(row.house_id)),
-            display_name=row.display_name,
-            active=row.active,
-        )
+        return from_row(cls, row, id=row.agent_id)
 
 
 @strawberry.type(description="A partner's service in the catalogue, with its current fee.")
@@ -129,18 +102,7 @@ class CatalogueEntry:
     @classmethod
     def from_row(cls, row: CatalogueRow) -> CatalogueEntry:
         """The GraphQL view of a row."""
-        return cls(
-            id=strawberry.ID(str(row.service_id)),
-            partner_code=row.partner_code,
-            code=row.code,
-            name_ar=row.name_ar,
-            name_fr=row.name_fr,
-            mode=Mode(row.mode),
-            fee_rule=FeeRule(row.fee_rule),
-            fee_millimes=row.fee_millimes,
-            deadline_days=row.deadline_days,
-            withdrawn=row.withdrawn,
-        )
+        return from_row(cls, row, id=row.service_id)
 
 
 @strawberry.type

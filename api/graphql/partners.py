@@ -13,10 +13,10 @@ from api.graphql.context import DarInfo
 from api.graphql.freshness import wait_for_position
 from api.graphql.inputs import PartnerInput, validated
 from api.graphql.pipeline import Submission, mutation
+from api.graphql.rows import Answer, from_row
 from api.graphql.scalars import Position
 from application.partners.commands import RegisterPartner, RenamePartner
 from application.partners.service import PartnerChanged
-from application.store import Outcome
 from domain.shared.errors import ValidationError
 from projections.partners.view import PartnerRow
 
@@ -32,13 +32,7 @@ class Partner:
     @classmethod
     def from_row(cls, row: PartnerRow) -> Partner:
         """The GraphQL view of a row."""
-        return cls(
-            id=strawberry.ID(str(row.partner_id)),
-            code=row.code,
-            name_ar=row.name_ar,
-            name_fr=row.name_fr,
-            registered_at=row.registered_at,
-        )
+        return from_row(cls, row, id=row.partner_id)
 
 
 @strawberry.input(description="A partner's code and official names, with the idempotency key.")
@@ -72,7 +66,7 @@ class RenamePartnerInput(PartnerNames):
 
 
 @strawberry.type(description="What a partner command did.")
-class PartnerCommandResult:
+class PartnerCommandResult(Answer[PartnerChanged]):
     partner_id: strawberry.ID
     position: Position = strawberry.field(
         description="Log position of the command's last event; pass it as atLeastPosition."
@@ -80,15 +74,6 @@ class PartnerCommandResult:
     replayed: bool = strawberry.field(
         description="True when this is the retry of a recorded command."
     )
-
-    @classmethod
-    def of(cls, outcome: Outcome[PartnerChanged]) -> PartnerCommandResult:
-        """The partner, the position and whether this was a retry."""
-        return cls(
-            partner_id=strawberry.ID(str(outcome.value.partner_id)),
-            position=Position(outcome.position),
-            replayed=outcome.replayed,
-        )
 
 
 @strawberry.type(description="The partners read model after a change.")

@@ -8,17 +8,19 @@ the day's collections of any house.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 import strawberry
 
 from api.auth import STAFF, Role
 from api.graphql.access import STAFF_AND_OVERSIGHT, query
-from api.graphql.caller import Caller, parse_id
+from api.graphql.caller import C, Caller, parse_id
 from api.graphql.context import Context, DarInfo
 from api.graphql.enums import Method, PaymentStatus
 from api.graphql.freshness import wait_for_position
 from api.graphql.pipeline import Submission, mutation
+from api.graphql.rows import Answer, from_row
 from api.graphql.scalars import Position
 from application.payments.commands import (
     ApproveRefund,
@@ -69,26 +71,7 @@ class Payment:
     @classmethod
     def of(cls, row: PaymentRow) -> Payment:
         """The GraphQL view of a read-model row."""
-        return cls(
-            id=strawberry.ID(str(row.payment_id)),
-            request_id=strawberry.ID(str(row.request_id)),
-            house_id=strawberry.ID(str(row.house_id)),
-            partner_code=row.partner_code,
-            service_code=row.service_code,
-            bill_reference=row.bill_reference,
-            method=Method(row.method),
-            amount=Money(row.amount_millimes),
-            status=PaymentStatus(row.status),
-            captured=Money(row.captured_millimes),
-            refunded=Money(row.refunded_millimes),
-            refunds_pending=Money(row.refunds_pending_millimes),
-            receipt=row.receipt,
-            initiated_at=row.initiated_at,
-            captured_at=row.captured_at,
-            business_date=row.business_date,
-            note=row.note,
-            position=Position(row.position),
-        )
+        return from_row(cls, row, id=row.payment_id)
 
 
 @strawberry.type(description="Money collected for one partner by one method on the day.")
@@ -147,21 +130,11 @@ class PaymentResult:
 
 
 @strawberry.type(description="A refund asked for.")
-class RefundResult:
+class RefundResult(Answer[RefundRequested]):
     payment_id: strawberry.ID
     refund_id: str
     position: Position
     replayed: bool
-
-    @classmethod
-    def of(cls, outcome: Outcome[RefundRequested]) -> RefundResult:
-        """The payment and the refund's number."""
-        return cls(
-            payment_id=strawberry.ID(str(outcome.value.payment_id)),
-            refund_id=outcome.value.refund_id,
-            position=Position(outcome.position),
-            replayed=outcome.replayed,
-        )
 
 
 def _staff(caller: Caller) -> tuple[str, str]:
@@ -176,11 +149,18 @@ class OfRequest:
     command_id: str
     request_id: strawberry.ID
 
-    def by(self, caller: Caller) -> tuple[str, str, str, UUID, str]:
-        """Key, actor, the caller's house, the request, the caller's employee number."""
-        key = caller.key(self.command_id)
-        house, employee = _staff(caller)
-        return key, caller.actor, house, parse_id(self.request_id, "requestId"), employee
+    def by(self, caller: Caller, kind: type[C]) -> C:
+        """The command `kind` on the request, by the caller at their house."""
+        key, (house, employee) = caller.key(self.command_id), _staff(caller)
+        request = parse_id(self.request_id, "requestId")
+        return caller.command(
+            kind,
+            self,
+            command_id=key,
+            house_code=house,
+            request_id=request,
+            employee_number=employee,
+        )
 
 
 @strawberry.input(description="A card, e-Dinar or D17 payment to open for a request.")
@@ -192,8 +172,7 @@ class InitiatePaymentInput(OfRequest):
 
     async def to_command(self, caller: Caller) -> Submission[InitiatePayment, PaymentStanding]:
         """Open the payment at the caller's house."""
-        command = InitiatePayment(*self.by(caller), self.method, self.bill_reference)
-        return Submission(command, caller.dar.payments.initiate)
+        return Submission(self.by(caller, InitiatePayment), caller.dar.payments.initiate)
 
 
 @strawberry.input(description="Cash taken at the counter for a request.")
@@ -202,8 +181,7 @@ class RecordCashPaymentInput(OfRequest):
 
     async def to_command(self, caller: Caller) -> Submission[RecordCashPayment, PaymentStanding]:
         """Record the cash at the caller's house."""
-        command = RecordCashPayment(*self.by(caller), self.bill_reference)
-        return Submission(command, caller.dar.payments.record_cash)
+        return Submission(self.by(caller, RecordCashPayment), caller.dar.payments.record_cash)
 
 
 @strawberry.input(description="A payment of the caller's house, and the idempotency key.")
@@ -211,11 +189,13 @@ class OfPayment:
     command_id: str
     payment_id: strawberry.ID
 
-    def by(self, caller: Caller) -> tuple[str, str, str, UUID]:
-        """Key, actor, the caller's house, the payment."""
-        key = caller.key(self.command_id)
-        house, _ = _staff(caller)
-        return key, caller.actor, house, parse_id(self.payment_id, "paymentId")
+    def by(self, caller: Caller, kind: type[C], /, **extras: Any) -> C:  # noqa: ANN401 - any field's value
+        """The command `kind` on the payment, at the caller's house."""
+        key, (house, _) = caller.key(self.command_id), _staff(caller)
+        payment = parse_id(self.payment_id, "paymentId")
+        return caller.command(
+            kind, self, command_id=key, house_code=house, payment_id=payment, **extras
+        )
 
 
 @strawberry.input(description="A payment to give up before its capture, and why.")
@@ -224,8 +204,7 @@ class CancelPaymentInput(OfPayment):
 
     async def to_command(self, caller: Caller) -> Submission[CancelPayment, PaymentStanding]:
         """Cancel the payment."""
-        command = CancelPayment(*self.by(caller), self.reason)
-        return Submission(command, caller.dar.payments.cancel)
+        return Submission(self.by(caller, CancelPayment), caller.dar.payments.cancel)
 
 
 @strawberry.input(description="A refund to ask for: how much of a captured payment, and why.")
@@ -235,7 +214,7 @@ class RequestRefundInput(OfPayment):
 
     async def to_command(self, caller: Caller) -> Submission[RequestRefund, RefundRequested]:
         """Ask for the refund."""
-        command = RequestRefund(*self.by(caller), self.amount.millimes, self.reason)
+        command = self.by(caller, RequestRefund, amount_millimes=self.amount.millimes)
         return Submission(command, caller.dar.payments.request_refund)
 
 
@@ -245,7 +224,7 @@ class ApproveRefundInput(OfPayment):
 
     async def to_command(self, caller: Caller) -> Submission[ApproveRefund, PaymentStanding]:
         """Approve the refund."""
-        command = ApproveRefund(*self.by(caller), self.refund_id)
+        command = self.by(caller, ApproveRefund)
         return Submission(command, caller.dar.payments.approve_refund)
 
 
@@ -257,7 +236,10 @@ class SettlePaymentInput:
         """Settle a payment of the caller's house (each step it takes has its own key)."""
         house, _ = _staff(caller)
         payment = parse_id(self.payment_id, "paymentId")
-        command = SettlePayment(f"settle:{payment}", caller.actor, house, payment)
+        key = f"settle:{payment}"
+        command = caller.command(
+            SettlePayment, self, command_id=key, house_code=house, payment_id=payment
+        )
         return Submission(command, caller.dar.payments.settle_payment)
 
 
@@ -269,17 +251,7 @@ async def _visible_rows(context: Context, rows: list[PaymentRow]) -> list[Paymen
 
 
 def _collections(house: UUID, day: date, rows: list[CollectionRow]) -> Collections:
-    lines = [
-        CollectionLine(
-            partner_code=r.partner_code,
-            method=Method(r.method),
-            payments=r.payments,
-            collected=Money(r.collected_millimes),
-            refunded=Money(r.refunded_millimes),
-            net=Money(r.net_millimes),
-        )
-        for r in rows
-    ]
+    lines = [from_row(CollectionLine, r) for r in rows]
     return Collections(
         house_id=strawberry.ID(str(house)),
         business_date=day,
@@ -296,13 +268,7 @@ class PaymentQueries:
     async def bill_inquiry(self, info: DarInfo, partner_code: str, reference: str) -> Bill:
         payments = info.context.dar.payments
         due = await info.context.blocking(lambda: payments.bill_inquiry(partner_code, reference))
-        return Bill(
-            partner_code=due.partner_code,
-            reference=due.reference,
-            amount=due.amount,
-            period=due.period,
-            due_on=due.due_on,
-        )
+        return from_row(Bill, due)
 
     @query(
         STAFF | frozenset({Role.ADMIN, Role.AUDITOR}), "The payments of a request, oldest first."

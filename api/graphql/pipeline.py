@@ -8,41 +8,38 @@ thread through the service (whose `CommandRunner` makes it idempotent), counts i
 `dar_commands_total` (recorded, replayed, or the refusal's code) and maps the typed outcome to the
 answer. A test enumerates the schema's mutations and fails for one not built here.
 
-Writing one (`renamePartner`, its validation left out)::
+Writing one (`addCounter`)::
 
-    @strawberry.input(description="A partner's new official names.")
-    class RenamePartnerInput:
-        command_id: str
-        code: str
-        name_ar: str
-        name_fr: str
+    @strawberry.input
+    class AddCounterInput(InHouse):  # command_id and house_id, shared
+        number: int
+        label: str
 
-        async def to_command(self, caller: Caller) -> Submission[RenamePartner, PartnerChanged]:
-            return Submission(
-                RenamePartner(
-                    command_id=caller.key(self.command_id),  # the idempotency key, checked
-                    actor=caller.actor,
-                    code=self.code,
-                    name_ar=self.name_ar,
-                    name_fr=self.name_fr,
-                ),
-                caller.dar.partners.rename_partner,  # -> Outcome[PartnerChanged]
-            )
+        async def to_command(self, caller: Caller) -> Submission[AddCounter, HouseChanged]:
+            command = await self.in_house(caller, AddCounter)  # key, actor, house_code, the rest
+            return Submission(command, caller.dar.houses.add_counter)  # -> Outcome[HouseChanged]
 
     @strawberry.type
-    class PartnerMutations:
-        rename_partner = mutation(
-            RenamePartnerInput, PartnerCommandResult, ADMIN, "Record a partner's new names."
-        )
+    class HouseCommands:
+        add_counter = mutation(AddCounterInput, CommandResult, ADMIN, "Add a counter (admin).")
+
+The command is built by `Caller.command(kind, input, **extras)`: the input's fields of the
+command's names, the checked key, the caller as actor, and by name whatever the input names
+otherwise or the caller looks up (`house_code=`, `employee_number=`); a command field none of
+them supplies is an error (a test builds every mutation's command from the schema). Inputs that
+share their first fields share a base: `InHouse`, `OfAgent`, and in their modules `OfService`,
+`TicketOfToday`, `OnGrant`, `OfCitizen`, `OnRequest`, `OfRequest`, `OfPayment`.
 
 The service method returns `Outcome[T]`, T a frozen dataclass of ids (`Decision(..., value=T(...))`
 and `runner.run(command, decide, returns=T)` in the service). The answer type has
-`of(outcome: Outcome[T])` (`CommandResult` serves any T that names its object by `id`). A closed
-set of values is an enum of the domain registered in `api.graphql.enums`, never text. House staff
-reach only their own house: look houses, agents and ids up through the `Caller` (`house_code_of`,
-`employee_of`), which answers another house's as NOT_FOUND. Rules belong to the service's decision,
-not to `to_command`. Queries declare their roles the same way: `@query(roles, description)`.
-One input per mutation: a step is its own mutation and command, never a string field.
+`of(outcome: Outcome[T])`: an `Answer[T]` (`api.graphql.rows`) takes the value's fields by name,
+its position and whether it was a retry (`CommandResult` serves any T that names its object by
+`id`). A closed set of values is an enum of the domain registered in `api.graphql.enums`, never
+text. House staff reach only their own house: look houses, agents and ids up through the `Caller`
+(`house_code_of`, `employee_of`), which answers another house's as NOT_FOUND. Rules belong to the
+service's decision, not to `to_command`. Queries declare their roles the same way:
+`@query(roles, description)`. One input per mutation: a step is its own mutation and command,
+never a string field.
 """
 
 from __future__ import annotations
@@ -55,9 +52,10 @@ from uuid import UUID
 import strawberry
 
 from api.auth import Role
-from api.graphql.access import allowed
+from api.graphql.access import ADMIN, allowed
 from api.graphql.caller import Caller
 from api.graphql.context import Context, DarInfo
+from api.graphql.rows import Answer
 from api.graphql.scalars import Position
 from application.commands import Command
 from application.store import Outcome
@@ -107,7 +105,7 @@ class Identified(Protocol):
 
 
 @strawberry.type(description="What a command did.")
-class CommandResult:
+class CommandResult(Answer[Identified]):
     id: strawberry.ID = strawberry.field(description="The object the command created or changed.")
     position: Position = strawberry.field(
         description="Log position of the command's last event; pass it as atLeastPosition."
@@ -116,14 +114,28 @@ class CommandResult:
         description="True when this is the retry of a recorded command."
     )
 
-    @classmethod
-    def of(cls, outcome: Outcome[Identified]) -> Self:
-        """The object, the position and whether this was a retry."""
-        return cls(
-            id=strawberry.ID(str(outcome.value.id)),
-            position=Position(outcome.position),
-            replayed=outcome.replayed,
-        )
+
+@strawberry.input(description="A command in a house, with the idempotency key.")
+class InHouse:
+    command_id: str
+    house_id: strawberry.ID
+
+    async def in_house(self, caller: Caller, kind: type[C], /, **extras: Any) -> C:  # noqa: ANN401 - any field's value
+        """The command `kind` from this input, in the house it names (staff: their own)."""
+        key = caller.key(self.command_id)  # checked before the house is looked up
+        house = await caller.house_code_of(self.house_id)
+        return caller.command(kind, self, command_id=key, house_code=house, **extras)
+
+
+@strawberry.input(description="A command on an agent, with the idempotency key.")
+class OfAgent:
+    command_id: str
+    agent_id: strawberry.ID
+
+    async def of_agent(self, caller: Caller, kind: type[C]) -> C:
+        """The command `kind` from this input, on the agent it names (staff: of their house)."""
+        employee, _ = await caller.employee_of(self.agent_id)
+        return caller.command(kind, self, employee_number=employee)
 
 
 async def counted(context: Context, name: str, call: Callable[[], Outcome[T]]) -> Outcome[T]:
@@ -162,3 +174,8 @@ def mutation(
     return strawberry.mutation(
         resolver=resolve, description=description, permission_classes=allowed(roles)
     )
+
+
+def admin_mutation(input_type: type[Submits[Identified]], description: str) -> Any:  # noqa: ANN401 - a strawberry field
+    """An administrator's mutation, answered with the object it created or changed."""
+    return mutation(input_type, CommandResult, ADMIN, description)

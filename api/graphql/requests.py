@@ -9,27 +9,30 @@ from __future__ import annotations
 
 import base64
 from datetime import date, datetime
-from typing import Any, Self
+from typing import Any, TypeVar
 from uuid import UUID
 
 import strawberry
 
 from api.auth import STAFF, Principal, Role
 from api.graphql.access import ADMIN, PARTNER_SIDE, query
-from api.graphql.caller import Caller, parse_id
+from api.graphql.caller import C, Caller, parse_id
 from api.graphql.context import Context, DarInfo
-from api.graphql.counter import InHouse
+from api.graphql.counter import TicketOfToday
 from api.graphql.enums import ContactKind, Mode, PartnerDecision, RequestStatus
 from api.graphql.freshness import wait_for_position
-from api.graphql.pipeline import Submission, Submits, mutation
+from api.graphql.pipeline import InHouse, Submission, Submits, mutation
 from api.graphql.privacy import reader_of
+from api.graphql.rows import Answer, from_row
 from api.graphql.scalars import Position
 from application.counter.commands import (
     AcknowledgeRequest,
     CompleteRequest,
     ContactRecorded,
     ForwardRequest,
+    HouseRequestCommand,
     LodgeRequest,
+    PartnerRequestCommand,
     RecordContact,
     RecordPartnerDecision,
     RequestChanged,
@@ -37,7 +40,6 @@ from application.counter.commands import (
     ReturnForCorrection,
     WithdrawRequest,
 )
-from application.store import Outcome
 from domain.citizens.categories import HEALTH_PARTNER, DataCategory
 from domain.citizens.citizen import Citizen
 from domain.counter.request import FINAL
@@ -52,6 +54,9 @@ from projections.requests.view import (
     Standing,
     standing,
 )
+
+H = TypeVar("H", bound=HouseRequestCommand)
+P = TypeVar("P", bound=PartnerRequestCommand)
 
 OPEN_AT_PARTNER = tuple(
     s.value for s in (RequestStatus.SUBMITTED, RequestStatus.AT_PARTNER, RequestStatus.RESUBMITTED)
@@ -93,37 +98,18 @@ class RequestPage:
 
 
 @strawberry.type(description="What a request command did.")
-class RequestResult:
+class RequestResult(Answer[RequestChanged]):
     id: strawberry.ID
     receipt: str
     position: Position
     replayed: bool
 
-    @classmethod
-    def of(cls, outcome: Outcome[RequestChanged]) -> Self:
-        """The request, its receipt, the position and whether this was a retry."""
-        return cls(
-            id=strawberry.ID(str(outcome.value.request_id)),
-            receipt=outcome.value.receipt,
-            position=Position(outcome.position),
-            replayed=outcome.replayed,
-        )
-
 
 @strawberry.type(description="A contact recorded during a visit.")
-class ContactResult:
+class ContactResult(Answer[ContactRecorded]):
     visit_id: strawberry.ID
     position: Position
     replayed: bool
-
-    @classmethod
-    def of(cls, outcome: Outcome[ContactRecorded]) -> Self:
-        """The visit, the position and whether this was a retry."""
-        return cls(
-            visit_id=strawberry.ID(str(outcome.value.visit_id)),
-            position=Position(outcome.position),
-            replayed=outcome.replayed,
-        )
 
 
 def request_of(row: RequestRow, calendar: BusinessCalendar | None, today: date) -> Request:
@@ -133,25 +119,13 @@ def request_of(row: RequestRow, calendar: BusinessCalendar | None, today: date) 
     deadline runs: one not final with a deadline.
     """
     figures = standing(row, calendar, today) if calendar else Standing(0, None)
-    return Request(
-        id=strawberry.ID(str(row.request_id)),
-        receipt=row.receipt,
-        house_id=strawberry.ID(str(row.house_id)),
-        visit_id=strawberry.ID(str(row.visit_id)),
-        citizen_id=strawberry.ID(str(row.citizen_id)),
-        partner_code=row.partner_code,
-        service_code=row.service_code,
-        mode=Mode(row.mode),
-        status=RequestStatus(row.status),
-        documents=list(row.documents),
-        lodged_at=row.lodged_at,
-        due_on=row.due_on,
+    return from_row(
+        Request,
+        row,
+        id=row.request_id,
         overdue_working_days=figures.overdue_working_days,
         working_days_left=figures.working_days_left,
         age_days=(today - tunis_day(row.lodged_at)).days,
-        partner_reference=row.partner_reference,
-        note=row.note,
-        position=Position(row.position),
     )
 
 
@@ -317,21 +291,14 @@ def _page(context: Context, rows: list[RequestRow], first: int) -> RequestPage:
 
 
 @strawberry.input(description="Information given, or a redirection, during a visit.")
-class RecordContactInput(InHouse):
-    ticket: str
+class RecordContactInput(TicketOfToday):
     kind: ContactKind
     partner_code: str
     topic: str
 
     async def to_command(self, caller: Caller) -> Submission[RecordContact, ContactRecorded]:
         """Record the contact on the ticket's visit."""
-        command = RecordContact(
-            *await self.keyed(caller),
-            label=self.ticket,
-            kind=self.kind.value,
-            partner_code=self.partner_code,
-            topic=self.topic,
-        )
+        command = await self.on_ticket(caller, RecordContact, kind=self.kind.value)
         return Submission(command, caller.dar.requests.record_contact)
 
 
@@ -346,15 +313,9 @@ class LodgeRequestInput(InHouse):
 
     async def to_command(self, caller: Caller) -> Submission[LodgeRequest, RequestChanged]:
         """Lodge the request, under the caller's employee number."""
-        command = LodgeRequest(
-            *await self.keyed(caller),
-            label=self.ticket,
-            employee_number=caller.principal.subject,
-            citizen_id=parse_id(self.citizen_id, "citizenId"),
-            partner_code=self.partner_code,
-            service_code=self.service_code,
-            documents=tuple(self.documents),
-            citizen_present=self.citizen_present,
+        citizen, staff = parse_id(self.citizen_id, "citizenId"), caller.principal.subject
+        command = await self.in_house(
+            caller, LodgeRequest, label=self.ticket, employee_number=staff, citizen_id=citizen
         )
         return Submission(command, caller.dar.requests.lodge)
 
@@ -364,32 +325,36 @@ class OnRequest:
     command_id: str
     request_id: strawberry.ID
 
-    def by_house(self, caller: Caller) -> tuple[str, str, UUID, str]:
-        """A house's step: its key, its actor, the request, the staff member's house."""
+    def by_house(self, caller: Caller, kind: type[H], /, **extras: Any) -> H:  # noqa: ANN401 - any field's value
+        """A house's step `kind` on the request: the staff member's house acts."""
         if caller.house_code is None:  # pragma: no cover - the operations are open to staff only
             raise ForbiddenError("house staff act on their house's requests")
-        return (*self._keyed(caller), caller.house_code)
+        return self._on(caller, kind, house_code=caller.house_code, **extras)
 
-    def by_partner_side(self, caller: Caller) -> tuple[str, str, UUID, str | None, str | None]:
-        """A partner's step: key, actor, request, and the supervisor's house or the partner."""
-        return (*self._keyed(caller), caller.house_code, caller.partner)
+    def by_partner_side(self, caller: Caller, kind: type[P], /, **extras: Any) -> P:  # noqa: ANN401 - any field's value
+        """A partner's step `kind` on the request: the partner, or the supervisor's house."""
+        return self._on(
+            caller, kind, house_code=caller.house_code, partner_code=caller.partner, **extras
+        )
 
-    def _keyed(self, caller: Caller) -> tuple[str, str, UUID]:
-        return caller.key(self.command_id), caller.actor, parse_id(self.request_id, "requestId")
+    def _on(self, caller: Caller, kind: type[C], /, **extras: Any) -> C:  # noqa: ANN401 - any field's value
+        key = caller.key(self.command_id)  # checked before the request's id
+        request = parse_id(self.request_id, "requestId")
+        return caller.command(kind, self, command_id=key, request_id=request, **extras)
 
 
 @strawberry.input(description="An immediate service done at the counter.")
 class CompleteRequestInput(OnRequest):
     async def to_command(self, caller: Caller) -> Submission[CompleteRequest, RequestChanged]:
         """Complete the request."""
-        return Submission(CompleteRequest(*self.by_house(caller)), caller.dar.requests.complete)
+        return Submission(self.by_house(caller, CompleteRequest), caller.dar.requests.complete)
 
 
 @strawberry.input(description="A forwarded service's file to send to the partner.")
 class ForwardRequestInput(OnRequest):
     async def to_command(self, caller: Caller) -> Submission[ForwardRequest, RequestChanged]:
         """Forward the request."""
-        return Submission(ForwardRequest(*self.by_house(caller)), caller.dar.requests.forward)
+        return Submission(self.by_house(caller, ForwardRequest), caller.dar.requests.forward)
 
 
 @strawberry.input(description="The corrected file, with any documents added.")
@@ -398,8 +363,7 @@ class ResubmitRequestInput(OnRequest):
 
     async def to_command(self, caller: Caller) -> Submission[ResubmitRequest, RequestChanged]:
         """Resubmit the request."""
-        command = ResubmitRequest(*self.by_house(caller), documents=tuple(self.documents))
-        return Submission(command, caller.dar.requests.resubmit)
+        return Submission(self.by_house(caller, ResubmitRequest), caller.dar.requests.resubmit)
 
 
 @strawberry.input(description="A request the citizen withdraws, and why.")
@@ -408,8 +372,7 @@ class WithdrawRequestInput(OnRequest):
 
     async def to_command(self, caller: Caller) -> Submission[WithdrawRequest, RequestChanged]:
         """Withdraw the request."""
-        command = WithdrawRequest(*self.by_house(caller), reason=self.reason)
-        return Submission(command, caller.dar.requests.withdraw)
+        return Submission(self.by_house(caller, WithdrawRequest), caller.dar.requests.withdraw)
 
 
 @strawberry.input(description="The partner's receipt of a file, under its own reference.")
@@ -418,8 +381,7 @@ class AcknowledgeRequestInput(OnRequest):
 
     async def to_command(self, caller: Caller) -> Submission[AcknowledgeRequest, RequestChanged]:
         """Acknowledge the request (the partner, or the supervisor recording its answer)."""
-        reference = self.partner_reference
-        command = AcknowledgeRequest(*self.by_partner_side(caller), partner_reference=reference)
+        command = self.by_partner_side(caller, AcknowledgeRequest)
         return Submission(command, caller.dar.requests.acknowledge)
 
 
@@ -429,7 +391,7 @@ class ReturnForCorrectionInput(OnRequest):
 
     async def to_command(self, caller: Caller) -> Submission[ReturnForCorrection, RequestChanged]:
         """Return the request for correction."""
-        command = ReturnForCorrection(*self.by_partner_side(caller), reason=self.reason)
+        command = self.by_partner_side(caller, ReturnForCorrection)
         return Submission(command, caller.dar.requests.return_for_correction)
 
 
@@ -440,8 +402,8 @@ class PartnerDecisionInput(OnRequest):
 
     async def to_command(self, caller: Caller) -> Submission[RecordPartnerDecision, RequestChanged]:
         """Record the partner's decision."""
-        decision, reason = self.decision.value, self.reason
-        command = RecordPartnerDecision(*self.by_partner_side(caller), decision, reason)
+        decision = self.decision.value
+        command = self.by_partner_side(caller, RecordPartnerDecision, decision=decision)
         return Submission(command, caller.dar.requests.record_decision)
 
 
