@@ -21,7 +21,6 @@ from api.graphql.enums import (
     Duration,
     RequestStatus,
 )
-from api.graphql.freshness import wait_for_position
 from api.graphql.pipeline import CommandResult, Submission, admin_mutation, mutation
 from api.graphql.privacy import reader_of
 from api.graphql.rows import Answer, answer, from_row
@@ -319,9 +318,8 @@ class CitizenQueries:
         if not 1 <= first <= dar.settings.max_page_size:
             raise ValidationError("first", f"1 to {dar.settings.max_page_size}")
         uuid = parse_id(citizen_id, "citizenId")
-        await wait_for_position(dar, [dar.read.access_log_key], at_least_position)
-        rows = await info.context.blocking(
-            lambda: dar.read.access_log.for_citizen(uuid, limit=first)
+        rows = await info.context.read(
+            "access_log", at_least_position, lambda r: r.access_log.for_citizen(uuid, limit=first)
         )
         return [PersonalDataAccess.of(r) for r in rows]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import anyio.to_thread
 from starlette.requests import HTTPConnection
@@ -13,14 +13,16 @@ from strawberry.fastapi import BaseContext
 from strawberry.types import Info
 
 from api.auth import Principal, Role, TokenService, UnauthenticatedError, bearer
-from api.bootstrap import Dar
+from api.bootstrap import Dar, ReadModels
 from api.graphql.caller import Caller
+from api.graphql.freshness import wait_for_position
 from api.graphql.loaders import Loaders
 from api.graphql.watch import Watcher
 from api.metrics import Metrics
 from domain.shared.errors import ForbiddenError
 
 T = TypeVar("T")
+ReadModel = Literal["partners", "directory", "access_log", "queue", "requests", "payments"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,14 @@ class Context(BaseContext):
     async def blocking(self, call: Callable[[], T]) -> T:
         """Run a blocking store call on a worker thread, keeping the event loop free."""
         return await anyio.to_thread.run_sync(call)
+
+    async def read(
+        self, model: ReadModel, at_least: int | None, call: Callable[[ReadModels], T]
+    ) -> T:
+        """`call` on the read models, on a worker thread, once `model` has applied `at_least`."""
+        read = self.dar.read
+        await wait_for_position(self.dar, [getattr(read, f"{model}_key")], at_least)
+        return await self.blocking(lambda: call(read))
 
 
 DarInfo = Info[Context, None]

@@ -17,7 +17,6 @@ from api.graphql.access import ADMIN, query
 from api.graphql.caller import C, Caller
 from api.graphql.context import DarInfo
 from api.graphql.enums import PriorityReason, TicketStatus
-from api.graphql.freshness import wait_for_position
 from api.graphql.pipeline import CommandResult, InHouse, Submission, Submits, mutation
 from api.graphql.rows import Answer, from_row
 from api.graphql.scalars import Position
@@ -108,12 +107,12 @@ class CounterQueries:
     async def queue(
         self, info: DarInfo, house_id: strawberry.ID, at_least_position: Position | None = None
     ) -> HouseQueue:
-        dar = info.context.dar
         code = await info.context.caller().house_code_of(house_id)
-        await wait_for_position(dar, [dar.read.queue_key], at_least_position)
-        now = dar.clock.now()
+        now = info.context.dar.clock.now()
         day = tunis_day(now)
-        rows = await info.context.blocking(lambda: dar.read.queue.tickets(house_id_of(code), day))
+        rows = await info.context.read(
+            "queue", at_least_position, lambda r: r.queue.tickets(house_id_of(code), day)
+        )
         lines: dict[str, list[TicketRow]] = {}
         for row in rows:
             if row.status == TicketStatus.WAITING:

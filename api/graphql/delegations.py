@@ -10,7 +10,6 @@ import strawberry
 from api.graphql.access import STAFF_AND_OVERSIGHT, query
 from api.graphql.context import DarInfo
 from api.graphql.enums import GrantState
-from api.graphql.freshness import wait_for_position
 from api.graphql.rows import from_row
 from api.graphql.scalars import Position
 from domain.delegation.policy import REFUSALS
@@ -80,12 +79,12 @@ class DelegationQueries:
         state: GrantState | None = None,
         at_least_position: Position | None = None,
     ) -> list[Delegation]:
-        dar = info.context.dar
-        await wait_for_position(dar, [dar.read.directory_key], at_least_position)
         await info.context.caller().house_code_of(house_id)
         partner = partner_id(partner_code) if partner_code else None
-        rows = await info.context.blocking(
-            lambda: dar.read.directory.grants(UUID(house_id), partner, state)
+        rows = await info.context.read(
+            "directory",
+            at_least_position,
+            lambda r: r.directory.grants(UUID(house_id), partner, state),
         )
         return [Delegation.from_row(r) for r in rows]
 
@@ -94,11 +93,12 @@ class DelegationQueries:
         self, info: DarInfo, at_least_position: Position | None = None
     ) -> list[Delegation]:
         principal = info.context.authenticate()
-        dar = info.context.dar
-        await wait_for_position(dar, [dar.read.directory_key], at_least_position)
-        today = dar.policy.today()
-        rows = await info.context.blocking(lambda: dar.read.directory.expiring(today))
-        houses = await info.context.blocking(dar.read.directory.houses)
+        today = info.context.dar.policy.today()
+        rows, houses = await info.context.read(
+            "directory",
+            at_least_position,
+            lambda r: (r.directory.expiring(today), r.directory.houses()),
+        )
         if principal.house is not None:
             own = {h.house_id for h in houses if h.code == principal.house}
             rows = [r for r in rows if r.house_id in own]

@@ -15,7 +15,6 @@ from api.graphql.access import EVERYONE, STAFF_AND_OVERSIGHT, query
 from api.graphql.caller import parse_id
 from api.graphql.context import DarInfo
 from api.graphql.enums import FeeRule, Mode
-from api.graphql.freshness import wait_for_position
 from api.graphql.rows import from_row
 from api.graphql.scalars import Position
 from projections.directory.view import AgentRow, CatalogueRow, HouseRow
@@ -110,9 +109,9 @@ class HouseQueries:
     @query(STAFF_AND_OVERSIGHT, "Houses (house staff: their own only).")
     async def houses(self, info: DarInfo, at_least_position: Position | None = None) -> list[House]:
         principal = info.context.authenticate()
-        dar = info.context.dar
-        await wait_for_position(dar, [dar.read.directory_key], at_least_position)
-        rows = await info.context.blocking(dar.read.directory.houses)
+        rows = await info.context.read(
+            "directory", at_least_position, lambda r: r.directory.houses()
+        )
         if principal.role in STAFF:
             rows = [r for r in rows if r.code == principal.house]
         return [House.from_row(r) for r in rows]
@@ -122,10 +121,9 @@ class HouseQueries:
         self, info: DarInfo, id: strawberry.ID, at_least_position: Position | None = None
     ) -> House | None:
         principal = info.context.authenticate()
-        dar = info.context.dar
-        await wait_for_position(dar, [dar.read.directory_key], at_least_position)
-        uuid = parse_id(id, "id")
-        row = await info.context.blocking(lambda: dar.read.directory.house(uuid))
+        row = await info.context.read(
+            "directory", at_least_position, lambda r: r.directory.house(parse_id(id, "id"))
+        )
         if row is None or (principal.role in STAFF and row.code != principal.house):
             return None
         return House.from_row(row)
@@ -134,17 +132,17 @@ class HouseQueries:
     async def agents(
         self, info: DarInfo, house_id: strawberry.ID, at_least_position: Position | None = None
     ) -> list[Agent]:
-        dar = info.context.dar
-        await wait_for_position(dar, [dar.read.directory_key], at_least_position)
         await info.context.caller().house_code_of(house_id)
-        rows = await info.context.blocking(lambda: dar.read.directory.agents(UUID(house_id)))
+        rows = await info.context.read(
+            "directory", at_least_position, lambda r: r.directory.agents(UUID(house_id))
+        )
         return [Agent.from_row(r) for r in rows]
 
     @query(EVERYONE, "A partner's services in the catalogue.")
     async def catalogue(
         self, info: DarInfo, partner_code: str, at_least_position: Position | None = None
     ) -> list[CatalogueEntry]:
-        dar = info.context.dar
-        await wait_for_position(dar, [dar.read.directory_key], at_least_position)
-        rows = await info.context.blocking(lambda: dar.read.directory.catalogue(partner_code))
+        rows = await info.context.read(
+            "directory", at_least_position, lambda r: r.directory.catalogue(partner_code)
+        )
         return [CatalogueEntry.from_row(r) for r in rows]

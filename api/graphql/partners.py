@@ -10,7 +10,6 @@ import strawberry
 from api.graphql.access import ADMIN, EVERYONE, query, subscription
 from api.graphql.caller import Caller
 from api.graphql.context import DarInfo
-from api.graphql.freshness import wait_for_position
 from api.graphql.inputs import PartnerInput, validated
 from api.graphql.pipeline import Submission, mutation
 from api.graphql.rows import Answer, from_row
@@ -82,17 +81,6 @@ class PartnersChange:
     partners: list[Partner]
 
 
-async def _list(info: DarInfo, first: int, after: str | None) -> list[Partner]:
-    context = info.context
-    limit = context.dar.settings.max_page_size
-    if not 1 <= first <= limit:
-        raise ValidationError("first", f"must be between 1 and {limit}")
-    rows = await context.blocking(
-        lambda: context.dar.read.partners.list(limit=first, after_code=after)
-    )
-    return [Partner.from_row(r) for r in rows]
-
-
 @strawberry.type
 class PartnerQueries:
     @query(EVERYONE, "Registered partners ordered by code, a page at a time.")
@@ -103,10 +91,14 @@ class PartnerQueries:
         after: str | None = None,
         at_least_position: Position | None = None,
     ) -> list[Partner]:
-        await wait_for_position(
-            info.context.dar, [info.context.dar.read.partners_key], at_least_position
+        context = info.context
+        limit = context.dar.settings.max_page_size
+        if not 1 <= first <= limit:
+            raise ValidationError("first", f"must be between 1 and {limit}")
+        rows = await context.read(
+            "partners", at_least_position, lambda r: r.partners.list(limit=first, after_code=after)
         )
-        return await _list(info, first, after)
+        return [Partner.from_row(r) for r in rows]
 
     @query(EVERYONE, "One partner by code, or null.")
     async def partner(
@@ -115,9 +107,9 @@ class PartnerQueries:
         code: str,
         at_least_position: Position | None = None,
     ) -> Partner | None:
-        dar = info.context.dar
-        await wait_for_position(dar, [dar.read.partners_key], at_least_position)
-        row = await info.context.blocking(lambda: dar.read.partners.by_code(code))
+        row = await info.context.read(
+            "partners", at_least_position, lambda r: r.partners.by_code(code)
+        )
         return Partner.from_row(row) if row else None
 
 

@@ -18,7 +18,6 @@ from api.graphql.access import STAFF_AND_OVERSIGHT, query
 from api.graphql.caller import C, Caller, parse_id
 from api.graphql.context import Context, DarInfo
 from api.graphql.enums import Method, PaymentStatus
-from api.graphql.freshness import wait_for_position
 from api.graphql.pipeline import Submission, mutation
 from api.graphql.rows import Answer, from_row
 from api.graphql.scalars import Position
@@ -276,10 +275,10 @@ class PaymentQueries:
     async def payments(
         self, info: DarInfo, request_id: strawberry.ID, at_least_position: Position | None = None
     ) -> list[Payment]:
-        dar = info.context.dar
         uuid = parse_id(request_id, "requestId")
-        await wait_for_position(dar, [dar.read.payments_key], at_least_position)
-        rows = await info.context.blocking(lambda: dar.read.payments.for_request(uuid))
+        rows = await info.context.read(
+            "payments", at_least_position, lambda r: r.payments.for_request(uuid)
+        )
         return await _visible_rows(info.context, rows)
 
     @query(STAFF_AND_OVERSIGHT, "Money collected at a house on a business day (Tunis time).")
@@ -290,12 +289,10 @@ class PaymentQueries:
         business_date: date,
         at_least_position: Position | None = None,
     ) -> Collections:
-        dar = info.context.dar
         await info.context.caller().house_code_of(house_id)  # staff: only their own house
         house = parse_id(house_id, "houseId")
-        await wait_for_position(dar, [dar.read.payments_key], at_least_position)
-        rows = await info.context.blocking(
-            lambda: dar.read.payments.collections(house, business_date)
+        rows = await info.context.read(
+            "payments", at_least_position, lambda r: r.payments.collections(house, business_date)
         )
         return _collections(house, business_date, rows)
 
@@ -306,11 +303,11 @@ class PaymentQueries:
     async def pending_payments(
         self, info: DarInfo, house_id: strawberry.ID, at_least_position: Position | None = None
     ) -> list[Payment]:
-        dar = info.context.dar
         await info.context.caller().house_code_of(house_id)  # staff: only their own house
         house = parse_id(house_id, "houseId")
-        await wait_for_position(dar, [dar.read.payments_key], at_least_position)
-        rows = await info.context.blocking(lambda: dar.read.payments.pending(house))
+        rows = await info.context.read(
+            "payments", at_least_position, lambda r: r.payments.pending(house)
+        )
         return await _visible_rows(info.context, rows)
 
 

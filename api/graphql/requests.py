@@ -20,7 +20,6 @@ from api.graphql.caller import C, Caller, parse_id
 from api.graphql.context import Context, DarInfo
 from api.graphql.counter import TicketOfToday
 from api.graphql.enums import ContactKind, Mode, PartnerDecision, RequestStatus
-from api.graphql.freshness import wait_for_position
 from api.graphql.pipeline import InHouse, Submission, Submits, mutation
 from api.graphql.privacy import reader_of
 from api.graphql.rows import Answer, from_row
@@ -185,10 +184,9 @@ class RequestQueries:
     async def request(
         self, info: DarInfo, id: strawberry.ID, at_least_position: Position | None = None
     ) -> Request | None:
-        dar = info.context.dar
-        await wait_for_position(dar, [dar.read.requests_key], at_least_position)
-        uuid = parse_id(id, "id")
-        row = await info.context.blocking(lambda: dar.read.requests.get(uuid))
+        row = await info.context.read(
+            "requests", at_least_position, lambda r: r.requests.get(parse_id(id, "id"))
+        )
         return await _shown(info.context, row)
 
     @query(
@@ -198,9 +196,9 @@ class RequestQueries:
     async def request_by_receipt(
         self, info: DarInfo, number: str, at_least_position: Position | None = None
     ) -> Request | None:
-        dar = info.context.dar
-        await wait_for_position(dar, [dar.read.requests_key], at_least_position)
-        row = await info.context.blocking(lambda: dar.read.requests.by_receipt(number.strip()))
+        row = await info.context.read(
+            "requests", at_least_position, lambda r: r.requests.by_receipt(number.strip())
+        )
         return await _shown(info.context, row)
 
     @query(
@@ -221,15 +219,17 @@ class RequestQueries:
         if not 1 <= first <= dar.settings.max_page_size:
             raise ValidationError("first", f"1 to {dar.settings.max_page_size}")
         code = await info.context.caller().house_code_of(house_id)
-        await wait_for_position(dar, [dar.read.requests_key], at_least_position)
         where = RequestFilter(
             house_id=parse_id(house_id, "houseId") if code else None,
             partner_code=partner_code,
             statuses=(status.value,) if status else (),
             before=_after(after),
         )
-        rows = await info.context.blocking(lambda: dar.read.requests.page(where, limit=first + 1))
-        return await info.context.blocking(lambda: _page(info.context, rows, first))
+        return await info.context.read(
+            "requests",
+            at_least_position,
+            lambda r: _page(info.context, r.requests.page(where, limit=first + 1), first),
+        )
 
     @query(PARTNER_SIDE, "Forwarded files waiting at a partner (partner: its own).")
     async def partner_inbox(
@@ -238,14 +238,14 @@ class RequestQueries:
         principal = info.context.authenticate()
         if principal.role is Role.PARTNER and principal.partner != partner_code:
             return []
-        dar = info.context.dar
-        await wait_for_position(dar, [dar.read.requests_key], at_least_position)
+        limit = info.context.dar.settings.max_page_size
         house = _house_of(principal)
         where = RequestFilter(house_id=house, partner_code=partner_code, statuses=OPEN_AT_PARTNER)
-        rows = await info.context.blocking(
-            lambda: dar.read.requests.page(where, limit=dar.settings.max_page_size)
+        return await info.context.read(
+            "requests",
+            at_least_position,
+            lambda r: _requests_of(info.context, r.requests.page(where, limit=limit)),
         )
-        return await info.context.blocking(lambda: _requests_of(info.context, rows))
 
     @query(
         STAFF | ADMIN, "A citizen's open files across partners (read recorded; CNAM files: health)."
@@ -260,8 +260,9 @@ class RequestQueries:
         principal = info.context.authenticate()
         dar = info.context.dar
         uuid = parse_id(citizen_id, "citizenId")
-        await wait_for_position(dar, [dar.read.requests_key], at_least_position)
-        await info.context.blocking(lambda: dar.store.load(uuid, Citizen, "citizen"))
+        await info.context.read(
+            "requests", at_least_position, lambda _: dar.store.load(uuid, Citizen, "citizen")
+        )
         reader = reader_of(principal)
         citizens = dar.citizens
         chosen = citizens.purposes.get(purpose)
