@@ -170,11 +170,7 @@ def schema(
     """Print the GraphQL schema (SDL), or write the committed copy."""
     from api.graphql.catalogue import SCHEMA_FILE, live_sdl  # noqa: PLC0415 - on demand
 
-    text = live_sdl()
-    if write:
-        SCHEMA_FILE.write_text(text, encoding="utf-8")
-    else:
-        typer.echo(text, nl=False)
+    _print_or_write(live_sdl(), SCHEMA_FILE if write else None)
 
 
 @app.command()
@@ -182,12 +178,7 @@ def errors(*, write: Annotated[bool, typer.Option(help="write docs/errors.md")] 
     """Print the catalogue of error codes, or write docs/errors.md."""
     from api.graphql.catalogue import ERRORS_FILE, error_catalogue  # noqa: PLC0415
 
-    text = error_catalogue()
-    if write:
-        ERRORS_FILE.parent.mkdir(exist_ok=True)
-        ERRORS_FILE.write_text(text, encoding="utf-8")
-    else:
-        typer.echo(text, nl=False)
+    _print_or_write(error_catalogue(), ERRORS_FILE if write else None)
 
 
 @app.command("text-limits")
@@ -197,10 +188,16 @@ def text_limits(*, write: Annotated[bool, typer.Option(help="write docs/text.md"
     from api.textpolicy import LIMITS_FILE, limits_document  # noqa: PLC0415
 
     text = limits_document(build_schema(Settings())._schema)  # noqa: SLF001 - graphql-core's
-    if write:
-        LIMITS_FILE.write_text(text, encoding="utf-8")
-    else:
+    _print_or_write(text, LIMITS_FILE if write else None)
+
+
+def _print_or_write(text: str, file: Path | None) -> None:
+    """Write a generated document to `file` (its folder made if missing), or print it."""
+    if file is None:
         typer.echo(text, nl=False)
+    else:
+        file.parent.mkdir(exist_ok=True)
+        file.write_text(text, encoding="utf-8")
 
 
 @db_app.command("setup")
@@ -239,9 +236,7 @@ def privacy(
     from api.graphql.privacy import render_matrix  # noqa: PLC0415
 
     if write:
-        PRIVACY_FILE.write_text(
-            privacy_document(PRIVACY_FILE.read_text(encoding="utf-8")), encoding="utf-8"
-        )
+        _print_or_write(privacy_document(PRIVACY_FILE.read_text(encoding="utf-8")), PRIVACY_FILE)
     else:
         typer.echo(render_matrix(), nl=False)
 
@@ -256,12 +251,9 @@ def vault_vacuum() -> None:
     settings = Settings()
     try:
         typer.echo(vacuum(settings))
-    except VacuumIncompleteError as error:
+    except (VacuumIncompleteError, VacuumUnavailableError) as error:
         typer.echo(str(error), err=True)
-        raise typer.Exit(code=1) from error
-    except VacuumUnavailableError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(code=2) from error
+        raise typer.Exit(code=1 if isinstance(error, VacuumIncompleteError) else 2) from error
 
 
 @vault_app.command("reindex")
