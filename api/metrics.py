@@ -29,27 +29,22 @@ class Metrics:
             ["command", "outcome"],
             registry=self.registry,
         )
-        self.lag_positions = Gauge(
-            "dar_projection_lag_positions",
-            "Events not yet applied by each projection",
-            ["projection"],
-            registry=self.registry,
+        self.lag_positions = self._per_projection(
+            "dar_projection_lag_positions", "Events not yet applied by each projection"
         )
-        self.lag_seconds = Gauge(
+        self.lag_seconds = self._per_projection(
             "dar_projection_lag_seconds",
             "Age of the oldest event not yet applied by each projection",
-            ["projection"],
-            registry=self.registry,
         )
-        self.projection_failed = Gauge(
+        self.projection_failed = self._per_projection(
             "dar_projection_failed",
             "1 while a projection is stopped at an event it cannot apply, else 0",
-            ["projection"],
-            registry=self.registry,
         )
-        self.projection_failed_position = Gauge(
+        self.projection_failed_position = self._per_projection(
             "dar_projection_failed_position",
             "The log position of the event a projection is stopped at (0 when none)",
-            ["projection"],
-            registry=self.registry,
         )
+
+    def _per_projection(self, name: str, documentation: str) -> Gauge:
+        """A gauge with one value per projection."""
+        return Gauge(name, documentation, ["projection"], registry=self.registry)

@@ -38,7 +38,6 @@ from application.citizens.service import CitizenFile as FileView
 from application.citizens.service import MandateView
 from application.store import Outcome
 from domain.shared.errors import NotFoundError, ValidationError
-from projections.citizens.view import AccessRow
 from projections.requests.view import RequestFilter
 
 
@@ -113,7 +112,7 @@ class Purpose:
 
 @strawberry.type(description="One recorded read of a citizen's personal data (never the values).")
 class PersonalDataAccess:
-    id: strawberry.ID
+    access_id: strawberry.ID = strawberry.field(name="id")
     actor: str
     at: datetime
     purpose: str
@@ -121,11 +120,6 @@ class PersonalDataAccess:
     fields: list[str]
     house_id: strawberry.ID | None
     position: Position
-
-    @classmethod
-    def of(cls, row: AccessRow) -> PersonalDataAccess:
-        """The GraphQL view of a row."""
-        return from_row(cls, row, id=row.access_id)
 
 
 @strawberry.type(description="A revoked scope: the receipt number handed to the citizen.")
@@ -321,7 +315,7 @@ class CitizenQueries:
         rows = await info.context.read(
             "access_log", at_least_position, lambda r: r.access_log.for_citizen(uuid, limit=first)
         )
-        return [PersonalDataAccess.of(r) for r in rows]
+        return [from_row(PersonalDataAccess, r) for r in rows]
 
 
 @strawberry.type

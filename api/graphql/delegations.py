@@ -17,7 +17,6 @@ from domain.partners.partner import partner_id
 from domain.shared.errors import ValidationError
 from domain.shared.money import Money
 from domain.shared.time import tunis_day
-from projections.directory.view import GrantRow
 
 
 def moment_asked(at: datetime | None) -> datetime | None:
@@ -37,7 +36,7 @@ def moment_asked(at: datetime | None) -> datetime | None:
 
 @strawberry.type(description="A partner's delegation of named services to a house.")
 class Delegation:
-    id: strawberry.ID
+    grant_id: strawberry.ID = strawberry.field(name="id")
     house_id: strawberry.ID
     partner_id: strawberry.ID
     convention_reference: str
@@ -48,11 +47,6 @@ class Delegation:
     may_collect: bool
     ceiling_millimes: int | None
     state: GrantState
-
-    @classmethod
-    def from_row(cls, row: GrantRow) -> Delegation:
-        """The GraphQL view of a row."""
-        return from_row(cls, row, id=row.grant_id)
 
 
 @strawberry.type(
@@ -86,7 +80,7 @@ class DelegationQueries:
             at_least_position,
             lambda r: r.directory.grants(UUID(house_id), partner, state),
         )
-        return [Delegation.from_row(r) for r in rows]
+        return [from_row(Delegation, r) for r in rows]
 
     @query(STAFF_AND_OVERSIGHT, "Grants not revoked whose last day falls within the next 30 days.")
     async def delegations_expiring(
@@ -102,7 +96,7 @@ class DelegationQueries:
         if principal.house is not None:
             own = {h.house_id for h in houses if h.code == principal.house}
             rows = [r for r in rows if r.house_id in own]
-        return [Delegation.from_row(r) for r in rows]
+        return [from_row(Delegation, r) for r in rows]
 
     @query(STAFF_AND_OVERSIGHT, "May this agent perform this service now (or at a past moment)?")
     async def may_perform(  # noqa: PLR0913, PLR0917 - GraphQL arguments

@@ -17,7 +17,6 @@ from api.graphql.context import DarInfo
 from api.graphql.enums import FeeRule, Mode
 from api.graphql.rows import from_row
 from api.graphql.scalars import Position
-from projections.directory.view import AgentRow, CatalogueRow, HouseRow
 
 
 @strawberry.type(description="A counter of a house; agentId is set while an agent holds it.")
@@ -37,7 +36,7 @@ class ServiceLine:
 
 @strawberry.type(description="A services house.")
 class House:
-    id: strawberry.ID
+    house_id: strawberry.ID = strawberry.field(name="id")
     code: str
     name_ar: str
     name_fr: str
@@ -46,18 +45,13 @@ class House:
 
     @strawberry.field(description="The house's counters.")
     async def counters(self, info: DarInfo) -> list[Counter]:
-        rows = await info.context.loaders.counters.load(UUID(self.id))
+        rows = await info.context.loaders.counters.load(UUID(self.house_id))
         return [from_row(Counter, r) for r in rows]
 
     @strawberry.field(description="The house's service lines.")
     async def lines(self, info: DarInfo) -> list[ServiceLine]:
-        rows = await info.context.loaders.lines.load(UUID(self.id))
+        rows = await info.context.loaders.lines.load(UUID(self.house_id))
         return [from_row(ServiceLine, r) for r in rows]
-
-    @classmethod
-    def from_row(cls, row: HouseRow) -> House:
-        """The GraphQL view of a row."""
-        return from_row(cls, row, id=row.house_id)
 
 
 @strawberry.type(description="An agent's accreditation for a partner, until a day (included).")
@@ -68,7 +62,7 @@ class Accreditation:
 
 @strawberry.type(description="A single-interlocutor agent.")
 class Agent:
-    id: strawberry.ID
+    agent_id: strawberry.ID = strawberry.field(name="id")
     employee_number: str
     house_id: strawberry.ID
     display_name: str
@@ -76,18 +70,13 @@ class Agent:
 
     @strawberry.field(description="Accreditations in force or expired, not revoked.")
     async def accreditations(self, info: DarInfo) -> list[Accreditation]:
-        rows = await info.context.loaders.accreditations.load(UUID(self.id))
+        rows = await info.context.loaders.accreditations.load(UUID(self.agent_id))
         return [from_row(Accreditation, r) for r in rows]
-
-    @classmethod
-    def from_row(cls, row: AgentRow) -> Agent:
-        """The GraphQL view of a row."""
-        return from_row(cls, row, id=row.agent_id)
 
 
 @strawberry.type(description="A partner's service in the catalogue, with its current fee.")
 class CatalogueEntry:
-    id: strawberry.ID
+    service_id: strawberry.ID = strawberry.field(name="id")
     partner_code: str
     code: str
     name_ar: str
@@ -97,11 +86,6 @@ class CatalogueEntry:
     fee_millimes: int | None
     deadline_days: int | None
     withdrawn: bool
-
-    @classmethod
-    def from_row(cls, row: CatalogueRow) -> CatalogueEntry:
-        """The GraphQL view of a row."""
-        return from_row(cls, row, id=row.service_id)
 
 
 @strawberry.type
@@ -114,7 +98,7 @@ class HouseQueries:
         )
         if principal.role in STAFF:
             rows = [r for r in rows if r.code == principal.house]
-        return [House.from_row(r) for r in rows]
+        return [from_row(House, r) for r in rows]
 
     @query(STAFF_AND_OVERSIGHT, "One house, or null (house staff: their own only).")
     async def house(
@@ -126,7 +110,7 @@ class HouseQueries:
         )
         if row is None or (principal.role in STAFF and row.code != principal.house):
             return None
-        return House.from_row(row)
+        return from_row(House, row)
 
     @query(STAFF_AND_OVERSIGHT, "The agents of a house.")
     async def agents(
@@ -136,7 +120,7 @@ class HouseQueries:
         rows = await info.context.read(
             "directory", at_least_position, lambda r: r.directory.agents(UUID(house_id))
         )
-        return [Agent.from_row(r) for r in rows]
+        return [from_row(Agent, r) for r in rows]
 
     @query(EVERYONE, "A partner's services in the catalogue.")
     async def catalogue(
@@ -145,4 +129,4 @@ class HouseQueries:
         rows = await info.context.read(
             "directory", at_least_position, lambda r: r.directory.catalogue(partner_code)
         )
-        return [CatalogueEntry.from_row(r) for r in rows]
+        return [from_row(CatalogueEntry, r) for r in rows]

@@ -17,21 +17,15 @@ from api.graphql.scalars import Position
 from application.partners.commands import RegisterPartner, RenamePartner
 from application.partners.service import PartnerChanged
 from domain.shared.errors import ValidationError
-from projections.partners.view import PartnerRow
 
 
 @strawberry.type(description="A national body that delegates services to the houses.")
 class Partner:
-    id: strawberry.ID
+    partner_id: strawberry.ID = strawberry.field(name="id")
     code: str
     name_ar: str
     name_fr: str
     registered_at: datetime
-
-    @classmethod
-    def from_row(cls, row: PartnerRow) -> Partner:
-        """The GraphQL view of a row."""
-        return from_row(cls, row, id=row.partner_id)
 
 
 @strawberry.input(description="A partner's code and official names, with the idempotency key.")
@@ -98,7 +92,7 @@ class PartnerQueries:
         rows = await context.read(
             "partners", at_least_position, lambda r: r.partners.list(limit=first, after_code=after)
         )
-        return [Partner.from_row(r) for r in rows]
+        return [from_row(Partner, r) for r in rows]
 
     @query(EVERYONE, "One partner by code, or null.")
     async def partner(
@@ -110,7 +104,7 @@ class PartnerQueries:
         row = await info.context.read(
             "partners", at_least_position, lambda r: r.partners.by_code(code)
         )
-        return Partner.from_row(row) if row else None
+        return from_row(Partner, row) if row else None
 
 
 @strawberry.type
@@ -142,5 +136,5 @@ class PartnerSubscriptions:
                 lambda: dar.read.partners.list(limit=dar.settings.max_page_size)
             )
             yield PartnersChange(
-                position=Position(version), partners=[Partner.from_row(r) for r in rows]
+                position=Position(version), partners=[from_row(Partner, r) for r in rows]
             )

@@ -48,7 +48,7 @@ class Bill:
 
 @strawberry.type(description="A payment of a request.")
 class Payment:
-    id: strawberry.ID
+    payment_id: strawberry.ID = strawberry.field(name="id")
     request_id: strawberry.ID
     house_id: strawberry.ID
     partner_code: str
@@ -66,11 +66,6 @@ class Payment:
     business_date: date | None = strawberry.field(description="The Tunis day of the capture.")
     note: str | None
     position: Position
-
-    @classmethod
-    def of(cls, row: PaymentRow) -> Payment:
-        """The GraphQL view of a read-model row."""
-        return from_row(cls, row, id=row.payment_id)
 
 
 @strawberry.type(description="Money collected for one partner by one method on the day.")
@@ -246,7 +241,7 @@ async def _visible_rows(context: Context, rows: list[PaymentRow]) -> list[Paymen
     principal = context.authenticate()
     if principal.role in STAFF:
         rows = [r for r in rows if r.house_code == principal.house]
-    return [Payment.of(r) for r in rows]
+    return [from_row(Payment, r) for r in rows]
 
 
 def _collections(house: UUID, day: date, rows: list[CollectionRow]) -> Collections:

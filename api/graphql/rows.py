@@ -3,9 +3,10 @@
 An object type declares its fields; `from_row` fills each from the row's field of the same name,
 converted to the declared GraphQL type: an `ID` from a UUID, an enum from its stored value, a
 list from a tuple, `Money` from the row's `<name>_millimes` (or a `Money` of that name). None
-stays None. A field the row names otherwise, or that is computed, is given by name
-(`from_row(House, row, id=row.house_id)`) and converted the same way. Fields with a resolver of
-their own are left to it.
+stays None. A type whose `id` is the row's `house_id` declares it so
+(`house_id: strawberry.ID = strawberry.field(name="id")`); a field that is computed is given by
+name (`from_row(Request, row, id=row.request_id, age_days=…)`) and converted the same way.
+Fields with a resolver of their own are left to it.
 """
 
 from __future__ import annotations
