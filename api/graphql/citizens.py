@@ -12,7 +12,7 @@ import strawberry
 
 from api.auth import STAFF, Principal, Role
 from api.graphql.access import ADMIN, STAFF_AND_OVERSIGHT, query
-from api.graphql.caller import Caller, parse_id
+from api.graphql.caller import C, Caller, parse_id
 from api.graphql.context import Context, DarInfo
 from api.graphql.enums import (
     ConsentKind,
@@ -167,9 +167,20 @@ class OfCitizen:
         return parse_id(self.citizen_id, "citizenId")
 
 
-@strawberry.input(description="A citizen's mandate to a house, on their consent.")
-class GrantMandateInput(OfCitizen):
+@strawberry.input(description="A command on a citizen's mandate to a house.")
+class OfMandate(OfCitizen):
     house_id: strawberry.ID
+
+    async def of_mandate(self, caller: Caller, kind: type[C]) -> C:
+        """The command `kind` on the citizen's mandate to the house (staff: their own)."""
+        key, house = caller.key(self.command_id), await caller.house_code_of(self.house_id)
+        return caller.command(
+            kind, self, command_id=key, house_code=house, citizen_id=self.citizen()
+        )
+
+
+@strawberry.input(description="A citizen's mandate to a house, on their consent.")
+class GrantMandateInput(OfMandate):
     scopes: list[str] = strawberry.field(
         description="service:PARTNER/SERVICE, partner:PARTNER (its services) or payments"
     )
@@ -179,24 +190,17 @@ class GrantMandateInput(OfCitizen):
 
     async def to_command(self, caller: Caller) -> Submission[GrantMandate, MandateChanged]:
         """Grant the scopes to the house."""
-        key, house = caller.key(self.command_id), await caller.house_code_of(self.house_id)
-        command = caller.command(
-            GrantMandate, self, command_id=key, house_code=house, citizen_id=self.citizen()
-        )
+        command = await self.of_mandate(caller, GrantMandate)
         return Submission(command, caller.dar.citizens.grant_mandate)
 
 
 @strawberry.input(description="One scope of a citizen's mandate to a house, to revoke.")
-class RevokeMandateInput(OfCitizen):
-    house_id: strawberry.ID
+class RevokeMandateInput(OfMandate):
     scope: str
 
     async def to_command(self, caller: Caller) -> Submission[RevokeMandate, MandateRevoked]:
         """Revoke the scope."""
-        key, house = caller.key(self.command_id), await caller.house_code_of(self.house_id)
-        command = caller.command(
-            RevokeMandate, self, command_id=key, house_code=house, citizen_id=self.citizen()
-        )
+        command = await self.of_mandate(caller, RevokeMandate)
         return Submission(command, caller.dar.citizens.revoke_mandate)
 
 
@@ -286,16 +290,8 @@ class CitizenQueries:
 
     @query(STAFF_AND_OVERSIGHT, "The declared purposes a read of personal data may name.")
     async def purposes(self, info: DarInfo) -> list[Purpose]:
-        return [
-            Purpose(
-                code=p.code,
-                label_fr=p.label_fr,
-                label_ar=p.label_ar,
-                declaration=p.declaration,
-                categories=sorted(p.categories),
-            )
-            for p in info.context.dar.citizens.purposes.all()
-        ]
+        purposes = info.context.dar.citizens.purposes.all()
+        return [from_row(Purpose, p, categories=sorted(p.categories)) for p in purposes]
 
     @query(
         frozenset({Role.ADMIN, Role.AUDITOR}),
