@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import socket
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 from types import FrameType
@@ -41,16 +42,13 @@ app.add_typer(projections_app, name="projections")
 
 def prepare(settings: Settings, *, demo: bool = False) -> int:
     """Open the store and register the reference partners that are missing (and the demo)."""
-    dar = bootstrap(settings, projector=False)
-    try:
+    with closing(bootstrap(settings, projector=False)) as dar:
         added = load_reference_partners(dar.partners)
         load_reference_services(dar.catalogue)
         if demo:
             recorded = seed_demo(dar)
             typer.echo(f"Demo house {DEMO_HOUSE}: {recorded} demo commands recorded now.")
         return added
-    finally:
-        dar.close()
 
 
 @app.command()
@@ -264,11 +262,8 @@ def vault_reindex() -> None:
     row's own hash. Run once, with the master key the rows were made under still configured.
     """
     settings = Settings()
-    dar = bootstrap(settings, projector=False)
-    try:
+    with closing(bootstrap(settings, projector=False)) as dar:
         done = reindex(dar.vault, dar.store)
-    finally:
-        dar.close()
     typer.echo(f"{done.sealed} index rows given a sealed lookup.")
     if done.unmatched:
         typer.echo(
@@ -292,11 +287,8 @@ def vault_rotate_master_key(
     process restarted so; safe to interrupt and run again. Then remove the retired key.
     """
     settings = Settings()
-    vault = open_vault(settings)
-    try:
+    with closing(open_vault(settings)) as vault:
         done = rotate_master_key(vault)
-    finally:
-        vault.close()
     typer.echo(f"{done.rewrapped} keys re-wrapped, {done.rehashed} index rows re-hashed.")
     if done.unsealed_index_rows:
         typer.echo(

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import getpass
 import json
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -38,11 +40,8 @@ def status(
     *, as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False
 ) -> None:
     """Each projection's position and lag, the failing ones with their error, recent skips."""
-    dar = bootstrap(Settings(), projector=False)
-    try:
+    with closing(bootstrap(Settings(), projector=False)) as dar:
         report = projection_report(dar, messages=True)
-    finally:
-        dar.close()
     typer.echo(json.dumps(report, indent=2) if as_json else render(report))
     if report["failures"]:
         raise typer.Exit(code=1)  # scripts and monitors can tell
@@ -51,13 +50,8 @@ def status(
 @projections_app.command("retry")
 def retry(name: Annotated[str, typer.Argument(help="the projection, e.g. directory_v1")]) -> None:
     """Make a failed projection try its event again now (the runner picks it up within a second)."""
-    dar = _operator_dar(name)
-    try:
+    with _operator(name) as dar:
         failure = retry_now(dar.read.db, name, dar.clock.now())
-    except ActionRefusedError as error:
-        _refuse(error)
-    finally:
-        dar.close()
     typer.echo(f"{name} will try position {failure.position} again now.")
 
 
@@ -70,8 +64,7 @@ def skip(
     by: Annotated[str, typer.Option(help="who decides")] = "",
 ) -> None:
     """Pass over the one event a projection fails on; recorded with who, why and when."""
-    dar = _operator_dar(name)
-    try:
+    with _operator(name) as dar:
         done = skip_failed_event(
             dar.read.db,
             name,
@@ -80,10 +73,6 @@ def skip(
             by=by or getpass.getuser(),
             now=dar.clock.now(),
         )
-    except ActionRefusedError as error:
-        _refuse(error)
-    finally:
-        dar.close()
     typer.echo(f"{name} skipped position {done.position} ({done.topic}); it reads on from there.")
 
 
@@ -99,21 +88,20 @@ def rebuild_command(
     dar = _operator_dar(name) if name else bootstrap(Settings(), projector=True)
     chosen = [r for r in projections() if every or r.key == name]
     try:
-        typer.echo(f"rebuilding {', '.join(r.key for r in chosen)} in one pass")
-        with Progress(*_COLUMNS, transient=False) as bar:
-            task = bar.add_task("events", total=None)
-            done = rebuild(
-                dar.store,
-                dar.read.db,
-                chosen,
-                now=dar.clock.now,
-                progress=lambda at, head: bar.update(task, completed=at, total=head),
-            )
+        with closing(dar):
+            typer.echo(f"rebuilding {', '.join(r.key for r in chosen)} in one pass")
+            with Progress(*_COLUMNS, transient=False) as bar:
+                task = bar.add_task("events", total=None)
+                done = rebuild(
+                    dar.store,
+                    dar.read.db,
+                    chosen,
+                    now=dar.clock.now,
+                    progress=lambda at, head: bar.update(task, completed=at, total=head),
+                )
     except RebuildFailedError as error:
         typer.echo(f"refused: {error}", err=True)
         raise typer.Exit(code=1) from error
-    finally:
-        dar.close()
     typer.echo(f"rebuilt {', '.join(done.projections)}: {done.events} events, at {done.position}.")
 
 
@@ -168,6 +156,12 @@ def _operator_dar(name: str) -> Dar:
     return dar
 
 
-def _refuse(error: ActionRefusedError) -> None:
-    typer.echo(f"refused: {error}", err=True)
-    raise typer.Exit(code=2) from error
+@contextmanager
+def _operator(name: str) -> Iterator[Dar]:
+    """Dar for an operator's action on a projection, closed after; a refusal exits with 2."""
+    with closing(_operator_dar(name)) as dar:
+        try:
+            yield dar
+        except ActionRefusedError as error:
+            typer.echo(f"refused: {error}", err=True)
+            raise typer.Exit(code=2) from error
