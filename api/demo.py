@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import date
-from functools import partial
+from typing import TypeVar
 
 from api.bootstrap import Dar
+from application.commands import Command
 from application.delegation.commands import GrantDelegation
 from application.houses.commands import (
     AccreditAgent,
@@ -28,6 +29,7 @@ from application.store import Outcome
 from domain.shared.errors import DarError
 from domain.shared.ids import natural_id
 
+C = TypeVar("C", bound=Command)
 ACTOR = "system:demo"
 KEY = "demo-v1"  # the demo's commands are replayed on every run under these keys
 UNTIL = date(2030, 12, 31)  # fixed dates: the same commands, replayed, on any later day
@@ -55,88 +57,76 @@ def seed_demo(dar: Dar) -> int:
     """Record the demo house (or replay it); the number of commands that recorded something."""
     recorded = 0
 
-    def counted(command: Callable[[], Outcome]) -> None:
+    def counted(run: Callable[[C], Outcome], command: C) -> None:
         nonlocal recorded
         # refused: changed since by hand (or a demo of another version) — left as it is
         with suppress(DarError):
-            recorded += 0 if command().replayed else 1
+            recorded += 0 if run(command).replayed else 1
 
     houses = dar.houses
     counted(
-        partial(
-            houses.register_house,
-            RegisterHouse(
-                f"{KEY}-house",
-                ACTOR,
-                code=HOUSE,
-                name_ar="دار الخدمات بحيدرة",
-                name_fr="Maison de services de Haidra",
-                municipality="Haidra",
-                governorate="Kasserine",
-            ),
-        )
+        houses.register_house,
+        RegisterHouse(
+            f"{KEY}-house",
+            ACTOR,
+            code=HOUSE,
+            name_ar="دار الخدمات بحيدرة",
+            name_fr="Maison de services de Haidra",
+            municipality="Haidra",
+            governorate="Kasserine",
+        ),
     )
     for number in (1, 2):
         counted(
-            partial(
-                houses.add_counter,
-                AddCounter(f"{KEY}-counter-{number}", ACTOR, HOUSE, number, f"Guichet {number}"),
-            )
+            houses.add_counter,
+            AddCounter(f"{KEY}-counter-{number}", ACTOR, HOUSE, number, f"Guichet {number}"),
         )
     for prefix, name, services in LINES:
         counted(
-            partial(
-                houses.add_service_line,
-                AddServiceLine(
-                    f"{KEY}-line-{prefix}",
-                    ACTOR,
-                    house_code=HOUSE,
-                    prefix=prefix,
-                    name=name,
-                    services=services,
-                    priority=prefix == "A",
-                ),
-            )
+            houses.add_service_line,
+            AddServiceLine(
+                f"{KEY}-line-{prefix}",
+                ACTOR,
+                house_code=HOUSE,
+                prefix=prefix,
+                name=name,
+                services=services,
+                priority=prefix == "A",
+            ),
         )
     for employee, display_name, partners in STAFF:
         counted(
-            partial(
-                houses.enroll_agent,
-                EnrollAgent(f"{KEY}-enrol-{employee}", ACTOR, employee, HOUSE, display_name),
-            )
+            houses.enroll_agent,
+            EnrollAgent(f"{KEY}-enrol-{employee}", ACTOR, employee, HOUSE, display_name),
         )
         for partner in partners:
             counted(
-                partial(
-                    houses.accredit_agent,
-                    AccreditAgent(
-                        f"{KEY}-accredit-{employee}-{partner}",
-                        ACTOR,
-                        employee,
-                        partner,
-                        UNTIL,
-                    ),
-                )
+                houses.accredit_agent,
+                AccreditAgent(
+                    f"{KEY}-accredit-{employee}-{partner}",
+                    ACTOR,
+                    employee,
+                    partner,
+                    UNTIL,
+                ),
             )
     for partner, services, ceiling in GRANTS:
         counted(
-            partial(
-                dar.delegations.grant,
-                GrantDelegation(
-                    f"{KEY}-grant-{partner}",
-                    ACTOR,
-                    grant_id=natural_id("demo-grant", HOUSE, partner),
-                    house_code=HOUSE,
-                    partner_code=partner,
-                    convention_reference=f"CONV-{partner}-HAIDRA-DEMO",
-                    convention_version="1",
-                    signed_on=date(2025, 12, 20),
-                    services=services,
-                    starts_on=date(2026, 1, 1),
-                    ends_on=UNTIL,
-                    may_collect=ceiling is not None,
-                    ceiling_millimes=ceiling,
-                ),
-            )
+            dar.delegations.grant,
+            GrantDelegation(
+                f"{KEY}-grant-{partner}",
+                ACTOR,
+                grant_id=natural_id("demo-grant", HOUSE, partner),
+                house_code=HOUSE,
+                partner_code=partner,
+                convention_reference=f"CONV-{partner}-HAIDRA-DEMO",
+                convention_version="1",
+                signed_on=date(2025, 12, 20),
+                services=services,
+                starts_on=date(2026, 1, 1),
+                ends_on=UNTIL,
+                may_collect=ceiling is not None,
+                ceiling_millimes=ceiling,
+            ),
         )
     return recorded
