@@ -166,23 +166,16 @@ class TokenService:
 
     def _decode(self, token: str) -> dict[str, Any]:
         required: jwt.types.Options = {"require": ["exp", "iat", "sub", "role", "iss", "aud"]}
+        settings = self._settings
+        key: jwt.PyJWK | str
         if self._jwks is not None:
-            key = self._jwks.get_signing_key_from_jwt(token)
-            return jwt.decode(
-                token,
-                key,
-                algorithms=OIDC_ALGORITHMS,
-                audience=self._settings.oidc_audience,
-                issuer=self._settings.oidc_issuer,
-                options=required,
-            )
+            key, algorithms = self._jwks.get_signing_key_from_jwt(token), OIDC_ALGORITHMS
+            audience, issuer = settings.oidc_audience, settings.oidc_issuer
+        else:
+            key, algorithms = settings.token_secret.get_secret_value(), [ALGORITHM]
+            audience, issuer = settings.token_audience, settings.token_issuer
         return jwt.decode(
-            token,
-            self._settings.token_secret.get_secret_value(),
-            algorithms=[ALGORITHM],
-            audience=self._settings.token_audience,
-            issuer=self._settings.token_issuer,
-            options=required,
+            token, key, algorithms=algorithms, audience=audience, issuer=issuer, options=required
         )
 
 
