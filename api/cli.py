@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
+import webbrowser
 from contextlib import closing
 from datetime import timedelta
+from enum import StrEnum
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -17,6 +20,7 @@ from api.auth import Role, TokenService
 from api.bootstrap import bootstrap
 from api.demo import HOUSE as DEMO_HOUSE
 from api.demo import seed_demo
+from api.login import page_link
 from api.projections_cli import projections_app
 from api.sweep import start_sweeping
 from infrastructure.eventstore.factory import is_postgres
@@ -134,6 +138,14 @@ def project() -> None:
         dar.close()
 
 
+class Page(StrEnum):
+    """The pages Dar serves under /pages/."""
+
+    COUNTER = "counter"
+    SUPERVISOR = "supervisor"
+    DISPLAY = "display"
+
+
 @app.command()
 def token(  # noqa: PLR0913 - one option per claim
     *,
@@ -143,8 +155,22 @@ def token(  # noqa: PLR0913 - one option per claim
     partner: Annotated[str | None, typer.Option(help="partner code for the partner role")] = None,
     agent: Annotated[str | None, typer.Option(help="agent id (sets the subject)")] = None,
     hours: Annotated[int, typer.Option(min=1, max=168, help="validity")] = 12,
+    open_page: Annotated[
+        bool, typer.Option("--open", help="print a link that opens a page with the token")
+    ] = False,
+    page: Annotated[Page, typer.Option(help="with --open: which page")] = Page.COUNTER,
+    counter: Annotated[
+        int | None, typer.Option(min=1, help="with --open: the counter page's counter")
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="with --open: Dar's address (default DAR_PUBLIC_URL)")
+    ] = None,
 ) -> None:
-    """Print a development token signed with DAR_TOKEN_SECRET (refused in production)."""
+    """Print a development token signed with DAR_TOKEN_SECRET (refused in production).
+
+    With --open, print the link of a page of the token's house instead, the token in the
+    link's fragment (`/pages/counter?house=…#token=…`), and open it where a display exists.
+    """
     settings = Settings()
     if settings.environment is not Environment.DEVELOPMENT:
         typer.echo(
@@ -153,12 +179,23 @@ def token(  # noqa: PLR0913 - one option per claim
             err=True,
         )
         raise typer.Exit(code=2)
-    service = TokenService(settings)
-    typer.echo(
-        service.mint(
-            agent or subject, role, house=house, partner=partner, ttl=timedelta(hours=hours)
+    if open_page and not house:
+        raise typer.BadParameter(
+            "a page shows one house: name it with --house", param_hint="--open"
         )
+    service = TokenService(settings)
+    minted = service.mint(
+        agent or subject, role, house=house, partner=partner, ttl=timedelta(hours=hours)
     )
+    if not open_page or not house:
+        typer.echo(minted)
+        return
+    link = page_link(
+        base_url or settings.public_base_url, page.value, house, minted, counter=counter
+    )
+    typer.echo(link)
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        webbrowser.open(link)  # a convenience: the printed link is what counts
 
 
 @app.command()

@@ -4,7 +4,8 @@
   and `Cache-Control: no-store` everywhere: answers carry personal data and receipts, and no
   page of Dar is meant to be framed, cached or to leak its address to another site;
 - `Content-Security-Policy`: API answers (JSON, text) may load nothing at all; the receipts'
-  HTML pages may use only their own inline style (by hash), nothing else. The development tools'
+  HTML pages may use only their own inline style (by hash), nothing else; the login's pages
+  (`/auth/`) nothing at all. The development tools'
   pages (GraphiQL, the simulated gateway) get none: they load scripts and post forms.
 """
 
@@ -30,6 +31,8 @@ def policy(path: str, content_type: bytes) -> bytes | None:
         return API_POLICY
     if path.startswith("/receipts/"):
         return RECEIPT_POLICY
+    if path.startswith("/auth/"):  # the login's refusal pages: text and a link, nothing to load
+        return API_POLICY
     return None
 
 

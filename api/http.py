@@ -28,6 +28,7 @@ from api.gateway import add_gateway_routes, add_simulated_gateway
 from api.graphql.context import Context, Watchers, context_getter
 from api.graphql.schema import build_schema
 from api.headers import SecurityHeaders
+from api.login import add_login
 from api.metrics import Metrics
 from api.projection_status import projection_report
 from api.receipts import add_receipts
@@ -120,6 +121,7 @@ def create_app(settings: Settings, dar: Dar | None = None) -> FastAPI:
     app.include_router(router, prefix="/graphql")
     _operations(app, app_dar, metrics)
     add_receipts(app, app_dar, tokens)
+    add_login(app, settings, tokens)  # the pages' login: /auth/login, /auth/callback
     add_gateway_routes(app, app_dar)
     if development and app_dar.simulated_gateway is not None:
         add_simulated_gateway(app, app_dar, app_dar.simulated_gateway)

@@ -151,6 +151,18 @@ class Settings(BaseSettings):
     oidc_issuer: str | None = Field(default=None, description="production: the OpenID provider")
     oidc_jwks_url: str | None = Field(default=None, description="its JWKS document")
     oidc_audience: str | None = None
+    oidc_client_id: str | None = Field(
+        default=None, description="the pages' login: Dar's client id at the OpenID provider"
+    )
+    oidc_client_secret: SecretStr | None = Field(
+        default=None, description="its secret; unset for a public client (PKCE alone)"
+    )
+    oidc_redirect_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/\s?#]+/[^\s?#]*$",
+        description="where the provider sends the browser back (registered with it); "
+        "default <DAR_PUBLIC_URL>/auth/callback",
+    )
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     max_query_depth: int = Field(default=10, ge=1)
     max_aliases: int = Field(default=15, ge=1)
@@ -209,6 +221,23 @@ class Settings(BaseSettings):
             msg = "set DAR_OIDC_ISSUER, DAR_OIDC_JWKS_URL and DAR_OIDC_AUDIENCE together"
             raise ValueError(msg)
         return self
+
+    @field_validator("oidc_client_id", "oidc_client_secret", "oidc_redirect_url", mode="before")
+    @classmethod
+    def _empty_login_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _login_needs_the_provider(self) -> Settings:
+        if self.oidc_client_id and not self.oidc_issuer:
+            msg = "DAR_OIDC_CLIENT_ID needs the provider: set DAR_OIDC_ISSUER, _JWKS_URL, _AUDIENCE"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def oidc_callback_url(self) -> str:
+        """Where the OpenID provider returns the browser after a login (the pages' login)."""
+        return self.oidc_redirect_url or f"{self.public_base_url}/auth/callback"
 
     @property
     def public_base_url(self) -> str:
