@@ -23,6 +23,8 @@ from api.demo import seed_demo
 from api.login import page_link
 from api.projections_cli import projections_app
 from api.sweep import start_sweeping
+from domain.houses.house import house_id
+from domain.shared.errors import ValidationError
 from infrastructure.eventstore.factory import is_postgres
 from infrastructure.eventstore.pg_setup import setup_database
 from infrastructure.reference import load_reference_partners, load_reference_services
@@ -183,16 +185,19 @@ def token(  # noqa: PLR0913 - one option per claim
         raise typer.BadParameter(
             "a page shows one house: name it with --house", param_hint="--open"
         )
+    try:
+        page_house = str(house_id(house)) if open_page and house else None
+    except ValidationError as error:
+        raise typer.BadParameter(error.message, param_hint="--house") from None
     service = TokenService(settings)
     minted = service.mint(
         agent or subject, role, house=house, partner=partner, ttl=timedelta(hours=hours)
     )
-    if not open_page or not house:
+    if page_house is None:
         typer.echo(minted)
         return
-    link = page_link(
-        base_url or settings.public_base_url, page.value, house, minted, counter=counter
-    )
+    base = base_url or settings.public_base_url
+    link = page_link(base, page.value, page_house, minted, counter=counter)
     typer.echo(link)
     if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
         webbrowser.open(link)  # a convenience: the printed link is what counts

@@ -6,10 +6,10 @@
   other), and sends the browser to the provider's authorization endpoint (from its discovery
   document) with the S256 challenge;
 - `GET /auth/callback?code=…&state=…` finds that cookie by the state, exchanges the code and the
-  verifier at the token endpoint (Authlib's httpx client), checks the ID token's signature,
-  issuer, audience (Dar's client id) and nonce, verifies the access token exactly as the API
-  verifies a bearer token (`TokenService`), and sends the browser to `next#token=<token>`: the
-  page keeps it (`sessionStorage`) and calls `/graphql` with it.
+  verifier at the token endpoint (Authlib's OAuth 2 client, over httpx), checks the ID token's
+  signature, issuer, audience (Dar's client id) and nonce, verifies the access token exactly as
+  the API verifies a bearer token (`TokenService`), and sends the browser to
+  `next#token=<token>`: the page keeps it (`sessionStorage`) and calls `/graphql` with it.
 
 `next` is a path under `/pages/` of this Dar, nothing else (no open redirect). Every failure
 answers a short page with the reason and a 400 (404 where no provider is configured).
@@ -27,16 +27,13 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from html import escape
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit
 
 import anyio.to_thread
 import httpx
 import jwt
-from authlib.integrations.httpx_client import (  # type: ignore[import-untyped]
-    AsyncOAuth2Client,
-    OAuthError,
-)
+from authlib.oauth2 import OAuth2Client, OAuth2Error  # type: ignore[import-untyped]
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -72,7 +69,7 @@ class LoginRefusedError(Exception):
 def page_link(
     base_url: str, page: str, house: str, token: str, *, counter: int | None = None
 ) -> str:
-    """The address of one of Dar's pages for `house`, the token in its fragment.
+    """The address of one of Dar's pages for the house of id `house`, the token in its fragment.
 
     The fragment never reaches a server; the page moves it into its session storage.
     """
@@ -132,6 +129,33 @@ class LoginSeal:
             raise LoginRefusedError("this login's cookie is not one Dar made") from None
 
 
+class _ClientAuth(Protocol):
+    """Authlib's client authentication: adds the client's credentials to a request."""
+
+    def prepare(
+        self, method: str, uri: str, headers: dict[str, str], body: str
+    ) -> tuple[str, dict[str, str], str]:
+        """The request's address, headers and body with the credentials."""
+        ...
+
+
+class _Session:
+    """What Authlib's generic client posts through: httpx, with the client's authentication.
+
+    (`client_secret_basic` with a secret, the client id in the body for a public client.)
+    """
+
+    def __init__(self, http: httpx.Client) -> None:
+        self._http = http
+
+    def post(
+        self, url: str, *, data: dict[str, str], headers: Mapping[str, str], auth: _ClientAuth
+    ) -> httpx.Response:
+        """POST the form `data` to `url`, authenticated by `auth` (Authlib's ClientAuth)."""
+        url, prepared, body = auth.prepare("POST", url, dict(headers), urlencode(data))
+        return self._http.post(url, content=body, headers=prepared)
+
+
 class Login:
     """The flow against the OpenID provider the API trusts (DAR_OIDC_*)."""
 
@@ -158,26 +182,29 @@ class Login:
         """The clock's time (a login's age is measured with it)."""
         return self._clock.now()
 
-    def _client(self) -> AsyncOAuth2Client:
+    def _client(self, session: _Session | None = None) -> OAuth2Client:
         secret = self._settings.oidc_client_secret
-        return AsyncOAuth2Client(
+        return OAuth2Client(
+            session,
             client_id=self._settings.oidc_client_id,
             client_secret=secret.get_secret_value() if secret else None,
             scope="openid",
             redirect_uri=self._settings.oidc_callback_url,
             code_challenge_method="S256",
-            timeout=PROVIDER_TIMEOUT_SECONDS,
         )
 
     async def provider(self) -> dict[str, Any]:
         """The provider's discovery document (fetched once per process), checked for its issuer."""
-        if self._provider is not None:
-            return self._provider
+        if self._provider is None:
+            self._provider = await anyio.to_thread.run_sync(self._discover)
+        return self._provider
+
+    def _discover(self) -> dict[str, Any]:
         issuer = str(self._settings.oidc_issuer)
         url = f"{issuer.rstrip('/')}/.well-known/openid-configuration"
         try:
-            async with httpx.AsyncClient(timeout=PROVIDER_TIMEOUT_SECONDS) as client:
-                answer = await client.get(url)
+            with httpx.Client(timeout=PROVIDER_TIMEOUT_SECONDS) as http:
+                answer = http.get(url)
                 answer.raise_for_status()
                 document = answer.json()
         except (httpx.HTTPError, ValueError):
@@ -189,7 +216,6 @@ class Login:
         if not valid or document.get("issuer") != issuer:
             raise LoginRefusedError("the identity provider's discovery document does not match")
         found: dict[str, Any] = document
-        self._provider = found
         return found
 
     async def begin(self, next_param: str | None) -> tuple[str, PendingLogin]:
@@ -235,34 +261,37 @@ class Login:
             verifier=secrets.token_urlsafe(64),  # 86 characters: RFC 7636 asks 43 to 128
             next_page=next_page,
         )
-        async with self._client() as client:
-            url, _ = client.create_authorization_url(
-                provider["authorization_endpoint"],
-                state=pending.state,
-                nonce=pending.nonce,
-                code_verifier=pending.verifier,
-            )
+        url, _ = self._client().create_authorization_url(
+            provider["authorization_endpoint"],
+            state=pending.state,
+            nonce=pending.nonce,
+            code_verifier=pending.verifier,
+        )
         return str(url), pending
 
     async def finish(self, pending: PendingLogin, code: str) -> str:
         """The token the API accepts, from the code of this login; or LoginRefusedError."""
         provider = await self.provider()
-        try:
-            async with self._client() as client:
-                answer = await client.fetch_token(
-                    provider["token_endpoint"],
-                    grant_type="authorization_code",
-                    code=code,
-                    code_verifier=pending.verifier,
-                )
-        except OAuthError as error:
-            reason = _plain(f"{error.error}: {error.description}" if error.description else "")
-            reason = reason or str(error.error)
-            raise LoginRefusedError(f"the identity provider refused the code ({reason})") from None
-        except (httpx.HTTPError, ValueError):
-            raise LoginRefusedError("the exchange with the identity provider failed") from None
+        endpoint = str(provider["token_endpoint"])
+        answer = await anyio.to_thread.run_sync(self._exchange, endpoint, code, pending.verifier)
         await self._check_id_token(answer.get("id_token"), pending.nonce)
         return await self._accepted(answer.get("access_token"), answer.get("id_token"))
+
+    def _exchange(self, endpoint: str, code: str, verifier: str) -> dict[str, Any]:
+        """The token endpoint's answer to the code and the PKCE verifier (RFC 7636)."""
+        try:
+            with httpx.Client(timeout=PROVIDER_TIMEOUT_SECONDS) as http:
+                answer = self._client(_Session(http)).fetch_token(
+                    endpoint, grant_type="authorization_code", code=code, code_verifier=verifier
+                )
+        except OAuth2Error as error:
+            reason = _plain(f"{error.error}: {error.description}" if error.description else "")
+            raise LoginRefusedError(
+                f"the identity provider refused the code ({reason or error.error})"
+            ) from None
+        except (httpx.HTTPError, ValueError):
+            raise LoginRefusedError("the exchange with the identity provider failed") from None
+        return dict(answer)
 
     async def _check_id_token(self, id_token: object, nonce: str) -> None:
         """The ID token is the provider's, for Dar's client, and of this login (its nonce)."""
