@@ -198,11 +198,12 @@ class Authorized:
         query = parse_qs(urlsplit(self.callback).query)
         query["state"] = [state or self.state]
         header = f"{COOKIE_PREFIX}{self.state}={cookie or self.cookie}"
-        return client.get(
+        answer: httpx.Response = client.get(
             f"/auth/callback?{urlencode(query, doseq=True)}",
             headers={"Cookie": header},
             follow_redirects=False,
         )
+        return answer
 
 
 def authorized(
@@ -240,8 +241,9 @@ def test_a_login_lands_on_the_page_with_a_token_the_api_accepts(
     store_settings: Settings, provider: Provider
 ) -> None:
     settings = login_settings(store_settings, provider)
-    with TestClient(create_app(settings)) as client:
-        staff_token(client.app.state.dar, settings, Role.SUPERVISOR)  # enrols T-SUPERVISOR
+    app = create_app(settings)
+    with TestClient(app) as client:
+        staff_token(app.state.dar, settings, Role.SUPERVISOR)  # enrols T-SUPERVISOR
         provider.user = {"sub": "T-SUPERVISOR", "role": "supervisor", "house": HOUSE}
         page = f"/pages/supervisor?house={HOUSE_ID}"
         token = landed_token(authorized(client, page).sent(client), page)
@@ -405,8 +407,9 @@ def test_dar_token_open_prints_a_link_to_the_page_with_a_working_token(
     )
     assert match, link
     assert opened == [link]
-    with TestClient(create_app(sqlite_settings)) as client:
-        staff_token(client.app.state.dar, sqlite_settings, Role.SUPERVISOR)
+    app = create_app(sqlite_settings)
+    with TestClient(app) as client:
+        staff_token(app.state.dar, sqlite_settings, Role.SUPERVISOR)
         body = graphql(client, QUEUE, {"h": HOUSE_ID}, token=match[1])
     assert body.get("errors") is None, body
 
