@@ -29,6 +29,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.testclient import TestClient
 from jwt.algorithms import RSAAlgorithm
+from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from api.auth import Role
@@ -43,6 +44,7 @@ from tests.support.staff import HOUSE, staff_token
 HOUSE_ID = str(house_id(HOUSE))
 
 CLIENT_ID = "dar-pages"
+CLIENT_SECRET = "provider-issued-client-secret"  # noqa: S105 - the test provider's
 AUDIENCE = "dar-api"
 CALLBACK = "http://testserver/auth/callback"
 SIGNING_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -68,6 +70,34 @@ class Provider:
         now = datetime.now(tz=UTC)
         body = {"iss": self.issuer, "iat": now, "exp": now + timedelta(minutes=5), **claims}
         return jwt.encode(body, SIGNING_KEY, algorithm="RS256", headers={"kid": "k1"})
+
+    def exchange(self, form: dict[str, str], authorization: str) -> JSONResponse:
+        """The token endpoint: a code once, for the verifier of its challenge (S256)."""
+        client_id = form.get("client_id")
+        if authorization.startswith("Basic "):  # a confidential client: its id and secret
+            client_id, _, secret = base64.b64decode(authorization[6:]).decode().partition(":")
+            if secret != CLIENT_SECRET:
+                return JSONResponse({"error": "invalid_client"}, 401)
+        code = form.get("code", "")
+        grant = self.codes.get(code)
+        if grant is None or code in self.used:
+            return refuse("the code is unknown or was used already")
+        self.used.add(code)
+        if form.get("grant_type") != "authorization_code" or client_id != CLIENT_ID:
+            return refuse("wrong grant or client")
+        if form.get("redirect_uri") != grant["redirect_uri"]:
+            return refuse("the redirect_uri differs from the authorization request's")
+        if s256(form.get("code_verifier", "")) != grant["code_challenge"]:
+            return refuse("the PKCE verifier does not match the challenge")
+        nonce = self.nonce or grant["nonce"]
+        return JSONResponse(
+            {
+                "token_type": "Bearer",
+                "expires_in": 300,
+                "access_token": self.signed(aud=AUDIENCE, **self.user),
+                "id_token": self.signed(aud=CLIENT_ID, sub=self.user["sub"], nonce=nonce),
+            }
+        )
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -105,28 +135,7 @@ class Provider:
         @app.post("/token")
         async def token(request: Request) -> Response:
             form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
-            grant_type, code = form.get("grant_type"), form.get("code", "")
-            redirect_uri, client_id = form.get("redirect_uri"), form.get("client_id")
-            code_verifier = form.get("code_verifier", "")
-            grant = self.codes.get(code)
-            if grant is None or code in self.used:
-                return refuse("the code is unknown or was used already")
-            self.used.add(code)
-            if grant_type != "authorization_code" or client_id != CLIENT_ID:
-                return refuse("wrong grant or client")
-            if redirect_uri != grant["redirect_uri"]:
-                return refuse("the redirect_uri differs from the authorization request's")
-            if s256(code_verifier) != grant["code_challenge"]:
-                return refuse("the PKCE verifier does not match the challenge")
-            nonce = self.nonce or grant["nonce"]
-            return JSONResponse(
-                {
-                    "token_type": "Bearer",
-                    "expires_in": 300,
-                    "access_token": self.signed(aud=AUDIENCE, **self.user),
-                    "id_token": self.signed(aud=CLIENT_ID, sub=self.user["sub"], nonce=nonce),
-                }
-            )
+            return self.exchange(form, request.headers.get("authorization", ""))
 
         return app
 
@@ -252,6 +261,24 @@ def test_a_login_lands_on_the_page_with_a_token_the_api_accepts(
         assert body["data"]["queue"]["houseId"] == HOUSE_ID
         other = graphql(client, QUEUE, {"h": str(house_id("kasserine"))}, token=token)
         assert other["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+def confidential(settings: Settings, secret: str) -> TestClient:
+    return TestClient(
+        create_app(settings.model_copy(update={"oidc_client_secret": SecretStr(secret)}))
+    )
+
+
+def test_a_confidential_client_exchanges_the_code_with_its_secret(dar_settings: Settings) -> None:
+    with confidential(dar_settings, CLIENT_SECRET) as client:
+        token = landed_token(authorized(client, "/pages/display").sent(client), "/pages/display")
+        assert graphql(client, "{ houses { code } }", token=token).get("errors") is None
+
+
+def test_a_confidential_client_with_the_wrong_secret_is_refused(dar_settings: Settings) -> None:
+    with confidential(dar_settings, "not-the-secret") as client:
+        answer = authorized(client, "/pages/display").sent(client)
+    assert_refused(answer, "the identity provider refused the code (invalid_client)")
 
 
 def test_the_login_cookie_is_http_only_same_site_lax_and_short_lived(client: TestClient) -> None:
