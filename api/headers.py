@@ -4,9 +4,9 @@
   and `Cache-Control: no-store` everywhere: answers carry personal data and receipts, and no
   page of Dar is meant to be framed, cached or to leak its address to another site;
 - `Content-Security-Policy`: API answers (JSON, text) may load nothing at all; the receipts'
-  HTML pages may use only their own inline style (by hash), nothing else; the login's pages
-  (`/auth/`) nothing at all. The development tools'
-  pages (GraphiQL, the simulated gateway) get none: they load scripts and post forms.
+  HTML pages may use only their own inline style (by hash), nothing else; the login's refusal
+  pages (`/auth/`) nothing at all. The development tools' pages (GraphiQL, the simulated
+  gateway) get none: they load scripts and post forms.
 """
 
 from __future__ import annotations

@@ -455,3 +455,17 @@ def test_dar_token_open_needs_a_house() -> None:
     result = CliRunner().invoke(cli, ["token", "--role", "admin", "--open"])
     assert result.exit_code != 0
     assert "--house" in result.output
+
+
+def test_an_unreachable_provider_is_said_plainly(sqlite_settings: Settings) -> None:
+    nowhere = Provider(issuer=f"http://127.0.0.1:{free_port()}")
+    with TestClient(create_app(login_settings(sqlite_settings, nowhere))) as client:
+        answer = client.get(
+            "/auth/login", params={"next": "/pages/display"}, follow_redirects=False
+        )
+    assert_refused(answer, "the identity provider cannot be reached")
+
+
+def test_a_client_id_without_the_provider_is_refused_at_start() -> None:
+    with pytest.raises(ValueError, match="DAR_OIDC_CLIENT_ID needs the provider"):
+        Settings(database_url="sqlite:///:memory:", oidc_client_id=CLIENT_ID)
