@@ -49,7 +49,6 @@ LOGIN_SECONDS = 600  # from /auth/login to /auth/callback: a login left longer s
 CLOCK_SKEW_SECONDS = 60
 PROVIDER_TIMEOUT_SECONDS = 10.0
 COOKIE_PREFIX = "dar_login_"
-PAGES = ("counter", "supervisor", "display")
 # a page of Dar: /pages/ then plain path segments (no dot, no percent, no backslash, no empty
 # segment: nothing a browser could normalise to another path or host), then a plain query
 _NEXT = re.compile(r"/pages/(?:[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*/?)?(?:\?[A-Za-z0-9_.~=&%+-]*)?")
