@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from api.auth import Role, TokenService
 from infrastructure.settings import Settings
@@ -36,7 +36,7 @@ FLAGS = [
     "--disable-sync",
 ]
 LIVE_SECONDS = 10  # generous: a live page shows a change within a few seconds
-
+expect.set_options(timeout=LIVE_SECONDS * 1000)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -63,14 +63,20 @@ def browser() -> Iterator[Browser]:
 
 @dataclass(frozen=True)
 class Site:
-    """A running Dar with Haidra (lines A and B, counters 1 and 2) and Sbeitla, and their staff."""
+    """A running Dar with Haidra and Sbeitla, and their staff.
+
+    Haidra: lines A (STEG bills, collected under a grant) and B (CNAM files), counters 1 and 2,
+    closed; agents A17, A18 and A19, accredited for STEG, and supervisor S1. Sbeitla: agent K1.
+    """
 
     server: Server
     http: httpx.Client
     house: str
     other_house: str
+    admin: str
     agent_1: str  # A17, at Haidra
     agent_2: str  # A18, at Haidra
+    agent_3: str  # A19, at Haidra
     supervisor: str  # S1, at Haidra
     stranger: str  # K1, an agent at Sbeitla
 
@@ -101,7 +107,12 @@ class Site:
     def issue(self, line: str, key: str) -> str:
         """A ticket issued at Haidra on this line; its label."""
         ticket = self.mutate(
-            self.agent_1, "issueTicket", "ticket position", commandId=key, houseId=self.house, line=line
+            self.agent_1,
+            "issueTicket",
+            "ticket position",
+            commandId=key,
+            houseId=self.house,
+            line=line,
         )["ticket"]
         assert isinstance(ticket, str)
         return ticket
@@ -114,8 +125,8 @@ def _seed(server: Server, http: httpx.Client, settings: Settings) -> Site:
         c,
         admin,
         lines={"A": ("STEG", ["STEG/BILL_PAYMENT"]), "B": ("CNAM", ["CNAM/REIMBURSEMENT_FILE"])},
-        staff={"A17": ["STEG"], "A18": ["STEG"], "S1": ["STEG"]},
-        grants={},
+        staff={"A17": ["STEG"], "A18": ["STEG"], "A19": ["STEG"], "S1": []},
+        grants={"STEG": e2e.Grant(["BILL_PAYMENT"], 500_000)},
     )
     other = c.mutate(
         admin,
@@ -145,8 +156,10 @@ def _seed(server: Server, http: httpx.Client, settings: Settings) -> Site:
         http=http,
         house=house,
         other_house=other,
+        admin=admin,
         agent_1=tokens.mint("A17", Role.AGENT, house="haidra"),
         agent_2=tokens.mint("A18", Role.AGENT, house="haidra"),
+        agent_3=tokens.mint("A19", Role.AGENT, house="haidra"),
         supervisor=tokens.mint("S1", Role.SUPERVISOR, house="haidra"),
         stranger=tokens.mint("K1", Role.AGENT, house="sbeitla"),
     )

@@ -1,7 +1,10 @@
-"""The counter page in Chromium: an agent calls the next ticket and ends the visit, in French and
-in Arabic; a token of another house sees nothing of Haidra. Only today's API (the queue query,
+"""The counter page in Chromium.
+
+An agent calls the next ticket and ends the visit; the page reads right to left in Arabic, with
+either digits; a token of another house sees nothing of Haidra. Only today's API (the queue query,
 callNextTicket, endVisit, openCounter) is needed: the page reads again every few seconds while the
-dashboard subscription is missing."""
+dashboard subscription is missing.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +36,9 @@ def status_of(site: Site, ticket: str) -> str:
 def test_the_counter_page_calls_the_next_ticket_and_ends_the_visit(
     site: Site, open_page: Opener
 ) -> None:
-    page = open_page(f"/pages/counter?house={site.house}&counter=1&lines=B&lang=fr", site.agent_1).page
+    page = open_page(
+        f"/pages/counter?house={site.house}&counter=1&lines=B&lang=fr", site.agent_1
+    ).page
     expect(page.locator("html")).to_have_attribute("dir", "ltr")
     assert "#token" not in page.url  # the token went to session storage
     page.get_by_role("button", name=FR["counter.open"]).click()
@@ -80,9 +85,7 @@ def test_the_arabic_page_reads_right_to_left_with_arabic_labels_and_either_digit
     assert "lang=fr" in page.url
 
 
-def test_a_token_of_another_house_sees_nothing_of_this_one(
-    site: Site, open_page: Opener
-) -> None:
+def test_a_token_of_another_house_sees_nothing_of_this_one(site: Site, open_page: Opener) -> None:
     waiting = site.issue("B", "stranger-sees-nothing")
     page = open_page(f"/pages/counter?house={site.house}&counter=1&lang=fr", site.stranger).page
 
