@@ -96,3 +96,13 @@ def test_a_token_of_another_house_sees_nothing_of_this_one(site: Site, open_page
     expect(page.locator(".ticket")).to_have_count(0)
     assert waiting not in page.content()
     assert "Haidra" not in page.locator("body").inner_text()
+
+
+def test_a_page_opened_without_a_token_shows_the_apis_refusal(
+    site: Site, open_page: Opener
+) -> None:
+    page = open_page(f"/pages/counter?house={site.house}&counter=1&lang=fr").page
+
+    expect(page.locator("#banner .code")).to_have_text("UNAUTHENTICATED")
+    expect(page.locator("#lines")).to_be_empty()
+    expect(page.get_by_role("button", name=FR["counter.call"])).to_be_disabled()

@@ -56,6 +56,15 @@ def test_the_supervisors_dashboard_follows_an_agents_command(site: Site, open_pa
     expect(page.locator("#banner")).to_be_hidden()
 
 
+def test_another_houses_token_sees_nothing_of_this_dashboard(site: Site, open_page: Opener) -> None:
+    page = open_page(f"/pages/supervisor?house={site.house}&lang=fr", site.stranger).page
+
+    expect(page.locator("#banner .code")).to_have_text("NOT_FOUND")
+    expect(page.locator("#lines")).to_be_empty()
+    expect(page.locator("#today")).to_be_empty()
+    assert "Haidra" not in page.locator("body").inner_text()
+
+
 def test_the_supervisor_approves_a_refund_from_the_dashboard(site: Site, open_page: Opener) -> None:
     payment, refund = _refund_awaiting_approval(site)
     page = open_page(f"/pages/supervisor?house={site.house}&lang=fr", site.supervisor).page
