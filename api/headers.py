@@ -5,13 +5,18 @@
   page of Dar is meant to be framed, cached or to leak its address to another site;
 - `Content-Security-Policy`: API answers (JSON, text) may load nothing at all; the receipts'
   HTML pages may use only their own inline style (by hash), nothing else; the login's refusal
-  pages (`/auth/`) nothing at all. The development tools' pages (GraphiQL, the simulated
-  gateway) get none: they load scripts and post forms.
+  pages (`/auth/`) nothing at all. The development tools'
+  pages (GraphiQL, the simulated gateway) get none: they load scripts and post forms. The house's
+  pages (`/pages/…`) may load scripts, styles and data only from Dar and talk only to Dar (its
+  GraphQL endpoint over HTTP and WebSocket): no inline script or style, no other origin;
+- their assets (`/pages/assets/<version>/…`) keep the cache header they were served with: their
+  address changes with their content.
 """
 
 from __future__ import annotations
 
 from api.edge import ASGIApp, Message, Receive, Scope, Send
+from api.pages import ASSETS_PREFIX
 from api.receipts import STYLE_HASHES
 
 EVERYWHERE = (
@@ -23,6 +28,11 @@ EVERYWHERE = (
 _LOCKED = b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 API_POLICY = _LOCKED
 RECEIPT_POLICY = _LOCKED + b"; style-src " + " ".join(STYLE_HASHES).encode()
+# 'self' admits WebSockets to the page's own host and port (ws: on http, wss: on https)
+PAGES_POLICY = (
+    b"default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    b"img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
 
 
 def policy(path: str, content_type: bytes) -> bytes | None:
@@ -33,6 +43,8 @@ def policy(path: str, content_type: bytes) -> bytes | None:
         return RECEIPT_POLICY
     if path.startswith("/auth/"):  # the login's refusal pages: text and a link, nothing to load
         return API_POLICY
+    if path.startswith("/pages/"):
+        return PAGES_POLICY
     return None
 
 
@@ -63,4 +75,8 @@ def _with_headers(path: str, headers: list[tuple[bytes, bytes]]) -> list[tuple[b
     content_type = next((v for n, v in headers if n.lower() == b"content-type"), b"")
     csp = policy(path, content_type)
     extra = [(b"content-security-policy", csp)] if csp is not None else []
-    return kept + list(EVERYWHERE) + extra
+    everywhere = list(EVERYWHERE)
+    cached = next((v for n, v in headers if n.lower() == b"cache-control"), None)
+    if path.startswith(ASSETS_PREFIX) and cached is not None:
+        everywhere = [(n, cached if n == b"cache-control" else v) for n, v in everywhere]
+    return kept + everywhere + extra

@@ -30,6 +30,7 @@ from api.graphql.schema import build_schema
 from api.headers import SecurityHeaders
 from api.login import add_login
 from api.metrics import Metrics
+from api.pages import add_pages
 from api.projection_status import projection_report
 from api.receipts import add_receipts
 from api.sweep import start_sweeping
@@ -123,6 +124,7 @@ def create_app(settings: Settings, dar: Dar | None = None) -> FastAPI:
     add_receipts(app, app_dar, tokens)
     add_login(app, settings, tokens)  # the pages' login: /auth/login, /auth/callback
     add_gateway_routes(app, app_dar)
+    add_pages(app)
     if development and app_dar.simulated_gateway is not None:
         add_simulated_gateway(app, app_dar, app_dar.simulated_gateway)
     app.add_middleware(Edge, limit=settings.max_body_bytes, metrics=metrics)
