@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 
+from api.graphql.scalars import MAX_POSITION
 from domain.shared.errors import ValidationError
 
 
@@ -24,6 +25,6 @@ def position_after(kind: str, given: str | None) -> int | None:
         position = int(value)
     except ValueError:
         position = -1
-    if position >= 0 and given == cursor(kind, position):
+    if 0 <= position <= MAX_POSITION and given == cursor(kind, position):
         return position
     raise ValidationError("after", "not a cursor of this list")

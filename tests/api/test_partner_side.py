@@ -8,6 +8,7 @@ token, on a test clock; the projections follow the log in the app. On both store
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -174,7 +175,7 @@ def test_the_decision_history_comes_a_page_at_a_time_complete_while_decisions_ar
     assert desk.decisions(token)[:2] == _ids(files[6], files[5])  # the late ones lead a new read
 
 
-def test_a_cursor_of_another_list_is_refused(desk: Desk) -> None:
+def test_a_cursor_of_another_list_or_beyond_any_position_is_refused(desk: Desk) -> None:
     token = desk.token(Role.PARTNER, partner="CNAM")
     desk.decided(desk.forwarded(), "accepted")
     page = desk.ask(DECISIONS, token, p="CNAM", first=1)["partnerDecisions"]
@@ -185,8 +186,10 @@ def test_a_cursor_of_another_list_is_refused(desk: Desk) -> None:
         desk.client, f'{{ requests(houseId: "{haidra}") {{ endCursor }} }}', token=admin
     )
     lodged = listed["data"]["requests"]["endCursor"]
-    body = graphql(desk.client, DECISIONS, {"p": "CNAM", "first": 1, "after": lodged}, token)
-    assert error_codes(body) == ["VALIDATION"]
+    beyond = base64.urlsafe_b64encode(f"decided:{2**64}".encode()).decode()  # no such position
+    for after in (lodged, beyond):
+        body = graphql(desk.client, DECISIONS, {"p": "CNAM", "first": 1, "after": after}, token)
+        assert error_codes(body) == ["VALIDATION"], after
 
 
 def test_each_filter_narrows_the_decided_files(desk: Desk) -> None:
