@@ -85,16 +85,32 @@ def _decision_page(context: Context, rows: list[RequestRow], first: int) -> Part
     )
 
 
-def _overdue(context: Context, reader: RequestsReader, scope: PartnerScope) -> list[Request]:
-    """Files at the partner past their deadline by a working day or more, most overdue first.
+def _overdue(
+    context: Context, reader: RequestsReader, scope: PartnerScope, first: int
+) -> list[Request]:
+    """The `first` files at the partner most past their deadline (by a working day or more).
 
     A file returned for correction is the house's to send again, not late at the partner. Among
-    files as late, the one due first comes first, then the one lodged first.
+    files as late, the one due first comes first, then the one lodged first. Files are read in
+    that order a page at a time, until those due later cannot be later than the `first` found:
+    no house has more working days than the national calendar, so it bounds their lateness.
     """
     today = tunis_day(context.dar.clock.now())
-    files = requests_of(context, reader.past_deadline(scope, OPEN_AT_PARTNER, today))
-    late = [f for f in files if f.overdue_working_days > 0]
-    return sorted(late, key=lambda f: -f.overdue_working_days)  # stable: keeps the due order
+    national = reader.national()
+    found: list[Request] = []
+    after: tuple[date, int] | None = None
+    while True:
+        rows = reader.past_deadline(scope, OPEN_AT_PARTNER, today, after=after, limit=first)
+        late = [f for f in requests_of(context, rows) if f.overdue_working_days > 0]
+        # a stable sort: among files as late, those read first (due first) stay first
+        found = sorted([*found, *late], key=lambda f: -f.overdue_working_days)[:first]
+        if len(rows) < first:
+            return found
+        last = rows[-1]
+        after = (last.due_on or today, last.lodged_position)
+        at_most = national.working_days_between(after[0], today)  # for every file due later
+        if len(found) == first and at_most <= found[-1].overdue_working_days:
+            return found
 
 
 @strawberry.type
@@ -156,10 +172,9 @@ class PartnerSideQueries:
         scope = partner_scope(context.authenticate(), partner_code)
         if scope is None:
             return []
-        found = await context.read(
-            "requests", at_least_position, lambda r: _overdue(context, r.requests, scope)
+        return await context.read(
+            "requests", at_least_position, lambda r: _overdue(context, r.requests, scope, first)
         )
-        return found[:first]
 
 
 @strawberry.type

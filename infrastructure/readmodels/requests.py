@@ -164,14 +164,28 @@ class RequestsQueries:
         return self._rows(condition, "decided_position DESC LIMIT ?", [*params, limit])
 
     def past_deadline(
-        self, scope: PartnerScope, statuses: tuple[str, ...], today: date
+        self,
+        scope: PartnerScope,
+        statuses: tuple[str, ...],
+        today: date,
+        *,
+        after: tuple[date, int] | None = None,
+        limit: int,
     ) -> list[RequestRow]:
         """See RequestsReader."""
         condition, params = _scope(scope)
         marks = ", ".join("?" * len(statuses))
         condition += f" AND status IN ({marks}) AND due_on IS NOT NULL AND due_on < ?"
-        order = "due_on, lodged_position"
-        return self._rows(condition, order, [*params, *statuses, today.isoformat()])
+        params += [*statuses, today.isoformat()]
+        if after is not None:
+            due, lodged = after
+            condition += " AND (due_on > ? OR (due_on = ? AND lodged_position > ?))"
+            params += [due.isoformat(), due.isoformat(), lodged]
+        return self._rows(condition, "due_on, lodged_position LIMIT ?", [*params, limit])
+
+    def national(self) -> BusinessCalendar:
+        """See RequestsReader."""
+        return self._national
 
     def arrivals(self, scope: PartnerScope, *, after: int, limit: int) -> list[RequestRow]:
         """See RequestsReader."""

@@ -183,9 +183,22 @@ class RequestsReader(Protocol):
         ...
 
     def past_deadline(
-        self, scope: PartnerScope, statuses: tuple[str, ...], today: date
+        self,
+        scope: PartnerScope,
+        statuses: tuple[str, ...],
+        today: date,
+        *,
+        after: tuple[date, int] | None = None,
+        limit: int,
     ) -> list[RequestRow]:
-        """A partner's files in `statuses` whose deadline is before `today`, earliest due first."""
+        """A partner's files in `statuses` whose deadline is before `today`.
+
+        Earliest due first, then first lodged; `after` (a due day and a lodging position) pages.
+        """
+        ...
+
+    def national(self) -> BusinessCalendar:
+        """The calendar every house keeps: no house has more working days than it has."""
         ...
 
     def arrivals(self, scope: PartnerScope, *, after: int, limit: int) -> list[RequestRow]:

@@ -46,8 +46,10 @@ query($p: String!, $first: Int!, $after: String, $decision: PartnerDecision, $ho
   }
 }"""
 OVERDUE = """
-query($p: String!, $at: Position) {
-  partnerOverdue(partnerCode: $p, atLeastPosition: $at) { id status dueOn overdueWorkingDays }
+query($p: String!, $first: Int! = 50, $at: Position) {
+  partnerOverdue(partnerCode: $p, first: $first, atLeastPosition: $at) {
+    id status dueOn overdueWorkingDays
+  }
 }"""
 ARRIVING = """
 subscription($p: String!, $after: Position) {
@@ -292,8 +294,8 @@ def test_oversight_roles_are_refused_the_partners_views(desk: Desk) -> None:
 # --- overdue files ------------------------------------------------------------------------------
 
 
-def _overdue(desk: Desk, token: str) -> list[tuple[str, int]]:
-    found = desk.ask(OVERDUE, token, p="CNAM")["partnerOverdue"]
+def _overdue(desk: Desk, token: str, first: int = 50) -> list[tuple[str, int]]:
+    found = desk.ask(OVERDUE, token, p="CNAM", first=first)["partnerOverdue"]
     return [(f["id"], f["overdueWorkingDays"]) for f in found]
 
 
@@ -325,6 +327,12 @@ def test_overdue_files_count_working_days_on_the_clock_most_overdue_first(desk: 
         (str(reimbursement), 2),
     ]
     assert _overdue(desk, token) == friday
+    # the most overdue first: read in due order, Thala's file due before Haidra's comes after
+    assert [_overdue(desk, token, first=n) for n in (1, 2, 3)] == [
+        friday[:1],
+        friday[:2],
+        friday[:3],
+    ]
     _at_tunis(desk, date(2026, 2, 22))  # the weekend adds no working day
     assert _overdue(desk, token) == friday
 
