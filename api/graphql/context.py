@@ -30,11 +30,15 @@ class Watchers:
     """The process's pollers, one per subscribable read model."""
 
     partners: Watcher
+    arrivals: Watcher  # files sent to partners: the requests read model's last such position
 
     @classmethod
     def of(cls, dar: Dar) -> Watchers:
         """Pollers over Dar's read models."""
-        return cls(partners=Watcher(dar.read.partners.version))
+        return cls(
+            partners=Watcher(dar.read.partners.version),
+            arrivals=Watcher(dar.read.requests.last_arrival),
+        )
 
 
 @dataclass

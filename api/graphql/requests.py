@@ -7,7 +7,6 @@ purpose and are recorded.
 
 from __future__ import annotations
 
-import base64
 from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -19,6 +18,7 @@ from api.graphql.access import ADMIN, PARTNER_SIDE, query
 from api.graphql.caller import C, Caller, parse_id
 from api.graphql.context import Context, DarInfo
 from api.graphql.counter import TicketOfToday
+from api.graphql.cursors import cursor, position_after
 from api.graphql.enums import ContactKind, Mode, PartnerDecision, RequestStatus
 from api.graphql.pipeline import InHouse, Submission, Submits, mutation
 from api.graphql.privacy import reader_of
@@ -86,6 +86,9 @@ class Request:
     age_days: int = strawberry.field(description="Calendar days since it was lodged.")
     partner_reference: str | None
     note: str | None = strawberry.field(description="The last reason given.")
+    decided_at: datetime | None = strawberry.field(
+        description="When the partner decided it (null until then)."
+    )
     position: Position
 
 
@@ -128,7 +131,7 @@ def request_of(row: RequestRow, calendar: BusinessCalendar | None, today: date) 
     )
 
 
-def _requests_of(context: Context, rows: list[RequestRow]) -> list[Request]:
+def requests_of(context: Context, rows: list[RequestRow]) -> list[Request]:
     """The rows' views on the injected clock's Tunis day, their houses' calendars read at once."""
     today = tunis_day(context.dar.clock.now())
     running = {r.house_id for r in rows if r.due_on is not None and r.status not in FINAL_STATUSES}
@@ -136,7 +139,7 @@ def _requests_of(context: Context, rows: list[RequestRow]) -> list[Request]:
     return [request_of(r, calendars.get(r.house_id), today) for r in rows]
 
 
-def _house_of(principal: Principal) -> UUID | None:
+def house_of(principal: Principal) -> UUID | None:
     """The id of a staff member's house (None for other roles); its code gives it, unread."""
     if principal.role not in STAFF or not principal.house:
         return None
@@ -146,7 +149,7 @@ def _house_of(principal: Principal) -> UUID | None:
 def _visible(principal: Principal, row: RequestRow) -> bool:
     """Staff: their house; a partner: its own requests; admin and auditor: all."""
     if principal.role in STAFF:
-        return _house_of(principal) == row.house_id
+        return house_of(principal) == row.house_id
     if principal.role is Role.PARTNER:
         return principal.partner == row.partner_code
     return True
@@ -155,24 +158,7 @@ def _visible(principal: Principal, row: RequestRow) -> bool:
 async def _shown(context: Context, row: RequestRow | None) -> Request | None:
     if row is None or not _visible(context.authenticate(), row):
         return None
-    return (await context.blocking(lambda: _requests_of(context, [row])))[0]
-
-
-def _cursor(position: int) -> str:
-    return base64.urlsafe_b64encode(f"lodged:{position}".encode()).decode()
-
-
-def _after(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
-    try:
-        _, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        position = int(value)
-    except ValueError:
-        position = -1
-    if position >= 0 and cursor == _cursor(position):
-        return position
-    raise ValidationError("after", "not a cursor of this list")
+    return (await context.blocking(lambda: requests_of(context, [row])))[0]
 
 
 @strawberry.type
@@ -223,7 +209,7 @@ class RequestQueries:
             house_id=parse_id(house_id, "houseId") if code else None,
             partner_code=partner_code,
             statuses=(status.value,) if status else (),
-            before=_after(after),
+            before=position_after("lodged", after),
         )
         return await info.context.read(
             "requests",
@@ -239,12 +225,12 @@ class RequestQueries:
         if principal.role is Role.PARTNER and principal.partner != partner_code:
             return []
         limit = info.context.dar.settings.max_page_size
-        house = _house_of(principal)
+        house = house_of(principal)
         where = RequestFilter(house_id=house, partner_code=partner_code, statuses=OPEN_AT_PARTNER)
         return await info.context.read(
             "requests",
             at_least_position,
-            lambda r: _requests_of(info.context, r.requests.page(where, limit=limit)),
+            lambda r: requests_of(info.context, r.requests.page(where, limit=limit)),
         )
 
     @query(
@@ -272,21 +258,21 @@ class RequestQueries:
             lambda: dar.read.requests.page(where, limit=dar.settings.max_page_size)
         )
         if principal.role in STAFF:
-            rows = [r for r in rows if r.house_id == _house_of(principal)]
+            rows = [r for r in rows if r.house_id == house_of(principal)]
         if DataCategory.HEALTH not in allowed:
             rows = [r for r in rows if r.partner_code != HEALTH_PARTNER]
         fields = ("files", "health") if DataCategory.HEALTH in allowed else ("files",)
         await info.context.blocking(
             lambda: citizens.record_access(uuid, chosen, reader, "citizenFiles", fields)
         )
-        return await info.context.blocking(lambda: _requests_of(info.context, rows))
+        return await info.context.blocking(lambda: requests_of(info.context, rows))
 
 
 def _page(context: Context, rows: list[RequestRow], first: int) -> RequestPage:
     shown = rows[:first]
     return RequestPage(
-        items=_requests_of(context, shown),
-        end_cursor=_cursor(shown[-1].lodged_position) if shown else None,
+        items=requests_of(context, shown),
+        end_cursor=cursor("lodged", shown[-1].lodged_position) if shown else None,
         has_next_page=len(rows) > first,
     )
 

@@ -32,6 +32,7 @@ from api.graphql.delegations import DelegationQueries
 from api.graphql.errors import apply_contract
 from api.graphql.house_commands import HouseCommands
 from api.graphql.houses import HouseQueries
+from api.graphql.partner_side import PartnerSideQueries, PartnerSideSubscriptions
 from api.graphql.partners import PartnerMutations, PartnerQueries, PartnerSubscriptions
 from api.graphql.payments import PaymentMutations, PaymentQueries
 from api.graphql.requests import RequestMutations, RequestQueries
@@ -48,6 +49,7 @@ class Query(
     CitizenQueries,
     CounterQueries,
     RequestQueries,
+    PartnerSideQueries,
     PaymentQueries,
     AuditQueries,
 ):
@@ -74,7 +76,7 @@ class Mutation(
 
 
 @strawberry.type
-class Subscription(PartnerSubscriptions):
+class Subscription(PartnerSubscriptions, PartnerSideSubscriptions):
     pass
 
 

@@ -11,10 +11,13 @@ from domain.houses.calendar import BusinessCalendar
 from infrastructure.readmodels.database import ReadDatabase, SqlCursor
 from infrastructure.readmodels.tables import Index, Table, create_tables
 from infrastructure.readmodels.working_set import WorkingSet
+from projections.errors import StaleError
 from projections.requests.projection import RequestsProjection
 from projections.requests.view import (
     ContactRow,
+    DecisionFilter,
     HolidayRow,
+    PartnerScope,
     RequestFilter,
     RequestRow,
     VisitRow,
@@ -30,6 +33,9 @@ REQUESTS_TABLE = Table(
         Index("house", ("house_id", "lodged_position")),
         Index("partner", ("partner_code", "status")),
         Index("citizen", ("citizen_id",)),
+        Index("decided", ("partner_code", "decided_position")),
+        Index("sent", ("partner_code", "sent_position")),
+        Index("last_sent", ("sent_position",)),
     ),
     separator="\x1f",  # between document names (a unit separator never typed at a counter)
 )
@@ -103,6 +109,7 @@ class RequestsQueries:
     def __init__(self, db: ReadDatabase, national: BusinessCalendar) -> None:
         self._db = db
         self._national = national
+        self._table = db.table(REQUESTS)
 
     def get(self, request_id: UUID) -> RequestRow | None:
         """See RequestsReader."""
@@ -138,6 +145,64 @@ class RequestsQueries:
             )
             return [REQUESTS_TABLE.row(r) for r in cur.fetchall()]
 
+    def decided(self, where: DecisionFilter, *, limit: int) -> list[RequestRow]:
+        """See RequestsReader."""
+        condition, params = _scope(PartnerScope(where.partner_code, where.house_id))
+        condition += " AND decided_position IS NOT NULL"
+        for clause, value in (
+            ("service_code = ?", where.service_code),
+            ("decided_on >= ?", _day(where.decided_from)),
+            ("decided_on <= ?", _day(where.decided_to)),
+            ("decided_position < ?", where.before),
+        ):
+            if value is not None:
+                condition += f" AND {clause}"
+                params.append(value)
+        if where.decisions:
+            condition += " AND status IN (" + ", ".join("?" * len(where.decisions)) + ")"
+            params.extend(where.decisions)
+        return self._rows(condition, "decided_position DESC LIMIT ?", [*params, limit])
+
+    def past_deadline(
+        self,
+        scope: PartnerScope,
+        statuses: tuple[str, ...],
+        today: date,
+        *,
+        after: tuple[date, int] | None = None,
+        limit: int,
+    ) -> list[RequestRow]:
+        """See RequestsReader."""
+        condition, params = _scope(scope)
+        marks = ", ".join("?" * len(statuses))
+        condition += f" AND status IN ({marks}) AND due_on IS NOT NULL AND due_on < ?"
+        params += [*statuses, today.isoformat()]
+        if after is not None:
+            due, lodged = after
+            condition += " AND (due_on > ? OR (due_on = ? AND lodged_position > ?))"
+            params += [due.isoformat(), due.isoformat(), lodged]
+        return self._rows(condition, "due_on, lodged_position LIMIT ?", [*params, limit])
+
+    def national(self) -> BusinessCalendar:
+        """See RequestsReader."""
+        return self._national
+
+    def arrivals(self, scope: PartnerScope, *, after: int, limit: int) -> list[RequestRow]:
+        """See RequestsReader."""
+        condition, params = _scope(scope)
+        condition += " AND sent_position > ?"
+        return self._rows(condition, "sent_position LIMIT ?", [*params, after, limit])
+
+    def last_arrival(self) -> int:
+        """See RequestsReader (0 too while the table is not built)."""
+        try:
+            with self._db.read() as cur:
+                cur.execute(f"SELECT COALESCE(MAX(sent_position), 0) FROM {self._table}")
+                row = cur.fetchone()
+        except StaleError:
+            return 0
+        return int(row[0]) if row else 0
+
     def contacts(self, house_id: UUID) -> list[ContactRow]:
         """See RequestsReader."""
         with self._db.read() as cur:
@@ -161,8 +226,25 @@ class RequestsQueries:
             for house in house_ids
         }
 
+    def _rows(self, condition: str, order: str, params: list[object]) -> list[RequestRow]:
+        with self._db.read() as cur:
+            cur.execute(REQUESTS_TABLE.select(self._db, condition, order), tuple(params))
+            return [REQUESTS_TABLE.row(r) for r in cur.fetchall()]
+
     def _one(self, condition: str, value: object) -> RequestRow | None:
         with self._db.read() as cur:
             cur.execute(REQUESTS_TABLE.select(self._db, condition), (value,))
             found = cur.fetchone()
         return REQUESTS_TABLE.row(found) if found else None
+
+
+def _scope(scope: PartnerScope) -> tuple[str, list[object]]:
+    """The condition (and its parameters) keeping one partner's files, of one house if given."""
+    if scope.house_id is None:
+        return "partner_code = ?", [scope.partner_code]
+    return "partner_code = ? AND house_id = ?", [scope.partner_code, scope.house_id]
+
+
+def _day(day: date | None) -> str | None:
+    """A day as the table stores it (ISO text, which sorts as the days do)."""
+    return None if day is None else day.isoformat()

@@ -9,6 +9,7 @@ from eventsourcing.domain import DomainEventProtocol
 from domain.counter.request import CitizenRequest, RequestStatus
 from domain.counter.visit import Visit
 from domain.houses.house import House
+from domain.shared.time import tunis_day
 from projections.kinds import Kinds
 from projections.requests.view import ContactRow, RequestRow, RequestsWriter
 from projections.rows import changed
@@ -29,11 +30,13 @@ class RequestsProjection:
     """Each request's current status and deadline; each contact; each house's own holidays.
 
     The holidays make the house's working days as this projection sees them, so a file's lateness
-    is counted from this read model alone (v2: holidays added).
+    is counted from this read model alone (v2: holidays added). A file keeps the position at which
+    it last went to its partner and when the partner decided it, so the partner's side lists its
+    arrivals and its decisions in the order they happened (v3).
     """
 
     name = "requests"
-    version = 2
+    version = 3
     # the aggregates whose events it applies: the runner decodes no other event for it
     subscribes_to: ClassVar[tuple[type, ...]] = (Visit, CitizenRequest, House)
 
@@ -65,11 +68,8 @@ class RequestsProjection:
                 writer.put(_lodged(event, position))
             case _ if CHANGES.of(event):
                 old = writer.get(event.originator_id)
-                writer.put(
-                    changed(
-                        old, updated_at=event.timestamp, position=position, **_changes(old, event)
-                    )
-                )
+                fields = {**_changes(old, event), **_marks(event, position)}
+                writer.put(changed(old, updated_at=event.timestamp, position=position, **fields))
             case _:
                 pass
 
@@ -94,6 +94,18 @@ def _lodged(event: CitizenRequest.Lodged, position: int) -> RequestRow:
         lodged_position=position,
         position=position,
     )
+
+
+def _marks(event: object, position: int) -> dict[str, object]:
+    """When a file went to its partner (forwarded or sent again) and when the partner decided it."""
+    match event:
+        case CitizenRequest.Forwarded() | CitizenRequest.Resubmitted():
+            return {"sent_position": position}
+        case CitizenRequest.Decided():
+            at = event.timestamp
+            return {"decided_at": at, "decided_on": tunis_day(at), "decided_position": position}
+        case _:
+            return {}
 
 
 def _changes(row: RequestRow, event: Any) -> dict[str, object]:  # noqa: ANN401, PLR0911 - one per event

@@ -34,6 +34,11 @@ class RequestRow:
     updated_at: datetime
     lodged_position: int
     position: int
+    # v3: when the file last went to the partner (forwarded or resubmitted), and its decision
+    sent_position: int | None = None
+    decided_at: datetime | None = None
+    decided_on: date | None = None  # the Tunisian day of the decision
+    decided_position: int | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,30 @@ class RequestFilter:
     before: int | None = None
 
 
+@dataclass(frozen=True)
+class DecisionFilter:
+    """A partner's decided files narrowed down; `before` pages by decision position.
+
+    `decided_from` and `decided_to` are Tunisian days, both included.
+    """
+
+    partner_code: str
+    decisions: tuple[str, ...] = ()
+    house_id: UUID | None = None
+    service_code: str | None = None
+    decided_from: date | None = None
+    decided_to: date | None = None
+    before: int | None = None
+
+
+@dataclass(frozen=True)
+class PartnerScope:
+    """The files of one partner, in every house or in one."""
+
+    partner_code: str
+    house_id: UUID | None = None
+
+
 class RequestsWriter(Protocol):
     """Writes the requests tables inside the runner's transaction."""
 
@@ -147,6 +176,37 @@ class RequestsReader(Protocol):
 
     def contacts(self, house_id: UUID) -> list[ContactRow]:
         """A house's contacts, oldest first."""
+        ...
+
+    def decided(self, where: DecisionFilter, *, limit: int) -> list[RequestRow]:
+        """A partner's decided files, latest decided first."""
+        ...
+
+    def past_deadline(
+        self,
+        scope: PartnerScope,
+        statuses: tuple[str, ...],
+        today: date,
+        *,
+        after: tuple[date, int] | None = None,
+        limit: int,
+    ) -> list[RequestRow]:
+        """A partner's files in `statuses` whose deadline is before `today`.
+
+        Earliest due first, then first lodged; `after` (a due day and a lodging position) pages.
+        """
+        ...
+
+    def national(self) -> BusinessCalendar:
+        """The calendar every house keeps: no house has more working days than it has."""
+        ...
+
+    def arrivals(self, scope: PartnerScope, *, after: int, limit: int) -> list[RequestRow]:
+        """Files sent to a partner after position `after`, in the order they were sent."""
+        ...
+
+    def last_arrival(self) -> int:
+        """The position at which a file last went to any partner (0 before any)."""
         ...
 
     def calendars(self, house_ids: set[UUID]) -> dict[UUID, BusinessCalendar]:

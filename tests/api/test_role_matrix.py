@@ -204,6 +204,8 @@ SAMPLES.update(
         "requestByReceipt": '{ requestByReceipt(number: "HAIDRA-20260106-A001-1") { id } }',
         "requests": f'{{ requests(houseId: "{NOBODY}") {{ hasNextPage }} }}',
         "partnerInbox": '{ partnerInbox(partnerCode: "STEG") { id } }',
+        "partnerDecisions": '{ partnerDecisions(partnerCode: "STEG") { hasNextPage } }',
+        "partnerOverdue": '{ partnerOverdue(partnerCode: "STEG") { id } }',
         "citizenFiles": f'{{ citizenFiles(citizenId: "{NOBODY}", {_PURPOSE}) {{ id }} }}',
         "billInquiry": '{ billInquiry(partnerCode: "STEG", reference: "1230000") { amount } }',
         "payments": f'{{ payments(requestId: "{NOBODY}") {{ id }} }}',
@@ -238,6 +240,9 @@ SAMPLES.update(
 SAMPLES = {name: doc.replace(_KEY, f'commandId: "m-{name}"') for name, doc in SAMPLES.items()}
 SUBSCRIPTIONS: dict[str, str] = {
     "partnersChanged": "subscription { partnersChanged { position } }",
+    "partnerFilesArriving": (
+        'subscription { partnerFilesArriving(partnerCode: "STEG") { position } }'
+    ),
 }
 REFUSED = {"FORBIDDEN", "UNAUTHENTICATED"}
 # what an allowed caller may still be told by the samples (the rules, not the matrix, refuse)

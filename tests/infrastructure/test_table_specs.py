@@ -121,11 +121,17 @@ STORED = {
             "service_code {text} NOT NULL, mode {text} NOT NULL, status {text} NOT NULL, "
             "receipt {text} NOT NULL UNIQUE, documents {text} NOT NULL, lodged_at {time} NOT NULL, "
             "due_on {text}, partner_reference {text}, note {text}, updated_at {time} NOT NULL, "
-            "lodged_position {bigint} NOT NULL, position {bigint} NOT NULL)"
+            "lodged_position {bigint} NOT NULL, position {bigint} NOT NULL, "
+            # new in requests v3: when the file last went to the partner, and its decision
+            "sent_position {bigint}, decided_at {time}, decided_on {text}, "
+            "decided_position {bigint})"
         ),
         "CREATE INDEX @_house ON {schema}@ (house_id, lodged_position)",
         "CREATE INDEX @_partner ON {schema}@ (partner_code, status)",
         "CREATE INDEX @_citizen ON {schema}@ (citizen_id)",
+        "CREATE INDEX @_decided ON {schema}@ (partner_code, decided_position)",
+        "CREATE INDEX @_sent ON {schema}@ (partner_code, sent_position)",
+        "CREATE INDEX @_last_sent ON {schema}@ (sent_position)",
     ],
     requests.VISITS_TABLE: [
         "CREATE TABLE {schema}@ (visit_id {uuid} PRIMARY KEY, house_id {uuid} NOT NULL)"
