@@ -166,6 +166,12 @@ class Settings(BaseSettings):
         description="log a line per HTTP request (the metrics count every request by route and "
         "status already; the line is written on the event loop)",
     )
+    display_subscribers_per_house: int = Field(
+        default=8,
+        ge=1,
+        le=1000,
+        description="most concurrent calledTickets subscriptions per house, per API process",
+    )
     embedded_projections: bool = Field(
         default=True, description="project in the API process (single-process mode)"
     )

@@ -162,6 +162,32 @@ class NewEvents:
             self._condition.wait_for(lambda: self._generation != seen, timeout)
 
 
+class ReadModelChanges:
+    """Tells this process that a read model changed: its projection key and the position reached.
+
+    A runner announces each transaction it committed that applied events of a projection (after
+    the commit, so a listener reading the read model sees the change); on PostgreSQL the
+    read-model listener (`infrastructure.readmodels.listen`) announces the commits of every other
+    process's runner. Listeners run on the announcing thread: they hand off and return at once.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._listeners: dict[str, list[Callable[[int], None]]] = {}
+
+    def listen(self, key: str, listener: Callable[[int], None]) -> None:
+        """Call `listener(position)` after each change of the read model of projection `key`."""
+        with self._lock:
+            self._listeners.setdefault(key, []).append(listener)
+
+    def announce(self, key: str, position: int) -> None:
+        """The read model of projection `key` changed, up to `position` (from any thread)."""
+        with self._lock:
+            listeners = list(self._listeners.get(key, ()))
+        for listener in listeners:
+            listener(position)
+
+
 class WakeUp(Protocol):
     """Tells this process about events committed by other processes."""
 
@@ -185,6 +211,7 @@ class ProjectionRunner:
         new_events: NewEvents | None = None,
         poll_seconds: float = 0.2,
         wake_up: WakeUp | None = None,
+        changes: ReadModelChanges | None = None,
         backoff: Backoff | None = None,
         now: Callable[[], datetime] = _WALL_CLOCK.now,
     ) -> None:
@@ -197,6 +224,7 @@ class ProjectionRunner:
         self._new_events = new_events or NewEvents()
         self._poll = poll_seconds
         self._wake_up = wake_up
+        self._changes = changes or ReadModelChanges()
         self._backoff = backoff or Backoff()
         self._now = now
         self._stop = threading.Event()
@@ -269,10 +297,15 @@ class ProjectionRunner:
                 follower.position = claimed
                 return 0
             target = (self._db, cur)
+            changed = bool(batch.after(claimed, follower.topics))  # some events were its own
             done = apply_batch(follower.registered, follower.topics, batch, claimed, target)
             self._db.track(cur, key, batch.last, self._now())
+            if changed:
+                self._db.announce(cur, key, batch.last)  # PostgreSQL: delivered at commit only
             if follower.failing:
                 clear_failure(self._db, cur, key, batch.last)
+        if changed:
+            self._changes.announce(key, batch.last)
         if follower.failing:
             log.info("projection %s passed position %d again", key, batch.last)
         follower.position, follower.failing = batch.last, False
@@ -305,8 +338,10 @@ class ProjectionRunner:
             if callable(flush):
                 flush()
             self._db.track(cur, key, raw.position, self._now())
+            self._db.announce(cur, key, raw.position)
             if follower.failing:
                 clear_failure(self._db, cur, key, raw.position)
+        self._changes.announce(key, raw.position)
         follower.position = raw.position
         return 1
 
