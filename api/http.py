@@ -122,7 +122,7 @@ def create_app(settings: Settings, dar: Dar | None = None) -> FastAPI:
             yield
         finally:
             if listener is not None:
-                await anyio.to_thread.run_sync(listener.stop)
+                listener.stop()
             if halt is not None:
                 await anyio.to_thread.run_sync(halt)  # a round in progress ends first
         if owned:
