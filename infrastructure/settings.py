@@ -172,6 +172,13 @@ class Settings(BaseSettings):
         le=1000,
         description="most concurrent calledTickets subscriptions per house, per API process",
     )
+    subscription_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=3600,
+        description="subscriptions are pushed; this slow poll behind them catches a lost "
+        "notification, or a projection worker in another process on SQLite",
+    )
     embedded_projections: bool = Field(
         default=True, description="project in the API process (single-process mode)"
     )

@@ -38,10 +38,11 @@ class Watchers:
     def of(cls, dar: Dar) -> Watchers:
         """Watchers woken by Dar's read-model announcements (each with a slow poll behind)."""
         read, changes = dar.read, dar.read_changes
+        poll = dar.settings.subscription_poll_seconds
         return cls(
-            partners=Watcher(read.partners.version, key=read.partners_key, changes=changes),
+            partners=Watcher(read.partners.version, poll, key=read.partners_key, changes=changes),
             queue=Watcher(
-                partial(read.db.tracked, read.queue_key), key=read.queue_key, changes=changes
+                partial(read.db.tracked, read.queue_key), poll, key=read.queue_key, changes=changes
             ),
             screens=HouseScreens(dar.settings.display_subscribers_per_house),
         )

@@ -7,10 +7,10 @@ which this process's ONE listener thread (`Dar.listener`, started with the app) 
 there too. A watcher hands each announcement over to the event loop (`call_soon_threadsafe`) and
 wakes its subscribers; nothing polls per client.
 
-A slow poll (`SAFETY_POLL_SECONDS`) runs while anyone subscribes, as a safety net: a notification
-lost while the listener reconnected, or a read model written by a runner in another process on
-SQLite (which cannot notify), still reaches the subscribers within about a second. A watcher
-built without a key nobody announces to polls at `POLL_SECONDS`, as before push existed.
+A slow poll (`DAR_SUBSCRIPTION_POLL_SECONDS`, 1 s) runs while anyone subscribes, as a safety
+net: a notification lost while the listener reconnected, or a read model written by a runner in
+another process on SQLite (which cannot notify), still reaches the subscribers within about that.
+A watcher built without a key (nobody announces to it) polls at `POLL_SECONDS`, as before push.
 """
 
 from __future__ import annotations

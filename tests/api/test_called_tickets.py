@@ -74,7 +74,9 @@ def test_an_anonymous_screen_gets_the_list_then_each_call(
     a17 = TokenService(settings).mint("A17", Role.AGENT, house="haidra")
 
     def act(document: str, key: str, **values: object) -> None:
-        body = graphql(client, document, {"i": {"commandId": key, "houseId": HAIDRA, **values}}, a17)
+        body = graphql(
+            client, document, {"i": {"commandId": key, "houseId": HAIDRA, **values}}, a17
+        )
         assert "errors" not in body, body
 
     with client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws:

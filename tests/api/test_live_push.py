@@ -147,4 +147,3 @@ def test_one_listen_connection_serves_every_subscriber_of_a_process(
                 assert ws.receive_json()["type"] == "next"
         listening = _listeners(pg_databases, pg_settings)
     assert listening == 1
-
