@@ -39,7 +39,7 @@ def _listen(  # noqa: PLR0913 - where, what to do on each notification and on (r
     name: str,
     wait: float = 1.0,
 ) -> None:
-    """LISTEN on `channel` until `stop` is set (seen within `wait` s), reconnecting after failures."""
+    """LISTEN on `channel` until `stop` is set (seen within `wait` s); reconnect after a failure."""
     while not stop.is_set():
         try:
             with psycopg.connect(url, autocommit=True, application_name=name) as conn:

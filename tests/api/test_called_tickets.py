@@ -108,8 +108,10 @@ def test_a_called_ticket_shows_its_label_counter_and_time_only(store_settings: S
     [
         "{ partners { code } }",
         f'{{ queue(houseId: "{HAIDRA}") {{ day }} }}',
-        'mutation { registerPartner(input: {commandId: "x", code: "ANON", nameAr: "ش", '
-        'nameFr: "Anon"}) { position } }',
+        (
+            'mutation { registerPartner(input: {commandId: "x", code: "ANON", nameAr: "ش", '
+            'nameFr: "Anon"}) { position } }'
+        ),
         "subscription { partnersChanged { position } }",
     ],
 )

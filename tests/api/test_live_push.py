@@ -7,7 +7,7 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 
 import psycopg
 import pytest
@@ -69,17 +69,20 @@ def _heard_until(changes: queue.Queue[int], wanted: int) -> list[int]:
     return seen
 
 
-def _announce(dar: Dar, position: int, *, commit: bool) -> None:
-    class RolledBackError(Exception):
-        pass
+class RolledBackError(Exception):
+    """Ends a write transaction without committing it."""
 
-    try:
-        with dar.read.db.write() as cur:
-            dar.read.db.announce(cur, "probe_v1", position)
-            if not commit:
-                raise RolledBackError
-    except RolledBackError:
-        pass
+
+def _announce(dar: Dar, position: int, *, commit: bool) -> None:
+    """A change announced in a transaction that commits, or that is rolled back."""
+    with suppress(RolledBackError), dar.read.db.write() as cur:
+        dar.read.db.announce(cur, "probe_v1", position)
+        _end(commit=commit)
+
+
+def _end(*, commit: bool) -> None:
+    if not commit:
+        raise RolledBackError
 
 
 @pytest.fixture

@@ -17,10 +17,10 @@ from api.auth import STAFF, Principal, Role
 from api.graphql.access import declared_public, declared_roles
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
+from domain.houses.house import house_id
 from infrastructure.settings import Settings
 from tests.support.api import error_codes, graphql, token_for
 from tests.support.role_matrix import load_role_matrix
-from domain.houses.house import house_id
 from tests.support.staff import HOUSE, ensure_house, staff_token
 
 EXPECTED = load_role_matrix()
@@ -328,7 +328,9 @@ async def _first_error(stream: object) -> str | None:
     return str(result.errors[0].extensions["code"]) if result.errors else None
 
 
-def test_an_anonymous_subscription_is_refused_unless_public(client: TestClient, api_settings: Settings) -> None:
+def test_an_anonymous_subscription_is_refused_unless_public(
+    client: TestClient, api_settings: Settings
+) -> None:
     schema = build_schema(api_settings)
     state = client.app.state  # type: ignore[attr-defined]
     context = Context(
