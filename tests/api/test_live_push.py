@@ -6,7 +6,7 @@ import asyncio
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, suppress
 
 import psycopg
@@ -48,8 +48,12 @@ def test_a_watcher_wakes_when_another_thread_announces_a_change() -> None:
 
 def test_a_batch_announces_the_read_models_it_changed_and_no_other(dar: Dar) -> None:
     heard: list[tuple[str, int]] = []
+
+    def hear(key: str) -> Callable[[int], None]:
+        return lambda position: heard.append((key, position))
+
     for key in dar.read.tracking_keys():
-        dar.read_changes.listen(key, lambda position, key=key: heard.append((key, position)))
+        dar.read_changes.listen(key, hear(key))
     dar.projections.prepare()
     done = dar.partners.register_partner(
         RegisterPartner(
