@@ -155,11 +155,20 @@ class NewEvents:
             self._generation += 1
             self._condition.notify_all()
 
-    def wait(self, timeout: float) -> None:
-        """Wait for a signal or the timeout."""
+    @property
+    def generation(self) -> int:
+        """How many signals so far: pass it to `wait` to miss none sent after reading it."""
         with self._condition:
-            seen = self._generation
-            self._condition.wait_for(lambda: self._generation != seen, timeout)
+            return self._generation
+
+    def wait(self, timeout: float, since: int | None = None) -> bool:
+        """Wait for a signal (one after `since`, if given: it may have come already) or timeout.
+
+        True if signalled, False if the timeout ran out.
+        """
+        with self._condition:
+            seen = self._generation if since is None else since
+            return self._condition.wait_for(lambda: self._generation != seen, timeout)
 
 
 class ReadModelChanges:
@@ -411,6 +420,7 @@ class ProjectionRunner:
         """Follow until stopped: nothing a projection or the database raises ends the follower."""
         errors_in_a_row = 0
         while not self._stop.is_set():
+            seen = self._new_events.generation  # a commit during the pass is not slept through
             try:
                 self.catch_up()
             except TRANSIENT as error:
@@ -424,4 +434,4 @@ class ProjectionRunner:
                 self._stop.wait(wait)
                 continue
             errors_in_a_row = 0
-            self._new_events.wait(self._poll)
+            self._new_events.wait(self._poll, since=seen)

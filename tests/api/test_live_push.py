@@ -17,7 +17,7 @@ from api.graphql.watch import Watcher
 from application.partners.commands import RegisterPartner
 from domain.houses.house import house_id
 from infrastructure.readmodels.listen import READ_LISTENER
-from infrastructure.readmodels.runner import ReadModelChanges
+from infrastructure.readmodels.runner import NewEvents, ReadModelChanges
 from infrastructure.settings import Settings
 from tests.support.counter import served
 from tests.support.staff import ensure_house
@@ -44,6 +44,14 @@ def test_a_watcher_wakes_when_another_thread_announces_a_change() -> None:
             await versions.aclose()
 
     assert asyncio.run(first_change()) == 7
+
+
+def test_a_commit_during_a_pass_wakes_the_runner_after_it() -> None:
+    new_events = NewEvents()
+    seen = new_events.generation  # the runner reads it, then starts a pass
+    threading.Thread(target=new_events.signal).start()  # a command commits during the pass
+    time.sleep(0.1)
+    assert new_events.wait(WAIT, since=seen)  # the pass over: it is not slept through
 
 
 def test_a_batch_announces_the_read_models_it_changed_and_no_other(dar: Dar) -> None:
