@@ -192,20 +192,24 @@ def set_up(http: httpx.Client, admin: str, agents: dict[str, str]) -> str:
     return house
 
 
-def load(  # noqa: PLR0913 - where, who, how fast, how long, what to record
-    url: str,
-    house: str,
-    agent: tuple[str, int, str],
-    rate: float,
-    start: float,
-    seconds: float,
-    *,
-    out: list[Command],
+@dataclass(frozen=True)
+class Schedule:
+    """When a counter's commands go: `rate` per second from `start` (monotonic) for `seconds`."""
+
+    rate: float
+    start: float
+    seconds: float
+
+
+def load(
+    url: str, house: str, agent: tuple[str, int, str], when: Schedule, out: list[Command]
 ) -> None:
-    """One counter's cycles: issue, call, end, each at its scheduled time (`rate` per second)."""
+    """One counter's cycles: issue, call, end, each at its scheduled time."""
     token, counter, line = agent
+    rate, start = when.rate, when.start
+    ticket = ""
     with httpx.Client(base_url=url, timeout=30) as http:
-        for k in range(int(rate * seconds)):
+        for k in range(int(rate * when.seconds)):
             name, kind = CYCLE[k % len(CYCLE)]
             _sleep_until(start + k / rate)
             values: dict[str, object] = {"commandId": f"{line}{k}", "houseId": house}
@@ -223,7 +227,7 @@ def load(  # noqa: PLR0913 - where, who, how fast, how long, what to record
                 command.error = str(body["errors"][0]["extensions"]["code"])
             else:
                 answer = body["data"][name]
-                command.position, _ticket = int(answer["position"]), answer["ticket"]
+                command.position, ticket = int(answer["position"]), answer["ticket"]
             out.append(command)
 
 
@@ -371,8 +375,13 @@ def generate(
     threads = [
         threading.Thread(
             target=load,
-            args=(url, house, (agents[a], n, line), o.rate / 2, start + n / o.rate, o.seconds),
-            kwargs={"out": commands},
+            args=(
+                url,
+                house,
+                (agents[a], n, line),
+                Schedule(o.rate / 2, start + n / o.rate, o.seconds),
+                commands,
+            ),
         )
         for n, (a, line) in enumerate((("A17", "A"), ("A18", "B")), start=1)
     ]
