@@ -5,10 +5,10 @@
 One run, on the suite's throwaway PostgreSQL (fsync on):
 - Dar as deployed with a separate worker: one API process (`dar run`, one uvicorn worker, no
   embedded projections) and one projection worker process (`dar project`);
-- Haidra set up through the API (lines A and B, agents A17 at counter 1 and A18 at counter 2);
-- a load generator holding a steady rate (default 50 commands/s): two threads, one per counter,
-  each repeating issueTicket, callNextTicket, endVisit on its own line, every command sent at its
-  scheduled time (after the previous one's answer: a cycle is ordered);
+- Haidra set up through the API: a line, a counter and an agent per counter (`--counters`, 4);
+- a load generator holding a steady rate (default 50 commands/s): a thread per counter, each
+  repeating issueTicket, callNextTicket, endVisit on its own line at its share of the rate, every
+  command sent at its scheduled time (after the previous one's answer: a cycle is ordered);
 - a WebSocket subscriber on the subscription chosen (`--subscription`: `calledTickets`, anonymous,
   or `counterDashboard`, a supervisor's token; its document is `SUBSCRIPTIONS[name]`), recording
   when each push arrives and the position it carries.
@@ -169,16 +169,28 @@ def _sleep_until(moment: float) -> None:
 # --- Dar: set-up, load, subscriber -------------------------------------------------------------
 
 
+LINES = {  # a line per counter, each with its own agent
+    "A": ("A17", "STEG", "STEG/BILL_PAYMENT"),
+    "B": ("A18", "CNAM", "CNAM/REIMBURSEMENT_FILE"),
+    "C": ("A19", "SONEDE", "SONEDE/BILL_PAYMENT"),
+    "D": ("A20", "STEG", "STEG/BILL_DUPLICATE"),
+}
+
+
 def set_up(http: httpx.Client, admin: str, agents: dict[str, str]) -> str:
-    """Haidra with lines A and B, A17 at counter 1 and A18 at counter 2; the house's id."""
+    """Haidra with a line, a counter and an agent per counter (A17 at 1, A18 at 2, …)."""
     c = e2e.Client(http)
+    used = {line: LINES[line] for line in list(LINES)[: len(agents)]}
     house = e2e.setup_haidra(
         c,
         admin,
-        lines={"A": ("STEG", ["STEG/BILL_PAYMENT"]), "B": ("CNAM", ["CNAM/REIMBURSEMENT_FILE"])},
-        staff={"A17": ["STEG"], "A18": ["CNAM"]},
+        lines={line: (partner, [service]) for line, (_, partner, service) in used.items()},
+        staff={agent: [partner] for agent, partner, _ in used.values()},
         grants={},
     )
+    for n in range(3, len(agents) + 1):  # setup_haidra adds counters 1 and 2
+        add = {"houseId": house, "number": n, "label": f"Guichet {n}"}
+        c.mutate(admin, "addCounter", "AddCounterInput", "id", commandId=f"c{n}", **add)
     for n, token in enumerate(agents.values(), start=1):
         c.mutate(
             token,
@@ -293,6 +305,7 @@ class Options:
 
     seconds: float
     rate: float
+    counters: int
     subscription: str
     out_dir: Path
     write: bool
@@ -316,7 +329,8 @@ def measure(settings: Settings, o: Options) -> dict[str, Any]:
     sub = SUBSCRIPTIONS[o.subscription]
     tokens = TokenService(settings)
     admin = token_for(settings, Role.ADMIN)
-    agents = {a: tokens.mint(a, Role.AGENT, house="haidra") for a in ("A17", "A18")}
+    names = [agent for agent, _, _ in LINES.values()][: o.counters]
+    agents = {a: tokens.mint(a, Role.AGENT, house="haidra") for a in names}
     with tempfile.TemporaryDirectory(prefix="dar-live-") as folder:
         port = free_port()
         env = environment(
@@ -369,7 +383,7 @@ def measure(settings: Settings, o: Options) -> dict[str, Any]:
 def generate(
     url: str, house: str, agents: dict[str, str], o: Options
 ) -> tuple[list[Command], float]:
-    """The load: two counters' cycles, half the rate each, interleaved; the commands and time."""
+    """The load: each counter's cycles at an equal share of the rate, interleaved."""
     commands: list[Command] = []
     start = time.monotonic() + 0.5
     threads = [
@@ -378,12 +392,12 @@ def generate(
             args=(
                 url,
                 house,
-                (agents[a], n, line),
-                Schedule(o.rate / 2, start + n / o.rate, o.seconds),
+                (agents[agent], n, line),
+                Schedule(o.rate / len(agents), start + n / o.rate, o.seconds),
                 commands,
             ),
         )
-        for n, (a, line) in enumerate((("A17", "A"), ("A18", "B")), start=1)
+        for n, (line, (agent, _, _)) in enumerate(list(LINES.items())[: len(agents)], start=1)
     ]
     for t in threads:
         t.start()
@@ -454,8 +468,8 @@ def markdown(figures: dict[str, Any], s: dict[str, float], o: Options, command: 
             (
                 f"- PostgreSQL (fsync on), one `dar run` (1 uvicorn worker, no embedded "
                 f"projections) and one `dar project` worker; load: {o.rate:g} commands/s for "
-                f"{o.seconds:g} s (issueTicket, callNextTicket, endVisit cycles at two counters "
-                f"of one house), achieved {figures['rate']:.1f}/s, {figures['commands']} "
+                f"{o.seconds:g} s (issueTicket, callNextTicket, endVisit cycles at {o.counters} "
+                f"counters of one house), achieved {figures['rate']:.1f}/s, {figures['commands']} "
                 f"commands, {figures['failed']} refused {figures['errors']}"
             ),
             (
@@ -509,11 +523,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.dashboard_live", description=__doc__)
     parser.add_argument("--seconds", type=float, default=30, help="load duration (30)")
     parser.add_argument("--rate", type=float, default=50, help="commands per second (50)")
+    parser.add_argument("--counters", type=int, choices=range(1, 5), default=4, help="(4)")
     parser.add_argument("--subscription", choices=sorted(SUBSCRIPTIONS), default="calledTickets")
     parser.add_argument("--out-dir", type=Path, default=BENCH_DIR)
     parser.add_argument("--no-write", action="store_true", help="print only")
     a = parser.parse_args(args)
-    o = Options(a.seconds, a.rate, a.subscription, a.out_dir, not a.no_write)
+    o = Options(a.seconds, a.rate, a.counters, a.subscription, a.out_dir, not a.no_write)
     figures = run(o)
     s = summary(figures)
     print(

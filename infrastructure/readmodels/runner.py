@@ -142,6 +142,14 @@ class _Follower:
         return self.registered.key
 
 
+def _changed_first(followers: list[_Follower], batch: Batch, after: int) -> list[_Follower]:
+    """The followers with events of their own in the batch first, the others after.
+
+    Their changes, and their subscribers' pushes, do not wait for the tracking-only transactions.
+    """
+    return sorted(followers, key=lambda f: not batch.after(max(after, f.position), f.topics))
+
+
 class NewEvents:
     """Wakes followers in this process as soon as a command commits (other processes poll)."""
 
@@ -271,7 +279,7 @@ class ProjectionRunner:
             if not rows:
                 break
             batch = Batch(rows, self._decoder)
-            for follower in followers:
+            for follower in _changed_first(followers, batch, after):
                 try:
                     applied += self._advance(follower, batch, after)
                 except TRANSIENT as error:
