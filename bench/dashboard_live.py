@@ -9,9 +9,9 @@ One run, on the suite's throwaway PostgreSQL (fsync on):
 - a load generator holding a steady rate (default 50 commands/s): a thread per counter, each
   repeating issueTicket, callNextTicket, endVisit on its own line at its share of the rate, every
   command sent at its scheduled time (after the previous one's answer: a cycle is ordered);
-- a WebSocket subscriber on the subscription chosen (`--subscription`: `calledTickets`, anonymous,
-  or `counterDashboard`, a supervisor's token; its document is `SUBSCRIPTIONS[name]`), recording
-  when each push arrives and the position it carries.
+- a WebSocket subscriber in its own process, on the subscription chosen (`--subscription`:
+  `calledTickets`, anonymous, or `counterDashboard`, a supervisor's token; its document is
+  `SUBSCRIPTIONS[name]`), recording when each push arrives and the position it carries.
 
 Lag of a command = the arrival of the first push whose position reaches the command's position,
 minus the command's commit, taken as its event's `recordedAt` (the server's clock when the event
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import subprocess
 import sys
 import tempfile
@@ -38,8 +39,10 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
@@ -106,16 +109,6 @@ class Command:
     position: int = 0
     committed: float = 0.0  # its event's recordedAt, wall clock s
     error: str | None = None
-
-
-@dataclass
-class Pushes:
-    """What the subscriber received: (arrival wall clock s, position), in order."""
-
-    seen: list[tuple[float, int]] = field(default_factory=list)
-    errors: list[object] = field(default_factory=list)
-    ready: threading.Event = field(default_factory=threading.Event)
-    stop: threading.Event = field(default_factory=threading.Event)
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -243,8 +236,16 @@ def load(
             out.append(command)
 
 
-def subscribe(url: str, house: str, sub: Subscription, token: str | None, pushes: Pushes) -> None:
-    """Receive the subscription's pushes until told to stop."""
+def subscribe(
+    target: tuple[str, str], sub: Subscription, token: str | None, ready: Connection, stop: Event
+) -> None:
+    """In its own process (no lock shared with the load): pushes until `stop`, then sent back.
+
+    Sends `None` on `ready` once the first push came (or the error message), then at the end the
+    list of (arrival wall clock s, position).
+    """
+    url, house = target
+    seen: list[tuple[float, int]] = []
     ws_url = url.replace("http://", "ws://") + "/graphql"
     init = {"authorization": f"Bearer {token}"} if token else {}
     with connect(ws_url, subprotocols=[PROTOCOL], open_timeout=10) as ws:
@@ -252,7 +253,7 @@ def subscribe(url: str, house: str, sub: Subscription, token: str | None, pushes
         json.loads(ws.recv(timeout=10))
         payload = {"query": sub.document, "variables": {"h": house}}
         ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
-        while not pushes.stop.is_set():
+        while not stop.is_set():
             try:
                 raw = ws.recv(timeout=0.5)
             except TimeoutError:
@@ -261,11 +262,12 @@ def subscribe(url: str, house: str, sub: Subscription, token: str | None, pushes
             message = json.loads(raw)
             data = (message.get("payload") or {}).get("data")
             if message.get("type") != "next" or not data:
-                pushes.errors.append(message)
-                pushes.ready.set()
+                ready.send(message)
                 return
-            pushes.seen.append((arrived, int(data[sub.field]["position"])))
-            pushes.ready.set()
+            if not seen:
+                ready.send(None)
+            seen.append((arrived, int(data[sub.field]["position"])))
+    ready.send(seen)
 
 
 def recorded_at(http: httpx.Client, admin: str, positions: set[int]) -> dict[int, float]:
@@ -349,17 +351,20 @@ def measure(settings: Settings, o: Options) -> dict[str, Any]:
                 enrol = {"houseId": house, "employeeNumber": "S01", "displayName": "S01"}
                 staff.mutate(admin, "enrollAgent", "EnrollAgentInput", "id", commandId="s", **enrol)
                 token = tokens.mint("S01", sub.role, house="haidra")
-            pushes = Pushes()
-            listener = threading.Thread(
-                target=subscribe, args=(url, house, sub, token, pushes), daemon=True
-            )
+            spawn = multiprocessing.get_context("spawn")
+            back, ready = spawn.Pipe(duplex=False)
+            stop = spawn.Event()
+            listener = spawn.Process(target=subscribe, args=((url, house), sub, token, ready, stop))
             listener.start()
-            if not pushes.ready.wait(30) or pushes.errors:
-                msg = f"the subscription did not start: {pushes.errors}"
+            first = back.recv() if back.poll(60) else "no push within 60 s"
+            if first is not None:
+                listener.terminate()
+                msg = f"the subscription did not start: {first}"
                 raise RuntimeError(msg)
             commands, elapsed = generate(url, house, agents, o)
             time.sleep(2.0)  # the last pushes
-            pushes.stop.set()
+            stop.set()
+            pushes: list[tuple[float, int]] = back.recv() if back.poll(30) else []
             listener.join(5)
             ok = [c for c in commands if c.error is None]
             stamps = recorded_at(http, admin, {c.position for c in ok})
@@ -372,10 +377,10 @@ def measure(settings: Settings, o: Options) -> dict[str, Any]:
         "errors": sorted({c.error for c in commands if c.error}),
         "failed": len(commands) - len(ok),
         "rate": len(commands) / elapsed,
-        "pushes": len(pushes.seen),
+        "pushes": len(pushes),
         "shown": len(shown),
-        "lag": lags(shown, pushes.seen, answered=False),
-        "lag_from_answer": lags(shown, pushes.seen, answered=True),
+        "lag": lags(shown, pushes, answered=False),
+        "lag_from_answer": lags(shown, pushes, answered=True),
         "mutation_ms": [(c.answered - c.sent) * 1000 for c in ok],
     }
 
