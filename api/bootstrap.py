@@ -40,7 +40,7 @@ from infrastructure.readmodels.directory import (
     DirectoryTables,
     create_directory_tables,
 )
-from infrastructure.readmodels.listen import PostgresWakeUp
+from infrastructure.readmodels.listen import PostgresWakeUp, ReadModelListener
 from infrastructure.readmodels.partners import (
     PartnersQueries,
     PartnersTable,
@@ -57,7 +57,12 @@ from infrastructure.readmodels.requests import (
     RequestsTables,
     create_requests_tables,
 )
-from infrastructure.readmodels.runner import NewEvents, ProjectionRunner, Registered
+from infrastructure.readmodels.runner import (
+    NewEvents,
+    ProjectionRunner,
+    ReadModelChanges,
+    Registered,
+)
 from infrastructure.readmodels.setup import open_read_database
 from infrastructure.reference import check_production_purposes, reference_purposes
 from infrastructure.reference.places import business_calendar, governorate_names
@@ -125,6 +130,17 @@ class Dar:
     read: ReadModels
     projections: ProjectionRunner
     new_events: NewEvents
+    read_changes: ReadModelChanges  # this process's runner's commits, and on PostgreSQL any's
+
+    def listener(self) -> ReadModelListener | None:
+        """On PostgreSQL, the one LISTEN connection that hears every process's read-model commits.
+
+        None on SQLite: only a runner in this process announces (others are seen by polling).
+        """
+        channel = self.read.db.channel
+        if channel is None:
+            return None
+        return ReadModelListener(self.settings.database_url, channel, self.read_changes)
 
     def close(self) -> None:
         """Stop projecting and release connections."""
@@ -203,6 +219,7 @@ def bootstrap(
     store = open_event_store(settings)
     vault = open_vault(settings)
     new_events = NewEvents()
+    read_changes = ReadModelChanges()
     the_clock = clock or SystemClock()
     runner = CommandRunner(store, the_clock, on_saved=lambda _: new_events.signal())
     read_db = open_read_database(settings, projector=projector)
@@ -252,7 +269,13 @@ def bootstrap(
         clock=the_clock,
         read=read,
         projections=ProjectionRunner(
-            store, read_db, all_projections, new_events=new_events, wake_up=_wake_up(settings)
+            store,
+            read_db,
+            all_projections,
+            new_events=new_events,
+            wake_up=_wake_up(settings),
+            changes=read_changes,
         ),
         new_events=new_events,
+        read_changes=read_changes,
     )

@@ -16,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
 from strawberry.types.unset import UNSET, UnsetType
 
 from api.auth import TokenService, UnauthenticatedError, bearer
@@ -40,11 +41,32 @@ LAG_REFRESH_SECONDS = 1.0
 log = logging.getLogger("dar.api")
 
 
+class DarTransportWSHandler(BusyAwareTransportWSHandler[Context, None]):
+    """graphql-transport-ws where a `connection_init` without any payload is refused (4403)."""
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        """No payload at all: refused; a payload, with or without a token: see `on_ws_connect`."""
+        if "payload" not in message:
+            if self.connection_init_timeout_task:
+                self.connection_init_timeout_task.cancel()
+            await self.websocket.close(code=4403, reason="Forbidden")
+            return
+        await super().handle_connection_init(message)
+
+
 class DarGraphQLRouter(GraphQLRouter[Context, None]):
-    """GraphQL over HTTP and WebSocket; WebSocket clients authenticate in `connection_init`."""
+    """GraphQL over HTTP and WebSocket; WebSocket clients authenticate in `connection_init`.
+
+    The init's payload decides what the socket may run:
+    - `{"authorization": "Bearer <token>"}`: what the token's role may (rechecked on every
+      operation, so a token that lapses stops working on an open socket);
+    - a payload without `authorization` (`{}`): an anonymous socket that may run only the public
+      operations (`calledTickets`, for the waiting-room screen); any other answers UNAUTHENTICATED;
+    - an `authorization` that does not verify, or no payload at all: the socket is closed (4403).
+    """
 
     max_message_bytes = 64 * 1024  # set from the settings' body limit by `create_app`
-    graphql_transport_ws_handler_class = BusyAwareTransportWSHandler[Context, None]
+    graphql_transport_ws_handler_class = DarTransportWSHandler
 
     def decode_json(self, data: str | bytes) -> object:
         """JSON bounded in size and depth: a WebSocket frame that is not is closed with 4400.
@@ -55,9 +77,13 @@ class DarGraphQLRouter(GraphQLRouter[Context, None]):
         return bounded_json(data, self.max_message_bytes)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
-        """Accept the connection only with a valid bearer token in the init payload."""
+        """Accept a valid bearer token, or no token at all (anonymous: public operations only)."""
         params = context.connection_params or {}
         context.connection_params = {"transport": "websocket", **params}
+        unset: UnsetType = UNSET
+        if "authorization" not in params and "Authorization" not in params:
+            context.principal, context.auth_error = None, None  # `authenticate` refuses the rest
+            return unset
         raw = params.get("authorization") or params.get("Authorization")
         try:
             token = _init_token(raw)
@@ -65,7 +91,6 @@ class DarGraphQLRouter(GraphQLRouter[Context, None]):
         except UnauthenticatedError as error:
             raise ConnectionRejectionError({"code": error.code, "message": error.message}) from None
         context.auth_error = None
-        unset: UnsetType = UNSET
         return unset
 
 
@@ -90,11 +115,16 @@ def create_app(settings: Settings, dar: Dar | None = None) -> FastAPI:
             app_dar.projections.start()
         # the sweep runs once per deployment: where the projections run
         halt = start_sweeping(app_dar, settings) if settings.embedded_projections else None
+        listener = app_dar.listener()  # PostgreSQL: one LISTEN for the process's subscriptions
+        if listener is not None:
+            listener.start()
         gc.collect()
         gc.freeze()  # the start-up heap is permanent: keep full collections short
         try:
             yield
         finally:
+            if listener is not None:
+                listener.stop()
             if halt is not None:
                 await anyio.to_thread.run_sync(halt)  # a round in progress ends first
         if owned:

@@ -178,6 +178,19 @@ class Settings(BaseSettings):
         description="log a line per HTTP request (the metrics count every request by route and "
         "status already; the line is written on the event loop)",
     )
+    display_subscribers_per_house: int = Field(
+        default=8,
+        ge=1,
+        le=1000,
+        description="most concurrent calledTickets subscriptions per house, per API process",
+    )
+    subscription_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=3600,
+        description="subscriptions are pushed; this slow poll behind them catches a lost "
+        "notification, or a projection worker in another process on SQLite",
+    )
     embedded_projections: bool = Field(
         default=True, description="project in the API process (single-process mode)"
     )

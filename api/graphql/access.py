@@ -1,8 +1,12 @@
 """Who may call which operation: each operation declares its roles with `allowed(...)`.
 
 The roles are a strawberry permission class on the operation itself, checked before its resolver
-runs (UNAUTHENTICATED without a token, FORBIDDEN for another role). `declared_roles` reads them back
-from a schema: the role-matrix test compares them with `docs/role-matrix.md` and enforces both.
+runs (UNAUTHENTICATED without a token, FORBIDDEN for another role). `declared_roles` reads them
+back from a schema: the role-matrix test compares them with `docs/role-matrix.md` and enforces both.
+
+A `Public` operation (`public_subscription`) is open to every role and to callers with no token at
+all: a WebSocket whose `connection_init` payload carries no authorization may run only those
+(`declared_public`; the matrix lists them under "Without a token").
 """
 
 from __future__ import annotations
@@ -36,6 +40,16 @@ class Allowed(BasePermission):
         return True
 
 
+class Public(Allowed):
+    """Every caller, with a token or without (the waiting-room screen): nothing to check."""
+
+    roles: ClassVar[frozenset[Role]] = EVERYONE
+
+    def has_permission(self, source: Any, info: Info[Any, Any], **kwargs: Any) -> bool:  # noqa: ANN401, ARG002 - strawberry's signature
+        """Always: a public operation shows nothing that needs a token."""
+        return True
+
+
 @cache
 def _permission(roles: frozenset[Role]) -> type[Allowed]:
     names = "_".join(sorted(r.value for r in roles))
@@ -55,6 +69,22 @@ def query(roles: frozenset[Role], description: str) -> Any:  # noqa: ANN401 - st
 def subscription(roles: frozenset[Role], description: str) -> Any:  # noqa: ANN401 - strawberry's field
     """A subscription field (decorating its generator) open to `roles`."""
     return strawberry.subscription(description=description, permission_classes=allowed(roles))
+
+
+def public_subscription(description: str) -> Any:  # noqa: ANN401 - strawberry's field
+    """A subscription field open to every caller, even one with no token (`Public`)."""
+    return strawberry.subscription(description=description, permission_classes=[Public])
+
+
+def declared_public(schema: Any) -> frozenset[str]:  # noqa: ANN401 - a strawberry.Schema
+    """The operations of the schema open to callers without a token."""
+    found: set[str] = set()
+    for kind in ("Query", "Mutation", "Subscription"):
+        definition = schema.get_type_by_name(kind)
+        for field in definition.fields if definition else ():
+            if any(issubclass(p, Public) for p in field.permission_classes):
+                found.add(schema.config.name_converter.get_graphql_name(field))
+    return frozenset(found)
 
 
 def declared_roles(schema: Any) -> dict[str, frozenset[Role] | None]:  # noqa: ANN401 - a strawberry.Schema

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any, Literal, TypeVar
 
 import anyio.to_thread
@@ -17,6 +17,7 @@ from api.bootstrap import Dar, ReadModels
 from api.graphql.caller import Caller
 from api.graphql.freshness import wait_for_position
 from api.graphql.loaders import Loaders
+from api.graphql.screens import HouseScreens
 from api.graphql.watch import Watcher
 from api.metrics import Metrics
 from domain.shared.errors import ForbiddenError
@@ -27,17 +28,27 @@ ReadModel = Literal["partners", "directory", "access_log", "queue", "requests", 
 
 @dataclass(frozen=True)
 class Watchers:
-    """The process's pollers, one per subscribable read model."""
+    """The process's watchers, one per subscribable read model, and the waiting-room screens."""
 
     partners: Watcher
     arrivals: Watcher  # files sent to partners: the requests read model's last such position
+    queue: Watcher
+    screens: HouseScreens
 
     @classmethod
     def of(cls, dar: Dar) -> Watchers:
-        """Pollers over Dar's read models."""
+        """Watchers woken by Dar's read-model announcements (each with a slow poll behind)."""
+        read, changes = dar.read, dar.read_changes
+        poll = dar.settings.subscription_poll_seconds
         return cls(
-            partners=Watcher(dar.read.partners.version),
-            arrivals=Watcher(dar.read.requests.last_arrival),
+            partners=Watcher(read.partners.version, poll, key=read.partners_key, changes=changes),
+            arrivals=Watcher(
+                read.requests.last_arrival, poll, key=read.requests_key, changes=changes
+            ),
+            queue=Watcher(
+                partial(read.db.tracked, read.queue_key), poll, key=read.queue_key, changes=changes
+            ),
+            screens=HouseScreens(dar.settings.display_subscribers_per_house),
         )
 
 

@@ -36,6 +36,13 @@ _LIMIT_WORDS = ("exceeds maximum operation depth", "aliases found", "tokens. Par
 _SUGGESTION = re.compile(r"\s*Did you mean\b.*?\?(?=\s|$)", re.DOTALL)
 
 
+class TooManySubscribersError(DarError):
+    """As many screens as allowed follow this house already (per API process): retry later."""
+
+    code = "TOO_MANY_SUBSCRIBERS"
+    retryable = True
+
+
 def without_suggestions(message: str) -> str:
     """The message with every "Did you mean …?" removed."""
     return _SUGGESTION.sub("", message)

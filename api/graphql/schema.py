@@ -29,6 +29,7 @@ from api.graphql.context import DarInfo
 from api.graphql.counter import CounterMutations, CounterQueries
 from api.graphql.delegation_commands import DelegationMutations
 from api.graphql.delegations import DelegationQueries
+from api.graphql.display import DisplaySubscriptions
 from api.graphql.errors import apply_contract
 from api.graphql.house_commands import HouseCommands
 from api.graphql.houses import HouseQueries
@@ -76,7 +77,7 @@ class Mutation(
 
 
 @strawberry.type
-class Subscription(PartnerSubscriptions, PartnerSideSubscriptions):
+class Subscription(PartnerSubscriptions, PartnerSideSubscriptions, DisplaySubscriptions):
     pass
 
 

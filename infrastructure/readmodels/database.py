@@ -158,9 +158,29 @@ class ReadDatabase(ABC):
             (key, position, now),
         )
 
+    @property
+    def channel(self) -> str | None:
+        """Where other processes hear of read-model changes (PostgreSQL), or None (in-process)."""
+        return None
+
+    @abstractmethod
+    def announce(self, cur: SqlCursor, key: str, position: int) -> None:
+        """In a write transaction: tell other processes, once it commits, that `key` changed."""
+
     @abstractmethod
     def close(self) -> None:
         """Release connections."""
+
+
+def change_payload(key: str, position: int) -> str:
+    """A change's notification text: the projection key and the position, space-separated."""
+    return f"{key} {position}"
+
+
+def parse_change(payload: str) -> tuple[str, int] | None:
+    """A change read back from its notification text (None if it is not one)."""
+    key, _, position = payload.rpartition(" ")
+    return (key, int(position)) if key and position.isdigit() else None
 
 
 class _SQLiteCursor:
@@ -247,6 +267,9 @@ class SQLiteReadDatabase(ReadDatabase):
     def _try_lock_projection(self, cur: SqlCursor, key: str) -> bool:  # noqa: ARG002
         """Always held: a write transaction here already excludes every other writer."""
         return True
+
+    def announce(self, cur: SqlCursor, key: str, position: int) -> None:
+        """Nothing: SQLite cannot notify; the runner announces in its own process after commit."""
 
     @contextmanager
     def write(self) -> Iterator[SqlCursor]:
@@ -364,6 +387,15 @@ class PostgresReadDatabase(ReadDatabase):
         cur.execute("SELECT pg_try_advisory_xact_lock(hashtext(?))", (f"dar-projection:{key}",))
         row = cur.fetchone()
         return bool(row and row[0])
+
+    @property
+    def channel(self) -> str:
+        """The read schema's notification channel (see ReadDatabase.channel)."""
+        return f"{self._schema}_changed"
+
+    def announce(self, cur: SqlCursor, key: str, position: int) -> None:
+        """NOTIFY in the batch's transaction: listeners hear it if and when it commits."""
+        cur.execute("SELECT pg_notify(?, ?)", (self.channel, change_payload(key, position)))
 
     @contextmanager
     def write(self) -> Iterator[SqlCursor]:

@@ -77,3 +77,17 @@ class QueueQueries:
                 (house_id, day.isoformat()),
             )
             return [TICKETS_TABLE.row(r) for r in cur.fetchall()]
+
+    def called(self, house_id: UUID, day: date, limit: int) -> list[TicketRow]:
+        """The tickets of the house that day called to a counter, the last called first.
+
+        A ticket sent back to wait (recycled, transferred to a counter, no-show) has no counter
+        and is not among them until a counter calls it again.
+        """
+        where = "house_id = ? AND day = ? AND called_at IS NOT NULL AND counter IS NOT NULL"
+        with self._db.read() as cur:
+            cur.execute(
+                TICKETS_TABLE.select(self._db, where, "called_at DESC, label DESC LIMIT ?"),
+                (house_id, day.isoformat(), limit),
+            )
+            return [TICKETS_TABLE.row(r) for r in cur.fetchall()]

@@ -142,6 +142,14 @@ class _Follower:
         return self.registered.key
 
 
+def _changed_first(followers: list[_Follower], batch: Batch, after: int) -> list[_Follower]:
+    """The followers with events of their own in the batch first, the others after.
+
+    Their changes, and their subscribers' pushes, do not wait for the tracking-only transactions.
+    """
+    return sorted(followers, key=lambda f: not batch.after(max(after, f.position), f.topics))
+
+
 class NewEvents:
     """Wakes followers in this process as soon as a command commits (other processes poll)."""
 
@@ -155,11 +163,46 @@ class NewEvents:
             self._generation += 1
             self._condition.notify_all()
 
-    def wait(self, timeout: float) -> None:
-        """Wait for a signal or the timeout."""
+    @property
+    def generation(self) -> int:
+        """How many signals so far: pass it to `wait` to miss none sent after reading it."""
         with self._condition:
-            seen = self._generation
-            self._condition.wait_for(lambda: self._generation != seen, timeout)
+            return self._generation
+
+    def wait(self, timeout: float, since: int | None = None) -> bool:
+        """Wait for a signal (one after `since`, if given: it may have come already) or timeout.
+
+        True if signalled, False if the timeout ran out.
+        """
+        with self._condition:
+            seen = self._generation if since is None else since
+            return self._condition.wait_for(lambda: self._generation != seen, timeout)
+
+
+class ReadModelChanges:
+    """Tells this process that a read model changed: its projection key and the position reached.
+
+    A runner announces each transaction it committed that applied events of a projection (after
+    the commit, so a listener reading the read model sees the change); on PostgreSQL the
+    read-model listener (`infrastructure.readmodels.listen`) announces the commits of every other
+    process's runner. Listeners run on the announcing thread: they hand off and return at once.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._listeners: dict[str, list[Callable[[int], None]]] = {}
+
+    def listen(self, key: str, listener: Callable[[int], None]) -> None:
+        """Call `listener(position)` after each change of the read model of projection `key`."""
+        with self._lock:
+            self._listeners.setdefault(key, []).append(listener)
+
+    def announce(self, key: str, position: int) -> None:
+        """The read model of projection `key` changed, up to `position` (from any thread)."""
+        with self._lock:
+            listeners = list(self._listeners.get(key, ()))
+        for listener in listeners:
+            listener(position)
 
 
 class WakeUp(Protocol):
@@ -185,6 +228,7 @@ class ProjectionRunner:
         new_events: NewEvents | None = None,
         poll_seconds: float = 0.2,
         wake_up: WakeUp | None = None,
+        changes: ReadModelChanges | None = None,
         backoff: Backoff | None = None,
         now: Callable[[], datetime] = _WALL_CLOCK.now,
     ) -> None:
@@ -197,6 +241,7 @@ class ProjectionRunner:
         self._new_events = new_events or NewEvents()
         self._poll = poll_seconds
         self._wake_up = wake_up
+        self._changes = changes or ReadModelChanges()
         self._backoff = backoff or Backoff()
         self._now = now
         self._stop = threading.Event()
@@ -234,7 +279,7 @@ class ProjectionRunner:
             if not rows:
                 break
             batch = Batch(rows, self._decoder)
-            for follower in followers:
+            for follower in _changed_first(followers, batch, after):
                 try:
                     applied += self._advance(follower, batch, after)
                 except TRANSIENT as error:
@@ -269,10 +314,15 @@ class ProjectionRunner:
                 follower.position = claimed
                 return 0
             target = (self._db, cur)
+            changed = bool(batch.after(claimed, follower.topics))  # some events were its own
             done = apply_batch(follower.registered, follower.topics, batch, claimed, target)
             self._db.track(cur, key, batch.last, self._now())
+            if changed:
+                self._db.announce(cur, key, batch.last)  # PostgreSQL: delivered at commit only
             if follower.failing:
                 clear_failure(self._db, cur, key, batch.last)
+        if changed:
+            self._changes.announce(key, batch.last)
         if follower.failing:
             log.info("projection %s passed position %d again", key, batch.last)
         follower.position, follower.failing = batch.last, False
@@ -305,8 +355,10 @@ class ProjectionRunner:
             if callable(flush):
                 flush()
             self._db.track(cur, key, raw.position, self._now())
+            self._db.announce(cur, key, raw.position)
             if follower.failing:
                 clear_failure(self._db, cur, key, raw.position)
+        self._changes.announce(key, raw.position)
         follower.position = raw.position
         return 1
 
@@ -376,6 +428,7 @@ class ProjectionRunner:
         """Follow until stopped: nothing a projection or the database raises ends the follower."""
         errors_in_a_row = 0
         while not self._stop.is_set():
+            seen = self._new_events.generation  # a commit during the pass is not slept through
             try:
                 self.catch_up()
             except TRANSIENT as error:
@@ -389,4 +442,4 @@ class ProjectionRunner:
                 self._stop.wait(wait)
                 continue
             errors_in_a_row = 0
-            self._new_events.wait(self._poll)
+            self._new_events.wait(self._poll, since=seen)

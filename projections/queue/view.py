@@ -65,3 +65,7 @@ class QueueReader(Protocol):
     def tickets(self, house_id: UUID, day: date) -> list[TicketRow]:
         """Every ticket of the house that day, by label."""
         ...
+
+    def called(self, house_id: UUID, day: date, limit: int) -> list[TicketRow]:
+        """At most `limit` tickets of the house that day called to a counter, last called first."""
+        ...

@@ -21,18 +21,21 @@ class RoleMatrix:
 
     allowed: dict[str, frozenset[Role]]
     own_house_only: frozenset[Role]
+    public: frozenset[str]  # open to callers without a token
 
 
 def load_role_matrix(path: Path = MATRIX) -> RoleMatrix:
-    """Both tables of the file; a malformed cell or a missing role fails with its line."""
+    """The tables of the file; a malformed cell or a missing role fails with its line."""
     text = path.read_text(encoding="utf-8")
     own_house = _table(text, "own-house", path)
     operations = _table(text, "operations", path)
+    public = _table(text, "public", path)
     return RoleMatrix(
         allowed={name: _roles(cells, name) for name, cells in operations.items()},
         own_house_only=frozenset(
             Role(role) for role, cells in own_house.items() if _cell(cells["own house only"], role)
         ),
+        public=frozenset(public),
     )
 
 

@@ -1,0 +1,89 @@
+"""Pushes across processes on PostgreSQL: a worker projects, one API process is told by another's.
+
+Two API processes (`dar run`, without embedded projections) and a projection worker (`dar project`)
+on one database: a screen subscribed on process A sees the ticket that an agent calls through
+process B, which only the worker projects (its NOTIFY reaching A's one listener). A's slow poll
+is set to an hour, so only the push can bring it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Subprotocol
+
+from api.auth import Role, TokenService
+from infrastructure.settings import Settings
+from tests.support import e2e
+from tests.support.api import environment, running, serve, token_for
+from tests.support.e2e import Client
+
+PROTOCOL = Subprotocol("graphql-transport-ws")
+CALLED = """subscription($h: ID!) {
+  calledTickets(houseId: $h) { position tickets { label counter calledAt } } }"""
+TICKET = "ticket position"
+CAUGHT_UP = "query($h: ID!, $p: Position) { queue(houseId: $h, atLeastPosition: $p) { day } }"
+
+
+@contextmanager
+def _screen(url: str, house: str) -> Iterator[ClientConnection]:
+    """An anonymous waiting-room screen subscribed to the house's called tickets."""
+    with connect(url.replace("http://", "ws://") + "/graphql", subprotocols=[PROTOCOL]) as ws:
+        ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
+        payload = {"query": CALLED, "variables": {"h": house}}
+        ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+        yield ws
+
+
+def _called(ws: ClientConnection) -> dict[str, Any]:
+    message = json.loads(ws.recv(timeout=30))  # generous: a wait, not a measure
+    assert message["type"] == "next", message
+    assert message["payload"].get("data"), message
+    called: dict[str, Any] = message["payload"]["data"]["calledTickets"]
+    return called
+
+
+def test_a_screen_on_one_api_process_sees_a_call_made_through_another(
+    pg_settings: Settings, tmp_path: Path
+) -> None:
+    settings = pg_settings.model_copy(update={"freshness_wait_seconds": 30.0})
+    admin = token_for(settings, Role.ADMIN)
+    a17 = TokenService(settings).mint("A17", Role.AGENT, house="haidra")
+    worker = [str(Path(sys.executable).with_name("dar")), "project"]
+    apart = {"DAR_EMBEDDED_PROJECTIONS": "false"}
+    with (
+        running(worker, environment(settings), tmp_path),
+        serve(settings, tmp_path, DAR_SUBSCRIPTION_POLL_SECONDS="3600", **apart) as a,
+        serve(settings, tmp_path, **apart) as b,
+        b.client() as http,
+    ):
+        c = Client(http)
+        house = e2e.setup_haidra(
+            c,
+            admin,
+            lines={"A": ("STEG", ["STEG/BILL_DUPLICATE"])},
+            staff={"A17": ["STEG"]},
+            grants={},
+        )
+        c.mutate(
+            a17, "openCounter", "OpenCounterInput", "id", commandId="o", houseId=house, number=1
+        )
+        c.mutate(
+            a17, "issueTicket", "IssueTicketInput", TICKET, commandId="i", houseId=house, line="A"
+        )
+        c.call(a17, CAUGHT_UP, h=house, p=c.last)  # the worker has built the queue read model
+        with _screen(a.url, house) as screen:
+            before = _called(screen)
+            call = {"commandId": "call", "houseId": house, "counter": 1}
+            done = c.mutate(a17, "callNextTicket", "CallNextTicketInput", TICKET, **call)
+            after = _called(screen)
+    assert before["tickets"] == []
+    assert [(t["label"], t["counter"]) for t in after["tickets"]] == [(done["ticket"], 1)]
+    assert int(after["position"]) >= int(done["position"])
