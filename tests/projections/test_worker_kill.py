@@ -193,7 +193,7 @@ def kill_and_restart(dar: Dar, settings: Settings, cwd: Path, kills: int) -> Non
 
 
 @pytest.mark.timeout(600)
-def test_the_worker_killed_at_random_moments_of_its_catch_up_ends_equal_to_a_rebuild(
+def test_the_worker_killed_at_random_moments_of_its_catch_up_on_postgres_ends_as_a_rebuild(
     history: Dar, pg_settings: Settings, tmp_path: Path
 ) -> None:
     kill_and_restart(history, pg_settings, tmp_path, KILLS)
@@ -201,9 +201,11 @@ def test_the_worker_killed_at_random_moments_of_its_catch_up_ends_equal_to_a_reb
 
 @pytest.mark.marathon
 @pytest.mark.timeout(3600)
-def test_the_worker_killed_a_hundred_times_ends_equal_to_a_rebuild(
-    history: Dar, pg_settings: Settings, tmp_path: Path, request: pytest.FixtureRequest
+def test_the_worker_killed_a_hundred_times_on_postgres_ends_as_a_rebuild(
+    tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     if "marathon" not in str(request.config.option.markexpr):
         pytest.skip("a hundred kills: run with -m marathon")
-    kill_and_restart(history, pg_settings, tmp_path, MARATHON_KILLS)
+    dar: Dar = request.getfixturevalue("history")  # the store is made only for a marathon run
+    settings: Settings = request.getfixturevalue("pg_settings")
+    kill_and_restart(dar, settings, tmp_path, MARATHON_KILLS)
