@@ -4,8 +4,9 @@ The live read models stand at an earlier position (the worker stopped there) whi
 a rebuild of every registered read model then runs in small pages. A reader keeps asking GraphQL
 and counting every registered read model's rows, each look in one read transaction; at every page
 of the rebuild (its transaction open) the test waits for the reader to look once more. Every look
-must answer without an error and show either the whole old read models or the whole new ones,
-never a mix nor a part, and never the old ones again once it saw the new.
+must answer without an error, and each of its parts (a GraphQL field, the rows counted in one read)
+show either the old read models or the new ones, whole, never a mix nor a part, and never the old
+again once it showed the new.
 """
 
 from __future__ import annotations

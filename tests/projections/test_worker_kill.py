@@ -48,6 +48,7 @@ WORKER = (
 )
 KILLS = 10
 MARATHON_KILLS = 100  # -m marathon
+LOG = "worker.log"
 DEADLINE = 60.0  # seconds a worker may take to start and pass a threshold, or to catch up
 
 
@@ -95,23 +96,25 @@ def tracked(dar: Dar) -> dict[str, int]:
 
 @contextmanager
 def worker(settings: Settings, cwd: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """`dar project` in its own process (no settling sweep: it would write commands)."""
+    """`dar project` in its own process (no settling sweep: it would write commands).
+
+    Its output goes to `worker.log` in `cwd`, which a failure shows.
+    """
     env = environment(settings, DAR_SETTLE_EVERY_SECONDS="0")
-    process = subprocess.Popen(  # noqa: S603 - our own entry point
-        [sys.executable, "-c", WORKER, str(PAGE)],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    with (cwd / LOG).open("ab") as output:
+        process = subprocess.Popen(  # noqa: S603 - our own entry point
+            [sys.executable, "-c", WORKER, str(PAGE)],
+            env=env,
+            cwd=cwd,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
         yield process
     finally:
         if process.poll() is None:
             process.kill()
         process.wait(timeout=30)
-        if process.stderr is not None:
-            process.stderr.close()
 
 
 def kill_past(
@@ -121,13 +124,13 @@ def kill_past(
     with worker(settings, cwd) as process:
         deadline = time.monotonic() + DEADLINE
         while sum(tracked(dar).values()) < threshold:
-            assert process.poll() is None, _failed_worker(process)
+            assert process.poll() is None, _failed_worker(process, cwd)
             assert time.monotonic() < deadline, f"the positions did not pass {threshold} in time"
             time.sleep(0.002)
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
-        assert process.returncode == -signal.SIGKILL, _failed_worker(process)
+        assert process.returncode == -signal.SIGKILL, _failed_worker(process, cwd)
     return tracked(dar)
 
 
@@ -137,17 +140,18 @@ def caught_up(dar: Dar, settings: Settings, cwd: Path) -> None:
     with worker(settings, cwd) as process:
         deadline = time.monotonic() + DEADLINE
         while min(tracked(dar).values()) < head:
-            assert process.poll() is None, _failed_worker(process)
+            assert process.poll() is None, _failed_worker(process, cwd)
             assert time.monotonic() < deadline, f"not caught up in time: {tracked(dar)}"
             time.sleep(0.01)
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
 
 
-def _failed_worker(process: subprocess.Popen[bytes]) -> str:
-    if process.poll() is None or process.stderr is None:
+def _failed_worker(process: subprocess.Popen[bytes], cwd: Path) -> str:
+    if process.poll() is None:
         return "the worker is still running"
-    return f"the worker exited with {process.returncode}:\n{process.stderr.read().decode()}"
+    output = (cwd / LOG).read_text(errors="replace")[-5000:]
+    return f"the worker exited with {process.returncode}:\n{output}"
 
 
 @contextmanager
