@@ -47,7 +47,7 @@ WORKER = (
     "app(['project'])\n"
 )
 KILLS = 10
-MARATHON_KILLS = 100  # -m marathon
+MARATHON_KILLS, MARATHON_PAGE = 100, 10  # -m marathon: smaller pages, room for more kills
 LOG = "worker.log"
 DEADLINE = 60.0  # seconds a worker may take to start and pass a threshold, or to catch up
 
@@ -95,7 +95,7 @@ def tracked(dar: Dar) -> dict[str, int]:
 
 
 @contextmanager
-def worker(settings: Settings, cwd: Path) -> Iterator[subprocess.Popen[bytes]]:
+def worker(settings: Settings, cwd: Path, page: int = PAGE) -> Iterator[subprocess.Popen[bytes]]:
     """`dar project` in its own process (no settling sweep: it would write commands).
 
     Its output goes to `worker.log` in `cwd`, which a failure shows.
@@ -103,7 +103,7 @@ def worker(settings: Settings, cwd: Path) -> Iterator[subprocess.Popen[bytes]]:
     env = environment(settings, DAR_SETTLE_EVERY_SECONDS="0")
     with (cwd / LOG).open("ab") as output:
         process = subprocess.Popen(  # noqa: S603 - our own entry point
-            [sys.executable, "-c", WORKER, str(PAGE)],
+            [sys.executable, "-c", WORKER, str(page)],
             env=env,
             cwd=cwd,
             stdout=output,
@@ -118,10 +118,10 @@ def worker(settings: Settings, cwd: Path) -> Iterator[subprocess.Popen[bytes]]:
 
 
 def kill_past(
-    dar: Dar, settings: Settings, cwd: Path, threshold: int, delay: float
+    dar: Dar, settings: Settings, cwd: Path, page: int, threshold: int, delay: float
 ) -> dict[str, int]:
     """Start a worker; SIGKILL it `delay` s after the positions, summed, pass `threshold`."""
-    with worker(settings, cwd) as process:
+    with worker(settings, cwd, page) as process:
         deadline = time.monotonic() + DEADLINE
         while sum(tracked(dar).values()) < threshold:
             assert process.poll() is None, _failed_worker(process, cwd)
@@ -164,7 +164,7 @@ def seeded(seed: int) -> Iterator[None]:
         raise
 
 
-def kill_and_restart(dar: Dar, settings: Settings, cwd: Path, kills: int) -> None:
+def kill_and_restart(dar: Dar, settings: Settings, cwd: Path, kills: int, page: int = PAGE) -> None:
     """Kill workers `kills` times during the catch-up, then let one finish; compare to a rebuild."""
     head = dar.store.position()
     seed = int(os.environ.get("DAR_KILL_SEED") or random.SystemRandom().randrange(2**32))
@@ -178,7 +178,7 @@ def kill_and_restart(dar: Dar, settings: Settings, cwd: Path, kills: int) -> Non
                 break  # caught up between kills: nothing left to interrupt
             step = max(1, 2 * (whole - done) // (left + 1))  # kills spread over the catch-up
             threshold = done + rng.randint(1, step)
-            after = kill_past(dar, settings, cwd, threshold, rng.uniform(0, 0.02))
+            after = kill_past(dar, settings, cwd, page, threshold, rng.uniform(0, 0.02))
             landed.append(Kill(before, after))
         during = [k for k in landed if k.during_catch_up(head)]
         assert len(during) >= kills // 2, f"kills during the catch-up: {len(during)} of {landed}"
@@ -212,4 +212,4 @@ def test_the_worker_killed_a_hundred_times_on_postgres_ends_as_a_rebuild(
         pytest.skip("a hundred kills: run with -m marathon")
     dar: Dar = request.getfixturevalue("history")  # the store is made only for a marathon run
     settings: Settings = request.getfixturevalue("pg_settings")
-    kill_and_restart(dar, settings, tmp_path, MARATHON_KILLS)
+    kill_and_restart(dar, settings, tmp_path, MARATHON_KILLS, MARATHON_PAGE)
