@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import re
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from typing import Annotated, Any
@@ -50,9 +51,10 @@ def status(
 @projections_app.command("retry")
 def retry(name: Annotated[str, typer.Argument(help="the projection, e.g. directory_v1")]) -> None:
     """Make a failed projection try its event again now (the runner picks it up within a second)."""
-    with _operator(name) as dar:
-        failure = retry_now(dar.read.db, name, dar.clock.now())
-    typer.echo(f"{name} will try position {failure.position} again now.")
+    key = resolve(name)
+    with _operator(key) as dar:
+        failure = retry_now(dar.read.db, key, dar.clock.now())
+    typer.echo(f"{key} will try position {failure.position} again now.")
 
 
 @projections_app.command("skip")
@@ -64,29 +66,33 @@ def skip(
     by: Annotated[str, typer.Option(help="who decides")] = "",
 ) -> None:
     """Pass over the one event a projection fails on; recorded with who, why and when."""
-    with _operator(name) as dar:
+    key = resolve(name)
+    with _operator(key) as dar:
         done = skip_failed_event(
             dar.read.db,
-            name,
+            key,
             position=position,
             reason=reason,
             by=by or getpass.getuser(),
             now=dar.clock.now(),
         )
-    typer.echo(f"{name} skipped position {done.position} ({done.topic}); it reads on from there.")
+    typer.echo(f"{key} skipped position {done.position} ({done.topic}); it reads on from there.")
 
 
 @projections_app.command("rebuild")
 def rebuild_command(
-    name: Annotated[str | None, typer.Argument(help="the projection, e.g. queue_v1")] = None,
+    name: Annotated[
+        str | None, typer.Argument(help="the projection, e.g. queue_v1 (or queue)")
+    ] = None,
     *,
     every: Annotated[bool, typer.Option("--all", help="every read model, in one pass")] = False,
 ) -> None:
     """Build read models again from the whole log; readers switch to them when caught up."""
     if (name is None) == (not every):
         raise typer.BadParameter("name one projection, or give --all", param_hint="NAME")
-    dar = _operator_dar(name) if name else bootstrap(Settings(), projector=True)
-    chosen = [r for r in projections() if every or r.key == name]
+    key = resolve(name) if name else None
+    dar = _operator_dar(key) if key else bootstrap(Settings(), projector=True)
+    chosen = [r for r in projections() if every or r.key == key]
     try:
         with closing(dar):
             typer.echo(f"rebuilding {', '.join(r.key for r in chosen)} in one pass")
@@ -144,6 +150,20 @@ def render(report: dict[str, Any]) -> str:
         for done in report["skipped"]
     )
     return "\n".join(lines)
+
+
+def resolve(name: str) -> str:
+    """The tracking key a name means: a key (`queue_v1`), or a read model's name (`queue`).
+
+    A read model's name alone means the version this Dar registers, its only one.
+    """
+    keys = [r.key for r in projections()]
+    if name in keys:
+        return name
+    versions = [key for key in keys if re.fullmatch(re.escape(name) + r"_v\d+", key)]
+    if len(versions) == 1:
+        return versions[0]
+    raise typer.BadParameter(f"no projection {name!r}; known: {', '.join(keys)}", param_hint="NAME")
 
 
 def _operator_dar(name: str) -> Dar:

@@ -85,7 +85,11 @@ class ReadDatabase(ABC):
 
     @abstractmethod
     def read(self) -> AbstractContextManager[SqlCursor]:
-        """A read-only view (the application's role on PostgreSQL)."""
+        """A read-only view (the application's role on PostgreSQL), one snapshot throughout.
+
+        Every statement of a read sees the read models as one commit left them: a batch of a
+        runner or a rebuild's switch that commits between two of its statements is not seen.
+        """
 
     def ensure_tracking(self) -> None:
         """Create the tracking table if it is missing."""
@@ -307,6 +311,16 @@ class SQLiteReadDatabase(ReadDatabase):
             self._conn.close()
 
 
+def _one_snapshot(conn: psycopg.Connection[Any]) -> None:
+    """Reads run in read-only repeatable-read transactions: one snapshot for all their statements.
+
+    (Read committed, the default, takes a snapshot per statement: a read of several statements
+    could show some tables before a commit and the others after it.)
+    """
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    conn.read_only = True
+
+
 class _PgCursor:
     def __init__(self, cursor: Any) -> None:  # noqa: ANN401 - psycopg's cursor
         self._cursor = cursor
@@ -360,6 +374,7 @@ class PostgresReadDatabase(ReadDatabase):
             open=True,
             timeout=read_bounds.statement,  # waiting for a free connection is bounded too
             kwargs={"options": read_bounds.options()},
+            configure=_one_snapshot,
         )
         self._writer = (
             ConnectionPool(
