@@ -22,7 +22,9 @@ from api.metrics import Metrics
 from domain.shared.errors import ForbiddenError
 
 T = TypeVar("T")
-ReadModel = Literal["partners", "directory", "access_log", "queue", "requests", "payments"]
+ReadModel = Literal[
+    "partners", "directory", "access_log", "queue", "requests", "payments", "dashboard"
+]
 
 
 @dataclass(frozen=True)
@@ -30,11 +32,15 @@ class Watchers:
     """The process's pollers, one per subscribable read model."""
 
     partners: Watcher
+    dashboard: Watcher  # any house's dashboard changed: each subscriber checks its own house
 
     @classmethod
     def of(cls, dar: Dar) -> Watchers:
         """Pollers over Dar's read models."""
-        return cls(partners=Watcher(dar.read.partners.version))
+        return cls(
+            partners=Watcher(dar.read.partners.version),
+            dashboard=Watcher(dar.read.dashboard.version),
+        )
 
 
 @dataclass
