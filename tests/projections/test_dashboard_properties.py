@@ -70,7 +70,7 @@ from tests.support.steps import request_step, ticket_step
 
 HAIDRA = house_id("haidra")
 STAFF = {1: "A17", 2: "A18"}
-DAYS = st.dates(date(2026, 1, 7), date(2027, 1, 1))  # grants and accreditations end 2026-12-31
+DAYS = st.dates(date(2026, 1, 7), date(2026, 12, 31))  # grants and accreditations end then
 picks = st.integers(min_value=0, max_value=1_000)
 _keys = itertools.count(1)
 _references = itertools.count(20_000_001)
@@ -110,6 +110,7 @@ class DashboardMachine(RuleBasedStateMachine):
         self.gateway.inner.take_deliveries()
         self.outbox: list[Any] = []
         self.requests: list[UUID] = []
+        self.payments: list[UUID] = []
 
     # --- helpers ----------------------------------------------------------------------------------
 
@@ -143,7 +144,7 @@ class DashboardMachine(RuleBasedStateMachine):
             self._try(lambda: ticket_step(self.dar, name, key(name), actor, ticket.label))
 
     def _payment(self, i: int, where: Callable[[Payment], bool]) -> Payment | None:
-        found = [self.dar.store.load(p, Payment, "payment") for p in _ids(self.dar, Payment)]
+        found = [self.dar.store.load(p, Payment, "payment") for p in self.payments]
         chosen = [p for p in found if where(p)]
         return chosen[i % len(chosen)] if chosen else None
 
@@ -346,12 +347,36 @@ class DashboardMachine(RuleBasedStateMachine):
 
     # --- payments ---------------------------------------------------------------------------------
 
-    @precondition(lambda self: len(_ids(self.dar, Payment)) < 6)
+    @precondition(lambda self: len(self.payments) < 6)
     @rule(card=st.booleans())
     def new_payment(self, card: bool) -> None:  # noqa: FBT001
         take = pay_by_card if card else pay_cash
-        self._try(lambda: take(self.dar, self.request, str(next(_references)), key("pay")))
+
+        def pay() -> None:
+            outcome = take(self.dar, self.request, str(next(_references)), key("pay"))
+            self.payments.append(UUID(outcome.values["payment_id"]))
+
+        self._try(pay)
         self.outbox.extend(self.gateway.inner.take_deliveries())
+
+    @precondition(lambda self: len(self.payments) < 6)
+    @rule(down=st.booleans())
+    def a_card_refund(self, down: bool) -> None:  # noqa: FBT001
+        """A card payment paid and settled, a refund asked for and approved (gateway down or up)."""
+        self.gateway.inner.available = True
+        self.new_payment(card=True)
+        if not self.payments:
+            return
+        self.citizen_pays(len(self.payments) - 1, approve=True)
+        self.settle(len(self.payments) - 1)
+        self.request_refund(len(self.payments) - 1, 1)
+        self.gateway.inner.available = not down
+        self.approve_refund(len(self.payments) - 1)
+
+    @rule()
+    def gateway_down_or_up(self) -> None:
+        """Down, an approved card refund waits to be paid back (no longer awaiting approval)."""
+        self.gateway.inner.available = not self.gateway.inner.available
 
     @rule(i=picks, approve=st.booleans())
     def citizen_pays(self, i: int, approve: bool) -> None:  # noqa: FBT001
