@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from datetime import date
 from typing import Any, Generic, TypeVar
 from uuid import UUID
@@ -93,14 +94,28 @@ def create_dashboard_tables(db: ReadDatabase) -> None:
 
 
 class _Rows(Generic[R]):
-    """One table's working set, keyed as its table keys it."""
+    """One table's working set, keyed as its table keys it.
+
+    Keys are turned into their stored form here, once per call and only where a key column
+    needs it (a day): a rebuild looks rows up for nearly every event of the log.
+    """
 
     def __init__(self, db: ReadDatabase, cur: SqlCursor, table: Table[R]) -> None:
         self.table = table
         self.set = WorkingSet(db, cur, table.spec)
+        columns = {c.name: c for c in table.column_specs}
+        self._writes = tuple(columns[k].write for k in table.key)
+        self._plain = all(write is None for write in self._writes)
+        self._key_of = operator.attrgetter(*table.key)
+        self._single = len(table.key) == 1
+
+    def _stored(self, key: tuple[object, ...]) -> tuple[object, ...]:
+        if self._plain:
+            return key
+        return tuple(v if w is None else w(v) for w, v in zip(self._writes, key, strict=True))
 
     def get(self, *key: object) -> R | None:
-        return self.set.get(*self.table.key_params(*key))
+        return self.set.get(*self._stored(key))
 
     def found(self, *key: object) -> R:
         row = self.get(*key)
@@ -110,10 +125,11 @@ class _Rows(Generic[R]):
         return row
 
     def put(self, row: R) -> None:
-        self.set.put(row, *self.table.key_of(row))
+        key = self._key_of(row)
+        self.set.put(row, *self._stored((key,) if self._single else key))
 
     def drop(self, *key: object) -> None:
-        self.set.delete(*self.table.key_params(*key))
+        self.set.delete(*self._stored(key))
 
 
 class DashboardTables:
@@ -135,6 +151,7 @@ class DashboardTables:
         self._collected = _Rows(db, cur, COLLECTED)
         self._refunds = _Rows(db, cur, REFUNDS)
         self._authorities = _Rows(db, cur, AUTHORITIES)
+        self._touched: dict[UUID, int] = {}
         self._all = (
             self._houses,
             self._lines,
@@ -154,8 +171,8 @@ class DashboardTables:
         )
 
     def touch(self, house_id: UUID, position: int) -> None:
-        """See DashboardWriter."""
-        self._houses.put(HouseRow(house_id, position))
+        """See DashboardWriter (the batch's last position per house, written at its flush)."""
+        self._touched[house_id] = position
 
     def put_line(self, row: LineRow) -> None:
         """See DashboardWriter."""
@@ -285,6 +302,9 @@ class DashboardTables:
 
     def flush(self) -> None:
         """Write the batch's rows, table by table."""
+        for house, position in self._touched.items():
+            self._houses.put(HouseRow(house, position))
+        self._touched = {}
         for rows in self._all:
             rows.set.flush()
 
