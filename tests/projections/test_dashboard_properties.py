@@ -716,7 +716,7 @@ def test_the_dashboard_built_rebuilt_and_recomputed_agree_in_memory() -> None:
 
     DashboardMachine.store = staticmethod(_ready(memory))  # type: ignore[assignment]
     DashboardMachine.fresh = True
-    _run(max(20, settings.default.max_examples // 4))
+    _run(min(120, max(20, settings.default.max_examples // 4)))  # ci: 120, default: 50
 
 
 @pytest.mark.usefixtures("postgres_server")
