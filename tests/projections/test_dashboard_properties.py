@@ -19,11 +19,11 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, ClassVar
+from functools import partial
+from typing import Any
 from uuid import UUID
 
 import pytest
-from eventsourcing.domain import DomainEventProtocol
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -88,24 +88,35 @@ OUTCOMES = (
 )
 
 
-VISIT = {
-    "line": st.sampled_from(["A", "B"]),
-    "counter": st.sampled_from([1, 2]),
-    "minutes": st.integers(min_value=1, max_value=15),
-    "then": st.sampled_from(OUTCOMES),
-}
+visit_rule = rule(
+    line=st.sampled_from(["A", "B"]),
+    counter=st.sampled_from([1, 2]),
+    minutes=st.integers(min_value=1, max_value=15),
+    then=st.sampled_from(OUTCOMES),
+)
 
 
 def key(kind: str) -> str:
     return f"{kind}-{next(_keys)}"
 
 
-class DashboardMachine(RuleBasedStateMachine):
-    store: ClassVar[Callable[[], tuple[Dar, LossyGateway, UUID, UUID, TestClock]]]
+Ready = tuple[Dar, LossyGateway, UUID, UUID, TestClock]
 
+
+class Source:
+    """Where each example's Dar comes from (a fresh one, or the one shared on PostgreSQL)."""
+
+    ready: Callable[[], Ready]
+    fresh: bool = True
+
+
+SOURCE = Source()
+
+
+class DashboardMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.dar, self.gateway, self.citizen, self.request, self.clock = self.store()
+        self.dar, self.gateway, self.citizen, self.request, self.clock = SOURCE.ready()
         self.gateway.inner.available = True
         self.gateway.inner.take_deliveries()
         self.outbox: list[Any] = []
@@ -155,11 +166,8 @@ class DashboardMachine(RuleBasedStateMachine):
         day = max(day, self._today() + timedelta(days=1))
         self.clock.set(datetime.combine(day, time(7, 0), tzinfo=UTC))  # 08:00 in Tunis
         for number, employee in STAFF.items():
-            self._try(
-                lambda n=number, e=employee: self.dar.houses.open_counter(
-                    OpenCounter(key("open"), f"agent:{e}", "haidra", n, e)
-                )
-            )
+            opened = OpenCounter(key("open"), f"agent:{employee}", "haidra", number, employee)
+            self._try(partial(self.dar.houses.open_counter, opened))
 
     @rule(minutes=st.integers(min_value=0, max_value=12))
     def time_passes(self, minutes: int) -> None:
@@ -170,7 +178,7 @@ class DashboardMachine(RuleBasedStateMachine):
         command = IssueTicket(key("issue"), "kiosk:1", "haidra", line, priority)
         self._try(lambda: self.dar.counter.issue_ticket(command))
 
-    @rule(**VISIT)
+    @visit_rule
     def a_visit(self, line: str, counter: int, minutes: int, then: str) -> None:
         """A ticket issued, the next one called at the counter, then what `then` names.
 
@@ -203,11 +211,11 @@ class DashboardMachine(RuleBasedStateMachine):
         self._try(lambda: ticket_step(self.dar, "end_visit", key("end"), actor, label))
 
     # whole visits, chosen three times as often as a single step
-    @rule(**VISIT)
+    @visit_rule
     def another_visit(self, line: str, counter: int, minutes: int, then: str) -> None:
         self.a_visit(line, counter, minutes, then)
 
-    @rule(**VISIT)
+    @visit_rule
     def a_third_visit(self, line: str, counter: int, minutes: int, then: str) -> None:
         self.a_visit(line, counter, minutes, then)
 
@@ -439,10 +447,8 @@ class DashboardMachine(RuleBasedStateMachine):
             expected = from_aggregates(self.dar, self.clock.now())
             assert replace(expected, position=incremental.position) == incremental
         finally:
-            if self.fresh:
+            if SOURCE.fresh:
                 self.dar.close()
-
-    fresh: ClassVar[bool] = True
 
 
 # --- the figures, from the aggregates -------------------------------------------------------------
@@ -470,7 +476,7 @@ def _notifications(dar: Dar) -> Iterator[Any]:
         start = page[-1].id + 1
 
 
-def _events(dar: Dar, aggregate: UUID) -> list[DomainEventProtocol[UUID]]:
+def _events(dar: Dar, aggregate: UUID) -> list[Any]:
     return list(dar.store.events.get(aggregate))
 
 
@@ -714,9 +720,8 @@ def test_the_dashboard_built_rebuilt_and_recomputed_agree_in_memory() -> None:
             database_url=f"sqlite:///file:dar_dash_{next(_memory)}?mode=memory&cache=shared"
         )
 
-    DashboardMachine.store = staticmethod(_ready(memory))  # type: ignore[assignment]
-    DashboardMachine.fresh = True
-    _run(min(120, max(20, settings.default.max_examples // 4)))  # ci: 120, default: 50
+    SOURCE.ready, SOURCE.fresh = _ready(memory), True
+    _run(min(120, max(20, settings().max_examples // 4)))  # ci: 120, default: 50
 
 
 @pytest.mark.usefixtures("postgres_server")
@@ -724,8 +729,7 @@ def test_the_dashboard_built_rebuilt_and_recomputed_agree_on_postgres(
     pg_settings: Settings,
 ) -> None:
     shared = _ready(lambda: pg_settings)()
-    DashboardMachine.store = staticmethod(lambda: shared)  # type: ignore[assignment]
-    DashboardMachine.fresh = False
+    SOURCE.ready, SOURCE.fresh = (lambda: shared), False
     try:
         _run(8, phases=(Phase.explicit, Phase.reuse, Phase.generate))  # bounded: no shrinking
     finally:
