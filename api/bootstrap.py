@@ -24,6 +24,7 @@ from infrastructure.payments.signing import CallbackVerifier
 from infrastructure.payments.simulated_biller import SimulatedBiller
 from infrastructure.payments.simulated_gateway import SimulatedGateway
 from infrastructure.readmodels import access_log as access_log_tables
+from infrastructure.readmodels import dashboard as dashboard_tables
 from infrastructure.readmodels import directory as directory_tables
 from infrastructure.readmodels import partners as partners_tables
 from infrastructure.readmodels import payments as payments_tables
@@ -33,6 +34,11 @@ from infrastructure.readmodels.access_log import (
     AccessLogQueries,
     AccessLogTable,
     create_access_log_table,
+)
+from infrastructure.readmodels.dashboard import (
+    DashboardQueries,
+    DashboardTables,
+    create_dashboard_tables,
 )
 from infrastructure.readmodels.database import ReadDatabase
 from infrastructure.readmodels.directory import (
@@ -69,6 +75,7 @@ from infrastructure.reference.places import business_calendar, governorate_names
 from infrastructure.settings import Environment, Settings
 from infrastructure.vault.vault import Vault, open_vault
 from projections.citizens.projection import AccessLogProjection
+from projections.dashboard.projection import DashboardProjection
 from projections.directory.projection import DirectoryProjection
 from projections.partners.projection import PartnersProjection
 from projections.payments.projection import PaymentsProjection
@@ -93,6 +100,8 @@ class ReadModels:
     requests_key: str
     payments: PaymentsQueries
     payments_key: str
+    dashboard: DashboardQueries
+    dashboard_key: str
 
     def tracking_keys(self) -> list[str]:
         """Tracking keys of every read model."""
@@ -103,6 +112,7 @@ class ReadModels:
             self.queue_key,
             self.requests_key,
             self.payments_key,
+            self.dashboard_key,
         ]
 
 
@@ -188,7 +198,13 @@ def projections() -> list[Registered[object]]:
         create_tables=create_payments_tables,
         tables=tuple(t.name for t in payments_tables.ALL),
     )
-    return [partners, directory, access_log, queue, requests, payments]  # type: ignore[list-item]
+    dashboard: Registered[DashboardTables] = Registered(
+        projection=DashboardProjection(),
+        writer=DashboardTables,
+        create_tables=create_dashboard_tables,
+        tables=tuple(t.name for t in dashboard_tables.ALL),
+    )
+    return [partners, directory, access_log, queue, requests, payments, dashboard]  # type: ignore[list-item]
 
 
 def _wake_up(settings: Settings) -> PostgresWakeUp | None:
@@ -238,6 +254,8 @@ def bootstrap(
         requests_key=all_projections[4].projection.key,
         payments=PaymentsQueries(read_db),
         payments_key=all_projections[5].projection.key,
+        dashboard=DashboardQueries(read_db),
+        dashboard_key=all_projections[6].projection.key,
     )
     houses = HouseService(store, runner, governorate_names(), business_calendar())
     policy = DelegationPolicy(store, the_clock)

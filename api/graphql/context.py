@@ -23,7 +23,9 @@ from api.metrics import Metrics
 from domain.shared.errors import ForbiddenError
 
 T = TypeVar("T")
-ReadModel = Literal["partners", "directory", "access_log", "queue", "requests", "payments"]
+ReadModel = Literal[
+    "partners", "directory", "access_log", "queue", "requests", "payments", "dashboard"
+]
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Watchers:
     partners: Watcher
     arrivals: Watcher  # files sent to partners: the requests read model's last such position
     queue: Watcher
+    dashboard: Watcher  # any house's dashboard changed: each subscriber checks its own house
     screens: HouseScreens
 
     @classmethod
@@ -47,6 +50,9 @@ class Watchers:
             ),
             queue=Watcher(
                 partial(read.db.tracked, read.queue_key), poll, key=read.queue_key, changes=changes
+            ),
+            dashboard=Watcher(
+                read.dashboard.version, poll, key=read.dashboard_key, changes=changes
             ),
             screens=HouseScreens(dar.settings.display_subscribers_per_house),
         )

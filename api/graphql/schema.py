@@ -27,6 +27,7 @@ from api.graphql.audit import AuditQueries
 from api.graphql.citizens import CitizenMutations, CitizenQueries
 from api.graphql.context import DarInfo
 from api.graphql.counter import CounterMutations, CounterQueries
+from api.graphql.dashboard import DashboardQueries, DashboardSubscriptions
 from api.graphql.delegation_commands import DelegationMutations
 from api.graphql.delegations import DelegationQueries
 from api.graphql.display import DisplaySubscriptions
@@ -53,6 +54,7 @@ class Query(
     PartnerSideQueries,
     PaymentQueries,
     AuditQueries,
+    DashboardQueries,
 ):
     @query(EVERYONE, "The position every read model has reached (the lowest).")
     async def position(self, info: DarInfo) -> Position:
@@ -77,7 +79,9 @@ class Mutation(
 
 
 @strawberry.type
-class Subscription(PartnerSubscriptions, PartnerSideSubscriptions, DisplaySubscriptions):
+class Subscription(
+    PartnerSubscriptions, PartnerSideSubscriptions, DisplaySubscriptions, DashboardSubscriptions
+):
     pass
 
 

@@ -1,0 +1,1 @@
+"""Each house's counter dashboard: queues, counters, the day's figures, money, files."""
