@@ -81,6 +81,7 @@ class CollectedAmount:
 @strawberry.type(description="A refund waiting for a second person's (a supervisor's) approval.")
 class RefundAwaitingApproval:
     payment_id: strawberry.ID
+    refund_id: str
     partner_code: str
     amount: Money
     requested_at: datetime

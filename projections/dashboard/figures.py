@@ -83,6 +83,7 @@ class PendingRefund:
     """A refund waiting for a supervisor's approval."""
 
     payment_id: UUID
+    refund_id: str  # what approveRefund names, with the payment
     partner_code: str
     amount_millimes: int
     requested_at: datetime
@@ -173,7 +174,9 @@ def dashboard(
         ),
         refunds_awaiting_approval=sorted(
             (
-                PendingRefund(r.payment_id, r.partner_code, r.amount_millimes, r.requested_at)
+                PendingRefund(
+                    r.payment_id, r.refund_id, r.partner_code, r.amount_millimes, r.requested_at
+                )
                 for r in rows.refunds
             ),
             key=lambda r: (r.requested_at, str(r.payment_id)),

@@ -605,7 +605,11 @@ def from_aggregates(dar: Dar, now: datetime) -> f.Dashboard:  # noqa: C901, PLR0
                 line[2] += payment.refunds[event.refund_id].amount.millimes
         pending += [
             f.PendingRefund(
-                payment_id, payment.origin.partner_code, r.amount.millimes, asked[r.refund_id]
+                payment_id,
+                r.refund_id,
+                payment.origin.partner_code,
+                r.amount.millimes,
+                asked[r.refund_id],
             )
             for r in payment.refunds.values()
             if r.approved_by is None and not r.paid
