@@ -1,42 +1,25 @@
 """The pages in real headless Chromium, against a real `dar run` seeded through the API.
 
 One browser for the session, one server per store (SQLite, PostgreSQL) shared by the tests of that
-store; each test opens its pages in a fresh browser context (its own session storage).
-Without Debian's chromium the tests are skipped, unless DAR_REQUIRE_BROWSER=1 (CI), where they fail.
+store; each test opens its pages in a fresh browser context (its own session storage). The browser,
+the seeding and the opening of pages are in tests/support/browser.py.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser
 
-from api.auth import Role, TokenService
 from infrastructure.settings import Settings
 from tests.conftest import STORES
-from tests.support import e2e
-from tests.support.api import Server, graphql, serve, token_for
-from tests.support.e2e import Client
+from tests.support.api import serve
+from tests.support.browser import LIVE_SECONDS, Opened, Opener, Site, chromium, pages, seed
 from tests.support.stores import PostgresDatabases
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",  # CI runs as root
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-LIVE_SECONDS = 10  # generous: a live page shows a change within a few seconds
-expect.set_options(timeout=LIVE_SECONDS * 1000)
+__all__ = ["LIVE_SECONDS", "Opened", "Opener", "Site"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -49,120 +32,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    """Headless Chromium from Debian's package (Playwright gives each launch a fresh profile)."""
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: apt-get install chromium (the browser tests need it)"
-        if os.environ.get("DAR_REQUIRE_BROWSER", "") == "1":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+    """Headless Chromium from Debian's package, for the whole session."""
+    with chromium() as launched:
         yield launched
-        launched.close()
-
-
-@dataclass(frozen=True)
-class Site:
-    """A running Dar with Haidra and Sbeitla, and their staff.
-
-    Haidra: lines A (STEG bills, collected under a grant) and B (CNAM files), counters 1 and 2,
-    closed; agents A17, A18 and A19, accredited for STEG, and supervisor S1. Sbeitla: agent K1.
-    """
-
-    server: Server
-    http: httpx.Client
-    house: str
-    other_house: str
-    admin: str
-    agent_1: str  # A17, at Haidra
-    agent_2: str  # A18, at Haidra
-    agent_3: str  # A19, at Haidra
-    supervisor: str  # S1, at Haidra
-    stranger: str  # K1, an agent at Sbeitla
-
-    @property
-    def url(self) -> str:
-        """The server's base address."""
-        return self.server.url
-
-    def mutate(self, token: str, op: str, fields: str, **values: object) -> dict[str, object]:
-        """One mutation through the API (an error fails the test)."""
-        kind = f"{op[0].upper()}{op[1:]}Input"
-        result: dict[str, object] = Client(self.http).mutate(token, op, kind, fields, **values)
-        return result
-
-    def queue(self) -> dict[str, object]:
-        """Haidra's queue as the API answers it to its first agent."""
-        body = graphql(
-            self.http,
-            "query($h: ID!) { queue(houseId: $h) { serving { ticket counter }"
-            " tickets { ticket status counter } } }",
-            {"h": self.house},
-            self.agent_1,
-        )
-        assert "errors" not in body, body
-        queue: dict[str, object] = body["data"]["queue"]
-        return queue
-
-    def issue(self, line: str, key: str) -> str:
-        """A ticket issued at Haidra on this line; its label."""
-        ticket = self.mutate(
-            self.agent_1,
-            "issueTicket",
-            "ticket position",
-            commandId=key,
-            houseId=self.house,
-            line=line,
-        )["ticket"]
-        assert isinstance(ticket, str)
-        return ticket
-
-
-def _seed(server: Server, http: httpx.Client, settings: Settings) -> Site:
-    admin = token_for(settings, Role.ADMIN)
-    c = Client(http)
-    house = e2e.setup_haidra(
-        c,
-        admin,
-        lines={"A": ("STEG", ["STEG/BILL_PAYMENT"]), "B": ("CNAM", ["CNAM/REIMBURSEMENT_FILE"])},
-        staff={"A17": ["STEG"], "A18": ["STEG"], "A19": ["STEG"], "S1": []},
-        grants={"STEG": e2e.Grant(["BILL_PAYMENT"], 500_000)},
-    )
-    other = c.mutate(
-        admin,
-        "registerHouse",
-        "RegisterHouseInput",
-        "id position",
-        commandId="h-sbeitla",
-        code="sbeitla",
-        nameAr="دار الخدمات بسبيطلة",
-        nameFr="Maison de services de Sbeitla",
-        municipality="Sbeitla",
-        governorate="Kasserine",
-    )["id"]
-    c.mutate(
-        admin,
-        "enrollAgent",
-        "EnrollAgentInput",
-        "id position",
-        commandId="enrol-K1",
-        houseId=other,
-        employeeNumber="K1",
-        displayName="Agent K1",
-    )
-    tokens = TokenService(settings)
-    return Site(
-        server=server,
-        http=http,
-        house=house,
-        other_house=other,
-        admin=admin,
-        agent_1=tokens.mint("A17", Role.AGENT, house="haidra"),
-        agent_2=tokens.mint("A18", Role.AGENT, house="haidra"),
-        agent_3=tokens.mint("A19", Role.AGENT, house="haidra"),
-        supervisor=tokens.mint("S1", Role.SUPERVISOR, house="haidra"),
-        stranger=tokens.mint("K1", Role.AGENT, house="sbeitla"),
-    )
 
 
 @pytest.fixture(scope="session", params=STORES)
@@ -178,46 +50,14 @@ def site(
         settings = databases.create()
     try:
         with serve(settings, folder) as server, server.client() as http:
-            yield _seed(server, http, settings)
+            yield seed(server, http, settings)
     finally:
         if request.param == "postgres":
             databases.drop(settings)
 
 
-@dataclass
-class Opened:
-    """A page in its own browser context, with the JavaScript errors it raised."""
-
-    page: Page
-    errors: list[str]
-
-
-Opener = Callable[..., Opened]
-
-
 @pytest.fixture
 def open_page(browser: Browser, site: Site) -> Iterator[Opener]:
     """Opens `path` of the site in a fresh context, with `token` in the fragment if given."""
-    contexts = []
-    opened: list[Opened] = []
-
-    def opener(path: str, token: str | None = None) -> Opened:
-        """The page at `path`, loaded; JavaScript errors are collected (and fail the test)."""
-        context = browser.new_context()
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(LIVE_SECONDS * 1000)
-        result = Opened(page, [])
-        page.on("pageerror", lambda error: result.errors.append(str(error)))
-        page.on(
-            "console",
-            lambda message: result.errors.append(message.text) if message.type == "error" else None,
-        )
-        page.goto(f"{site.url}{path}" + (f"#token={token}" if token else ""))
-        opened.append(result)
-        return result
-
-    yield opener
-    for context in contexts:
-        context.close()
-    assert [e for o in opened for e in o.errors if "status of 4" not in e] == []
+    with pages(browser, site.url) as opener:
+        yield opener
