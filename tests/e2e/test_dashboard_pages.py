@@ -7,9 +7,11 @@ dashboard shows the counter's new ticket and one ticket fewer waiting on its lin
 counter page in Arabic and the dashboard in French, then switched to the other languages. The worker
 is then SIGKILLed in the middle of a burst of commands, which the API keeps accepting; once it is
 restarted the pages show the state the API answers, and the dashboard read model equals one rebuilt
-from zero by `dar projections rebuild counter_dashboard`, the real CLI, run while the pages are open:
-the supervisor's page keeps its figures and shows no error throughout, and a call made after the
-switch still reaches the display and the dashboard.
+from zero by `dar projections rebuild counter_dashboard`, the real CLI, run while the pages are open
+(its rebuild paced: small pages, a pause after each, its transaction open, so that the pages are
+looked at while it runs): the supervisor's page keeps its figures and shows no error throughout, the
+API answers the same dashboard, a supervisor's page opened during the rebuild shows it, and a call
+made after the switch still reaches the displays and the dashboard.
 """
 
 from __future__ import annotations
@@ -49,6 +51,22 @@ BOARD = """query($h: ID!, $p: Position) { counterDashboard(houseId: $h, atLeastP
   agents { agentId agentName visitsServed averageHandlingSeconds contacts requests } } }"""
 WAITING, CURRENT = 3, 3  # columns of the lines table (waiting) and the counters table (ticket)
 BURST = 12  # commands through the API around the worker's death
+REBUILD_PAGE, REBUILD_PAUSE = 10, 0.25  # events per page of the rebuild, seconds after each page
+PACED_REBUILD = (  # the CLI, its rebuild in small pages, each followed by a pause (tx open)
+    "import sys, time\n"
+    "from pathlib import Path\n"
+    "from api import projections_cli\n"
+    "from api.cli import app\n"
+    "rebuild = projections_cli.rebuild\n"
+    "def paced(*args, progress, **kwargs):\n"
+    "    def step(at, head):\n"
+    "        Path('rebuilding').touch()\n"
+    "        time.sleep(float(sys.argv[2]))\n"
+    "        progress(at, head)\n"
+    "    return rebuild(*args, progress=step, **{**kwargs, 'page': int(sys.argv[1])})\n"
+    "projections_cli.rebuild = paced\n"
+    "app(['projections', 'rebuild', 'counter_dashboard'])\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -202,8 +220,8 @@ def test_a_call_on_the_pages_reaches_the_display_and_the_dashboard_across_a_kill
     with dar_apart(settings, tmp_path) as (site, worker), pages(browser, site.url) as open_page:
         for n in range(6):
             site.issue("AB"[n % 2], f"waiting-{n}")
-        site.mutate(site.agent_2, "openCounter", "position", commandId="open-2",
-                    houseId=site.house, number=2)  # fmt: skip
+        opened = site.mutate(site.agent_2, "openCounter", "position", commandId="open-2",
+                             houseId=site.house, number=2)  # fmt: skip
         counter_page = _counter_page(open_page, site)
         displays = {
             lang: open_page(f"/pages/display?house={site.house}&lang={lang}").page
@@ -213,7 +231,7 @@ def test_a_call_on_the_pages_reaches_the_display_and_the_dashboard_across_a_kill
             f"/pages/supervisor?house={site.house}&lang=fr", site.supervisor
         ).page
         expect(board_page.locator("html")).to_have_attribute("lang", "fr")
-        shows(board_page, board(site))
+        shows(board_page, board(site, int(str(opened["position"]))))
 
         # Counter page in Arabic, dashboard in French; then the other way round.
         first = call_on_the_page(site, counter_page, AR, displays, board_page)
@@ -230,14 +248,14 @@ def test_a_call_on_the_pages_reaches_the_display_and_the_dashboard_across_a_kill
         for n in range(BURST // 2):
             site.issue("AB"[n % 2], f"burst-{n}")
         worker.kill()
+        at_kill = _tracked(settings)
         for n in range(BURST // 2, BURST - 1):
             site.issue("AB"[n % 2], f"burst-{n}")
         late = site.mutate(site.agent_2, "callNextTicket", "ticket position",
                            commandId="call-while-dead", houseId=site.house, counter=2)  # fmt: skip
         issued_late = site.issue("B", "issued-while-dead")
-        last = int(late["position"])
-        tracked = _tracked(settings)
-        assert tracked < last, "the restarted worker would have nothing left to project"
+        last = int(str(late["position"]))
+        assert _tracked(settings) == at_kill < last, "only the worker may project"
 
         worker.start()
         caught_up = board(site, last + 1)  # the issued-while-dead ticket came after the call
@@ -249,10 +267,10 @@ def test_a_call_on_the_pages_reaches_the_display_and_the_dashboard_across_a_kill
         # The dashboard rebuilt from zero by the CLI while the pages are open.
         tables = dashboard_tables(settings)
         assert any(tables.values()), "the dashboard read model holds no rows"
-        rebuilt, looks = _rebuild_while_looking(settings, tmp_path, board_page)
+        rebuilt, looks = _rebuild_while_looking(worker, site, open_page, board_page, caught_up)
         assert rebuilt.returncode == 0, rebuilt.stdout
         assert "rebuilt counter_dashboard_v" in rebuilt.stdout, rebuilt.stdout
-        assert looks > 0
+        assert looks >= 3, f"the pages were looked at {looks} times during the rebuild"
         assert dashboard_tables(settings) == tables
         assert timeless(board(site, caught_up["position"])) == timeless(caught_up)
 
@@ -287,21 +305,23 @@ def figures(page: Page) -> list[str]:
 
 
 def _rebuild_while_looking(
-    settings: Settings, cwd: Path, page: Page
+    worker: Worker, site: Site, open_page: Opener, page: Page, expected: dict[str, Any]
 ) -> tuple[subprocess.CompletedProcess[str], int]:
-    """`dar projections rebuild counter_dashboard` in a subprocess; the page looked at meanwhile.
+    """`dar projections rebuild counter_dashboard` in a subprocess, paced; the pages looked at.
 
-    While the CLI runs the supervisor's page must keep its figures and show no error banner.
-    The CLI's result, and how many times the page was looked at.
+    While the CLI runs, the supervisor's page must keep its figures and show no error banner, and
+    the API answer `expected`; once the rebuild is under way, a supervisor's page opened then must
+    show `expected` before it ends. The CLI's result, and how many looks fell during the rebuild.
     """
-    command = [DAR, "projections", "rebuild", "counter_dashboard"]
     shown = figures(page)
     assert shown, "the supervisor's page shows no figures"
-    looks = 0
+    marker = worker.cwd / "rebuilding"
+    command = [sys.executable, "-c", PACED_REBUILD, str(REBUILD_PAGE), str(REBUILD_PAUSE)]
+    during = 0
     with subprocess.Popen(  # noqa: S603 - our own entry point
         command,
-        env=environment(settings),
-        cwd=cwd,
+        env=worker.env,
+        cwd=worker.cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -309,7 +329,12 @@ def _rebuild_while_looking(
         while process.poll() is None:
             assert page.locator("#banner").is_hidden()
             assert figures(page) == shown
-            looks += 1
+            assert timeless(board(site)) == timeless(expected)
+            if marker.exists() and not during:
+                opened = open_page(f"/pages/supervisor?house={site.house}&lang=fr", site.supervisor)
+                shows(opened.page, expected)
+                assert process.poll() is None, "the rebuild ended before the new page showed"
+            during += marker.exists()
             page.wait_for_timeout(50)
         output = process.stdout.read() if process.stdout else ""
-    return subprocess.CompletedProcess(command, process.returncode, output), looks
+    return subprocess.CompletedProcess(command, process.returncode, output), during
