@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, settings
 
 from api.bootstrap import Dar, bootstrap
 from infrastructure.settings import Settings
+from tests.support.browser import browser  # noqa: F401 - one Chromium for the session
 from tests.support.clock import TestClock
 from tests.support.postgres import PostgresServer, PostgresUnavailableError, start_postgres
 from tests.support.stores import PostgresDatabases

@@ -1,6 +1,6 @@
 """The pages in real headless Chromium, against a real `dar run` seeded through the API.
 
-One browser for the session, one server per store (SQLite, PostgreSQL) shared by the tests of that
+One browser for the session (the `browser` fixture, from tests/support/browser.py), one server per store (SQLite, PostgreSQL) shared by the tests of that
 store; each test opens its pages in a fresh browser context (its own session storage). The browser,
 the seeding and the opening of pages are in tests/support/browser.py.
 """
@@ -16,7 +16,7 @@ from playwright.sync_api import Browser
 from infrastructure.settings import Settings
 from tests.conftest import STORES
 from tests.support.api import serve
-from tests.support.browser import LIVE_SECONDS, Opened, Opener, Site, chromium, pages, seed
+from tests.support.browser import LIVE_SECONDS, Opened, Opener, Site, pages, seed
 from tests.support.stores import PostgresDatabases
 
 __all__ = ["LIVE_SECONDS", "Opened", "Opener", "Site"]
@@ -28,13 +28,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in item.path.parents:
             item.add_marker(pytest.mark.browser)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Headless Chromium from Debian's package, for the whole session."""
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="session", params=STORES)

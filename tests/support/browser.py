@@ -38,9 +38,13 @@ LIVE_SECONDS = 10  # generous: a live page shows a change within a few seconds
 expect.set_options(timeout=LIVE_SECONDS * 1000)
 
 
-@contextmanager
-def chromium() -> Iterator[Browser]:
-    """Headless Chromium from Debian's package (Playwright gives each launch a fresh profile)."""
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium from Debian's package, one for the whole session.
+
+    Playwright's sync API runs once per process: the fixture is registered in tests/conftest.py
+    for every test that asks for it (tests/browser, tests/e2e).
+    """
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing: apt-get install chromium (the browser tests need it)"
         if os.environ.get("DAR_REQUIRE_BROWSER", "") == "1":
@@ -48,10 +52,8 @@ def chromium() -> Iterator[Browser]:
         pytest.skip(message)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+        yield launched
+        launched.close()
 
 
 @dataclass(frozen=True)
