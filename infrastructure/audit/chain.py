@@ -1,0 +1,206 @@
+"""The hash chain over the stored events, and the verifier that names its first broken position.
+
+Format (docs/audit.md): for the event at position n, with its stored bytes,
+    body(n)   = u64be(n) ‖ originator_id (16 bytes) ‖ u64be(version)
+                ‖ u32be(len(topic)) ‖ topic (UTF-8) ‖ u32be(len(state)) ‖ state
+    digest(n) = SHA-256(body(n))
+    hash(n)   = SHA-256(hash(previous position) ‖ digest(n)),  the hash before the first = 32 zeros.
+The state is hashed as stored (encrypted personal data included), so erasing a citizen's key
+changes nothing here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+GENESIS = bytes(32)
+CHAIN_TABLE = "dar_chain"
+_U64 = struct.Struct(">Q")
+_U32 = struct.Struct(">I")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRow:
+    """One event row as stored: what the chain commits to."""
+
+    position: int
+    originator_id: bytes  # the UUID's 16 bytes
+    version: int
+    topic: str
+    state: bytes
+
+
+def digest(row: StoredRow) -> bytes:
+    """SHA-256 of the event's body: its position, originator, version, topic and stored bytes."""
+    topic = row.topic.encode()
+    return hashlib.sha256(
+        b"".join(
+            (
+                _U64.pack(row.position),
+                row.originator_id,
+                _U64.pack(row.version),
+                _U32.pack(len(topic)),
+                topic,
+                _U32.pack(len(row.state)),
+                row.state,
+            )
+        )
+    ).digest()
+
+
+def link(previous: bytes, event_digest: bytes) -> bytes:
+    """The chain hash of an event: the hash before it, then its digest."""
+    return hashlib.sha256(previous + event_digest).digest()
+
+
+def chain_hashes(previous: bytes, rows: Iterable[StoredRow]) -> Iterator[tuple[int, bytes]]:
+    """Each row's position and chain hash, continuing from the hash before the first."""
+    for row in rows:
+        previous = link(previous, digest(row))
+        yield row.position, previous
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The chain's head at a moment: an auditor keeps it outside Dar."""
+
+    position: int
+    hash: bytes
+    time: datetime
+
+    def to_json(self) -> str:
+        """The checkpoint file's content (docs/audit.md)."""
+        body = {
+            "format": "dar-checkpoint/1",
+            "position": self.position,
+            "hash": self.hash.hex(),
+            "time": self.time.isoformat(),
+        }
+        return json.dumps(body, indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Checkpoint:
+        """Read a checkpoint file; a malformed one is a `ValueError`."""
+        try:
+            body = json.loads(text)
+            if body.get("format") != "dar-checkpoint/1":
+                msg = "not a dar-checkpoint/1 file"
+                raise ValueError(msg)
+            found = cls(int(body["position"]), bytes.fromhex(body["hash"]), _time(body["time"]))
+        except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as error:
+            msg = f"malformed checkpoint: {error}"
+            raise ValueError(msg) from error
+        if len(found.hash) != len(GENESIS) or found.position < 1:
+            msg = "malformed checkpoint: a position ≥ 1 and a 32-byte hash are required"
+            raise ValueError(msg)
+        return found
+
+
+def _time(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The verifier's finding: intact through the head, or the first broken position and why."""
+
+    events: int
+    head_position: int
+    head_hash: bytes
+    broken_at: int | None = None
+    reason: str | None = None
+
+    @property
+    def intact(self) -> bool:
+        """Whether every event, every link and every checkpoint agreed."""
+        return self.broken_at is None
+
+
+class _Break(Exception):  # noqa: N818 - internal control flow, never leaves this module
+    def __init__(self, position: int, reason: str) -> None:
+        super().__init__(reason)
+        self.position, self.reason = position, reason
+
+
+def verify(
+    rows: Iterable[StoredRow],
+    links: Iterable[tuple[int, bytes]],
+    checkpoints: Sequence[Checkpoint] = (),
+) -> Verification:
+    """Walk the events and the chain together in position order; stop at the first disagreement.
+
+    An event without a chain link (inserted), a link without its event (deleted), a hash that the
+    stored bytes do not give (changed, swapped) or a checkpoint that the log does not reach or
+    does not agree with (tail cut off, chain rewritten) names the position where it shows.
+    """
+    walk = _Walk(sorted(checkpoints, key=lambda c: c.position))
+    try:
+        for position, row, stored in _merged(iter(rows), iter(links)):
+            walk.step(position, row, stored)
+        walk.finish()
+    except _Break as broken:
+        return walk.result(broken.position, broken.reason)
+    return walk.result(None, None)
+
+
+class _Walk:
+    def __init__(self, checkpoints: list[Checkpoint]) -> None:
+        self.pending = checkpoints
+        self.events, self.position, self.hash = 0, 0, GENESIS
+
+    def step(self, position: int, row: StoredRow | None, stored: bytes | None) -> None:
+        self._passed(position)
+        if row is None:
+            raise _Break(position, "a chain link without its event: the event was deleted")
+        if stored is None:
+            raise _Break(position, "an event without a chain link: the event was inserted")
+        computed = link(self.hash, digest(row))
+        if computed != stored:
+            raise _Break(position, "the stored event does not give its chain hash: it was altered")
+        self.events, self.position, self.hash = self.events + 1, position, computed
+        self._check_at(position)
+
+    def _passed(self, position: int) -> None:
+        if self.pending and self.pending[0].position < position:
+            missing = self.pending[0].position
+            raise _Break(missing, f"the checkpoint's position {missing} is missing from the log")
+
+    def _check_at(self, position: int) -> None:
+        while self.pending and self.pending[0].position == position:
+            if self.pending.pop(0).hash != self.hash:
+                raise _Break(position, "the log disagrees with the checkpoint: it was rewritten")
+
+    def finish(self) -> None:
+        if self.pending:
+            cut = self.position + 1
+            reason = (
+                f"the log ends at {self.position}, before the checkpoint's position "
+                f"{self.pending[0].position}: its tail was cut off"
+            )
+            raise _Break(cut, reason)
+
+    def result(self, broken_at: int | None, reason: str | None) -> Verification:
+        return Verification(self.events, self.position, self.hash, broken_at, reason)
+
+
+def _merged(
+    rows: Iterator[StoredRow], links: Iterator[tuple[int, bytes]]
+) -> Iterator[tuple[int, StoredRow | None, bytes | None]]:
+    """(position, the event or None, its stored chain hash or None), in position order."""
+    row, lnk = next(rows, None), next(links, None)
+    while row is not None or lnk is not None:
+        if lnk is None or (row is not None and row.position < lnk[0]):
+            assert row is not None  # noqa: S101 - the condition above
+            yield row.position, row, None
+            row = next(rows, None)
+        elif row is None or lnk[0] < row.position:
+            yield lnk[0], None, lnk[1]
+            lnk = next(links, None)
+        else:
+            yield row.position, row, lnk[1]
+            row, lnk = next(rows, None), next(links, None)
