@@ -140,7 +140,7 @@ def verify(
     """
     walk = _Walk(sorted(checkpoints, key=lambda c: c.position))
     try:
-        for position, row, stored in _merged(iter(rows), iter(links)):
+        for position, row, stored in merged(iter(rows), iter(links)):
             walk.step(position, row, stored)
         walk.finish()
     except _Break as broken:
@@ -188,7 +188,7 @@ class _Walk:
         return Verification(self.events, self.position, self.hash, broken_at, reason)
 
 
-def _merged(
+def merged(
     rows: Iterator[StoredRow], links: Iterator[tuple[int, bytes]]
 ) -> Iterator[tuple[int, StoredRow | None, bytes | None]]:
     """(position, the event or None, its stored chain hash or None), in position order."""

@@ -183,11 +183,10 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
         ]
 
     def _chain_statements(self) -> list[Composed]:
-        """The chain table; a trigger that chains each append's rows in its transaction (under
-        the table lock the guard took, so the head is the previous append's); and the one-time
-        chaining of a store that had events before its chain.
+        """The chain table, its trigger and the one-time chaining of a store older than its chain.
 
-        The trigger's function is the owner's (SECURITY DEFINER): the application role cannot
+        The trigger chains each append's rows in the append's transaction, under the table lock
+        the guard took: the head it continues is the previous append's. The trigger's function is the owner's (SECURITY DEFINER): the application role cannot
         write the chain itself.
         """
         names = {
@@ -225,8 +224,11 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
             ).format(**names),
             SQL(
                 "DO $body$ DECLARE "
-                + loop.replace("BEGIN ", "BEGIN IF EXISTS (SELECT 1 FROM {schema}.{chain}) "
-                               "THEN RETURN; END IF; LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; ")
+                + loop.replace(
+                    "BEGIN ",
+                    "BEGIN IF EXISTS (SELECT 1 FROM {schema}.{chain}) "
+                    "THEN RETURN; END IF; LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; ",
+                )
                 + "END $body$"
             ).format(source=SQL("{0}.{1}").format(self._schema, self._table), **names),
         ]

@@ -121,7 +121,9 @@ class DarSQLiteRecorder(SQLiteApplicationRecorder):
         c.execute(f"SELECT hash FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1")
         head = c.fetchone()
         rows = (
-            StoredRow(position, _uuid_bytes(e.originator_id), e.originator_version, e.topic, e.state)
+            StoredRow(
+                position, _uuid_bytes(e.originator_id), e.originator_version, e.topic, e.state
+            )
             for position, e in zip(ids, stored_events, strict=True)
         )
         c.executemany(

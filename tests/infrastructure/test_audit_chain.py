@@ -1,0 +1,253 @@
+"""The hash chain: each kind of tampering by the database owner is found at its first position.
+
+By `verify` over the store, by `dar audit verify`, and by the reference verifier
+(tools/verify_export.py, standard library only) on an export, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from api.audit_cli import verify_store
+from api.bootstrap import Dar, bootstrap
+from api.cli import app as cli
+from application.citizens.commands import EraseCitizen
+from application.partners.commands import RegisterPartner
+from infrastructure.audit.chain import Checkpoint, StoredRow, chain_hashes
+from infrastructure.eventstore.factory import is_postgres
+from infrastructure.settings import Settings
+from tests.support.citizens import register
+from tests.support.clock import TestClock
+from tests.support.spec import Scenario
+
+REFERENCE = Path(__file__).parents[2] / "tools" / "verify_export.py"
+EVENTS = 6
+CODES = ("STEG", "SONEDE", "CNAM", "CNSS", "CNRPS", "ONP")
+
+
+@dataclass
+class Owner:
+    """Direct SQL on the event tables with the rights of the database's owner."""
+
+    settings: Settings
+
+    @property
+    def postgres(self) -> bool:
+        return is_postgres(self.settings.database_url)
+
+    @property
+    def events(self) -> str:
+        return "dar.dar_events" if self.postgres else "stored_events"
+
+    @property
+    def chain(self) -> str:
+        return "dar.dar_chain" if self.postgres else "dar_chain"
+
+    @property
+    def pos(self) -> str:
+        return "notification_id" if self.postgres else "rowid"
+
+    def run(self, *statements: tuple[str, tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """Run the statements in one transaction; the last one's rows."""
+        rows: list[tuple[Any, ...]] = []
+        if self.postgres:
+            with psycopg.connect(self.settings.owner_database_url or "") as conn:
+                for statement, params in statements:
+                    cur = conn.execute(statement.replace("?", "%s"), params)
+                    rows = cur.fetchall() if cur.description else []
+            return rows
+        conn = sqlite3.connect(self.settings.database_url.removeprefix("sqlite:///"))
+        with conn:
+            for statement, params in statements:
+                rows = conn.execute(statement, params).fetchall()
+        conn.close()
+        return rows
+
+    def without_chaining(self, *statements: tuple[str, tuple[Any, ...]]) -> None:
+        """As `run`, the chaining trigger disabled meanwhile (the owner may)."""
+        if not self.postgres:
+            self.run(*statements)
+            return
+        trigger = "ALTER TABLE dar.dar_events {} TRIGGER dar_chain_appended"
+        self.run((trigger.format("DISABLE"), ()), *statements, (trigger.format("ENABLE"), ()))
+
+    def move(self, source: int, target: int) -> tuple[str, tuple[Any, ...]]:
+        return f"UPDATE {self.events} SET {self.pos} = ? WHERE {self.pos} = ?", (target, source)
+
+
+def change_payload(owner: Owner) -> None:
+    [(state,)] = owner.run((f"SELECT state FROM {owner.events} WHERE {owner.pos} = 3", ()))
+    altered = bytes(state).replace(b"STEG", b"STEF").replace(b"SONEDE", b"SONEDF")
+    altered = altered if altered != bytes(state) else bytes(state) + b" "
+    owner.run((f"UPDATE {owner.events} SET state = ? WHERE {owner.pos} = 3", (altered,)))
+
+
+def delete_event(owner: Owner) -> None:
+    owner.run((f"DELETE FROM {owner.events} WHERE {owner.pos} = 3", ()))
+
+
+def insert_event(owner: Owner) -> None:
+    """A forged event slipped in at position 4, the later ones moved up to make room."""
+    e, p = owner.events, owner.pos
+    owner.without_chaining(
+        (f"UPDATE {e} SET {p} = {p} + 100 WHERE {p} >= 4", ()),
+        (f"UPDATE {e} SET {p} = {p} - 99 WHERE {p} >= 100", ()),
+        (
+            f"INSERT INTO {e} ({p}, originator_id, originator_version, topic, state) "
+            f"SELECT 4, originator_id, 2, topic, state FROM {e} WHERE {p} = 2",
+            (),
+        ),
+    )
+
+
+def swap_events(owner: Owner) -> None:
+    owner.run(owner.move(2, 1000), owner.move(4, 2), owner.move(1000, 4))
+
+
+def cut_tail(owner: Owner) -> None:
+    owner.run(
+        (f"DELETE FROM {owner.events} WHERE {owner.pos} >= 5", ()),
+        (f"DELETE FROM {owner.chain} WHERE position >= 5", ()),
+    )
+
+
+def rewrite_chain(owner: Owner) -> None:
+    """The payload at 3 changed, and every hash from 3 recomputed to match."""
+    change_payload(owner)
+    [(before,)] = owner.run((f"SELECT hash FROM {owner.chain} WHERE position = 2", ()))
+    rows = owner.run(
+        (
+            f"SELECT {owner.pos}, originator_id, originator_version, topic, state "
+            f"FROM {owner.events} WHERE {owner.pos} >= 3 ORDER BY {owner.pos}",
+            (),
+        )
+    )
+    stored = [StoredRow(r[0], _uuid_bytes(r[1]), r[2], r[3], bytes(r[4])) for r in rows]
+    owner.run(
+        (f"DELETE FROM {owner.chain} WHERE position >= 3", ()),
+        *[
+            (f"INSERT INTO {owner.chain} (position, hash) VALUES (?, ?)", (n, h))
+            for n, h in chain_hashes(bytes(before), stored)
+        ],
+    )
+
+
+def _uuid_bytes(value: Any) -> bytes:
+    return bytes(value.bytes) if hasattr(value, "bytes") else bytes.fromhex(str(value))
+
+
+# (tampering, first broken position without a checkpoint, with the checkpoint at the head)
+CASES: dict[str, tuple[Callable[[Owner], None], int | None, int]] = {
+    "changed payload": (change_payload, 3, 3),
+    "deleted event": (delete_event, 3, 3),
+    "inserted event": (insert_event, 4, 4),
+    "swapped events": (swap_events, 2, 2),
+    "tail cut off": (cut_tail, None, 5),
+    "chain rewritten": (rewrite_chain, None, EVENTS),
+}
+
+
+@pytest.fixture
+def logged(store_settings: Settings) -> Iterator[Settings]:
+    """A store whose log holds six events (one partner registered each)."""
+    dar = bootstrap(store_settings, TestClock())
+    for code in CODES:
+        dar.partners.register_partner(
+            RegisterPartner(
+                command_id=code, actor="admin:1", code=code, name_ar="شريك", name_fr=code
+            )
+        )
+    dar.close()
+    return store_settings
+
+
+def run_dar(settings: Settings, *args: str) -> tuple[int, str]:
+    env = {"DAR_DATABASE_URL": settings.database_url}
+    done = CliRunner().invoke(cli, list(args), env=env)
+    return done.exit_code, done.output
+
+
+def reference_verifier(export: Path, *checkpoints: Path) -> tuple[int, str]:
+    """The reference program, run without site-packages: the standard library only."""
+    args = [str(export)] + [f"--checkpoint={c}" for c in checkpoints]
+    done = subprocess.run(  # noqa: S603 - our own program
+        [sys.executable, "-I", "-S", str(REFERENCE), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_a_clean_log_verifies_through_its_head(logged: Settings, tmp_path: Path) -> None:
+    found = verify_store(logged, [])
+    assert found.intact
+    assert (found.events, found.head_position) == (EVENTS, EVENTS)
+    code, output = run_dar(logged, "audit", "export", "--out", str(tmp_path / "all.jsonl"))
+    assert code == 0, output
+    assert reference_verifier(tmp_path / "all.jsonl")[0] == 0
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_tampering_is_named_at_its_first_broken_position(
+    logged: Settings, tmp_path: Path, case: str
+) -> None:
+    tamper, without, with_checkpoint = CASES[case]
+    checkpoint = tmp_path / "checkpoint.json"
+    assert run_dar(logged, "audit", "export-checkpoint", "--out", str(checkpoint))[0] == 0
+    tamper(Owner(logged))
+
+    plain = verify_store(logged, []).broken_at
+    held = verify_store(logged, [Checkpoint.from_json(checkpoint.read_text())]).broken_at
+    assert (plain, held) == (without, with_checkpoint)
+
+    code, output = run_dar(logged, "audit", "verify", "--checkpoint", str(checkpoint))
+    assert code == 1
+    assert f"broken at position {with_checkpoint}:" in output
+
+    export = tmp_path / "export.jsonl"
+    assert run_dar(logged, "audit", "export", "--out", str(export))[0] == 0
+    code, output = reference_verifier(export, checkpoint)
+    assert code == 1
+    assert output.startswith(f"broken at position {with_checkpoint}:"), output
+
+
+def test_erasing_a_citizen_leaves_the_chain_intact(store_settings: Settings) -> None:
+    clock = TestClock()
+    dar: Dar = bootstrap(store_settings, clock)
+    try:
+        Scenario(dar, clock).given("delegation/haidra_staffed.yaml").at("day 2 09:00")
+        erased = register(dar, "01234567", "Amel Ben Salah")
+        dar.citizens.erase_citizen(
+            EraseCitizen(command_id="erase", actor="admin:1", citizen_id=erased, reason="request")
+        )
+        assert dar.citizens.read(erased, "data_subject_rights", _reader()).erased
+    finally:
+        dar.close()
+    found = verify_store(store_settings, [])
+    assert found.intact, found.reason
+    assert found.events > EVENTS
+
+
+def _reader() -> Any:
+    from tests.support.citizens import agent  # noqa: PLC0415 - beside its one use
+
+    return agent("A17")
+
+
+def test_a_checkpoint_file_reads_back_as_written() -> None:
+    written = Checkpoint(7, bytes(range(32)), datetime(2026, 1, 5, 9, 30, tzinfo=UTC))
+    assert Checkpoint.from_json(written.to_json()) == written
+    with pytest.raises(ValueError, match="malformed"):
+        Checkpoint.from_json('{"format": "dar-checkpoint/1", "position": 0, "hash": "00"}')
