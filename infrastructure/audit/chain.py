@@ -71,7 +71,7 @@ class Checkpoint:
 
     position: int
     hash: bytes
-    time: datetime
+    time: datetime | None = None  # when it was taken; not part of what is checked
 
     def to_json(self) -> str:
         """The checkpoint file's content (docs/audit.md)."""
@@ -79,7 +79,7 @@ class Checkpoint:
             "format": "dar-checkpoint/1",
             "position": self.position,
             "hash": self.hash.hex(),
-            "time": self.time.isoformat(),
+            "time": None if self.time is None else self.time.isoformat(),
         }
         return json.dumps(body, indent=2) + "\n"
 
@@ -91,7 +91,7 @@ class Checkpoint:
             if body.get("format") != "dar-checkpoint/1":
                 msg = "not a dar-checkpoint/1 file"
                 raise ValueError(msg)
-            found = cls(int(body["position"]), bytes.fromhex(body["hash"]), _time(body["time"]))
+            found = cls(int(body["position"]), bytes.fromhex(body["hash"]), _time(body.get("time")))
         except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as error:
             msg = f"malformed checkpoint: {error}"
             raise ValueError(msg) from error
@@ -101,8 +101,8 @@ class Checkpoint:
         return found
 
 
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text)
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
 
 
 @dataclass(frozen=True)

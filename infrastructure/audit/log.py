@@ -106,8 +106,8 @@ class _SQLiteLog:
 
     def rows(self) -> Iterator[StoredRow]:
         statement = (  # the library's positions are SQLite's rowids
-            "SELECT rowid, originator_id, originator_version, topic, state "
-            f"FROM {SQLITE_EVENTS} WHERE rowid > ? ORDER BY rowid LIMIT ?"  # noqa: S608 - constants
+            "SELECT rowid, originator_id, originator_version, topic, state "  # noqa: S608
+            f"FROM {SQLITE_EVENTS} WHERE rowid > ? ORDER BY rowid LIMIT ?"
         )
         return _pages(
             lambda after: self._fetch(statement, after),

@@ -6,91 +6,30 @@ By `verify` over the store, by `dar audit verify`, and by the reference verifier
 
 from __future__ import annotations
 
-import sqlite3
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
-from typer.testing import CliRunner
 
 from api.audit_cli import verify_store
 from api.bootstrap import Dar, bootstrap
-from api.cli import app as cli
 from application.citizens.commands import EraseCitizen
 from application.partners.commands import RegisterPartner
 from infrastructure.audit.chain import Checkpoint, StoredRow, chain_hashes
-from infrastructure.eventstore.factory import is_postgres
 from infrastructure.settings import Settings
+from tests.support.audit import Owner, reference_verifier, run_dar
 from tests.support.citizens import register
 from tests.support.clock import TestClock
 from tests.support.spec import Scenario
 
-REFERENCE = Path(__file__).parents[2] / "tools" / "verify_export.py"
 EVENTS = 6
 CODES = ("STEG", "SONEDE", "CNAM", "CNSS", "CNRPS", "ONP")
 
 
-@dataclass
-class Owner:
-    """Direct SQL on the event tables with the rights of the database's owner."""
-
-    settings: Settings
-
-    @property
-    def postgres(self) -> bool:
-        return is_postgres(self.settings.database_url)
-
-    @property
-    def events(self) -> str:
-        return "dar.dar_events" if self.postgres else "stored_events"
-
-    @property
-    def chain(self) -> str:
-        return "dar.dar_chain" if self.postgres else "dar_chain"
-
-    @property
-    def pos(self) -> str:
-        return "notification_id" if self.postgres else "rowid"
-
-    def run(self, *statements: tuple[str, tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        """Run the statements in one transaction; the last one's rows."""
-        rows: list[tuple[Any, ...]] = []
-        if self.postgres:
-            with psycopg.connect(self.settings.owner_database_url or "") as conn:
-                for statement, params in statements:
-                    cur = conn.execute(statement.replace("?", "%s"), params)
-                    rows = cur.fetchall() if cur.description else []
-            return rows
-        conn = sqlite3.connect(self.settings.database_url.removeprefix("sqlite:///"))
-        with conn:
-            for statement, params in statements:
-                rows = conn.execute(statement, params).fetchall()
-        conn.close()
-        return rows
-
-    def without_chaining(self, *statements: tuple[str, tuple[Any, ...]]) -> None:
-        """As `run`, the chaining trigger disabled meanwhile (the owner may)."""
-        if not self.postgres:
-            self.run(*statements)
-            return
-        trigger = "ALTER TABLE dar.dar_events {} TRIGGER dar_chain_appended"
-        self.run((trigger.format("DISABLE"), ()), *statements, (trigger.format("ENABLE"), ()))
-
-    def move(self, source: int, target: int) -> tuple[str, tuple[Any, ...]]:
-        return f"UPDATE {self.events} SET {self.pos} = ? WHERE {self.pos} = ?", (target, source)
-
-
 def change_payload(owner: Owner) -> None:
-    [(state,)] = owner.run((f"SELECT state FROM {owner.events} WHERE {owner.pos} = 3", ()))
-    altered = bytes(state).replace(b"STEG", b"STEF").replace(b"SONEDE", b"SONEDF")
-    altered = altered if altered != bytes(state) else bytes(state) + b" "
-    owner.run((f"UPDATE {owner.events} SET state = ? WHERE {owner.pos} = 3", (altered,)))
+    owner.alter_payload(3)
 
 
 def delete_event(owner: Owner) -> None:
@@ -104,8 +43,10 @@ def insert_event(owner: Owner) -> None:
         (f"UPDATE {e} SET {p} = {p} + 100 WHERE {p} >= 4", ()),
         (f"UPDATE {e} SET {p} = {p} - 99 WHERE {p} >= 100", ()),
         (
-            f"INSERT INTO {e} ({p}, originator_id, originator_version, topic, state) "
-            f"SELECT 4, originator_id, 2, topic, state FROM {e} WHERE {p} = 2",
+            (
+                f"INSERT INTO {e} ({p}, originator_id, originator_version, topic, state) "
+                f"SELECT 4, originator_id, 2, topic, state FROM {e} WHERE {p} = 2"
+            ),
             (),
         ),
     )
@@ -128,8 +69,10 @@ def rewrite_chain(owner: Owner) -> None:
     [(before,)] = owner.run((f"SELECT hash FROM {owner.chain} WHERE position = 2", ()))
     rows = owner.run(
         (
-            f"SELECT {owner.pos}, originator_id, originator_version, topic, state "
-            f"FROM {owner.events} WHERE {owner.pos} >= 3 ORDER BY {owner.pos}",
+            (
+                f"SELECT {owner.pos}, originator_id, originator_version, topic, state "
+                f"FROM {owner.events} WHERE {owner.pos} >= 3 ORDER BY {owner.pos}"
+            ),
             (),
         )
     )
@@ -170,24 +113,6 @@ def logged(store_settings: Settings) -> Iterator[Settings]:
         )
     dar.close()
     return store_settings
-
-
-def run_dar(settings: Settings, *args: str) -> tuple[int, str]:
-    env = {"DAR_DATABASE_URL": settings.database_url}
-    done = CliRunner().invoke(cli, list(args), env=env)
-    return done.exit_code, done.output
-
-
-def reference_verifier(export: Path, *checkpoints: Path) -> tuple[int, str]:
-    """The reference program, run without site-packages: the standard library only."""
-    args = [str(export)] + [f"--checkpoint={c}" for c in checkpoints]
-    done = subprocess.run(  # noqa: S603 - our own program
-        [sys.executable, "-I", "-S", str(REFERENCE), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return done.returncode, done.stdout + done.stderr
 
 
 def test_a_clean_log_verifies_through_its_head(logged: Settings, tmp_path: Path) -> None:
