@@ -6,7 +6,7 @@ By `verify` over the store, by `dar audit verify`, and by the reference verifier
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,10 +18,12 @@ from api.bootstrap import Dar, bootstrap
 from application.citizens.commands import EraseCitizen
 from application.partners.commands import RegisterPartner
 from infrastructure.audit.chain import Checkpoint, StoredRow, chain_hashes
+from infrastructure.eventstore.pg_setup import setup_database
 from infrastructure.settings import Settings
 from tests.support.audit import Owner, reference_verifier, run_dar
 from tests.support.citizens import register
 from tests.support.clock import TestClock
+from tests.support.postgres import PostgresServer
 from tests.support.spec import Scenario
 
 EVENTS = 6
@@ -102,7 +104,7 @@ CASES: dict[str, tuple[Callable[[Owner], None], int | None, int]] = {
 
 
 @pytest.fixture
-def logged(store_settings: Settings) -> Iterator[Settings]:
+def logged(store_settings: Settings) -> Settings:
     """A store whose log holds six events (one partner registered each)."""
     dar = bootstrap(store_settings, TestClock())
     for code in CODES:
@@ -176,3 +178,19 @@ def test_a_checkpoint_file_reads_back_as_written() -> None:
     assert Checkpoint.from_json(written.to_json()) == written
     with pytest.raises(ValueError, match="malformed"):
         Checkpoint.from_json('{"format": "dar-checkpoint/1", "position": 0, "hash": "00"}')
+
+
+def test_a_store_recorded_before_its_chain_is_chained_once_when_set_up(
+    logged: Settings, request: pytest.FixtureRequest
+) -> None:
+    owner = Owner(logged)
+    owner.run((f"DROP TABLE {owner.chain}", ()))
+    if owner.postgres:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        setup_database(server.admin_url(), logged)  # `dar db setup`
+    else:
+        bootstrap(logged, TestClock()).close()  # the embedded store sets itself up at start
+    found = verify_store(logged, [])
+    assert (found.intact, found.events) == (True, EVENTS)
+    tail = owner.run((f"SELECT max(position) FROM {owner.chain}", ()))
+    assert tail == [(EVENTS,)]

@@ -50,11 +50,11 @@ class Owner:
                     cur = conn.execute(statement.replace("?", "%s"), params)
                     rows = cur.fetchall() if cur.description else []
             return rows
-        conn = sqlite3.connect(self.settings.database_url.removeprefix("sqlite:///"))
-        with conn:
+        file = sqlite3.connect(self.settings.database_url.removeprefix("sqlite:///"))
+        with file:
             for statement, params in statements:
-                rows = conn.execute(statement, params).fetchall()
-        conn.close()
+                rows = file.execute(statement, params).fetchall()
+        file.close()
         return rows
 
     def without_chaining(self, *statements: tuple[str, tuple[Any, ...]]) -> None:
