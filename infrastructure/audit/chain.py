@@ -17,15 +17,16 @@ import struct
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 GENESIS = bytes(32)
 CHAIN_TABLE = "dar_chain"
-_U64 = struct.Struct(">Q")
+_HEAD = struct.Struct(">Q16sQI")  # position, originator id, version, topic length
 _U32 = struct.Struct(">I")
+_sha256 = hashlib.sha256
 
 
-@dataclass(frozen=True, slots=True)
-class StoredRow:
+class StoredRow(NamedTuple):
     """One event row as stored: what the chain commits to."""
 
     position: int
@@ -37,25 +38,15 @@ class StoredRow:
 
 def digest(row: StoredRow) -> bytes:
     """SHA-256 of the event's body: its position, originator, version, topic and stored bytes."""
-    topic = row.topic.encode()
-    return hashlib.sha256(
-        b"".join(
-            (
-                _U64.pack(row.position),
-                row.originator_id,
-                _U64.pack(row.version),
-                _U32.pack(len(topic)),
-                topic,
-                _U32.pack(len(row.state)),
-                row.state,
-            )
-        )
-    ).digest()
+    position, originator_id, version, topic_text, state = row
+    topic = topic_text.encode()
+    head = _HEAD.pack(position, originator_id, version, len(topic))
+    return _sha256(b"".join((head, topic, _U32.pack(len(state)), state))).digest()
 
 
 def link(previous: bytes, event_digest: bytes) -> bytes:
     """The chain hash of an event: the hash before it, then its digest."""
-    return hashlib.sha256(previous + event_digest).digest()
+    return _sha256(previous + event_digest).digest()
 
 
 def chain_hashes(previous: bytes, rows: Iterable[StoredRow]) -> Iterator[tuple[int, bytes]]:
@@ -154,16 +145,19 @@ class _Walk:
         self.events, self.position, self.hash = 0, 0, GENESIS
 
     def step(self, position: int, row: StoredRow | None, stored: bytes | None) -> None:
-        self._passed(position)
+        pending = self.pending
+        if pending and pending[0].position < position:
+            self._passed(position)
         if row is None:
             raise _Break(position, "a chain link without its event: the event was deleted")
         if stored is None:
             raise _Break(position, "an event without a chain link: the event was inserted")
-        computed = link(self.hash, digest(row))
+        computed = _sha256(self.hash + digest(row)).digest()  # link(), inlined: the hot path
         if computed != stored:
             raise _Break(position, "the stored event does not give its chain hash: it was altered")
         self.events, self.position, self.hash = self.events + 1, position, computed
-        self._check_at(position)
+        if pending and pending[0].position == position:
+            self._check_at(position)
 
     def _passed(self, position: int) -> None:
         if self.pending and self.pending[0].position < position:
@@ -194,13 +188,13 @@ def merged(
     """(position, the event or None, its stored chain hash or None), in position order."""
     row, lnk = next(rows, None), next(links, None)
     while row is not None or lnk is not None:
-        if lnk is None or (row is not None and row.position < lnk[0]):
+        if row is not None and lnk is not None and row.position == lnk[0]:  # the usual case
+            yield row.position, row, lnk[1]
+            row, lnk = next(rows, None), next(links, None)
+        elif lnk is None or (row is not None and row.position < lnk[0]):
             assert row is not None  # noqa: S101 - the condition above
             yield row.position, row, None
             row = next(rows, None)
-        elif row is None or lnk[0] < row.position:
+        else:  # a link before the next event, or after the last
             yield lnk[0], None, lnk[1]
             lnk = next(links, None)
-        else:
-            yield row.position, row, lnk[1]
-            row, lnk = next(rows, None), next(links, None)
