@@ -86,6 +86,25 @@ def sqlite_hash_read(path: str) -> int:
         conn.close()
 
 
+_APPEND = (
+    "INSERT INTO {0}.dar_events (originator_id, originator_version, topic, state) "
+    "SELECT gen_random_uuid(), 1, topic, state FROM {0}.dar_events WHERE notification_id = 1"
+)
+_TRIGGER = "ALTER TABLE {0}.dar_events {1} TRIGGER dar_chain_appended"
+
+
+def pg_appends(url: str, schema: str, *, chained: bool, count: int = 300) -> int:
+    """One-event appends, each its own transaction, with the chaining trigger on or off."""
+    s = sql.Identifier(schema)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL(_TRIGGER).format(s, sql.SQL("ENABLE" if chained else "DISABLE")))
+        append = sql.SQL(_APPEND).format(s)
+        for _ in range(count):
+            conn.execute(append)
+        conn.execute(sql.SQL(_TRIGGER).format(s, sql.SQL("ENABLE")))
+    return count
+
+
 def measure(
     store: str, raw: Callable[[], int], check: Callable[[], int], runs: int
 ) -> tuple[Row, Row]:
@@ -100,7 +119,14 @@ def measure(
     return Row.of_baseline(baseline), Row(measured, baseline)
 
 
-def run_postgres(events: int, runs: int) -> tuple[Row, Row]:
+def _renamed(row: Row, name: str) -> Row:
+    """The row under another name (the append figures reuse `measure`), its baseline renamed."""
+    base = Measurement("pg_append_unchained", 1, UNIT, row.baseline.samples)
+    m = row.measurement
+    return Row(Measurement(name, 1, UNIT, m.samples), base)
+
+
+def run_postgres(events: int, runs: int) -> tuple[Row, ...]:
     """On the suite's throwaway PostgreSQL (fsync on); the copies chained by the trigger."""
     server = start_postgres(fsync=True)
     try:
@@ -111,11 +137,19 @@ def run_postgres(events: int, runs: int) -> tuple[Row, Row]:
         finally:
             dar.close()
         url = settings.owner_database_url or settings.database_url
-        return measure(
+        schema = settings.postgres_schema
+        rows = measure("pg", lambda: pg_hash_read(url, schema), lambda: verified(settings), runs)
+        # Last: the unchained appends leave the log unverifiable.
+        unchained, chained = measure(
             "pg",
-            lambda: pg_hash_read(url, settings.postgres_schema),
-            lambda: verified(settings),
+            lambda: pg_appends(url, schema, chained=False),
+            lambda: pg_appends(url, schema, chained=True),
             runs,
+        )
+        return (
+            *rows,
+            _renamed(unchained, "pg_append_unchained"),
+            _renamed(chained, "pg_append_chained"),
         )
     finally:
         server.stop()
