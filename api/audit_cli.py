@@ -31,7 +31,7 @@ audit_app = typer.Typer(
 def verify_store(settings: Settings, checkpoints: list[Checkpoint]) -> Verification:
     """Verify the configured store's chain, reading only."""
     with open_stored_log(settings) as log:
-        return verify(log.rows(), log.links(), checkpoints)
+        return verify(log.walk(), checkpoints)
 
 
 def _read_checkpoint(path: Path) -> Checkpoint:

@@ -40,7 +40,7 @@ UNIT = "events/s"
 def verified(settings: Settings) -> int:
     """Verify the whole chain as `dar audit verify` does; the events verified."""
     with open_stored_log(settings) as log:
-        found = verify(log.rows(), log.links())
+        found = verify(log.walk())
     if not found.intact:
         msg = f"the benchmark's log is broken at {found.broken_at}: {found.reason}"
         raise RuntimeError(msg)

@@ -63,7 +63,7 @@ def _checkpoint(given: CheckpointInput) -> Checkpoint:
 
 def _verified(settings: Settings, checkpoints: list[Checkpoint]) -> JournalVerification:
     with open_stored_log(settings) as log:
-        found: Verification = verify(log.rows(), log.links(), checkpoints)
+        found: Verification = verify(log.walk(), checkpoints)
     return JournalVerification(
         intact=found.intact,
         events=found.events,

@@ -36,6 +36,10 @@ class StoredRow(NamedTuple):
     state: bytes
 
 
+Position = tuple[int, StoredRow | None, bytes | None]
+"""A position of the log: its event (None if missing) and its chain hash (None if missing)."""
+
+
 def digest(row: StoredRow) -> bytes:
     """SHA-256 of the event's body: its position, originator, version, topic and stored bytes."""
     position, originator_id, version, topic_text, state = row
@@ -118,25 +122,21 @@ class _Break(Exception):  # noqa: N818 - internal control flow, never leaves thi
         self.position, self.reason = position, reason
 
 
-def verify(
-    rows: Iterable[StoredRow],
-    links: Iterable[tuple[int, bytes]],
-    checkpoints: Sequence[Checkpoint] = (),
-) -> Verification:
+def verify(walk: Iterable[Position], checkpoints: Sequence[Checkpoint] = ()) -> Verification:
     """Walk the events and the chain together in position order; stop at the first disagreement.
 
     An event without a chain link (inserted), a link without its event (deleted), a hash that the
     stored bytes do not give (changed, swapped) or a checkpoint that the log does not reach or
     does not agree with (tail cut off, chain rewritten) names the position where it shows.
     """
-    walk = _Walk(sorted(checkpoints, key=lambda c: c.position))
+    walker = _Walk(sorted(checkpoints, key=lambda c: c.position))
     try:
-        for position, row, stored in merged(iter(rows), iter(links)):
-            walk.step(position, row, stored)
-        walk.finish()
+        for position, row, stored in walk:
+            walker.step(position, row, stored)
+        walker.finish()
     except _Break as broken:
-        return walk.result(broken.position, broken.reason)
-    return walk.result(None, None)
+        return walker.result(broken.position, broken.reason)
+    return walker.result(None, None)
 
 
 class _Walk:
@@ -152,7 +152,14 @@ class _Walk:
             raise _Break(position, "a chain link without its event: the event was deleted")
         if stored is None:
             raise _Break(position, "an event without a chain link: the event was inserted")
-        computed = _sha256(self.hash + digest(row)).digest()  # link(), inlined: the hot path
+        try:  # digest() and link(), inlined: the hot path
+            _, originator_id, version, topic_text, state = row
+            topic = topic_text.encode()
+            head = _HEAD.pack(position, originator_id, version, len(topic))
+            body = _sha256(b"".join((head, topic, _U32.pack(len(state)), state))).digest()
+        except (AttributeError, TypeError, struct.error) as error:  # a NULL written by hand
+            raise _Break(position, "the stored event cannot be read: it was altered") from error
+        computed = _sha256(self.hash + body).digest()
         if computed != stored:
             raise _Break(position, "the stored event does not give its chain hash: it was altered")
         self.events, self.position, self.hash = self.events + 1, position, computed
@@ -180,21 +187,3 @@ class _Walk:
 
     def result(self, broken_at: int | None, reason: str | None) -> Verification:
         return Verification(self.events, self.position, self.hash, broken_at, reason)
-
-
-def merged(
-    rows: Iterator[StoredRow], links: Iterator[tuple[int, bytes]]
-) -> Iterator[tuple[int, StoredRow | None, bytes | None]]:
-    """(position, the event or None, its stored chain hash or None), in position order."""
-    row, lnk = next(rows, None), next(links, None)
-    while row is not None or lnk is not None:
-        if row is not None and lnk is not None and row.position == lnk[0]:  # the usual case
-            yield row.position, row, lnk[1]
-            row, lnk = next(rows, None), next(links, None)
-        elif lnk is None or (row is not None and row.position < lnk[0]):
-            assert row is not None  # noqa: S101 - the condition above
-            yield row.position, row, None
-            row = next(rows, None)
-        else:  # a link before the next event, or after the last
-            yield lnk[0], None, lnk[1]
-            lnk = next(links, None)

@@ -19,7 +19,7 @@ from uuid import UUID
 from eventsourcing.persistence import Mapper, StoredEvent
 
 from domain.shared.time import TUNIS
-from infrastructure.audit.chain import GENESIS, Checkpoint, StoredRow, digest, merged
+from infrastructure.audit.chain import GENESIS, Checkpoint, StoredRow, digest
 from infrastructure.audit.log import StoredLog
 
 EXPORT_FORMAT = "dar-export/1"
@@ -84,7 +84,7 @@ def write_export(
 ) -> ExportSummary:
     """Write the export: header, one line per position from the first event selected, checkpoint."""
     summary, previous, started = ExportSummary(), GENESIS, False
-    for position, row, stored in merged(log.rows(), log.links()):
+    for position, row, stored in log.walk():
         if not started and row is not None and selected(row):
             started = True
             _write(out, _header(previous, position, now, selection))
