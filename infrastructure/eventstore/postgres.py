@@ -186,8 +186,8 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
         """The chain table, its trigger and the one-time chaining of a store older than its chain.
 
         The trigger chains each append's rows in the append's transaction, under the table lock
-        the guard took: the head it continues is the previous append's. The trigger's function is the owner's (SECURITY DEFINER): the application role cannot
-        write the chain itself.
+        the guard took: the head it continues is the previous append's. Its function is the
+        owner's (SECURITY DEFINER): the application role cannot write the chain itself.
         """
         names = {
             "schema": self._schema,
