@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from api.audit_cli import audit_app
 from api.auth import Role, TokenService
 from api.bootstrap import bootstrap
 from api.demo import HOUSE as DEMO_HOUSE
@@ -44,6 +45,7 @@ app.add_typer(db_app, name="db")
 vault_app = typer.Typer(help="Key vault maintenance.")
 app.add_typer(vault_app, name="vault")
 app.add_typer(projections_app, name="projections")
+app.add_typer(audit_app, name="audit")
 
 
 def prepare(settings: Settings, *, demo: bool = False) -> int:

@@ -6,6 +6,8 @@
   DELETE and TRUNCATE fail, and it cannot create tables. Snapshots are a cache, not the record:
   on their table it may also DELETE (a new snapshot replaces the aggregate's older or stale
   ones), still never UPDATE or TRUNCATE;
+- the hash chain over the events (`dar_chain`) is written by a trigger owned by the owner role:
+  the application and projector roles only read it;
 - the projector role owns the read-model schema, where rebuilds create and drop tables; it reads
   events, and the application role reads its tables.
 
@@ -21,6 +23,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
+from infrastructure.audit.chain import CHAIN_TABLE
 from infrastructure.eventstore.factory import open_event_store
 from infrastructure.eventstore.postgres import BEGIN_APPEND, COMMANDS_TABLE
 from infrastructure.settings import Settings
@@ -167,6 +170,9 @@ def _grant_event_access(
         sql.SQL("GRANT EXECUTE ON FUNCTION {0}.{1} TO {2}").format(s, guard, sql.Identifier(app)),
         sql.SQL("GRANT SELECT ON {0}.{1}, {0}.{2} TO {3}").format(
             s, events, commands, sql.Identifier(projector)
+        ),
+        sql.SQL("GRANT SELECT ON {0}.{1} TO {2}, {3}").format(
+            s, sql.Identifier(CHAIN_TABLE), sql.Identifier(app), sql.Identifier(projector)
         ),
     ]
     for statement in statements:

@@ -40,6 +40,7 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from application.errors import CommandAlreadyRecordedError, StaleReadError, StoreBusyError
 from application.ports import CommandRecord, RecordedCommand
+from infrastructure.audit.chain import CHAIN_TABLE
 from infrastructure.timeouts import reached_a_bound
 
 COMMAND_RECORDED = "DR001"
@@ -47,6 +48,13 @@ STALE_READ = "DR002"
 STORE_BUSY = "DR003"
 COMMANDS_TABLE = "dar_commands"
 BEGIN_APPEND = "dar_begin_append"
+CHAIN_EVENTS = "dar_chain_events"
+# The chain hash of one event row `r` after `head` (docs/audit.md), in SQL.
+_LINK = (
+    "sha256(head || sha256(int8send(r.notification_id) || uuid_send(r.originator_id) "
+    "|| int8send(r.originator_version) || int4send(octet_length(convert_to(r.topic, 'UTF8'))) "
+    "|| convert_to(r.topic, 'UTF8') || int4send(octet_length(r.state)) || r.state))"
+)
 OPTIONS = "POSTGRES_OPTIONS"
 RETRIES, RETRY_WAIT = 10, 0.2  # the library's retry of a lost connection
 _library_append = PostgresApplicationRecorder.insert_events.__wrapped__  # without its retry
@@ -118,6 +126,7 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
             self._schema, Identifier(BEGIN_APPEND)
         )
         self.sql_create_statements.extend(self._extra_create_statements())
+        self.sql_create_statements.extend(self._chain_statements())
         self._insert_with_command = self._insert_statement(with_command=True)
         self._insert_without_command = self._insert_statement(with_command=False)
         self._find_command = SQL(
@@ -171,6 +180,57 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
                 stale=SQL(STALE_READ),
                 busy=SQL(STORE_BUSY),
             ),
+        ]
+
+    def _chain_statements(self) -> list[Composed]:
+        """The chain table, its trigger and the one-time chaining of a store older than its chain.
+
+        The trigger chains each append's rows in the append's transaction, under the table lock
+        the guard took: the head it continues is the previous append's. Its function is the
+        owner's (SECURITY DEFINER): the application role cannot write the chain itself.
+        """
+        names = {
+            "schema": self._schema,
+            "table": self._table,
+            "chain": Identifier(CHAIN_TABLE),
+            "fn": Identifier(CHAIN_EVENTS),
+            "link": SQL(_LINK),
+        }
+        loop = (
+            "head bytea; r record; ps bigint[] := '{{}}'; hs bytea[] := '{{}}'; "
+            "BEGIN "
+            "  SELECT c.hash INTO head FROM {schema}.{chain} c ORDER BY c.position DESC LIMIT 1; "
+            "  head := COALESCE(head, decode(repeat('00', 32), 'hex')); "
+            "  FOR r IN SELECT * FROM {source} ORDER BY notification_id LOOP "
+            "    head := {link}; ps := ps || r.notification_id; hs := hs || head; "
+            "  END LOOP; "
+            "  INSERT INTO {schema}.{chain} (position, hash) SELECT * FROM unnest(ps, hs); "
+        )
+        return [
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{chain} ("
+                "position bigint PRIMARY KEY, hash bytea NOT NULL)"
+            ).format(**names),
+            SQL(
+                "CREATE OR REPLACE FUNCTION {schema}.{fn}() RETURNS trigger LANGUAGE plpgsql "
+                "SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$ DECLARE "
+                + loop
+                + "  RETURN NULL; END $body$"
+            ).format(source=SQL("appended"), **names),
+            SQL(
+                "CREATE OR REPLACE TRIGGER dar_chain_appended AFTER INSERT ON {schema}.{table} "
+                "REFERENCING NEW TABLE AS appended FOR EACH STATEMENT "
+                "EXECUTE FUNCTION {schema}.{fn}()"
+            ).format(**names),
+            SQL(
+                "DO $body$ DECLARE "
+                + loop.replace(
+                    "BEGIN ",
+                    "BEGIN IF EXISTS (SELECT 1 FROM {schema}.{chain}) "
+                    "THEN RETURN; END IF; LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; ",
+                )
+                + "END $body$"
+            ).format(source=SQL("{0}.{1}").format(self._schema, self._table), **names),
         ]
 
     def _insert_statement(self, *, with_command: bool) -> Composed:

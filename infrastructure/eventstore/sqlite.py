@@ -24,6 +24,7 @@ from eventsourcing.sqlite import (
 
 from application.errors import CommandAlreadyRecordedError, StaleReadError, StoreBusyError
 from application.ports import CommandRecord, RecordedCommand
+from infrastructure.audit.chain import CHAIN_TABLE, GENESIS, StoredRow, chain_hashes
 
 COMMANDS_TABLE = "dar_commands"
 
@@ -65,7 +66,29 @@ class DarSQLiteRecorder(SQLiteApplicationRecorder):
                 "outcome TEXT NOT NULL, position INTEGER NOT NULL, "
                 "PRIMARY KEY (actor, command_id)) WITHOUT ROWID"
             ),
+            f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} (position INTEGER PRIMARY KEY, hash BLOB)",
         ]
+
+    def create_table(self) -> None:
+        """Create the tables; a store that had events before its chain gets it now, once."""
+        super().create_table()
+        with (
+            self.datastore.get_connection(commit=True) as conn,
+            _ImmediateTransaction(conn, commit=True) as c,
+        ):
+            c.execute(f"SELECT 1 FROM {CHAIN_TABLE} LIMIT 1")
+            if c.fetchone() is None:
+                c.execute(
+                    "SELECT rowid, originator_id, originator_version, topic, state "
+                    f"FROM {self.events_table_name} ORDER BY rowid"
+                )
+                rows = [
+                    StoredRow(r[0], bytes.fromhex(r[1].replace("-", "")), r[2], r[3], r[4])
+                    for r in c.fetchall()
+                ]
+                c.executemany(
+                    f"INSERT INTO {CHAIN_TABLE} VALUES (?, ?)", chain_hashes(GENESIS, rows)
+                )
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -82,12 +105,31 @@ class DarSQLiteRecorder(SQLiteApplicationRecorder):
                 raise CommandAlreadyRecordedError(msg)
             self._check_reads(c, reads)
             ids = self._insert_events(c, stored_events)
+            if ids:
+                self._chain(c, ids, stored_events)
             if command is not None and ids:
                 c.execute(
                     f"INSERT INTO {COMMANDS_TABLE} VALUES (?, ?, ?, ?, ?)",
                     (command.actor, command.command_id, command.digest, command.outcome, ids[-1]),
                 )
             return ids
+
+    def _chain(
+        self, c: SQLiteCursor, ids: Sequence[int], stored_events: Sequence[StoredEvent]
+    ) -> None:
+        """Chain the appended events onto the head, in the append's transaction (write-locked)."""
+        c.execute(f"SELECT hash FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1")
+        head = c.fetchone()
+        rows = (
+            StoredRow(
+                position, _uuid_bytes(e.originator_id), e.originator_version, e.topic, e.state
+            )
+            for position, e in zip(ids, stored_events, strict=True)
+        )
+        c.executemany(
+            f"INSERT INTO {CHAIN_TABLE} VALUES (?, ?)",
+            chain_hashes(GENESIS if head is None else head[0], rows),
+        )
 
     def _check_reads(self, c: SQLiteCursor, reads: Mapping[UUID, int]) -> None:
         for aggregate_id, version in reads.items():
@@ -145,6 +187,10 @@ class DarSQLiteSnapshotRecorder(SQLiteAggregateRecorder):
                     (key, snapshot.originator_version, snapshot.topic, snapshot.state),
                 )
         return None
+
+
+def _uuid_bytes(originator_id: UUID | str) -> bytes:
+    return originator_id.bytes if isinstance(originator_id, UUID) else UUID(originator_id).bytes
 
 
 def _hex(originator_id: UUID | str) -> str:

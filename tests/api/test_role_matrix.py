@@ -44,6 +44,7 @@ SAMPLES.update(
     {
         "houses": "{ houses { code } }",
         "events": "{ events { position type } }",
+        "verifyJournal": "{ verifyJournal { intact } }",
         "house": f'{{ house(id: "{NOBODY}") {{ code }} }}',
         "agents": f'{{ agents(houseId: "{NOBODY}") {{ id }} }}',
         "catalogue": '{ catalogue(partnerCode: "STEG") { code } }',

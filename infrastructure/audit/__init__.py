@@ -1,0 +1,1 @@
+"""Tamper evidence over the event log: the hash chain, its verifier and exports."""
