@@ -1,0 +1,120 @@
+"""The audit index's table, on either store, and the journal's reads over it.
+
+Each filter of the journal has an index led by its column and followed by the position, so a
+page of a selective filter reads only its own rows, however long the log.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from infrastructure.readmodels.database import ReadDatabase, SqlCursor, as_uuid
+from infrastructure.readmodels.tables import Index, Table, create_tables
+from projections.audit.projection import AuditIndexProjection
+from projections.audit.view import JournalFilter, JournalRow
+
+AUDIT_INDEX = Table(
+    f"audit_index_v{AuditIndexProjection.version}",
+    JournalRow,
+    ("position",),
+    indexes=(
+        Index("stream", ("originator_id", "originator_version")),
+        Index("stream_at", ("originator_id", "at")),
+        Index("house", ("house_id", "position")),
+        Index("partner", ("partner_id", "position")),
+        Index("actor", ("actor", "position")),
+        Index("topic", ("topic", "position")),
+        Index("day", ("day", "position")),
+    ),
+    on_conflict="ignore",
+)
+ALL = (AUDIT_INDEX,)
+
+
+def create_audit_tables(db: ReadDatabase) -> None:
+    """The table of this projection version."""
+    create_tables(db, *ALL)
+
+
+class AuditIndexTable:
+    """Writes index rows within a batch's transaction."""
+
+    def __init__(self, db: ReadDatabase, cur: SqlCursor) -> None:
+        self._insert = AUDIT_INDEX.insert(db)
+        self._cur = cur
+
+    def add(self, row: JournalRow) -> None:
+        """Insert the row (a replayed batch finds it there already)."""
+        self._cur.execute(self._insert, AUDIT_INDEX.params(row))
+
+
+def _where(after: int, narrowed: JournalFilter) -> tuple[str, list[object]]:
+    clauses, params = ["position > ?"], [after]
+    for column, value in (
+        ("house_id", narrowed.house_id),
+        ("partner_id", narrowed.partner_id),
+        ("actor", narrowed.actor),
+        ("topic", narrowed.topic),
+    ):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if narrowed.day_from is not None:
+        clauses.append("day >= ?")
+        params.append(narrowed.day_from.isoformat())
+    if narrowed.day_to is not None:
+        clauses.append("day <= ?")
+        params.append(narrowed.day_to.isoformat())
+    return " AND ".join(clauses), params
+
+
+class AuditIndexQueries:
+    """Reads the audit index."""
+
+    def __init__(self, db: ReadDatabase) -> None:
+        self._db = db
+
+    def journal(self, after: int, narrowed: JournalFilter, *, limit: int) -> list[JournalRow]:
+        """The rows after `after` that match, in log order."""
+        where, params = _where(after, narrowed)
+        with self._db.read() as cur:
+            cur.execute(AUDIT_INDEX.select(self._db, where, "position LIMIT ?"), (*params, limit))
+            return [AUDIT_INDEX.row(r) for r in cur.fetchall()]
+
+    def history(self, aggregate_id: UUID, after_version: int, *, limit: int) -> list[JournalRow]:
+        """The aggregate's rows after that version, in version order."""
+        with self._db.read() as cur:
+            cur.execute(
+                AUDIT_INDEX.select(
+                    self._db,
+                    "originator_id = ? AND originator_version > ?",
+                    "originator_version LIMIT ?",
+                ),
+                (aggregate_id, after_version, limit),
+            )
+            return [AUDIT_INDEX.row(r) for r in cur.fetchall()]
+
+    def version_at(self, aggregate_id: UUID, at: datetime) -> int:
+        """The aggregate's last version recorded at or before `at` (0: it did not exist yet)."""
+        with self._db.read() as cur:
+            cur.execute(
+                f"SELECT MAX(originator_version) FROM {self._db.table(AUDIT_INDEX.name)}"
+                " WHERE originator_id = ? AND at <= ?",
+                (aggregate_id, at),
+            )
+            found = cur.fetchone()
+            return int(found[0]) if found and found[0] is not None else 0
+
+    def created_in_house(self, house_id: UUID, topic: str, at: datetime) -> list[tuple[UUID, int]]:
+        """Aggregates created at the house by a `topic` event by `at`, with their version then."""
+        table = self._db.table(AUDIT_INDEX.name)
+        with self._db.read() as cur:
+            cur.execute(
+                f"SELECT c.originator_id, (SELECT MAX(e.originator_version) FROM {table} e"
+                " WHERE e.originator_id = c.originator_id AND e.at <= ?)"
+                f" FROM {table} c WHERE c.house_id = ? AND c.topic = ? AND c.at <= ?"
+                " ORDER BY c.position",
+                (at, house_id, topic, at),
+            )
+            return [(as_uuid(r[0]), int(r[1])) for r in cur.fetchall()]
