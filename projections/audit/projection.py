@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 
-from domain.catalog import event_classes
+from domain.catalog import AGGREGATES, event_classes
 from domain.houses.house import House
 from domain.partners.partner import Partner
 from domain.shared.time import tunis_day
@@ -38,6 +38,7 @@ class AuditIndexProjection:
 
     name = "audit_index"
     version = 1
+    subscribes_to: ClassVar[tuple[type, ...]] = tuple(AGGREGATES)  # every event of the log
 
     @property
     def key(self) -> str:
