@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from typing import Protocol
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -18,7 +19,6 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
-from application.audit.disclosure import Disclosure
 from application.store import EventStore
 from domain.catalog import event_classes
 from domain.citizens.citizen import Citizen
@@ -95,6 +95,22 @@ def fields_of(value: object, skip: frozenset[str] = frozenset()) -> dict[str, ob
     }
 
 
+class Discloses(Protocol):
+    """What an audit read shows of personal data (`application.audit.disclosure.Disclosure`)."""
+
+    def particulars(self, citizen_id: UUID, values: dict[str, object]) -> list[str]:
+        """A citizen's particulars replaced as admitted; the fields withheld."""
+        ...
+
+    def scopes(self, citizen_id: UUID, values: dict[str, object]) -> list[str]:
+        """A mandate's scopes replaced as admitted; the fields withheld."""
+        ...
+
+    def record(self) -> None:
+        """Record the read, if it named a purpose."""
+        ...
+
+
 class AuditReads:
     """Reads events and past states for auditors, over the one event store."""
 
@@ -102,13 +118,13 @@ class AuditReads:
         self._store = store
         self._mandates: dict[UUID, UUID | None] = {}
 
-    def events(self, positions: Sequence[int], disclosure: Disclosure) -> list[LoggedEvent]:
+    def events(self, positions: Sequence[int], disclosure: Discloses) -> list[LoggedEvent]:
         """The events at these positions (in log order), then the read recorded if purposeful."""
         logged = [self._logged(n, disclosure) for n in self._notifications(positions)]
         disclosure.record()
         return logged
 
-    def as_of(self, aggregate_id: UUID, version: int, disclosure: Disclosure) -> PastState:
+    def as_of(self, aggregate_id: UUID, version: int, disclosure: Discloses) -> PastState:
         """The aggregate at `version` (from the last snapshot at or before it), as may be seen."""
         try:
             aggregate: Aggregate = self._store.repository.get(aggregate_id, version=version)
@@ -146,7 +162,7 @@ class AuditReads:
             return [n for n in found if n.id in wanted]
         return [n for p in positions for n in recorder.select_notifications(start=p, limit=1)]
 
-    def _logged(self, notification: Notification, disclosure: Disclosure) -> LoggedEvent:
+    def _logged(self, notification: Notification, disclosure: Discloses) -> LoggedEvent:
         event = self._store.mapper.to_domain_event(notification)
         payload = fields_of(event, _ENVELOPE)
         kind = _aggregate_kind(type(event))
@@ -170,7 +186,7 @@ class AuditReads:
         kind: type | None,
         aggregate_id: UUID,
         values: dict[str, object],
-        disclosure: Disclosure,
+        disclosure: Discloses,
     ) -> list[str]:
         """Personal data in `values` replaced as the disclosure decides."""
         if kind is Citizen:
