@@ -166,14 +166,15 @@ class AuditReads:
         event = self._store.mapper.to_domain_event(notification)
         payload = fields_of(event, _ENVELOPE)
         kind = _aggregate_kind(type(event))
-        withheld = self._disclosed(kind, notification.originator_id, payload, disclosure)
+        originator = UUID(str(notification.originator_id))
+        withheld = self._disclosed(kind, originator, payload, disclosure)
         house = getattr(event, "house_id", None)
         return LoggedEvent(
             position=notification.id,
-            aggregate_id=notification.originator_id,
+            aggregate_id=originator,
             version=notification.originator_version,
             type=_NAMES.get(type(event), type(event).__qualname__),
-            recorded_at=event.timestamp,
+            recorded_at=getattr(event, "timestamp"),  # noqa: B009 - every stored event has one
             actor=str(getattr(event, "actor", "")),
             house_id=house if isinstance(house, UUID) else None,
             command_id=str(getattr(event, "command_id", "")),

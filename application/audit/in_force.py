@@ -58,14 +58,14 @@ def in_force(
     agents: Iterable[tuple[UUID, int]],
 ) -> InForce:
     """Of these grants and agents (each at its version at `at`), what was in force at `at`."""
-    found_grants = []
+    found_grants: list[GrantInForce] = []
     for grant_id, version in grants:
-        grant = store.repository.get(grant_id, version=version)
+        grant: object = store.repository.get(grant_id, version=version)
         if isinstance(grant, DelegationGrant) and grant.in_force_at(at):
             found_grants.append(_grant(grant))
-    found_accreditations = []
+    found_accreditations: list[AccreditationInForce] = []
     for agent_id, version in agents:
-        agent = store.repository.get(agent_id, version=version)
+        agent: object = store.repository.get(agent_id, version=version)
         if isinstance(agent, Agent):
             found_accreditations.extend(
                 AccreditationInForce(agent.id, agent.employee_number, p, held.expires_on)

@@ -13,6 +13,7 @@ from infrastructure.readmodels.database import ReadDatabase, SqlCursor, as_uuid
 from infrastructure.readmodels.tables import Index, Table, create_tables
 from projections.audit.projection import AuditIndexProjection
 from projections.audit.view import JournalFilter, JournalRow
+from projections.rows import changed
 
 AUDIT_INDEX = Table(
     f"audit_index_v{AuditIndexProjection.version}",
@@ -38,19 +39,48 @@ def create_audit_tables(db: ReadDatabase) -> None:
 
 
 class AuditIndexTable:
-    """Writes index rows within a batch's transaction."""
+    """Writes index rows within a batch's transaction.
+
+    An event that names no house or partner is filed under its aggregate's (those its first event
+    named): a grant's suspension is found under the grant's house and partner.
+    """
 
     def __init__(self, db: ReadDatabase, cur: SqlCursor) -> None:
         self._insert = AUDIT_INDEX.insert(db)
+        self._owner_sql = (
+            f"SELECT house_id, partner_id FROM {db.table(AUDIT_INDEX.name)}"
+            " WHERE originator_id = ? AND originator_version = 1"
+        )
         self._cur = cur
+        self._owners: dict[UUID, tuple[UUID | None, UUID | None]] = {}
 
     def add(self, row: JournalRow) -> None:
         """Insert the row (a replayed batch finds it there already)."""
+        if row.originator_version == 1:
+            self._owners[row.originator_id] = (row.house_id, row.partner_id)
+        elif row.house_id is None or row.partner_id is None:
+            house, partner = self._owner(row.originator_id)
+            row = changed(row, house_id=row.house_id or house, partner_id=row.partner_id or partner)
         self._cur.execute(self._insert, AUDIT_INDEX.params(row))
+
+    def _owner(self, originator_id: UUID) -> tuple[UUID | None, UUID | None]:
+        if originator_id not in self._owners:
+            self._cur.execute(self._owner_sql, (originator_id,))
+            found = self._cur.fetchone()
+            self._owners[originator_id] = (
+                (None, None)
+                if found is None
+                else (
+                    None if found[0] is None else as_uuid(found[0]),
+                    None if found[1] is None else as_uuid(found[1]),
+                )
+            )
+        return self._owners[originator_id]
 
 
 def _where(after: int, narrowed: JournalFilter) -> tuple[str, list[object]]:
-    clauses, params = ["position > ?"], [after]
+    clauses: list[str] = ["position > ?"]
+    params: list[object] = [after]
     for column, value in (
         ("house_id", narrowed.house_id),
         ("partner_id", narrowed.partner_id),

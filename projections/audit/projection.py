@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -47,7 +48,7 @@ class AuditIndexProjection:
 
     def apply(self, event: DomainEventProtocol[Any], position: int, writer: JournalWriter) -> None:
         """Every event is ours."""
-        at = event.timestamp
+        at: datetime = getattr(event, "timestamp")  # noqa: B009 - every stored event has one
         writer.add(
             JournalRow(
                 position=position,
