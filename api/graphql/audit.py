@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 import strawberry
 from strawberry.scalars import JSON
@@ -29,6 +30,7 @@ from application.audit.disclosure import Disclosure
 from application.audit.history import AuditReads, PastState
 from application.audit.history import LoggedEvent as Logged
 from application.audit.in_force import in_force
+from application.store import EventStore
 from domain.catalog import event_classes
 from domain.partners.partner import partner_id, validate_partner_code
 from domain.shared.errors import NotFoundError, ValidationError
@@ -203,6 +205,18 @@ def _instant(at: datetime) -> datetime:
     return at
 
 
+_READS: WeakKeyDictionary[EventStore, AuditReads] = WeakKeyDictionary()
+
+
+def _reads(context: Context) -> AuditReads:
+    """One per store and process: its past states' cache serves every request."""
+    store = context.dar.store
+    found = _READS.get(store)
+    if found is None:
+        found = _READS[store] = AuditReads(store)
+    return found
+
+
 def _disclosure(context: Context, purpose: str | None, operation: str) -> Disclosure:
     dar = context.dar
     reader = reader_of(context.authenticate())
@@ -212,7 +226,7 @@ def _disclosure(context: Context, purpose: str | None, operation: str) -> Disclo
 async def _events(
     context: Context, rows: list[JournalRow], purpose: str | None, operation: str
 ) -> list[RecordedEvent]:
-    reads = AuditReads(context.dar.store)
+    reads = _reads(context)
 
     def read() -> list[Logged]:
         disclosure = _disclosure(context, purpose, operation)
@@ -295,7 +309,7 @@ class HistoryQueries:
             )
         if version is None or version < 1:
             raise NotFoundError("no aggregate under this id at that version or instant")
-        wanted, reads = version, AuditReads(info.context.dar.store)
+        wanted, reads = version, _reads(info.context)
         state = await info.context.blocking(
             lambda: reads.as_of(uuid, wanted, _disclosure(info.context, purpose, "asOf"))
         )

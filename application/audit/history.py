@@ -19,6 +19,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
+from application.audit.past import PastStates
 from application.store import EventStore
 from domain.catalog import event_classes
 from domain.citizens.citizen import Citizen
@@ -114,8 +115,9 @@ class Discloses(Protocol):
 class AuditReads:
     """Reads events and past states for auditors, over the one event store."""
 
-    def __init__(self, store: EventStore) -> None:
+    def __init__(self, store: EventStore, keep_every: int = 100) -> None:
         self._store = store
+        self._past = PastStates(store, every=keep_every)
         self._mandates: dict[UUID, UUID | None] = {}
 
     def events(self, positions: Sequence[int], disclosure: Discloses) -> list[LoggedEvent]:
@@ -125,9 +127,9 @@ class AuditReads:
         return logged
 
     def as_of(self, aggregate_id: UUID, version: int, disclosure: Discloses) -> PastState:
-        """The aggregate at `version` (from the last snapshot at or before it), as may be seen."""
+        """The aggregate at `version` (`PastStates`), as the disclosure lets it be seen."""
         try:
-            aggregate: Aggregate = self._store.repository.get(aggregate_id, version=version)
+            aggregate: Aggregate = self._past.get(aggregate_id, version)
         except AggregateNotFoundError as error:
             msg = f"no aggregate under this id at version {version}"
             raise NotFoundError(msg) from error
