@@ -10,7 +10,7 @@ grants), then lets the audit index catch up. Measured in the same run:
 - `asOf` at a random version, through `AuditReads.as_of` (the nearest kept state or snapshot at
   or before the version, then the events after it), against the raw baseline of reading the
   aggregate's snapshot row alone; the first read (cold: a replay from the first event that keeps
-  a state every 100 versions) is shown apart;
+  a state every 20 versions) is shown apart;
 - `asOf` at a random instant (the audit index's version at that instant, then the same read);
 - one journal page narrowed to one small house (20 of the log's events) through the audit index
   and the payload decode, against finding the same page by scanning and decoding the log (what

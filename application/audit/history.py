@@ -115,7 +115,7 @@ class Discloses(Protocol):
 class AuditReads:
     """Reads events and past states for auditors, over the one event store."""
 
-    def __init__(self, store: EventStore, keep_every: int = 100) -> None:
+    def __init__(self, store: EventStore, keep_every: int = 20) -> None:
         self._store = store
         self._past = PastStates(store, every=keep_every)
         self._mandates: dict[UUID, UUID | None] = {}

@@ -2,10 +2,10 @@
 
 The store keeps one snapshot per aggregate, its latest (a cache for loading the present): a
 version before it would be replayed from the first event, 10,000 events for a long-lived grant.
-So a replay here keeps a copy of the state every `every` versions, in a bounded cache (least
-recently used out); the next read of that aggregate starts from the nearest copy or snapshot at
-or before the version asked, at most `every` events before it. The copies are of recorded,
-immutable history: they never go stale.
+So a replay here keeps a copy of the state every `every` versions (20, the snapshot interval),
+in a bounded cache (least recently used out); the next read of that aggregate starts from the
+nearest copy or snapshot at or before the version asked, at most `every` events before it. The
+copies are of recorded, immutable history: they never go stale.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from application.store import EventStore
 class PastStates:
     """Aggregates as they were at a version, from snapshots, kept copies and the events after."""
 
-    def __init__(self, store: EventStore, every: int = 100, capacity: int = 2_000) -> None:
+    def __init__(self, store: EventStore, every: int = 20, capacity: int = 5_000) -> None:
         self._store = store
         self._every = every
         self._capacity = capacity

@@ -21,7 +21,7 @@ AUDIT_INDEX = Table(
     ("position",),
     indexes=(
         Index("stream", ("originator_id", "originator_version")),
-        Index("stream_at", ("originator_id", "at")),
+        Index("stream_at", ("originator_id", "at", "originator_version")),
         Index("house", ("house_id", "position")),
         Index("partner", ("partner_id", "position")),
         Index("actor", ("actor", "position")),
@@ -104,6 +104,11 @@ class AuditIndexQueries:
 
     def __init__(self, db: ReadDatabase) -> None:
         self._db = db
+        table = db.table(AUDIT_INDEX.name)
+        self._version_at = (
+            f"SELECT originator_version FROM {table} WHERE originator_id = ? AND at <= ?"
+            " ORDER BY at DESC, originator_version DESC LIMIT 1"
+        )
 
     def journal(self, after: int, narrowed: JournalFilter, *, limit: int) -> list[JournalRow]:
         """The rows after `after` that match, in log order."""
@@ -126,23 +131,23 @@ class AuditIndexQueries:
             return [AUDIT_INDEX.row(r) for r in cur.fetchall()]
 
     def version_at(self, aggregate_id: UUID, at: datetime) -> int:
-        """The aggregate's last version recorded at or before `at` (0: it did not exist yet)."""
+        """The aggregate's last version recorded at or before `at` (0: it did not exist yet).
+
+        Versions grow with time within an aggregate: one seek down its (id, at) index.
+        """
         with self._db.read() as cur:
-            cur.execute(
-                f"SELECT MAX(originator_version) FROM {self._db.table(AUDIT_INDEX.name)}"
-                " WHERE originator_id = ? AND at <= ?",
-                (aggregate_id, at),
-            )
+            cur.execute(self._version_at, (aggregate_id, at))
             found = cur.fetchone()
-            return int(found[0]) if found and found[0] is not None else 0
+            return int(found[0]) if found else 0
 
     def created_in_house(self, house_id: UUID, topic: str, at: datetime) -> list[tuple[UUID, int]]:
         """Aggregates created at the house by a `topic` event by `at`, with their version then."""
         table = self._db.table(AUDIT_INDEX.name)
         with self._db.read() as cur:
             cur.execute(
-                f"SELECT c.originator_id, (SELECT MAX(e.originator_version) FROM {table} e"
-                " WHERE e.originator_id = c.originator_id AND e.at <= ?)"
+                f"SELECT c.originator_id, (SELECT e.originator_version FROM {table} e"
+                " WHERE e.originator_id = c.originator_id AND e.at <= ?"
+                " ORDER BY e.at DESC, e.originator_version DESC LIMIT 1)"
                 f" FROM {table} c WHERE c.house_id = ? AND c.topic = ? AND c.at <= ?"
                 " ORDER BY c.position",
                 (at, house_id, topic, at),
