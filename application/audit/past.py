@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections import OrderedDict
+from typing import cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -37,7 +38,7 @@ class PastStates:
         aggregate = self._base(aggregate_id, version)
         start = aggregate.version if aggregate is not None else None
         for event in self._store.events.get(aggregate_id, gt=start, lte=version):
-            aggregate = event.mutate(aggregate)
+            aggregate = cast("Aggregate.Event", event).mutate(aggregate)
             if aggregate is not None and aggregate.version % self._every == 0:
                 self._keep(aggregate_id, aggregate)
         if aggregate is None:
