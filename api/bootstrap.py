@@ -24,6 +24,7 @@ from infrastructure.payments.signing import CallbackVerifier
 from infrastructure.payments.simulated_biller import SimulatedBiller
 from infrastructure.payments.simulated_gateway import SimulatedGateway
 from infrastructure.readmodels import access_log as access_log_tables
+from infrastructure.readmodels import audit as audit_tables
 from infrastructure.readmodels import dashboard as dashboard_tables
 from infrastructure.readmodels import directory as directory_tables
 from infrastructure.readmodels import partners as partners_tables
@@ -34,6 +35,11 @@ from infrastructure.readmodels.access_log import (
     AccessLogQueries,
     AccessLogTable,
     create_access_log_table,
+)
+from infrastructure.readmodels.audit import (
+    AuditIndexQueries,
+    AuditIndexTable,
+    create_audit_tables,
 )
 from infrastructure.readmodels.dashboard import (
     DashboardQueries,
@@ -74,6 +80,7 @@ from infrastructure.reference import check_production_purposes, reference_purpos
 from infrastructure.reference.places import business_calendar, governorate_names
 from infrastructure.settings import Environment, Settings
 from infrastructure.vault.vault import Vault, open_vault
+from projections.audit.projection import AuditIndexProjection
 from projections.citizens.projection import AccessLogProjection
 from projections.dashboard.projection import DashboardProjection
 from projections.directory.projection import DirectoryProjection
@@ -102,6 +109,8 @@ class ReadModels:
     payments_key: str
     dashboard: DashboardQueries
     dashboard_key: str
+    audit: AuditIndexQueries
+    audit_key: str
 
     def tracking_keys(self) -> list[str]:
         """Tracking keys of every read model."""
@@ -113,6 +122,7 @@ class ReadModels:
             self.requests_key,
             self.payments_key,
             self.dashboard_key,
+            self.audit_key,
         ]
 
 
@@ -204,7 +214,13 @@ def projections() -> list[Registered[object]]:
         create_tables=create_dashboard_tables,
         tables=tuple(t.name for t in dashboard_tables.ALL),
     )
-    return [partners, directory, access_log, queue, requests, payments, dashboard]  # type: ignore[list-item]
+    audit: Registered[AuditIndexTable] = Registered(
+        projection=AuditIndexProjection(),
+        writer=AuditIndexTable,
+        create_tables=create_audit_tables,
+        tables=tuple(t.name for t in audit_tables.ALL),
+    )
+    return [partners, directory, access_log, queue, requests, payments, dashboard, audit]  # type: ignore[list-item]
 
 
 def _wake_up(settings: Settings) -> PostgresWakeUp | None:
@@ -256,6 +272,8 @@ def bootstrap(
         payments_key=all_projections[5].projection.key,
         dashboard=DashboardQueries(read_db),
         dashboard_key=all_projections[6].projection.key,
+        audit=AuditIndexQueries(read_db),
+        audit_key=all_projections[7].projection.key,
     )
     houses = HouseService(store, runner, governorate_names(), business_calendar())
     policy = DelegationPolicy(store, the_clock)

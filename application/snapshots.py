@@ -171,6 +171,10 @@ class SnapshotCheckingRepository(Repository[UUID]):
         interval = self._intervals.get(type(aggregate))
         return self.snapshot_store is not None and interval is not None and replayed >= interval
 
+    def snapshot_at_or_before(self, aggregate_id: UUID, version: int) -> Aggregate | None:
+        """The aggregate from its snapshot, if the one kept is at or before `version` (asOf)."""
+        return self._from_snapshot(aggregate_id, version)
+
     def _from_snapshot(self, aggregate_id: UUID, version: int | None) -> Aggregate | None:
         """The latest snapshot at or before `version` that the running code can trust."""
         if self.snapshot_store is None:

@@ -24,7 +24,7 @@ from domain.shared.errors import ForbiddenError
 
 T = TypeVar("T")
 ReadModel = Literal[
-    "partners", "directory", "access_log", "queue", "requests", "payments", "dashboard"
+    "partners", "directory", "access_log", "queue", "requests", "payments", "dashboard", "audit"
 ]
 
 

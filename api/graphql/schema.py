@@ -23,7 +23,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from api.graphql.access import EVERYONE, query
-from api.graphql.audit import AuditQueries
+from api.graphql.audit import AuditQueries, HistoryQueries
 from api.graphql.citizens import CitizenMutations, CitizenQueries
 from api.graphql.context import DarInfo
 from api.graphql.counter import CounterMutations, CounterQueries
@@ -55,6 +55,7 @@ class Query(
     PaymentQueries,
     AuditQueries,
     DashboardQueries,
+    HistoryQueries,
 ):
     @query(EVERYONE, "The position every read model has reached (the lowest).")
     async def position(self, info: DarInfo) -> Position:

@@ -45,6 +45,12 @@ SAMPLES.update(
         "houses": "{ houses { code } }",
         "events": "{ events { position type } }",
         "verifyJournal": "{ verifyJournal { intact } }",
+        "history": f'{{ history(aggregateId: "{NOBODY}") {{ endPosition }} }}',
+        "journal": "{ journal(first: 1) { endPosition } }",
+        "asOf": f'{{ asOf(aggregateId: "{NOBODY}", version: 1) {{ version }} }}',
+        "inForce": (
+            f'{{ inForce(houseId: "{NOBODY}", at: "2026-01-05T10:00:00+01:00") {{ at }} }}'
+        ),
         "house": f'{{ house(id: "{NOBODY}") {{ code }} }}',
         "agents": f'{{ agents(houseId: "{NOBODY}") {{ id }} }}',
         "catalogue": '{ catalogue(partnerCode: "STEG") { code } }',
@@ -301,6 +307,27 @@ def test_queries_and_mutations_follow_the_matrix(
             assert codes <= DOMAIN_ANSWERS, f"{role.value} should be allowed {name}: {codes}"
         else:
             assert codes == {"FORBIDDEN"}, f"{role.value} should be refused {name}: {codes}"
+
+
+def test_the_auditor_is_refused_every_mutation_of_the_live_schema_and_nothing_is_written(
+    client: TestClient, api_settings: Settings
+) -> None:
+    """Auditors are read-only, over the live schema's mutations (not the matrix's rows).
+
+    A mutation added later is refused to them too, or this fails.
+    """
+    dar = client.app.state.dar  # type: ignore[attr-defined]
+    ensure_house(dar)  # a house for the mutations to act on, were they let through
+    mutations = schema_operations(api_settings)["mutation"]
+    assert len(mutations) > 20
+    assert mutations <= set(SAMPLES), "a mutation without a sample"
+    token = token_for(api_settings, Role.AUDITOR)
+    before = dar.store.position()
+    for name in sorted(mutations):
+        codes = error_codes(graphql(client, SAMPLES[name], token=token))
+        assert codes == ["FORBIDDEN"], (name, codes)
+    assert dar.store.position() == before, "an auditor's call wrote to the log"
+    assert not any(Role.AUDITOR in EXPECTED.allowed[name] for name in mutations)
 
 
 @pytest.mark.parametrize("role", list(Role))

@@ -43,7 +43,12 @@ def test_an_undecodable_event_is_reported_degraded_everywhere_and_skipped_by_an_
     bad = inject(dar, "POISON", garbage_timestamp)
     head = register(dar, "P3")
     keys = dar.read.tracking_keys()
-    needing = {dar.read.partners_key, dar.read.dashboard_key, COUNTED}  # they read its topic
+    needing = {
+        dar.read.partners_key,
+        dar.read.dashboard_key,
+        dar.read.audit_key,
+        COUNTED,
+    }  # decode it
     others = set(keys) - needing
     with TestClient(create_app(settings, dar)) as client:
         eventually(lambda: set(dar.projections.failures()) == needing, "its readers stop at it")
