@@ -85,6 +85,10 @@ def run(
             "Demo agent: .venv/bin/dar token --role agent --house haidra --subject A17 "
             "(supervisor: --role supervisor --subject S01)"
         )
+        typer.echo(
+            "The house's pages (a link each, with a development token): add --open --page counter "
+            "--counter 1 (or --page supervisor, --page display) to those commands"
+        )
     uvicorn.run(
         "api.asgi:app",
         host=settings.host,
