@@ -2,7 +2,7 @@
 
 Per partner, per house, per business day (the Tunis day each `Payment.Captured` and
 `Payment.Refunded` event carries): the captures and the millimes captured, the refunds paid back
-and their millimes, and captured − refunded. Only the payment events are read, through the event
+and their millimes, and captured less refunded. Only the payment events are read, through the event
 store, in log order; no read model is consulted. A refund is counted on the day it was paid back,
 whatever the day of its payment, as the day's collections count it.
 
@@ -92,12 +92,16 @@ class MoneyFromLog:
     def __init__(self, store: EventStore) -> None:
         self._store = store
 
-    def _payment_events(self) -> Iterator[object]:
+    def _payment_events(self, up_to: int | None) -> Iterator[object]:
         recorder, mapper = self._store.recorder, self._store.mapper
         start: int | None = None
         while True:
             found = recorder.select_notifications(
-                start=start, limit=_BATCH, topics=_TOPICS, inclusive_of_start=start is None
+                start=start,
+                limit=_BATCH,
+                stop=up_to,
+                topics=_TOPICS,
+                inclusive_of_start=start is None,
             )
             for notification in found:
                 yield mapper.to_domain_event(notification)
@@ -106,45 +110,60 @@ class MoneyFromLog:
             start = found[-1].id
 
     def report(
-        self, day_from: date, day_to: date, house_id: UUID | None = None
+        self, day_from: date, day_to: date, house_id: UUID | None = None, up_to: int | None = None
     ) -> tuple[list[MoneyLine], set[UUID]]:
-        """The lines of the period (by day, house, partner), and every house that took payments."""
-        origins: dict[UUID, _Origin] = {}
-        refunds: dict[tuple[UUID, str], int] = {}
-        sums: dict[tuple[date, UUID, str], _Sums] = {}
+        """The lines of the period (by day, house, partner), and every house that took payments.
 
-        def line(payment: UUID, day: date) -> _Sums | None:
-            origin = origins[payment]
-            if not day_from <= day <= day_to:
-                return None
-            if house_id is not None and origin.house_id != house_id:
-                return None
-            return sums.setdefault((day, origin.house_id, origin.partner_code), _Sums())
-
-        for event in self._payment_events():
-            match event:
-                case Payment.Initiated():
-                    origins[event.originator_id] = _Origin(event.house_id, event.partner_code)
-                case Payment.RefundRequested():
-                    refunds[event.originator_id, event.refund_id] = event.amount_millimes
-                case Payment.Captured():
-                    found = line(event.originator_id, event.business_date)
-                    if found is not None:
-                        found.captures += 1
-                        found.captured += event.amount_millimes
-                case Payment.Refunded():
-                    found = line(event.originator_id, event.business_date)
-                    if found is not None:
-                        found.refunds += 1
-                        found.refunded += refunds[event.originator_id, event.refund_id]
-                case _:  # pragma: no cover - only the topics asked for are read
-                    pass
+        Only the events up to the position `up_to` (all, if None) are read.
+        """
+        tally = _Tally(day_from, day_to, house_id)
+        for event in self._payment_events(up_to):
+            tally.add(event)
         lines = [
             MoneyLine(day, house, partner, Figures(s.captures, s.captured, s.refunded), s.refunds)
-            for (day, house, partner), s in sorted(sums.items(), key=lambda kv: _order(kv[0]))
+            for (day, house, partner), s in sorted(tally.sums.items(), key=lambda kv: _order(kv[0]))
         ]
-        houses = {o.house_id for o in origins.values()}
+        houses = {o.house_id for o in tally.origins.values()}
         return lines, houses if house_id is None else {house_id}
+
+
+class _Tally:
+    """The sums of one period, as the payment events arrive in log order."""
+
+    def __init__(self, day_from: date, day_to: date, house_id: UUID | None) -> None:
+        self._from, self._to, self._house = day_from, day_to, house_id
+        self.origins: dict[UUID, _Origin] = {}
+        self.sums: dict[tuple[date, UUID, str], _Sums] = {}
+        self._refunds: dict[tuple[UUID, str], int] = {}
+
+    def add(self, event: object) -> None:
+        """One payment event: who it is for, a refund's amount, a capture, a refund paid back."""
+        match event:
+            case Payment.Initiated():
+                self.origins[event.originator_id] = _Origin(event.house_id, event.partner_code)
+            case Payment.RefundRequested():
+                self._refunds[event.originator_id, event.refund_id] = event.amount_millimes
+            case Payment.Captured():
+                found = self._line(event.originator_id, event.business_date)
+                if found is not None:
+                    found.captures += 1
+                    found.captured += event.amount_millimes
+            case Payment.Refunded():
+                found = self._line(event.originator_id, event.business_date)
+                if found is not None:
+                    found.refunds += 1
+                    found.refunded += self._refunds[event.originator_id, event.refund_id]
+            case _:  # pragma: no cover - only the topics asked for are read
+                pass
+
+    def _line(self, payment: UUID, day: date) -> _Sums | None:
+        """The sums the payment's event adds to, if in the period (and the house asked)."""
+        origin = self.origins[payment]
+        if not self._from <= day <= self._to:
+            return None
+        if self._house is not None and origin.house_id != self._house:
+            return None
+        return self.sums.setdefault((day, origin.house_id, origin.partner_code), _Sums())
 
 
 def _order(key: tuple[date, UUID, str]) -> tuple[date, str, str]:
