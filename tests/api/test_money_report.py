@@ -1,5 +1,8 @@
-"""`moneyReport`: money from the log alone agrees with the payments read model, until a row is
-altered by hand; then the disagreement names the day and partner, and the log's figures stand."""
+"""`moneyReport`: money from the log alone against the payments read model.
+
+They agree until a row is altered by hand; then the disagreement names the day and partner with
+both figures, and the log's figures stand.
+"""
 
 from __future__ import annotations
 
@@ -88,8 +91,10 @@ class Paid:
     steg_day_1: UUID
     sonede_day_2: UUID
 
-    def report(self, role: Role = Role.AUDITOR, **more: object) -> dict[str, Any]:
-        variables = {"from": "2026-01-05", "to": "2026-01-06", **more}
+    def report(
+        self, role: Role = Role.AUDITOR, day_from: str = "2026-01-05", **more: object
+    ) -> dict[str, Any]:
+        variables = {"from": day_from, "to": "2026-01-06", **more}
         body = graphql(self.client, REPORT, variables, token_for(self.settings, role))
         assert "errors" not in body, body
         found: dict[str, Any] = body["data"]["moneyReport"]
@@ -129,7 +134,7 @@ def test_on_a_clean_history_the_log_and_the_read_model_agree_to_the_millime(paid
     assert lines(report) == CLEAN_LINES
     assert report["disagreements"] == []
     assert paid.report(Role.ADMIN) == report
-    one_day = paid.report(**{"from": "2026-01-06"})
+    one_day = paid.report(day_from="2026-01-06")
     assert lines(one_day) == CLEAN_LINES[2:]
     elsewhere = paid.report(h="00000000-0000-0000-0000-000000000001")
     assert elsewhere == {"lines": [], "disagreements": []}
