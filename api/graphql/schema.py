@@ -24,6 +24,7 @@ from strawberry.types.graphql import OperationType
 
 from api.graphql.access import EVERYONE, query
 from api.graphql.audit import AuditQueries, HistoryQueries
+from api.graphql.audit_money import MoneyQueries
 from api.graphql.citizens import CitizenMutations, CitizenQueries
 from api.graphql.context import DarInfo
 from api.graphql.counter import CounterMutations, CounterQueries
@@ -56,6 +57,7 @@ class Query(
     AuditQueries,
     DashboardQueries,
     HistoryQueries,
+    MoneyQueries,
 ):
     @query(EVERYONE, "The position every read model has reached (the lowest).")
     async def position(self, info: DarInfo) -> Position:
