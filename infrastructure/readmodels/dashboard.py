@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, TypeVar
 from uuid import UUID
@@ -309,48 +310,80 @@ class DashboardTables:
             rows.set.flush()
 
 
+@dataclass(frozen=True)
+class _Read:
+    """A house's rows of a day as its dashboard stood at `version`, from tables `table`."""
+
+    table: str
+    day: date
+    version: int
+    rows: DashboardRows
+
+
 class DashboardQueries:
-    """Reads the dashboard tables: a house's rows of a day in one read transaction."""
+    """Reads the dashboard tables: a house's rows of a day in one read transaction.
+
+    Every change to a house's rows moves the house's position (`touch`), so rows read at one
+    position stay right until it moves: the last rows read of each house are kept, and a read at
+    the same position (the same tables, the same day) costs one statement instead of eleven.
+    """
 
     def __init__(self, db: ReadDatabase) -> None:
         self._db = db
+        self._last: dict[UUID, _Read] = {}
 
     def rows(self, house_id: UUID, day: date) -> DashboardRows:
         """See DashboardReader."""
-        today = day.isoformat()
+        table = self._db.table(HOUSES.name)
         with self._db.read() as cur:
+            cur.execute(HOUSES.select(self._db, "house_id = ?"), (house_id,))
+            found = cur.fetchone()
+            house = HOUSES.row(found) if found is not None else None
+            version = house.position if house is not None else 0
+            last = self._last.get(house_id)
+            if last is not None and (last.table, last.day, last.version) == (table, day, version):
+                return last.rows
+            rows = self._rows_of(cur, house, house_id, day)
+        if house is not None:
+            self._last[house_id] = _Read(table, day, version, rows)
+        return rows
 
-            def many(table: Table[R], where: str, *params: object) -> list[R]:
-                cur.execute(table.select(self._db, where), params)
-                return [table.row(r) for r in cur.fetchall()]
+    def _rows_of(
+        self, cur: SqlCursor, house: HouseRow | None, house_id: UUID, day: date
+    ) -> DashboardRows:
+        """The house's rows of the day, read within the caller's transaction."""
+        today = day.isoformat()
 
-            house = many(HOUSES, "house_id = ?", house_id)
-            days = many(DAYS, "house_id = ? AND day = ?", house_id, today)
-            marks = ", ".join("?" * len(AT_PARTNER))
-            agents = many(AGENTS, "house_id = ?", house_id)
-            active = {a.agent_id for a in agents if a.active}
-            return DashboardRows(
-                house=house[0] if house else None,
-                lines=many(LINES, "house_id = ?", house_id),
-                tickets=many(TICKETS, "house_id = ? AND day = ?", house_id, today),
-                counters=many(COUNTERS, "house_id = ? AND day = ?", house_id, today),
-                day=days[0] if days else None,
-                agents=agents,
-                agent_days=many(AGENT_DAYS, "house_id = ? AND day = ?", house_id, today),
-                collected=many(COLLECTED, "house_id = ? AND day = ?", house_id, today),
-                refunds=many(REFUNDS, "house_id = ? AND approved = 0", house_id),
-                files=many(
-                    REQUESTS,
-                    f"house_id = ? AND status IN ({marks}) AND due_on IS NOT NULL",
-                    house_id,
-                    *AT_PARTNER,
-                ),
-                authorities=[
-                    a
-                    for a in many(AUTHORITIES, "house_id = ?", house_id)
-                    if a.kind == GRANT or a.agent_id in active
-                ],
-            )
+        def many(table: Table[R], where: str, *params: object) -> list[R]:
+            cur.execute(table.select(self._db, where), params)
+            return [table.row(r) for r in cur.fetchall()]
+
+        days = many(DAYS, "house_id = ? AND day = ?", house_id, today)
+        marks = ", ".join("?" * len(AT_PARTNER))
+        agents = many(AGENTS, "house_id = ?", house_id)
+        active = {a.agent_id for a in agents if a.active}
+        return DashboardRows(
+            house=house,
+            lines=many(LINES, "house_id = ?", house_id),
+            tickets=many(TICKETS, "house_id = ? AND day = ?", house_id, today),
+            counters=many(COUNTERS, "house_id = ? AND day = ?", house_id, today),
+            day=days[0] if days else None,
+            agents=agents,
+            agent_days=many(AGENT_DAYS, "house_id = ? AND day = ?", house_id, today),
+            collected=many(COLLECTED, "house_id = ? AND day = ?", house_id, today),
+            refunds=many(REFUNDS, "house_id = ? AND approved = 0", house_id),
+            files=many(
+                REQUESTS,
+                f"house_id = ? AND status IN ({marks}) AND due_on IS NOT NULL",
+                house_id,
+                *AT_PARTNER,
+            ),
+            authorities=[
+                a
+                for a in many(AUTHORITIES, "house_id = ?", house_id)
+                if a.kind == GRANT or a.agent_id in active
+            ],
+        )
 
     def version(self) -> int:
         """See DashboardReader."""
