@@ -146,9 +146,8 @@ def computed(dar: Dar, house: UUID) -> figures.Dashboard:
 def versioned(dar: Dar, house: UUID) -> tuple[int, figures.Dashboard]:
     """The house's dashboard now and the house's version it shows (blocking)."""
     read = dar.read
-    position = read.db.tracked(read.dashboard_key)  # read first: the rows are at least there
-    now = dar.clock.now()
-    rows = read.dashboard.rows(house, tunis_day(now))
+    now = dar.clock.now()  # the rows and the position they reflect: one snapshot
+    position, rows = read.dashboard.tracked_rows(house, tunis_day(now), read.dashboard_key)
     calendar = read.requests.calendars({house})[house]
     version = rows.house.position if rows.house is not None else 0
     return version, dashboard(rows, house, now, calendar, position)

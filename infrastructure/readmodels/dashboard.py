@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from infrastructure.readmodels.database import ReadDatabase, SqlCursor
+from infrastructure.readmodels.database import TRACKING, ReadDatabase, SqlCursor
 from infrastructure.readmodels.tables import Index, Table, create_tables
 from infrastructure.readmodels.working_set import WorkingSet
 from projections.dashboard.projection import GRANT, DashboardProjection
@@ -334,16 +334,29 @@ class DashboardQueries:
 
     def rows(self, house_id: UUID, day: date) -> DashboardRows:
         """See DashboardReader."""
-        table = self._db.table(HOUSES.name)
         with self._db.read() as cur:
-            cur.execute(HOUSES.select(self._db, "house_id = ?"), (house_id,))
+            return self._rows(cur, house_id, day)
+
+    def tracked_rows(self, house_id: UUID, day: date, key: str) -> tuple[int, DashboardRows]:
+        """See DashboardReader."""
+        with self._db.read() as cur:
+            cur.execute(
+                f"SELECT position FROM {self._db.table(TRACKING)} WHERE projection = ?", (key,)
+            )
             found = cur.fetchone()
-            house = HOUSES.row(found) if found is not None else None
-            version = house.position if house is not None else 0
-            last = self._last.get(house_id)
-            if last is not None and (last.table, last.day, last.version) == (table, day, version):
-                return last.rows
-            rows = self._rows_of(cur, house, house_id, day)
+            return (int(found[0]) if found else 0), self._rows(cur, house_id, day)
+
+    def _rows(self, cur: SqlCursor, house_id: UUID, day: date) -> DashboardRows:
+        """The house's rows, from the last read if the house's position did not move."""
+        table = self._db.table(HOUSES.name)
+        cur.execute(HOUSES.select(self._db, "house_id = ?"), (house_id,))
+        found = cur.fetchone()
+        house = HOUSES.row(found) if found is not None else None
+        version = house.position if house is not None else 0
+        last = self._last.get(house_id)
+        if last is not None and (last.table, last.day, last.version) == (table, day, version):
+            return last.rows
+        rows = self._rows_of(cur, house, house_id, day)
         if house is not None:
             self._last[house_id] = _Read(table, day, version, rows)
         return rows
