@@ -1,11 +1,14 @@
 """Live lag on PostgreSQL: from a command's commit to the push a subscriber receives, at 50 cmd/s.
 
-`python -m bench.dashboard_live [--seconds 30] [--rate 50] [--subscription calledTickets]`
+`python -m bench.dashboard_live [--seconds 30] [--rate 50] [--subscription counterDashboard]
+[--day-visits 150] [--query-seconds 10]`
 
 One run, on the suite's throwaway PostgreSQL (fsync on):
 - Dar as deployed with a separate worker: one API process (`dar run`, one uvicorn worker, no
   embedded projections) and one projection worker process (`dar project`);
 - Haidra set up through the API: a line, a counter and an agent per counter (`--counters`, 4);
+- a day made before the load (`--day-visits`, 150): visits with a request each, two thirds STEG
+  bills paid cash (a tenth with a refund waiting for approval), a third CNAM files forwarded;
 - a load generator holding a steady rate (default 50 commands/s): a thread per counter, each
   repeating issueTicket, callNextTicket, endVisit on its own line at its share of the rate, every
   command sent at its scheduled time (after the previous one's answer: a cycle is ordered);
@@ -23,8 +26,14 @@ after the commit).
 Raw baseline, same server, same run: a bare PostgreSQL `NOTIFY` committed by one connection at the
 same rate, until a `LISTEN`ing connection in another thread receives it.
 
-Target: lag p99 <= 100 ms. Rows go to `bench/results.json` (names `pg_dashboard_live_*`, ratio
-against the bare NOTIFY) and a section of `bench/RESULTS.md`; the other entries stay.
+Then, in the same run, after the load (`--query-seconds`, 10; 0 skips it): a few tickets left
+waiting on each line, and the whole `counterDashboard` query (every field, the supervisor's token)
+under `wrk` at 8 connections, 1 thread, as `bench.graphql_latency` runs it; baseline: that
+bench's bare FastAPI endpoint (`GET /bare`), same connections, same run.
+
+Targets: lag p99 <= 100 ms; query p99 <= 20 ms. Rows go to `bench/results.json` (names
+`pg_dashboard_live_*`, ratio against the bare NOTIFY, or the bare endpoint for the query) and a
+section of `bench/RESULTS.md` per subscription; the other entries stay.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from infrastructure.readmodels.database import TRACKING, ReadDatabase, SqlCursor
+from infrastructure.readmodels.database import TRACKING, ReadDatabase, SqlCursor, select_each
 from infrastructure.readmodels.tables import Index, Table, create_tables
 from infrastructure.readmodels.working_set import WorkingSet
 from projections.dashboard.projection import GRANT, DashboardProjection
@@ -364,38 +364,53 @@ class DashboardQueries:
     def _rows_of(
         self, cur: SqlCursor, house: HouseRow | None, house_id: UUID, day: date
     ) -> DashboardRows:
-        """The house's rows of the day, read within the caller's transaction."""
+        """The house's rows of the day, read within the caller's transaction (one round trip)."""
         today = day.isoformat()
-
-        def many(table: Table[R], where: str, *params: object) -> list[R]:
-            cur.execute(table.select(self._db, where), params)
-            return [table.row(r) for r in cur.fetchall()]
-
-        days = many(DAYS, "house_id = ? AND day = ?", house_id, today)
         marks = ", ".join("?" * len(AT_PARTNER))
-        agents = many(AGENTS, "house_id = ?", house_id)
+        queries: list[tuple[Table[Any], str, tuple[object, ...]]] = [
+            (DAYS, "house_id = ? AND day = ?", (house_id, today)),
+            (AGENTS, "house_id = ?", (house_id,)),
+            (LINES, "house_id = ?", (house_id,)),
+            (TICKETS, "house_id = ? AND day = ?", (house_id, today)),
+            (COUNTERS, "house_id = ? AND day = ?", (house_id, today)),
+            (AGENT_DAYS, "house_id = ? AND day = ?", (house_id, today)),
+            (COLLECTED, "house_id = ? AND day = ?", (house_id, today)),
+            (REFUNDS, "house_id = ? AND approved = 0", (house_id,)),
+            (
+                REQUESTS,
+                f"house_id = ? AND status IN ({marks}) AND due_on IS NOT NULL",
+                (house_id, *AT_PARTNER),
+            ),
+            (AUTHORITIES, "house_id = ?", (house_id,)),
+        ]
+        found = select_each(cur, [(t.select(self._db, where), p) for t, where, p in queries])
+        (
+            days,
+            agents,
+            lines,
+            tickets,
+            counters,
+            agent_days,
+            collected,
+            refunds,
+            files,
+            authorities,
+        ) = (
+            [table.row(r) for r in rows] for (table, _, _), rows in zip(queries, found, strict=True)
+        )
         active = {a.agent_id for a in agents if a.active}
         return DashboardRows(
             house=house,
-            lines=many(LINES, "house_id = ?", house_id),
-            tickets=many(TICKETS, "house_id = ? AND day = ?", house_id, today),
-            counters=many(COUNTERS, "house_id = ? AND day = ?", house_id, today),
+            lines=lines,
+            tickets=tickets,
+            counters=counters,
             day=days[0] if days else None,
             agents=agents,
-            agent_days=many(AGENT_DAYS, "house_id = ? AND day = ?", house_id, today),
-            collected=many(COLLECTED, "house_id = ? AND day = ?", house_id, today),
-            refunds=many(REFUNDS, "house_id = ? AND approved = 0", house_id),
-            files=many(
-                REQUESTS,
-                f"house_id = ? AND status IN ({marks}) AND due_on IS NOT NULL",
-                house_id,
-                *AT_PARTNER,
-            ),
-            authorities=[
-                a
-                for a in many(AUTHORITIES, "house_id = ?", house_id)
-                if a.kind == GRANT or a.agent_id in active
-            ],
+            agent_days=agent_days,
+            collected=collected,
+            refunds=refunds,
+            files=files,
+            authorities=[a for a in authorities if a.kind == GRANT or a.agent_id in active],
         )
 
     def version(self) -> int:
