@@ -1,11 +1,14 @@
 """Live lag on PostgreSQL: from a command's commit to the push a subscriber receives, at 50 cmd/s.
 
-`python -m bench.dashboard_live [--seconds 30] [--rate 50] [--subscription calledTickets]`
+`python -m bench.dashboard_live [--seconds 30] [--rate 50] [--subscription counterDashboard]
+[--day-visits 150] [--query-seconds 10]`
 
 One run, on the suite's throwaway PostgreSQL (fsync on):
 - Dar as deployed with a separate worker: one API process (`dar run`, one uvicorn worker, no
   embedded projections) and one projection worker process (`dar project`);
 - Haidra set up through the API: a line, a counter and an agent per counter (`--counters`, 4);
+- a day made before the load (`--day-visits`, 150): visits with a request each, two thirds STEG
+  bills paid cash (a tenth with a refund waiting for approval), a third CNAM files forwarded;
 - a load generator holding a steady rate (default 50 commands/s): a thread per counter, each
   repeating issueTicket, callNextTicket, endVisit on its own line at its share of the rate, every
   command sent at its scheduled time (after the previous one's answer: a cycle is ordered);
@@ -23,8 +26,14 @@ after the commit).
 Raw baseline, same server, same run: a bare PostgreSQL `NOTIFY` committed by one connection at the
 same rate, until a `LISTEN`ing connection in another thread receives it.
 
-Target: lag p99 <= 100 ms. Rows go to `bench/results.json` (names `pg_dashboard_live_*`, ratio
-against the bare NOTIFY) and a section of `bench/RESULTS.md`; the other entries stay.
+Then, in the same run, after the load (`--query-seconds`, 10; 0 skips it): a few tickets left
+waiting on each line, and the whole `counterDashboard` query (every field, the supervisor's token)
+under `wrk` at 8 connections, 1 thread, as `bench.graphql_latency` runs it; baseline: that
+bench's bare FastAPI endpoint (`GET /bare`), same connections, same run.
+
+Targets: lag p99 <= 100 ms; query p99 <= 20 ms. Rows go to `bench/results.json` (names
+`pg_dashboard_live_*`, ratio against the bare NOTIFY, or the bare endpoint for the query) and a
+section of `bench/RESULTS.md` per subscription; the other entries stay.
 """
 
 from __future__ import annotations
@@ -52,7 +61,17 @@ from websockets.sync.client import connect
 from websockets.typing import Subprotocol
 
 from api.auth import Role, TokenService
-from bench.graphql_latency import server
+from bench.graphql_latency import (
+    LUA_COMMON,
+    LUA_GET,
+    LUA_POST,
+    Figures,
+    baseline_server,
+    closed,
+    require_wrk,
+    server,
+    wrk,
+)
 from infrastructure.settings import Settings
 from tests.support import e2e
 from tests.support.api import environment, free_port, graphql, token_for
@@ -66,6 +85,12 @@ MARK = "_dashboard_live_"
 PROTOCOL = Subprotocol("graphql-transport-ws")
 HOUSE_VAR = "$h: ID!"
 TARGET_P99_MS = 100
+TARGET_QUERY_P99_MS = 20
+SECTIONS = {  # the calledTickets section keeps its first title
+    "calledTickets": SECTION,
+    "counterDashboard": "## dashboard_live (issue 15): counterDashboard, lag of its pushes and "
+    "its query under load",
+}
 
 
 @dataclass(frozen=True)
@@ -179,7 +204,7 @@ def set_up(http: httpx.Client, admin: str, agents: dict[str, str]) -> str:
         admin,
         lines={line: (partner, [service]) for line, (_, partner, service) in used.items()},
         staff={agent: [partner] for agent, partner, _ in used.values()},
-        grants={},
+        grants={"STEG": e2e.Grant(["BILL_PAYMENT"], 500_000), "CNAM": e2e.Grant(DAY_CNAM)},
     )
     for n in range(3, len(agents) + 1):  # setup_haidra adds counters 1 and 2
         add = {"houseId": house, "number": n, "label": f"Guichet {n}"}
@@ -195,6 +220,112 @@ def set_up(http: httpx.Client, admin: str, agents: dict[str, str]) -> str:
             number=n,
         )
     return house
+
+
+# --- a realistic day before the load: requests, payments, files at partners -----------------
+
+DAY_CNAM = ["REIMBURSEMENT_FILE"]
+DAY_DOCUMENTS = ["Bulletin de soins", "Ordonnance", "Factures"]
+CITIZENS = 20
+
+
+FIELDS = {
+    "issueTicket": "ticket position",
+    "callNextTicket": "ticket position",
+    "endVisit": "ticket position",
+    "requestRefund": "refundId position",
+}
+
+
+def _mutate(http: httpx.Client, token: str, op: str, kind: str, /, **values: object) -> Any:  # noqa: ANN401 - a payload
+    """The mutation's payload (`ticket position` of the queue's, `id position` of the others)."""
+    fields = FIELDS.get(op, "id position")
+    document = f"mutation($i: {kind}!) {{ {op}(input: $i) {{ {fields} }} }}"
+    body = graphql(http, document, {"i": values}, token)
+    if body.get("errors"):
+        msg = f"{op}: {body['errors'][0]}"
+        raise RuntimeError(msg)
+    return body["data"][op]
+
+
+@dataclass(frozen=True)
+class Day:
+    """Who makes the day: the house, its first two agents' tokens, its citizens."""
+
+    house: str
+    agents: list[str]
+    citizens: list[str]
+
+
+def visit_with_request(http: httpx.Client, day: Day, k: int) -> int:
+    """One visit with a request; the last position.
+
+    At counter 1 a STEG bill paid cash (every tenth with a refund asked for), at counter 2 a
+    CNAM file forwarded to its partner.
+    """
+    steg = k % 3 != 2
+    line, counter, token = ("A", 1, day.agents[0]) if steg else ("B", 2, day.agents[1])
+    key, house = f"d{k}", {"houseId": day.house}
+
+    def m(op: str, kind: str, **values: object) -> Any:  # noqa: ANN401 - a payload
+        return _mutate(http, token, op, kind, **values)
+
+    m("issueTicket", "IssueTicketInput", commandId=f"{key}i", line=line, **house)
+    called = {"commandId": f"{key}c", "counter": counter, "lines": [line]}
+    ticket = m("callNextTicket", "CallNextTicketInput", **called, **house)["ticket"]
+    citizen = day.citizens[k % len(day.citizens)]
+    lodge = {"commandId": f"{key}l", "ticket": ticket, "citizenId": citizen, **house}
+    if steg:
+        bill = {"partnerCode": "STEG", "serviceCode": "BILL_PAYMENT", "documents": []}
+        request = m("lodgeRequest", "LodgeRequestInput", **lodge, **bill)["id"]
+        cash = {"commandId": f"{key}p", "requestId": request, "billReference": f"2026{k + 1:04d}"}
+        paid = m("recordCashPayment", "RecordCashPaymentInput", **cash)
+        if k % 10 == 0:
+            refund = {"paymentId": paid["id"], "amount": "1.000", "reason": "Erreur de saisie"}
+            m("requestRefund", "RequestRefundInput", commandId=f"{key}r", **refund)
+    else:
+        file = {"partnerCode": "CNAM", "serviceCode": DAY_CNAM[0], "documents": DAY_DOCUMENTS}
+        request = m("lodgeRequest", "LodgeRequestInput", **lodge, **file)["id"]
+        m("forwardRequest", "ForwardRequestInput", commandId=f"{key}f", requestId=request)
+    ended = m("endVisit", "EndVisitInput", commandId=f"{key}e", ticket=ticket, **house)
+    return int(ended["position"])
+
+
+def seed_day(url: str, house: str, agents: list[str], visits: int) -> int:
+    """`visits` visits with a request each, by the first two agents in parallel; the last position.
+
+    Two thirds are STEG bills paid cash (a tenth of them with a refund waiting for approval), a
+    third CNAM files forwarded to the partner.
+    """
+    with httpx.Client(base_url=url, timeout=30) as http:
+        citizens = []
+        for n in range(CITIZENS):
+            citizen = {"name": f"Citoyen {n}", "documentKind": "CIN"}
+            citizen |= {"documentNumber": f"0{4417000 + n}", "commandId": f"cit{n}"}
+            made = _mutate(http, agents[0], "registerCitizen", "RegisterCitizenInput",
+                           houseId=house, **citizen)  # fmt: skip
+            citizens.append(made["id"])
+    day = Day(house, agents, citizens)
+    last: list[int] = [0]
+    failed: list[BaseException] = []
+
+    def part(ks: list[int]) -> None:
+        try:
+            with httpx.Client(base_url=url, timeout=30) as http:
+                last.extend(visit_with_request(http, day, k) for k in ks)
+        except Exception as e:  # noqa: BLE001 - reported below, in the main thread
+            failed.append(e)
+
+    by_counter = ([k for k in range(visits) if k % 3 != 2], list(range(2, visits, 3)))
+    threads = [threading.Thread(target=part, args=(ks,)) for ks in by_counter]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failed:
+        msg = f"the day could not be made: {failed[0]}"
+        raise RuntimeError(msg) from failed[0]
+    return max(last)
 
 
 @dataclass(frozen=True)
@@ -311,6 +442,9 @@ class Options:
     subscription: str
     out_dir: Path
     write: bool
+    day_visits: int = 150  # visits with a request made before the load (0: none)
+    query_seconds: float = 10  # the counterDashboard query under wrk after the load (0: none)
+    query_connections: int = 8
 
 
 def run(o: Options) -> dict[str, Any]:
@@ -321,6 +455,12 @@ def run(o: Options) -> dict[str, Any]:
         baseline = notify_baseline(pg.admin_url(), o.rate, min(o.seconds, 20))
         figures = measure(settings, o)
         figures["notify"] = baseline
+        if o.query_seconds:
+            with (
+                tempfile.TemporaryDirectory(prefix="dar-bare-") as folder,
+                baseline_server(pg.admin_url(), Path(folder)) as url,
+            ):
+                figures["bare"] = wrk_closed("bare", f"{url}/bare", LUA_COMMON + LUA_GET, o)
         return figures
     finally:
         pg.stop()
@@ -345,6 +485,8 @@ def measure(settings: Settings, o: Options) -> dict[str, Any]:
             httpx.Client(base_url=url, timeout=30) as http,
         ):
             house = set_up(http, admin, agents)
+            if o.day_visits:
+                seed_day(url, house, list(agents.values())[:2], o.day_visits)
             token = None
             if sub.role is not None:
                 staff = e2e.Client(http)
@@ -368,6 +510,7 @@ def measure(settings: Settings, o: Options) -> dict[str, Any]:
             listener.join(5)
             ok = [c for c in commands if c.error is None]
             stamps = recorded_at(http, admin, {c.position for c in ok})
+            board = query_phase(http, house, token or admin, list(agents.values()), o)
     for c in ok:
         c.committed = stamps.get(c.position, c.answered)
     shown = [c for c in ok if c.name in sub.shows]
@@ -382,7 +525,70 @@ def measure(settings: Settings, o: Options) -> dict[str, Any]:
         "lag": lags(shown, pushes, answered=False),
         "lag_from_answer": lags(shown, pushes, answered=True),
         "mutation_ms": [(c.answered - c.sent) * 1000 for c in ok],
+        **board,
     }
+
+
+BOARD = """
+  houseId businessDate asOf position
+  lines { prefix name waiting longestWaitSeconds openCounters averageHandlingSeconds
+          estimatedWaitSeconds }
+  counters { number agentId agentName currentTicket calledAt }
+  today { visits served contacts requestsOnTheSpot requestsForwarded requestsRefused noShows }
+  collected { partnerCode method amount captured refunded payments }
+  refundsAwaitingApproval { paymentId refundId partnerCode amount requestedAt }
+  overdueAtPartners { requestId partnerCode serviceCode deadline workingDaysOverdue }
+  expiring { kind partnerCode agentId validUntil daysLeft }
+  agents { agentId agentName visitsServed averageHandlingSeconds contacts requests }
+"""
+QUERY = (
+    "query($h: ID!, $p: Position) { counterDashboard(houseId: $h, atLeastPosition: $p) { "
+    + " ".join(BOARD.split())
+    + " } }"
+)
+WAITING = 6  # tickets left waiting per line for the query phase
+
+
+def query_phase(
+    http: httpx.Client, house: str, token: str, agents: list[str], o: Options
+) -> dict[str, Any]:
+    """After the load: a few tickets waiting on each line, then the whole dashboard under wrk."""
+    if not o.query_seconds:
+        return {}
+    last = 0
+    for n, line in enumerate(list(LINES)[: len(agents)]):
+        for k in range(WAITING):
+            issued = _mutate(http, agents[n], "issueTicket", "IssueTicketInput",
+                             commandId=f"w{line}{k}", houseId=house, line=line)  # fmt: skip
+            last = int(issued["position"])
+    caught_up = graphql(http, QUERY, {"h": house, "p": last}, token)
+    board = caught_up["data"]["counterDashboard"]
+    body = json.dumps(json.dumps({"query": QUERY, "variables": {"h": house, "p": None}}))
+    script = f"TOKEN = {json.dumps(token)}\n" + LUA_COMMON + LUA_POST % body
+    url = str(http.base_url).rstrip("/") + "/graphql"
+    return {
+        "query": wrk_closed("counterDashboard", url, script, o),
+        "board": {
+            "bytes": len(json.dumps(caught_up)),
+            "visits": board["today"]["visits"],
+            "waiting": sum(line["waiting"] for line in board["lines"]),
+            "payments": sum(c["payments"] for c in board["collected"]),
+            "forwarded": board["today"]["requestsForwarded"],
+            "refunds": len(board["refundsAwaitingApproval"]),
+            "agents": len(board["agents"]),
+        },
+    }
+
+
+def wrk_closed(target: str, url: str, script: str, o: Options) -> Figures:
+    """Run wrk at the query's connections (after a 2 s warm-up) with this Lua script."""
+    path = require_wrk()
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
+        lua.write(script)
+        lua.flush()
+        wrk(path, url, Path(lua.name), o.query_connections, 2)
+        raw = wrk(path, url, Path(lua.name), o.query_connections, o.query_seconds)
+    return closed(target, raw, o.query_connections)
 
 
 def generate(
@@ -458,7 +664,20 @@ def rows_of(figures: dict[str, Any], s: dict[str, float], o: Options) -> list[di
                 "unit": "ms",
             }
         )
-    del figures
+    if "query" in figures:
+        query, bare = figures["query"], figures["bare"]
+        for q in ("p50", "p99"):
+            value, base = getattr(query, f"{q}_ms"), getattr(bare, f"{q}_ms")
+            rows.append(
+                {
+                    "name": f"pg{MARK}{sub}_query_{q}_{o.query_connections}c",
+                    "clients": o.query_connections,
+                    "value": round(value, 2),
+                    "baseline": round(base, 2),
+                    "ratio": round(value / base, 3) if base else 0.0,
+                    "unit": "ms",
+                }
+            )
     return rows
 
 
@@ -467,7 +686,7 @@ def markdown(figures: dict[str, Any], s: dict[str, float], o: Options, command: 
     met = "met" if s["lag_p99"] <= TARGET_P99_MS else "**not met**"
     return "\n".join(
         [
-            SECTION,
+            SECTIONS[o.subscription],
             "",
             f"- command: `{command}`",
             (
@@ -502,8 +721,42 @@ def markdown(figures: dict[str, Any], s: dict[str, float], o: Options, command: 
                 f"{s['lag_p99'] / s['notify_p99']:.1f}x the bare NOTIFY's p99)"
             ),
             "",
+            *query_markdown(figures, o),
         ]
     )
+
+
+def query_markdown(figures: dict[str, Any], o: Options) -> list[str]:
+    """The query phase's lines of the section (none if it did not run)."""
+    if "query" not in figures:
+        return []
+    query, bare, board = figures["query"], figures["bare"], figures["board"]
+    met = "met" if query.p99_ms <= TARGET_QUERY_P99_MS else "**not met**"
+    return [
+        (
+            f"- query: the whole `counterDashboard` (every field) by the supervisor, wrk 1 thread "
+            f"{o.query_connections} connections {o.query_seconds:g} s after the load, on the "
+            f"house's day: {board['visits']} visits, {board['waiting']} waiting, "
+            f"{board['payments']} payments, {board['forwarded']} files forwarded, "
+            f"{board['refunds']} refunds to approve, {board['agents']} agents "
+            f"({board['bytes']} bytes); baseline: the bare FastAPI endpoint of "
+            "`bench.graphql_latency`, same connections"
+        ),
+        "",
+        "| target | answers/s | p50 ms | p99 ms | max ms | bad |",
+        "|---|---:|---:|---:|---:|---:|",
+        *(
+            f"| {f.target} | {f.rate:.0f} | {f.p50_ms:.2f} | {f.p99_ms:.2f} | {f.max_ms:.2f} "
+            f"| {f.bad} |"
+            for f in (query, bare)
+        ),
+        "",
+        (
+            f"- target query p99 <= {TARGET_QUERY_P99_MS} ms: {met} ({query.p99_ms:.1f} ms; "
+            f"{query.p99_ms / bare.p99_ms:.1f}x the bare endpoint's p99)"
+        ),
+        "",
+    ]
 
 
 def write(figures: dict[str, Any], o: Options, command: str) -> None:
@@ -514,7 +767,7 @@ def write(figures: dict[str, Any], o: Options, command: str) -> None:
     kept = [r for r in json.loads(json_path.read_text()) if not r["name"].startswith(mine)]
     json_path.write_text(json.dumps(kept + rows_of(figures, s, o), indent=2) + "\n")
     text = md_path.read_text()
-    before, _, after = text.partition(SECTION)
+    before, _, after = text.partition(SECTIONS[o.subscription])
     rest = after.split("\n## ", 1)[1] if "\n## " in after else ""
     merged = before.rstrip("\n") + "\n\n" + markdown(figures, s, o, command)
     if rest:
@@ -529,11 +782,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=30, help="load duration (30)")
     parser.add_argument("--rate", type=float, default=50, help="commands per second (50)")
     parser.add_argument("--counters", type=int, choices=range(1, 5), default=4, help="(4)")
-    parser.add_argument("--subscription", choices=sorted(SUBSCRIPTIONS), default="calledTickets")
+    parser.add_argument("--subscription", choices=sorted(SUBSCRIPTIONS), default="counterDashboard")
+    parser.add_argument("--day-visits", type=int, default=150, help="visits before the load")
+    parser.add_argument("--query-seconds", type=float, default=10, help="0: no query phase")
     parser.add_argument("--out-dir", type=Path, default=BENCH_DIR)
     parser.add_argument("--no-write", action="store_true", help="print only")
     a = parser.parse_args(args)
-    o = Options(a.seconds, a.rate, a.counters, a.subscription, a.out_dir, not a.no_write)
+    o = Options(
+        a.seconds,
+        a.rate,
+        a.counters,
+        a.subscription,
+        a.out_dir,
+        not a.no_write,
+        a.day_visits,
+        a.query_seconds,
+    )
     figures = run(o)
     s = summary(figures)
     print(
@@ -546,6 +810,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"  {name:<16} p50 {s[name + '_p50']:7.1f} ms  p99 {s[name + '_p99']:7.1f} ms  "
             f"max {s[name + '_max']:7.1f} ms"
         )
+    for target in ("query", "bare"):
+        if target in figures:
+            print(f"  {figures[target].line()}")
+    if "board" in figures:
+        print(f"  the house's day: {figures['board']}")
     if o.write:
         write(figures, o, " ".join([".venv/bin/python -m bench.dashboard_live", *args]))
     return 0

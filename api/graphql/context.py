@@ -16,11 +16,13 @@ from api.auth import Principal, Role, TokenService, UnauthenticatedError, bearer
 from api.bootstrap import Dar, ReadModels
 from api.graphql.caller import Caller
 from api.graphql.freshness import wait_for_position
+from api.graphql.house_reads import HouseReads
 from api.graphql.loaders import Loaders
 from api.graphql.screens import HouseScreens
 from api.graphql.watch import Watcher
 from api.metrics import Metrics
 from domain.shared.errors import ForbiddenError
+from projections.dashboard.figures import Dashboard
 
 T = TypeVar("T")
 ReadModel = Literal[
@@ -37,6 +39,9 @@ class Watchers:
     queue: Watcher
     dashboard: Watcher  # any house's dashboard changed: each subscriber checks its own house
     screens: HouseScreens
+    # each house's dashboard subscribers share its reads: its version, then its dashboard
+    dashboard_versions: HouseReads[int] = field(default_factory=HouseReads)
+    dashboards: HouseReads[tuple[int, Dashboard]] = field(default_factory=HouseReads)
 
     @classmethod
     def of(cls, dar: Dar) -> Watchers:

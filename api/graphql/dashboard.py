@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import date, datetime
+from functools import partial
 from uuid import UUID
 
 import strawberry
@@ -139,12 +140,17 @@ class CounterDashboard:
 
 def computed(dar: Dar, house: UUID) -> figures.Dashboard:
     """The house's dashboard now (blocking: reads the read model)."""
+    return versioned(dar, house)[1]
+
+
+def versioned(dar: Dar, house: UUID) -> tuple[int, figures.Dashboard]:
+    """The house's dashboard now and the house's version it shows (blocking)."""
     read = dar.read
-    position = read.db.tracked(read.dashboard_key)  # read first: the rows are at least there
-    now = dar.clock.now()
-    rows = read.dashboard.rows(house, tunis_day(now))
+    now = dar.clock.now()  # the rows and the position they reflect: one snapshot
+    position, rows = read.dashboard.tracked_rows(house, tunis_day(now), read.dashboard_key)
     calendar = read.requests.calendars({house})[house]
-    return dashboard(rows, house, now, calendar, position)
+    version = rows.house.position if rows.house is not None else 0
+    return version, dashboard(rows, house, now, calendar, position)
 
 
 def shown(caller: Caller, found: figures.Dashboard) -> CounterDashboard:
@@ -200,13 +206,32 @@ class DashboardSubscriptions:
             raise RuntimeError("no watchers in this context")
         caller = context.caller()
         house = house_id_of(await caller.house_code_of(house_id))
-        dar = context.dar
-        seen = await context.blocking(lambda: dar.read.dashboard.house_version(house))
-        yield shown(caller, await context.blocking(lambda: computed(dar, house)))
-        async for _ in context.watchers.dashboard.changes(seen):
-            changed_at = await context.blocking(lambda: dar.read.dashboard.house_version(house))
+        dar, watchers = context.dar, context.watchers
+
+        def today() -> date:
+            return tunis_day(dar.clock.now())
+
+        async def board(version: int) -> tuple[int, figures.Dashboard]:
+            """The house's dashboard at `version` or later, once for all its subscribers."""
+            compute = partial(context.blocking, lambda: versioned(dar, house))
+            return await watchers.dashboards.read(house, version, today(), compute)
+
+        seen, found = await board(await context.blocking(lambda: house_version(dar, house)))
+        yield shown(caller, found)
+        async for version in watchers.dashboard.changes(seen):
+            changed_at = await watchers.dashboard_versions.read(
+                house,
+                version,
+                today(),
+                partial(context.blocking, lambda: house_version(dar, house)),
+            )
             if changed_at <= seen:
                 continue  # another house changed
-            seen = changed_at
+            seen, found = await board(changed_at)
             caller = context.caller()  # the token may have expired while the socket stayed open
-            yield shown(caller, await context.blocking(lambda: computed(dar, house)))
+            yield shown(caller, found)
+
+
+def house_version(dar: Dar, house: UUID) -> int:
+    """The last position that changed the house's dashboard (blocking)."""
+    return dar.read.dashboard.house_version(house)

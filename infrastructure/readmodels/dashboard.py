@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import operator
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from infrastructure.readmodels.database import ReadDatabase, SqlCursor
+from infrastructure.readmodels.database import TRACKING, ReadDatabase, SqlCursor, select_each
 from infrastructure.readmodels.tables import Index, Table, create_tables
 from infrastructure.readmodels.working_set import WorkingSet
 from projections.dashboard.projection import GRANT, DashboardProjection
@@ -309,48 +310,108 @@ class DashboardTables:
             rows.set.flush()
 
 
+@dataclass(frozen=True)
+class _Read:
+    """A house's rows of a day as its dashboard stood at `version`, from tables `table`."""
+
+    table: str
+    day: date
+    version: int
+    rows: DashboardRows
+
+
 class DashboardQueries:
-    """Reads the dashboard tables: a house's rows of a day in one read transaction."""
+    """Reads the dashboard tables: a house's rows of a day in one read transaction.
+
+    Every change to a house's rows moves the house's position (`touch`), so rows read at one
+    position stay right until it moves: the last rows read of each house are kept, and a read at
+    the same position (the same tables, the same day) costs one statement instead of eleven.
+    """
 
     def __init__(self, db: ReadDatabase) -> None:
         self._db = db
+        self._last: dict[UUID, _Read] = {}
 
     def rows(self, house_id: UUID, day: date) -> DashboardRows:
         """See DashboardReader."""
-        today = day.isoformat()
         with self._db.read() as cur:
+            return self._rows(cur, house_id, day)
 
-            def many(table: Table[R], where: str, *params: object) -> list[R]:
-                cur.execute(table.select(self._db, where), params)
-                return [table.row(r) for r in cur.fetchall()]
-
-            house = many(HOUSES, "house_id = ?", house_id)
-            days = many(DAYS, "house_id = ? AND day = ?", house_id, today)
-            marks = ", ".join("?" * len(AT_PARTNER))
-            agents = many(AGENTS, "house_id = ?", house_id)
-            active = {a.agent_id for a in agents if a.active}
-            return DashboardRows(
-                house=house[0] if house else None,
-                lines=many(LINES, "house_id = ?", house_id),
-                tickets=many(TICKETS, "house_id = ? AND day = ?", house_id, today),
-                counters=many(COUNTERS, "house_id = ? AND day = ?", house_id, today),
-                day=days[0] if days else None,
-                agents=agents,
-                agent_days=many(AGENT_DAYS, "house_id = ? AND day = ?", house_id, today),
-                collected=many(COLLECTED, "house_id = ? AND day = ?", house_id, today),
-                refunds=many(REFUNDS, "house_id = ? AND approved = 0", house_id),
-                files=many(
-                    REQUESTS,
-                    f"house_id = ? AND status IN ({marks}) AND due_on IS NOT NULL",
-                    house_id,
-                    *AT_PARTNER,
-                ),
-                authorities=[
-                    a
-                    for a in many(AUTHORITIES, "house_id = ?", house_id)
-                    if a.kind == GRANT or a.agent_id in active
-                ],
+    def tracked_rows(self, house_id: UUID, day: date, key: str) -> tuple[int, DashboardRows]:
+        """See DashboardReader."""
+        with self._db.read() as cur:
+            cur.execute(
+                f"SELECT position FROM {self._db.table(TRACKING)} WHERE projection = ?", (key,)
             )
+            found = cur.fetchone()
+            return (int(found[0]) if found else 0), self._rows(cur, house_id, day)
+
+    def _rows(self, cur: SqlCursor, house_id: UUID, day: date) -> DashboardRows:
+        """The house's rows, from the last read if the house's position did not move."""
+        table = self._db.table(HOUSES.name)
+        cur.execute(HOUSES.select(self._db, "house_id = ?"), (house_id,))
+        found = cur.fetchone()
+        house = HOUSES.row(found) if found is not None else None
+        version = house.position if house is not None else 0
+        last = self._last.get(house_id)
+        if last is not None and (last.table, last.day, last.version) == (table, day, version):
+            return last.rows
+        rows = self._rows_of(cur, house, house_id, day)
+        if house is not None:
+            self._last[house_id] = _Read(table, day, version, rows)
+        return rows
+
+    def _rows_of(
+        self, cur: SqlCursor, house: HouseRow | None, house_id: UUID, day: date
+    ) -> DashboardRows:
+        """The house's rows of the day, read within the caller's transaction (one round trip)."""
+        today = day.isoformat()
+        marks = ", ".join("?" * len(AT_PARTNER))
+        queries: list[tuple[Table[Any], str, tuple[object, ...]]] = [
+            (DAYS, "house_id = ? AND day = ?", (house_id, today)),
+            (AGENTS, "house_id = ?", (house_id,)),
+            (LINES, "house_id = ?", (house_id,)),
+            (TICKETS, "house_id = ? AND day = ?", (house_id, today)),
+            (COUNTERS, "house_id = ? AND day = ?", (house_id, today)),
+            (AGENT_DAYS, "house_id = ? AND day = ?", (house_id, today)),
+            (COLLECTED, "house_id = ? AND day = ?", (house_id, today)),
+            (REFUNDS, "house_id = ? AND approved = 0", (house_id,)),
+            (
+                REQUESTS,
+                f"house_id = ? AND status IN ({marks}) AND due_on IS NOT NULL",
+                (house_id, *AT_PARTNER),
+            ),
+            (AUTHORITIES, "house_id = ?", (house_id,)),
+        ]
+        found = select_each(cur, [(t.select(self._db, where), p) for t, where, p in queries])
+        (
+            days,
+            agents,
+            lines,
+            tickets,
+            counters,
+            agent_days,
+            collected,
+            refunds,
+            files,
+            authorities,
+        ) = (
+            [table.row(r) for r in rows] for (table, _, _), rows in zip(queries, found, strict=True)
+        )
+        active = {a.agent_id for a in agents if a.active}
+        return DashboardRows(
+            house=house,
+            lines=lines,
+            tickets=tickets,
+            counters=counters,
+            day=days[0] if days else None,
+            agents=agents,
+            agent_days=agent_days,
+            collected=collected,
+            refunds=refunds,
+            files=files,
+            authorities=[a for a in authorities if a.kind == GRANT or a.agent_id in active],
+        )
 
     def version(self) -> int:
         """See DashboardReader."""

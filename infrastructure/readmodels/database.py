@@ -325,6 +325,11 @@ class _PgCursor:
     def __init__(self, cursor: Any) -> None:  # noqa: ANN401 - psycopg's cursor
         self._cursor = cursor
 
+    @property
+    def connection(self) -> Any:  # noqa: ANN401 - psycopg's connection
+        """The connection the cursor runs on (for `select_each`'s pipeline)."""
+        return self._cursor.connection
+
     def execute(self, sql: str, params: Sequence[object] = ()) -> None:
         """Run one statement with adapted parameters."""
         self._cursor.execute(sql.replace("?", "%s"), [storable_param(p) for p in params])
@@ -343,6 +348,32 @@ class _PgCursor:
         """One row, or None."""
         row = self._cursor.fetchone()
         return tuple(row) if row is not None else None
+
+
+def select_each(
+    cur: SqlCursor, statements: Sequence[tuple[str, Sequence[object]]]
+) -> list[list[tuple[Any, ...]]]:
+    """Every row of each query, in order, within the cursor's transaction.
+
+    On PostgreSQL the queries go in one pipeline (one round trip for all, not one each); on
+    SQLite, in-process, one after the other.
+    """
+    if not isinstance(cur, _PgCursor):
+        found = []
+        for sql, params in statements:
+            cur.execute(sql, params)
+            found.append(cur.fetchall())
+        return found
+    conn = cur.connection
+    cursors = [conn.cursor() for _ in statements]
+    try:
+        with conn.pipeline():
+            for each, (sql, params) in zip(cursors, statements, strict=True):
+                each.execute(sql.replace("?", "%s"), [storable_param(p) for p in params])
+        return [list(each.fetchall()) for each in cursors]
+    finally:
+        for each in cursors:
+            each.close()
 
 
 # the projector's commits do not wait for the WAL flush: read models are derived from the log,

@@ -346,6 +346,10 @@ class DashboardReader(Protocol):
         """Everything the house's dashboard shows on that business day."""
         ...
 
+    def tracked_rows(self, house_id: UUID, day: date, key: str) -> tuple[int, DashboardRows]:
+        """The position projection `key` has applied and the house's rows, in one snapshot."""
+        ...
+
     def version(self) -> int:
         """The last position that changed any house's dashboard (0 before any)."""
         ...
