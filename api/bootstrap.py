@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
+from typing import TypeVar
 
 from application.catalogue.service import CatalogueServiceHandlers
 from application.citizens.purposes import Purposes
@@ -46,7 +49,7 @@ from infrastructure.readmodels.dashboard import (
     DashboardTables,
     create_dashboard_tables,
 )
-from infrastructure.readmodels.database import ReadDatabase
+from infrastructure.readmodels.database import ReadDatabase, SqlCursor
 from infrastructure.readmodels.directory import (
     DirectoryQueries,
     DirectoryTables,
@@ -86,8 +89,11 @@ from projections.dashboard.projection import DashboardProjection
 from projections.directory.projection import DirectoryProjection
 from projections.partners.projection import PartnersProjection
 from projections.payments.projection import PaymentsProjection
+from projections.ports import Projection
 from projections.queue.projection import QueueProjection
 from projections.requests.projection import RequestsProjection
+
+W = TypeVar("W")
 
 
 @dataclass(frozen=True)
@@ -170,57 +176,40 @@ class Dar:
         self.store.close()
 
 
+def _registered(
+    projection: Projection[W],
+    writer: Callable[[ReadDatabase, SqlCursor], W],
+    create: Callable[[ReadDatabase], None],
+    tables: ModuleType,
+) -> Registered[object]:
+    """A projection with its writer, what creates its tables, and their names (`tables.ALL`)."""
+    registered: Registered[W] = Registered(
+        projection=projection,
+        writer=writer,
+        create_tables=create,
+        tables=tuple(t.name for t in tables.ALL),
+    )
+    return registered  # type: ignore[return-value]
+
+
 def projections() -> list[Registered[object]]:
-    """Every projection of Dar with its tables."""
-    partners: Registered[PartnersTable] = Registered(
-        projection=PartnersProjection(),
-        writer=PartnersTable,
-        create_tables=create_partners_table,
-        tables=tuple(t.name for t in partners_tables.ALL),
-    )
-    directory: Registered[DirectoryTables] = Registered(
-        projection=DirectoryProjection(),
-        writer=DirectoryTables,
-        create_tables=create_directory_tables,
-        tables=tuple(t.name for t in directory_tables.ALL),
-    )
-    access_log: Registered[AccessLogTable] = Registered(
-        projection=AccessLogProjection(),
-        writer=AccessLogTable,
-        create_tables=create_access_log_table,
-        tables=tuple(t.name for t in access_log_tables.ALL),
-    )
-    queue: Registered[QueueTables] = Registered(
-        projection=QueueProjection(),
-        writer=QueueTables,
-        create_tables=create_queue_tables,
-        tables=tuple(t.name for t in queue_tables.ALL),
-    )
-    requests: Registered[RequestsTables] = Registered(
-        projection=RequestsProjection(),
-        writer=RequestsTables,
-        create_tables=create_requests_tables,
-        tables=tuple(t.name for t in requests_tables.ALL),
-    )
-    payments: Registered[PaymentsTables] = Registered(
-        projection=PaymentsProjection(),
-        writer=PaymentsTables,
-        create_tables=create_payments_tables,
-        tables=tuple(t.name for t in payments_tables.ALL),
-    )
-    dashboard: Registered[DashboardTables] = Registered(
-        projection=DashboardProjection(),
-        writer=DashboardTables,
-        create_tables=create_dashboard_tables,
-        tables=tuple(t.name for t in dashboard_tables.ALL),
-    )
-    audit: Registered[AuditIndexTable] = Registered(
-        projection=AuditIndexProjection(),
-        writer=AuditIndexTable,
-        create_tables=create_audit_tables,
-        tables=tuple(t.name for t in audit_tables.ALL),
-    )
-    return [partners, directory, access_log, queue, requests, payments, dashboard, audit]  # type: ignore[list-item]
+    """Every projection of Dar with its tables, in the order `ReadModels` names their keys."""
+    return [
+        _registered(PartnersProjection(), PartnersTable, create_partners_table, partners_tables),
+        _registered(
+            DirectoryProjection(), DirectoryTables, create_directory_tables, directory_tables
+        ),
+        _registered(
+            AccessLogProjection(), AccessLogTable, create_access_log_table, access_log_tables
+        ),
+        _registered(QueueProjection(), QueueTables, create_queue_tables, queue_tables),
+        _registered(RequestsProjection(), RequestsTables, create_requests_tables, requests_tables),
+        _registered(PaymentsProjection(), PaymentsTables, create_payments_tables, payments_tables),
+        _registered(
+            DashboardProjection(), DashboardTables, create_dashboard_tables, dashboard_tables
+        ),
+        _registered(AuditIndexProjection(), AuditIndexTable, create_audit_tables, audit_tables),
+    ]
 
 
 def _wake_up(settings: Settings) -> PostgresWakeUp | None:
