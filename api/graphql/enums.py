@@ -40,8 +40,10 @@ strawberry.enum(Method, name="PaymentMethod", description="How the citizen pays.
 strawberry.enum(PaymentStatus, description="Where a payment stands.")
 
 __all__ = [
+    "ActKind",
     "ConsentKind",
     "ContactKind",
+    "Cover",
     "DataCategory",
     "DocumentKind",
     "Duration",

@@ -90,7 +90,7 @@ class _Payment:
 
 
 def _topics() -> tuple[str, ...]:
-    events = [
+    events: list[type] = [
         e
         for cls in _STATEFUL
         for e in vars(cls).values()
@@ -107,7 +107,7 @@ class ComplianceFromLog:
         self._store = store
         self._topics = _topics()
 
-    def _events(self, up_to: int | None) -> Iterator[tuple[int, DomainEvent]]:
+    def _events(self, up_to: int | None) -> Iterator[tuple[int, object]]:
         recorder, mapper = self._store.recorder, self._store.mapper
         start: int | None = None
         while True:
@@ -156,7 +156,7 @@ class _Replay:
         self._payments: dict[UUID, _Payment] = {}
         self._absent: set[UUID] = set()  # the requests lodged for an absent citizen
 
-    def add(self, position: int, event: DomainEvent) -> Uncovered | None:
+    def add(self, position: int, event: object) -> Uncovered | None:
         """Apply one event; the line it makes, if it is an uncovered act."""
         match event:
             case CitizenRequest.Lodged():
@@ -198,9 +198,13 @@ class _Replay:
                 self._apply(event)
                 return None
 
-    def _apply(self, event: DomainEvent) -> None:
-        had = self._state.get(event.originator_id)
-        self._state[event.originator_id] = event.mutate(had)  # type: ignore[arg-type]
+    def _apply(self, event: object) -> None:
+        """A grant's, agent's or mandate's event, applied to its state (the only others read)."""
+        if isinstance(event, Aggregate.Event):
+            had = self._state.get(event.originator_id)
+            now = event.mutate(had)
+            if now is not None:
+                self._state[event.originator_id] = now
 
     def _missing(self, relied: _Relied, at: datetime, scope: str | None) -> tuple[Cover, ...]:
         partner = partner_id(relied.partner_code)
@@ -235,7 +239,7 @@ class _Replay:
 def _line(
     position: int,
     kind: ActKind,
-    event: DomainEvent,
+    event: Aggregate.Event,
     relied: _Relied,
     missing: tuple[Cover, ...],
 ) -> Uncovered | None:

@@ -46,14 +46,13 @@ class Lodged:
         self.clock.advance(timedelta(minutes=1))
         return Act(actor=actor, command_id=str(uuid4()), at=self.clock.now())
 
-    def around(self, absent: bool = False, mandate: bool = False) -> CitizenRequest:  # noqa: FBT001, FBT002
-        """A request lodged straight into the store, like the clean one, no rule checked."""
+    def around(self, *, absent: bool = False) -> int:
+        """A request lodged straight into the store (no rule checked, no mandate); its position."""
         r = self.request
-        reliance = r.reliance
-        if mandate is False:
-            reliance = Reliance(
-                reliance.grant_id, reliance.grant_version, reliance.agent_id, reliance.agent_version
-            )
+        relied = r.reliance
+        reliance = Reliance(
+            relied.grant_id, relied.grant_version, relied.agent_id, relied.agent_version
+        )
         lodged = CitizenRequest.lodge(
             request_id=uuid4(),
             house_id=r.house_id,
@@ -71,7 +70,7 @@ class Lodged:
         return self.dar.store.position()
 
     def paid_around(self) -> int:
-        """A cash payment of the clean request taken straight into the store; its capture's position."""
+        """Cash for the clean request taken straight into the store; the capture's position."""
         r = self.request
         where = Origin(
             request_id=r.id,
