@@ -69,8 +69,8 @@ class Lodged:
         self.dar.store.save(lodged)
         return self.dar.store.position()
 
-    def paid_around(self) -> int:
-        """Cash for the clean request taken straight into the store; the capture's position."""
+    def paid_around(self) -> tuple[int, int]:
+        """Cash taken and a refund approved straight into the store; their positions."""
         r = self.request
         where = Origin(
             request_id=r.id,
@@ -91,7 +91,11 @@ class Lodged:
         )
         payment.take_cash(f"AROUND-{uuid4().hex[:6]}", self.act())
         self.dar.store.save(payment)
-        return self.dar.store.position()
+        captured = self.dar.store.position()
+        payment.request_refund("R1", Money(5_000), "billed twice", self.act())
+        payment.approve_refund("R1", self.act("supervisor:S01"))
+        self.dar.store.save(payment)
+        return captured, self.dar.store.position()
 
     def report(self, client: TestClient, role: Role = Role.AUDITOR, **more: object) -> Any:
         day = self.clock.now().date().isoformat()
@@ -139,7 +143,7 @@ def test_acts_written_around_the_rules_are_listed_with_the_cover_they_lacked(
     agent = dar.store.load(r.reliance.agent_id, Agent, "agent")
     agent.revoke_accreditation(partner_id("STEG"), "left the STEG desk", lodged.act("admin:1"))
     dar.store.save(agent)
-    paid = lodged.paid_around()
+    paid, approved = lodged.paid_around()
     with served(lodged.settings, dar) as client:
         report = lodged.report(client)
         elsewhere = lodged.report(client, h="00000000-0000-0000-0000-000000000001")
@@ -147,8 +151,9 @@ def test_acts_written_around_the_rules_are_listed_with_the_cover_they_lacked(
         ("REQUEST_LODGED", "agent:A17", ["MANDATE"]),
         ("REQUEST_LODGED", "agent:A17", ["GRANT"]),
         ("PAYMENT_COLLECTED", "agent:A17", ["ACCREDITATION"]),
+        ("REFUND_APPROVED", "supervisor:S01", ["ACCREDITATION"]),
     ]
-    assert [x["position"] for x in report["uncovered"]] == [proxy, suspended, paid]
+    assert [x["position"] for x in report["uncovered"]] == [proxy, suspended, paid, approved]
     assert {(x["houseId"], x["partnerCode"], x["serviceCode"]) for x in report["uncovered"]} == {
         (str(r.house_id), "STEG", "BILL_PAYMENT")
     }
