@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import strawberry
 
+from application.audit.compliance import ActKind, Cover
 from domain.catalogue.service import FeeRule, Mode
 from domain.citizens.categories import DataCategory
 from domain.citizens.identity import DocumentKind
@@ -39,8 +40,10 @@ strawberry.enum(Method, name="PaymentMethod", description="How the citizen pays.
 strawberry.enum(PaymentStatus, description="Where a payment stands.")
 
 __all__ = [
+    "ActKind",
     "ConsentKind",
     "ContactKind",
+    "Cover",
     "DataCategory",
     "DocumentKind",
     "Duration",
@@ -55,3 +58,5 @@ __all__ = [
     "Season",
     "TicketStatus",
 ]
+strawberry.enum(ActKind, name="ComplianceAct", description="An act that must be covered.")
+strawberry.enum(Cover, name="ComplianceCover", description="What covers an act.")

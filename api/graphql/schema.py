@@ -24,6 +24,7 @@ from strawberry.types.graphql import OperationType
 
 from api.graphql.access import EVERYONE, query
 from api.graphql.audit import AuditQueries, HistoryQueries
+from api.graphql.audit_compliance import ComplianceQueries
 from api.graphql.audit_money import MoneyQueries
 from api.graphql.citizens import CitizenMutations, CitizenQueries
 from api.graphql.context import DarInfo
@@ -58,6 +59,7 @@ class Query(
     DashboardQueries,
     HistoryQueries,
     MoneyQueries,
+    ComplianceQueries,
 ):
     @query(EVERYONE, "The position every read model has reached (the lowest).")
     async def position(self, info: DarInfo) -> Position:

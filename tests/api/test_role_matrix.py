@@ -51,6 +51,9 @@ SAMPLES.update(
         "inForce": (
             f'{{ inForce(houseId: "{NOBODY}", at: "2026-01-05T10:00:00+01:00") {{ at }} }}'
         ),
+        "complianceReport": (
+            '{ complianceReport(from: "2026-01-05", to: "2026-01-05") { uncovered { missing } } }'
+        ),
         "moneyReport": (
             '{ moneyReport(from: "2026-01-05", to: "2026-01-05") { disagreements { partnerCode } } }'
         ),
