@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from api.auth import Role
+from domain.citizens.access import PersonalDataAccess
 from infrastructure.settings import Settings
 from tests.support.api import graphql, token_for
 from tests.support.audit import reference_verifier, run_dar
@@ -57,4 +58,11 @@ def test_the_exports_payloads_are_historys_and_sealed_fields_stay_sealed(
             for s in e["payload"].get("scopes", [])
         }
         assert scopes == {"partner:STEG", "{'sealed': 'health'}"}
+        exports = [
+            (e.actor, e.purpose, e.citizen_id, tuple(e.fields))
+            for n in dar.store.recorder.select_notifications(start=1, limit=100_000)
+            if isinstance(e := dar.store.mapper.to_domain_event(n), PersonalDataAccess.Recorded)
+            and e.operation == "export"
+        ]
+        assert exports == [("auditor:export", "mandate_management", citizen, ("mandates",))]
     assert reference_verifier(tmp_path / "opened.jsonl")[0] == 0
