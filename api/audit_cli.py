@@ -8,19 +8,25 @@ period's or a house's events with their chain hashes, for the reference verifier
 
 from __future__ import annotations
 
+from contextlib import closing
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from api.auth import Role
+from api.bootstrap import bootstrap
+from api.graphql.privacy import DATA_MATRIX
+from application.audit.disclosure import Disclosure
+from application.audit.history import AuditReads
+from application.citizens.service import Reader
 from domain.houses.house import house_id
 from domain.shared.errors import ValidationError
 from infrastructure.audit.chain import Checkpoint, Verification, verify
-from infrastructure.audit.export import Selection, selector, write_export
+from infrastructure.audit.export import Payloads, Selection, selector, write_export
 from infrastructure.audit.log import open_stored_log
 from infrastructure.clock import SystemClock
-from infrastructure.eventstore.factory import open_event_store
 from infrastructure.settings import Settings
 
 audit_app = typer.Typer(
@@ -90,23 +96,59 @@ def audit_export(
         typer.Option("--to", formats=["%Y-%m-%d"], help="last business day (Tunis)"),
     ] = None,
     house: Annotated[str | None, typer.Option(help="a house code: only its events in full")] = None,
+    purpose: Annotated[
+        str | None,
+        typer.Option(help="a declared purpose: personal data the auditor's role admits for it"),
+    ] = None,
 ) -> None:
-    """Export events with their chain hashes and a checkpoint, for offline verification."""
+    """Export events with their chain hashes, payloads and a checkpoint, for offline checks.
+
+    Payloads show personal data as `history` does for the auditor role and the purpose named
+    (sealed otherwise); a purposeful export is recorded in the access log like any such read.
+    """
     settings = Settings()
     selection = _selection(from_day, to_day, house)
-    store = open_event_store(settings, create_tables=False)
-    try:
+    with closing(bootstrap(settings, projector=False)) as dar:
+        reader = Reader(actor=EXPORT_ACTOR, categories=DATA_MATRIX[Role.AUDITOR])
+        disclosure = Disclosure(dar.citizens, dar.vault, reader, purpose, "export")
         with open_stored_log(settings) as log, out.open("w", encoding="utf-8") as file:
             summary = write_export(
                 log,
                 file,
-                selector(store.mapper, selection),
+                selector(dar.store.mapper, selection),
                 now=SystemClock().now(),
                 selection=selection,
+                payloads=_payloads(AuditReads(dar.store), disclosure),
             )
-    finally:
-        store.close()
+        disclosure.record()
     typer.echo(f"{summary.events} events and {summary.links} other links written to {out}")
+
+
+EXPORT_ACTOR = "auditor:export"
+
+
+class _Unrecorded:
+    """The disclosure, one event at a time; the read is recorded once, after the export."""
+
+    def __init__(self, disclosure: Disclosure) -> None:
+        self.particulars = disclosure.particulars
+        self.scopes = disclosure.scopes
+
+    def record(self) -> None:
+        """Nothing yet: the export records its read once it is written."""
+
+
+def _payloads(reads: AuditReads, disclosure: Disclosure) -> Payloads:
+    quiet = _Unrecorded(disclosure)
+
+    def decoded(position: int) -> dict[str, Any] | None:
+        try:
+            [event] = reads.events([position], quiet)
+        except Exception:  # noqa: BLE001 - an altered event is exported as its bytes alone
+            return None
+        return {"payload": event.payload, "withheld": list(event.withheld)}
+
+    return decoded
 
 
 def _selection(first: datetime | None, last: datetime | None, house: str | None) -> Selection:

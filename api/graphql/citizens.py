@@ -5,7 +5,8 @@ Every read of personal data names a declared purpose and is recorded before it i
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
@@ -38,6 +39,7 @@ from application.citizens.service import CitizenFile as FileView
 from application.citizens.service import MandateView
 from application.store import Outcome
 from domain.shared.errors import NotFoundError, ValidationError
+from projections.citizens.view import AccessFilter
 from projections.requests.view import RequestFilter
 
 
@@ -120,6 +122,17 @@ class PersonalDataAccess:
     fields: list[str]
     house_id: strawberry.ID | None
     position: Position
+
+
+@strawberry.type(
+    description="A page of the access log in log order; ask again `after` its `endPosition`."
+)
+class PersonalDataAccessPage:
+    accesses: list[PersonalDataAccess]
+    end_position: Position = strawberry.field(
+        description="The last position read: the `after` of the next page."
+    )
+    has_more: bool
 
 
 @strawberry.type(description="A revoked scope: the receipt number handed to the citizen.")
@@ -244,6 +257,9 @@ async def _house_codes_for(context: Context) -> list[str]:
     return [r.code for r in rows]
 
 
+_START = Position(0)
+
+
 @strawberry.type
 class CitizenQueries:
     @query(STAFF | ADMIN, "The citizen holding this CIN, or null (read recorded).")
@@ -312,6 +328,44 @@ class CitizenQueries:
             "access_log", at_least_position, lambda r: r.access_log.for_citizen(uuid, limit=first)
         )
         return [from_row(PersonalDataAccess, r) for r in rows]
+
+    @query(
+        frozenset({Role.ADMIN, Role.AUDITOR}),
+        "Who read which citizen's personal data, when and why, in log order (auditors, admin):"
+        " narrowed by citizen, actor and Africa/Tunis days (`from`, `to` included); the next"
+        " page is `after` the last `endPosition`.",
+    )
+    async def personal_data_access(  # noqa: PLR0913, PLR0917 - the question's parts
+        self,
+        info: DarInfo,
+        citizen_id: strawberry.ID | None = None,
+        actor: str | None = None,
+        from_day: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to_day: Annotated[date | None, strawberry.argument(name="to")] = None,
+        first: int = 100,
+        after: Position = _START,
+        at_least_position: Position | None = None,
+    ) -> PersonalDataAccessPage:
+        dar = info.context.dar
+        if not 1 <= first <= dar.settings.max_page_size:
+            raise ValidationError("first", f"1 to {dar.settings.max_page_size}")
+        narrowed = AccessFilter(
+            citizen_id=parse_id(citizen_id, "citizenId") if citizen_id else None,
+            actor=actor,
+            day_from=from_day,
+            day_to=to_day,
+        )
+        rows = await info.context.read(
+            "access_log",
+            at_least_position,
+            lambda r: r.access_log.accesses(narrowed, int(after), limit=first),
+        )
+        end = rows[-1].position if rows else int(after)
+        return PersonalDataAccessPage(
+            accesses=[from_row(PersonalDataAccess, r) for r in rows],
+            end_position=Position(end),
+            has_more=len(rows) == first,
+        )
 
 
 @strawberry.type

@@ -24,6 +24,10 @@ from infrastructure.audit.log import StoredLog
 
 EXPORT_FORMAT = "dar-export/1"
 
+# An event's payload as the exporting role and purpose may see it: {"payload", "withheld"}, or
+# None for an event that no longer decodes (its stored bytes alone are exported).
+Payloads = Callable[[int], dict[str, Any] | None]
+
 
 @dataclass(frozen=True)
 class Selection:
@@ -74,15 +78,20 @@ class ExportSummary:
     checkpoint: Checkpoint | None = None
 
 
-def write_export(
+def write_export(  # noqa: PLR0913 - the export's parts
     log: StoredLog,
     out: TextIO,
     selected: Callable[[StoredRow], bool],
     *,
     now: datetime,
     selection: Selection,
+    payloads: Payloads | None = None,
 ) -> ExportSummary:
-    """Write the export: header, one line per position from the first event selected, checkpoint."""
+    """Write the export: header, one line per position from the first event selected, checkpoint.
+
+    With `payloads`, an event exported in full also carries its decoded payload (beside, never
+    instead of, its stored bytes: the verifier checks the bytes alone).
+    """
     summary, previous, started = ExportSummary(), GENESIS, False
     for position, row, stored in log.walk():
         if not started and row is not None and selected(row):
@@ -90,6 +99,9 @@ def write_export(
             _write(out, _header(previous, position, now, selection))
         if started:
             line = _line(position, row, stored, selected)
+            if payloads is not None and "state" in line:
+                line |= payloads(position) or {}
+                line["hash"] = line.pop("hash")  # the hash stays the line's last field
             summary.events += "state" in line
             summary.links += "state" not in line
             _write(out, line)

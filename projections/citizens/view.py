@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -23,6 +23,16 @@ class AccessRow:
     position: int
 
 
+@dataclass(frozen=True)
+class AccessFilter:
+    """What an auditor narrows the access log to; days are Africa/Tunis days, both included."""
+
+    citizen_id: UUID | None = None
+    actor: str | None = None
+    day_from: date | None = None
+    day_to: date | None = None
+
+
 class AccessLogWriter(Protocol):
     """Writes the access log inside the runner's transaction."""
 
@@ -36,4 +46,8 @@ class AccessLogReader(Protocol):
 
     def for_citizen(self, citizen_id: UUID, *, limit: int) -> list[AccessRow]:
         """The citizen's reads, oldest first."""
+        ...
+
+    def accesses(self, narrowed: AccessFilter, after: int, *, limit: int) -> list[AccessRow]:
+        """The reads after log position `after` that match, in log order."""
         ...

@@ -137,6 +137,7 @@ SAMPLES.update(
         "mandates": f'{{ mandates(citizenId: "{NOBODY}", {_PURPOSE}) {{ id }} }}',
         "purposes": "{ purposes { code } }",
         "personalDataAccesses": f'{{ personalDataAccesses(citizenId: "{NOBODY}") {{ id }} }}',
+        "personalDataAccess": "{ personalDataAccess(first: 1) { endPosition } }",
         "registerCitizen": (
             f'mutation {{ registerCitizen(input: {{{_KEY}, houseId: "{NOBODY}", name: "N", '
             'documentKind: CIN, documentNumber: "01234567"}) { id } }'

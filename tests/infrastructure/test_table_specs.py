@@ -97,6 +97,8 @@ STORED = {
             "position {bigint} NOT NULL)"
         ),
         "CREATE INDEX @_citizen ON {schema}@ (citizen_id, position)",
+        "CREATE INDEX @_actor ON {schema}@ (actor, position)",
+        "CREATE INDEX @_at ON {schema}@ (at)",
     ],
     queue.QUEUES_TABLE: [
         (
