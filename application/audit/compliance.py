@@ -18,7 +18,6 @@ grant, agent, mandate and payment is kept, not the events.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -27,6 +26,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, DomainEvent
 from eventsourcing.utils import get_topic
 
+from application.audit.replay import logged
 from application.store import EventStore
 from domain.citizens.mandate import PAYMENTS, Mandate
 from domain.counter.request import CitizenRequest
@@ -36,7 +36,6 @@ from domain.partners.partner import partner_id
 from domain.payments.payment import Payment
 from domain.shared.time import tunis_day
 
-_BATCH = 1_000
 _STATEFUL: tuple[type[Aggregate], ...] = (DelegationGrant, Agent, Mandate)
 
 
@@ -107,23 +106,6 @@ class ComplianceFromLog:
         self._store = store
         self._topics = _topics()
 
-    def _events(self, up_to: int | None) -> Iterator[tuple[int, object]]:
-        recorder, mapper = self._store.recorder, self._store.mapper
-        start: int | None = None
-        while True:
-            found = recorder.select_notifications(
-                start=start,
-                limit=_BATCH,
-                stop=up_to,
-                topics=self._topics,
-                inclusive_of_start=start is None,
-            )
-            for notification in found:
-                yield notification.id, mapper.to_domain_event(notification)
-            if len(found) < _BATCH:
-                return
-            start = found[-1].id
-
     def report(
         self,
         day_from: date | None = None,
@@ -134,7 +116,7 @@ class ComplianceFromLog:
         """The uncovered acts, in log order, of these Tunis days and house (all, if None)."""
         replay = _Replay()
         found: list[Uncovered] = []
-        for position, event in self._events(up_to):
+        for position, event in logged(self._store, self._topics, up_to):
             line = replay.add(position, event)
             if line is None:
                 continue

@@ -20,12 +20,12 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
+from application.audit.replay import logged
 from application.store import EventStore
 from domain.payments.payment import Payment
 
 _READ = (Payment.Initiated, Payment.RefundRequested, Payment.Captured, Payment.Refunded)
 _TOPICS = tuple(get_topic(cls) for cls in _READ)
-_BATCH = 1_000
 
 
 @dataclass(frozen=True)
@@ -92,23 +92,6 @@ class MoneyFromLog:
     def __init__(self, store: EventStore) -> None:
         self._store = store
 
-    def _payment_events(self, up_to: int | None) -> Iterator[object]:
-        recorder, mapper = self._store.recorder, self._store.mapper
-        start: int | None = None
-        while True:
-            found = recorder.select_notifications(
-                start=start,
-                limit=_BATCH,
-                stop=up_to,
-                topics=_TOPICS,
-                inclusive_of_start=start is None,
-            )
-            for notification in found:
-                yield mapper.to_domain_event(notification)
-            if len(found) < _BATCH:
-                return
-            start = found[-1].id
-
     def report(
         self, day_from: date, day_to: date, house_id: UUID | None = None, up_to: int | None = None
     ) -> tuple[list[MoneyLine], set[UUID]]:
@@ -117,7 +100,7 @@ class MoneyFromLog:
         Only the events up to the position `up_to` (all, if None) are read.
         """
         tally = _Tally(day_from, day_to, house_id)
-        for event in self._payment_events(up_to):
+        for _, event in logged(self._store, _TOPICS, up_to):
             tally.add(event)
         lines = [
             MoneyLine(day, house, partner, Figures(s.captures, s.captured, s.refunded), s.refunds)
