@@ -16,13 +16,14 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 from api.auth import Role, TokenService
 from infrastructure.settings import Settings
 from tests.support import e2e
-from tests.support.api import environment, running, serve, token_for
+from tests.support.api import Server, environment, running, serve, token_for
 from tests.support.e2e import Client
 
 PROTOCOL = Subprotocol("graphql-transport-ws")
@@ -55,6 +56,23 @@ def _screen(url: str, house: str) -> AbstractContextManager[ClientConnection]:
     return _subscribed(url, CALLED, house)
 
 
+@contextmanager
+def _two_api_processes(settings: Settings, tmp_path: Path) -> Iterator[tuple[Server, httpx.Client]]:
+    """A projection worker and two API processes on one database: A, and B's HTTP client.
+
+    A's slow poll waits an hour, so only a push reaches its subscribers.
+    """
+    worker = [str(Path(sys.executable).with_name("dar")), "project"]
+    apart = {"DAR_EMBEDDED_PROJECTIONS": "false"}
+    with (
+        running(worker, environment(settings), tmp_path),
+        serve(settings, tmp_path, DAR_SUBSCRIPTION_POLL_SECONDS="3600", **apart) as a,
+        serve(settings, tmp_path, **apart) as b,
+        b.client() as http,
+    ):
+        yield a, http
+
+
 def _pushed(ws: ClientConnection, field: str) -> dict[str, Any]:
     message = json.loads(ws.recv(timeout=30))  # generous: a wait, not a measure
     assert message["type"] == "next", message
@@ -73,14 +91,7 @@ def test_a_screen_on_one_api_process_sees_a_call_made_through_another(
     settings = pg_settings.model_copy(update={"freshness_wait_seconds": 30.0})
     admin = token_for(settings, Role.ADMIN)
     a17 = TokenService(settings).mint("A17", Role.AGENT, house="haidra")
-    worker = [str(Path(sys.executable).with_name("dar")), "project"]
-    apart = {"DAR_EMBEDDED_PROJECTIONS": "false"}
-    with (
-        running(worker, environment(settings), tmp_path),
-        serve(settings, tmp_path, DAR_SUBSCRIPTION_POLL_SECONDS="3600", **apart) as a,
-        serve(settings, tmp_path, **apart) as b,
-        b.client() as http,
-    ):
+    with _two_api_processes(settings, tmp_path) as (a, http):
         c = Client(http)
         house = e2e.setup_haidra(
             c,
@@ -114,14 +125,7 @@ def test_a_subscriber_receives_the_new_dashboard_after_a_mutation_made_through_a
     tokens = TokenService(settings)
     a17 = tokens.mint("A17", Role.AGENT, house="haidra")
     s01 = tokens.mint("S01", Role.SUPERVISOR, house="haidra")
-    worker = [str(Path(sys.executable).with_name("dar")), "project"]
-    apart = {"DAR_EMBEDDED_PROJECTIONS": "false"}
-    with (
-        running(worker, environment(settings), tmp_path),
-        serve(settings, tmp_path, DAR_SUBSCRIPTION_POLL_SECONDS="3600", **apart) as a,
-        serve(settings, tmp_path, **apart) as b,
-        b.client() as http,
-    ):
+    with _two_api_processes(settings, tmp_path) as (a, http):
         c = Client(http)
         house = e2e.setup_haidra(
             c,
