@@ -16,7 +16,7 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	@touch $@
 
 run: $(VENV)/.synced
-	$(BIN)/dar run --demo
+	$(BIN)/dar run --demo --scenario haidra-first-week
 
 lint: $(VENV)/.synced
 	$(BIN)/ruff check .

@@ -21,6 +21,7 @@ from api.auth import Role, TokenService
 from api.bootstrap import bootstrap
 from api.demo import HOUSE as DEMO_HOUSE
 from api.demo import seed_demo
+from api.fixtures_cli import check_scenario, fixtures_app, load_scenario
 from api.login import page_link
 from api.projections_cli import projections_app
 from api.sweep import start_sweeping
@@ -46,16 +47,23 @@ vault_app = typer.Typer(help="Key vault maintenance.")
 app.add_typer(vault_app, name="vault")
 app.add_typer(projections_app, name="projections")
 app.add_typer(audit_app, name="audit")
+app.add_typer(fixtures_app, name="fixtures")
 
 
-def prepare(settings: Settings, *, demo: bool = False) -> int:
-    """Open the store and register the reference partners that are missing (and the demo)."""
+def prepare(settings: Settings, *, demo: bool = False, scenario: str | None = None) -> int:
+    """Open the store and register the reference partners that are missing (and the demo).
+
+    A scenario (it continues the demo) is loaded after the demo, into a store that was empty.
+    """
     with closing(bootstrap(settings, projector=False)) as dar:
+        empty = dar.store.position() == 0
         added = load_reference_partners(dar.partners)
         load_reference_services(dar.catalogue)
         if demo:
             recorded = seed_demo(dar)
             typer.echo(f"Demo house {DEMO_HOUSE}: {recorded} demo commands recorded now.")
+        if scenario is not None:
+            typer.echo(load_scenario(dar, scenario, empty=empty))
         return added
 
 
@@ -66,14 +74,20 @@ def run(
     demo: Annotated[
         bool, typer.Option(help="development: record the demo house of Haidra (idempotent)")
     ] = False,
+    scenario: Annotated[
+        str | None,
+        typer.Option(help="with --demo: load a shipped scenario into an empty store"),
+    ] = None,
 ) -> None:
     """Prepare the store (SQLite under ./var/ by default), then serve GraphQL at /graphql."""
     settings = Settings()
     if demo and settings.environment is not Environment.DEVELOPMENT:
         raise typer.BadParameter("the demo is for development only", param_hint="--demo")
+    if scenario is not None:
+        check_scenario(scenario, demo=demo)
     if serve:
         check_port_free(settings.host, settings.port)  # before anything is recorded
-    added = prepare(settings, demo=demo)
+    added = prepare(settings, demo=demo, scenario=scenario)
     target = "PostgreSQL" if is_postgres(settings.database_url) else settings.database_url
     typer.echo(f"Dar store ready ({target}): {added} reference partners registered now.")
     if not serve:
