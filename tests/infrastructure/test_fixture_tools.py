@@ -1,0 +1,208 @@
+"""`dar fixtures`: export then load reproduces the read models; load is safe; check names lines.
+
+The round trip records four days at Haidra through the real commands (the shipped scenario's
+generator, smaller days), exports the whole log, loads it into a fresh store of the same kind,
+and compares every read model's rows, ids mapped through the symbols.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from api import scenario_generator
+from api.bootstrap import Dar, bootstrap, projections
+from api.cli import app
+from api.demo import seed_demo
+from api.scenario_generator import FirstWeek, ScenarioClock
+from domain.partners.partner import Partner, partner_id
+from infrastructure.eventstore.factory import is_postgres
+from infrastructure.fixtures.append import FixtureConflictError, load_into
+from infrastructure.fixtures.export import Selection, export_fixture
+from infrastructure.fixtures.loader import fixture_time
+from infrastructure.fixtures.model import FixtureError, Ref
+from infrastructure.reference import load_reference_partners, load_reference_services
+from infrastructure.settings import Settings
+from tests.support.clock import TestClock
+from tests.support.spec import fixture_path
+from tests.support.stores import PostgresDatabases
+
+Rows = dict[str, list[tuple[str, ...]]]
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+@pytest.fixture
+def fresh_settings(
+    store_settings: Settings, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Settings]:
+    """A second empty store of the same kind as `store_settings`."""
+    if is_postgres(store_settings.database_url):
+        databases: PostgresDatabases = request.getfixturevalue("pg_databases")
+        settings = databases.create()
+        yield settings
+        databases.drop(settings)
+    else:
+        (tmp_path / "fresh").mkdir()
+        yield Settings(database_url=f"sqlite:///{tmp_path / 'fresh' / 'dar.sqlite'}")
+
+
+def contents(dar: Dar) -> Rows:
+    """Every row of every read model, as text."""
+    found: Rows = {}
+    for registered in projections():
+        for table in registered.tables:
+            with dar.read.db.read() as cur:
+                cur.execute(f"SELECT * FROM {dar.read.db.table(table)}")
+                found[table] = [tuple(str(v) for v in row) for row in cur.fetchall()]
+    return found
+
+
+def mapped(rows: Rows, ids: dict[str, str]) -> Rows:
+    """The rows with every id replaced by its counterpart, sorted."""
+
+    def cell(text: str) -> str:
+        return _ID.sub(lambda m: ids.get(m.group(0), m.group(0)), text)
+
+    return {t: sorted(tuple(cell(v) for v in row) for row in found) for t, found in rows.items()}
+
+
+def recorded_days(dar: Dar, clock: ScenarioClock, days: int) -> None:
+    """The demo, then `days` days of the first week, through the commands."""
+    load_reference_partners(dar.partners)
+    load_reference_services(dar.catalogue)
+    seed_demo(dar)
+    week = FirstWeek(dar, clock)
+    week.prepare()
+    for day in range(1, days + 1):
+        week.day(day)
+
+
+def test_a_history_exported_then_loaded_into_a_fresh_store_gives_the_same_read_models(
+    store_settings: Settings,
+    fresh_settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(scenario_generator, "FULL_DAY_TICKETS", 10)
+    clock = ScenarioClock()
+    source = bootstrap(store_settings, clock)
+    try:
+        recorded_days(source, clock, days=4)
+        exported = export_fixture(source.store, Selection())
+        source.projections.prepare()
+        source.projections.catch_up()
+        expected = contents(source)
+    finally:
+        source.close()
+    path = tmp_path / "history.yaml"
+    path.write_text(exported.text, encoding="utf-8")
+    target = bootstrap(fresh_settings, clock)
+    try:
+        loaded = load_into(target.store, path, clock.now())
+        target.projections.prepare()
+        target.projections.catch_up()
+        found = contents(target)
+    finally:
+        target.close()
+
+    # natural keys and uuid: give the same ids in both stores; free symbols get new ones
+    free = {old: s for old, s in exported.symbols.items() if ":" not in s}
+    ids = {str(old): str(loaded.symbols.resolve(Ref(s))) for old, s in free.items()}
+    assert len(ids) > 50
+    assert loaded.events == exported.events > 400
+    assert sum(len(rows) for rows in expected.values()) > 200
+    assert all(expected[t] for t in ("requests_v3", "payments_v1")), sorted(expected)
+    assert mapped(expected, ids) == mapped(found, {})
+
+
+def test_a_fixture_already_loaded_is_not_loaded_again(dar: Dar, clock: TestClock) -> None:
+    clock.set(fixture_time("day 30 12:00"))
+    path = fixture_path("delegation/haidra_staffed.yaml")
+    first = load_into(dar.store, path, clock.now())
+    head = dar.store.position()
+
+    again = load_into(dar.store, path, clock.now())
+
+    assert (first.already_loaded, first.events > 0) == (False, True)
+    assert (again.already_loaded, again.events, again.position) == (True, 0, head)
+    assert dar.store.position() == head
+
+
+def test_a_fixture_at_odds_with_the_store_is_refused_and_changes_nothing(
+    dar: Dar, clock: TestClock, tmp_path: Path
+) -> None:
+    clock.set(fixture_time("day 30 12:00"))
+    load_into(dar.store, fixture_path("partners/steg_registered.yaml"), clock.now())
+    head = dar.store.position()
+    conflicting = tmp_path / "conflicting.yaml"
+    conflicting.write_text(
+        "events:\n"
+        "  - at: day 1 08:00\n"
+        "    event: Partner.Registered\n"
+        "    id: partner:SONEDE\n"
+        "    actor: admin:1\n"
+        "    fields: {code: SONEDE, name_ar: الصوناد, name_fr: SONEDE}\n"
+        "  - at: day 1 08:01\n"
+        "    event: Partner.Registered\n"
+        "    id: partner:STEG\n"
+        "    actor: admin:1\n"
+        "    fields: {code: STEG, name_ar: الستاغ, name_fr: STEG}\n",
+        encoding="utf-8",
+    )
+
+    with pytest.raises(FixtureConflictError) as refused:
+        load_into(dar.store, conflicting, clock.now())
+
+    message = str(refused.value)
+    assert "partner:STEG" in message, message
+    assert "at version 1 in the store, the fixture expects 0" in message, message
+    assert dar.store.position() == head
+    assert dar.store.find(partner_id("SONEDE"), Partner) is None
+
+
+def test_an_aggregate_continued_without_saying_from_which_version_is_refused(
+    dar: Dar, clock: TestClock
+) -> None:
+    clock.set(fixture_time("day 30 12:00"))
+    with pytest.raises(FixtureError) as refused:
+        load_into(dar.store, fixture_path("partners/steg_renamed.yaml"), clock.now())
+
+    assert "steg_renamed.yaml:" in str(refused.value)
+    assert "id: partner:STEG is not created in this fixture" in str(refused.value)
+    assert dar.store.position() == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("bad_symbol.yaml", "bad_symbol.yaml:3: id: 'Not A Symbol' is not a symbol"),
+        ("bad_time.yaml", "bad_time.yaml:2: at: 'day 1 25:00' is neither"),
+        ("missing_field.yaml", "missing_field.yaml:7: name_ar: missing"),
+        ("unknown_event.yaml", "unknown_event.yaml:4: event: unknown event 'Partner.Registred'"),
+        ("unknown_field.yaml", "unknown_field.yaml:10: colour: not a field of Partner.Registered"),
+    ],
+)
+def test_check_names_the_file_the_line_and_the_field(name: str, expected: str) -> None:
+    result = CliRunner().invoke(app, ["fixtures", "check", str(fixture_path(f"invalid/{name}"))])
+
+    assert result.exit_code == 1
+    assert expected in result.output, result.output
+
+
+def test_check_refuses_a_bad_continued_version_and_passes_a_valid_file(tmp_path: Path) -> None:
+    bad = tmp_path / "continues.yaml"
+    bad.write_text("continues:\n  house:haidra: zero\nevents: []\n", encoding="utf-8")
+
+    refused = CliRunner().invoke(app, ["fixtures", "check", str(bad)])
+    passed = CliRunner().invoke(
+        app, ["fixtures", "check", str(fixture_path("partners/steg_registered.yaml"))]
+    )
+
+    assert refused.exit_code == 1
+    assert "continues.yaml:2: house:haidra: 'zero' is not a int" in refused.output
+    assert passed.exit_code == 0, passed.output
+    assert "1 events, valid" in passed.output
