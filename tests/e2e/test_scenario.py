@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -31,7 +32,17 @@ DECISIONS = """query($h: ID!) { partnerDecisions(partnerCode: "CNAM", houseId: $
   items { id } } }"""
 
 
-def week(fixture: Fixture, epoch: date) -> dict[str, object]:
+@dataclass(frozen=True)
+class Week:
+    """The scenario's figures by day: visits and money collected; the refund; CNAM's decisions."""
+
+    visits: Counter[date]
+    collected: Counter[date]
+    refunded: int
+    decided: int
+
+
+def week(fixture: Fixture, epoch: date) -> Week:
     """What the scenario holds, by day once placed at `epoch`: visits, money, decisions."""
     shift = epoch - fixture.epoch
     visits: Counter[date] = Counter()
@@ -53,7 +64,7 @@ def week(fixture: Fixture, epoch: date) -> dict[str, object]:
                 refunded += event.fields["amount_millimes"]
             case "CitizenRequest.Decided":
                 decided += 1
-    return {"visits": visits, "collected": collected, "refunded": refunded, "decided": decided}
+    return Week(visits, collected, refunded, decided)
 
 
 def money(millimes: int) -> Decimal:
@@ -91,18 +102,16 @@ def test_make_runs_path_serves_haidras_first_week_and_loads_it_once(
             }
             decisions = c.call(supervisor, DECISIONS, h=haidra)["partnerDecisions"]["items"]
 
-    visits: Counter[date] = expected["visits"]  # type: ignore[assignment]
-    collected: Counter[date] = expected["collected"]  # type: ignore[assignment]
+    visits, collected = expected.visits, expected.collected
     assert board["today"]["visits"] == visits[today]
     assert max(visits) <= today  # no day of the week is in the future
     assert {d: Decimal(found["collected"]) for d, found in by_day.items()} == {
         d: money(collected[d]) for d in by_day
     }
     assert sum(collected.values()) > 0
-    assert sum(Decimal(found["refunded"]) for found in by_day.values()) == money(
-        expected["refunded"]  # type: ignore[arg-type]
-    )
-    assert len(decisions) == expected["decided"] > 0
+    refunded = sum(Decimal(found["refunded"]) for found in by_day.values())
+    assert refunded == money(expected.refunded) > 0
+    assert len(decisions) == expected.decided > 0
 
     again = subprocess.run(  # noqa: S603 - our own entry point
         [dar, "run", "--demo", "--scenario", NAME, "--no-serve"],
