@@ -8,7 +8,9 @@ and compares every read model's rows, ids mapped through the symbols.
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,11 +20,12 @@ from api import scenario_generator
 from api.bootstrap import Dar, bootstrap, projections
 from api.cli import app
 from api.demo import seed_demo
-from api.scenario_generator import FirstWeek, ScenarioClock
+from api.scenario_generator import EPOCH, FirstWeek, ScenarioClock
+from domain.houses.house import house_id
 from domain.partners.partner import Partner, partner_id
 from infrastructure.eventstore.factory import is_postgres
 from infrastructure.fixtures.append import FixtureConflictError, load_into
-from infrastructure.fixtures.export import Selection, export_fixture
+from infrastructure.fixtures.export import Selection, export_fixture, tunis_day_start
 from infrastructure.fixtures.loader import fixture_time
 from infrastructure.fixtures.model import FixtureError, Ref
 from infrastructure.reference import load_reference_partners, load_reference_services
@@ -70,12 +73,12 @@ def mapped(rows: Rows, ids: dict[str, str]) -> Rows:
     return {t: sorted(tuple(cell(v) for v in row) for row in found) for t, found in rows.items()}
 
 
-def recorded_days(dar: Dar, clock: ScenarioClock, days: int) -> None:
+def recorded_days(dar: Dar, clock: ScenarioClock, days: int, week: FirstWeek | None = None) -> None:
     """The demo, then `days` days of the first week, through the commands."""
     load_reference_partners(dar.partners)
     load_reference_services(dar.catalogue)
     seed_demo(dar)
-    week = FirstWeek(dar, clock)
+    week = week or FirstWeek(dar, clock)
     week.prepare()
     for day in range(1, days + 1):
         week.day(day)
@@ -206,3 +209,52 @@ def test_check_refuses_a_bad_continued_version_and_passes_a_valid_file(tmp_path:
     assert "continues.yaml:2: house:haidra: 'zero' is not a int" in refused.output
     assert passed.exit_code == 0, passed.output
     assert "1 events, valid" in passed.output
+
+
+def test_a_houses_later_days_exported_continue_a_copy_of_the_store_taken_before_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--house haidra --from day 3`: what follows a backup of the store, loaded onto it."""
+    monkeypatch.setattr(scenario_generator, "FULL_DAY_TICKETS", 6)
+    (tmp_path / "live").mkdir()
+    live = Settings(database_url=f"sqlite:///{tmp_path / 'live' / 'dar.sqlite'}")
+    backup = Settings(database_url=f"sqlite:///{tmp_path / 'backup' / 'dar.sqlite'}")
+    clock = ScenarioClock()
+    first = bootstrap(live, clock)
+    week = FirstWeek(first, clock)
+    recorded_days(first, clock, days=0, week=week)
+    for day in (1, 2):
+        week.day(day)
+    first.close()
+    shutil.copytree(tmp_path / "live", tmp_path / "backup")
+    source = bootstrap(live, clock)
+    week.dar = source
+    try:
+        for day in (3, 4):
+            week.day(day)
+        selection = Selection(
+            house_id=house_id("haidra"), start=tunis_day_start(EPOCH + timedelta(days=2))
+        )
+        exported = export_fixture(source.store, selection)
+        source.projections.prepare()
+        source.projections.catch_up()
+        expected = contents(source)
+    finally:
+        source.close()
+    path = tmp_path / "days-3-4.yaml"
+    path.write_text(exported.text, encoding="utf-8")
+    target = bootstrap(backup, clock)
+    try:
+        loaded = load_into(target.store, path, clock.now())
+        target.projections.prepare()
+        target.projections.catch_up()
+        found = contents(target)
+    finally:
+        target.close()
+
+    free = {old: s for old, s in exported.symbols.items() if ":" not in s}
+    ids = {str(old): str(loaded.symbols.resolve(Ref(s))) for old, s in free.items()}
+    assert "continues:" in exported.text
+    assert "uuid:" in exported.text  # the citizens and grants recorded before day 3
+    assert loaded.events == exported.events > 100
+    assert mapped(expected, ids) == mapped(found, {})
