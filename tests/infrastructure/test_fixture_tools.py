@@ -258,3 +258,32 @@ def test_a_houses_later_days_exported_continue_a_copy_of_the_store_taken_before_
     assert "uuid:" in exported.text  # the citizens and grants recorded before day 3
     assert loaded.events == exported.events > 100
     assert mapped(expected, ids) == mapped(found, {})
+
+
+def test_the_cli_loads_once_refuses_a_conflict_and_exports_what_it_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DAR_DATABASE_URL", f"sqlite:///{tmp_path / 'dar.sqlite'}")
+    cli = CliRunner()
+    staffed = str(fixture_path("delegation/haidra_staffed.yaml"))
+    exported = tmp_path / "haidra.yaml"
+
+    first = cli.invoke(app, ["fixtures", "load", staffed, "--epoch", "2026-02-02"])
+    again = cli.invoke(app, ["fixtures", "load", staffed, "--epoch", "2026-02-02"])
+    moved = cli.invoke(app, ["fixtures", "load", staffed, "--epoch", "2026-03-02"])
+    export = cli.invoke(
+        app,
+        ["fixtures", "export", "--house", "haidra", "--from", "2026-02-02", "--out", str(exported)],
+    )
+    check = cli.invoke(app, ["fixtures", "check", str(exported)])
+
+    assert first.exit_code == 0, first.output
+    assert "events loaded" in first.output
+    assert again.exit_code == 0, again.output
+    assert "already loaded" in again.output
+    assert moved.exit_code == 1
+    assert "is at version" in moved.output, moved.output
+    assert "nothing was loaded" in moved.output
+    assert export.exit_code == 0, export.output
+    assert "epoch: '2026-02-02'" in exported.read_text(encoding="utf-8")
+    assert check.exit_code == 0, check.output
