@@ -7,7 +7,6 @@ from the shipped file itself; a second run loads nothing more.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -15,7 +14,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from api.auth import Role, TokenService
+from api.cli import prepare
 from api.scenarios import scenario_epoch, scenario_path
 from domain.houses.house import house_id
 from infrastructure.fixtures.loader import TUNIS, Fixture, read_fixture
@@ -73,7 +75,7 @@ def money(millimes: int) -> Decimal:
 
 
 def test_make_runs_path_serves_haidras_first_week_and_loads_it_once(
-    sqlite_settings: Settings, tmp_path: Path
+    sqlite_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = scenario_path(NAME)
     fixture = read_fixture(path)
@@ -113,12 +115,5 @@ def test_make_runs_path_serves_haidras_first_week_and_loads_it_once(
     assert refunded == money(expected.refunded) > 0
     assert len(decisions) == expected.decided > 0
 
-    again = subprocess.run(  # noqa: S603 - our own entry point
-        [dar, "run", "--demo", "--scenario", NAME, "--no-serve"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert f"Scenario {NAME}: not loaded" in again.stdout, again.stdout
+    prepare(sqlite_settings, demo=True, scenario=NAME)  # the next `make run`, in this process
+    assert f"Scenario {NAME}: not loaded" in capsys.readouterr().out
