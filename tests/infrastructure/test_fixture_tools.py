@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,12 +21,13 @@ from api.bootstrap import Dar, bootstrap, projections
 from api.cli import app
 from api.demo import seed_demo
 from api.scenario_generator import EPOCH, FirstWeek, ScenarioClock
+from api.scenarios import scenario_epoch, scenario_path
 from domain.houses.house import house_id
 from domain.partners.partner import Partner, partner_id
 from infrastructure.eventstore.factory import is_postgres
 from infrastructure.fixtures.append import FixtureConflictError, load_into
 from infrastructure.fixtures.export import Selection, export_fixture, tunis_day_start
-from infrastructure.fixtures.loader import fixture_time
+from infrastructure.fixtures.loader import fixture_time, read_fixture
 from infrastructure.fixtures.model import FixtureError, Ref
 from infrastructure.reference import load_reference_partners, load_reference_services
 from infrastructure.settings import Settings
@@ -285,5 +286,20 @@ def test_the_cli_loads_once_refuses_a_conflict_and_exports_what_it_loaded(
     assert "is at version" in moved.output, moved.output
     assert "nothing was loaded" in moved.output
     assert export.exit_code == 0, export.output
-    assert "epoch: '2026-02-02'" in exported.read_text(encoding="utf-8")
+    assert "epoch: 2026-02-02" in exported.read_text(encoding="utf-8")
     assert check.exit_code == 0, check.output
+
+
+def test_the_shipped_scenario_follows_the_demo_on_each_store(dar: Dar) -> None:
+    """The scenario continues the demo: a change to the demo or the reference data shows here."""
+    load_reference_partners(dar.partners)
+    load_reference_services(dar.catalogue)
+    seed_demo(dar)
+    path = scenario_path("haidra-first-week")
+    now = datetime.now(tz=UTC)
+    epoch = scenario_epoch(path, now)
+
+    loaded = load_into(dar.store, path, now, epoch)
+
+    assert loaded.events == len(read_fixture(path).events) > 1_000
+    assert dar.store.position() == loaded.position
