@@ -23,7 +23,7 @@ from infrastructure.fixtures.append import FixtureConflictError, Loaded, load_in
 from infrastructure.fixtures.export import Selection, export_fixture, tunis_day_start
 from infrastructure.fixtures.loader import read_fixture
 from infrastructure.fixtures.model import FixtureError
-from infrastructure.settings import Settings
+from infrastructure.settings import Environment, Settings
 
 fixtures_app = typer.Typer(
     help="Event fixtures: check, load (as recorded history) and export YAML files of events."
@@ -54,8 +54,19 @@ def load(
         str | None, typer.Option(help="day 1 of the fixture (YYYY-MM-DD); default: its own")
     ] = None,
 ) -> None:
-    """Append the fixture's events to the store as recorded history (once; whole or nothing)."""
+    """Append the fixture's events to the store as recorded history (once; whole or nothing).
+
+    Development stores only: a fixture is history nobody did at a counter, and a production
+    log must hold only what happened there.
+    """
     settings = Settings()
+    if settings.environment is not Environment.DEVELOPMENT:
+        typer.echo(
+            "dar fixtures load writes history nobody recorded at a counter: development stores "
+            "only (DAR_ENVIRONMENT=development). Nothing was loaded.",
+            err=True,
+        )
+        raise typer.Exit(code=2)
     with closing(bootstrap(settings, projector=False)) as dar:
         loaded = load_or_exit(dar.store, file, dar.clock.now(), _date(epoch, "--epoch"))
     if loaded.already_loaded:

@@ -31,6 +31,7 @@ from infrastructure.fixtures.loader import fixture_time, read_fixture
 from infrastructure.fixtures.model import FixtureError, Ref
 from infrastructure.reference import load_reference_partners, load_reference_services
 from infrastructure.settings import Settings
+from tests.support.api import environment, in_production
 from tests.support.clock import TestClock
 from tests.support.spec import fixture_path
 from tests.support.stores import PostgresDatabases
@@ -303,3 +304,21 @@ def test_the_shipped_scenario_follows_the_demo_on_each_store(dar: Dar) -> None:
 
     assert loaded.events == len(read_fixture(path).events) > 1_000
     assert dar.store.position() == loaded.position
+
+
+def test_the_cli_loads_nothing_into_a_production_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    production = in_production(f"sqlite:///{tmp_path / 'dar.sqlite'}")
+    for name, value in environment(production).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DAR_ENVIRONMENT", "production")
+    monkeypatch.setenv("DAR_MASTER_KEY", production.master_key.get_secret_value())
+    monkeypatch.setenv("DAR_GATEWAY_SECRET", production.gateway_secret.get_secret_value())
+    staffed = str(fixture_path("delegation/haidra_staffed.yaml"))
+
+    refused = CliRunner().invoke(app, ["fixtures", "load", staffed])
+
+    assert refused.exit_code == 2
+    assert "development stores only" in refused.output
+    assert not (tmp_path / "dar.sqlite").exists()
