@@ -22,11 +22,12 @@ import httpx
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
+from typer.testing import CliRunner
 
 from api.auth import Role, TokenService
 from api.bootstrap import bootstrap
+from api.cli import app as cli
 from api.demo import HOUSE as DEMO_HOUSE
 from api.http import create_app
 from domain.houses.house import house_id
@@ -74,26 +75,23 @@ def haidra(store_settings: Settings) -> Settings:
 def read_only(haidra: Settings, request: pytest.FixtureRequest) -> Settings:
     """Settings whose database role may only read the events and their chain.
 
-    SQLite: the same file, which the verifier and the export open read-only.
+    PostgreSQL: the auditor role `dar db setup --auditor-url` creates. SQLite: the same file,
+    which the verifier and the export open read-only.
     """
     if not is_postgres(haidra.database_url):
         return haidra
     server: PostgresServer = request.getfixturevalue("postgres_server")
     dbname = str(conninfo_to_dict(haidra.database_url)["dbname"])
-    role = f"reader_{dbname}"
-    with psycopg.connect(server.admin_url(dbname), autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("CREATE ROLE {0} LOGIN PASSWORD 'reader'").format(sql.Identifier(role))
-        )
-        for statement in (
-            "GRANT CONNECT ON DATABASE {db} TO {role}",
-            "GRANT USAGE ON SCHEMA dar TO {role}",
-            "GRANT SELECT ON dar.dar_events, dar.dar_chain TO {role}",
-        ):
-            conn.execute(
-                sql.SQL(statement).format(db=sql.Identifier(dbname), role=sql.Identifier(role))
-            )
-    return haidra.model_copy(update={"database_url": server.url(role, "reader", dbname)})
+    auditor_url = server.url(f"auditor_{dbname}", "reader", dbname)
+    env = environment(
+        haidra,
+        DAR_ADMIN_DATABASE_URL=server.admin_url(dbname),
+        DAR_AUDITOR_DATABASE_URL=auditor_url,
+    )
+    done = CliRunner().invoke(cli, ["db", "setup"], env=env)
+    assert done.exit_code == 0, done.output
+    assert f"Auditor role auditor_{dbname}:" in done.output
+    return haidra.model_copy(update={"database_url": auditor_url})
 
 
 @pytest.fixture
@@ -176,11 +174,22 @@ def test_a_malformed_checkpoint_is_refused(auditor: tuple[TestClient, str]) -> N
 def test_the_read_only_role_cannot_write_the_chain(read_only: Settings, haidra: Settings) -> None:
     if not is_postgres(haidra.database_url):
         pytest.skip("SQLite has no roles: the verifier opens the file read-only")
-    with (
-        psycopg.connect(read_only.database_url) as conn,
-        pytest.raises(psycopg.errors.InsufficientPrivilege),
-    ):
-        conn.execute("DELETE FROM dar.dar_chain")
+    with psycopg.connect(read_only.database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM dar.dar_chain").fetchone() != (0,)
+    forbidden = (
+        "DELETE FROM dar.dar_chain",
+        "UPDATE dar.dar_events SET state = state",
+        "INSERT INTO dar.dar_events SELECT * FROM dar.dar_events LIMIT 1",
+        "SELECT 1 FROM dar.dar_snapshots",
+        "SELECT 1 FROM dar_read.audit_index_v1",
+        "CREATE TABLE dar.more (x int)",
+    )
+    for statement in forbidden:
+        with (
+            psycopg.connect(read_only.database_url) as conn,
+            pytest.raises(psycopg.errors.InsufficientPrivilege),
+        ):
+            conn.execute(statement)
 
 
 DAR = str(Path(sys.executable).with_name("dar"))
