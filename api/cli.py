@@ -28,7 +28,7 @@ from api.sweep import start_sweeping
 from domain.houses.house import house_id
 from domain.shared.errors import ValidationError
 from infrastructure.eventstore.factory import is_postgres
-from infrastructure.eventstore.pg_setup import setup_database
+from infrastructure.eventstore.pg_setup import setup_auditor_role, setup_database
 from infrastructure.reference import load_reference_partners, load_reference_services
 from infrastructure.settings import Environment, Settings
 from infrastructure.vault.maintenance import (
@@ -265,6 +265,13 @@ def db_setup(
     admin_url: Annotated[
         str, typer.Option(envvar="DAR_ADMIN_DATABASE_URL", help="a role that may create roles")
     ],
+    auditor_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="DAR_AUDITOR_DATABASE_URL",
+            help="also a read-only role for `dar audit …`: its user and password, in a URL",
+        ),
+    ] = None,
 ) -> None:
     """Create the PostgreSQL roles, schemas, event tables and grants (safe to run again)."""
     settings = Settings()
@@ -273,6 +280,9 @@ def db_setup(
         raise typer.Exit(code=2)
     setup_database(admin_url, settings)
     typer.echo("PostgreSQL set up for Dar.")
+    if auditor_url is not None:
+        name = setup_auditor_role(admin_url, settings, auditor_url)
+        typer.echo(f"Auditor role {name}: may read the events and their chain, nothing else.")
 
 
 PRIVACY_FILE = Path(__file__).resolve().parent.parent / "docs" / "personal-data.md"

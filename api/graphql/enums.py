@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import strawberry
 
-from application.audit.compliance import ActKind, Cover
+from application.audit.compliance import ActKind
 from domain.catalogue.service import FeeRule, Mode
 from domain.citizens.categories import DataCategory
 from domain.citizens.identity import DocumentKind
@@ -17,6 +17,7 @@ from domain.citizens.mandate import ConsentKind, Duration
 from domain.counter.queue import PriorityReason, TicketStatus
 from domain.counter.request import PartnerDecision, RequestStatus
 from domain.counter.visit import ContactKind
+from domain.delegation.cover import Cover
 from domain.delegation.grant import GrantState
 from domain.houses.calendar import Season
 from domain.payments.payment import Method, PaymentStatus

@@ -2,15 +2,16 @@
 
 The acts are a request lodged, a payment collected and a refund approved. Each is judged against
 the state, as of its position in the log, of what it relied on (the grant, the agent and, for an
-absent citizen, the mandate its event names), by the domain's own rules at the act's time: the
-grant in force (`DelegationGrant.in_force_at`: active, within its validity on the Tunis day), for
-this house and partner and naming the service; the agent of this house accredited for the partner
-(`Agent.accredited_at`); the mandate of this house covering the act's scope (`Mandate.covering`).
+absent citizen, the mandate its event names), by the rules the commands enforce at the act's time:
+`domain.delegation.cover.uncovered` for the grant (in force, for this house and partner and naming
+the service) and the accreditation (the agent of this house accredited for the partner); the
+mandate of this house covering the act's scope (`Mandate.covering`).
 A suspension or revocation takes effect at its position: an act after it in the log is uncovered.
 
 A payment is judged where Dar checks it, when it is made (`Payment.Initiated`: a card payment's
 opening, or cash taken in the same commit), and listed when it is collected (`Payment.Captured`);
-a refund approval is judged at its own position against the payment's grant and agent.
+a refund approval is judged at its own position against the payment's grant and agent (the rule
+with which `approve_refund` refuses it).
 
 The log is read once, in order, through the event store (no read model); only the state of each
 grant, agent, mandate and payment is kept, not the events.
@@ -30,9 +31,9 @@ from application.audit.replay import logged
 from application.store import EventStore
 from domain.citizens.mandate import PAYMENTS, Mandate
 from domain.counter.request import CitizenRequest
+from domain.delegation.cover import Cover, uncovered
 from domain.delegation.grant import DelegationGrant
 from domain.houses.agent import Agent
-from domain.partners.partner import partner_id
 from domain.payments.payment import Payment
 from domain.shared.time import tunis_day
 
@@ -45,14 +46,6 @@ class ActKind(StrEnum):
     REQUEST_LODGED = "REQUEST_LODGED"
     PAYMENT_COLLECTED = "PAYMENT_COLLECTED"
     REFUND_APPROVED = "REFUND_APPROVED"
-
-
-class Cover(StrEnum):
-    """What covers an act."""
-
-    GRANT = "GRANT"
-    ACCREDITATION = "ACCREDITATION"
-    MANDATE = "MANDATE"
 
 
 @dataclass(frozen=True)
@@ -189,24 +182,14 @@ class _Replay:
                 self._state[event.originator_id] = now
 
     def _missing(self, relied: _Relied, at: datetime, scope: str | None) -> tuple[Cover, ...]:
-        partner = partner_id(relied.partner_code)
-        missing: list[Cover] = []
-        grant = self._state.get(relied.grant_id)
-        if not (
-            isinstance(grant, DelegationGrant)
-            and grant.house_id == relied.house_id
-            and grant.partner_id == partner
-            and relied.service_code in grant.services
-            and grant.in_force_at(at)
-        ):
-            missing.append(Cover.GRANT)
-        agent = self._state.get(relied.agent_id)
-        if not (
-            isinstance(agent, Agent)
-            and agent.house_id == relied.house_id
-            and agent.accredited_at(partner, at)
-        ):
-            missing.append(Cover.ACCREDITATION)
+        missing = uncovered(
+            grant=self._state.get(relied.grant_id),
+            agent=self._state.get(relied.agent_id),
+            house_id=relied.house_id,
+            partner_code=relied.partner_code,
+            service_code=relied.service_code,
+            moment=at,
+        )
         if scope is not None and relied.absent:
             mandate = self._state.get(relied.mandate_id) if relied.mandate_id else None
             if not (
@@ -214,8 +197,8 @@ class _Replay:
                 and mandate.house_id == relied.house_id
                 and mandate.covering(scope, at) is not None
             ):
-                missing.append(Cover.MANDATE)
-        return tuple(missing)
+                missing = (*missing, Cover.MANDATE)
+        return missing
 
 
 def _line(

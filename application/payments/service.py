@@ -37,6 +37,7 @@ from application.payments.holdings import (
     release_due,
 )
 from application.payments.ports import BillDue, Biller, Notification, PaymentGateway
+from application.payments.refund_cover import refund_cover
 from application.store import CommandRunner, Decision, EventStore, Outcome
 from domain.catalogue.service import CatalogueService, FeeRule, service_id
 from domain.citizens.mandate import PAYMENTS
@@ -164,10 +165,11 @@ class PaymentService:
         def decide(act: Act) -> Decision[PaymentChanged]:
             payment = payment_of_house(self._store, command.payment_id, command.house_code)
             payment.approve_refund(command.refund_id, act)
+            reads = refund_cover(self._store, payment, act)  # as the compliance report judges it
             changed: list[Aggregate] = [payment]
             if not payment.through_gateway:
                 changed = paid_back(self._store, payment, command.refund_id, act)
-            return Decision(changed, PaymentChanged(payment.id))
+            return Decision(changed, PaymentChanged(payment.id), reads)
 
         outcome = self._runner.run(command, decide, returns=PaymentChanged)
         followed = self._follow_up.follow_up(command.payment_id)

@@ -4,7 +4,10 @@ Each page of events comes with its links (a join on the position); the links who
 gone are read apart (an anti-join, normally empty) and put back in position order.
 
 A read-only database role suffices: on PostgreSQL, USAGE on the event schema and SELECT on
-`dar_events` and `dar_chain`; on SQLite the file is opened read-only.
+`dar_events` and `dar_chain`; on SQLite the file is opened read-only. A shared-cache in-memory
+SQLite store (`file:NAME?mode=memory&cache=shared`, for development and tests) is read in the
+process that holds it, through a connection that may only query; a private one (`:memory:`)
+cannot be reached from another connection, and is refused with a typed error.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any, Protocol
 import psycopg
 from psycopg import sql
 
+from domain.shared.errors import DarError
 from infrastructure.audit.chain import CHAIN_TABLE, Position, StoredRow
 from infrastructure.eventstore.factory import SQLITE_PREFIX, is_postgres
 from infrastructure.settings import Settings
@@ -34,8 +38,10 @@ class StoredLog(Protocol):
         ...
 
 
-class UnreadableStoreError(ValueError):
-    """The configured store cannot be read by the verifier (an in-memory SQLite database)."""
+class UnreadableStoreError(DarError):
+    """The store cannot be read apart from the connection that holds it (private SQLite memory)."""
+
+    code = "STORE_NOT_READABLE"
 
 
 def open_stored_log(settings: Settings) -> AbstractContextManager[StoredLog]:
@@ -43,8 +49,13 @@ def open_stored_log(settings: Settings) -> AbstractContextManager[StoredLog]:
     if is_postgres(settings.database_url):
         return _postgres_log(settings.database_url, settings.postgres_schema)
     path = settings.database_url.removeprefix(SQLITE_PREFIX)
+    if "mode=memory" in path and "cache=shared" in path:
+        return _sqlite_log(path, in_memory=True)
     if ":memory:" in path or "mode=memory" in path:
-        msg = "an in-memory SQLite store cannot be verified from outside its process"
+        msg = (
+            "a private in-memory SQLite store cannot be read from another connection: "
+            "use a file, or a shared one (sqlite:///file:NAME?mode=memory&cache=shared)"
+        )
         raise UnreadableStoreError(msg)
     return _sqlite_log(path)
 
@@ -147,9 +158,13 @@ class _SQLiteLog:
 
 
 @contextmanager
-def _sqlite_log(path: str) -> Iterator[StoredLog]:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+def _sqlite_log(path: str, *, in_memory: bool = False) -> Iterator[StoredLog]:
+    """The file opened read-only; or a shared in-memory database, this connection query-only."""
+    uri = path if in_memory else f"file:{path}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None)
     try:
+        if in_memory:
+            conn.execute("PRAGMA query_only = ON")
         conn.execute("BEGIN")  # one snapshot for the whole pass
         yield _SQLiteLog(conn)
         conn.execute("ROLLBACK")

@@ -9,7 +9,9 @@
 - the hash chain over the events (`dar_chain`) is written by a trigger owned by the owner role:
   the application and projector roles only read it;
 - the projector role owns the read-model schema, where rebuilds create and drop tables; it reads
-  events, and the application role reads its tables.
+  events, and the application role reads its tables;
+- an auditor role, when asked for, may only read the events and their chain: what `dar audit
+  verify`, `export-checkpoint` and `export` need, and nothing else (no read model, no vault).
 
 Each role gets, as its defaults, the lock, statement and idle-in-transaction timeouts that suit
 its work (see `infrastructure.timeouts`): a session opened by hand under it is bounded too.
@@ -97,6 +99,34 @@ def setup_database(admin_url: str, settings: Settings) -> None:
         create_postgres_vault_tables(conn, vault_schema(settings), app.name)
     with psycopg.connect(settings.projector_database_url, autocommit=True) as conn:
         _grant_read_model_access(conn, read_schema(settings), app.name)
+
+
+def setup_auditor_role(admin_url: str, settings: Settings, auditor_url: str) -> str:
+    """A login role that may only SELECT the events and their chain; its name. Safe to run again.
+
+    Run after `setup_database`: the grants are the owner's, on the tables it created.
+    """
+    if settings.owner_database_url is None:
+        msg = "set DAR_OWNER_DATABASE_URL for the setup"
+        raise SetupError(msg)
+    auditor = Role.from_url(auditor_url)
+    others = (settings.database_url, settings.owner_database_url, settings.projector_database_url)
+    if auditor.name in {Role.from_url(url).name for url in others if url is not None}:
+        msg = "the auditor needs a role of its own (not the owner, application or projector)"
+        raise SetupError(msg)
+    dbname = str(conninfo_to_dict(settings.database_url).get("dbname", ""))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        _ensure_role(conn, auditor, dbname)
+        _bound_role(conn, auditor.name, projector_timeouts(settings))  # long reads, bounded
+    s, a = sql.Identifier(settings.postgres_schema), sql.Identifier(auditor.name)
+    with psycopg.connect(settings.owner_database_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {0} TO {1}").format(s, a))
+        conn.execute(
+            sql.SQL("GRANT SELECT ON {0}.{1}, {0}.{2} TO {3}").format(
+                s, sql.Identifier(EVENTS_TABLE), sql.Identifier(CHAIN_TABLE), a
+            )
+        )
+    return auditor.name
 
 
 def _ensure_role(conn: psycopg.Connection[tuple[object, ...]], role: Role, dbname: str) -> None:

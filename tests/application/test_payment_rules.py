@@ -10,12 +10,14 @@ from collections.abc import Callable
 import pytest
 
 from api.bootstrap import Dar
+from application.audit.compliance import ComplianceFromLog
 from application.payments.commands import (
     ApproveRefund,
     CancelPayment,
     RecordCashPayment,
     RequestRefund,
 )
+from application.payments.refund_cover import RefundNotCoveredError
 from application.store import Outcome
 from domain.delegation.policy import DelegationNotInForceError
 from domain.payments.due import AlreadyPaidError
@@ -34,6 +36,7 @@ Action = Callable[[Dar], Outcome]
 LODGED = "payments/steg_bill_lodged.yaml"
 PAID = (LODGED, "payments/steg_cash_paid.yaml")
 REFUND_ASKED = (*PAID, "payments/steg_refund_requested.yaml")
+APPROVED = "payments/steg_refund_paid.yaml"  # refund R1 approved and paid back at day 2 09:05
 
 
 @pytest.fixture
@@ -133,3 +136,45 @@ def test_a_payment_step_is_refused(
     refusal: type[Exception],
 ) -> None:
     ready.given(*given).at("day 2 09:10").when(action(ready)).then_raises(refusal)
+
+
+def test_a_refund_is_approved_once_the_grant_is_reinstated(ready: Scenario) -> None:
+    ready.given(*REFUND_ASKED, "payments/steg_reinstated_before_approval.yaml")
+    ready.at("day 2 09:05").when(approve(ready)).then(APPROVED)
+
+
+@pytest.mark.parametrize(
+    ("meanwhile", "missing"),
+    [
+        ("payments/steg_suspended_before_approval.yaml", ["GRANT"]),
+        ("payments/steg_revoked_before_approval.yaml", ["GRANT"]),
+        ("payments/a17_unaccredited_before_approval.yaml", ["ACCREDITATION"]),
+    ],
+    ids=["grant-suspended", "grant-revoked", "agent-no-longer-accredited"],
+)
+def test_a_refund_the_payment_no_longer_covers_is_refused_as_the_audit_lists_it(
+    ready: Scenario, meanwhile: str, missing: list[str]
+) -> None:
+    """Refused by the rule the compliance report replays, which lists the same approval.
+
+    Written around the command (appended as if recorded), the approval is listed with the cover
+    the refusal named.
+    """
+    ready.given(*REFUND_ASKED, meanwhile).at("day 2 09:05").when(approve(ready))
+    ready.then_raises(RefundNotCoveredError)
+    assert ComplianceFromLog(ready.dar.store).report() == []
+    ready.given(APPROVED)  # the approval appended as if recorded: around the rules
+    [line] = ComplianceFromLog(ready.dar.store).report()
+    assert (line.kind.value, [cover.value for cover in line.missing]) == (
+        "REFUND_APPROVED",
+        missing,
+    )
+
+
+def test_a_refund_after_the_grant_and_accreditation_expired_names_both(ready: Scenario) -> None:
+    ready.given(*REFUND_ASKED).at("day 362 09:00").when(approve(ready))  # 1 January 2027
+    refusal = ready.then_raises(RefundNotCoveredError)
+    assert str(refusal) == (
+        "a refund is approved only while its payment is covered: the payment's grant is not in "
+        "force for its service; the agent who took it is not accredited for STEG"
+    )

@@ -16,16 +16,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
+from typer.testing import CliRunner
 
 from api.auth import Role, TokenService
 from api.bootstrap import bootstrap
+from api.cli import app as cli
 from api.demo import HOUSE as DEMO_HOUSE
 from api.http import create_app
 from domain.houses.house import house_id
@@ -39,13 +41,15 @@ from tests.support.api import (
     free_port,
     graphql,
     running,
+    serve,
     token_for,
 )
-from tests.support.audit import Owner, reference_verifier, run_dar
+from tests.support.audit import Owner, alter_payments_read_model, reference_verifier, run_dar
 from tests.support.clock import TestClock
 from tests.support.e2e import Client
+from tests.support.fixture_store import load_fixture_file
 from tests.support.postgres import PostgresServer
-from tests.support.spec import Scenario
+from tests.support.spec import Scenario, fixture_path
 
 VERIFY = """query($checkpoint: CheckpointInput) {
   verifyJournal(checkpoint: $checkpoint) {
@@ -71,26 +75,23 @@ def haidra(store_settings: Settings) -> Settings:
 def read_only(haidra: Settings, request: pytest.FixtureRequest) -> Settings:
     """Settings whose database role may only read the events and their chain.
 
-    SQLite: the same file, which the verifier and the export open read-only.
+    PostgreSQL: the auditor role `dar db setup --auditor-url` creates. SQLite: the same file,
+    which the verifier and the export open read-only.
     """
     if not is_postgres(haidra.database_url):
         return haidra
     server: PostgresServer = request.getfixturevalue("postgres_server")
     dbname = str(conninfo_to_dict(haidra.database_url)["dbname"])
-    role = f"reader_{dbname}"
-    with psycopg.connect(server.admin_url(dbname), autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("CREATE ROLE {0} LOGIN PASSWORD 'reader'").format(sql.Identifier(role))
-        )
-        for statement in (
-            "GRANT CONNECT ON DATABASE {db} TO {role}",
-            "GRANT USAGE ON SCHEMA dar TO {role}",
-            "GRANT SELECT ON dar.dar_events, dar.dar_chain TO {role}",
-        ):
-            conn.execute(
-                sql.SQL(statement).format(db=sql.Identifier(dbname), role=sql.Identifier(role))
-            )
-    return haidra.model_copy(update={"database_url": server.url(role, "reader", dbname)})
+    auditor_url = server.url(f"auditor_{dbname}", "reader", dbname)
+    env = environment(
+        haidra,
+        DAR_ADMIN_DATABASE_URL=server.admin_url(dbname),
+        DAR_AUDITOR_DATABASE_URL=auditor_url,
+    )
+    done = CliRunner().invoke(cli, ["db", "setup"], env=env)
+    assert done.exit_code == 0, done.output
+    assert f"Auditor role auditor_{dbname}:" in done.output
+    return haidra.model_copy(update={"database_url": auditor_url})
 
 
 @pytest.fixture
@@ -173,11 +174,22 @@ def test_a_malformed_checkpoint_is_refused(auditor: tuple[TestClient, str]) -> N
 def test_the_read_only_role_cannot_write_the_chain(read_only: Settings, haidra: Settings) -> None:
     if not is_postgres(haidra.database_url):
         pytest.skip("SQLite has no roles: the verifier opens the file read-only")
-    with (
-        psycopg.connect(read_only.database_url) as conn,
-        pytest.raises(psycopg.errors.InsufficientPrivilege),
-    ):
-        conn.execute("DELETE FROM dar.dar_chain")
+    with psycopg.connect(read_only.database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM dar.dar_chain").fetchone() != (0,)
+    forbidden = (
+        "DELETE FROM dar.dar_chain",
+        "UPDATE dar.dar_events SET state = state",
+        "INSERT INTO dar.dar_events SELECT * FROM dar.dar_events LIMIT 1",
+        "SELECT 1 FROM dar.dar_snapshots",
+        "SELECT 1 FROM dar_read.audit_index_v1",
+        "CREATE TABLE dar.more (x int)",
+    )
+    for statement in forbidden:
+        with (
+            psycopg.connect(read_only.database_url) as conn,
+            pytest.raises(psycopg.errors.InsufficientPrivilege),
+        ):
+            conn.execute(statement)
 
 
 DAR = str(Path(sys.executable).with_name("dar"))
@@ -357,3 +369,138 @@ def test_issue_16_is_done_on_the_demo_history(store_settings: Settings, tmp_path
     assert code == 0, output
     code, output = reference_verifier(again, checkpoint)
     assert (code, output.split(":")[0]) == (1, f"broken at position {edited}")
+
+
+AROUND_THE_RULES = fixture_path("audit/around_the_rules.yaml")
+# Each act the fixture writes around the rules: its command id, what it is, what it lacked; in
+# log order. Every other act of the fixture is covered and must not be listed.
+UNCOVERED = [
+    ("no-mandate", "REQUEST_LODGED", ["MANDATE"]),
+    ("outside-scopes", "REQUEST_LODGED", ["MANDATE"]),
+    ("proxy-cash", "PAYMENT_COLLECTED", ["MANDATE"]),
+    ("a18-steg", "REQUEST_LODGED", ["ACCREDITATION"]),
+    ("a19-expired", "REQUEST_LODGED", ["ACCREDITATION"]),
+    ("a20-deactivated", "REQUEST_LODGED", ["ACCREDITATION"]),
+    ("a30-thala", "REQUEST_LODGED", ["ACCREDITATION"]),
+    ("sonede-expired", "REQUEST_LODGED", ["GRANT"]),
+    ("not-delegated", "REQUEST_LODGED", ["GRANT"]),
+    ("other-partner", "REQUEST_LODGED", ["GRANT"]),
+    ("thala-grant", "REQUEST_LODGED", ["GRANT"]),
+    ("thala-mandate", "REQUEST_LODGED", ["MANDATE"]),
+    ("suspended-lodge", "REQUEST_LODGED", ["GRANT"]),
+    ("suspended-cash", "PAYMENT_COLLECTED", ["GRANT"]),
+    ("suspended-refund", "REFUND_APPROVED", ["GRANT"]),
+    ("revoked-lodge", "REQUEST_LODGED", ["GRANT"]),
+    ("everything-missing", "REQUEST_LODGED", ["GRANT", "ACCREDITATION", "MANDATE"]),
+]
+COVERED = ["clean-lodge", "clean-cash", "clean-proxy", "proxy-bill", "day3-lodge", "day3-cash"]
+ACT_EVENT = {
+    "REQUEST_LODGED": "CitizenRequest.Lodged",
+    "PAYMENT_COLLECTED": "Payment.Captured",
+    "REFUND_APPROVED": "Payment.RefundApproved",
+}
+FIXTURE_DAYS = {"from": "2026-01-05", "to": "2026-01-07"}
+ACTS = """query($after: Position!, $p: Position) {
+  journal(afterPosition: $after, first: 100, atLeastPosition: $p) {
+    events { position type commandId } endPosition hasMore } }"""
+COMPLIANCE_LINES = """query($from: Date!, $to: Date!, $h: ID) {
+  complianceReport(from: $from, to: $to, houseId: $h) {
+    position uncovered { position act houseId partnerCode actor missing } } }"""
+MONEY_FIGURES = "{ captures captured refunded net }"
+MONEY_LINES = f"""query($from: Date!, $to: Date!) {{ moneyReport(from: $from, to: $to) {{
+  position lines {{ businessDate partnerCode refunds figures {MONEY_FIGURES} }}
+  disagreements {{ businessDate houseId partnerCode
+    fromLog {MONEY_FIGURES} readModel {MONEY_FIGURES} }} }} }}"""
+
+
+def figures(captures: int, captured: str, refunded: str) -> dict[str, object]:
+    net = f"{(int(captured.replace('.', '')) - int(refunded.replace('.', ''))) / 1000:.3f}"
+    return {"captures": captures, "captured": captured, "refunded": refunded, "net": net}
+
+
+def acts_by_command(c: Client, token: str, head: int) -> dict[tuple[str, str], int]:
+    """Every event's position by (command id, type), as the auditor reads the journal."""
+    found: dict[tuple[str, str], int] = {}
+    after, more = 0, True
+    while more:
+        page = c.call(token, ACTS, after=after, p=head)["journal"]
+        for event in page["events"]:
+            found[(event["commandId"], event["type"])] = event["position"]
+        after, more = page["endPosition"], page["hasMore"]
+    return found
+
+
+def money_report_up_to(c: Client, token: str, position: int) -> dict[str, Any]:
+    """The money report once the payments read model has applied the log up to `position`."""
+    deadline = time.monotonic() + 60
+    while True:
+        report: dict[str, Any] = c.call(token, MONEY_LINES, **FIXTURE_DAYS)["moneyReport"]
+        if report["position"] >= position:
+            return report
+        assert time.monotonic() < deadline, f"the payments read model stayed at {report}"
+        time.sleep(0.1)
+
+
+def test_the_reports_list_a_history_written_around_the_rules(
+    store_settings: Settings, tmp_path: Path
+) -> None:
+    head = load_fixture_file(store_settings, AROUND_THE_RULES)  # before the server opens it
+    auditor = token_for(store_settings, Role.AUDITOR)
+    haidra, thala = str(house_id("haidra")), str(house_id("thala"))
+    with serve(store_settings, tmp_path) as server, server.client() as http:
+        c = Client(http)
+        acts = acts_by_command(c, auditor, head)
+        compliance = c.call(auditor, COMPLIANCE_LINES, **FIXTURE_DAYS)["complianceReport"]
+        at_haidra = c.call(auditor, COMPLIANCE_LINES, h=haidra, **FIXTURE_DAYS)
+        at_thala = c.call(auditor, COMPLIANCE_LINES, h=thala, **FIXTURE_DAYS)
+        money = money_report_up_to(c, auditor, acts[("day3-cash", "Payment.Captured")])
+        alter_payments_read_model(
+            store_settings,
+            "UPDATE {payments} SET captured_millimes = ? WHERE receipt = ?",
+            81_000,
+            "HAIDRA-2026-P000004",  # day3-cash: STEG's 80.000 TND on 7 January
+        )
+        altered = c.call(auditor, MONEY_LINES, **FIXTURE_DAYS)["moneyReport"]
+
+    listed = [(x["position"], x["act"], x["missing"]) for x in compliance["uncovered"]]
+    assert listed == [
+        (acts[(command, ACT_EVENT[act])], act, missing) for command, act, missing in UNCOVERED
+    ]
+    clean = {position for (command, _), position in acts.items() if command in COVERED}
+    assert len(clean) > len(COVERED)
+    assert clean.isdisjoint(x["position"] for x in compliance["uncovered"])
+    assert {(x["houseId"], x["partnerCode"]) for x in compliance["uncovered"]} == {
+        (haidra, "STEG"),
+        (haidra, "CNAM"),
+        (haidra, "SONEDE"),
+    }
+    assert compliance["position"] >= head
+    assert at_haidra["complianceReport"]["uncovered"] == compliance["uncovered"]
+    assert at_thala["complianceReport"]["uncovered"] == []
+
+    steg_days = [
+        {
+            "businessDate": "2026-01-06",
+            "partnerCode": "STEG",
+            "refunds": 1,
+            "figures": figures(3, "254.700", "20.000"),
+        },
+        {
+            "businessDate": "2026-01-07",
+            "partnerCode": "STEG",
+            "refunds": 0,
+            "figures": figures(1, "80.000", "0.000"),
+        },
+    ]
+    assert money["lines"] == steg_days
+    assert money["disagreements"] == []
+    assert altered["lines"] == steg_days, "the log's figures moved with the read model"
+    assert altered["disagreements"] == [
+        {
+            "businessDate": "2026-01-07",
+            "houseId": haidra,
+            "partnerCode": "STEG",
+            "fromLog": figures(1, "80.000", "0.000"),
+            "readModel": figures(1, "81.000", "0.000"),
+        }
+    ]

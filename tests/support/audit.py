@@ -14,6 +14,8 @@ from typer.testing import CliRunner
 
 from api.cli import app as cli
 from infrastructure.eventstore.factory import is_postgres
+from infrastructure.readmodels.payments import PAYMENTS, REFUNDS
+from infrastructure.readmodels.setup import open_read_database
 from infrastructure.settings import Settings
 
 REFERENCE = Path(__file__).parents[2] / "tools" / "verify_export.py"
@@ -75,6 +77,21 @@ class Owner:
         )
         altered = bytes(state)[:-1] + bytes([bytes(state)[-1] ^ 1])
         self.run((f"UPDATE {self.events} SET state = ? WHERE {self.pos} = ?", (altered, position)))
+
+
+def alter_payments_read_model(settings: Settings, statement: str, *params: object) -> None:
+    """Direct SQL on the payments read model (`{payments}`, `{refunds}`), as its owner would.
+
+    The owner of the read models is the projector's role on PostgreSQL (it owns their schema);
+    on SQLite, whoever may write their file.
+    """
+    db = open_read_database(settings, projector=True)
+    try:
+        with db.write() as cur:
+            tables = {"payments": db.table(PAYMENTS), "refunds": db.table(REFUNDS)}
+            cur.execute(statement.format(**tables), params)
+    finally:
+        db.close()
 
 
 def run_dar(settings: Settings, *args: str) -> tuple[int, str]:
