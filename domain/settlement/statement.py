@@ -19,7 +19,7 @@ import csv
 import hashlib
 import io
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from uuid import UUID
@@ -78,25 +78,20 @@ class StatementLine:
         """A capture adds, a refund takes away."""
         return self.amount_millimes if self.kind is EntryKind.CAPTURE else -self.amount_millimes
 
-    def kept(self) -> dict[str, object]:
-        """The line as its day keeps it (text and numbers)."""
-        fields = asdict(self)
-        del fields["business_date"]
-        fields["kind"] = self.kind.value
-        return fields
+    def kept(self) -> str:
+        """The line as its day keeps it: a CSV row of its number and the line's other values."""
+        out = io.StringIO()
+        values = (self.line, self.house_code, self.reference, self.kind.value)
+        csv.writer(out, lineterminator="").writerow(
+            (*values, self.amount_millimes, self.partner_reference)
+        )
+        return out.getvalue()
 
     @classmethod
-    def of_kept(cls, day: date, kept: dict[str, object]) -> StatementLine:
+    def of_kept(cls, day: date, kept: str) -> StatementLine:
         """A kept line back, on its day."""
-        return cls(
-            line=int(str(kept["line"])),
-            business_date=day,
-            house_code=str(kept["house_code"]),
-            reference=str(kept["reference"]),
-            kind=EntryKind(str(kept["kind"])),
-            amount_millimes=int(str(kept["amount_millimes"])),
-            partner_reference=str(kept["partner_reference"]),
-        )
+        line, house, reference, kind, amount, theirs = next(csv.reader([kept]))
+        return cls(int(line), day, house, reference, EntryKind(kind), int(amount), theirs)
 
 
 def digest(content: str) -> str:
@@ -232,7 +227,7 @@ class StatementDay(DarAggregate):
 
     class Received(DarAggregate.Event):
         statement_id: UUID
-        lines: list[dict[str, object]]
+        lines: list[str]
 
         def apply(self, aggregate: StatementDay) -> None:
             """The day's lines are now this statement's."""
