@@ -28,7 +28,6 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from api.bootstrap import Dar
 from application.audit.money import MoneyFromLog
 from application.errors import IdempotencyKeyReusedError
 from application.payments.commands import ApproveRefund, RequestRefund
@@ -38,7 +37,7 @@ from domain.payments.remittance import Remittance
 from domain.shared.errors import DarError
 from domain.shared.time import tunis_day
 from infrastructure.settings import Settings
-from tests.support.payments import LossyGateway, bill_request, pay_by_card, pay_cash, payments_ready
+from tests.support.payments import bill_request, deliver, pay_by_card, pay_cash, payments_ready
 from tests.support.postgres import PostgresServer
 from tests.support.stores import PostgresDatabases
 
@@ -92,8 +91,6 @@ class RemittanceMachine(RuleBasedStateMachine):
 
     def _deliver_everything(self) -> None:
         for delivery in self.gateway.inner.take_deliveries():
-            from tests.support.payments import deliver  # noqa: PLC0415 - the endpoint's logic
-
             deliver(self.dar, delivery)
 
     @staticmethod
