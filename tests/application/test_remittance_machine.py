@@ -29,7 +29,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from application.audit.money import MoneyFromLog
-from application.errors import IdempotencyKeyReusedError
 from application.payments.commands import ApproveRefund, RequestRefund
 from application.settlement.commands import CloseRemittance
 from domain.payments.payment import Payment, PaymentStatus
@@ -93,15 +92,6 @@ class RemittanceMachine(RuleBasedStateMachine):
         for delivery in self.gateway.inner.take_deliveries():
             deliver(self.dar, delivery)
 
-    @staticmethod
-    def _tolerate(call: Callable[[], object]) -> None:
-        try:
-            call()
-        except IdempotencyKeyReusedError:
-            raise
-        except DarError:
-            return
-
     # --- rules ------------------------------------------------------------------------------------
 
     @rule(partner=partners)
@@ -144,7 +134,7 @@ class RemittanceMachine(RuleBasedStateMachine):
         self.dar.payments.approve_refund(approve)
         self._deliver_everything()
 
-    @rule(partner=partners, days_back=st.integers(min_value=0, max_value=3))
+    @rule(partner=partners, days_back=st.sampled_from([0, 0, 0, 1, 3]))  # mostly today
     def close(self, partner: str, days_back: int) -> None:
         day = max(FIRST_DAY, self.today - timedelta(days=days_back))
         command = CloseRemittance(_key(), "supervisor:S01", "haidra", partner, day)
@@ -155,7 +145,7 @@ class RemittanceMachine(RuleBasedStateMachine):
         value = outcome.value
         self.closed[value.remittance_id] = value.captured_millimes - value.refunded_millimes
 
-    @rule(hours=st.integers(min_value=1, max_value=20))
+    @rule(hours=st.sampled_from([1, 2, 3, 16]))  # now and then past midnight
     def time_passes(self, hours: int) -> None:
         self.dar.clock.advance(timedelta(hours=hours))  # type: ignore[attr-defined]
 
@@ -198,7 +188,7 @@ def _key() -> str:
 
 
 def run_machine(stores: Callable[[], Iterator[Settings]], max_examples: int | None = None) -> None:
-    RemittanceMachine.stores = staticmethod(stores)  # type: ignore[assignment]
+    RemittanceMachine.stores = staticmethod(stores)
     chosen = settings(
         stateful_step_count=12, deadline=None, suppress_health_check=list(HealthCheck)
     )
@@ -213,7 +203,7 @@ def _memory() -> Iterator[Settings]:
 
 
 def test_remittances_add_up_over_any_history_in_memory() -> None:
-    run_machine(_memory, max_examples=max(40, settings().max_examples // 4))
+    run_machine(_memory, max_examples=min(100, max(40, settings().max_examples // 5)))
 
 
 @pytest.mark.usefixtures("postgres_server")
