@@ -26,7 +26,6 @@ from domain.payments.payment import Method
 from domain.payments.remittance import (
     EntryKind,
     Remittance,
-    RemittanceDayAheadError,
     remittance_id,
 )
 from domain.settlement.matching import Matching, Recorded, match
@@ -95,16 +94,14 @@ class SettlementService:
         def decide(act: Act) -> Decision[RemittanceClosed]:
             house = self._house(command.house_code)
             self._partner(command.partner_code)
-            today, day = tunis_day(act.at), command.business_date
-            if day > today:
-                raise RemittanceDayAheadError(f"{day} has not started yet")
+            day = command.business_date
             found = self._store.find(
                 remittance_id(command.house_code, command.partner_code, day), Remittance
             )
             remittance = found or Remittance.open(
                 house.id, command.house_code, command.partner_code, day, act
             )
-            remittance.close(today, act)
+            remittance.close(tunis_day(act.at), act)
             value = RemittanceClosed(
                 remittance.id,
                 remittance.total(EntryKind.CAPTURE).millimes,
