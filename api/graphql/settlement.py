@@ -67,11 +67,11 @@ class Remittance:
             partner_code=kept.partner_code,
             business_date=kept.business_date,
             closed=kept.closed,
-            captured=kept.total(EntryKind.CAPTURE),
-            refunded=kept.total(EntryKind.REFUND),
+            captured=kept.captured,
+            refunded=kept.refunded,
             net=kept.net,
-            entries=len(kept.entries),
-            carried_in=sum(1 for e in kept.entries if e.recorded_on < kept.business_date),
+            entries=kept.entries,
+            carried_in=kept.carried_in,
         )
 
 

@@ -24,7 +24,7 @@ from domain.houses.house import House, house_id
 from domain.partners.partner import Partner, partner_id
 from domain.payments.payment import Method
 from domain.payments.remittance import (
-    EntryKind,
+    Entry,
     Remittance,
     remittance_id,
 )
@@ -104,9 +104,9 @@ class SettlementService:
             remittance.close(tunis_day(act.at), act)
             value = RemittanceClosed(
                 remittance.id,
-                remittance.total(EntryKind.CAPTURE).millimes,
-                remittance.total(EntryKind.REFUND).millimes,
-                len(remittance.entries),
+                remittance.captured.millimes,
+                remittance.refunded.millimes,
+                remittance.entries,
             )
             return Decision([remittance], value)
 
@@ -159,6 +159,14 @@ class SettlementService:
                     found.append(remittance)
         return found
 
+    def entries(self, remittance: Remittance) -> list[Entry]:
+        """The captures and refunds entered in a remittance, in order (read from its events)."""
+        return [
+            event.entry
+            for event in self._store.events.get(remittance.id)
+            if isinstance(event, Remittance.Entered)
+        ]
+
     def reconciliation(
         self,
         partner_code: str,
@@ -174,7 +182,7 @@ class SettlementService:
         recorded = [
             Recorded(r.house_code, entry)
             for r in remittances
-            for entry in r.entries
+            for entry in self.entries(r)
             if source is StatementSource.PARTNER or entry.method != Method.CASH.value
         ]
         kept = self._store.find(statement_day_id(partner_code, source, day), StatementDay)

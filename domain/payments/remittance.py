@@ -88,16 +88,24 @@ class Remittance(DarAggregate):
         recorded_on: date
 
         def apply(self, aggregate: Remittance) -> None:
-            """A capture or refund counted in this remittance."""
-            aggregate.entries.append(
-                Entry(
-                    self.payment_id,
-                    self.reference,
-                    EntryKind(self.kind),
-                    self.method,
-                    Money(self.amount_millimes),
-                    self.recorded_on,
-                )
+            """A capture or refund counted in this remittance (its totals only: see `entry`)."""
+            if self.kind == EntryKind.CAPTURE.value:
+                aggregate.captured += Money(self.amount_millimes)
+            else:
+                aggregate.refunded += Money(self.amount_millimes)
+            aggregate.entries += 1
+            aggregate.carried_in += int(self.recorded_on < aggregate.business_date)
+
+        @property
+        def entry(self) -> Entry:
+            """The entry this event recorded."""
+            return Entry(
+                self.payment_id,
+                self.reference,
+                EntryKind(self.kind),
+                self.method,
+                Money(self.amount_millimes),
+                self.recorded_on,
             )
 
     class Closed(DarAggregate.Event):
@@ -116,7 +124,12 @@ class Remittance(DarAggregate):
         self.house_code = house_code
         self.partner_code = partner_code
         self.business_date = business_date
-        self.entries: list[Entry] = []
+        # totals only, so that a payment's load stays small however busy the day; the entries
+        # themselves are read from the events when someone asks (`Remittance.Entered.entry`)
+        self.captured = Money.zero()
+        self.refunded = Money.zero()
+        self.entries = 0
+        self.carried_in = 0
         self.closed = False
 
     @classmethod
@@ -141,14 +154,10 @@ class Remittance(DarAggregate):
         """The business day whose remittance takes what arrives once this one is closed."""
         return self.business_date + timedelta(days=1)
 
-    def total(self, kind: EntryKind) -> Money:
-        """What the captures (or the refunds) add up to."""
-        return Money(sum(e.amount.millimes for e in self.entries if e.kind is kind))
-
     @property
     def net(self) -> Money:
         """Captured less refunded: what the house remits to the partner."""
-        return self.total(EntryKind.CAPTURE) - self.total(EntryKind.REFUND)
+        return self.captured - self.refunded
 
     def enter(self, entry: Entry, act: Act) -> None:
         """Count a capture or a refund in this remittance (only while it is open)."""
@@ -174,7 +183,7 @@ class Remittance(DarAggregate):
         self._record(
             self.Closed,
             act,
-            captured_millimes=self.total(EntryKind.CAPTURE).millimes,
-            refunded_millimes=self.total(EntryKind.REFUND).millimes,
-            entries=len(self.entries),
+            captured_millimes=self.captured.millimes,
+            refunded_millimes=self.refunded.millimes,
+            entries=self.entries,
         )

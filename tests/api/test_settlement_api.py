@@ -106,7 +106,7 @@ def _line(receipt: str, millimes: int, theirs: str = "") -> str:
 
 def _clean_statement(d: Day) -> str:
     steg = d.dar.settlement.remittances("STEG", ["haidra"], DAY, DAY)
-    entries = [e for r in steg for e in r.entries]
+    entries = [e for r in steg for e in d.dar.settlement.entries(r)]
     return HEADER + "".join(_line(e.reference, e.amount.millimes, "S-1") for e in entries)
 
 

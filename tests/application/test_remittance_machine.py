@@ -167,7 +167,8 @@ class RemittanceMachine(RuleBasedStateMachine):
             assert remittance.closed == (fixed is not None)
             if fixed is not None:
                 assert remittance.net.millimes == fixed, "a closed remittance changed"
-        entered = Counter(e.reference for r in remittances for e in r.entries)
+        settlement = self.dar.settlement
+        entered = Counter(e.reference for r in remittances for e in settlement.entries(r))
         assert all(n == 1 for n in entered.values()), "an entry in two remittances"
 
     def teardown(self) -> None:
