@@ -19,6 +19,7 @@ from application.partners.service import PartnerService
 from application.payments.follow_up import GatewayFollowUp
 from application.payments.ports import Biller, PaymentGateway
 from application.payments.service import PaymentService
+from application.settlement.service import SettlementService
 from application.store import Clock, CommandRunner, EventStore
 from infrastructure.clock import SystemClock
 from infrastructure.eventstore.factory import is_postgres, open_event_store
@@ -150,6 +151,7 @@ class Dar:
     requests: RequestService
     payments: PaymentService
     follow_up: GatewayFollowUp  # the gateway's payments taken to their end
+    settlement: SettlementService
     callbacks: CallbackVerifier
     simulated_gateway: SimulatedGateway | None
     clock: Clock
@@ -289,6 +291,7 @@ def bootstrap(
             store, runner, policy, citizens, the_gateway, biller or SimulatedBiller(), follow_up
         ),
         follow_up=follow_up,
+        settlement=SettlementService(store, runner),
         callbacks=CallbackVerifier(secret, the_clock),
         simulated_gateway=simulated,
         clock=the_clock,

@@ -24,6 +24,7 @@ from api.demo import seed_demo
 from api.fixtures_cli import check_scenario, fixtures_app, load_scenario
 from api.login import page_link
 from api.projections_cli import projections_app
+from api.settlement_cli import settlement_app
 from api.sweep import start_sweeping
 from domain.houses.house import house_id
 from domain.shared.errors import ValidationError
@@ -48,6 +49,7 @@ app.add_typer(vault_app, name="vault")
 app.add_typer(projections_app, name="projections")
 app.add_typer(audit_app, name="audit")
 app.add_typer(fixtures_app, name="fixtures")
+app.add_typer(settlement_app, name="settlement")
 
 
 def prepare(settings: Settings, *, demo: bool = False, scenario: str | None = None) -> int:

@@ -47,6 +47,7 @@ LIMITS: Mapping[str, int] = MappingProxyType(
     {
         "commandId": 100,
         "reason": 500,
+        "statement": 60_000,  # a statement's CSV text (larger ones: `dar settlement import`)
     }
 )
 

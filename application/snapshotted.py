@@ -20,6 +20,7 @@ from domain.delegation.register import GrantRegister
 from domain.houses.agent import Agent
 from domain.houses.house import House
 from domain.payments.receipts import ReceiptPage
+from domain.payments.remittance import Remittance
 
 SNAPSHOT_INTERVALS: dict[type[Aggregate], int] = {
     House: 50,
@@ -28,4 +29,5 @@ SNAPSHOT_INTERVALS: dict[type[Aggregate], int] = {
     Agent: 20,
     Queue: 100,
     ReceiptPage: 20,
+    Remittance: 50,  # a busy day's captures of one partner at one house
 }

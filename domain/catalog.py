@@ -19,6 +19,8 @@ from domain.partners.partner import Partner
 from domain.payments.due import Due
 from domain.payments.payment import Payment
 from domain.payments.receipts import ReceiptBook, ReceiptPage
+from domain.payments.remittance import Remittance
+from domain.settlement.statement import Statement, StatementDay
 from domain.shared.acts import DarAggregate
 
 AGGREGATES: tuple[type[DarAggregate], ...] = (
@@ -40,6 +42,9 @@ AGGREGATES: tuple[type[DarAggregate], ...] = (
     ReceiptBook,
     ReceiptPage,
     Due,
+    Remittance,
+    Statement,
+    StatementDay,
 )
 
 

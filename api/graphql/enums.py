@@ -21,6 +21,9 @@ from domain.delegation.cover import Cover
 from domain.delegation.grant import GrantState
 from domain.houses.calendar import Season
 from domain.payments.payment import Method, PaymentStatus
+from domain.payments.remittance import EntryKind
+from domain.settlement.matching import LineStatus
+from domain.settlement.statement import StatementSource
 
 strawberry.enum(Season, description="Which opening hours apply on a day.")
 strawberry.enum(Mode, description="Served at the counter, or forwarded to the partner.")
@@ -39,6 +42,9 @@ strawberry.enum(RequestStatus, description="Where a request stands.")
 strawberry.enum(PartnerDecision, description="What a partner decides on a file.")
 strawberry.enum(Method, name="PaymentMethod", description="How the citizen pays.")
 strawberry.enum(PaymentStatus, description="Where a payment stands.")
+strawberry.enum(EntryKind, description="A capture (money in) or a refund paid back (money out).")
+strawberry.enum(LineStatus, description="How a statement line or an entry of Dar's matched.")
+strawberry.enum(StatementSource, description="Who sent a statement: the partner or the acquirer.")
 
 __all__ = [
     "ActKind",
@@ -48,8 +54,10 @@ __all__ = [
     "DataCategory",
     "DocumentKind",
     "Duration",
+    "EntryKind",
     "FeeRule",
     "GrantState",
+    "LineStatus",
     "Method",
     "Mode",
     "PartnerDecision",
@@ -57,6 +65,7 @@ __all__ = [
     "PriorityReason",
     "RequestStatus",
     "Season",
+    "StatementSource",
     "TicketStatus",
 ]
 strawberry.enum(ActKind, name="ComplianceAct", description="An act that must be covered.")

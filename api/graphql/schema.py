@@ -41,6 +41,7 @@ from api.graphql.partners import PartnerMutations, PartnerQueries, PartnerSubscr
 from api.graphql.payments import PaymentMutations, PaymentQueries
 from api.graphql.requests import RequestMutations, RequestQueries
 from api.graphql.scalars import SCALARS, Position
+from api.graphql.settlement import SettlementMutations, SettlementQueries
 from api.graphql.text import TextPolicy
 from infrastructure.settings import Environment, Settings
 
@@ -55,6 +56,7 @@ class Query(
     RequestQueries,
     PartnerSideQueries,
     PaymentQueries,
+    SettlementQueries,
     AuditQueries,
     DashboardQueries,
     HistoryQueries,
@@ -79,6 +81,7 @@ class Mutation(
     CounterMutations,
     RequestMutations,
     PaymentMutations,
+    SettlementMutations,
 ):
     pass
 

@@ -29,6 +29,7 @@ from application.payments.commands import (
 )
 from application.payments.holdings import next_receipt, paid_back, payment_of_house, release_due
 from application.payments.ports import GatewayUnavailableError, Notification, PaymentGateway
+from application.payments.remittances import enter_capture
 from application.store import CommandRunner, Decision, EventStore
 from domain.payments.payment import ENDED, Payment, PaymentStateError, PaymentStatus, Reported
 from domain.shared.acts import Act
@@ -227,14 +228,14 @@ class GatewayFollowUp:
         if payment.status in ENDED:
             # taken after Dar cancelled or failed the payment: kept on record, its refund asked
             payment.capture_after_end(receipt, event_id, act)
-            return [payment, *book]
+            return [payment, *book, *enter_capture(self._store, payment, act)]
         # whatever Dar missed on the way (a dropped callback, a lost reply), it is captured now
         if payment.status is PaymentStatus.INITIATED:
             payment.apply_report(Reported.AUTHORISED, None, act)
         if payment.status is PaymentStatus.AUTHORISED:
             payment.request_capture(act)
         payment.confirm_capture(receipt, event_id, act)
-        return [payment, *book]
+        return [payment, *book, *enter_capture(self._store, payment, act)]
 
 
 def _request_capture(payment: Payment, act: Act) -> list[Aggregate]:

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from application.payments.remittances import enter_refund
 from application.store import EventStore
 from domain.payments.due import Due, bill_subject, due_id, fee_subject
 from domain.payments.payment import Payment
@@ -68,6 +69,7 @@ def paid_back(store: EventStore, payment: Payment, refund_id: str, act: Act) -> 
     """The refund paid back; refunded in full, the bill or fee may be paid again."""
     if not payment.pay_back(refund_id, None, act):
         return []
+    entered = enter_refund(store, payment, refund_id, act)
     if payment.refunded == payment.captured:
-        return [payment, *release_due(store, payment, act)]
-    return [payment]
+        return [payment, *entered, *release_due(store, payment, act)]
+    return [payment, *entered]

@@ -38,6 +38,7 @@ from application.payments.holdings import (
 )
 from application.payments.ports import BillDue, Biller, Notification, PaymentGateway
 from application.payments.refund_cover import refund_cover
+from application.payments.remittances import enter_capture
 from application.store import CommandRunner, Decision, EventStore, Outcome
 from domain.catalogue.service import CatalogueService, FeeRule, service_id
 from domain.citizens.mandate import PAYMENTS
@@ -128,7 +129,9 @@ class PaymentService:
             payment, changed, reads = self._new_payment(command, Method.CASH, act)
             receipt, book = next_receipt(self._store, payment, act)
             payment.take_cash(receipt, act)
-            return Decision([*changed, *book], CashTaken(payment.id, payment.receipt or ""), reads)
+            entered = enter_capture(self._store, payment, act)
+            value = CashTaken(payment.id, payment.receipt or "")
+            return Decision([*changed, *book, *entered], value, reads)
 
         outcome = self._runner.run(command, decide, returns=CashTaken)
         return _standing(self.current(outcome.value.payment_id), outcome)

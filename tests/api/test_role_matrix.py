@@ -188,6 +188,25 @@ SAMPLES.update(
         },
     }
 )
+SAMPLES.update(
+    {
+        "remittances": (
+            '{ remittances(partnerCode: "STEG", from: "2026-01-06", to: "2026-01-06") { net } }'
+        ),
+        "reconciliation": (
+            '{ reconciliation(partnerCode: "STEG", businessDate: "2026-01-06") { difference } }'
+        ),
+        "closeRemittance": (
+            f'mutation {{ closeRemittance(input: {{{_KEY}, houseId: "{NOBODY}", '
+            'partnerCode: "STEG", businessDate: "2026-01-06"}) { id } }'
+        ),
+        "importStatement": (
+            f'mutation {{ importStatement(input: {{{_KEY}, partnerCode: "STEG", '
+            'source: PARTNER, statement: "business_date,house_code,reference,kind,'
+            'amount_millimes,partner_reference\\n2026-01-06,matrix,M-1,capture,1,\\n"}) { id } }'
+        ),
+    }
+)
 _REQUEST = f'{_KEY}, requestId: "{NOBODY}"'
 SAMPLES.update(
     {

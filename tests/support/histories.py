@@ -23,8 +23,11 @@ from domain.houses.agent import Agent
 from domain.houses.calendar import Hours, Season
 from domain.houses.house import House, HouseNames
 from domain.payments.receipts import ReceiptBook, ReceiptPage
+from domain.payments.remittance import Entry, EntryKind, Remittance
 from domain.shared.acts import Act
 from domain.shared.errors import DarError
+from domain.shared.money import Money
+from domain.shared.time import tunis_day
 
 Draw = tuple[int, int, int]
 draws = st.lists(
@@ -261,6 +264,33 @@ def new_page(s: Story) -> None:
     s.aggregate = book.open_page(None, s.act())
 
 
+def _remittance(s: Story) -> Remittance:
+    assert isinstance(s.aggregate, Remittance)
+    return s.aggregate
+
+
+def _enter(s: Story, a: int, b: int) -> None:
+    kind = EntryKind.REFUND if b % 4 == 0 else EntryKind.CAPTURE
+    entry = Entry(
+        PEOPLE[a % 3], f"H-2026-P{s.steps:06d}", kind, "cash", Money(1 + b), tunis_day(s.now)
+    )
+    _remittance(s).enter(entry, s.act())
+
+
+REMITTANCE_STEPS: list[Step] = [
+    _enter,
+    _enter,
+    _enter,
+    lambda s, _a, _b: _remittance(s).close(tunis_day(s.now), s.act()),
+]
+
+
+def new_remittance(s: Story) -> None:
+    s.aggregate = Remittance.open(
+        uuid4(), f"h{uuid4().hex[:12]}", "STEG", tunis_day(s.now), s.act()
+    )
+
+
 @dataclass(frozen=True)
 class Kind:
     """How to start an aggregate of one class, its steps, and how far time moves per step."""
@@ -277,6 +307,7 @@ KINDS: dict[type[Aggregate], Kind] = {
     GrantRegister: Kind(new_register, REGISTER_STEPS, timedelta(days=2)),
     Queue: Kind(new_queue, QUEUE_STEPS, timedelta(minutes=3)),
     ReceiptPage: Kind(new_page, PAGE_STEPS, timedelta(minutes=7)),
+    Remittance: Kind(new_remittance, REMITTANCE_STEPS, timedelta(minutes=5)),
 }
 
 

@@ -1,0 +1,1 @@
+"""Settlement: remittances closed, statements imported and reconciled."""

@@ -1,0 +1,1 @@
+"""Settlement: statements of partners and the acquirer, matched against the remittances."""
