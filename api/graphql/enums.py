@@ -19,6 +19,7 @@ from domain.counter.request import PartnerDecision, RequestStatus
 from domain.counter.visit import ContactKind
 from domain.delegation.grant import GrantState
 from domain.houses.calendar import Season
+from domain.partners.reachability import Reachability
 from domain.payments.payment import Method, PaymentStatus
 
 strawberry.enum(Season, description="Which opening hours apply on a day.")
@@ -38,6 +39,9 @@ strawberry.enum(RequestStatus, description="Where a request stands.")
 strawberry.enum(PartnerDecision, description="What a partner decides on a file.")
 strawberry.enum(Method, name="PaymentMethod", description="How the citizen pays.")
 strawberry.enum(PaymentStatus, description="Where a payment stands.")
+strawberry.enum(
+    Reachability, name="PartnerReachability", description="Whether a partner's system answers."
+)
 
 __all__ = [
     "ActKind",
@@ -54,6 +58,7 @@ __all__ = [
     "PartnerDecision",
     "PaymentStatus",
     "PriorityReason",
+    "Reachability",
     "RequestStatus",
     "Season",
     "TicketStatus",
