@@ -71,11 +71,14 @@ def _handler(partners: SimulatedPartners) -> type[BaseHTTPRequestHandler]:
 
         def _reply(self, status: int, answer: dict[str, str]) -> None:
             data = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except OSError:
+                pass  # the caller is gone (killed before the reply): the item stays accepted
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002, ANN401 - the base's signature
             pass  # quiet
