@@ -17,13 +17,13 @@ from fastapi.testclient import TestClient
 
 from api.auth import Role, TokenService
 from domain.houses.house import house_id
+from infrastructure.fixtures.loader import fixture_time
 from infrastructure.settings import Settings
 from tests.support.api import error_codes, graphql, token_for
 from tests.support.clock import TestClock
 from tests.support.counter import served
 from tests.support.deliveries import PARTNERS, http_partners, keyed, partner_day, take_payment
 from tests.support.partner import SimulatedPartners, simulated_partners
-from tests.support.spec import fixture_time
 
 HAIDRA = str(house_id("haidra"))
 REPORT = """

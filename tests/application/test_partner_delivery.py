@@ -20,6 +20,7 @@ import pytest
 from api.bootstrap import Dar
 from application.deliveries.process import Round
 from domain.partners.reachability import Reachability
+from infrastructure.fixtures.loader import fixture_time
 from infrastructure.settings import Settings
 from tests.support.clock import TestClock
 from tests.support.deliveries import (
@@ -33,7 +34,6 @@ from tests.support.deliveries import (
     take_payment,
 )
 from tests.support.partner import SimulatedPartners, simulated_partners
-from tests.support.spec import fixture_time
 from tests.support.steps import request_step
 
 DOWN, UP = Reachability.UNREACHABLE, Reachability.REACHABLE
@@ -112,7 +112,7 @@ def test_a_partner_down_for_two_hours_then_back_receives_every_deferred_item_onc
 
 
 def test_a_file_sent_again_after_a_correction_is_a_new_item(
-    day: tuple[Dar, UUID], clock: TestClock, partners: SimulatedPartners
+    day: tuple[Dar, UUID], partners: SimulatedPartners
 ) -> None:
     dar, citizen = day
     file = forward_file(dar, citizen)

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from domain.partners.reachability import Reachability
+from infrastructure.fixtures.loader import fixture_time
 from infrastructure.settings import Settings
 from tests.support.api import environment
 from tests.support.clock import TestClock
@@ -38,7 +39,6 @@ from tests.support.deliveries import (
     take_payment,
 )
 from tests.support.partner import simulated_partners
-from tests.support.spec import fixture_time
 
 SONEDE_PAYMENTS, STEG_PAYMENTS, FILES = 10, 3, 3
 KILL_AT = (2, 6)  # SONEDE's n-th accepted item: the worker dies before the reply
@@ -56,7 +56,7 @@ def start_worker(
         DAR_PARTNER_DELIVERY_POLL_SECONDS="0.2",
     )
     with (cwd / LOG).open("ab") as output:
-        return subprocess.Popen(  # noqa: S603 - our own entry point
+        return subprocess.Popen(
             [sys.executable, "-c", "from api.cli import app\napp(['project'])\n"],
             env=env,
             cwd=cwd,
@@ -122,7 +122,8 @@ def test_a_worker_killed_between_the_partners_reply_and_the_append_confirms_each
                     process.kill()
             dar.close()
 
-    assert len(killed) == len(KILL_AT) and len(worker) == len(KILL_AT) + 1
+    assert len(killed) == len(KILL_AT)
+    assert len(worker) == len(KILL_AT) + 1
     assert set(partners.accepted) == expected == keys
     received = Counter(key for _, key in partners.received)
     # the killed items were sent again (the partner answered with its first receipt); so may

@@ -63,7 +63,7 @@ def _handler(partners: SimulatedPartners) -> type[BaseHTTPRequestHandler]:
             key = self.headers.get("Idempotency-Key", "")
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
-            if len(parts) != 2 or parts[1] != "deliveries" or not key:  # noqa: PLR2004
+            if len(parts) != 2 or parts[1] != "deliveries" or not key:
                 self._reply(400, {"error": "bad request"})
                 return
             status, answer = partners.answer(parts[0], key, body)
@@ -80,7 +80,7 @@ def _handler(partners: SimulatedPartners) -> type[BaseHTTPRequestHandler]:
             except OSError:
                 pass  # the caller is gone (killed before the reply): the item stays accepted
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002, ANN401 - the base's signature
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's signature
             pass  # quiet
 
     return Handler
