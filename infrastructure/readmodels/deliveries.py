@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
-from infrastructure.readmodels.database import ReadDatabase, SqlCursor
+from infrastructure.readmodels.database import ReadDatabase, SqlCursor, as_time
 from infrastructure.readmodels.tables import Index, Table, create_tables
 from projections.deliveries.projection import DeliveriesProjection
 from projections.deliveries.view import (
@@ -134,6 +135,18 @@ class DeliveriesQueries:
         with self._db.read() as cur:
             cur.execute(sql + " GROUP BY partner_code", params)
             return {str(code): int(count) for code, count in cur.fetchall()}
+
+    def backlog(self) -> tuple[int, datetime | None]:
+        """How many items wait for their partner, and when the oldest of them was taken."""
+        with self._db.read() as cur:
+            cur.execute(
+                f"SELECT COUNT(*), MIN(taken_at) FROM {self._deliveries} "
+                "WHERE confirmed_position IS NULL"
+            )
+            row = cur.fetchone()
+        if row is None or not row[0]:
+            return 0, None
+        return int(row[0]), as_time(row[1])
 
     def version(self) -> int:
         """The position of the last status or item change (0 before any, or unbuilt)."""

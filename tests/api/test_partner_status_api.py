@@ -85,6 +85,9 @@ def test_an_agent_sees_the_partner_its_partner_reported_unreachable(
     again = graphql(client, REPORT, variables, sonede)
     assert again["data"]["reportPartnerStatus"]["replayed"] is True
 
+    ready = client.get("/readyz").json()["deliveries"]
+    assert (ready["waiting"], ready["unreachable"]) == (1, ["SONEDE"])
+
 
 def test_refused_reports_come_back_typed_and_record_nothing(
     api: tuple[TestClient, Settings, SimulatedPartners],
