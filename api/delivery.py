@@ -15,7 +15,6 @@ from infrastructure.settings import Settings
 
 def start_delivering(dar: Dar, settings: Settings) -> Callable[[], None]:
     """Deliver on a thread until the returned function is called (a round in progress ends)."""
-    dar.projections.prepare()  # its work list's tables exist before its first round
     stop, wake = threading.Event(), threading.Event()
     dar.read_changes.listen(dar.read.deliveries_key, lambda _: wake.set())
     thread = threading.Thread(

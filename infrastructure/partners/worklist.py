@@ -6,6 +6,7 @@ from application.deliveries.ports import Deliverable, ItemKind
 from infrastructure.readmodels.database import ReadDatabase
 from infrastructure.readmodels.deliveries import DeliveriesQueries
 from projections.deliveries.view import DeliveryRow
+from projections.errors import StaleError
 
 
 def deliverable(row: DeliveryRow) -> Deliverable:
@@ -33,13 +34,20 @@ class ReadModelWorklist:
         self._key = tracking_key
 
     def waiting(self, *, limit: int, after_position: int = 0) -> list[Deliverable]:
-        """Items not confirmed yet, in the order they became due."""
-        rows = self._queries.waiting(limit=limit, after_position=after_position)
+        """Items not confirmed yet, in the order they became due (none before it is built)."""
+        try:
+            rows = self._queries.waiting(limit=limit, after_position=after_position)
+        except StaleError:
+            return []  # the runner beside the process creates the tables as it starts
         return [deliverable(r) for r in rows]
 
     def unreachable(self) -> frozenset[str]:
         """Partners whose last report says unreachable."""
-        return frozenset(s.partner_code for s in self._queries.statuses() if not s.reachable)
+        try:
+            statuses = self._queries.statuses()
+        except StaleError:
+            return frozenset()
+        return frozenset(s.partner_code for s in statuses if not s.reachable)
 
     def position(self) -> int:
         """The deliveries projection's tracking position."""
