@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEventProtocol
 
+from domain.catalogue.service import Mode
 from domain.counter.request import CitizenRequest
 from domain.delegation.register import GrantRegister
 from domain.partners.partner import Partner, partner_id
@@ -75,7 +76,7 @@ class DeliveriesProjection:
                 _sent(writer, event, position, event.amount_millimes)
             case Payment.ConfirmedByPartner():
                 writer.confirm(event.originator_id, 1, event.partner_receipt, position)
-            case CitizenRequest.Lodged() if event.mode == "forwarded":
+            case CitizenRequest.Lodged() if event.mode == Mode.FORWARDED.value:
                 writer.put_subject(
                     SubjectRow(
                         event.originator_id,
