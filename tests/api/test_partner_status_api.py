@@ -9,6 +9,7 @@ partners' server, SONEDE down). On both stores.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -41,6 +42,7 @@ query($house: ID!, $at: Position) {
 
 @pytest.fixture
 def api(store_settings: Settings) -> Iterator[tuple[TestClient, Settings, SimulatedPartners]]:
+    """The app over Haidra with a SONEDE payment waiting (SONEDE down) and a STEG one."""
     clock = TestClock()
     with simulated_partners() as partners:
         partners.down.add("SONEDE")
@@ -49,6 +51,7 @@ def api(store_settings: Settings) -> Iterator[tuple[TestClient, Settings, Simula
         )
         clock.set(fixture_time("day 2 09:00"))
         take_payment(dar, citizen, "SONEDE", "77-0001")
+        take_payment(dar, citizen, "STEG", "4001-0001")
         settings = keyed(store_settings)
         with served(settings, dar) as client:
             yield client, settings, partners
@@ -65,7 +68,7 @@ def by_code(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_an_agent_sees_the_partner_its_partner_reported_unreachable(
     api: tuple[TestClient, Settings, SimulatedPartners],
 ) -> None:
-    client, settings, _ = api
+    client, settings, partners = api
     sonede = token_for(settings, Role.PARTNER, partner="SONEDE")
     note = "maintenance until noon"
     variables = {"key": "down-1", "partner": "SONEDE", "status": "UNREACHABLE", "note": note}
@@ -85,8 +88,17 @@ def test_an_agent_sees_the_partner_its_partner_reported_unreachable(
     again = graphql(client, REPORT, variables, sonede)
     assert again["data"]["reportPartnerStatus"]["replayed"] is True
 
+    # the app delivers as `dar run` does: STEG's payment went, SONEDE's waits
+    deadline = time.monotonic() + 30
+    while (
+        len(partners.keys_of("STEG")) < 1
+        or client.get("/readyz").json()["deliveries"]["waiting"] != 1
+    ):
+        assert time.monotonic() < deadline, partners.accepted
+        time.sleep(0.05)
     ready = client.get("/readyz").json()["deliveries"]
     assert (ready["waiting"], ready["unreachable"]) == (1, ["SONEDE"])
+    assert partners.keys_of("SONEDE") == []
 
 
 def test_refused_reports_come_back_typed_and_record_nothing(
