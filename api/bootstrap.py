@@ -14,7 +14,11 @@ from application.counter.requests import RequestService
 from application.counter.service import CounterService
 from application.delegation.policy import DelegationPolicy
 from application.delegation.service import DelegationService
+from application.deliveries.confirmations import DeliveryConfirmations
+from application.deliveries.ports import PartnerPort
+from application.deliveries.process import DeliveryProcess
 from application.houses.service import HouseService
+from application.partners.reachability import PartnerStatusService
 from application.partners.service import PartnerService
 from application.payments.follow_up import GatewayFollowUp
 from application.payments.ports import Biller, PaymentGateway
@@ -24,12 +28,15 @@ from application.store import Clock, CommandRunner, EventStore
 from infrastructure.clock import SystemClock
 from infrastructure.eventstore.factory import is_postgres, open_event_store
 from infrastructure.eventstore.pg_setup import EVENTS_TABLE
+from infrastructure.partners.http import HttpPartners
+from infrastructure.partners.worklist import ReadModelWorklist
 from infrastructure.payments.signing import CallbackVerifier
 from infrastructure.payments.simulated_biller import SimulatedBiller
 from infrastructure.payments.simulated_gateway import SimulatedGateway
 from infrastructure.readmodels import access_log as access_log_tables
 from infrastructure.readmodels import audit as audit_tables
 from infrastructure.readmodels import dashboard as dashboard_tables
+from infrastructure.readmodels import deliveries as deliveries_tables
 from infrastructure.readmodels import directory as directory_tables
 from infrastructure.readmodels import partners as partners_tables
 from infrastructure.readmodels import payments as payments_tables
@@ -51,6 +58,11 @@ from infrastructure.readmodels.dashboard import (
     create_dashboard_tables,
 )
 from infrastructure.readmodels.database import ReadDatabase, SqlCursor
+from infrastructure.readmodels.deliveries import (
+    DeliveriesQueries,
+    DeliveriesTables,
+    create_deliveries_tables,
+)
 from infrastructure.readmodels.directory import (
     DirectoryQueries,
     DirectoryTables,
@@ -87,6 +99,7 @@ from infrastructure.vault.vault import Vault, open_vault
 from projections.audit.projection import AuditIndexProjection
 from projections.citizens.projection import AccessLogProjection
 from projections.dashboard.projection import DashboardProjection
+from projections.deliveries.projection import DeliveriesProjection
 from projections.directory.projection import DirectoryProjection
 from projections.partners.projection import PartnersProjection
 from projections.payments.projection import PaymentsProjection
@@ -118,6 +131,8 @@ class ReadModels:
     dashboard_key: str
     audit: AuditIndexQueries
     audit_key: str
+    deliveries: DeliveriesQueries
+    deliveries_key: str
 
     def tracking_keys(self) -> list[str]:
         """Tracking keys of every read model."""
@@ -130,6 +145,7 @@ class ReadModels:
             self.payments_key,
             self.dashboard_key,
             self.audit_key,
+            self.deliveries_key,
         ]
 
 
@@ -152,6 +168,8 @@ class Dar:
     payments: PaymentService
     follow_up: GatewayFollowUp  # the gateway's payments taken to their end
     settlement: SettlementService
+    partner_status: PartnerStatusService  # reports on partners' systems
+    delivery: DeliveryProcess  # payments and files taken to partners' systems, confirmed once
     callbacks: CallbackVerifier
     simulated_gateway: SimulatedGateway | None
     clock: Clock
@@ -211,6 +229,9 @@ def projections() -> list[Registered[object]]:
             DashboardProjection(), DashboardTables, create_dashboard_tables, dashboard_tables
         ),
         _registered(AuditIndexProjection(), AuditIndexTable, create_audit_tables, audit_tables),
+        _registered(
+            DeliveriesProjection(), DeliveriesTables, create_deliveries_tables, deliveries_tables
+        ),
     ]
 
 
@@ -221,19 +242,21 @@ def _wake_up(settings: Settings) -> PostgresWakeUp | None:
     return PostgresWakeUp(settings.database_url, channel=EVENTS_TABLE)
 
 
-def bootstrap(
+def bootstrap(  # noqa: PLR0913 - what tests put in place of the outside world
     settings: Settings,
     clock: Clock | None = None,
     *,
     projector: bool = True,
     gateway: PaymentGateway | None = None,
     biller: Biller | None = None,
+    partners: PartnerPort | None = None,
 ) -> Dar:
     """Build Dar for these settings; tests pass their own clock, gateway and biller.
 
     With `projector`, this process may write read models (single-process mode, the worker).
     Without a gateway given, in development the simulated one plays the partners' servers; no
-    real gateway is connected yet, so production refuses card payments (cash works).
+    real gateway is connected yet, so production refuses card payments (cash works). Partners'
+    systems are reached over HTTP at `partner_endpoints` unless `partners` is given.
     """
     settings.check_production_secrets()
     purposes = reference_purposes(settings.purposes_file)
@@ -265,6 +288,8 @@ def bootstrap(
         dashboard_key=all_projections[6].projection.key,
         audit=AuditIndexQueries(read_db),
         audit_key=all_projections[7].projection.key,
+        deliveries=DeliveriesQueries(read_db),
+        deliveries_key=all_projections[8].projection.key,
     )
     houses = HouseService(store, runner, governorate_names(), business_calendar())
     policy = DelegationPolicy(store, the_clock)
@@ -274,6 +299,12 @@ def bootstrap(
     simulated = SimulatedGateway(secret) if gateway is None and development else None
     the_gateway = gateway or simulated
     follow_up = GatewayFollowUp(store, runner, the_gateway)
+    delivery = DeliveryProcess(
+        ReadModelWorklist(read_db, read.deliveries, read.deliveries_key),
+        partners or HttpPartners(settings.partner_endpoints, settings.partner_timeout_seconds),
+        DeliveryConfirmations(store, runner),
+        the_clock.now,
+    )
     return Dar(
         settings=settings,
         store=store,
@@ -292,6 +323,8 @@ def bootstrap(
         ),
         follow_up=follow_up,
         settlement=SettlementService(store, runner),
+        partner_status=PartnerStatusService(store, runner),
+        delivery=delivery,
         callbacks=CallbackVerifier(secret, the_clock),
         simulated_gateway=simulated,
         clock=the_clock,

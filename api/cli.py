@@ -19,6 +19,7 @@ import uvicorn
 from api.audit_cli import audit_app
 from api.auth import Role, TokenService
 from api.bootstrap import bootstrap
+from api.delivery import start_delivering
 from api.demo import HOUSE as DEMO_HOUSE
 from api.demo import seed_demo
 from api.fixtures_cli import check_scenario, fixtures_app, load_scenario
@@ -154,9 +155,11 @@ def project() -> None:
     signal.signal(signal.SIGINT, on_signal)
     typer.echo("Dar projections running.")
     halt = start_sweeping(dar, settings)  # the settling sweep runs where the projections run
+    halt_delivery = start_delivering(dar, settings)  # so does the delivery to partners
     try:
         dar.projections.run_forever()
     finally:
+        halt_delivery()
         if halt is not None:
             halt()
         dar.close()

@@ -23,6 +23,7 @@ from api.auth import TokenService, UnauthenticatedError, bearer
 from api.bootstrap import Dar, bootstrap
 from api.busy import BusyAwareTransportWSHandler, answer_store_busy
 from api.credentials import refuse_invalid_credentials
+from api.delivery import start_delivering
 from api.edge import Edge, bounded_json
 from api.gates import AgentGate
 from api.gateway import add_gateway_routes, add_simulated_gateway
@@ -115,6 +116,7 @@ def create_app(settings: Settings, dar: Dar | None = None) -> FastAPI:
             app_dar.projections.start()
         # the sweep runs once per deployment: where the projections run
         halt = start_sweeping(app_dar, settings) if settings.embedded_projections else None
+        deliver = start_delivering(app_dar, settings) if settings.embedded_projections else None
         listener = app_dar.listener()  # PostgreSQL: one LISTEN for the process's subscriptions
         if listener is not None:
             listener.start()
@@ -127,6 +129,8 @@ def create_app(settings: Settings, dar: Dar | None = None) -> FastAPI:
                 listener.stop()
             if halt is not None:
                 await anyio.to_thread.run_sync(halt)  # a round in progress ends first
+            if deliver is not None:
+                await anyio.to_thread.run_sync(deliver)
         if owned:
             await anyio.to_thread.run_sync(app_dar.close)
         else:

@@ -17,6 +17,7 @@ from eventsourcing.persistence import Notification
 from api.bootstrap import Dar
 from infrastructure.readmodels.failures import Failure, Skip, current_failures, recent_skips
 from infrastructure.readmodels.rebuild import rebuilding
+from projections.errors import StaleError
 
 RECENT_SKIPS = 10
 
@@ -35,7 +36,23 @@ def projection_report(dar: Dar, *, messages: bool = False) -> dict[str, Any]:
         "states": {key: _state(key, failures, rebuilt) for key in dar.read.tracking_keys()},
         "failures": [_failure(f, messages=messages) for f in failures.values()],
         "skipped": [_skip(s, messages=messages) for s in recent_skips(dar.read.db, RECENT_SKIPS)],
+        "deliveries": deliveries_report(dar),
     }
+
+
+def deliveries_report(dar: Dar) -> dict[str, object]:
+    """What waits for partners' systems: how many items, the oldest's age, partners reported down.
+
+    Read from the deliveries read model, so every process reports the same (the delivery process
+    itself runs where the projections run). Nothing before that read model is built.
+    """
+    try:
+        waiting, oldest = dar.read.deliveries.backlog()
+        down = sorted(s.partner_code for s in dar.read.deliveries.statuses() if not s.reachable)
+    except StaleError:
+        return {"waiting": 0, "oldestSeconds": 0.0, "unreachable": []}
+    age = 0.0 if oldest is None else max(0.0, (dar.clock.now() - oldest).total_seconds())
+    return {"waiting": waiting, "oldestSeconds": round(age, 3), "unreachable": down}
 
 
 def _state(key: str, failures: dict[str, Failure], rebuilt: dict[str, datetime]) -> str:

@@ -149,6 +149,13 @@ def render(report: dict[str, Any]) -> str:
         f"{done['error']}) by {done['skippedBy']} at {done['skippedAt']}: {done['reason']}"
         for done in report["skipped"]
     )
+    deliveries = report.get("deliveries")
+    if deliveries:
+        down = ", ".join(deliveries["unreachable"]) or "none"
+        lines.append(
+            f"  deliveries to partners: {deliveries['waiting']} waiting, oldest "
+            f"{deliveries['oldestSeconds']} s; reported unreachable: {down}"
+        )
     return "\n".join(lines)
 
 

@@ -16,6 +16,7 @@ from domain.houses.agent import Agent
 from domain.houses.house import House
 from domain.houses.room import CounterRoom
 from domain.partners.partner import Partner
+from domain.partners.reachability import PartnerStatusDay
 from domain.payments.due import Due
 from domain.payments.payment import Payment
 from domain.payments.receipts import ReceiptBook, ReceiptPage
@@ -45,6 +46,7 @@ AGGREGATES: tuple[type[DarAggregate], ...] = (
     Remittance,
     Statement,
     StatementDay,
+    PartnerStatusDay,
 )
 
 

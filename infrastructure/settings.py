@@ -145,6 +145,17 @@ class Settings(BaseSettings):
         default=SecretStr("development-gateway-secret-change-me"),
         description="the key the payment gateway signs its callbacks with",
     )
+    partner_endpoints: dict[str, str] = Field(
+        default_factory=dict,
+        description='partners\' systems, as JSON: {"STEG": "https://…"}; payments and files '
+        "are delivered there (a partner without one: its items wait)",
+    )
+    partner_timeout_seconds: float = Field(
+        default=10, gt=0, le=120, description="longest wait for a partner's system to answer"
+    )
+    partner_delivery_poll_seconds: float = Field(
+        default=5, gt=0, le=3600, description="how often waiting deliveries are tried again"
+    )
     token_issuer: str = "dar"  # noqa: S105 - a name, not a secret
     token_audience: str = "dar-api"  # noqa: S105 - a name, not a secret
     token_ttl_minutes: int = Field(default=12 * 60, ge=1, le=7 * 24 * 60)

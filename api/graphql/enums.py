@@ -20,6 +20,7 @@ from domain.counter.visit import ContactKind
 from domain.delegation.cover import Cover
 from domain.delegation.grant import GrantState
 from domain.houses.calendar import Season
+from domain.partners.reachability import Reachability
 from domain.payments.payment import Method, PaymentStatus
 from domain.payments.remittance import EntryKind
 from domain.settlement.matching import LineStatus
@@ -45,6 +46,9 @@ strawberry.enum(PaymentStatus, description="Where a payment stands.")
 strawberry.enum(EntryKind, description="A capture (money in) or a refund paid back (money out).")
 strawberry.enum(LineStatus, description="How a statement line or an entry of Dar's matched.")
 strawberry.enum(StatementSource, description="Who sent a statement: the partner or the acquirer.")
+strawberry.enum(
+    Reachability, name="PartnerReachability", description="Whether a partner's system answers."
+)
 
 __all__ = [
     "ActKind",
@@ -63,6 +67,7 @@ __all__ = [
     "PartnerDecision",
     "PaymentStatus",
     "PriorityReason",
+    "Reachability",
     "RequestStatus",
     "Season",
     "StatementSource",

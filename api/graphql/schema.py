@@ -37,6 +37,7 @@ from api.graphql.errors import apply_contract
 from api.graphql.house_commands import HouseCommands
 from api.graphql.houses import HouseQueries
 from api.graphql.partner_side import PartnerSideQueries, PartnerSideSubscriptions
+from api.graphql.partner_status import PartnerStatusMutations, PartnerStatusQueries
 from api.graphql.partners import PartnerMutations, PartnerQueries, PartnerSubscriptions
 from api.graphql.payments import PaymentMutations, PaymentQueries
 from api.graphql.requests import RequestMutations, RequestQueries
@@ -62,6 +63,7 @@ class Query(
     HistoryQueries,
     MoneyQueries,
     ComplianceQueries,
+    PartnerStatusQueries,
 ):
     @query(EVERYONE, "The position every read model has reached (the lowest).")
     async def position(self, info: DarInfo) -> Position:
@@ -82,6 +84,7 @@ class Mutation(
     RequestMutations,
     PaymentMutations,
     SettlementMutations,
+    PartnerStatusMutations,
 ):
     pass
 

@@ -16,7 +16,12 @@ from uuid import UUID
 
 from domain.delegation.policy import Permission
 from domain.shared.acts import Act, DarAggregate
-from domain.shared.errors import DarError, InvalidTransitionError, ValidationError
+from domain.shared.errors import (
+    DarError,
+    InvalidTransitionError,
+    UnchangedError,
+    ValidationError,
+)
 
 
 class RequestStatus(StrEnum):
@@ -132,6 +137,7 @@ class CitizenRequest(DarAggregate):
         def apply(self, aggregate: CitizenRequest) -> None:
             """Sent to the partner's back office."""
             aggregate.status = RequestStatus.SUBMITTED
+            aggregate.submissions += 1
 
     class Acknowledged(DarAggregate.Event):
         partner_reference: str
@@ -154,6 +160,7 @@ class CitizenRequest(DarAggregate):
         def apply(self, aggregate: CitizenRequest) -> None:
             """Sent again, corrected."""
             aggregate.status = RequestStatus.RESUBMITTED
+            aggregate.submissions += 1
             aggregate.documents = tuple(dict.fromkeys((*aggregate.documents, *self.documents)))
 
     class Decided(DarAggregate.Event):
@@ -163,6 +170,14 @@ class CitizenRequest(DarAggregate):
         def apply(self, aggregate: CitizenRequest) -> None:
             """The partner's decision."""
             aggregate.status = RequestStatus(self.decision)
+
+    class DeliveryConfirmed(DarAggregate.Event):
+        submission: int
+        partner_receipt: str
+
+        def apply(self, aggregate: CitizenRequest) -> None:
+            """The partner's system received this sending of the file."""
+            aggregate.delivered = self.submission
 
     class Withdrawn(DarAggregate.Event):
         reason: str
@@ -205,6 +220,8 @@ class CitizenRequest(DarAggregate):
         )
         self.status = RequestStatus.LODGED
         self.partner_reference: str | None = None
+        self.submissions = 0  # times the file was sent to the partner (forwarded, resubmitted)
+        self.delivered = 0  # the last sending the partner's system confirmed receiving
 
     @classmethod
     def lodge(  # noqa: PLR0913 - what a lodged request records
@@ -296,6 +313,22 @@ class CitizenRequest(DarAggregate):
         if outcome not in DECISIONS:
             raise ValidationError("decision", "accepted, refused or closed")
         self._record(self.Decided, act, decision=decision, reason=_reason(reason))
+
+    def confirm_delivery(self, submission: int, partner_receipt: str, act: Act) -> None:
+        """The partner's system received sending number `submission`: recorded once.
+
+        A file is sent once when forwarded and again at each resubmission; each sending is
+        confirmed by itself, and a confirmation of a sending already confirmed (or of an earlier
+        one) records nothing.
+        """
+        if not 1 <= submission <= self.submissions:
+            raise RequestStateError(f"the file was not sent a {submission}th time")
+        if submission <= self.delivered:
+            raise UnchangedError("the partner has already confirmed receiving this file")
+        receipt = partner_receipt.strip()
+        if not receipt or len(receipt) > 60:
+            raise ValidationError("partnerReceipt", "must be 1 to 60 characters")
+        self._record(self.DeliveryConfirmed, act, submission=submission, partner_receipt=receipt)
 
     def withdraw(self, reason: str, act: Act) -> None:
         """The citizen gives the request up, before any decision."""

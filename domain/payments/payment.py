@@ -22,11 +22,17 @@ from uuid import UUID
 
 from domain.counter.request import Reliance
 from domain.shared.acts import Act, DarAggregate
-from domain.shared.errors import DarError, InvalidTransitionError, ValidationError
+from domain.shared.errors import (
+    DarError,
+    InvalidTransitionError,
+    UnchangedError,
+    ValidationError,
+)
 from domain.shared.money import Money
 from domain.shared.time import tunis_day
 
 MAX_REASON = 500
+MAX_PARTNER_RECEIPT = 60
 
 
 class Method(StrEnum):
@@ -215,6 +221,13 @@ class Payment(DarAggregate):
             aggregate.refunds[self.refund_id] = replace(refund, paid=True)
             aggregate.seen(self.gateway_event)
 
+    class ConfirmedByPartner(DarAggregate.Event):
+        partner_receipt: str
+
+        def apply(self, aggregate: Payment) -> None:
+            """The partner's system has the payment, under its own receipt."""
+            aggregate.partner_receipt = self.partner_receipt
+
     def __init__(  # noqa: PLR0913, PLR0917 - the created event's fields
         self,
         request_id: UUID,
@@ -255,6 +268,7 @@ class Payment(DarAggregate):
         self.session_url: str | None = None
         self.note: str | None = None
         self.gateway_events: set[str] = set()
+        self.partner_receipt: str | None = None
 
     @classmethod
     def initiate(
@@ -442,6 +456,19 @@ class Payment(DarAggregate):
             business_date=tunis_day(act.at),
         )
         return True
+
+    def confirm_by_partner(self, partner_receipt: str, act: Act) -> None:
+        """The partner's system acknowledged the captured payment: recorded once."""
+        if self.status is not PaymentStatus.CAPTURED:
+            raise PaymentStateError(f"a {self.status.value} payment is not sent to the partner")
+        if self.partner_receipt is not None:
+            raise UnchangedError("the partner has already confirmed this payment")
+        receipt = partner_receipt.strip()
+        if not receipt or len(receipt) > MAX_PARTNER_RECEIPT:
+            raise ValidationError(
+                "partnerReceipt", f"must be 1 to {MAX_PARTNER_RECEIPT} characters"
+            )
+        self._record(self.ConfirmedByPartner, act, partner_receipt=receipt)
 
     def _refund(self, refund_id: str) -> Refund:
         refund = self.refunds.get(refund_id)

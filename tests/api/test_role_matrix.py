@@ -272,6 +272,15 @@ SAMPLES.update(
         ),
     }
 )
+SAMPLES.update(
+    {
+        "partnerStatus": f'{{ partnerStatus(houseId: "{NOBODY}") {{ partnerCode }} }}',
+        "reportPartnerStatus": (
+            f'mutation {{ reportPartnerStatus(input: {{{_KEY}, partnerCode: "NOBODY", '
+            "status: UNREACHABLE}) { id } }"
+        ),
+    }
+)
 SAMPLES = {name: doc.replace(_KEY, f'commandId: "m-{name}"') for name, doc in SAMPLES.items()}
 SUBSCRIPTIONS: dict[str, str] = {
     "partnersChanged": "subscription { partnersChanged { position } }",

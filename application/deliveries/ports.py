@@ -1,0 +1,64 @@
+"""What the delivery process needs from outside: the partners' systems and its work list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+from uuid import UUID
+
+
+class ItemKind(StrEnum):
+    """What is delivered."""
+
+    PAYMENT = "payment"  # a payment captured for the partner
+    FILE = "file"  # a forwarded file, sent (or sent again) to the partner
+
+
+@dataclass(frozen=True)
+class Deliverable:
+    """One item due to a partner's system, under the idempotency key the partner dedupes by."""
+
+    key: str
+    kind: ItemKind
+    subject_id: UUID  # the payment, or the request whose file it is
+    submission: int  # 1 for a payment; the file's sending number
+    partner_code: str
+    house_id: UUID
+    service_code: str
+    amount_millimes: int | None
+    taken_at: datetime
+    position: int  # where it became due in the log
+
+
+class PartnerUnreachableError(Exception):
+    """The partner's system did not answer, or answered with an error: the item waits."""
+
+
+class PartnerPort(Protocol):
+    """A partner's system, reached by Dar."""
+
+    def deliver(self, item: Deliverable) -> str:
+        """Hand the item over; the partner's receipt for it.
+
+        The partner answers a key it has seen with the receipt it gave the first time. Raises
+        `PartnerUnreachableError` when there is no answer or no receipt.
+        """
+        ...
+
+
+class Worklist(Protocol):
+    """The items waiting and the partners reported down (the deliveries read model)."""
+
+    def waiting(self, *, limit: int, after_position: int = 0) -> list[Deliverable]:
+        """Items not confirmed yet, in the order they became due."""
+        ...
+
+    def unreachable(self) -> frozenset[str]:
+        """Codes of the partners reported unreachable."""
+        ...
+
+    def position(self) -> int:
+        """The log position the work list reflects (its projection's tracking position)."""
+        ...

@@ -1,0 +1,1 @@
+"""Reaching partners' systems: the HTTP adapter and the delivery process's work list."""

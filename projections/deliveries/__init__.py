@@ -1,0 +1,1 @@
+"""The partners' reachability and what waits to be delivered to each partner's system."""

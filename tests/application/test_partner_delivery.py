@@ -1,0 +1,134 @@
+"""A partner down for part of the day: every payment and file taken meanwhile reaches it once.
+
+Haidra takes STEG and SONEDE bills in cash and forwards CNAM files while SONEDE is reported
+unreachable (its simulated system is down too). The delivery process sends STEG's and CNAM's items
+at once, leaves SONEDE's waiting without calling it, backs off from a partner whose system fails
+although nobody reported it, and, once SONEDE is reported back, sends every item that waited. The
+simulated partners receive each item exactly once; the log holds one confirmation per item. On
+both stores, through the HTTP adapter, with the projections and the process run step by step.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+from uuid import UUID
+
+import pytest
+
+from api.bootstrap import Dar
+from application.deliveries.process import Round
+from domain.partners.reachability import Reachability
+from infrastructure.fixtures.loader import fixture_time
+from infrastructure.settings import Settings
+from tests.support.clock import TestClock
+from tests.support.deliveries import (
+    PARTNERS,
+    confirmations,
+    delivery_keys,
+    forward_file,
+    http_partners,
+    partner_day,
+    report,
+    take_payment,
+)
+from tests.support.partner import SimulatedPartners, simulated_partners
+from tests.support.steps import request_step
+
+DOWN, UP = Reachability.UNREACHABLE, Reachability.REACHABLE
+
+
+@pytest.fixture
+def partners() -> Iterator[SimulatedPartners]:
+    with simulated_partners() as server:
+        yield server
+
+
+@pytest.fixture
+def day(
+    store_settings: Settings, clock: TestClock, partners: SimulatedPartners
+) -> Iterator[tuple[Dar, UUID]]:
+    dar, citizen = partner_day(store_settings, clock, http_partners(partners.endpoints(*PARTNERS)))
+    dar.projections.prepare()
+    yield dar, citizen
+    dar.close()
+
+
+def step(dar: Dar) -> Round:
+    """The read models catch up, then one round of the delivery process."""
+    dar.projections.catch_up()
+    return dar.delivery.run_round()
+
+
+def test_a_partner_down_for_two_hours_then_back_receives_every_deferred_item_once(
+    day: tuple[Dar, UUID], clock: TestClock, partners: SimulatedPartners
+) -> None:
+    dar, citizen = day
+    clock.set(fixture_time("day 2 09:00"))
+    report(dar, "SONEDE", DOWN, "sonede-down")
+    partners.down.add("SONEDE")
+    steg = [take_payment(dar, citizen, "STEG", f"4001-{n:04d}") for n in (1, 2)]
+    sonede = [take_payment(dar, citizen, "SONEDE", f"77-{n:04d}") for n in (1, 2, 3)]
+    files = [forward_file(dar, citizen) for _ in range(2)]
+
+    first = step(dar)
+    assert (first.confirmed, first.waiting) == (4, 3)
+    assert sorted(partners.keys_of("STEG")) == sorted(f"payment:{p}" for p in steg)
+    assert sorted(partners.keys_of("CNAM")) == sorted(f"file:{f}:1" for f in files)
+    assert partners.keys_of("SONEDE") == [], "a partner reported unreachable was called"
+    assert partners.refused == 0
+    dar.projections.catch_up()
+    assert dar.read.deliveries.waiting_counts() == {"SONEDE": 3}
+
+    # CNAM's system fails while nobody reported it: the file waits, retried after a back-off
+    partners.down.add("CNAM")
+    late_file = forward_file(dar, citizen)
+    assert step(dar).failed == 1
+    assert step(dar).failed == 0, "retried before its back-off"
+    assert partners.refused == 1
+    partners.down.discard("CNAM")
+    clock.advance(timedelta(seconds=2))
+    assert step(dar).confirmed == 1
+
+    clock.set(fixture_time("day 2 11:00"))
+    partners.down.discard("SONEDE")
+    report(dar, "SONEDE", UP, "sonede-up")
+    assert step(dar).confirmed == 3
+    assert step(dar) == Round(), "an item was sent again"
+
+    expected = {f"payment:{p}" for p in [*steg, *sonede]} | {
+        f"file:{f}:1" for f in [*files, late_file]
+    }
+    assert delivery_keys(dar) == expected
+    received = Counter(key for _, key in partners.received)
+    assert received == dict.fromkeys(expected, 1), "each item received exactly once"
+    assert set(partners.accepted) == expected
+    assert confirmations(dar) == Counter(
+        {(p, 1): 1 for p in [*steg, *sonede]} | {(f, 1): 1 for f in [*files, late_file]}
+    )
+    assert dar.read.deliveries.waiting(limit=100) == []
+    assert sorted(partners.keys_of("SONEDE")) == sorted(f"payment:{p}" for p in sonede)
+
+
+def test_a_file_sent_again_after_a_correction_is_a_new_item(
+    day: tuple[Dar, UUID], partners: SimulatedPartners
+) -> None:
+    dar, citizen = day
+    file = forward_file(dar, citizen)
+    assert step(dar).confirmed == 1
+    request_step(
+        dar,
+        "return_for_correction",
+        "back",
+        "partner:cnam",
+        file,
+        house=None,
+        partner="CNAM",
+        reason="the prescription is unreadable",
+    )
+    request_step(dar, "resubmit", "again", "agent:A17", file, documents=("Facture",))
+    assert step(dar).confirmed == 1
+    assert step(dar) == Round()
+    assert list(partners.accepted) == [f"file:{file}:1", f"file:{file}:2"]
+    assert confirmations(dar) == Counter({(file, 1): 1, (file, 2): 1})
