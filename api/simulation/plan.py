@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from api.simulation.world import PARTNER_WEIGHTS, SimHouse, collects, services_of
+from api.simulation.world import PARTNER_WEIGHTS, SimHouse, line_of, services_of
 from domain.houses.calendar import BusinessCalendar
 from domain.shared.time import TUNIS
 from infrastructure.payments.simulated_biller import BILLERS
@@ -70,8 +70,6 @@ class Visit:
     @property
     def line(self) -> str:
         """The prefix of the line the ticket is taken on."""
-        from api.simulation.world import line_of  # noqa: PLC0415 - world imports nothing of here
-
         return line_of(self.partner)
 
 
@@ -141,11 +139,11 @@ def _visit(rng: random.Random, number: int, arrives: datetime) -> Visit:
         number=number,
         arrives=arrives,
         priority=rng.choice(PRIORITY_REASONS) if rng.random() < PRIORITY_SHARE else None,
-        patience=timedelta(minutes=rng.randint(10, 45)) if impatient else None,
+        patience=timedelta(minutes=rng.randint(5, 30)) if impatient else None,
         purpose=purpose,
         partner=partner,
         service=service,
-        minutes=rng.randint(3, 8) if service.mode == "immediate" else rng.randint(8, 20),
+        minutes=rng.randint(4, 12) if service.mode == "immediate" else rng.randint(10, 25),
         new_citizen=rng.random() < NEW_CITIZEN_SHARE,
         returning=rng.randrange(RETURNING_CITIZENS),
         refund=service.fee_rule != "none" and rng.random() < REFUND_SHARE,
@@ -186,6 +184,3 @@ def day_plan(
 def noon(day: date) -> datetime:
     """Noon of `day` in Tunis: when a suspension drawn for the day takes effect."""
     return datetime.combine(day, time(12, 0), TUNIS)
-
-
-__all__ = ["DayPlan", "FileStep", "Purpose", "Suspension", "Visit", "collects", "day_plan", "noon"]
