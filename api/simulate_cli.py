@@ -8,10 +8,10 @@ where the log stops (see `api/simulation/executor.py`).
 
 from __future__ import annotations
 
-import time
+import time as timer
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Annotated
 
 import typer
@@ -31,6 +31,7 @@ from api.simulation.digest import LogDigest, log_digest
 from api.simulation.run import Simulation, working_days
 from api.simulation.sources import ScheduledClock
 from api.simulation.world import houses
+from domain.shared.time import TUNIS
 from infrastructure.reference.places import business_calendar
 from infrastructure.settings import Settings
 
@@ -71,7 +72,7 @@ def simulate_store(  # noqa: PLR0913 - the command's options
     """Run (or carry on) the simulation into the configured store."""
     calendar = business_calendar()
     first = working_days(calendar, start, days)
-    clock = ScheduledClock(datetime.combine(first[0], datetime.min.time()).astimezone())
+    clock = ScheduledClock(datetime.combine(first[0], time.min, TUNIS))
     with closing(bootstrap(settings, clock, projector=False)) as dar:
         run = Simulation(
             dar,
@@ -82,12 +83,12 @@ def simulate_store(  # noqa: PLR0913 - the command's options
             visits=visits,
             calendar=calendar,
         )
-        began, position = time.perf_counter(), dar.store.position()
+        began, position = timer.perf_counter(), dar.store.position()
         if progress:
             _with_progress(run, position)
         else:
             run.simulate()
-        seconds = time.perf_counter() - began
+        seconds = timer.perf_counter() - began
         written = dar.store.position() - position
         return Simulated(
             run.run.tally.run, run.run.tally.found, written, seconds, log_digest(dar.store)
@@ -121,18 +122,22 @@ def simulate(  # noqa: PLR0913 - one option each
     days: Annotated[int, typer.Option(min=1, help="working days to simulate")] = 5,
     seed: Annotated[int, typer.Option(min=0, help="the same seed gives the same history")] = 1,
     start: Annotated[
-        datetime, typer.Option(formats=["%Y-%m-%d"], help="first day (a working day or later)")
-    ] = datetime(2026, 1, 5),  # noqa: B008 - typer reads defaults
+        str, typer.Option(help="first day, YYYY-MM-DD (the first working day from it)")
+    ] = FIRST_DAY.isoformat(),
     visits: Annotated[int, typer.Option(min=1, help="citizens per house per day, about")] = 60,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
 ) -> None:
     """Generate the history of houses through the real commands (resumable, deterministic)."""
+    try:
+        first = date.fromisoformat(start)
+    except ValueError as error:
+        raise typer.BadParameter("a date as YYYY-MM-DD", param_hint="--start") from error
     done = simulate_store(
         Settings(),
         houses_count=houses_count,
         days=days,
         seed=seed,
-        start=start.date(),
+        start=first,
         visits=visits,
         progress=progress,
     )

@@ -26,7 +26,7 @@ PRIORITY_SHARE = 0.10
 PRIORITY_REASONS = ("elderly", "disabled", "pregnant")
 IMPATIENT_SHARE = 0.15
 NEW_CITIZEN_SHARE = 0.3
-RETURNING_CITIZENS = 30  # registered when a house is set up
+RETURNING_CITIZENS = 12  # registered when a house is set up
 REFUND_SHARE = 0.04
 SUSPENSION_SHARE = 0.02  # of house-days: one partner's grant suspended at noon, for 1 to 3 days
 

@@ -2,17 +2,16 @@
 
 Each working day, the houses' plans are merged into one schedule ordered by time: counters open,
 tickets are issued as citizens arrive, free counters call the next ticket, the agent serves the
-visit (a contact, or a request lodged, paid, completed or forwarded), impatient citizens walk
-away, counters close once the last citizen has gone. Forwarded files come back to their partner
-on later days; a grant suspended at noon is reinstated some days later. Counter opening and
-closing, and cash, each happen in one method here (`_open`, `_close`, `_take_cash`).
+visit (a contact, or a request: `acts.Desk`), impatient citizens walk away, counters close once
+the last citizen has gone. Forwarded files come back to their partner on later days
+(`acts.Files`); a grant suspended at noon is reinstated some days later. Counters are opened in
+one place (`_open`) and closed in one (`_close`); cash is taken in one (`acts.Desk.take_cash`).
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -20,35 +19,27 @@ from functools import partial
 from uuid import UUID
 
 from api.bootstrap import Dar
+from api.simulation.acts import Desk, Files, Serving, new_agenda
 from api.simulation.executor import Executor
-from api.simulation.plan import DayPlan, FileStep, Purpose, Suspension, Visit, day_plan, noon
-from api.simulation.setup import ADMIN, HouseSetup, grant_id, register_citizen
+from api.simulation.plan import DayPlan, Purpose, Suspension, Visit, day_plan, noon
+from api.simulation.setup import ADMIN, HouseSetup, grant_id
 from api.simulation.sources import ScheduledClock, SeededIds
 from api.simulation.world import SimHouse
 from application.counter.commands import (
-    AcknowledgeRequest,
     CallNextTicket,
-    CompleteRequest,
     EndVisit,
-    ForwardRequest,
     IssueTicket,
-    LodgeRequest,
     MarkNoShow,
     RecordContact,
-    RecordPartnerDecision,
     RecordWalkAway,
-    ResubmitRequest,
-    ReturnForCorrection,
 )
 from application.delegation.commands import ReinstateDelegation, SuspendDelegation
 from application.houses.commands import CloseCounter, OpenCounter
-from application.payments.commands import ApproveRefund, RecordCashPayment, RequestRefund
 from domain.houses.calendar import BusinessCalendar
 from domain.shared.ids import ids_from
 from domain.shared.time import TUNIS
 from infrastructure.reference import load_reference_partners, load_reference_services
 
-REFUND_MILLIMES = 1_000
 Schedule = Callable[[datetime, Callable[[datetime], None]], None]
 
 
@@ -100,11 +91,9 @@ class Simulation:
         self._start = datetime.combine(days[0] - timedelta(days=1), time(7, 0), TUNIS)
         self.run = Executor(dar, clock, self._ids, self._start)
         self._citizens: dict[str, list[UUID]] = {}
-        self._registered: dict[str, int] = defaultdict(int)
         self._suspended: set[tuple[str, str]] = set()
-        self._agenda: dict[date, list[tuple[datetime, Callable[[datetime], None]]]] = defaultdict(
-            list
-        )
+        self._agenda = new_agenda()
+        self._desk = Desk(self.run, self._citizens, Files(self.run, calendar, self._agenda))
         self.on_visit: Callable[[], None] = lambda: None
 
     def plans(self) -> list[DayPlan]:
@@ -124,7 +113,6 @@ class Simulation:
             setup = HouseSetup(self.run, self._prefix, self._days[0])
             for house in self._houses:
                 self._citizens[house.code] = setup.set_up(house, self._start)
-                self._registered[house.code] = len(self._citizens[house.code])
             for day in self._days:
                 self._day(day)
 
@@ -158,7 +146,7 @@ class Simulation:
         employee = today.house.agent(counter)
         return f"agent:{employee}", employee
 
-    # --- counters: opened before the first citizen, closed after the last ---------------------------
+    # --- counters: opened before the first citizen, closed after the last ---------------------
 
     def _open(self, today: Today, schedule: Schedule, moment: datetime) -> None:
         house = today.house
@@ -194,7 +182,7 @@ class Simulation:
         else:
             today.idle.add(counter)
 
-    # --- tickets --------------------------------------------------------------------------------------
+    # --- tickets ---------------------------------------------------------------------------------
 
     def _arrive(self, today: Today, visit: Visit, schedule: Schedule, moment: datetime) -> None:
         house = today.house
@@ -250,33 +238,26 @@ class Simulation:
     def _serve(
         self, today: Today, counter: int, label: str, schedule: Schedule, moment: datetime
     ) -> None:
-        visit = today.visit_of[label]
-        house, run = today.house, self.run
-        actor, _ = self._agent(today, counter)
+        visit, house = today.visit_of[label], today.house
+        at = Serving(house, today.plan.day, counter, label, visit, self._prefix)
+        counter_service = self.run.dar.counter
         if visit.purpose is Purpose.NO_SHOW:
-            command = MarkNoShow(self._key(today, f"{label}:no-show"), actor, house.code, label)
-            run.do(run.dar.counter.mark_no_show, command, moment)
+            gone = MarkNoShow(at.key("no-show"), at.actor, house.code, label)
+            self.run.do(counter_service.mark_no_show, gone, moment)
             self._free(today, counter, schedule, moment)
             return
         suspended = (house.code, visit.partner) in self._suspended
         if visit.purpose is Purpose.REQUEST and not suspended:
-            self._request(today, counter, label, visit, moment)
-        else:
+            self._desk.request(at, moment)
+        else:  # informed; or sent to the partner's own office (also while its grant is suspended)
             kind = "information" if visit.purpose is Purpose.INFORMATION else "redirection"
-            command = RecordContact(
-                self._key(today, f"{label}:contact"),
-                actor,
-                house.code,
-                label,
-                kind,
-                visit.partner,
-                visit.service.name_fr,
+            topic = visit.service.name_fr
+            contact = RecordContact(
+                at.key("contact"), at.actor, house.code, label, kind, visit.partner, topic
             )
-            run.do(run.dar.requests.record_contact, command, moment)
-        schedule(
-            moment + timedelta(minutes=visit.minutes),
-            partial(self._end, today, counter, label, schedule),
-        )
+            self.run.do(self.run.dar.requests.record_contact, contact, moment)
+        done = partial(self._end, today, counter, label, schedule)
+        schedule(moment + timedelta(minutes=visit.minutes), done)
 
     def _end(
         self, today: Today, counter: int, label: str, schedule: Schedule, moment: datetime
@@ -285,128 +266,6 @@ class Simulation:
         command = EndVisit(self._key(today, f"{label}:end"), actor, today.house.code, label)
         self.run.do(self.run.dar.counter.end_visit, command, moment)
         self._free(today, counter, schedule, moment)
-
-    # --- requests, money and files ----------------------------------------------------------------
-
-    def _citizen(self, today: Today, label: str, visit: Visit, moment: datetime) -> UUID:
-        house = today.house
-        if not visit.new_citizen:
-            return self._citizens[house.code][visit.returning]
-        number = self._registered[house.code]
-        self._registered[house.code] += 1
-        return register_citizen(
-            self.run, house, self._key(today, f"{label}:citizen"), number, moment
-        )
-
-    def _request(
-        self, today: Today, counter: int, label: str, visit: Visit, moment: datetime
-    ) -> None:
-        house, run = today.house, self.run
-        actor, employee = self._agent(today, counter)
-        lodge = LodgeRequest(
-            command_id=self._key(today, f"{label}:lodge"),
-            actor=actor,
-            house_code=house.code,
-            label=label,
-            employee_number=employee,
-            citizen_id=self._citizen(today, label, visit, moment),
-            partner_code=visit.partner,
-            service_code=visit.service.code,
-            documents=visit.service.documents,
-        )
-        request = UUID(run.do(run.dar.requests.lodge, lodge, moment)["request_id"])
-        if visit.service.mode == "forwarded":
-            forward = ForwardRequest(
-                self._key(today, f"{label}:forward"), actor, request, house.code
-            )
-            run.do(run.dar.requests.forward, forward, moment)
-            self._follow(today, label, visit, request)
-            return
-        if visit.service.fee_rule != "none":
-            self._take_cash(today, counter, label, visit, request, moment)
-        complete = CompleteRequest(
-            self._key(today, f"{label}:complete"), actor, request, house.code
-        )
-        run.do(run.dar.requests.complete, complete, moment)
-
-    def _take_cash(  # noqa: PLR0913
-        self, today: Today, counter: int, label: str, visit: Visit, request: UUID, moment: datetime
-    ) -> None:
-        """Cash for the request at the agent's counter; a part refunded, approved by the supervisor."""
-        house, run = today.house, self.run
-        actor, employee = self._agent(today, counter)
-        bill = f"{house.index:03d}-{today.plan.day:%Y%m%d}-{visit.number:04d}"
-        reference = bill if visit.service.fee_rule == "from_bill" else None
-        cash = RecordCashPayment(
-            self._key(today, f"{label}:cash"), actor, house.code, request, employee, reference
-        )
-        payment = UUID(run.do(run.dar.payments.record_cash, cash, moment)["payment_id"])
-        if not visit.refund:
-            return
-        ask = RequestRefund(
-            self._key(today, f"{label}:refund"),
-            actor,
-            house.code,
-            payment,
-            REFUND_MILLIMES,
-            "Trop-perçu rendu",
-        )
-        refund_id = run.do(run.dar.payments.request_refund, ask, moment)["refund_id"]
-        approve = ApproveRefund(
-            self._key(today, f"{label}:refund-approved"),
-            f"supervisor:{house.supervisor}",
-            house.code,
-            payment,
-            refund_id,
-        )
-        run.do(run.dar.payments.approve_refund, approve, moment)
-
-    def _follow(self, today: Today, label: str, visit: Visit, request: UUID) -> None:
-        """Put the file's later steps in the agenda of the days they fall on."""
-        for offset, step in visit.file:
-            day = self._calendar.add_working_days(today.plan.day, offset)
-            moment = datetime.combine(day, time(9, 0), TUNIS) + timedelta(
-                minutes=visit.number * 3 % 420
-            )
-            key = self._key(today, f"{label}:file-{offset}-{step.value}")
-            self._agenda[day].append(
-                (moment, partial(self._file_step, today.house, visit.partner, request, step, key))
-            )
-
-    def _file_step(
-        self,
-        house: SimHouse,
-        partner: str,
-        request: UUID,
-        step: FileStep,
-        key: str,
-        moment: datetime,
-    ) -> None:
-        requests, actor = self.run.dar.requests, f"partner:{partner}"
-        match step:
-            case FileStep.ACKNOWLEDGE:
-                reference = f"{partner}-{request.hex[:12].upper()}"
-                self.run.do(
-                    requests.acknowledge,
-                    AcknowledgeRequest(key, actor, request, None, partner, reference),
-                    moment,
-                )
-            case FileStep.RETURN:
-                back = ReturnForCorrection(
-                    key, actor, request, None, partner, "Pièce illisible, à compléter"
-                )
-                self.run.do(requests.return_for_correction, back, moment)
-            case FileStep.RESUBMIT:
-                again = ResubmitRequest(
-                    key, f"supervisor:{house.supervisor}", request, house.code, ("Pièce complétée",)
-                )
-                self.run.do(requests.resubmit, again, moment)
-            case FileStep.ACCEPT | FileStep.REFUSE:
-                reason = "Dossier complet" if step is FileStep.ACCEPT else "Conditions non remplies"
-                decision = RecordPartnerDecision(
-                    key, actor, request, None, partner, step.value, reason
-                )
-                self.run.do(requests.record_decision, decision, moment)
 
     # --- grants -----------------------------------------------------------------------------------
 

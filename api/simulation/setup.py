@@ -81,7 +81,7 @@ class HouseSetup:
             services = tuple(
                 f"{p}/{s.code}" for p in partner_codes() if p in partners for s in services_of(p)
             )
-            command = AddServiceLine(
+            line = AddServiceLine(
                 key(house, f"line-{prefix}"),
                 ADMIN,
                 house.code,
@@ -90,7 +90,7 @@ class HouseSetup:
                 services,
                 priority=True,
             )
-            self._run.do(dar.houses.add_service_line, command, at)
+            self._run.do(dar.houses.add_service_line, line, at)
         self._staff(house, at)
         self._grants(house, at)
         return self._citizens(house, at)
