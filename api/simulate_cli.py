@@ -44,6 +44,7 @@ class Simulated:
     """What a run did: commands run now and found recorded, events written, the log's digest."""
 
     commands: int
+    setup_commands: int  # of `commands`, those that set the houses up
     replayed: int
     events: int
     seconds: float
@@ -90,9 +91,9 @@ def simulate_store(  # noqa: PLR0913 - the command's options
             run.simulate()
         seconds = timer.perf_counter() - began
         written = dar.store.position() - position
-        return Simulated(
-            run.run.tally.run, run.run.tally.found, written, seconds, log_digest(dar.store)
-        )
+        tally = run.run.tally
+        digest = log_digest(dar.store)
+        return Simulated(tally.run, run.setup_commands, tally.found, written, seconds, digest)
 
 
 def _with_progress(run: Simulation, position: int) -> None:

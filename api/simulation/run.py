@@ -95,6 +95,7 @@ class Simulation:
         self._agenda = new_agenda()
         self._desk = Desk(self.run, self._citizens, Files(self.run, calendar, self._agenda))
         self.on_visit: Callable[[], None] = lambda: None
+        self.setup_commands = 0  # of the commands run, those that set the houses up
 
     def plans(self) -> list[DayPlan]:
         """Every house-day's plan, in the order they run."""
@@ -113,6 +114,7 @@ class Simulation:
             setup = HouseSetup(self.run, self._prefix, self._days[0])
             for house in self._houses:
                 self._citizens[house.code] = setup.set_up(house, self._start)
+            self.setup_commands = self.run.tally.run
             for day in self._days:
                 self._day(day)
 
