@@ -31,6 +31,7 @@ from api.simulation.digest import LogDigest, log_digest
 from api.simulation.run import Simulation, working_days
 from api.simulation.sources import ScheduledClock
 from api.simulation.world import houses
+from domain.shared.errors import DarError
 from domain.shared.time import TUNIS
 from infrastructure.reference.places import business_calendar
 from infrastructure.settings import Settings
@@ -133,15 +134,19 @@ def simulate(  # noqa: PLR0913 - one option each
         first = date.fromisoformat(start)
     except ValueError as error:
         raise typer.BadParameter("a date as YYYY-MM-DD", param_hint="--start") from error
-    done = simulate_store(
-        Settings(),
-        houses_count=houses_count,
-        days=days,
-        seed=seed,
-        start=first,
-        visits=visits,
-        progress=progress,
-    )
+    try:
+        done = simulate_store(
+            Settings(),
+            houses_count=houses_count,
+            days=days,
+            seed=seed,
+            start=first,
+            visits=visits,
+            progress=progress,
+        )
+    except DarError as error:  # e.g. a house of the same code recorded otherwise
+        typer.echo(f"refused: {error} (simulate into an empty store)", err=True)
+        raise typer.Exit(code=1) from error
     rate = done.commands / done.seconds if done.seconds else 0.0
     typer.echo(
         f"{done.commands} commands run ({done.replayed} found already recorded), "
