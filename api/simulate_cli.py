@@ -28,6 +28,7 @@ from rich.text import Text
 
 from api.bootstrap import bootstrap
 from api.simulation.digest import LogDigest, log_digest
+from api.simulation.executor import OtherSimulationError
 from api.simulation.run import Simulation, working_days
 from api.simulation.sources import ScheduledClock
 from api.simulation.world import houses
@@ -145,7 +146,11 @@ def simulate(  # noqa: PLR0913 - one option each
             progress=progress,
         )
     except DarError as error:  # e.g. a house of the same code recorded otherwise
-        typer.echo(f"refused: {error} (simulate into an empty store)", err=True)
+        hint = "simulate into an empty store, or carry on with the same options"
+        typer.echo(f"refused: {error} ({hint})", err=True)
+        raise typer.Exit(code=1) from error
+    except OtherSimulationError as error:
+        typer.echo(f"refused: {error}", err=True)
         raise typer.Exit(code=1) from error
     rate = done.commands / done.seconds if done.seconds else 0.0
     typer.echo(

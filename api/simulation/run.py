@@ -85,7 +85,7 @@ class Simulation:
     ) -> None:
         self._seed, self._houses, self._days, self._visits = seed, houses, days, visits
         self._calendar = calendar
-        self._prefix = f"sim{seed}"
+        self._prefix = f"sim{seed}-{visits}"  # a run with other visits is another simulation
         self._clock = clock
         self._ids = SeededIds(seed)
         self._start = datetime.combine(days[0] - timedelta(days=1), time(7, 0), TUNIS)
