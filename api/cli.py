@@ -26,6 +26,7 @@ from api.fixtures_cli import check_scenario, fixtures_app, load_scenario
 from api.login import page_link
 from api.projections_cli import projections_app
 from api.settlement_cli import settlement_app
+from api.simulate_cli import simulate
 from api.sweep import start_sweeping
 from domain.houses.house import house_id
 from domain.shared.errors import ValidationError
@@ -51,6 +52,7 @@ app.add_typer(projections_app, name="projections")
 app.add_typer(audit_app, name="audit")
 app.add_typer(fixtures_app, name="fixtures")
 app.add_typer(settlement_app, name="settlement")
+app.command(name="simulate")(simulate)
 
 
 def prepare(settings: Settings, *, demo: bool = False, scenario: str | None = None) -> int:

@@ -53,6 +53,7 @@ from domain.houses.house import House, house_id
 from domain.partners.partner import partner_id
 from domain.shared.acts import Act
 from domain.shared.errors import AlreadyExistsError, NotFoundError, ValidationError
+from domain.shared.ids import new_id
 
 ERASED_RETRY = (
     "the citizen registered under this commandId has been erased: the retry cannot be matched "
@@ -193,8 +194,8 @@ class CitizenService:
     def _citizen_id_for(self, lookup: str | None) -> UUID:
         """A new id; or, for a document indexed by an interrupted registration, that one's id."""
         if lookup is None:
-            return uuid4()
-        claimed = self._vault.claim(lookup, uuid4())
+            return new_id()
+        claimed = self._vault.claim(lookup, new_id())
         if self._store.find(claimed, Citizen) is not None:
             raise AlreadyExistsError("a citizen with this identity document is registered")
         return claimed

@@ -8,7 +8,7 @@ citizen, on a mandate covering the service (its use is recorded with the request
 from __future__ import annotations
 
 from collections.abc import Callable
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from application.citizens.service import CitizenService
 from application.counter.commands import (
@@ -42,6 +42,7 @@ from domain.houses.house import CounterStateError, House, house_id
 from domain.partners.partner import validate_partner_code
 from domain.shared.acts import Act
 from domain.shared.errors import ForbiddenError, NotFoundError
+from domain.shared.ids import new_id
 from domain.shared.time import tunis_day
 
 Step = Callable[[CitizenRequest, Act], None]
@@ -107,7 +108,7 @@ class RequestService:
                 relied_on = (mandate.id, mandate.version)
                 mandate.use(scope, act)
             visit = self._visit(queue, command.label, act)
-            request_id = uuid4()
+            request_id = new_id()
             receipt = visit.number_request(request_id, command.house_code, act)
             due_on = None
             if service.mode is Mode.FORWARDED and service.deadline_days is not None:

@@ -10,7 +10,7 @@ approved refund its payment back.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
@@ -49,6 +49,7 @@ from domain.payments.due import Due, bill_subject, checked_reference, due_id, fe
 from domain.payments.payment import Method, Origin, Payment, PaymentStateError
 from domain.shared.acts import Act
 from domain.shared.errors import DarError, NotFoundError, ValidationError
+from domain.shared.ids import new_id
 from domain.shared.money import Money
 
 UNPAYABLE = frozenset({RequestStatus.WITHDRAWN, RequestStatus.REFUSED, RequestStatus.CLOSED})
@@ -226,7 +227,7 @@ class PaymentService:
             mandate.use(PAYMENTS, act)
             changed.append(mandate)
         payment = Payment.initiate(
-            payment_id=uuid4(),
+            payment_id=new_id(),
             origin=Origin(
                 request_id=request.id,
                 house_id=request.house_id,
