@@ -19,6 +19,8 @@ from domain.partners.partner import Partner
 from domain.payments.due import Due
 from domain.payments.payment import Payment
 from domain.payments.receipts import ReceiptBook, ReceiptPage
+from domain.payments.refund_documents import RefundBook, RefundPage
+from domain.payments.till import Till, TillRegister
 from domain.shared.acts import DarAggregate
 
 AGGREGATES: tuple[type[DarAggregate], ...] = (
@@ -40,6 +42,10 @@ AGGREGATES: tuple[type[DarAggregate], ...] = (
     ReceiptBook,
     ReceiptPage,
     Due,
+    TillRegister,
+    Till,
+    RefundBook,
+    RefundPage,
 )
 
 

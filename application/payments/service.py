@@ -30,6 +30,7 @@ from application.payments.commands import (
 )
 from application.payments.follow_up import GatewayFollowUp
 from application.payments.holdings import (
+    completed_by_capture,
     next_receipt,
     paid_back,
     payment_of_house,
@@ -37,6 +38,7 @@ from application.payments.holdings import (
     release_due,
 )
 from application.payments.ports import BillDue, Biller, Notification, PaymentGateway
+from application.payments.tills import cash_in, cash_out, open_till_of
 from application.store import CommandRunner, Decision, EventStore, Outcome
 from domain.catalogue.service import CatalogueService, FeeRule, service_id
 from domain.citizens.mandate import PAYMENTS
@@ -48,6 +50,7 @@ from domain.payments.payment import Method, Origin, Payment, PaymentStateError
 from domain.shared.acts import Act
 from domain.shared.errors import DarError, NotFoundError, ValidationError
 from domain.shared.money import Money
+from domain.shared.time import tunis_day
 
 UNPAYABLE = frozenset({RequestStatus.WITHDRAWN, RequestStatus.REFUSED, RequestStatus.CLOSED})
 
@@ -121,13 +124,23 @@ class PaymentService:
         return _standing(self.current(outcome.value.payment_id), outcome, opened)
 
     def record_cash(self, command: RecordCashPayment) -> Outcome[PaymentStanding]:
-        """Cash taken: the payment is captured and receipted in one act."""
+        """Cash taken: the payment is captured and receipted in one act, into the agent's till.
+
+        Refused without an open till of the agent (`NO_OPEN_TILL`); the till's record of the
+        cash, the capture and, for a bill, the request's completion are saved together.
+        """
 
         def decide(act: Act) -> Decision[CashTaken]:
+            employee, day = command.employee_number, tunis_day(act.at)
+            open_till_of(self._store, command.house_code, employee, day)  # before anything
             payment, changed, reads = self._new_payment(command, Method.CASH, act)
             receipt, book = next_receipt(self._store, payment, act)
             payment.take_cash(receipt, act)
-            return Decision([*changed, *book], CashTaken(payment.id, payment.receipt or ""), reads)
+            till = cash_in(self._store, payment, employee, act)
+            done = completed_by_capture(self._store, payment, act)
+            reads = {k: v for k, v in reads.items() if k not in {a.id for a in done}}
+            changed = [*changed, *book, till, *done]
+            return Decision(changed, CashTaken(payment.id, payment.receipt or ""), reads)
 
         outcome = self._runner.run(command, decide, returns=CashTaken)
         return _standing(self.current(outcome.value.payment_id), outcome)
@@ -159,14 +172,21 @@ class PaymentService:
         return self._runner.run(command, decide, returns=RefundRequested)
 
     def approve_refund(self, command: ApproveRefund) -> Outcome[PaymentStanding]:
-        """A second person approves: cash is paid back at once, a gateway refund is asked for."""
+        """A second person approves: cash is paid back at once, a gateway refund is asked for.
+
+        Cash is handed back from the open till of the person who asked for the refund, with the
+        next number of the house's refund documents, in the same save (`NO_OPEN_TILL` without
+        one, `NOT_ENOUGH_CASH` when the till does not hold the amount).
+        """
 
         def decide(act: Act) -> Decision[PaymentChanged]:
             payment = payment_of_house(self._store, command.payment_id, command.house_code)
             payment.approve_refund(command.refund_id, act)
             changed: list[Aggregate] = [payment]
-            if not payment.through_gateway:
+            if not payment.through_gateway:  # cash: handed back now, from the requester's till
                 changed = paid_back(self._store, payment, command.refund_id, act)
+                if changed:
+                    changed += cash_out(self._store, payment, command.refund_id, act)
             return Decision(changed, PaymentChanged(payment.id))
 
         outcome = self._runner.run(command, decide, returns=PaymentChanged)
