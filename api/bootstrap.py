@@ -19,6 +19,7 @@ from application.partners.service import PartnerService
 from application.payments.follow_up import GatewayFollowUp
 from application.payments.ports import Biller, PaymentGateway
 from application.payments.service import PaymentService
+from application.payments.tills import TillService
 from application.store import Clock, CommandRunner, EventStore
 from infrastructure.clock import SystemClock
 from infrastructure.eventstore.factory import is_postgres, open_event_store
@@ -34,6 +35,7 @@ from infrastructure.readmodels import partners as partners_tables
 from infrastructure.readmodels import payments as payments_tables
 from infrastructure.readmodels import queue as queue_tables
 from infrastructure.readmodels import requests as requests_tables
+from infrastructure.readmodels import tills as tills_tables
 from infrastructure.readmodels.access_log import (
     AccessLogQueries,
     AccessLogTable,
@@ -79,6 +81,7 @@ from infrastructure.readmodels.runner import (
     Registered,
 )
 from infrastructure.readmodels.setup import open_read_database
+from infrastructure.readmodels.tills import TillsQueries, TillsTables, create_tills_tables
 from infrastructure.reference import check_production_purposes, reference_purposes
 from infrastructure.reference.places import business_calendar, governorate_names
 from infrastructure.settings import Environment, Settings
@@ -92,6 +95,7 @@ from projections.payments.projection import PaymentsProjection
 from projections.ports import Projection
 from projections.queue.projection import QueueProjection
 from projections.requests.projection import RequestsProjection
+from projections.tills.projection import TillsProjection
 
 W = TypeVar("W")
 
@@ -117,6 +121,8 @@ class ReadModels:
     dashboard_key: str
     audit: AuditIndexQueries
     audit_key: str
+    tills: TillsQueries
+    tills_key: str
 
     def tracking_keys(self) -> list[str]:
         """Tracking keys of every read model."""
@@ -129,6 +135,7 @@ class ReadModels:
             self.payments_key,
             self.dashboard_key,
             self.audit_key,
+            self.tills_key,
         ]
 
 
@@ -149,6 +156,7 @@ class Dar:
     counter: CounterService
     requests: RequestService
     payments: PaymentService
+    tills: TillService  # agents' cash drawers, which every cash payment and refund goes through
     follow_up: GatewayFollowUp  # the gateway's payments taken to their end
     callbacks: CallbackVerifier
     simulated_gateway: SimulatedGateway | None
@@ -209,6 +217,7 @@ def projections() -> list[Registered[object]]:
             DashboardProjection(), DashboardTables, create_dashboard_tables, dashboard_tables
         ),
         _registered(AuditIndexProjection(), AuditIndexTable, create_audit_tables, audit_tables),
+        _registered(TillsProjection(), TillsTables, create_tills_tables, tills_tables),
     ]
 
 
@@ -263,6 +272,8 @@ def bootstrap(
         dashboard_key=all_projections[6].projection.key,
         audit=AuditIndexQueries(read_db),
         audit_key=all_projections[7].projection.key,
+        tills=TillsQueries(read_db),
+        tills_key=all_projections[8].projection.key,
     )
     houses = HouseService(store, runner, governorate_names(), business_calendar())
     policy = DelegationPolicy(store, the_clock)
@@ -288,6 +299,7 @@ def bootstrap(
         payments=PaymentService(
             store, runner, policy, citizens, the_gateway, biller or SimulatedBiller(), follow_up
         ),
+        tills=TillService(store, runner),
         follow_up=follow_up,
         callbacks=CallbackVerifier(secret, the_clock),
         simulated_gateway=simulated,

@@ -38,7 +38,7 @@ from application.payments.holdings import (
     release_due,
 )
 from application.payments.ports import BillDue, Biller, Notification, PaymentGateway
-from application.payments.tills import cash_in, cash_out, open_till_of
+from application.payments.tills import cash_in, cash_out
 from application.store import CommandRunner, Decision, EventStore, Outcome
 from domain.catalogue.service import CatalogueService, FeeRule, service_id
 from domain.citizens.mandate import PAYMENTS
@@ -50,7 +50,6 @@ from domain.payments.payment import Method, Origin, Payment, PaymentStateError
 from domain.shared.acts import Act
 from domain.shared.errors import DarError, NotFoundError, ValidationError
 from domain.shared.money import Money
-from domain.shared.time import tunis_day
 
 UNPAYABLE = frozenset({RequestStatus.WITHDRAWN, RequestStatus.REFUSED, RequestStatus.CLOSED})
 
@@ -131,12 +130,10 @@ class PaymentService:
         """
 
         def decide(act: Act) -> Decision[CashTaken]:
-            employee, day = command.employee_number, tunis_day(act.at)
-            open_till_of(self._store, command.house_code, employee, day)  # before anything
             payment, changed, reads = self._new_payment(command, Method.CASH, act)
             receipt, book = next_receipt(self._store, payment, act)
             payment.take_cash(receipt, act)
-            till = cash_in(self._store, payment, employee, act)
+            till = cash_in(self._store, payment, command.employee_number, act)
             done = completed_by_capture(self._store, payment, act)
             reads = {k: v for k, v in reads.items() if k not in {a.id for a in done}}
             changed = [*changed, *book, till, *done]

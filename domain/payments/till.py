@@ -30,10 +30,11 @@ from domain.shared.money import MAX_MILLIMES, Money
 MAX_REASON = 500
 MAX_PIECES = 1_000_000  # of one denomination in one drawer: far above any real count
 
-# Tunisian notes and coins in circulation, in millimes (5 TND is both a note and a coin: one
-# denomination). Data, not rules: a new note is one more entry.
+# Tunisian notes and coins, in millimes (5 TND is both a note and a coin: one denomination).
+# Data, not rules: a new note is one more entry. (To confirm: the 1 and 2 millime coins are
+# rarely seen; they are kept so that a drawer holding any bill amount can be counted exactly.)
 NOTES = (50_000, 20_000, 10_000, 5_000)
-COINS = (5_000, 2_000, 1_000, 500, 200, 100, 50, 20, 10, 5)
+COINS = (5_000, 2_000, 1_000, 500, 200, 100, 50, 20, 10, 5, 2, 1)
 DENOMINATIONS = tuple(sorted({*NOTES, *COINS}, reverse=True))
 
 
@@ -106,6 +107,14 @@ class Count:
                 raise ValidationError("count", f"0 to {MAX_PIECES} pieces of a denomination")
         kept = {d: n for d, n in sorted(pieces.items(), reverse=True) if n}
         return cls(kept)
+
+    @classmethod
+    def exactly(cls, amount: Money) -> Count:
+        """The fewest pieces worth `amount` (a count that balances a till expecting it)."""
+        left, pieces = amount.millimes, {}
+        for denomination in DENOMINATIONS:
+            pieces[denomination], left = divmod(left, denomination)
+        return cls.of(pieces)
 
     @property
     def total(self) -> Money:
