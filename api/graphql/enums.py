@@ -20,6 +20,7 @@ from domain.counter.visit import ContactKind
 from domain.delegation.grant import GrantState
 from domain.houses.calendar import Season
 from domain.payments.payment import Method, PaymentStatus
+from domain.payments.till import TillStatus
 
 strawberry.enum(Season, description="Which opening hours apply on a day.")
 strawberry.enum(Mode, description="Served at the counter, or forwarded to the partner.")
@@ -38,6 +39,7 @@ strawberry.enum(RequestStatus, description="Where a request stands.")
 strawberry.enum(PartnerDecision, description="What a partner decides on a file.")
 strawberry.enum(Method, name="PaymentMethod", description="How the citizen pays.")
 strawberry.enum(PaymentStatus, description="Where a payment stands.")
+strawberry.enum(TillStatus, description="Where an agent's till stands.")
 
 __all__ = [
     "ActKind",
@@ -57,6 +59,7 @@ __all__ = [
     "RequestStatus",
     "Season",
     "TicketStatus",
+    "TillStatus",
 ]
 strawberry.enum(ActKind, name="ComplianceAct", description="An act that must be covered.")
 strawberry.enum(Cover, name="ComplianceCover", description="What covers an act.")

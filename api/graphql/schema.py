@@ -39,6 +39,7 @@ from api.graphql.houses import HouseQueries
 from api.graphql.partner_side import PartnerSideQueries, PartnerSideSubscriptions
 from api.graphql.partners import PartnerMutations, PartnerQueries, PartnerSubscriptions
 from api.graphql.payments import PaymentMutations, PaymentQueries
+from api.graphql.tills import TillMutations, TillQueries
 from api.graphql.requests import RequestMutations, RequestQueries
 from api.graphql.scalars import SCALARS, Position
 from api.graphql.text import TextPolicy
@@ -60,6 +61,7 @@ class Query(
     HistoryQueries,
     MoneyQueries,
     ComplianceQueries,
+    TillQueries,
 ):
     @query(EVERYONE, "The position every read model has reached (the lowest).")
     async def position(self, info: DarInfo) -> Position:
@@ -79,6 +81,7 @@ class Mutation(
     CounterMutations,
     RequestMutations,
     PaymentMutations,
+    TillMutations,
 ):
     pass
 
