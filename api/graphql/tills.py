@@ -165,7 +165,13 @@ def _till(row: TillRow) -> Till:
         Till,
         row,
         float_=Money(row.float_millimes),
+        counted=_money(row.counted_millimes),
+        discrepancy=_money(row.discrepancy_millimes),
     )
+
+
+def _money(millimes: int | None) -> Money | None:
+    return None if millimes is None else Money(millimes)
 
 
 @strawberry.type

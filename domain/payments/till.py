@@ -292,6 +292,11 @@ class Till(DarAggregate):
         """What the drawer should hold: float + cash in − cash out."""
         return self.opening_float + self.cash_in - self.cash_out
 
+    @property
+    def discrepancy_millimes(self) -> int:
+        """Counted − expected at the close (0 before it, or when balanced)."""
+        return 0 if self.discrepancy is None else self.discrepancy.millimes
+
     def take(self, payment_id: UUID, receipt: str, amount: Money, act: Act) -> None:
         """A cash payment, captured in the same save, goes into the drawer."""
         self._require_open()
@@ -343,7 +348,7 @@ class Till(DarAggregate):
 
     def review(self, note: str, act: Act) -> None:
         """A supervisor, not the person who closed the till, reviews its discrepancy."""
-        if self.status is not TillStatus.CLOSED or not self.discrepancy:
+        if self.status is not TillStatus.CLOSED or not self.discrepancy_millimes:
             raise TillStateError("only a till closed with a discrepancy is reviewed, once")
         if _person(self.closed_by or "") == _person(act.actor):
             raise SameReviewerError("the discrepancy must be reviewed by someone else")

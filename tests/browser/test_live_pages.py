@@ -91,6 +91,7 @@ def _refund_awaiting_approval(site: Site) -> tuple[str, str]:
     site.mutate(
         site.agent_3, "openCounter", "position", commandId="open-3", houseId=site.house, number=3
     )
+    site.mutate(site.agent_3, "openTill", "id", commandId="till-3", float="20.000")
     site.issue("A", "refund-ticket")
     ticket = site.mutate(
         site.agent_3,
