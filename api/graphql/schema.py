@@ -39,10 +39,10 @@ from api.graphql.houses import HouseQueries
 from api.graphql.partner_side import PartnerSideQueries, PartnerSideSubscriptions
 from api.graphql.partners import PartnerMutations, PartnerQueries, PartnerSubscriptions
 from api.graphql.payments import PaymentMutations, PaymentQueries
-from api.graphql.tills import TillMutations, TillQueries
 from api.graphql.requests import RequestMutations, RequestQueries
 from api.graphql.scalars import SCALARS, Position
 from api.graphql.text import TextPolicy
+from api.graphql.tills import TillMutations, TillQueries
 from infrastructure.settings import Environment, Settings
 
 

@@ -45,12 +45,12 @@ class Till:
     float_: Money = strawberry.field(name="float", description="The change put in at the opening.")
     cash_in: Money
     cash_out: Money
-    expected: Money = strawberry.field(description="float + cash in − cash out.")
+    expected: Money = strawberry.field(description="float + cash in - cash out.")
     payments: int = strawberry.field(description="Cash payments taken into the till.")
     refunds: int = strawberry.field(description="Cash refunds paid out of the till.")
     counted: Money | None = strawberry.field(description="The cash counted at the close.")
     discrepancy: Money | None = strawberry.field(
-        description="Counted − expected at the close (negative: cash missing)."
+        description="Counted - expected at the close (negative: cash missing)."
     )
     count: str | None = strawberry.field(
         description='The pieces counted, by denomination: "50.000x2 0.500x1".'

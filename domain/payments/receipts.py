@@ -13,6 +13,7 @@ Nothing is reserved, so nothing is skipped.
 
 from __future__ import annotations
 
+from typing import Self
 from uuid import UUID
 
 from domain.shared.acts import Act, DarAggregate
@@ -72,7 +73,7 @@ class ReceiptBook(DarAggregate):
         self.pages = 0
 
     @classmethod
-    def open(cls, house_code: str, year: int, act: Act) -> ReceiptBook:
+    def open(cls, house_code: str, year: int, act: Act) -> Self:
         """The book, opened by its first receipt."""
         return cls._create(
             cls.Opened,

@@ -3,7 +3,7 @@
 A till is opened by an agent at a house with a float, and lives for that agent's shift: every
 cash payment the agent takes and every cash refund paid back from the agent's drawer is recorded
 against it, in the same save as the payment's own event, so the till always knows what it
-should hold (expected cash = float + cash in − cash out) without any read model. The agent (or
+should hold (expected cash = float + cash in - cash out) without any read model. The agent (or
 the house's supervisor) closes it with the cash counted by denomination; a difference from the
 expected cash is a discrepancy, recorded with its reason and reviewed by a supervisor who is not
 the person who closed it (four eyes, as refunds).
@@ -261,7 +261,7 @@ class Till(DarAggregate):
         self.closed_by: str | None = None
 
     @classmethod
-    def open(  # noqa: PLR0913 - a till's identity and float
+    def open(  # noqa: PLR0913, PLR0917 - a till's identity and float
         cls,
         the_id: UUID,
         house_id: UUID,
@@ -289,12 +289,12 @@ class Till(DarAggregate):
 
     @property
     def expected(self) -> Money:
-        """What the drawer should hold: float + cash in − cash out."""
+        """What the drawer should hold: float + cash in - cash out."""
         return self.opening_float + self.cash_in - self.cash_out
 
     @property
     def discrepancy_millimes(self) -> int:
-        """Counted − expected at the close (0 before it, or when balanced)."""
+        """Counted - expected at the close (0 before it, or when balanced)."""
         return 0 if self.discrepancy is None else self.discrepancy.millimes
 
     def take(self, payment_id: UUID, receipt: str, amount: Money, act: Act) -> None:
@@ -308,10 +308,10 @@ class Till(DarAggregate):
             amount_millimes=amount.millimes,
         )
 
-    def pay_out(  # noqa: PLR0913 - the refund and its document
+    def pay_out(
         self, payment_id: UUID, refund_id: str, document: str, amount: Money, act: Act
     ) -> None:
-        """A cash refund, paid back in the same save, leaves the drawer (never more than it holds)."""
+        """A cash refund, paid back in the same save, leaves the drawer (never beyond its cash)."""
         self._require_open()
         if amount > self.expected:
             raise NotEnoughCashError(f"the till holds {self.expected} TND, not {amount} TND")
@@ -325,7 +325,7 @@ class Till(DarAggregate):
         )
 
     def close(self, count: Count, reason: str | None, act: Act) -> None:
-        """Close with the cash counted; a count that differs from the expected cash needs a reason."""
+        """Close with the cash counted; a count off the expected cash needs a reason."""
         self._require_open()
         counted = count.total
         discrepancy = counted - self.expected

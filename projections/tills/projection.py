@@ -99,7 +99,7 @@ def _moved(till: TillRow, cash_in: int, cash_out: int, position: int) -> TillRow
     )
 
 
-def _movement(  # noqa: PLR0913 - one movement's facts
+def _movement(  # noqa: PLR0913, PLR0917 - one movement's facts
     till: TillRow,
     event: Till.CashTaken | Till.CashPaidOut,
     number: str,

@@ -12,8 +12,8 @@ from uuid import UUID
 class TillRow:
     """One agent's till of one shift, as the supervisor and the auditors list it (no citizen).
 
-    Amounts are whole millimes: `expected_millimes` is float + cash in − cash out as it stands
-    (at the close: what the count was compared with); `discrepancy_millimes` is counted −
+    Amounts are whole millimes: `expected_millimes` is float + cash in - cash out as it stands
+    (at the close: what the count was compared with); `discrepancy_millimes` is counted -
     expected once closed (negative: cash missing).
     """
 

@@ -26,7 +26,7 @@ from infrastructure.settings import Settings
 from tests.support.api import error_codes, graphql
 from tests.support.citizens import grant_mandate
 from tests.support.counter import lodge, served
-from tests.support.payments import bill_request, pay_by_card, pay_cash, payments_ready
+from tests.support.payments import pay_by_card, pay_cash, payments_ready
 from tests.support.role_matrix import load_role_matrix
 from tests.support.spec import Scenario
 

@@ -5,7 +5,7 @@ too), take cash payments, ask for refunds that a second person approves (paid ou
 requester's open till, never more than it holds), close tills counted exactly, short or over
 (with or without a reason) by the agent or the supervisor, and discrepancies are reviewed (never
 by the one who closed). After every step, for every till of the history: Dar's expected cash is
-the model's float + cash in − cash out, and a closed till's discrepancy is its count less that;
+the model's float + cash in - cash out, and a closed till's discrepancy is its count less that;
 across the tills, the cash taken in equals what the cash payments captured and the cash paid out
 what their refunds paid back — each payment and refund in exactly one till.
 
@@ -24,8 +24,13 @@ from uuid import UUID
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-from hypothesis.stateful import run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from api.bootstrap import Dar
 from application.houses.commands import EnrollAgent
@@ -53,7 +58,7 @@ _keys = itertools.count(1)
 _references = itertools.count(20_000_001)
 _memory_names = itertools.count(1)
 PEOPLE = ("A17", "S01")
-OFFSETS = (0, 0, -1_500, 1_000)  # counted − expected: balanced twice as often
+OFFSETS = (0, 0, -1_500, 1_000)  # counted - expected: balanced twice as often
 MAX_PAYMENTS = 6
 
 
@@ -181,7 +186,7 @@ class TillMachine(RuleBasedStateMachine):
         self,
         person: str,
         offset: int,
-        explained: bool,
+        explained: bool,  # noqa: FBT001
         by_supervisor: bool,  # noqa: FBT001
     ) -> None:
         the_id = self.open.get(person)

@@ -33,8 +33,8 @@ from domain.payments.till import (
 )
 from domain.shared.errors import ForbiddenError, NotFoundError, ValidationError
 from infrastructure.fixtures.model import Ref
-from tests.support.clock import TestClock
 from infrastructure.settings import Settings
+from tests.support.clock import TestClock
 from tests.support.payments import (
     PAYMENTS_READY,
     bill_request,
@@ -68,7 +68,7 @@ def open_till(employee: str = "A17", float_millimes: int = 50_000, key: str = "t
     return run
 
 
-def close(  # noqa: PLR0913 - each refusal varies one of them
+def close(
     count: tuple[tuple[int, int], ...] = ((50_000, 1),),
     reason: str | None = None,
     actor: str = "agent:A17",
