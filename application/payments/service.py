@@ -135,6 +135,7 @@ class PaymentService:
             payment.take_cash(receipt, act)
             till = cash_in(self._store, payment, command.employee_number, act)
             done = completed_by_capture(self._store, payment, act)
+            # a request completed here is saved, its version checked by the save itself
             reads = {k: v for k, v in reads.items() if k not in {a.id for a in done}}
             changed = [*changed, *book, till, *done]
             return Decision(changed, CashTaken(payment.id, payment.receipt or ""), reads)
