@@ -275,4 +275,4 @@ def test_tills_balance_after_every_step_in_memory() -> None:
 
 @pytest.mark.usefixtures("postgres_server")
 def test_tills_balance_after_every_step_on_postgres(pg_settings: Settings) -> None:
-    run_machine(pg_settings, max_examples=15)
+    run_machine(pg_settings, max_examples=10)
