@@ -24,6 +24,7 @@ from application.payments.follow_up import GatewayFollowUp
 from application.payments.ports import Biller, PaymentGateway
 from application.payments.service import PaymentService
 from application.settlement.service import SettlementService
+from application.payments.tills import TillService
 from application.store import Clock, CommandRunner, EventStore
 from infrastructure.clock import SystemClock
 from infrastructure.eventstore.factory import is_postgres, open_event_store
@@ -42,6 +43,7 @@ from infrastructure.readmodels import partners as partners_tables
 from infrastructure.readmodels import payments as payments_tables
 from infrastructure.readmodels import queue as queue_tables
 from infrastructure.readmodels import requests as requests_tables
+from infrastructure.readmodels import tills as tills_tables
 from infrastructure.readmodels.access_log import (
     AccessLogQueries,
     AccessLogTable,
@@ -92,6 +94,7 @@ from infrastructure.readmodels.runner import (
     Registered,
 )
 from infrastructure.readmodels.setup import open_read_database
+from infrastructure.readmodels.tills import TillsQueries, TillsTables, create_tills_tables
 from infrastructure.reference import check_production_purposes, reference_purposes
 from infrastructure.reference.places import business_calendar, governorate_names
 from infrastructure.settings import Environment, Settings
@@ -106,6 +109,7 @@ from projections.payments.projection import PaymentsProjection
 from projections.ports import Projection
 from projections.queue.projection import QueueProjection
 from projections.requests.projection import RequestsProjection
+from projections.tills.projection import TillsProjection
 
 W = TypeVar("W")
 
@@ -133,6 +137,8 @@ class ReadModels:
     audit_key: str
     deliveries: DeliveriesQueries
     deliveries_key: str
+    tills: TillsQueries
+    tills_key: str
 
     def tracking_keys(self) -> list[str]:
         """Tracking keys of every read model."""
@@ -146,6 +152,7 @@ class ReadModels:
             self.dashboard_key,
             self.audit_key,
             self.deliveries_key,
+            self.tills_key,
         ]
 
 
@@ -166,6 +173,7 @@ class Dar:
     counter: CounterService
     requests: RequestService
     payments: PaymentService
+    tills: TillService  # agents' cash drawers, which every cash payment and refund goes through
     follow_up: GatewayFollowUp  # the gateway's payments taken to their end
     settlement: SettlementService
     partner_status: PartnerStatusService  # reports on partners' systems
@@ -232,6 +240,7 @@ def projections() -> list[Registered[object]]:
         _registered(
             DeliveriesProjection(), DeliveriesTables, create_deliveries_tables, deliveries_tables
         ),
+        _registered(TillsProjection(), TillsTables, create_tills_tables, tills_tables),
     ]
 
 
@@ -290,6 +299,8 @@ def bootstrap(  # noqa: PLR0913 - what tests put in place of the outside world
         audit_key=all_projections[7].projection.key,
         deliveries=DeliveriesQueries(read_db),
         deliveries_key=all_projections[8].projection.key,
+        tills=TillsQueries(read_db),
+        tills_key=all_projections[9].projection.key,
     )
     houses = HouseService(store, runner, governorate_names(), business_calendar())
     policy = DelegationPolicy(store, the_clock)
@@ -321,6 +332,7 @@ def bootstrap(  # noqa: PLR0913 - what tests put in place of the outside world
         payments=PaymentService(
             store, runner, policy, citizens, the_gateway, biller or SimulatedBiller(), follow_up
         ),
+        tills=TillService(store, runner),
         follow_up=follow_up,
         settlement=SettlementService(store, runner),
         partner_status=PartnerStatusService(store, runner),

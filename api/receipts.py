@@ -1,6 +1,8 @@
-"""The printable receipts of a lodged request and of a payment: HTML pages in Arabic and French.
+"""The printable receipts of a lodged request, of a payment and of a cash refund (Arabic, French).
 
-Served at `GET /receipts/{number}` to the house's staff (bearer token), for the counter's printer.
+Served at `GET /receipts/{number}` to the house's staff (bearer token), for the counter's printer:
+a request's receipt, a payment's (`HAIDRA-2026-P000042`) or a cash refund's document
+(`HAIDRA-2026-R000007`, its own gap-free series per house and year).
 It names the service, the documents received, the expected delay and the house — never the
 citizen (the receipt travels in the citizen's hands; their name is already on their own card).
 """
@@ -26,6 +28,7 @@ from domain.shared.errors import ValidationError
 from domain.shared.money import Money
 from projections.payments.view import PaymentRow
 from projections.requests.view import RequestRow
+from projections.tills.view import CashMovementRow
 
 _LAYOUT = """
 body { font-family: sans-serif; margin: 1cm; }
@@ -129,6 +132,44 @@ def payment_receipt_page(row: PaymentRow, house: House, service: CatalogueServic
 """
 
 
+def refund_document_page(
+    movement: CashMovementRow, row: PaymentRow, house: House, service: CatalogueService | None
+) -> str:
+    """A cash refund's document: what was paid back, of which payment and receipt, and when."""
+    name_ar = service.name_ar if service else row.service_code
+    name_fr = service.name_fr if service else row.service_code
+    amount = f"{Money(movement.amount_millimes)} TND"
+    bill = escape(row.bill_reference or "—")
+    receipt = escape(row.receipt or "—")
+    paid = escape(movement.at.strftime("%Y-%m-%d %H:%M"))
+    number = escape(movement.number)
+    return f"""<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>{number}</title>
+<style>{PAYMENT_STYLE}</style></head>
+<body>
+<p class="number">{number}</p>
+<div class="copy">
+<section lang="ar" dir="rtl">
+<h1>{escape(house.names.arabic)}</h1>
+<p>وصل إرجاع مبلغ نقدا لحساب {escape(row.partner_code)}</p>
+<p><strong>{escape(name_ar)}</strong> — مرجع الفاتورة: {bill}</p>
+<p>وصل الخلاص: {receipt}</p>
+<p class="amount">{amount}</p>
+<p>{paid}</p>
+</section>
+<section lang="fr">
+<h1>{escape(house.names.french)}</h1>
+<p>Reçu de remboursement en espèces pour le compte de {escape(row.partner_code)}</p>
+<p><strong>{escape(name_fr)}</strong> — référence de la facture : {bill}</p>
+<p>Reçu de paiement : {receipt}</p>
+<p class="amount">{amount}</p>
+<p>{paid}</p>
+</section>
+</div>
+</body></html>
+"""
+
+
 def add_receipts(app: FastAPI, dar: Dar, tokens: TokenService) -> None:
     """The receipt route."""
 
@@ -157,14 +198,21 @@ def add_receipts(app: FastAPI, dar: Dar, tokens: TokenService) -> None:
 def _page(dar: Dar, number: str, staff_house: str | None) -> str | None:
     """The receipt's page, if it exists and the caller's house may see it."""
     row: RequestRow | PaymentRow | None = dar.read.requests.by_receipt(number)
+    refund = None
     if row is None:
         row = dar.read.payments.by_receipt(number)
+    if row is None:
+        refund = dar.read.tills.movement(number)
+        if refund is not None and refund.direction == "out":
+            row = dar.read.payments.get(refund.payment_id)
     house = dar.houses.house_by_id(row.house_id) if row else None
     if row is None or not isinstance(house, House):
         return None
     if staff_house is not None and house.code != staff_house:
         return None  # another house's receipt does not exist for this caller
     service = dar.store.find(service_id(row.partner_code, row.service_code), CatalogueService)
+    if isinstance(row, PaymentRow) and refund is not None:
+        return refund_document_page(refund, row, house, service)
     if isinstance(row, PaymentRow):
         return payment_receipt_page(row, house, service)
     return receipt_page(row, house, service)

@@ -219,6 +219,7 @@ def set_up(http: httpx.Client, admin: str, agents: dict[str, str]) -> str:
             houseId=house,
             number=n,
         )
+        c.mutate(token, "openTill", "OpenTillInput", "id", commandId=f"till{n}", float="20.000")
     return house
 
 

@@ -22,6 +22,8 @@ from domain.payments.payment import Payment
 from domain.payments.receipts import ReceiptBook, ReceiptPage
 from domain.payments.remittance import Remittance
 from domain.settlement.statement import Statement, StatementDay
+from domain.payments.refund_documents import RefundBook, RefundPage
+from domain.payments.till import Till, TillRegister
 from domain.shared.acts import DarAggregate
 
 AGGREGATES: tuple[type[DarAggregate], ...] = (
@@ -47,6 +49,10 @@ AGGREGATES: tuple[type[DarAggregate], ...] = (
     Statement,
     StatementDay,
     PartnerStatusDay,
+    TillRegister,
+    Till,
+    RefundBook,
+    RefundPage,
 )
 
 

@@ -35,6 +35,7 @@ ReadModel = Literal[
     "dashboard",
     "audit",
     "deliveries",
+    "tills",
 ]
 
 

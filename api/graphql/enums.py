@@ -25,6 +25,7 @@ from domain.payments.payment import Method, PaymentStatus
 from domain.payments.remittance import EntryKind
 from domain.settlement.matching import LineStatus
 from domain.settlement.statement import StatementSource
+from domain.payments.till import TillStatus
 
 strawberry.enum(Season, description="Which opening hours apply on a day.")
 strawberry.enum(Mode, description="Served at the counter, or forwarded to the partner.")
@@ -49,6 +50,7 @@ strawberry.enum(StatementSource, description="Who sent a statement: the partner 
 strawberry.enum(
     Reachability, name="PartnerReachability", description="Whether a partner's system answers."
 )
+strawberry.enum(TillStatus, description="Where an agent's till stands.")
 
 __all__ = [
     "ActKind",
@@ -72,6 +74,7 @@ __all__ = [
     "Season",
     "StatementSource",
     "TicketStatus",
+    "TillStatus",
 ]
 strawberry.enum(ActKind, name="ComplianceAct", description="An act that must be covered.")
 strawberry.enum(Cover, name="ComplianceCover", description="What covers an act.")

@@ -44,6 +44,7 @@ from api.graphql.requests import RequestMutations, RequestQueries
 from api.graphql.scalars import SCALARS, Position
 from api.graphql.settlement import SettlementMutations, SettlementQueries
 from api.graphql.text import TextPolicy
+from api.graphql.tills import TillMutations, TillQueries
 from infrastructure.settings import Environment, Settings
 
 
@@ -64,6 +65,7 @@ class Query(
     MoneyQueries,
     ComplianceQueries,
     PartnerStatusQueries,
+    TillQueries,
 ):
     @query(EVERYONE, "The position every read model has reached (the lowest).")
     async def position(self, info: DarInfo) -> Position:
@@ -85,6 +87,7 @@ class Mutation(
     PaymentMutations,
     SettlementMutations,
     PartnerStatusMutations,
+    TillMutations,
 ):
     pass
 

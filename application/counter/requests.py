@@ -31,7 +31,7 @@ from application.delegation.policy import DelegationPolicy
 from application.houses.rooms import holder_today
 from application.houses.service import HouseService
 from application.store import CommandRunner, Decision, EventStore, Outcome
-from domain.catalogue.service import CatalogueService, Mode, service_id
+from domain.catalogue.service import CatalogueService, FeeRule, Mode, service_id
 from domain.citizens.citizen import Citizen
 from domain.citizens.mandate import Mandate
 from domain.counter.queue import Queue, TicketStateError, TicketStatus
@@ -41,12 +41,18 @@ from domain.houses.agent import Agent, agent_id
 from domain.houses.house import CounterStateError, House, house_id
 from domain.partners.partner import validate_partner_code
 from domain.shared.acts import Act
-from domain.shared.errors import ForbiddenError, NotFoundError
+from domain.shared.errors import DarError, ForbiddenError, NotFoundError
 from domain.shared.ids import new_id
 from domain.shared.time import tunis_day
 
 Step = Callable[[CitizenRequest, Act], None]
 """A step on a request, at an act."""
+
+
+class CompletedByPaymentError(DarError):
+    """A bill-payment request is completed by its payment's capture, not by hand."""
+
+    code = "COMPLETED_BY_PAYMENT"
 
 
 class RequestService:
@@ -139,8 +145,23 @@ class RequestService:
         return self._runner.run(command, decide, returns=RequestChanged)
 
     def complete(self, command: CompleteRequest) -> Outcome[RequestChanged]:
-        """An immediate service is done at the counter."""
-        return self._step(command, CitizenRequest.complete)
+        """An immediate service is done at the counter; a bill's payment is done by its capture.
+
+        A request for a service paid from a bill is completed by its payment's capture, in the
+        capture's own save (`application.payments.holdings.completed_by_capture`), never by hand:
+        completing it here is refused (`COMPLETED_BY_PAYMENT`), paid or not.
+        """
+
+        def step(request: CitizenRequest, act: Act) -> None:
+            found = self._store.find(
+                service_id(request.partner_code, request.service_code), CatalogueService
+            )
+            if found is not None and found.fee.rule is FeeRule.FROM_BILL:
+                msg = "a bill-payment request is completed by its payment's capture"
+                raise CompletedByPaymentError(msg)
+            request.complete(act)
+
+        return self._step(command, step)
 
     def forward(self, command: ForwardRequest) -> Outcome[RequestChanged]:
         """Send a forwarded service's file to the partner."""

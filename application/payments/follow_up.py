@@ -27,7 +27,13 @@ from application.payments.commands import (
     RecordRefundPaid,
     RequestCapture,
 )
-from application.payments.holdings import next_receipt, paid_back, payment_of_house, release_due
+from application.payments.holdings import (
+    completed_by_capture,
+    next_receipt,
+    paid_back,
+    payment_of_house,
+    release_due,
+)
 from application.payments.ports import GatewayUnavailableError, Notification, PaymentGateway
 from application.payments.remittances import enter_capture
 from application.store import CommandRunner, Decision, EventStore
@@ -235,7 +241,9 @@ class GatewayFollowUp:
         if payment.status is PaymentStatus.AUTHORISED:
             payment.request_capture(act)
         payment.confirm_capture(receipt, event_id, act)
-        return [payment, *book, *enter_capture(self._store, payment, act)]
+        # a bill paid completes its request (not a capture after the end: that one is refunded)
+        done = completed_by_capture(self._store, payment, act)
+        return [payment, *book, *enter_capture(self._store, payment, act), *done]
 
 
 def _request_capture(payment: Payment, act: Act) -> list[Aggregate]:

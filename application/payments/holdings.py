@@ -12,6 +12,7 @@ from eventsourcing.domain import Aggregate
 
 from application.payments.remittances import enter_refund
 from application.store import EventStore
+from domain.counter.request import CitizenRequest, RequestStatus
 from domain.payments.due import Due, bill_subject, due_id, fee_subject
 from domain.payments.payment import Payment
 from domain.payments.receipts import ReceiptBook, ReceiptPage, receipt_book_id
@@ -73,3 +74,22 @@ def paid_back(store: EventStore, payment: Payment, refund_id: str, act: Act) -> 
     if payment.refunded == payment.captured:
         return [payment, *entered, *release_due(store, payment, act)]
     return [payment, *entered]
+
+
+def completed_by_capture(store: EventStore, payment: Payment, act: Act) -> list[Aggregate]:
+    """A bill-payment request completed by its payment's capture (saved with the capture).
+
+    A request for a service paid from a bill (its payment names a bill reference) is done when
+    the bill is paid: the capture completes it, in the same save, if it is still lodged. Staff
+    cannot complete such a request by hand (`RequestService.complete` refuses it), so a
+    completed bill-payment request always has a captured payment. A later capture (the bill
+    paid again after a full refund, or taken by the gateway after a cancellation) finds it
+    completed already and changes nothing.
+    """
+    if payment.origin.bill_reference is None:
+        return []
+    request = store.find(payment.origin.request_id, CitizenRequest)
+    if request is None or request.status is not RequestStatus.LODGED:
+        return []
+    request.complete(act)
+    return [request]

@@ -30,6 +30,7 @@ from application.payments.commands import (
 )
 from application.payments.follow_up import GatewayFollowUp
 from application.payments.holdings import (
+    completed_by_capture,
     next_receipt,
     paid_back,
     payment_of_house,
@@ -39,6 +40,7 @@ from application.payments.holdings import (
 from application.payments.ports import BillDue, Biller, Notification, PaymentGateway
 from application.payments.refund_cover import refund_cover
 from application.payments.remittances import enter_capture
+from application.payments.tills import cash_in, cash_out
 from application.store import CommandRunner, Decision, EventStore, Outcome
 from domain.catalogue.service import CatalogueService, FeeRule, service_id
 from domain.citizens.mandate import PAYMENTS
@@ -124,15 +126,23 @@ class PaymentService:
         return _standing(self.current(outcome.value.payment_id), outcome, opened)
 
     def record_cash(self, command: RecordCashPayment) -> Outcome[PaymentStanding]:
-        """Cash taken: the payment is captured and receipted in one act."""
+        """Cash taken: the payment is captured and receipted in one act, into the agent's till.
+
+        Refused without an open till of the agent (`NO_OPEN_TILL`); the till's record of the
+        cash, the capture and, for a bill, the request's completion are saved together.
+        """
 
         def decide(act: Act) -> Decision[CashTaken]:
             payment, changed, reads = self._new_payment(command, Method.CASH, act)
             receipt, book = next_receipt(self._store, payment, act)
             payment.take_cash(receipt, act)
+            till = cash_in(self._store, payment, command.employee_number, act)
             entered = enter_capture(self._store, payment, act)
-            value = CashTaken(payment.id, payment.receipt or "")
-            return Decision([*changed, *book, *entered], value, reads)
+            done = completed_by_capture(self._store, payment, act)
+            # a request completed here is saved, its version checked by the save itself
+            reads = {k: v for k, v in reads.items() if k not in {a.id for a in done}}
+            changed = [*changed, *book, till, *entered, *done]
+            return Decision(changed, CashTaken(payment.id, payment.receipt or ""), reads)
 
         outcome = self._runner.run(command, decide, returns=CashTaken)
         return _standing(self.current(outcome.value.payment_id), outcome)
@@ -164,15 +174,22 @@ class PaymentService:
         return self._runner.run(command, decide, returns=RefundRequested)
 
     def approve_refund(self, command: ApproveRefund) -> Outcome[PaymentStanding]:
-        """A second person approves: cash is paid back at once, a gateway refund is asked for."""
+        """A second person approves: cash is paid back at once, a gateway refund is asked for.
+
+        Cash is handed back from the open till of the person who asked for the refund, with the
+        next number of the house's refund documents, in the same save (`NO_OPEN_TILL` without
+        one, `NOT_ENOUGH_CASH` when the till does not hold the amount).
+        """
 
         def decide(act: Act) -> Decision[PaymentChanged]:
             payment = payment_of_house(self._store, command.payment_id, command.house_code)
             payment.approve_refund(command.refund_id, act)
             reads = refund_cover(self._store, payment, act)  # as the compliance report judges it
             changed: list[Aggregate] = [payment]
-            if not payment.through_gateway:
+            if not payment.through_gateway:  # cash: handed back now, from the requester's till
                 changed = paid_back(self._store, payment, command.refund_id, act)
+                if changed:
+                    changed += cash_out(self._store, payment, command.refund_id, act)
             return Decision(changed, PaymentChanged(payment.id), reads)
 
         outcome = self._runner.run(command, decide, returns=PaymentChanged)

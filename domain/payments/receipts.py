@@ -13,6 +13,7 @@ Nothing is reserved, so nothing is skipped.
 
 from __future__ import annotations
 
+from typing import Self
 from uuid import UUID
 
 from domain.shared.acts import Act, DarAggregate
@@ -40,6 +41,21 @@ def receipt_number(house_code: str, year: int, number: int) -> str:
 class ReceiptBook(DarAggregate):
     """The pages opened so far by a house in a year."""
 
+    @staticmethod
+    def book_id(house_code: str, year: int) -> UUID:
+        """The id of the book of this series."""
+        return receipt_book_id(house_code, year)
+
+    @staticmethod
+    def page_id(house_code: str, year: int, page: int) -> UUID:
+        """The id of a page of this series."""
+        return receipt_page_id(house_code, year, page)
+
+    @staticmethod
+    def page_class() -> type[ReceiptPage]:
+        """The pages of this series."""
+        return ReceiptPage
+
     class Opened(DarAggregate.Created):
         house_code: str
         year: int
@@ -57,11 +73,11 @@ class ReceiptBook(DarAggregate):
         self.pages = 0
 
     @classmethod
-    def open(cls, house_code: str, year: int, act: Act) -> ReceiptBook:
+    def open(cls, house_code: str, year: int, act: Act) -> Self:
         """The book, opened by its first receipt."""
         return cls._create(
             cls.Opened,
-            id=receipt_book_id(house_code, year),
+            id=cls.book_id(house_code, year),
             timestamp=act.at,
             actor=act.actor,
             command_id=act.command_id,
@@ -74,7 +90,7 @@ class ReceiptBook(DarAggregate):
         """The id of the page numbers are issued from now (None before the first)."""
         if self.pages == 0:
             return None
-        return receipt_page_id(self.house_code, self.year, self.pages - 1)
+        return self.page_id(self.house_code, self.year, self.pages - 1)
 
     def open_page(self, after: ReceiptPage | None, act: Act) -> ReceiptPage:
         """The next page, starting after the full page before it (or at 1)."""
@@ -82,7 +98,7 @@ class ReceiptBook(DarAggregate):
             raise InvalidTransitionError("the current page still has numbers")
         page = self.pages
         self._record(self.PageOpened, act, page=page)
-        return ReceiptPage.open(self, page, 1 if after is None else after.last + 1, act)
+        return self.page_class().open(self, page, 1 if after is None else after.last + 1, act)
 
 
 class ReceiptPage(DarAggregate):
@@ -109,12 +125,17 @@ class ReceiptPage(DarAggregate):
         self.first = first
         self.last = first - 1
 
+    @staticmethod
+    def number_text(house_code: str, year: int, number: int) -> str:
+        """The printed number of this series."""
+        return receipt_number(house_code, year, number)
+
     @classmethod
     def open(cls, book: ReceiptBook, page: int, first: int, act: Act) -> ReceiptPage:
         """A page of `book`, its numbers starting at `first`."""
         return cls._create(
             cls.Opened,
-            id=receipt_page_id(book.house_code, book.year, page),
+            id=book.page_id(book.house_code, book.year, page),
             timestamp=act.at,
             actor=act.actor,
             command_id=act.command_id,
@@ -134,4 +155,4 @@ class ReceiptPage(DarAggregate):
         if self.full:
             raise InvalidTransitionError("this page of the receipt book is full")
         self._record(self.Issued, act, number=self.last + 1, payment_id=payment_id)
-        return receipt_number(self.house_code, self.year, self.last)
+        return self.number_text(self.house_code, self.year, self.last)

@@ -128,6 +128,15 @@ class PaymentsQueries:
             (*_PENDING, RefundStatus.APPROVED.value),
         )
 
+    def awaiting_approval(self, house_id: UUID) -> list[RefundRow]:
+        """See PaymentsReader."""
+        with self._db.read() as cur:
+            cur.execute(
+                REFUNDS_TABLE.select(self._db, "house_id = ? AND status = ?", "position"),
+                (house_id, RefundStatus.REQUESTED.value),
+            )
+            return [REFUNDS_TABLE.row(r) for r in cur.fetchall()]
+
     def collections(self, house_id: UUID, day: date) -> list[CollectionRow]:
         """See PaymentsReader: captures of the day, less the refunds paid back that day."""
         with self._db.read() as cur:

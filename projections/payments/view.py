@@ -133,3 +133,7 @@ class PaymentsReader(Protocol):
     def pending(self, house_id: UUID) -> list[PaymentRow]:
         """A house's payments neither captured nor ended, oldest first."""
         ...
+
+    def awaiting_approval(self, house_id: UUID) -> list[RefundRow]:
+        """A house's refunds asked for and not yet approved, oldest first."""
+        ...

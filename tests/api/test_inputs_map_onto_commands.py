@@ -76,6 +76,8 @@ def _sample(kind: object) -> object:
         return [_sample(kind.of_type)]
     if isinstance(kind, StrawberryEnumDefinition):
         return next(iter(kind.wrapped_cls))
+    if hasattr(kind, "__strawberry_definition__"):  # an input nested in an input
+        return _filled(cast("type", kind))
     return SAMPLES[kind]
 
 

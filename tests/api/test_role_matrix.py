@@ -270,6 +270,17 @@ SAMPLES.update(
         "settlePayment": (
             f'mutation {{ settlePayment(input: {{paymentId: "{NOBODY}"}}) {{ id }} }}'
         ),
+        "tills": f'{{ tills(houseId: "{NOBODY}", businessDate: "2026-01-06") {{ id }} }}',
+        "refundsAwaitingApproval": f'{{ refundsAwaitingApproval(houseId: "{NOBODY}") {{ refundId }} }}',
+        "openTill": f'mutation {{ openTill(input: {{{_KEY}, float: "50.000"}}) {{ id }} }}',
+        "closeTill": (
+            f'mutation {{ closeTill(input: {{{_KEY}, tillId: "{NOBODY}", '
+            'count: [{value: "20.000", pieces: 1}]}) { id } }'
+        ),
+        "reviewTillDiscrepancy": (
+            f'mutation {{ reviewTillDiscrepancy(input: {{{_KEY}, tillId: "{NOBODY}", '
+            'note: "n"}) { id } }'
+        ),
     }
 )
 SAMPLES.update(

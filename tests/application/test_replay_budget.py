@@ -49,13 +49,24 @@ COMMAND_BUDGETS = {
     "callNextTicket": REPLAY_BUDGET,  # house, agent, room, both lines' queues today, the desk
     "endVisit": 320,  # house, the ticket's queue today, the desk today
     "lodgeRequest": 240,  # house, queue, room, agent, citizen, service, grant, register, visit
-    "recordCashPayment": 200,  # request, service, agent, grant, register, due, book, page (<=101)
+    "recordCashPayment": 200,  # request, service, agent, grant, register, due, book, page (<=101),
+    # the agent's till register today and its till of the shift (one event per cash movement)
     "closeCounter": 140,  # house, today's room, today's desk
     "amendDelegation": 30,  # the grant (amended monthly: a year is 13 events)
+    "openTill": 20,  # the agent, its till register today
+    "closeTill": 140,  # the shift's till (one event per cash payment or refund), the register
 }
 
 # Commands whose every stream lives a day (or changes only by setup): exactly flat.
-FLAT = ("openCounter", "issueTicket", "callNextTicket", "endVisit", "closeCounter")
+FLAT = (
+    "openCounter",
+    "issueTicket",
+    "callNextTicket",
+    "endVisit",
+    "closeCounter",
+    "openTill",
+    "closeTill",
+)
 
 FIRST_DAY = date(2026, 1, 5)
 

@@ -91,6 +91,9 @@ def _refund_awaiting_approval(site: Site) -> tuple[str, str]:
     site.mutate(
         site.agent_3, "openCounter", "position", commandId="open-3", houseId=site.house, number=3
     )
+    site.mutate(site.agent_3, "openTill", "id", commandId="till-3", float="20.000")
+    # the refund A18 asks for is paid back from A18's own till
+    site.mutate(site.agent_2, "openTill", "id", commandId="till-2", float="20.000")
     site.issue("A", "refund-ticket")
     ticket = site.mutate(
         site.agent_3,

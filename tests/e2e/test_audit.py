@@ -246,6 +246,7 @@ def healthy(server: Server) -> bool:
 def pay_a_bill_in_cash(c: Client, agent: str, house: str) -> None:
     """A17 serves a citizen at counter 1 and records the cash payment of a STEG bill."""
     c.mutate(agent, "openCounter", "OpenCounterInput", "id", commandId="o", houseId=house, number=1)
+    c.mutate(agent, "openTill", "OpenTillInput", "id", commandId="till", float="20.000")
     citizen = c.mutate(
         agent,
         "registerCitizen",

@@ -86,6 +86,7 @@ def test_the_counter_dashboard_through_graphql(  # noqa: PLR0915 - the whole mor
         for token, n in ((a17, 1), (a18, 2)):
             c.mutate(token, "openCounter", "OpenCounterInput", "id", commandId=f"open-{n}",
                      houseId=house, number=n)  # fmt: skip
+        c.mutate(a17, "openTill", "OpenTillInput", "id", commandId="till", float="20.000")
         citizen = c.mutate(a17, "registerCitizen", "RegisterCitizenInput", "id",
                            commandId="citizen", houseId=house, name="Hedia Gharbi",
                            documentKind="CIN", documentNumber="04417263")["id"]  # fmt: skip

@@ -14,6 +14,8 @@ from typing import Any
 import httpx
 
 from api.auth import Role, TokenService
+from domain.payments.till import Count
+from domain.shared.money import Money
 from infrastructure.settings import Settings
 from tests.support import e2e
 from tests.support.api import error_codes, graphql, serve, token_for
@@ -54,6 +56,7 @@ def test_a_day_of_payments_at_haidra_through_graphql(  # noqa: PLR0915 - the who
         c.mutate(
             a17, "openCounter", "OpenCounterInput", "id", commandId="open", houseId=house, number=1
         )
+        till = c.mutate(a17, "openTill", "OpenTillInput", "id", commandId="till", float="50.000")
         citizen = c.mutate(
             a17,
             "registerCitizen",
@@ -292,3 +295,28 @@ def test_a_day_of_payments_at_haidra_through_graphql(  # noqa: PLR0915 - the who
             assert millimes(lines[(partner, "CARD")]["collected"]) == due[card_ref]
             assert lines[(partner, "CARD")]["payments"] == 1
         assert millimes(lines[("STEG", "CARD")]["net"]) == due[BILLS["STEG"][1]] - 2500
+
+        # A17's till took the two cash payments; counted exactly, it closes balanced
+        cash = sum(due[cash_ref] for cash_ref, _ in BILLS.values())
+        (drawer,) = c.call(
+            s01,
+            "query($h: ID!, $d: Date!, $p: Position!) { tills(houseId: $h, businessDate: $d,"
+            " atLeastPosition: $p) { id expected cashIn payments status } }",
+            h=house,
+            d=day,
+            p=c.last,
+        )["tills"]
+        assert (drawer["id"], drawer["status"], drawer["payments"]) == (till["id"], "OPEN", 2)
+        assert millimes(drawer["cashIn"]) == cash
+        assert millimes(drawer["expected"]) == 50_000 + cash
+        pieces = Count.exactly(Money(50_000 + cash)).pieces.items()
+        count = [{"value": str(Money(value)), "pieces": n} for value, n in pieces]
+        c.mutate(
+            a17,
+            "closeTill",
+            "CloseTillInput",
+            "id",
+            commandId="close",
+            tillId=till["id"],
+            count=count,
+        )

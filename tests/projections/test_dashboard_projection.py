@@ -17,6 +17,7 @@ from domain.houses.house import house_id
 from projections.dashboard.figures import Dashboard
 from tests.support.clock import TestClock
 from tests.support.counter import SERVING_A001
+from tests.support.payments import PAYMENTS_READY
 from tests.support.spec import Scenario
 from tests.support.steps import request_step, ticket_step
 
@@ -138,7 +139,7 @@ def test_a_refund_waits_for_approval_then_is_taken_off_the_days_collection(
     dar: Dar, clock: TestClock
 ) -> None:
     scenario = Scenario(dar, clock).given(
-        *SERVING_A001, "payments/payments_ready.yaml", "payments/steg_bill_lodged.yaml"
+        *SERVING_A001, *PAYMENTS_READY[-2:], "payments/steg_bill_lodged.yaml"
     )
     scenario.given("payments/steg_cash_paid.yaml", "payments/steg_refund_requested.yaml")
     scenario.at("day 2 09:01")

@@ -1,7 +1,8 @@
 """Ordinary days at Haidra's counter 1, through the application services: a realistic history.
 
-Each day A17 opens the counter, serves the tickets of line A in turn (a bill paid in cash, a
-duplicate lodged, a contact recorded, a citizen called who does not come), and closes the counter.
+Each day A17 opens the counter and its till, serves the tickets of line A in turn (a bill paid in
+cash, a duplicate lodged, a contact recorded, a citizen called who does not come), and closes the
+counter and its till (balanced).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from application.payments.commands import RecordCashPayment
 from infrastructure.fixtures.loader import fixture_time
 from tests.support.clock import TestClock
 from tests.support.steps import ticket_step
+from tests.support.tills import close_balanced, open_till
 
 AGENT = "agent:A17"
 
@@ -48,9 +50,11 @@ class Activity:
         """One day: open (every counter starts a business day closed), serve every ticket, close."""
         self._clock.set(fixture_time(f"day {day} 08:00"))
         self._dar.houses.open_counter(OpenCounter(self._key(), AGENT, "haidra", 1, "A17"))
+        till = open_till(self._dar)
         for ticket in range(tickets):
             self._serve(ticket)
         self._dar.counter.close_counter(CloseCounter(self._key(), AGENT, "haidra", 1, "A17"))
+        close_balanced(self._dar, till)
 
     def _serve(self, ticket: int) -> None:
         dar = self._dar

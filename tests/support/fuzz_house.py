@@ -103,6 +103,8 @@ def seed_house(c: Client, tokens: dict[str, str | None], house: str) -> Seed:
     c.mutate(
         a17, "openCounter", "OpenCounterInput", "id", commandId="fuzz-open", houseId=house, number=1
     )
+    till = c.mutate(a17, "openTill", "OpenTillInput", "id", commandId="fuzz-till", float="20.000")
+    seed.ids["till"] = [till["id"]]
     seed.ids["citizen"] = [
         c.mutate(
             a17,

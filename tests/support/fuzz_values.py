@@ -189,6 +189,7 @@ ID_KINDS: Mapping[str, str] = {
     "guardianId": "citizen",
     "requestId": "request",
     "paymentId": "payment",
+    "tillId": "till",
 }
 # seeded text an argument of this name may carry (keys of Seed.texts)
 TEXT_KINDS: Mapping[str, str] = {

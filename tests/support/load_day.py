@@ -1,8 +1,8 @@
 """A realistic business day at the demo house of Haidra, driven through the application services.
 
-Two counters (A17 at 1, A18 at 2) open in the morning, 120 tickets are issued on two lines and each
+Two counters (A17 at 1, A18 at 2) and their agents' tills open in the morning, 120 tickets are issued on two lines and each
 is called, served and ended; every fourth served ticket lodges a bill payment, half of them paid in
-cash; both counters close in the evening. On the first business day of a month, the STEG grant is
+cash; both counters and tills close in the evening (each till counted exactly). On the first business day of a month, the STEG grant is
 amended (a service added one month, removed the next). Each command's events loaded from the store
 are counted by wrapping the recorder's `select_events`, the way the benchmarks count them.
 
@@ -27,7 +27,9 @@ from application.counter.commands import CallNextTicket, EndVisit, IssueTicket, 
 from application.delegation.commands import AmendDelegation
 from application.houses.commands import AccreditAgent, CloseCounter, EnrollAgent, OpenCounter
 from application.payments.commands import RecordCashPayment
+from application.payments.till_commands import CloseTill, OpenTill
 from application.store import Outcome
+from domain.payments.till import Count
 from domain.shared.ids import natural_id
 from domain.shared.time import TUNIS
 
@@ -51,7 +53,10 @@ COMMANDS = (
     "recordCashPayment",
     "closeCounter",
     "amendDelegation",
+    "openTill",
+    "closeTill",
 )
+FLOAT = 50_000  # each till opens with 50 TND of change
 
 
 @dataclass
@@ -143,6 +148,7 @@ class HouseDay:
         self._citizens: list[UUID] = []
         self._month: tuple[int, int] | None = None
         self._amended = False
+        self._tills: dict[str, UUID] = {}
 
     def prepare(self) -> None:
         """A18 enrolled and accredited (the demo has A17 and S01), and the returning citizens."""
@@ -203,10 +209,25 @@ class HouseDay:
     def _open(self, day: int, counter: int, employee: str) -> None:
         command = OpenCounter(self._key(), f"agent:{employee}", HOUSE, counter, employee)
         self._do(day, "openCounter", lambda: self.dar.houses.open_counter(command))
+        till = OpenTill(self._key(), f"agent:{employee}", HOUSE, employee, FLOAT)
+        opened = self._do(day, "openTill", lambda: self.dar.tills.open_till(till))
+        self._tills[employee] = UUID(opened.values["till_id"])
 
     def _close(self, day: int, counter: int, employee: str) -> None:
         command = CloseCounter(self._key(), f"agent:{employee}", HOUSE, counter, employee)
         self._do(day, "closeCounter", lambda: self.dar.counter.close_counter(command))
+        till = self._tills.pop(employee)
+        count = Count.exactly(self.dar.tills.current(till).expected)
+        close = CloseTill(
+            self._key(),
+            f"agent:{employee}",
+            HOUSE,
+            till,
+            tuple(count.pieces.items()),
+            None,
+            employee,
+        )
+        self._do(day, "closeTill", lambda: self.dar.tills.close_till(close))
 
     def _issue(self, prefix: str) -> Callable[[], Outcome]:
         command = IssueTicket(self._key(), "kiosk:haidra", HOUSE, prefix)

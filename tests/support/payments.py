@@ -1,4 +1,4 @@
-"""Payments ready to be taken: Haidra collects STEG and SONEDE bills, A17 serves A001.
+"""Payments ready to be taken: Haidra collects STEG and SONEDE bills, A17 serves A001, till open.
 
 The gateway is the simulated one, wrapped so that a test can lose the reply to a capture: the
 gateway then takes the money, and Dar never hears back from that call.
@@ -28,7 +28,7 @@ from tests.support.clock import TestClock
 from tests.support.counter import SERVING_A001, lodge
 from tests.support.spec import Scenario
 
-PAYMENTS_READY = (*SERVING_A001, "payments/payments_ready.yaml")
+PAYMENTS_READY = (*SERVING_A001, "payments/payments_ready.yaml", "tills/a17_till_open.yaml")
 SECRET = b"test-gateway-secret"
 
 
