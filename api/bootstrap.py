@@ -23,8 +23,8 @@ from application.partners.service import PartnerService
 from application.payments.follow_up import GatewayFollowUp
 from application.payments.ports import Biller, PaymentGateway
 from application.payments.service import PaymentService
-from application.settlement.service import SettlementService
 from application.payments.tills import TillService
+from application.settlement.service import SettlementService
 from application.store import Clock, CommandRunner, EventStore
 from infrastructure.clock import SystemClock
 from infrastructure.eventstore.factory import is_postgres, open_event_store

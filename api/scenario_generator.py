@@ -43,6 +43,8 @@ from application.counter.commands import (
 )
 from application.houses.commands import AccreditAgent, CloseCounter, EnrollAgent, OpenCounter
 from application.payments.commands import ApproveRefund, RecordCashPayment, RequestRefund
+from application.payments.till_commands import CloseTill, OpenTill
+from domain.payments.till import Count
 from infrastructure.fixtures.export import Selection, export_fixture
 from infrastructure.reference import load_reference_partners, load_reference_services
 from infrastructure.settings import Settings
@@ -61,6 +63,7 @@ LAST_MORNING_TICKETS = 8  # day 7 ends before 10:00 so that "today" has figures 
 CITIZENS = 24
 UNTIL = date(2030, 12, 31)
 KEY = "scenario-haidra"
+TILL_FLOAT = 50_000  # each agent opens its till with 50 TND of change
 # Line A (counter 1, A17): the bills; line B (counter 2, A18): health (CNAM).
 LINE_A = (("STEG", "BILL_PAYMENT"), ("SONEDE", "BILL_PAYMENT"), ("STEG", "BILL_DUPLICATE"))
 LINE_B = (("CNAM", "REIMBURSEMENT_FILE"), ("CNAM", "ENTITLEMENT_ATTESTATION"))
@@ -95,6 +98,7 @@ class FirstWeek:
         self.citizens: list[UUID] = []
         self.forwarded: list[tuple[int, UUID]] = []  # (day lodged, request)
         self.paid: list[UUID] = []
+        self.tills: dict[str, UUID] = {}  # each agent's open till
 
     def key(self) -> str:
         """A fresh command key."""
@@ -127,6 +131,10 @@ class FirstWeek:
             self.dar.houses.open_counter(
                 OpenCounter(self.key(), f"agent:{agent}", HOUSE, counter, agent)
             )
+            opened = self.dar.tills.open_till(
+                OpenTill(self.key(), f"agent:{agent}", HOUSE, agent, TILL_FLOAT)
+            )
+            self.tills[agent] = UUID(opened.values["till_id"])
         self.partner_answers(day)
         tickets = LAST_MORNING_TICKETS if last else FULL_DAY_TICKETS
         for n in range(tickets // 2):
@@ -142,6 +150,16 @@ class FirstWeek:
             self.dar.counter.close_counter(
                 CloseCounter(self.key(), f"agent:{agent}", HOUSE, counter, agent)
             )
+            self.close_till(agent)
+
+    def close_till(self, agent: str) -> None:
+        """The agent counts its till: exactly what is expected."""
+        till = self.tills.pop(agent)
+        count = Count.exactly(self.dar.tills.current(till).expected)
+        pieces = tuple(count.pieces.items())
+        self.dar.tills.close_till(
+            CloseTill(self.key(), f"agent:{agent}", HOUSE, till, pieces, None, agent)
+        )
 
     def serve(self, day: int, n: int, prefix: str, counter: int, agent: str) -> None:
         """Issue a ticket and serve the next one at the counter."""

@@ -20,10 +20,10 @@ from domain.partners.reachability import PartnerStatusDay
 from domain.payments.due import Due
 from domain.payments.payment import Payment
 from domain.payments.receipts import ReceiptBook, ReceiptPage
-from domain.payments.remittance import Remittance
-from domain.settlement.statement import Statement, StatementDay
 from domain.payments.refund_documents import RefundBook, RefundPage
+from domain.payments.remittance import Remittance
 from domain.payments.till import Till, TillRegister
+from domain.settlement.statement import Statement, StatementDay
 from domain.shared.acts import DarAggregate
 
 AGGREGATES: tuple[type[DarAggregate], ...] = (

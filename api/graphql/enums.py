@@ -23,9 +23,9 @@ from domain.houses.calendar import Season
 from domain.partners.reachability import Reachability
 from domain.payments.payment import Method, PaymentStatus
 from domain.payments.remittance import EntryKind
+from domain.payments.till import TillStatus
 from domain.settlement.matching import LineStatus
 from domain.settlement.statement import StatementSource
-from domain.payments.till import TillStatus
 
 strawberry.enum(Season, description="Which opening hours apply on a day.")
 strawberry.enum(Mode, description="Served at the counter, or forwarded to the partner.")

@@ -91,6 +91,8 @@ class Desk:
             return
         if service.fee_rule != "none":
             self.take_cash(at, request, moment)
+        if service.fee_rule == "from_bill":
+            return  # the bill's capture completed the request
         complete = CompleteRequest(at.key("complete"), at.actor, request, at.house.code)
         self._run.do(dar.requests.complete, complete, moment)
 

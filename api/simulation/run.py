@@ -5,7 +5,8 @@ tickets are issued as citizens arrive, free counters call the next ticket, the a
 visit (a contact, or a request: `acts.Desk`), impatient citizens walk away, counters close once
 the last citizen has gone. Forwarded files come back to their partner on later days
 (`acts.Files`); a grant suspended at noon is reinstated some days later. Counters are opened in
-one place (`_open`) and closed in one (`_close`); cash is taken in one (`acts.Desk.take_cash`).
+one place (`_open`) and closed in one (`_close`), each with its agent's till (opened with `FLOAT`,
+closed with the cash expected); cash is taken in one (`acts.Desk.take_cash`).
 """
 
 from __future__ import annotations
@@ -35,12 +36,17 @@ from application.counter.commands import (
 )
 from application.delegation.commands import ReinstateDelegation, SuspendDelegation
 from application.houses.commands import CloseCounter, OpenCounter
+from application.payments.till_commands import CloseTill, OpenTill
 from domain.houses.calendar import BusinessCalendar
+from domain.payments.till import Count
 from domain.shared.ids import ids_from
 from domain.shared.time import TUNIS
 from infrastructure.reference import load_reference_partners, load_reference_services
 
 Schedule = Callable[[datetime, Callable[[datetime], None]], None]
+
+
+FLOAT = 50_000  # each agent's till opens with 50 TND of change
 
 
 @dataclass
@@ -52,6 +58,7 @@ class Today:
     idle: set[int] = field(default_factory=set)
     waiting: set[str] = field(default_factory=set)
     visit_of: dict[str, Visit] = field(default_factory=dict)
+    tills: dict[int, UUID] = field(default_factory=dict)  # each open counter's agent's till
 
     @property
     def house(self) -> SimHouse:
@@ -158,6 +165,9 @@ class Simulation:
                 self._key(today, f"open-{counter}"), actor, house.code, counter, employee
             )
             self.run.do(self.run.dar.houses.open_counter, command, moment)
+            till = OpenTill(self._key(today, f"till-{counter}"), actor, house.code, employee, FLOAT)
+            opened = self.run.do(self.run.dar.tills.open_till, till, moment)
+            today.tills[counter] = UUID(opened["till_id"])
             today.idle.add(counter)
         if not today.plan.visits:
             self._close_idle(today, moment)
@@ -169,6 +179,18 @@ class Simulation:
             self._key(today, f"close-{counter}"), actor, today.house.code, counter, employee
         )
         self.run.do(self.run.dar.counter.close_counter, command, moment)
+        till = today.tills.pop(counter)
+        count = Count.exactly(self.run.dar.tills.current(till).expected)
+        close = CloseTill(
+            self._key(today, f"till-closed-{counter}"),
+            actor,
+            today.house.code,
+            till,
+            tuple(count.pieces.items()),
+            None,
+            employee,
+        )
+        self.run.do(self.run.dar.tills.close_till, close, moment)
 
     def _close_idle(self, today: Today, moment: datetime) -> None:
         for counter in sorted(today.idle):
