@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date, timedelta
 from typing import ClassVar
 from uuid import UUID
@@ -30,9 +30,11 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from application.audit.money import MoneyFromLog
 from application.payments.commands import ApproveRefund, RequestRefund
+from application.payments.till_commands import OpenTill
 from application.settlement.commands import CloseRemittance
 from domain.payments.payment import Payment, PaymentStatus
 from domain.payments.remittance import Remittance
+from domain.payments.till import TillAlreadyOpenError
 from domain.shared.errors import DarError
 from domain.shared.time import tunis_day
 from infrastructure.settings import Settings
@@ -94,8 +96,15 @@ class RemittanceMachine(RuleBasedStateMachine):
 
     # --- rules ------------------------------------------------------------------------------------
 
+    def _a17_till_open_today(self) -> None:
+        """A17's till of the day, opened with a float large enough for any refund in cash."""
+        opening = OpenTill(_key(), "agent:A17", "haidra", "A17", 10_000_000)
+        with suppress(TillAlreadyOpenError):
+            self.dar.tills.open_till(opening)
+
     @rule(partner=partners)
     def pay_cash(self, partner: str) -> None:
+        self._a17_till_open_today()
         outcome = pay_cash(self.dar, self.requests[partner], str(next(_references)), _key())
         self.payments.append(UUID(outcome.values["payment_id"]))
 
@@ -128,6 +137,7 @@ class RemittanceMachine(RuleBasedStateMachine):
         amount = available.millimes // share
         if amount <= 0:
             return
+        self._a17_till_open_today()  # a cash refund is paid out of the requester's till
         asked = RequestRefund(_key(), "agent:A17", "haidra", payment.id, amount, "r")
         refund_id = self.dar.payments.request_refund(asked).value.refund_id
         approve = ApproveRefund(_key(), "supervisor:S01", "haidra", payment.id, refund_id)
