@@ -34,6 +34,7 @@ from infrastructure.readmodels import partners as partners_tables
 from infrastructure.readmodels import payments as payments_tables
 from infrastructure.readmodels import queue as queue_tables
 from infrastructure.readmodels import requests as requests_tables
+from infrastructure.readmodels import statistics as statistics_tables
 from infrastructure.readmodels.access_log import (
     AccessLogQueries,
     AccessLogTable,
@@ -79,6 +80,11 @@ from infrastructure.readmodels.runner import (
     Registered,
 )
 from infrastructure.readmodels.setup import open_read_database
+from infrastructure.readmodels.statistics import (
+    StatisticsQueries,
+    StatisticsTables,
+    create_statistics_tables,
+)
 from infrastructure.reference import check_production_purposes, reference_purposes
 from infrastructure.reference.places import business_calendar, governorate_names
 from infrastructure.settings import Environment, Settings
@@ -92,6 +98,7 @@ from projections.payments.projection import PaymentsProjection
 from projections.ports import Projection
 from projections.queue.projection import QueueProjection
 from projections.requests.projection import RequestsProjection
+from projections.statistics.projection import StatisticsProjection
 
 W = TypeVar("W")
 
@@ -117,6 +124,8 @@ class ReadModels:
     dashboard_key: str
     audit: AuditIndexQueries
     audit_key: str
+    statistics: StatisticsQueries
+    statistics_key: str
 
     def tracking_keys(self) -> list[str]:
         """Tracking keys of every read model."""
@@ -129,6 +138,7 @@ class ReadModels:
             self.payments_key,
             self.dashboard_key,
             self.audit_key,
+            self.statistics_key,
         ]
 
 
@@ -209,6 +219,12 @@ def projections() -> list[Registered[object]]:
             DashboardProjection(), DashboardTables, create_dashboard_tables, dashboard_tables
         ),
         _registered(AuditIndexProjection(), AuditIndexTable, create_audit_tables, audit_tables),
+        _registered(
+            StatisticsProjection(business_calendar()),
+            StatisticsTables,
+            create_statistics_tables,
+            statistics_tables,
+        ),
     ]
 
 
@@ -263,6 +279,8 @@ def bootstrap(
         dashboard_key=all_projections[6].projection.key,
         audit=AuditIndexQueries(read_db),
         audit_key=all_projections[7].projection.key,
+        statistics=StatisticsQueries(read_db),
+        statistics_key=all_projections[8].projection.key,
     )
     houses = HouseService(store, runner, governorate_names(), business_calendar())
     policy = DelegationPolicy(store, the_clock)

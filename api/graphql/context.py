@@ -26,7 +26,15 @@ from projections.dashboard.figures import Dashboard
 
 T = TypeVar("T")
 ReadModel = Literal[
-    "partners", "directory", "access_log", "queue", "requests", "payments", "dashboard", "audit"
+    "partners",
+    "directory",
+    "access_log",
+    "queue",
+    "requests",
+    "payments",
+    "dashboard",
+    "audit",
+    "statistics",
 ]
 
 

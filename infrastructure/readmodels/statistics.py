@@ -1,0 +1,374 @@
+"""The statistics read model's tables, on either store: cells, the index rows, what was skipped."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from infrastructure.readmodels.database import ReadDatabase, SqlCursor, select_each
+from infrastructure.readmodels.tables import Table, create_tables
+from infrastructure.readmodels.working_set import WorkingSet
+from projections.statistics.figures import Cells
+from projections.statistics.projection import StatisticsProjection
+from projections.statistics.view import (
+    ContactDayCell,
+    GrantDayCell,
+    GrantRow,
+    HourCell,
+    HouseRow,
+    LineDayCell,
+    MoneyDayCell,
+    PartnerRow,
+    PaymentRow,
+    QueueRow,
+    RequestRow,
+    ServiceDayCell,
+    SkippedRow,
+    TicketRow,
+    VisitRow,
+)
+
+R = TypeVar("R")
+V = StatisticsProjection.version
+LINE_DAYS = Table(f"stats_line_days_v{V}", LineDayCell, ("house_id", "day", "line"))
+HOURS = Table(f"stats_hours_v{V}", HourCell, ("house_id", "day", "hour"))
+SERVICE_DAYS = Table(
+    f"stats_service_days_v{V}",
+    ServiceDayCell,
+    ("house_id", "day", "partner_code", "service_code"),
+)
+CONTACT_DAYS = Table(
+    f"stats_contact_days_v{V}", ContactDayCell, ("house_id", "day", "partner_code")
+)
+MONEY_DAYS = Table(
+    f"stats_money_days_v{V}",
+    MoneyDayCell,
+    ("house_id", "day", "partner_code", "service_code", "method"),
+)
+GRANT_DAYS = Table(f"stats_grant_days_v{V}", GrantDayCell, ("house_id", "day", "partner_code"))
+HOUSES = Table(f"stats_houses_v{V}", HouseRow, ("house_id",))
+QUEUES = Table(f"stats_queues_v{V}", QueueRow, ("queue_id",), on_conflict="ignore")
+TICKETS = Table(f"stats_tickets_v{V}", TicketRow, ("house_id", "day", "label"))
+VISITS = Table(f"stats_visits_v{V}", VisitRow, ("visit_id",), on_conflict="ignore")
+REQUESTS = Table(f"stats_requests_v{V}", RequestRow, ("request_id",))
+PAYMENTS = Table(f"stats_payments_v{V}", PaymentRow, ("payment_id",))
+PARTNERS = Table(f"stats_partners_v{V}", PartnerRow, ("partner_id",))
+GRANTS = Table(f"stats_grants_v{V}", GrantRow, ("grant_id",), separator="|")
+SKIPPED = Table(f"stats_skipped_v{V}", SkippedRow, ("event_type", "reason"))
+CELLS: tuple[Table[Any], ...] = (
+    LINE_DAYS,
+    HOURS,
+    SERVICE_DAYS,
+    CONTACT_DAYS,
+    MONEY_DAYS,
+    GRANT_DAYS,
+)
+ALL: tuple[Table[Any], ...] = (
+    *CELLS,
+    HOUSES,
+    QUEUES,
+    TICKETS,
+    VISITS,
+    REQUESTS,
+    PAYMENTS,
+    PARTNERS,
+    GRANTS,
+    SKIPPED,
+)
+
+
+def create_statistics_tables(db: ReadDatabase) -> None:
+    """The tables of this projection version."""
+    create_tables(db, *ALL)
+
+
+def _empty(row_type: type[R], **key: object) -> R:
+    """A cell with nothing counted yet: zeros, empty histograms."""
+    values: dict[str, object] = {}
+    for f in fields(row_type):  # type: ignore[arg-type]
+        if f.name in key:
+            values[f.name] = key[f.name]
+        else:
+            values[f.name] = "" if f.name.endswith("histogram") else 0
+    return row_type(**values)
+
+
+class _Rows(Generic[R]):
+    """One table's working set, its keys turned into their stored form."""
+
+    def __init__(self, db: ReadDatabase, cur: SqlCursor, table: Table[R]) -> None:
+        self.table = table
+        self.set = WorkingSet(db, cur, table.spec)
+        self._key_of = operator.attrgetter(*table.key)
+        self._single = len(table.key) == 1
+
+    def get(self, *key: object) -> R | None:
+        return self.set.get(*self.table.key_params(*key))
+
+    def put(self, row: R) -> None:
+        key = self._key_of(row)
+        self.set.put(row, *self.table.key_params(*((key,) if self._single else key)))
+
+    def drop(self, *key: object) -> None:
+        self.set.delete(*self.table.key_params(*key))
+
+    def cell(self, **key: object) -> R:
+        found = self.get(*(key[k] for k in self.table.key))
+        return found if found is not None else _empty(self.table.row_type, **key)
+
+
+class StatisticsTables:
+    """Writes the statistics rows within a batch's transaction, through working sets."""
+
+    def __init__(self, db: ReadDatabase, cur: SqlCursor) -> None:
+        self._lines = _Rows(db, cur, LINE_DAYS)
+        self._hours = _Rows(db, cur, HOURS)
+        self._services = _Rows(db, cur, SERVICE_DAYS)
+        self._contacts = _Rows(db, cur, CONTACT_DAYS)
+        self._money = _Rows(db, cur, MONEY_DAYS)
+        self._grant_days = _Rows(db, cur, GRANT_DAYS)
+        self._houses = _Rows(db, cur, HOUSES)
+        self._queues = _Rows(db, cur, QUEUES)
+        self._tickets = _Rows(db, cur, TICKETS)
+        self._visits = _Rows(db, cur, VISITS)
+        self._requests = _Rows(db, cur, REQUESTS)
+        self._payments = _Rows(db, cur, PAYMENTS)
+        self._partners = _Rows(db, cur, PARTNERS)
+        self._grants = _Rows(db, cur, GRANTS)
+        self._skipped = _Rows(db, cur, SKIPPED)
+        self._all: tuple[_Rows[Any], ...] = tuple(
+            v for v in vars(self).values() if isinstance(v, _Rows)
+        )
+
+    def line_day(self, house_id: UUID, day: date, line: str) -> LineDayCell:
+        """See StatisticsWriter."""
+        return self._lines.cell(house_id=house_id, day=day, line=line)
+
+    def put_line_day(self, cell: LineDayCell) -> None:
+        """See StatisticsWriter."""
+        self._lines.put(cell)
+
+    def hour(self, house_id: UUID, day: date, hour: int) -> HourCell:
+        """See StatisticsWriter."""
+        return self._hours.cell(house_id=house_id, day=day, hour=hour)
+
+    def put_hour(self, cell: HourCell) -> None:
+        """See StatisticsWriter."""
+        self._hours.put(cell)
+
+    def service_day(self, house_id: UUID, day: date, partner: str, service: str) -> ServiceDayCell:
+        """See StatisticsWriter."""
+        return self._services.cell(
+            house_id=house_id, day=day, partner_code=partner, service_code=service
+        )
+
+    def put_service_day(self, cell: ServiceDayCell) -> None:
+        """See StatisticsWriter."""
+        self._services.put(cell)
+
+    def contact_day(self, house_id: UUID, day: date, partner: str) -> ContactDayCell:
+        """See StatisticsWriter."""
+        return self._contacts.cell(house_id=house_id, day=day, partner_code=partner)
+
+    def put_contact_day(self, cell: ContactDayCell) -> None:
+        """See StatisticsWriter."""
+        self._contacts.put(cell)
+
+    def money_day(self, payment: PaymentRow, day: date) -> MoneyDayCell:
+        """See StatisticsWriter."""
+        return self._money.cell(
+            house_id=payment.house_id,
+            day=day,
+            partner_code=payment.partner_code,
+            service_code=payment.service_code,
+            method=payment.method,
+        )
+
+    def put_money_day(self, cell: MoneyDayCell) -> None:
+        """See StatisticsWriter."""
+        self._money.put(cell)
+
+    def grant_day(self, house_id: UUID, day: date, partner: str) -> GrantDayCell:
+        """See StatisticsWriter."""
+        return self._grant_days.cell(house_id=house_id, day=day, partner_code=partner)
+
+    def put_grant_day(self, cell: GrantDayCell) -> None:
+        """See StatisticsWriter."""
+        self._grant_days.put(cell)
+
+    def house(self, house_id: UUID) -> HouseRow | None:
+        """See StatisticsWriter."""
+        return self._houses.get(house_id)
+
+    def put_house(self, row: HouseRow) -> None:
+        """See StatisticsWriter."""
+        self._houses.put(row)
+
+    def queue(self, queue_id: UUID) -> QueueRow | None:
+        """See StatisticsWriter."""
+        return self._queues.get(queue_id)
+
+    def put_queue(self, row: QueueRow) -> None:
+        """See StatisticsWriter."""
+        self._queues.put(row)
+
+    def ticket(self, house_id: UUID, day: date, label: str) -> TicketRow | None:
+        """See StatisticsWriter."""
+        return self._tickets.get(house_id, day, label)
+
+    def put_ticket(self, row: TicketRow) -> None:
+        """See StatisticsWriter."""
+        self._tickets.put(row)
+
+    def drop_ticket(self, house_id: UUID, day: date, label: str) -> None:
+        """See StatisticsWriter."""
+        self._tickets.drop(house_id, day, label)
+
+    def visit(self, visit_id: UUID) -> VisitRow | None:
+        """See StatisticsWriter."""
+        return self._visits.get(visit_id)
+
+    def put_visit(self, row: VisitRow) -> None:
+        """See StatisticsWriter."""
+        self._visits.put(row)
+
+    def request(self, request_id: UUID) -> RequestRow | None:
+        """See StatisticsWriter."""
+        return self._requests.get(request_id)
+
+    def put_request(self, row: RequestRow) -> None:
+        """See StatisticsWriter."""
+        self._requests.put(row)
+
+    def payment(self, payment_id: UUID) -> PaymentRow | None:
+        """See StatisticsWriter."""
+        return self._payments.get(payment_id)
+
+    def put_payment(self, row: PaymentRow) -> None:
+        """See StatisticsWriter."""
+        self._payments.put(row)
+
+    def partner(self, partner_id: UUID) -> PartnerRow | None:
+        """See StatisticsWriter."""
+        return self._partners.get(partner_id)
+
+    def put_partner(self, row: PartnerRow) -> None:
+        """See StatisticsWriter."""
+        self._partners.put(row)
+
+    def grant(self, grant_id: UUID) -> GrantRow | None:
+        """See StatisticsWriter."""
+        return self._grants.get(grant_id)
+
+    def put_grant(self, row: GrantRow) -> None:
+        """See StatisticsWriter."""
+        self._grants.put(row)
+
+    def skip(self, event_type: str, reason: str, position: int) -> None:
+        """See StatisticsWriter."""
+        found = self._skipped.get(event_type, reason)
+        count = 0 if found is None else found.count
+        self._skipped.put(SkippedRow(event_type, reason, count + 1, position))
+
+    def flush(self) -> None:
+        """Write the batch's rows."""
+        for rows in self._all:
+            rows.set.flush()
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The cells asked for: houses (None: all), days, and a partner or service (None: any)."""
+
+    houses: tuple[UUID, ...] | None
+    first: date
+    last: date
+    partner: str | None = None
+    service: str | None = None
+
+
+class StatisticsQueries:
+    """Reads the statistics tables."""
+
+    def __init__(self, db: ReadDatabase) -> None:
+        self._db = db
+
+    def houses(self) -> list[HouseRow]:
+        """Every house registered, by code."""
+        with self._db.read() as cur:
+            cur.execute(HOUSES.select(self._db, order="code"))
+            return [HOUSES.row(r) for r in cur.fetchall()]
+
+    def skipped(self) -> list[SkippedRow]:
+        """The events the statistics could not place, by type and reason."""
+        with self._db.read() as cur:
+            cur.execute(SKIPPED.select(self._db, order="event_type, reason"))
+            return [SKIPPED.row(r) for r in cur.fetchall()]
+
+    def cells(self, selection: Selection) -> Cells:
+        """The cells of the selection and the lives of its houses' grants, in one snapshot."""
+        if selection.houses is not None and not selection.houses:
+            return Cells(with_visits=selection.partner is None and selection.service is None)
+        statements = [
+            self._select(table, selection, _narrowing(table, selection)) for table in CELLS
+        ]
+        house_where, house_params = _houses(selection)
+        grants_sql = GRANTS.select(self._db, house_where.removeprefix(" AND "), "grant_id")
+        statements.append((grants_sql, house_params))
+        with self._db.read() as cur:
+            found = select_each(cur, statements)
+        rows = [[t.row(r) for r in f] for t, f in zip((*CELLS, GRANTS), found, strict=True)]
+        lines, hours, services, contacts, money, grant_days, grants = rows
+        partner = selection.partner
+        with_visits = partner is None and selection.service is None
+        return Cells(
+            lines=lines if with_visits else [],
+            hours=hours if with_visits else [],
+            services=services,
+            contacts=contacts if selection.service is None else [],
+            money=money,
+            grant_days=grant_days if selection.service is None else [],
+            grants=[g for g in grants if partner in {None, g.partner_code}]
+            if selection.service is None
+            else [],
+            with_visits=with_visits,
+        )
+
+    def _select(
+        self, table: Table[Any], selection: Selection, extra: tuple[str, list[object]]
+    ) -> tuple[str, Sequence[object]]:
+        where, params = (
+            "day >= ? AND day <= ?",
+            [
+                selection.first.isoformat(),
+                selection.last.isoformat(),
+            ],
+        )
+        house_where, house_params = _houses(selection)
+        return (
+            table.select(self._db, where + house_where + extra[0]),
+            [*params, *house_params, *extra[1]],
+        )
+
+
+def _houses(selection: Selection) -> tuple[str, list[object]]:
+    if selection.houses is None:
+        return "", []
+    marks = ", ".join("?" * len(selection.houses))
+    return f" AND house_id IN ({marks})", list(selection.houses)
+
+
+def _narrowing(table: Table[Any], selection: Selection) -> tuple[str, list[object]]:
+    """The partner and service conditions a table can answer."""
+    where, params = "", []
+    if selection.partner is not None and "partner_code" in table.columns:
+        where += " AND partner_code = ?"
+        params.append(selection.partner)
+    if selection.service is not None and "service_code" in table.columns:
+        where += " AND service_code = ?"
+        params.append(selection.service)
+    return where, params
