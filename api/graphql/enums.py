@@ -20,6 +20,8 @@ from domain.counter.visit import ContactKind
 from domain.delegation.grant import GrantState
 from domain.houses.calendar import Season
 from domain.payments.payment import Method, PaymentStatus
+from projections.statistics.figures import GroupBy as StatisticsGroupBy
+from projections.statistics.figures import Period as StatisticsPeriod
 
 strawberry.enum(Season, description="Which opening hours apply on a day.")
 strawberry.enum(Mode, description="Served at the counter, or forwarded to the partner.")
@@ -38,6 +40,12 @@ strawberry.enum(RequestStatus, description="Where a request stands.")
 strawberry.enum(PartnerDecision, description="What a partner decides on a file.")
 strawberry.enum(Method, name="PaymentMethod", description="How the citizen pays.")
 strawberry.enum(PaymentStatus, description="Where a payment stands.")
+strawberry.enum(
+    StatisticsGroupBy, name="StatisticsGroupBy", description="The areas statistics merge over."
+)
+strawberry.enum(
+    StatisticsPeriod, name="StatisticsPeriod", description="The periods statistics merge over."
+)
 
 __all__ = [
     "ActKind",
@@ -56,6 +64,8 @@ __all__ = [
     "PriorityReason",
     "RequestStatus",
     "Season",
+    "StatisticsGroupBy",
+    "StatisticsPeriod",
     "TicketStatus",
 ]
 strawberry.enum(ActKind, name="ComplianceAct", description="An act that must be covered.")

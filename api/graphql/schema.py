@@ -41,6 +41,7 @@ from api.graphql.partners import PartnerMutations, PartnerQueries, PartnerSubscr
 from api.graphql.payments import PaymentMutations, PaymentQueries
 from api.graphql.requests import RequestMutations, RequestQueries
 from api.graphql.scalars import SCALARS, Position
+from api.graphql.statistics import StatisticsQueries
 from api.graphql.text import TextPolicy
 from infrastructure.settings import Environment, Settings
 
@@ -60,6 +61,7 @@ class Query(
     HistoryQueries,
     MoneyQueries,
     ComplianceQueries,
+    StatisticsQueries,
 ):
     @query(EVERYONE, "The position every read model has reached (the lowest).")
     async def position(self, info: DarInfo) -> Position:
