@@ -23,6 +23,7 @@ from api.demo import HOUSE as DEMO_HOUSE
 from api.demo import seed_demo
 from api.login import page_link
 from api.projections_cli import projections_app
+from api.stats_cli import stats_app
 from api.sweep import start_sweeping
 from domain.houses.house import house_id
 from domain.shared.errors import ValidationError
@@ -46,6 +47,7 @@ vault_app = typer.Typer(help="Key vault maintenance.")
 app.add_typer(vault_app, name="vault")
 app.add_typer(projections_app, name="projections")
 app.add_typer(audit_app, name="audit")
+app.add_typer(stats_app, name="stats")
 
 
 def prepare(settings: Settings, *, demo: bool = False) -> int:
