@@ -30,18 +30,14 @@ from domain.shared.errors import ValidationError
 from infrastructure.statistics_report import StatisticsFilter, StatisticsReport
 from projections.statistics.figures import Group, GroupBy, Period
 from tests.support.clock import TestClock
-from tests.support.spec import Scenario
+from tests.support.statistics import FIRST, LAST, fixture_report, project_fixture
 
-FIRST, LAST = date(2026, 1, 5), date(2026, 1, 18)
 WEEK_1, WEEK_2 = date(2026, 1, 5), date(2026, 1, 12)
 
 
 def report(dar: Dar, clock: TestClock, group_by: GroupBy, **narrow: object) -> list[Group]:
-    Scenario(dar, clock).given("statistics/three_houses.yaml")
-    dar.projections.prepare()
-    dar.projections.catch_up()
-    wanted = StatisticsFilter(first=FIRST, last=LAST, **narrow)  # type: ignore[arg-type]
-    return StatisticsReport(dar.read.statistics, 25).groups(wanted, group_by, Period.WEEK)
+    project_fixture(dar, clock)
+    return fixture_report(dar, group_by, **narrow)
 
 
 def by_key(groups: list[Group]) -> dict[tuple[str, date], Group]:
