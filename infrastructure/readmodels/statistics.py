@@ -364,7 +364,7 @@ def _houses(selection: Selection) -> tuple[str, list[object]]:
 
 def _narrowing(table: Table[Any], selection: Selection) -> tuple[str, list[object]]:
     """The partner and service conditions a table can answer."""
-    where, params = "", []
+    where, params = "", list[object]()
     if selection.partner is not None and "partner_code" in table.columns:
         where += " AND partner_code = ?"
         params.append(selection.partner)

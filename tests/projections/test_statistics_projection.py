@@ -37,7 +37,7 @@ WEEK_1, WEEK_2 = date(2026, 1, 5), date(2026, 1, 12)
 
 def report(dar: Dar, clock: TestClock, group_by: GroupBy, **narrow: object) -> list[Group]:
     project_fixture(dar, clock)
-    return fixture_report(dar, group_by, **narrow)
+    return fixture_report(dar, group_by, Period.WEEK, **narrow)
 
 
 def by_key(groups: list[Group]) -> dict[tuple[str, date], Group]:

@@ -141,7 +141,7 @@ def generated(
     grant = history(DelegationGrant, grant_draws)
     house = queue.house_id if isinstance(queue, Queue) else uuid4()
     streams = [queue.collect_events(), grant.collect_events(), Counter(house).run(counter_draws)]
-    mixed = []
+    mixed: list[Any] = []
     for events in itertools.zip_longest(*streams):
         mixed.extend(e for e in events if e is not None)
     return mixed
