@@ -203,8 +203,8 @@ class HouseHistory:
         if rng.random() < 0.03:
             refund = f"F{next(_keys)}"
             payment.request_refund(refund, Money(1_000), "overcharged", act(at))
-            payment.approve_refund(refund, act(at, "supervisor:bench"))
-            payment.pay_back(refund, None, act(at, "supervisor:bench"))
+            payment.approve_refund(refund, act(at, "supervisor:S01"))
+            payment.pay_back(refund, None, act(at, "supervisor:S01"))
         return payment
 
     def _decisions(self, day: date) -> list[object]:

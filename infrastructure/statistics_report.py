@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.shared.errors import ValidationError
 from infrastructure.readmodels.statistics import Selection, StatisticsQueries
 from infrastructure.reference.places import governorates, municipalities
 from projections.statistics.figures import Area, Group, GroupBy, Period, merge
+from projections.statistics.histogram import MINUTE_MS, WAIT
 from projections.statistics.view import HouseRow
 
 MAX_DAYS = 732  # two years of days per question
@@ -75,6 +76,11 @@ def area_of(house: HouseRow, group_by: GroupBy) -> Area:
             return NATION
 
 
+def area_id(area: Area) -> UUID:
+    """The id the database sums an area's cells under."""
+    return uuid5(NAMESPACE_URL, f"urn:dar:statistics-area:{area.kind.value}:{area.code}")
+
+
 def _chosen(house: HouseRow, wanted: StatisticsFilter) -> bool:
     if wanted.houses and house.code not in wanted.houses:
         return False
@@ -102,9 +108,10 @@ class StatisticsReport:
         if wanted.governorate is not None and governorate_code(wanted.governorate) is None:
             raise ValidationError("governorate", f"{wanted.governorate!r} is not a governorate")
         houses = [h for h in self._queries.houses() if _chosen(h, wanted)]
-        everyone = not (wanted.houses or wanted.municipality or wanted.governorate)
-        ids: tuple[UUID, ...] | None = None if everyone else tuple(h.house_id for h in houses)
-        selection = Selection(ids, wanted.first, wanted.last, wanted.partner, wanted.service)
-        cells = self._queries.cells(selection)
-        areas = {h.house_id: area_of(h, group_by) for h in houses}
-        return merge(cells, areas, period, (wanted.first, wanted.last), self.target_minutes)
+        of_house = {h.house_id: area_of(h, group_by) for h in houses}
+        ids = {house: area_id(area) for house, area in of_house.items()}
+        areas = {**of_house, **{area_id(area): area for area in of_house.values()}}
+        selection = Selection(wanted.first, wanted.last, wanted.partner, wanted.service)
+        target = self.target_minutes * MINUTE_MS // WAIT.width
+        cells = self._queries.cells(selection, ids, period, target)
+        return merge(cells, areas, period, (wanted.first, wanted.last))

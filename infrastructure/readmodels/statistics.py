@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import operator
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from infrastructure.readmodels.database import ReadDatabase, SqlCursor, select_each
+from infrastructure.readmodels.database import ReadDatabase, SqlCursor, as_uuid, select_each
 from infrastructure.readmodels.tables import Table, create_tables
 from infrastructure.readmodels.working_set import WorkingSet
-from projections.statistics.figures import Cells
+from projections.rows import changed
+from projections.statistics.figures import Cells, Period, Summary
 from projections.statistics.projection import StatisticsProjection
 from projections.statistics.view import (
+    BucketCell,
     ContactDayCell,
     GrantDayCell,
     GrantRow,
@@ -50,6 +52,11 @@ MONEY_DAYS = Table(
     ("house_id", "day", "partner_code", "service_code", "method"),
 )
 GRANT_DAYS = Table(f"stats_grant_days_v{V}", GrantDayCell, ("house_id", "day", "partner_code"))
+BUCKETS = Table(
+    f"stats_buckets_v{V}",
+    BucketCell,
+    ("house_id", "day", "kind", "partner_code", "service_code", "bucket"),
+)
 HOUSES = Table(f"stats_houses_v{V}", HouseRow, ("house_id",))
 QUEUES = Table(f"stats_queues_v{V}", QueueRow, ("queue_id",), on_conflict="ignore")
 TICKETS = Table(f"stats_tickets_v{V}", TicketRow, ("house_id", "day", "label"))
@@ -69,6 +76,7 @@ CELLS: tuple[Table[Any], ...] = (
 )
 ALL: tuple[Table[Any], ...] = (
     *CELLS,
+    BUCKETS,
     HOUSES,
     QUEUES,
     TICKETS,
@@ -87,14 +95,9 @@ def create_statistics_tables(db: ReadDatabase) -> None:
 
 
 def _empty(row_type: type[R], **key: object) -> R:
-    """A cell with nothing counted yet: zeros, empty histograms."""
-    values: dict[str, object] = {}
-    for f in fields(row_type):  # type: ignore[arg-type]
-        if f.name in key:
-            values[f.name] = key[f.name]
-        else:
-            values[f.name] = "" if f.name.endswith("histogram") else 0
-    return row_type(**values)
+    """A cell with nothing counted yet."""
+    names = (f.name for f in fields(row_type))  # type: ignore[arg-type]
+    return row_type(**{name: key.get(name, 0) for name in names})
 
 
 class _Rows(Generic[R]):
@@ -131,6 +134,7 @@ class StatisticsTables:
         self._contacts = _Rows(db, cur, CONTACT_DAYS)
         self._money = _Rows(db, cur, MONEY_DAYS)
         self._grant_days = _Rows(db, cur, GRANT_DAYS)
+        self._buckets = _Rows(db, cur, BUCKETS)
         self._houses = _Rows(db, cur, HOUSES)
         self._queues = _Rows(db, cur, QUEUES)
         self._tickets = _Rows(db, cur, TICKETS)
@@ -151,6 +155,27 @@ class StatisticsTables:
     def put_line_day(self, cell: LineDayCell) -> None:
         """See StatisticsWriter."""
         self._lines.put(cell)
+
+    def sample(  # noqa: PLR0913, PLR0917 - a bucket's whole key
+        self,
+        house_id: UUID,
+        day: date,
+        kind: str,
+        partner_service: tuple[str, str],
+        bucket: int,
+        change: int,
+    ) -> None:
+        """See StatisticsWriter."""
+        partner, service = partner_service
+        cell = self._buckets.cell(
+            house_id=house_id,
+            day=day,
+            kind=kind,
+            partner_code=partner,
+            service_code=service,
+            bucket=bucket,
+        )
+        self._buckets.put(changed(cell, count=cell.count + change))
 
     def hour(self, house_id: UUID, day: date, hour: int) -> HourCell:
         """See StatisticsWriter."""
@@ -282,9 +307,8 @@ class StatisticsTables:
 
 @dataclass(frozen=True)
 class Selection:
-    """The cells asked for: houses (None: all), days, and a partner or service (None: any)."""
+    """The days of the cells asked for, and a partner or service (None: any)."""
 
-    houses: tuple[UUID, ...] | None
     first: date
     last: date
     partner: str | None = None
@@ -309,66 +333,145 @@ class StatisticsQueries:
             cur.execute(SKIPPED.select(self._db, order="event_type, reason"))
             return [SKIPPED.row(r) for r in cur.fetchall()]
 
-    def cells(self, selection: Selection) -> Cells:
-        """The cells of the selection and the lives of its houses' grants, in one snapshot."""
-        if selection.houses is not None and not selection.houses:
-            return Cells(with_visits=selection.partner is None and selection.service is None)
-        statements = [
-            self._select(table, selection, _narrowing(table, selection)) for table in CELLS
-        ]
-        house_where, house_params = _houses(selection)
-        grants_sql = GRANTS.select(self._db, house_where.removeprefix(" AND "), "grant_id")
-        statements.append((grants_sql, house_params))
+    def cells(
+        self, selection: Selection, areas: Mapping[UUID, UUID], period: Period, target: int
+    ) -> Cells:
+        """The selection's cells summed by area (`areas`: house -> area id) and period.
+
+        Each summed cell carries the area's id as its house and the period's first day as its
+        day; the partner, service, method and hour stay apart, the service lines do not. The
+        sums are made by the database, in one snapshot, with the grants' lives beside them, and
+        so are the histograms' summaries (`target`: the first bucket not under the waits' target).
+        """
+        with_visits = selection.partner is None and selection.service is None
+        if not areas:
+            return Cells(with_visits=with_visits)
+        statements = [self._summed(t, selection, areas, period) for t in CELLS]
+        houses = tuple(areas)
+        grants_sql = GRANTS.select(
+            self._db, f"house_id IN ({', '.join('?' * len(houses))})", "grant_id"
+        )
+        statements.append((grants_sql, houses))
+        statements.append(self._summaries(selection, areas, period, target))
         with self._db.read() as cur:
             found = select_each(cur, statements)
-        rows = [[t.row(r) for r in f] for t, f in zip((*CELLS, GRANTS), found, strict=True)]
+        rows = [[t.row(r) for r in f] for t, f in zip((*CELLS, GRANTS), found, strict=False)]
         lines, hours, services, contacts, money, grant_days, grants = rows
+        summaries = [_summary(r) for r in found[-1]]
         partner = selection.partner
-        with_visits = partner is None and selection.service is None
+        general = selection.service is None  # contacts and grants know no service
         return Cells(
             lines=lines if with_visits else [],
             hours=hours if with_visits else [],
             services=services,
-            contacts=contacts if selection.service is None else [],
+            contacts=contacts if general else [],
             money=money,
-            grant_days=grant_days if selection.service is None else [],
-            grants=[g for g in grants if partner in {None, g.partner_code}]
-            if selection.service is None
-            else [],
+            grant_days=grant_days if general else [],
+            grants=[g for g in grants if partner in {None, g.partner_code}] if general else [],
+            summaries=summaries,
             with_visits=with_visits,
         )
 
-    def _select(
-        self, table: Table[Any], selection: Selection, extra: tuple[str, list[object]]
-    ) -> tuple[str, Sequence[object]]:
-        where, params = (
-            "day >= ? AND day <= ?",
-            [
-                selection.first.isoformat(),
-                selection.last.isoformat(),
-            ],
+    def _summaries(
+        self, selection: Selection, areas: Mapping[UUID, UUID], period: Period, target: int
+    ) -> tuple[str, list[object]]:
+        """Each histogram of an area's period, summed and read by the database.
+
+        Its samples, the buckets of its nearest-rank median and 90th percentile (the first
+        bucket where the running count reaches p% of the samples), and its samples in the
+        buckets under `target`.
+        """
+        sql, params = self._summed(BUCKETS, selection, areas, period)
+        groups = "area_id, day, kind, partner_code, service_code"
+        sorted_by = ", ".join(["area_id", *(_binary(self._db, c) for c in groups.split(", ")[1:])])
+        ranked = (
+            f"SELECT *, SUM(n) OVER (PARTITION BY {sorted_by} ORDER BY bucket) AS cum, "
+            f"SUM(n) OVER (PARTITION BY {sorted_by}) AS total FROM merged"
         )
-        house_where, house_params = _houses(selection)
-        return (
-            table.select(self._db, where + house_where + extra[0]),
-            [*params, *house_params, *extra[1]],
+        summary = (
+            f"WITH merged ({groups}, bucket, n) AS ({sql}), ranked AS ({ranked}) "
+            f"SELECT {groups}, MAX(total), "
+            "MIN(CASE WHEN cum * 100 >= 50 * total THEN bucket END), "
+            "MIN(CASE WHEN cum * 100 >= 90 * total THEN bucket END), "
+            "SUM(CASE WHEN bucket < ? THEN n ELSE 0 END) "
+            f"FROM ranked WHERE total > 0 GROUP BY {groups}"
         )
+        return summary, [*params, target]
+
+    def _summed(
+        self, table: Table[Any], selection: Selection, areas: Mapping[UUID, UUID], period: Period
+    ) -> tuple[str, list[object]]:
+        """A table's cells of the selection summed by area, period and the table's other keys."""
+        starts = _binary(self._db, f"({_period_start(self._db, period)})")
+        texts = {c.name for c in table.column_specs if c.sql == "text"}
+        columns, groups = [], ["a.area_id", starts]
+        for column in table.columns:
+            if column == "house_id":
+                columns.append("a.area_id")
+            elif column == "day":
+                columns.append(starts)
+            elif column == "line":
+                columns.append("''")  # the service lines of an area are summed together
+            elif column in table.key:
+                key = f"t.{column}"
+                key = _binary(self._db, key) if column in texts else key
+                columns.append(key)
+                groups.append(key)
+            else:
+                columns.append(f"SUM(t.{column})")
+        pair = "(?::uuid, ?::uuid)" if self._db.kind == "postgres" else "(?, ?)"
+        values = ", ".join([pair] * len(areas))
+        where, params = _narrowing(table, selection)
+        sql = (
+            f"WITH a (house_id, area_id) AS (VALUES {values}) "
+            f"SELECT {', '.join(columns)} FROM {self._db.table(table.name)} AS t "
+            "JOIN a ON t.house_id = a.house_id "
+            f"WHERE t.day >= ? AND t.day <= ?{where} GROUP BY {', '.join(groups)}"
+        )
+        pairs = [v for house, area in areas.items() for v in (house, area)]
+        days = [selection.first.isoformat(), selection.last.isoformat()]
+        return sql, [*pairs, *days, *params]
 
 
-def _houses(selection: Selection) -> tuple[str, list[object]]:
-    if selection.houses is None:
-        return "", []
-    marks = ", ".join("?" * len(selection.houses))
-    return f" AND house_id IN ({marks})", list(selection.houses)
+def _summary(row: tuple[Any, ...]) -> Summary:
+    area, day, kind, partner, service, *numbers = row
+    count, median, p90, below = (int(n) for n in numbers)
+    return Summary(
+        as_uuid(area), _as_day(day), str(kind), partner, service, count, median, p90, below
+    )
+
+
+def _as_day(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _binary(db: ReadDatabase, expression: str) -> str:
+    """Text compared byte by byte (PostgreSQL's locale collation sorts the groups far slower)."""
+    return f'{expression} COLLATE "C"' if db.kind == "postgres" else expression
+
+
+def _period_start(db: ReadDatabase, period: Period) -> str:
+    """SQL for the first day of the period holding `t.day` (ISO text on both stores)."""
+    match period:
+        case Period.DAY:
+            return "t.day"
+        case Period.MONTH:
+            return "substr(t.day, 1, 7) || '-01'"
+        case Period.WEEK if db.kind == "postgres":
+            return "to_char(date_trunc('week', t.day::date), 'YYYY-MM-DD')"
+        case Period.WEEK:
+            return (
+                "date(t.day, '-' || ((CAST(strftime('%w', t.day) AS INTEGER) + 6) % 7) || ' days')"
+            )
 
 
 def _narrowing(table: Table[Any], selection: Selection) -> tuple[str, list[object]]:
     """The partner and service conditions a table can answer."""
     where, params = "", list[object]()
     if selection.partner is not None and "partner_code" in table.columns:
-        where += " AND partner_code = ?"
+        where += " AND t.partner_code = ?"
         params.append(selection.partner)
     if selection.service is not None and "service_code" in table.columns:
-        where += " AND service_code = ?"
+        where += " AND t.service_code = ?"
         params.append(selection.service)
     return where, params

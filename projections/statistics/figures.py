@@ -19,7 +19,6 @@ from projections.statistics.histogram import (
     MINUTE_MS,
     TURNAROUND,
     WAIT,
-    Histogram,
 )
 from projections.statistics.view import (
     ContactDayCell,
@@ -76,6 +75,29 @@ class Area:
 
 
 @dataclass(frozen=True)
+class Summary:
+    """A histogram of an area's period, as the database reads it from the merged buckets.
+
+    `house_id` is the area's id and `day` the period's first day; the median and p90 are the
+    buckets holding the nearest-rank 50th and 90th percentiles; `below_target` counts the
+    samples in the buckets under the target's (waits).
+    """
+
+    house_id: UUID
+    day: date
+    kind: str
+    partner_code: str
+    service_code: str
+    count: int
+    median_bucket: int
+    p90_bucket: int
+    below_target: int
+
+
+_BUCKETS = {b.name: b for b in (WAIT, HANDLING, TURNAROUND)}
+
+
+@dataclass(frozen=True)
 class Durations:
     """Waits or handling times, in minutes, read from a merged histogram."""
 
@@ -87,15 +109,17 @@ class Durations:
     within_target_share: float | None = None
 
     @classmethod
-    def of(cls, histogram: Histogram, millis: int, target_ms: int | None) -> Durations:
-        """Figures of `histogram` (whose samples sum to `millis`)."""
-        count = histogram.total
-        within = None if target_ms is None else histogram.below(target_ms)
+    def of(cls, summary: Summary | None, millis: int, *, target: bool) -> Durations:
+        """Figures of a histogram's summary (its samples sum to `millis`)."""
+        if summary is None:
+            return cls(0, None, None, None, 0 if target else None, None)
+        count, buckets = summary.count, _BUCKETS[summary.kind]
+        within = summary.below_target if target else None
         return cls(
             count=count,
             mean_minutes=round(millis / count / MINUTE_MS, 3) if count else None,
-            median_minutes=_minutes(histogram.percentile(50)),
-            p90_minutes=_minutes(histogram.percentile(90)),
+            median_minutes=_minutes(buckets.told(summary.median_bucket)),
+            p90_minutes=_minutes(buckets.told(summary.p90_bucket)),
             within_target=within,
             within_target_share=_share(within, count),
         )
@@ -227,6 +251,7 @@ class Cells:
     money: list[MoneyDayCell] = field(default_factory=list)
     grant_days: list[GrantDayCell] = field(default_factory=list)
     grants: list[GrantRow] = field(default_factory=list)
+    summaries: list[Summary] = field(default_factory=list)
     with_visits: bool = True  # False when a partner or service is filtered on
 
 
@@ -238,7 +263,6 @@ def merge(
     areas: Mapping[UUID, Area],
     period: Period,
     dates: tuple[date, date],
-    target_minutes: int,
 ) -> list[Group]:
     """Figures per area and period from `first` to `last`, areas then periods in order.
 
@@ -257,20 +281,21 @@ def merge(
     contacts = _by(cells.contacts, key)
     money = _by(cells.money, key)
     grant_days = _by(cells.grant_days, key)
+    summaries = _by(cells.summaries, key)
     keys = set(lines) | set(hours) | set(services) | set(contacts) | set(money) | set(grant_days)
-    target_ms = target_minutes * MINUTE_MS
     groups = []
     for k in sorted(keys, key=lambda k: (k[0].code, k[1])):
         area, start, end = k
         grants = _grants(cells.grants, areas, area, end, grant_days.get(k, []))
-        service_figures = _services(services.get(k, []))
+        histograms = {(s.kind, s.partner_code, s.service_code): s for s in summaries.get(k, [])}
+        service_figures = _services(services.get(k, []), histograms)
         contact_figures = _contacts(contacts.get(k, []))
         groups.append(
             Group(
                 area=area,
                 first=start,
                 last=end,
-                visits=_visits(lines.get(k, []), hours.get(k, []), target_ms)
+                visits=_visits(lines.get(k, []), hours.get(k, []), histograms)
                 if cells.with_visits
                 else None,
                 requests=service_figures,
@@ -294,22 +319,22 @@ def _sums(cells: list[Any], names: Iterable[str]) -> dict[str, int]:
     return {n: sum(getattr(c, n) for c in cells) for n in names}
 
 
-def _visits(lines: list[LineDayCell], hours: list[HourCell], target_ms: int) -> VisitFigures:
-    waits = Histogram(WAIT)
-    handling = Histogram(HANDLING)
-    for cell in lines:
-        if cell.wait_histogram:
-            waits.merge(Histogram.decode(WAIT, cell.wait_histogram))
-        if cell.handling_histogram:
-            handling.merge(Histogram.decode(HANDLING, cell.handling_histogram))
+Histograms = dict[tuple[str, str, str], Summary]
+
+
+def _visits(
+    lines: list[LineDayCell], hours: list[HourCell], histograms: Histograms
+) -> VisitFigures:
+    waits = histograms.get((WAIT.name, "", ""))
+    handling = histograms.get((HANDLING.name, "", ""))
     by_hour: dict[int, int] = defaultdict(int)
     for hour in hours:
         by_hour[hour.hour] += hour.visits
     sums = _sums(lines, ("visits", "served", "no_shows", "walked_away", "transferred"))
     return VisitFigures(
         **sums,
-        waits=Durations.of(waits, sum(c.wait_millis for c in lines), target_ms),
-        handling=Durations.of(handling, sum(c.handling_millis for c in lines), None),
+        waits=Durations.of(waits, sum(c.wait_millis for c in lines), target=True),
+        handling=Durations.of(handling, sum(c.handling_millis for c in lines), target=False),
         by_hour=tuple(sorted((h, n) for h, n in by_hour.items() if n)),
     )
 
@@ -317,22 +342,19 @@ def _visits(lines: list[LineDayCell], hours: list[HourCell], target_ms: int) -> 
 _SERVICE_COUNTS = tuple(
     f.name
     for f in fields(ServiceDayCell)
-    if f.name not in {"house_id", "day", "partner_code", "service_code", "turnaround_histogram"}
+    if f.name not in {"house_id", "day", "partner_code", "service_code"}
 )
 
 
-def _services(cells: list[ServiceDayCell]) -> tuple[ServiceFigures, ...]:
+def _services(cells: list[ServiceDayCell], histograms: Histograms) -> tuple[ServiceFigures, ...]:
     by: dict[tuple[str, str], list[ServiceDayCell]] = defaultdict(list)
     for cell in cells:
         by[cell.partner_code, cell.service_code].append(cell)
     figures = []
     for (partner, service), group in sorted(by.items()):
         sums = _sums(group, _SERVICE_COUNTS)
-        turnaround = Histogram(TURNAROUND)
-        for cell in group:
-            if cell.turnaround_histogram:
-                turnaround.merge(Histogram.decode(TURNAROUND, cell.turnaround_histogram))
-        samples, days = turnaround.total, sums.pop("turnaround_days")
+        turnaround = histograms.get((TURNAROUND.name, partner, service))
+        samples, days = (turnaround.count if turnaround else 0), sums.pop("turnaround_days")
         figures.append(
             ServiceFigures(
                 partner_code=partner,
@@ -340,11 +362,17 @@ def _services(cells: list[ServiceDayCell]) -> tuple[ServiceFigures, ...]:
                 **sums,
                 on_time_share=_share(sums["on_time"], sums["with_deadline"]),
                 turnaround_mean_days=round(days / samples, 3) if samples else None,
-                turnaround_median_days=turnaround.percentile(50),
-                turnaround_p90_days=turnaround.percentile(90),
+                turnaround_median_days=_told(turnaround, "median_bucket"),
+                turnaround_p90_days=_told(turnaround, "p90_bucket"),
             )
         )
     return tuple(figures)
+
+
+def _told(summary: Summary | None, bucket: str) -> float | None:
+    if summary is None or not summary.count:
+        return None
+    return TURNAROUND.told(getattr(summary, bucket))
 
 
 def _contacts(cells: list[ContactDayCell]) -> tuple[ContactFigures, ...]:

@@ -25,7 +25,7 @@ from domain.partners.partner import Partner
 from domain.payments.payment import Payment
 from domain.shared.time import TUNIS, tunis_day
 from projections.rows import changed
-from projections.statistics.histogram import HANDLING, TURNAROUND, WAIT, Histogram
+from projections.statistics.histogram import HANDLING, TURNAROUND, WAIT
 from projections.statistics.view import (
     GrantRow,
     HouseRow,
@@ -39,6 +39,7 @@ from projections.statistics.view import (
 )
 
 _MILLISECOND = timedelta(milliseconds=1)
+_NO_PARTNER = ("", "")  # waits and handling times: the queue knows no partner
 Step = Callable[[Any, int, StatisticsWriter], None]
 DECISIONS = {
     RequestStatus.ACCEPTED.value: "accepted",
@@ -125,10 +126,9 @@ class StatisticsProjection:
             values["on_time"] = cell.on_time + (day <= request.due_on)
         if request.forwarded_on is not None:
             days = self._working_days(w.house(request.house_id), request.forwarded_on, day)
-            histogram = Histogram.decode(TURNAROUND, cell.turnaround_histogram)
-            histogram.add(days)
             values["turnaround_days"] = cell.turnaround_days + days
-            values["turnaround_histogram"] = histogram.encode()
+            where = (request.partner_code, request.service_code)
+            w.sample(request.house_id, day, TURNAROUND.name, where, TURNAROUND.of(days), 1)
         w.put_service_day(changed(cell, **values))
 
     def _working_days(self, house: HouseRow | None, first: date, last: date) -> int:
@@ -205,16 +205,14 @@ def _called(e: Any, position: int, w: StatisticsWriter) -> None:  # noqa: ANN401
         return
     if ticket.wait_millis is None or ticket.no_show:
         wait = max(0, _millis(e.timestamp - ticket.issued_at))
-        cell = w.line_day(ticket.house_id, ticket.day, ticket.line)
-        histogram = Histogram.decode(WAIT, cell.wait_histogram)
+        house, day = ticket.house_id, ticket.day
+        cell = w.line_day(house, day, ticket.line)
         waits, total = cell.waits + 1, cell.wait_millis + wait
         if ticket.wait_millis is not None:  # the earlier wait, ended by the call missed
-            histogram.add(ticket.wait_millis, -1)
+            w.sample(house, day, WAIT.name, _NO_PARTNER, WAIT.of(ticket.wait_millis), -1)
             waits, total = waits - 1, total - ticket.wait_millis
-        histogram.add(wait)
-        w.put_line_day(
-            changed(cell, waits=waits, wait_millis=total, wait_histogram=histogram.encode())
-        )
+        w.sample(house, day, WAIT.name, _NO_PARTNER, WAIT.of(wait), 1)
+        w.put_line_day(changed(cell, waits=waits, wait_millis=total))
         ticket = changed(ticket, wait_millis=wait)
     w.put_ticket(changed(ticket, called_at=e.timestamp, no_show=False))
 
@@ -257,15 +255,14 @@ def _ended(e: Any, position: int, w: StatisticsWriter) -> None:  # noqa: ANN401
         w.put_line_day(changed(cell, served=cell.served + 1))
         return
     handling = max(0, _millis(e.timestamp - ticket.called_at))
-    histogram = Histogram.decode(HANDLING, cell.handling_histogram)
-    histogram.add(handling)
+    bucket = HANDLING.of(handling)
+    w.sample(ticket.house_id, ticket.day, HANDLING.name, _NO_PARTNER, bucket, 1)
     w.put_line_day(
         changed(
             cell,
             served=cell.served + 1,
             handled=cell.handled + 1,
             handling_millis=cell.handling_millis + handling,
-            handling_histogram=histogram.encode(),
         )
     )
 

@@ -3,8 +3,7 @@
 No row names a citizen, an agent or a document: cells count acts per house and business day
 (Africa/Tunis) and per line, hour, partner, service or method; the index rows that link later
 events to their cell (a ticket to its line, a payment to its partner) hold codes and times only.
-Durations are whole milliseconds; histograms are stored as `projections.statistics.histogram`
-text.
+Durations are whole milliseconds; histograms are stored bucket by bucket (`BucketCell`).
 """
 
 from __future__ import annotations
@@ -36,10 +35,8 @@ class LineDayCell:
     transferred: int
     waits: int
     wait_millis: int
-    wait_histogram: str
     handled: int
     handling_millis: int
-    handling_histogram: str
 
 
 @dataclass(frozen=True)
@@ -77,7 +74,6 @@ class ServiceDayCell:
     with_deadline: int
     on_time: int
     turnaround_days: int
-    turnaround_histogram: str
 
 
 @dataclass(frozen=True)
@@ -119,6 +115,23 @@ class GrantDayCell:
     reinstated: int
     renewed: int
     revoked: int
+
+
+@dataclass(frozen=True)
+class BucketCell:
+    """One bucket of a histogram of a house's day.
+
+    Waits and handling times (no partner), or a partner's service's turnarounds; the buckets
+    are `projections.statistics.histogram`'s.
+    """
+
+    house_id: UUID
+    day: date
+    kind: str  # wait, handling, turnaround
+    partner_code: str
+    service_code: str
+    bucket: int
+    count: int
 
 
 # --- index rows: where later events' figures go ----------------------------------------------
@@ -234,6 +247,18 @@ class StatisticsWriter(Protocol):
 
     def put_line_day(self, cell: LineDayCell) -> None:
         """Write the cell."""
+        ...
+
+    def sample(  # noqa: PLR0913, PLR0917 - a bucket's whole key
+        self,
+        house_id: UUID,
+        day: date,
+        kind: str,
+        partner_service: tuple[str, str],
+        bucket: int,
+        change: int,
+    ) -> None:
+        """Count a sample in (`change` = 1) or out of (-1) a bucket of a day's histogram."""
         ...
 
     def hour(self, house_id: UUID, day: date, hour: int) -> HourCell:
