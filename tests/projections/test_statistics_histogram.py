@@ -1,6 +1,7 @@
 """Percentiles read from the statistics' histograms are exact within half a bucket width.
 
-Against the exact nearest-rank percentiles of the raw samples, for waits (one-minute buckets),
+Both as the histogram class reads them and as the database reads them from the stored buckets
+(summed over days, on both stores: the path `serviceStatistics` takes). Against the exact nearest-rank percentiles of the raw samples, for waits (one-minute buckets),
 handling times (half-minute buckets) and turnarounds (whole working days: exact), whatever the
 split of the samples into cells that are merged afterwards.
 """
@@ -8,10 +9,18 @@ split of the samples into cells that are merged afterwards.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from datetime import date, timedelta
+from uuid import uuid4
 
-from hypothesis import given
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from api.bootstrap import Dar, bootstrap
+from infrastructure.readmodels.statistics import Selection, StatisticsTables
+from infrastructure.settings import Settings
+from projections.statistics.figures import Period, Summary
 from projections.statistics.histogram import (
     HANDLING,
     MINUTE_MS,
@@ -104,3 +113,77 @@ def test_a_sample_beyond_the_last_bucket_is_told_by_its_lower_bound() -> None:
     histogram = Histogram(WAIT)
     histogram.add(11 * 60 * MINUTE_MS)
     assert histogram.percentile(50) == WAIT.count * WAIT.width
+
+
+# --- the same, read by the database from the stored buckets (the path serviceStatistics takes) --
+
+_stores = itertools.count(1)
+DAY_ONE = date(2026, 3, 2)
+
+
+def database_summary(dar: Dar, samples: list[int], spread: int, target: int) -> Summary:
+    """The samples stored as a house's wait buckets over `spread` days, summed for the month."""
+    house, area = uuid4(), uuid4()
+    with dar.read.db.write() as cur:
+        writer = StatisticsTables(dar.read.db, cur)
+        for n, sample in enumerate(samples):
+            day = DAY_ONE + timedelta(days=n % spread)
+            writer.sample(house, day, WAIT.name, ("", ""), WAIT.of(sample), 1)
+        writer.flush()
+    selection = Selection(DAY_ONE, DAY_ONE + timedelta(days=27))
+    edge = target * MINUTE_MS // WAIT.width
+    (summary,) = dar.read.statistics.cells(selection, {house: area}, Period.MONTH, edge).summaries
+    return summary
+
+
+def assert_exact_within_half_a_bucket(summary: Summary, samples: list[int], target: int) -> None:
+    assert summary.count == len(samples)
+    for percent, bucket in ((50, summary.median_bucket), (90, summary.p90_bucket)):
+        exact = exact_percentile(samples, percent)
+        assert exact is not None
+        assert abs(WAIT.told(bucket) - exact) <= WAIT.width / 2
+    assert summary.below_target == sum(s < target * MINUTE_MS for s in samples)
+
+
+def memory_dar() -> Iterator[Dar]:
+    url = f"sqlite:///file:dar_hist_{next(_stores)}?mode=memory&cache=shared"
+    dar = bootstrap(Settings(database_url=url))
+    dar.projections.prepare()
+    try:
+        yield dar
+    finally:
+        dar.close()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(within_range(WAIT), st.integers(1, 20), st.integers(1, 120))
+def test_the_database_reads_percentiles_within_half_a_bucket_in_memory(
+    samples: list[int], spread: int, target: int
+) -> None:
+    for dar in memory_dar():
+        summary = database_summary(dar, samples, spread, target)
+        assert_exact_within_half_a_bucket(summary, samples, target)
+
+
+@pytest.mark.usefixtures("postgres_server")
+def test_the_database_reads_percentiles_within_half_a_bucket_on_postgres(
+    pg_settings: Settings,
+) -> None:
+    dar = bootstrap(pg_settings)
+    dar.projections.prepare()
+
+    @settings(
+        max_examples=10,
+        deadline=None,
+        phases=(Phase.explicit, Phase.reuse, Phase.generate),
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(within_range(WAIT), st.integers(1, 20), st.integers(1, 120))
+    def example(samples: list[int], spread: int, target: int) -> None:
+        summary = database_summary(dar, samples, spread, target)
+        assert_exact_within_half_a_bucket(summary, samples, target)
+
+    try:
+        example()
+    finally:
+        dar.close()
