@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -13,7 +13,7 @@ from infrastructure.readmodels.database import ReadDatabase, SqlCursor, as_uuid,
 from infrastructure.readmodels.tables import Table, create_tables
 from infrastructure.readmodels.working_set import WorkingSet
 from projections.rows import changed
-from projections.statistics.figures import Cells, Period, Summary
+from projections.statistics.figures import Cells, Period, Summary, period_of
 from projections.statistics.projection import StatisticsProjection
 from projections.statistics.view import (
     BucketCell,
@@ -55,7 +55,7 @@ GRANT_DAYS = Table(f"stats_grant_days_v{V}", GrantDayCell, ("house_id", "day", "
 BUCKETS = Table(
     f"stats_buckets_v{V}",
     BucketCell,
-    ("house_id", "day", "kind", "partner_code", "service_code", "bucket"),
+    ("house_id", "span", "day", "kind", "partner_code", "service_code", "bucket"),
 )
 HOUSES = Table(f"stats_houses_v{V}", HouseRow, ("house_id",))
 QUEUES = Table(f"stats_queues_v{V}", QueueRow, ("queue_id",), on_conflict="ignore")
@@ -167,15 +167,17 @@ class StatisticsTables:
     ) -> None:
         """See StatisticsWriter."""
         partner, service = partner_service
-        cell = self._buckets.cell(
-            house_id=house_id,
-            day=day,
-            kind=kind,
-            partner_code=partner,
-            service_code=service,
-            bucket=bucket,
-        )
-        self._buckets.put(changed(cell, count=cell.count + change))
+        for span in (Period.DAY, Period.WEEK, Period.MONTH):
+            cell = self._buckets.cell(
+                house_id=house_id,
+                span=span.value,
+                day=period_of(day, span)[0],
+                kind=kind,
+                partner_code=partner,
+                service_code=service,
+                bucket=bucket,
+            )
+            self._buckets.put(changed(cell, count=cell.count + change))
 
     def hour(self, house_id: UUID, day: date, hour: int) -> HourCell:
         """See StatisticsWriter."""
@@ -389,7 +391,8 @@ class StatisticsQueries:
             f"SUM(n) OVER (PARTITION BY {sorted_by}) AS total FROM merged"
         )
         summary = (
-            f"WITH merged ({groups}, bucket, n) AS ({sql}), ranked AS ({ranked}) "
+            f"WITH merged (area_id, day, span, kind, partner_code, service_code, bucket, n) "
+            f"AS ({sql}), ranked AS ({ranked}) "
             f"SELECT {groups}, MAX(total), "
             "MIN(CASE WHEN cum * 100 >= 50 * total THEN bucket END), "
             "MIN(CASE WHEN cum * 100 >= 90 * total THEN bucket END), "
@@ -410,8 +413,8 @@ class StatisticsQueries:
                 columns.append("a.area_id")
             elif column == "day":
                 columns.append(starts)
-            elif column == "line":
-                columns.append("''")  # the service lines of an area are summed together
+            elif column in {"line", "span"}:
+                columns.append("''")  # an area's lines are summed together; spans are chosen
             elif column in table.key:
                 key = f"t.{column}"
                 key = _binary(self._db, key) if column in texts else key
@@ -422,15 +425,15 @@ class StatisticsQueries:
         pair = "(?::uuid, ?::uuid)" if self._db.kind == "postgres" else "(?, ?)"
         values = ", ".join([pair] * len(areas))
         where, params = _narrowing(table, selection)
+        days, chosen = _days(selection, period) if table is BUCKETS else _all_days(selection)
         sql = (
             f"WITH a (house_id, area_id) AS (VALUES {values}) "
             f"SELECT {', '.join(columns)} FROM {self._db.table(table.name)} AS t "
             "JOIN a ON t.house_id = a.house_id "
-            f"WHERE t.day >= ? AND t.day <= ?{where} GROUP BY {', '.join(groups)}"
+            f"WHERE {days}{where} GROUP BY {', '.join(groups)}"
         )
         pairs = [v for house, area in areas.items() for v in (house, area)]
-        days = [selection.first.isoformat(), selection.last.isoformat()]
-        return sql, [*pairs, *days, *params]
+        return sql, [*pairs, *chosen, *params]
 
 
 def _summary(row: tuple[Any, ...]) -> Summary:
@@ -443,6 +446,39 @@ def _summary(row: tuple[Any, ...]) -> Summary:
 
 def _as_day(value: object) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _all_days(selection: Selection) -> tuple[str, list[object]]:
+    return "t.day >= ? AND t.day <= ?", [selection.first.isoformat(), selection.last.isoformat()]
+
+
+def _days(selection: Selection, period: Period) -> tuple[str, list[object]]:
+    """The bucket cells of the selection's days.
+
+    Whole periods from their own span's cells, the days of a period cut by the range from the
+    days' cells.
+    """
+    first, last = selection.first, selection.last
+    whole: list[date] = []
+    cut: list[tuple[date, date]] = []
+    day = first
+    while day <= last:
+        start, end = period_of(day, period)
+        if period is not Period.DAY and start >= first and end <= last:
+            whole.append(start)
+        else:
+            cut.append((max(start, first), min(end, last)))
+        day = end + timedelta(days=1)
+    if period is Period.DAY:
+        cut = [(first, last)]
+    conditions, params = [], []
+    if whole:
+        conditions.append("(t.span = ? AND t.day >= ? AND t.day <= ?)")
+        params += [period.value, whole[0].isoformat(), whole[-1].isoformat()]
+    for start, end in cut:
+        conditions.append("(t.span = ? AND t.day >= ? AND t.day <= ?)")
+        params += [Period.DAY.value, start.isoformat(), end.isoformat()]
+    return "(" + " OR ".join(conditions) + ")", params
 
 
 def _binary(db: ReadDatabase, expression: str) -> str:

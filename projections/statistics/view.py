@@ -122,11 +122,13 @@ class BucketCell:
     """One bucket of a histogram of a house's day.
 
     Waits and handling times (no partner), or a partner's service's turnarounds; the buckets
-    are `projections.statistics.histogram`'s.
+    are `projections.statistics.histogram`'s. A sample counts in its day's, its week's and its
+    month's cell, so a question over whole weeks or months sums few rows.
     """
 
     house_id: UUID
-    day: date
+    day: date  # the first day of the span
+    span: str  # day, week or month: each sample is counted once in each
     kind: str  # wait, handling, turnaround
     partner_code: str
     service_code: str

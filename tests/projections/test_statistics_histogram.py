@@ -121,8 +121,14 @@ _stores = itertools.count(1)
 DAY_ONE = date(2026, 3, 2)
 
 
-def database_summary(dar: Dar, samples: list[int], spread: int, target: int) -> Summary:
-    """The samples stored as a house's wait buckets over `spread` days, summed for the month."""
+def database_summary(
+    dar: Dar, samples: list[int], spread: int, target: int, *, whole: bool
+) -> Summary:
+    """The samples stored as a house's wait buckets over `spread` days, summed for March.
+
+    `whole`: the range is the whole month (read from the month's cells), else part of it (read
+    from the days' cells).
+    """
     house, area = uuid4(), uuid4()
     with dar.read.db.write() as cur:
         writer = StatisticsTables(dar.read.db, cur)
@@ -130,7 +136,10 @@ def database_summary(dar: Dar, samples: list[int], spread: int, target: int) -> 
             day = DAY_ONE + timedelta(days=n % spread)
             writer.sample(house, day, WAIT.name, ("", ""), WAIT.of(sample), 1)
         writer.flush()
-    selection = Selection(DAY_ONE, DAY_ONE + timedelta(days=27))
+    selection = Selection(
+        date(2026, 3, 1) if whole else DAY_ONE,
+        date(2026, 3, 31) if whole else DAY_ONE + timedelta(days=27),
+    )
     edge = target * MINUTE_MS // WAIT.width
     (summary,) = dar.read.statistics.cells(selection, {house: area}, Period.MONTH, edge).summaries
     return summary
@@ -156,12 +165,15 @@ def memory_dar() -> Iterator[Dar]:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-@given(within_range(WAIT), st.integers(1, 20), st.integers(1, 120))
+@given(within_range(WAIT), st.integers(1, 20), st.integers(1, 120), st.booleans())
 def test_the_database_reads_percentiles_within_half_a_bucket_in_memory(
-    samples: list[int], spread: int, target: int
+    samples: list[int],
+    spread: int,
+    target: int,
+    whole: bool,  # noqa: FBT001
 ) -> None:
     for dar in memory_dar():
-        summary = database_summary(dar, samples, spread, target)
+        summary = database_summary(dar, samples, spread, target, whole=whole)
         assert_exact_within_half_a_bucket(summary, samples, target)
 
 
@@ -178,9 +190,9 @@ def test_the_database_reads_percentiles_within_half_a_bucket_on_postgres(
         phases=(Phase.explicit, Phase.reuse, Phase.generate),
         suppress_health_check=list(HealthCheck),
     )
-    @given(within_range(WAIT), st.integers(1, 20), st.integers(1, 120))
-    def example(samples: list[int], spread: int, target: int) -> None:
-        summary = database_summary(dar, samples, spread, target)
+    @given(within_range(WAIT), st.integers(1, 20), st.integers(1, 120), st.booleans())
+    def example(samples: list[int], spread: int, target: int, whole: bool) -> None:  # noqa: FBT001
+        summary = database_summary(dar, samples, spread, target, whole=whole)
         assert_exact_within_half_a_bucket(summary, samples, target)
 
     try:
