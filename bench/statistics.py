@@ -291,9 +291,13 @@ def rebuild_rows(dar: Dar, settings: Settings, runs: int) -> list[Row]:
 def query_rows(dar: Dar, settings: Settings, days: list[date], runs: int) -> list[Row]:
     """The report's latency over the query mix, and the plain read of the cells beside it."""
     timed: list[float] = []
-    for call in query_mix(dar, days):
+    kinds = [f"{g.value}/{p.value}" for g in GroupBy for p in Period]
+    for kind, call in zip(kinds, query_mix(dar, days), strict=True):
         call()  # warm
-        timed.extend(latencies(call, runs))
+        these = latencies(call, runs)
+        p50, p99 = percentile(these, 50), percentile(these, 99)
+        print(f"    {kind:<20} p50 {p50:7.1f} ms  p99 {p99:7.1f} ms", flush=True)
+        timed.extend(these)
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         base = latencies(cells_read(conn, read_schema(settings), days), len(timed))
     print(f"  {len(timed)} queries, mean {stats.mean(timed):.1f} ms", flush=True)

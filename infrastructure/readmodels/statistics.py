@@ -349,7 +349,7 @@ class StatisticsQueries:
         if not areas:
             return Cells(with_visits=with_visits)
         statements = [self._summed(t, selection, areas, period) for t in CELLS]
-        houses = tuple(areas)
+        houses: list[object] = list(areas)
         grants_sql = GRANTS.select(
             self._db, f"house_id IN ({', '.join('?' * len(houses))})", "grant_id"
         )
@@ -471,7 +471,8 @@ def _days(selection: Selection, period: Period) -> tuple[str, list[object]]:
         day = end + timedelta(days=1)
     if period is Period.DAY:
         cut = [(first, last)]
-    conditions, params = [], []
+    conditions: list[str] = []
+    params: list[object] = []
     if whole:
         conditions.append("(t.span = ? AND t.day >= ? AND t.day <= ?)")
         params += [period.value, whole[0].isoformat(), whole[-1].isoformat()]
