@@ -256,7 +256,10 @@ def latencies(call: Callable[[], object], count: int) -> list[float]:
 def query_mix(dar: Dar, days: list[date]) -> list[Callable[[], object]]:
     """The questions the governance page asks: every grouping by day, week and month."""
     report = StatisticsReport(dar.read.statistics, 25)
-    wanted = StatisticsFilter(first=days[0], last=days[-1])
+    # the calendar weeks and months around the days, as the governance page asks for them
+    first = days[0] - timedelta(days=days[0].weekday())
+    last = days[-1] + timedelta(days=6 - days[-1].weekday())
+    wanted = StatisticsFilter(first=min(first, days[0].replace(day=1)), last=last)
     return [
         (lambda g=g, p=p: report.groups(wanted, g, p))  # type: ignore[misc]
         for g in GroupBy

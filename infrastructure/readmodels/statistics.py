@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from infrastructure.readmodels.database import ReadDatabase, SqlCursor, as_uuid, select_each
-from infrastructure.readmodels.tables import Table, create_tables
+from infrastructure.readmodels.tables import Index, Table, create_tables
 from infrastructure.readmodels.working_set import WorkingSet
 from projections.rows import changed
 from projections.statistics.figures import Cells, Period, Summary, period_of
@@ -56,6 +56,7 @@ BUCKETS = Table(
     f"stats_buckets_v{V}",
     BucketCell,
     ("house_id", "span", "day", "kind", "partner_code", "service_code", "bucket"),
+    indexes=(Index("span_day", ("span", "day")),),  # every house's weeks or days at once
 )
 HOUSES = Table(f"stats_houses_v{V}", HouseRow, ("house_id",))
 QUEUES = Table(f"stats_queues_v{V}", QueueRow, ("queue_id",), on_conflict="ignore")
@@ -405,7 +406,10 @@ class StatisticsQueries:
         self, table: Table[Any], selection: Selection, areas: Mapping[UUID, UUID], period: Period
     ) -> tuple[str, list[object]]:
         """A table's cells of the selection summed by area, period and the table's other keys."""
-        starts = _binary(self._db, f"({_period_start(self._db, period)})")
+        starts = _period_start(self._db, period)
+        if table is BUCKETS and period is not Period.DAY:  # a span's cells start its period
+            starts = f"CASE WHEN t.span = 'day' THEN {starts} ELSE t.day END"
+        starts = _binary(self._db, f"({starts})")
         texts = {c.name for c in table.column_specs if c.sql == "text"}
         columns, groups = [], ["a.area_id", starts]
         for column in table.columns:
