@@ -9,7 +9,7 @@ then recalled, some walking away; contacts; requests done on the spot or forward
 days later; cash and card payments, a few refunded. Saved house-day by house-day.
 
 Measured in one run on the suite's throwaway PostgreSQL (fsync on):
-- the raw read rate: a plain psycopg keyset read of the events table (`pg_raw_keyset_read`);
+- the raw read rate: a plain psycopg keyset read of the events table (`pg_statistics_raw_read`);
 - the statistics rebuilt from zero alone (`pg_statistics_rebuild`, ratio to the raw read;
   target >= 0.3);
 - the statistics report (`StatisticsReport.groups`: the read model's cells read and merged, as
@@ -286,7 +286,7 @@ def rebuild_rows(dar: Dar, settings: Settings, runs: int) -> list[Row]:
     for _ in range(runs):
         raw_samples.extend(rate(lambda: pg_raw_read(url, settings.postgres_schema), 1).samples)
         rebuilt.extend(rate(lambda: rebuild_all(dar, [key]), 1).samples)
-    raw = Measurement("pg_raw_keyset_read", 1, "events/s", tuple(raw_samples))
+    raw = Measurement("pg_statistics_raw_read", 1, "events/s", tuple(raw_samples))
     measured = Measurement("pg_statistics_rebuild", 1, "events/s", tuple(rebuilt))
     return [Row.of_baseline(raw), Row(measured, baseline=raw)]
 
