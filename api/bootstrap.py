@@ -43,6 +43,7 @@ from infrastructure.readmodels import partners as partners_tables
 from infrastructure.readmodels import payments as payments_tables
 from infrastructure.readmodels import queue as queue_tables
 from infrastructure.readmodels import requests as requests_tables
+from infrastructure.readmodels import statistics as statistics_tables
 from infrastructure.readmodels import tills as tills_tables
 from infrastructure.readmodels.access_log import (
     AccessLogQueries,
@@ -94,6 +95,11 @@ from infrastructure.readmodels.runner import (
     Registered,
 )
 from infrastructure.readmodels.setup import open_read_database
+from infrastructure.readmodels.statistics import (
+    StatisticsQueries,
+    StatisticsTables,
+    create_statistics_tables,
+)
 from infrastructure.readmodels.tills import TillsQueries, TillsTables, create_tills_tables
 from infrastructure.reference import check_production_purposes, reference_purposes
 from infrastructure.reference.places import business_calendar, governorate_names
@@ -109,6 +115,7 @@ from projections.payments.projection import PaymentsProjection
 from projections.ports import Projection
 from projections.queue.projection import QueueProjection
 from projections.requests.projection import RequestsProjection
+from projections.statistics.projection import StatisticsProjection
 from projections.tills.projection import TillsProjection
 
 W = TypeVar("W")
@@ -139,6 +146,8 @@ class ReadModels:
     deliveries_key: str
     tills: TillsQueries
     tills_key: str
+    statistics: StatisticsQueries
+    statistics_key: str
 
     def tracking_keys(self) -> list[str]:
         """Tracking keys of every read model."""
@@ -153,6 +162,7 @@ class ReadModels:
             self.audit_key,
             self.deliveries_key,
             self.tills_key,
+            self.statistics_key,
         ]
 
 
@@ -221,7 +231,7 @@ def _registered(
 
 
 def projections() -> list[Registered[object]]:
-    """Every projection of Dar with its tables, in the order `ReadModels` names their keys."""
+    """Every projection of Dar with its tables; `ReadModels` finds each key by its class."""
     return [
         _registered(PartnersProjection(), PartnersTable, create_partners_table, partners_tables),
         _registered(
@@ -241,6 +251,12 @@ def projections() -> list[Registered[object]]:
             DeliveriesProjection(), DeliveriesTables, create_deliveries_tables, deliveries_tables
         ),
         _registered(TillsProjection(), TillsTables, create_tills_tables, tills_tables),
+        _registered(
+            StatisticsProjection(business_calendar()),
+            StatisticsTables,
+            create_statistics_tables,
+            statistics_tables,
+        ),
     ]
 
 
@@ -279,28 +295,31 @@ def bootstrap(  # noqa: PLR0913 - what tests put in place of the outside world
     runner = CommandRunner(store, the_clock, on_saved=lambda _: new_events.signal())
     read_db = open_read_database(settings, projector=projector)
     all_projections = projections()
+    key_of: dict[type, str] = {type(r.projection): r.projection.key for r in all_projections}
     read = ReadModels(
         db=read_db,
         partners=PartnersQueries(read_db),
-        partners_key=all_projections[0].projection.key,
+        partners_key=key_of[PartnersProjection],
         directory=DirectoryQueries(read_db),
-        directory_key=all_projections[1].projection.key,
+        directory_key=key_of[DirectoryProjection],
         access_log=AccessLogQueries(read_db),
-        access_log_key=all_projections[2].projection.key,
+        access_log_key=key_of[AccessLogProjection],
         queue=QueueQueries(read_db),
-        queue_key=all_projections[3].projection.key,
+        queue_key=key_of[QueueProjection],
         requests=RequestsQueries(read_db, business_calendar()),
-        requests_key=all_projections[4].projection.key,
+        requests_key=key_of[RequestsProjection],
         payments=PaymentsQueries(read_db),
-        payments_key=all_projections[5].projection.key,
+        payments_key=key_of[PaymentsProjection],
         dashboard=DashboardQueries(read_db),
-        dashboard_key=all_projections[6].projection.key,
+        dashboard_key=key_of[DashboardProjection],
         audit=AuditIndexQueries(read_db),
-        audit_key=all_projections[7].projection.key,
+        audit_key=key_of[AuditIndexProjection],
         deliveries=DeliveriesQueries(read_db),
-        deliveries_key=all_projections[8].projection.key,
+        deliveries_key=key_of[DeliveriesProjection],
         tills=TillsQueries(read_db),
-        tills_key=all_projections[9].projection.key,
+        tills_key=key_of[TillsProjection],
+        statistics=StatisticsQueries(read_db),
+        statistics_key=key_of[StatisticsProjection],
     )
     houses = HouseService(store, runner, governorate_names(), business_calendar())
     policy = DelegationPolicy(store, the_clock)

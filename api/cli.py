@@ -27,6 +27,7 @@ from api.login import page_link
 from api.projections_cli import projections_app
 from api.settlement_cli import settlement_app
 from api.simulate_cli import simulate
+from api.stats_cli import stats_app
 from api.sweep import start_sweeping
 from domain.houses.house import house_id
 from domain.shared.errors import ValidationError
@@ -53,6 +54,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(fixtures_app, name="fixtures")
 app.add_typer(settlement_app, name="settlement")
 app.command(name="simulate")(simulate)
+app.add_typer(stats_app, name="stats")
 
 
 def prepare(settings: Settings, *, demo: bool = False, scenario: str | None = None) -> int:

@@ -202,6 +202,19 @@ class Settings(BaseSettings):
         description="subscriptions are pushed; this slow poll behind them catches a lost "
         "notification, or a projection worker in another process on SQLite",
     )
+    statistics_wait_target_minutes: int = Field(
+        default=25,
+        ge=1,
+        le=600,
+        description="governance statistics: the share of waits under this target (whole minutes)",
+    )
+    statistics_small_count: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="published statistics exports blank counts under this and the figures "
+        "resting on fewer samples (1: nothing blanked)",
+    )
     embedded_projections: bool = Field(
         default=True, description="project in the API process (single-process mode)"
     )

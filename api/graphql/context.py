@@ -36,6 +36,7 @@ ReadModel = Literal[
     "audit",
     "deliveries",
     "tills",
+    "statistics",
 ]
 
 

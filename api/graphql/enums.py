@@ -26,6 +26,8 @@ from domain.payments.remittance import EntryKind
 from domain.payments.till import TillStatus
 from domain.settlement.matching import LineStatus
 from domain.settlement.statement import StatementSource
+from projections.statistics.figures import GroupBy as StatisticsGroupBy
+from projections.statistics.figures import Period as StatisticsPeriod
 
 strawberry.enum(Season, description="Which opening hours apply on a day.")
 strawberry.enum(Mode, description="Served at the counter, or forwarded to the partner.")
@@ -51,6 +53,12 @@ strawberry.enum(
     Reachability, name="PartnerReachability", description="Whether a partner's system answers."
 )
 strawberry.enum(TillStatus, description="Where an agent's till stands.")
+strawberry.enum(
+    StatisticsGroupBy, name="StatisticsGroupBy", description="The areas statistics merge over."
+)
+strawberry.enum(
+    StatisticsPeriod, name="StatisticsPeriod", description="The periods statistics merge over."
+)
 
 __all__ = [
     "ActKind",
@@ -73,6 +81,8 @@ __all__ = [
     "RequestStatus",
     "Season",
     "StatementSource",
+    "StatisticsGroupBy",
+    "StatisticsPeriod",
     "TicketStatus",
     "TillStatus",
 ]

@@ -43,6 +43,7 @@ from api.graphql.payments import PaymentMutations, PaymentQueries
 from api.graphql.requests import RequestMutations, RequestQueries
 from api.graphql.scalars import SCALARS, Position
 from api.graphql.settlement import SettlementMutations, SettlementQueries
+from api.graphql.statistics import StatisticsQueries
 from api.graphql.text import TextPolicy
 from api.graphql.tills import TillMutations, TillQueries
 from infrastructure.settings import Environment, Settings
@@ -66,6 +67,7 @@ class Query(
     ComplianceQueries,
     PartnerStatusQueries,
     TillQueries,
+    StatisticsQueries,
 ):
     @query(EVERYONE, "The position every read model has reached (the lowest).")
     async def position(self, info: DarInfo) -> Position:

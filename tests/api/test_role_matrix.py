@@ -54,6 +54,9 @@ SAMPLES.update(
         "complianceReport": (
             '{ complianceReport(from: "2026-01-05", to: "2026-01-05") { uncovered { missing } } }'
         ),
+        "serviceStatistics": (
+            '{ serviceStatistics(filter: {from: "2026-01-05", to: "2026-01-11"}) { period } }'
+        ),
         "moneyReport": (
             '{ moneyReport(from: "2026-01-05", to: "2026-01-05") { disagreements { partnerCode } } }'
         ),

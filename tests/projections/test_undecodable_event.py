@@ -48,6 +48,7 @@ def test_an_undecodable_event_is_reported_degraded_everywhere_and_skipped_by_an_
         dar.read.dashboard_key,
         dar.read.audit_key,
         dar.read.deliveries_key,  # it learns the partners' codes from their events
+        dar.read.statistics_key,  # a grant names its partner by id: it learns the codes
         COUNTED,
     }  # decode it
     others = set(keys) - needing

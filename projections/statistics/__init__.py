@@ -1,0 +1,1 @@
+"""Governance statistics per house, business day, line, hour, partner and service."""
