@@ -35,6 +35,7 @@ from projections.statistics.view import (
 )
 
 R = TypeVar("R")
+_SPANS = (Period.DAY, Period.WEEK, Period.MONTH)
 V = StatisticsProjection.version
 LINE_DAYS = Table(f"stats_line_days_v{V}", LineDayCell, ("house_id", "day", "line"))
 HOURS = Table(f"stats_hours_v{V}", HourCell, ("house_id", "day", "hour"))
@@ -186,6 +187,8 @@ class StatisticsTables:
         self._money = _Counts(db, cur, MONEY_DAYS)
         self._grant_days = _Counts(db, cur, GRANT_DAYS)
         self._buckets = _Counts(db, cur, BUCKETS)
+        self._bucket_counts: dict[tuple[Any, ...], int] = {}  # bucket key -> change
+        self._starts: dict[date, tuple[tuple[str, date], ...]] = {}  # day -> its spans' starts
         self._houses = _Rows(db, cur, HOUSES)
         self._queues = _Rows(db, cur, QUEUES)
         self._tickets = _Rows(db, cur, TICKETS)
@@ -217,18 +220,16 @@ class StatisticsTables:
         change: int,
     ) -> None:
         """See StatisticsWriter."""
-        partner, service = partner_service
-        for span in (Period.DAY, Period.WEEK, Period.MONTH):
-            cell = self._buckets.cell(
-                house_id=house_id,
-                span=span.value,
-                day=period_of(day, span)[0],
-                kind=kind,
-                partner_code=partner,
-                service_code=service,
-                bucket=bucket,
+        starts = self._starts.get(day)
+        if starts is None:
+            starts = self._starts[day] = tuple(
+                (span.value, period_of(day, span)[0]) for span in _SPANS
             )
-            self._buckets.put(changed(cell, count=cell.count + change))
+        partner, service = partner_service
+        counts = self._bucket_counts
+        for span, start in starts:
+            key = (house_id, start, span, kind, partner, service, bucket)
+            counts[key] = counts.get(key, 0) + change
 
     def hour(self, house_id: UUID, day: date, hour: int) -> HourCell:
         """See StatisticsWriter."""
@@ -354,6 +355,9 @@ class StatisticsTables:
 
     def flush(self) -> None:
         """Write the batch's rows."""
+        for key, count in self._bucket_counts.items():
+            self._buckets.put(BucketCell(*key, count=count))
+        self._bucket_counts = {}
         for rows in self._all:
             if isinstance(rows, _Counts):
                 rows.flush()
