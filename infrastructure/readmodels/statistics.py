@@ -12,7 +12,6 @@ from uuid import UUID
 from infrastructure.readmodels.database import ReadDatabase, SqlCursor, as_uuid, select_each
 from infrastructure.readmodels.tables import Index, Table, create_tables
 from infrastructure.readmodels.working_set import MAX_PARAMETERS, WorkingSet, json_rows
-from projections.rows import changed
 from projections.statistics.figures import Cells, Period, Summary, period_of
 from projections.statistics.projection import StatisticsProjection
 from projections.statistics.view import (
