@@ -35,6 +35,7 @@ from projections.statistics.view import (
 
 R = TypeVar("R")
 _SPANS = (Period.DAY, Period.WEEK, Period.MONTH)
+BucketKey = tuple[UUID, date, str, str, str, str, int]  # house, first day, span, kind, ..bucket
 V = StatisticsProjection.version
 LINE_DAYS = Table(f"stats_line_days_v{V}", LineDayCell, ("house_id", "day", "line"))
 HOURS = Table(f"stats_hours_v{V}", HourCell, ("house_id", "day", "hour"))
@@ -186,7 +187,7 @@ class StatisticsTables:
         self._money = _Counts(db, cur, MONEY_DAYS)
         self._grant_days = _Counts(db, cur, GRANT_DAYS)
         self._buckets = _Counts(db, cur, BUCKETS)
-        self._bucket_counts: dict[tuple[Any, ...], int] = {}  # bucket key -> change
+        self._bucket_counts: dict[BucketKey, int] = {}  # a bucket cell's key -> its change
         self._starts: dict[date, tuple[tuple[str, date], ...]] = {}  # day -> its spans' starts
         self._houses = _Rows(db, cur, HOUSES)
         self._queues = _Rows(db, cur, QUEUES)
@@ -354,8 +355,8 @@ class StatisticsTables:
 
     def flush(self) -> None:
         """Write the batch's rows."""
-        for key, count in self._bucket_counts.items():
-            self._buckets.put(BucketCell(*key, count=count))
+        for (house, day, span, kind, partner, service, bucket), n in self._bucket_counts.items():
+            self._buckets.put(BucketCell(house, day, span, kind, partner, service, bucket, n))
         self._bucket_counts = {}
         for rows in self._all:
             if isinstance(rows, _Counts):
