@@ -11,8 +11,7 @@ from uuid import UUID
 
 from infrastructure.readmodels.database import ReadDatabase, SqlCursor, as_uuid, select_each
 from infrastructure.readmodels.tables import Index, Table, create_tables
-from infrastructure.readmodels.working_set import WorkingSet
-from projections.rows import changed
+from infrastructure.readmodels.working_set import MAX_PARAMETERS, WorkingSet, json_rows
 from projections.statistics.figures import Cells, Period, Summary, period_of
 from projections.statistics.projection import StatisticsProjection
 from projections.statistics.view import (
@@ -35,6 +34,8 @@ from projections.statistics.view import (
 )
 
 R = TypeVar("R")
+_SPANS = (Period.DAY, Period.WEEK, Period.MONTH)
+BucketKey = tuple[UUID, date, str, str, str, str, int]  # house, first day, span, kind, ..bucket
 V = StatisticsProjection.version
 LINE_DAYS = Table(f"stats_line_days_v{V}", LineDayCell, ("house_id", "day", "line"))
 HOURS = Table(f"stats_hours_v{V}", HourCell, ("house_id", "day", "hour"))
@@ -125,17 +126,69 @@ class _Rows(Generic[R]):
         return found if found is not None else _empty(self.table.row_type, **key)
 
 
+class _Counts(Generic[R]):
+    """A counter table's changes in the current batch, added to the stored cells at the flush.
+
+    Every column a cell holds beside its key is a count or a sum, and the projection only ever
+    adds to them: `cell` hands the batch's change so far (zero at first), `put` keeps the changed
+    one, and `flush` adds each key's change to its stored row with one multi-row upsert
+    (`ON CONFLICT .. DO UPDATE SET n = t.n + excluded.n`), so the batch reads no cell at all.
+    """
+
+    def __init__(self, db: ReadDatabase, cur: SqlCursor, table: Table[R]) -> None:
+        self.table = table
+        self._db = db
+        self._cur = cur
+        self._changes: dict[tuple[object, ...], R] = {}
+        self._key_of = operator.attrgetter(*table.key)
+        self._counts = tuple(c for c in table.columns if c not in table.key)
+
+    def cell(self, **key: object) -> R:
+        found = self._changes.get(tuple(key[k] for k in self.table.key))
+        return found if found is not None else _empty(self.table.row_type, **key)
+
+    def put(self, row: R) -> None:
+        self._changes[self._key_of(row)] = row
+
+    def flush(self) -> None:
+        if not self._changes:
+            return
+        rows = [self.table.params(r) for r in self._changes.values()]
+        self._changes = {}
+        table, columns = self._db.table(self.table.name), ", ".join(self.table.columns)
+        adds = ", ".join(f"{c} = t.{c} + excluded.{c}" for c in self._counts)
+        conflict = f"ON CONFLICT ({', '.join(self.table.key)}) DO UPDATE SET {adds}"
+        if self._db.kind == "postgres":
+            self._cur.execute(
+                f"INSERT INTO {table} AS t ({columns}) SELECT {columns} "
+                f"FROM json_populate_recordset(NULL::{table}, ?::json) {conflict}",
+                (json_rows(self.table.columns, rows),),
+            )
+            return
+        per_statement = max(1, MAX_PARAMETERS // len(self.table.columns))
+        one = "(" + ", ".join("?" * len(self.table.columns)) + ")"
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            self._cur.execute(
+                f"INSERT INTO {table} AS t ({columns}) VALUES {', '.join([one] * len(chunk))} "
+                f"{conflict}",
+                [p for row in chunk for p in row],
+            )
+
+
 class StatisticsTables:
     """Writes the statistics rows within a batch's transaction, through working sets."""
 
     def __init__(self, db: ReadDatabase, cur: SqlCursor) -> None:
-        self._lines = _Rows(db, cur, LINE_DAYS)
-        self._hours = _Rows(db, cur, HOURS)
-        self._services = _Rows(db, cur, SERVICE_DAYS)
-        self._contacts = _Rows(db, cur, CONTACT_DAYS)
-        self._money = _Rows(db, cur, MONEY_DAYS)
-        self._grant_days = _Rows(db, cur, GRANT_DAYS)
-        self._buckets = _Rows(db, cur, BUCKETS)
+        self._lines = _Counts(db, cur, LINE_DAYS)
+        self._hours = _Counts(db, cur, HOURS)
+        self._services = _Counts(db, cur, SERVICE_DAYS)
+        self._contacts = _Counts(db, cur, CONTACT_DAYS)
+        self._money = _Counts(db, cur, MONEY_DAYS)
+        self._grant_days = _Counts(db, cur, GRANT_DAYS)
+        self._buckets = _Counts(db, cur, BUCKETS)
+        self._bucket_counts: dict[BucketKey, int] = {}  # a bucket cell's key -> its change
+        self._starts: dict[date, tuple[tuple[str, date], ...]] = {}  # day -> its spans' starts
         self._houses = _Rows(db, cur, HOUSES)
         self._queues = _Rows(db, cur, QUEUES)
         self._tickets = _Rows(db, cur, TICKETS)
@@ -145,8 +198,8 @@ class StatisticsTables:
         self._partners = _Rows(db, cur, PARTNERS)
         self._grants = _Rows(db, cur, GRANTS)
         self._skipped = _Rows(db, cur, SKIPPED)
-        self._all: tuple[_Rows[Any], ...] = tuple(
-            v for v in vars(self).values() if isinstance(v, _Rows)
+        self._all: tuple[_Rows[Any] | _Counts[Any], ...] = tuple(
+            v for v in vars(self).values() if isinstance(v, _Rows | _Counts)
         )
 
     def line_day(self, house_id: UUID, day: date, line: str) -> LineDayCell:
@@ -167,18 +220,16 @@ class StatisticsTables:
         change: int,
     ) -> None:
         """See StatisticsWriter."""
-        partner, service = partner_service
-        for span in (Period.DAY, Period.WEEK, Period.MONTH):
-            cell = self._buckets.cell(
-                house_id=house_id,
-                span=span.value,
-                day=period_of(day, span)[0],
-                kind=kind,
-                partner_code=partner,
-                service_code=service,
-                bucket=bucket,
+        starts = self._starts.get(day)
+        if starts is None:
+            starts = self._starts[day] = tuple(
+                (span.value, period_of(day, span)[0]) for span in _SPANS
             )
-            self._buckets.put(changed(cell, count=cell.count + change))
+        partner, service = partner_service
+        counts = self._bucket_counts
+        for span, start in starts:
+            key = (house_id, start, span, kind, partner, service, bucket)
+            counts[key] = counts.get(key, 0) + change
 
     def hour(self, house_id: UUID, day: date, hour: int) -> HourCell:
         """See StatisticsWriter."""
@@ -304,8 +355,14 @@ class StatisticsTables:
 
     def flush(self) -> None:
         """Write the batch's rows."""
+        for (house, day, span, kind, partner, service, bucket), n in self._bucket_counts.items():
+            self._buckets.put(BucketCell(house, day, span, kind, partner, service, bucket, n))
+        self._bucket_counts = {}
         for rows in self._all:
-            rows.set.flush()
+            if isinstance(rows, _Counts):
+                rows.flush()
+            else:
+                rows.set.flush()
 
 
 @dataclass(frozen=True)

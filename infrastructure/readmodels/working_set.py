@@ -124,7 +124,7 @@ class WorkingSet(Generic[R]):
                 f"INSERT INTO {self._table} ({columns}) SELECT {columns} "
                 f"FROM json_populate_recordset(NULL::{self._table}, ?::json) "
                 f"ON CONFLICT ({', '.join(spec.keys)}) {action}",
-                (_json_rows(spec.columns, rows),),
+                (json_rows(spec.columns, rows),),
             )
             return
         per_statement = max(1, MAX_PARAMETERS // len(spec.columns))
@@ -147,7 +147,7 @@ class WorkingSet(Generic[R]):
         return None if found is None else self._spec.row(found)
 
 
-def _json_rows(columns: tuple[str, ...], rows: list[Sequence[object]]) -> str:
+def json_rows(columns: tuple[str, ...], rows: list[Sequence[object]]) -> str:
     """Rows as a JSON array of objects (UUIDs, datetimes as PostgreSQL reads them); storable.
 
     Most rows hold no text a store refuses: they are encoded as they are. Text with a lone

@@ -241,7 +241,12 @@ class SkippedRow:
 
 
 class StatisticsWriter(Protocol):
-    """Reads and writes the statistics rows inside the runner's transaction."""
+    """Reads and writes the statistics rows inside the runner's transaction.
+
+    A cell (line, hour, service, contact, money, grant day) is only ever added to: the cell a
+    getter hands is the batch's change to it so far (zero at first), which the writer adds to
+    the stored cell when the batch is written; a step never reads a cell's stored total.
+    """
 
     def line_day(self, house_id: UUID, day: date, line: str) -> LineDayCell:
         """The cell, or an empty one."""
