@@ -154,6 +154,7 @@ class Page(StrEnum):
     COUNTER = "counter"
     SUPERVISOR = "supervisor"
     DISPLAY = "display"
+    GOVERNANCE = "governance"
 
 
 @app.command()
@@ -189,7 +190,7 @@ def token(  # noqa: PLR0913 - one option per claim
             err=True,
         )
         raise typer.Exit(code=2)
-    if open_page and not house:
+    if open_page and not house and page is not Page.GOVERNANCE:
         raise typer.BadParameter(
             "a page shows one house: name it with --house", param_hint="--open"
         )
@@ -201,7 +202,7 @@ def token(  # noqa: PLR0913 - one option per claim
     minted = service.mint(
         agent or subject, role, house=house, partner=partner, ttl=timedelta(hours=hours)
     )
-    if page_house is None:
+    if not open_page:
         typer.echo(minted)
         return
     base = base_url or settings.public_base_url
