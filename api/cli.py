@@ -91,6 +91,10 @@ def run(
             "The house's pages (a link each, with a development token): add --open --page counter "
             "--counter 1 (or --page supervisor, --page display) to those commands"
         )
+        typer.echo(
+            "The governance page (statistics, no house): dar token --role governance --open "
+            "--page governance"
+        )
     uvicorn.run(
         "api.asgi:app",
         host=settings.host,

@@ -202,13 +202,13 @@ function chart(groups) {
   if (!groups.length) return element("p", { class: "meta" }, page.t("empty"));
   const periods = [...new Set(groups.map((g) => g.from))].sort();
   const areas = [...new Map(groups.map((g) => [g.area.code, g.area])).values()];
-  const top = Math.max(1, ...groups.map(measured));
+  const step = Math.max(1, Math.ceil(Math.max(...groups.map(measured)) / 4)); // whole ticks
+  const top = step * 4;
   const [width, height, left, right, upper, lower] = [720, 280, 48, 16, 16, 40];
   const x = (i) => left + (periods.length === 1 ? (width - left - right) / 2 : (i * (width - left - right)) / (periods.length - 1));
   const y = (value) => height - lower - (value * (height - upper - lower)) / top;
   const drawing = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-labelledby": "h-chart", direction: "ltr" });
-  for (let step = 0; step <= 4; step += 1) {
-    const value = Math.round((top * step) / 4);
+  for (let value = 0; value <= top; value += step) {
     drawing.append(svg("line", { class: "grid", x1: left, x2: width - right, y1: y(value), y2: y(value) }),
       svg("text", { class: "tick", x: left - 6, y: y(value) + 4, "text-anchor": "end" }, page.num(value)));
   }
