@@ -67,7 +67,7 @@ def asked(request: Request) -> tuple[StatisticsFilter, GroupBy, Period, str]:
         first=_day("from", query.get("from")),
         last=_day("to", query.get("to")),
         houses=tuple(clean("house", h) for h in query.getlist("house")),
-        **single,  # type: ignore[arg-type]
+        **single,
     )
     group_by = _choice("groupBy", query.get("groupBy"), GroupBy, GroupBy.NATION)
     period = _choice("period", query.get("period"), Period, Period.WEEK)
