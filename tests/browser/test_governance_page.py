@@ -41,6 +41,7 @@ from tests.support.stores import PostgresDatabases
 
 DAR = str(Path(sys.executable).with_name("dar"))
 SMALL = "2"
+ARABIC_INDIC = "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669"
 DAYS = "from=2026-01-05&to=2026-01-18"
 FIGURES = """area { code nameAr nameFr } from to
   visits { visits served waits { medianMinutes p90Minutes withinTargetShare } }
@@ -219,6 +220,13 @@ def test_the_page_shows_the_apis_figures_by_governorate_and_week(
     shown_ranking(page, answer, lang, "visits")
     expect(page.locator("#banner")).to_be_hidden()
 
+    page.locator('#switches button[data-value="arab"]').click()  # Arabic-Indic digits
+
+    first = answer["byGovernorate"]["groups"][0]
+    key = f"{first['area']['code']}/{first['from']}"
+    visits = str(first["visits"]["visits"]).translate(str.maketrans("0123456789", ARABIC_INDIC))
+    assert cells(page, "governorates", key)["visits"] == visits
+
 
 def test_a_partner_chosen_in_the_filters_narrows_the_figures_as_the_api_does(
     office: Office, open_page: Opener
@@ -306,3 +314,16 @@ def test_the_export_route_is_the_governance_offices_and_refuses_bad_input(office
     assert status(f"{address}&period=year", office.token)[0] == 400
     admin = token_for(office.settings, Role.ADMIN)
     assert status(address, admin) == (200, "")
+
+
+def test_a_token_outside_the_office_sees_the_refusal_and_no_figure(
+    office: Office, open_page: Opener
+) -> None:
+    partner = token_for(office.settings, Role.PARTNER, partner="STEG")
+    page = open_page(f"/pages/governance?lang=fr&{DAYS}", partner).page
+
+    expect(page.locator("#banner .code")).to_have_text("FORBIDDEN")
+    expect(page.locator("#governorates")).to_be_empty()
+    expect(page.locator("#ranking")).to_be_empty()
+    expect(page.locator("#chart")).to_be_empty()
+    assert "Kasserine" not in page.locator("body").inner_text()
