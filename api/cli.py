@@ -110,6 +110,10 @@ def run(
             "The house's pages (a link each, with a development token): add --open --page counter "
             "--counter 1 (or --page supervisor, --page display) to those commands"
         )
+        typer.echo(
+            "The governance page (statistics, no house): dar token --role governance --open "
+            "--page governance"
+        )
     uvicorn.run(
         "api.asgi:app",
         host=settings.host,
@@ -175,6 +179,7 @@ class Page(StrEnum):
     COUNTER = "counter"
     SUPERVISOR = "supervisor"
     DISPLAY = "display"
+    GOVERNANCE = "governance"
 
 
 @app.command()
@@ -210,7 +215,7 @@ def token(  # noqa: PLR0913 - one option per claim
             err=True,
         )
         raise typer.Exit(code=2)
-    if open_page and not house:
+    if open_page and not house and page is not Page.GOVERNANCE:
         raise typer.BadParameter(
             "a page shows one house: name it with --house", param_hint="--open"
         )
@@ -222,7 +227,7 @@ def token(  # noqa: PLR0913 - one option per claim
     minted = service.mint(
         agent or subject, role, house=house, partner=partner, ttl=timedelta(hours=hours)
     )
-    if page_house is None:
+    if not open_page:
         typer.echo(minted)
         return
     base = base_url or settings.public_base_url

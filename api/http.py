@@ -35,6 +35,7 @@ from api.metrics import Metrics
 from api.pages import add_pages
 from api.projection_status import projection_report
 from api.receipts import add_receipts
+from api.statistics_download import add_statistics_download
 from api.sweep import start_sweeping
 from infrastructure.settings import Environment, Settings
 
@@ -156,6 +157,7 @@ def create_app(settings: Settings, dar: Dar | None = None) -> FastAPI:
     app.include_router(router, prefix="/graphql")
     _operations(app, app_dar, metrics)
     add_receipts(app, app_dar, tokens)
+    add_statistics_download(app, app_dar, tokens)  # the governance page's export buttons
     add_login(app, settings, tokens)  # the pages' login: /auth/login, /auth/callback
     add_gateway_routes(app, app_dar)
     add_pages(app)

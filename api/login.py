@@ -66,16 +66,17 @@ class LoginRefusedError(Exception):
 
 
 def page_link(
-    base_url: str, page: str, house: str, token: str, *, counter: int | None = None
+    base_url: str, page: str, house: str | None, token: str, *, counter: int | None = None
 ) -> str:
     """The address of one of Dar's pages for the house of id `house`, the token in its fragment.
 
     The fragment never reaches a server; the page moves it into its session storage.
     """
-    query: dict[str, str | int] = {"house": house}
+    query: dict[str, str | int] = {"house": house} if house else {}  # governance: no house
     if counter is not None:
         query["counter"] = counter
-    return f"{base_url.rstrip('/')}/pages/{page}?{urlencode(query)}#token={token}"
+    address = f"{base_url.rstrip('/')}/pages/{page}"
+    return f"{address}?{urlencode(query)}#token={token}" if query else f"{address}#token={token}"
 
 
 def local_page(next_page: str | None) -> str:

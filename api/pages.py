@@ -3,6 +3,8 @@
 - `/pages/counter?house=…&counter=…`, `/pages/supervisor?house=…`, `/pages/display?house=…`: small
   HTML shells whose `lang` and `dir` follow the `lang` parameter (Arabic by default, right to left);
   everything else on them is drawn by their scripts from what Dar's GraphQL API answers;
+- `/pages/governance`: the governance office's statistics (no house: the whole country), its
+  export buttons downloading `GET /statistics/export` (api/statistics_download.py);
 - `/pages/assets/<version>/…`: the scripts, styles and translation tables, read from the repository
   once at start-up. The version is a digest of all of them, so a browser may keep an asset for a
   year: a changed file is a new address. An asset asked for under another version (a page from a
@@ -21,7 +23,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 WEB = Path(__file__).resolve().parent / "web"
-PAGES = ("counter", "supervisor", "display")
+PAGES = ("counter", "supervisor", "display", "governance")
 ASSETS_PREFIX = "/pages/assets/"
 DIRECTIONS = {"ar": "rtl", "fr": "ltr"}
 DEFAULT_LANGUAGE = "ar"

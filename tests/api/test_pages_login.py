@@ -457,6 +457,16 @@ def test_dar_token_open_needs_a_house() -> None:
     assert "--house" in result.output
 
 
+def test_dar_token_open_links_the_governance_page_without_a_house() -> None:
+    arguments = ["token", "--role", "governance", "--open", "--page", "governance"]
+    arguments += ["--base-url", "https://dar.example.tn"]
+    result = CliRunner().invoke(cli, arguments, env={"DISPLAY": None, "WAYLAND_DISPLAY": None})
+    assert result.exit_code == 0, result.output
+    assert re.fullmatch(
+        r"https://dar\.example\.tn/pages/governance#token=\S+", result.output.strip()
+    )
+
+
 def test_an_unreachable_provider_is_said_plainly(sqlite_settings: Settings) -> None:
     nowhere = Provider(issuer=f"http://127.0.0.1:{free_port()}")
     with TestClient(create_app(login_settings(sqlite_settings, nowhere))) as client:

@@ -371,6 +371,7 @@ def test_every_answer_carries_the_security_headers(client: TestClient) -> None:
             "/graphql", json={"query": "{ __typename }"}, headers={"Authorization": "Basic x"}
         ),
         "receipts": client.get("/receipts/X"),
+        "statistics export": client.get("/statistics/export"),
         "healthz": client.get("/healthz"),
         "too large": client.post("/graphql", content=b" " * (70 * 1024)),
         "callback": client.post(CALLBACK, content=b"{}"),
