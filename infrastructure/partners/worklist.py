@@ -22,6 +22,9 @@ def deliverable(row: DeliveryRow) -> Deliverable:
         amount_millimes=row.amount_millimes,
         taken_at=row.taken_at,
         position=row.position,
+        reference=row.reference,
+        refund_id=row.refund_id,
+        remittance_date=row.remittance_date,
     )
 
 
