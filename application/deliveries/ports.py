@@ -33,6 +33,7 @@ class Deliverable:
     position: int  # where it became due in the log
     # a capture's receipt, a refund's `RECEIPT/REFUND_ID` (as in remittances); None for a file
     reference: str | None = None
+    house_code: str | None = None  # a capture's or refund's house, as statements name it
     refund_id: str | None = None  # a refund's id within its payment
     remittance_date: date | None = None  # the business day of the remittance it was entered into
 

@@ -31,6 +31,7 @@ def payload(item: Deliverable) -> dict[str, object]:
         "amountMillimes": item.amount_millimes,
         "takenAt": item.taken_at.isoformat(),
         "reference": item.reference,
+        "houseCode": item.house_code,
         "refundId": item.refund_id,
         "remittanceDate": (
             item.remittance_date.isoformat() if item.remittance_date is not None else None

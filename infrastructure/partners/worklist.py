@@ -23,6 +23,7 @@ def deliverable(row: DeliveryRow) -> Deliverable:
         taken_at=row.taken_at,
         position=row.position,
         reference=row.reference,
+        house_code=row.house_code,
         refund_id=row.refund_id,
         remittance_date=row.remittance_date,
     )

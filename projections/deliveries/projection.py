@@ -79,6 +79,7 @@ class DeliveriesProjection:
                         event.service_code,
                         event.amount_millimes,
                         0,
+                        house_code=event.house_code,
                     )
                 )
             case Payment.Captured():
@@ -194,6 +195,7 @@ def _entered(event: Remittance.Entered, position: int, writer: DeliveriesWriter)
             confirmed_position=None,
             partner_receipt=None,
             reference=event.reference,
+            house_code=subject.house_code,
             refund_id=refund_id,
             remittance_date=day,
         )
@@ -227,6 +229,7 @@ def _sent(
             confirmed_position=None,
             partner_receipt=None,
             reference=None,
+            house_code=None,
             refund_id=None,
             remittance_date=None,
         )

@@ -55,6 +55,7 @@ class SubjectRow:
     amount_millimes: int | None
     sent: int  # deliverable sendings so far (a captured payment: 1; a file: each sending)
     receipt: str | None = None  # a payment's receipt, once captured
+    house_code: str | None = None  # a payment's house code (a file's is not in its events)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class DeliveryRow:
     confirmed_position: int | None  # where the partner's confirmation was recorded
     partner_receipt: str | None
     reference: str | None  # a capture's receipt, a refund's `RECEIPT/REFUND_ID`; None: a file
+    house_code: str | None  # a capture's or refund's house code, as statements name it
     refund_id: str | None  # a refund's id within its payment
     remittance_date: date | None  # the day of the remittance the capture or refund went into
 
