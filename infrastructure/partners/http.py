@@ -2,10 +2,11 @@
 
 `POST <endpoint>/deliveries` with the header `Idempotency-Key: <item key>` and a JSON body (the
 item's kind, subject, sending number, house, service, amount in millimes, when it was taken, and
-for a capture or a refund Dar's reference, the refund's id and the business day of the
-remittance it went into). The partner answers 200 or 201 with `{"receipt": "<its reference>"}`, and answers a key it has seen
-with the receipt it gave the first time. Anything else (no answer within the timeout, a refused
-connection, another status, a body without a receipt) leaves the item waiting.
+for a capture or a refund Dar's reference, the house code, the refund's id and the business day
+of the remittance it went into). The partner answers 200 or 201 with `{"receipt": "<its
+reference>"}`, and answers a key it has seen with the receipt it gave the first time. Anything
+else (no answer within the timeout, a refused connection, another status, a body without a
+receipt) leaves the item waiting.
 """
 
 from __future__ import annotations

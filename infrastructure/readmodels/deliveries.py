@@ -81,9 +81,7 @@ class DeliveriesTables:
 
     def remittance_day(self, remittance_id: UUID) -> date | None:
         """The business day of a remittance, once opened."""
-        self._cur.execute(
-            REMITTANCE_DAYS.select(self._db, "remittance_id = ?"), (remittance_id,)
-        )
+        self._cur.execute(REMITTANCE_DAYS.select(self._db, "remittance_id = ?"), (remittance_id,))
         found = self._cur.fetchone()
         return REMITTANCE_DAYS.row(found).business_date if found else None
 

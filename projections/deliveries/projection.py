@@ -82,19 +82,14 @@ class DeliveriesProjection:
                         house_code=event.house_code,
                     )
                 )
-            case Payment.Captured():
-                _captured(event, writer)
-            case Remittance.Opened():
-                writer.put_remittance_day(
-                    RemittanceDayRow(event.originator_id, event.business_date)
-                )
-            case Remittance.Entered():
-                _entered(event, position, writer)
-            case Payment.ConfirmedByPartner():
-                writer.confirm(event.originator_id, 1, event.partner_receipt, position)
-            case Payment.RefundConfirmedByPartner():
-                key = refund_key(event.originator_id, event.refund_id)
-                writer.confirm_key(key, event.partner_receipt, position)
+            case (
+                Payment.Captured()
+                | Remittance.Opened()
+                | Remittance.Entered()
+                | Payment.ConfirmedByPartner()
+                | Payment.RefundConfirmedByPartner()
+            ):
+                _money(event, position, writer)
             case CitizenRequest.Lodged() if event.mode == Mode.FORWARDED.value:
                 writer.put_subject(
                     SubjectRow(
@@ -152,6 +147,30 @@ def _reported(event: PartnerStatusDay.Reported, position: int, writer: Deliverie
             position=position,
         )
     )
+
+
+def _money(
+    event: Payment.Captured
+    | Remittance.Opened
+    | Remittance.Entered
+    | Payment.ConfirmedByPartner
+    | Payment.RefundConfirmedByPartner,
+    position: int,
+    writer: DeliveriesWriter,
+) -> None:
+    """Captures and refunds, from their entry in a remittance to the partner's confirmation."""
+    match event:
+        case Payment.Captured():
+            _captured(event, writer)
+        case Remittance.Opened():
+            writer.put_remittance_day(RemittanceDayRow(event.originator_id, event.business_date))
+        case Remittance.Entered():
+            _entered(event, position, writer)
+        case Payment.ConfirmedByPartner():
+            writer.confirm(event.originator_id, 1, event.partner_receipt, position)
+        case Payment.RefundConfirmedByPartner():
+            key = refund_key(event.originator_id, event.refund_id)
+            writer.confirm_key(key, event.partner_receipt, position)
 
 
 def _captured(event: Payment.Captured, writer: DeliveriesWriter) -> None:

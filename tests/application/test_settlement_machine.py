@@ -302,7 +302,7 @@ class SettlementMachine(RuleBasedStateMachine):
         refunds = [(p.id, r.refund_id) for p in payments for r in p.refunds.values() if r.paid]
         assert confirmations(self.dar) == Counter(
             {(p, 1): 1 for p in captured}
-            | {(p, r): 1 for p, r in refunds}
+            | dict.fromkeys(refunds, 1)
             | {(f, 1): 1 for f in self.files}
         )
         self._received_adds_up_to_the_remittances()
@@ -319,10 +319,11 @@ class SettlementMachine(RuleBasedStateMachine):
             day = date.fromisoformat(body["remittanceDate"])
             stated[(partner, day)] += sign * body["amountMillimes"]
             references.append(body["reference"])
+            assert body["houseCode"] == "haidra"
         assert len(references) == len(set(references)), "a reference was received twice"
         for remittance in self._remittances():
-            day = (remittance.partner_code, remittance.business_date)
-            assert stated.pop(day, 0) == remittance.net.millimes, f"{day}: stated ≠ remitted"
+            of = (remittance.partner_code, remittance.business_date)
+            assert stated.pop(of, 0) == remittance.net.millimes, f"{of}: stated ≠ remitted"
         assert not any(stated.values()), f"received for no remittance: {stated}"
 
     # --- remittances and time ---------------------------------------------------------------------

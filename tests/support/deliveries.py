@@ -21,8 +21,8 @@ from domain.counter.request import CitizenRequest
 from domain.partners.reachability import Reachability
 from domain.payments.payment import Payment
 from infrastructure.partners.http import HttpPartners
-from infrastructure.readmodels.deliveries import DELIVERIES
 from infrastructure.payments.simulated_gateway import SimulatedGateway
+from infrastructure.readmodels.deliveries import DELIVERIES
 from infrastructure.settings import Settings
 from tests.support.citizens import register
 from tests.support.clock import TestClock
