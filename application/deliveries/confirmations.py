@@ -31,6 +31,15 @@ class ConfirmPaymentByPartner(Command):
 
 
 @dataclass(frozen=True)
+class ConfirmRefundByPartner(Command):
+    """The partner's system has the refund `refund_id` of the payment, under its receipt."""
+
+    payment_id: UUID
+    refund_id: str
+    partner_receipt: str
+
+
+@dataclass(frozen=True)
 class ConfirmFileDelivery(Command):
     """The partner's system received the file's sending number `submission`."""
 
@@ -64,6 +73,16 @@ class DeliveryConfirmations:
         def decide(act: Act) -> Decision[Confirmed]:
             payment = self._store.load(command.payment_id, Payment, "payment")
             payment.confirm_by_partner(command.partner_receipt, act)
+            return Decision([payment], Confirmed(payment.id))
+
+        return self._once(command, decide)
+
+    def refund(self, command: ConfirmRefundByPartner) -> int:
+        """Record `Payment.RefundConfirmedByPartner`; its position (0: confirmed before)."""
+
+        def decide(act: Act) -> Decision[Confirmed]:
+            payment = self._store.load(command.payment_id, Payment, "payment")
+            payment.confirm_refund_by_partner(command.refund_id, command.partner_receipt, act)
             return Decision([payment], Confirmed(payment.id))
 
         return self._once(command, decide)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
 from uuid import UUID
@@ -13,6 +13,7 @@ class ItemKind(StrEnum):
     """What is delivered."""
 
     PAYMENT = "payment"  # a payment captured for the partner
+    REFUND = "refund"  # a refund of such a payment, paid back to the citizen
     FILE = "file"  # a forwarded file, sent (or sent again) to the partner
 
 
@@ -22,14 +23,19 @@ class Deliverable:
 
     key: str
     kind: ItemKind
-    subject_id: UUID  # the payment, or the request whose file it is
-    submission: int  # 1 for a payment; the file's sending number
+    subject_id: UUID  # the payment (of a capture or a refund), or the request whose file it is
+    submission: int  # 1 for a payment or a refund; the file's sending number
     partner_code: str
     house_id: UUID
     service_code: str
     amount_millimes: int | None
     taken_at: datetime
     position: int  # where it became due in the log
+    # a capture's receipt, a refund's `RECEIPT/REFUND_ID` (as in remittances); None for a file
+    reference: str | None = None
+    house_code: str | None = None  # a capture's or refund's house, as statements name it
+    refund_id: str | None = None  # a refund's id within its payment
+    remittance_date: date | None = None  # the business day of the remittance it was entered into
 
 
 class PartnerUnreachableError(Exception):

@@ -24,6 +24,7 @@ from application.deliveries.confirmations import (
     DELIVERY_ACTOR,
     ConfirmFileDelivery,
     ConfirmPaymentByPartner,
+    ConfirmRefundByPartner,
     DeliveryConfirmations,
     confirmation_key,
 )
@@ -161,6 +162,12 @@ class DeliveryProcess:
             case ItemKind.PAYMENT:
                 return self._confirmations.payment(
                     ConfirmPaymentByPartner(key, DELIVERY_ACTOR, item.subject_id, receipt)
+                )
+            case ItemKind.REFUND:
+                return self._confirmations.refund(
+                    ConfirmRefundByPartner(
+                        key, DELIVERY_ACTOR, item.subject_id, item.refund_id or "", receipt
+                    )
                 )
             case ItemKind.FILE:
                 return self._confirmations.file(

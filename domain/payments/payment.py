@@ -228,6 +228,14 @@ class Payment(DarAggregate):
             """The partner's system has the payment, under its own receipt."""
             aggregate.partner_receipt = self.partner_receipt
 
+    class RefundConfirmedByPartner(DarAggregate.Event):
+        refund_id: str
+        partner_receipt: str
+
+        def apply(self, aggregate: Payment) -> None:
+            """The partner's system has the refund paid back, under its own receipt."""
+            aggregate.refund_receipts[self.refund_id] = self.partner_receipt
+
     def __init__(  # noqa: PLR0913, PLR0917 - the created event's fields
         self,
         request_id: UUID,
@@ -269,6 +277,7 @@ class Payment(DarAggregate):
         self.note: str | None = None
         self.gateway_events: set[str] = set()
         self.partner_receipt: str | None = None
+        self.refund_receipts: dict[str, str] = {}  # refund id: the partner's receipt
 
     @classmethod
     def initiate(
@@ -469,6 +478,21 @@ class Payment(DarAggregate):
                 "partnerReceipt", f"must be 1 to {MAX_PARTNER_RECEIPT} characters"
             )
         self._record(self.ConfirmedByPartner, act, partner_receipt=receipt)
+
+    def confirm_refund_by_partner(self, refund_id: str, partner_receipt: str, act: Act) -> None:
+        """The partner's system acknowledged a refund paid back: recorded once per refund."""
+        if not self._refund(refund_id).paid:
+            raise PaymentStateError("a refund not paid back is not sent to the partner")
+        if refund_id in self.refund_receipts:
+            raise UnchangedError("the partner has already confirmed this refund")
+        receipt = partner_receipt.strip()
+        if not receipt or len(receipt) > MAX_PARTNER_RECEIPT:
+            raise ValidationError(
+                "partnerReceipt", f"must be 1 to {MAX_PARTNER_RECEIPT} characters"
+            )
+        self._record(
+            self.RefundConfirmedByPartner, act, refund_id=refund_id, partner_receipt=receipt
+        )
 
     def _refund(self, refund_id: str) -> Refund:
         refund = self.refunds.get(refund_id)

@@ -1,10 +1,12 @@
 """A partner's system over HTTP: each item is POSTed with its idempotency key.
 
 `POST <endpoint>/deliveries` with the header `Idempotency-Key: <item key>` and a JSON body (the
-item's kind, subject, sending number, house, service, amount in millimes, when it was taken). The
-partner answers 200 or 201 with `{"receipt": "<its reference>"}`, and answers a key it has seen
-with the receipt it gave the first time. Anything else (no answer within the timeout, a refused
-connection, another status, a body without a receipt) leaves the item waiting.
+item's kind, subject, sending number, house, service, amount in millimes, when it was taken, and
+for a capture or a refund Dar's reference, the house code, the refund's id and the business day
+of the remittance it went into). The partner answers 200 or 201 with `{"receipt": "<its
+reference>"}`, and answers a key it has seen with the receipt it gave the first time. Anything
+else (no answer within the timeout, a refused connection, another status, a body without a
+receipt) leaves the item waiting.
 """
 
 from __future__ import annotations
@@ -29,6 +31,12 @@ def payload(item: Deliverable) -> dict[str, object]:
         "serviceCode": item.service_code,
         "amountMillimes": item.amount_millimes,
         "takenAt": item.taken_at.isoformat(),
+        "reference": item.reference,
+        "houseCode": item.house_code,
+        "refundId": item.refund_id,
+        "remittanceDate": (
+            item.remittance_date.isoformat() if item.remittance_date is not None else None
+        ),
     }
 
 

@@ -22,6 +22,10 @@ def deliverable(row: DeliveryRow) -> Deliverable:
         amount_millimes=row.amount_millimes,
         taken_at=row.taken_at,
         position=row.position,
+        reference=row.reference,
+        house_code=row.house_code,
+        refund_id=row.refund_id,
+        remittance_date=row.remittance_date,
     )
 
 

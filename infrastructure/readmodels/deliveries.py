@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from infrastructure.readmodels.database import ReadDatabase, SqlCursor, as_time
 from infrastructure.readmodels.tables import Index, Table, create_tables
 from projections.deliveries.projection import DeliveriesProjection
 from projections.deliveries.view import (
+    REFUND,
     DeliveryRow,
     HousePartnerRow,
     PartnerStatusRow,
+    RemittanceDayRow,
     SubjectRow,
 )
 from projections.errors import StaleError
@@ -24,6 +26,9 @@ HOUSE_PARTNERS = Table(
     f"house_partners_v{_V}", HousePartnerRow, ("house_id", "partner_id"), on_conflict="ignore"
 )
 SUBJECTS = Table(f"delivery_subjects_v{_V}", SubjectRow, ("subject_id",))
+REMITTANCE_DAYS = Table(
+    f"delivery_remittance_days_v{_V}", RemittanceDayRow, ("remittance_id",), on_conflict="ignore"
+)
 DELIVERIES = Table(
     f"deliveries_v{_V}",
     DeliveryRow,
@@ -34,7 +39,7 @@ DELIVERIES = Table(
     ),
     on_conflict="ignore",  # a replayed batch finds its items there already
 )
-ALL = (STATUSES, HOUSE_PARTNERS, SUBJECTS, DELIVERIES)
+ALL = (STATUSES, HOUSE_PARTNERS, SUBJECTS, REMITTANCE_DAYS, DELIVERIES)
 
 
 def create_deliveries_tables(db: ReadDatabase) -> None:
@@ -74,6 +79,16 @@ class DeliveriesTables:
         """A payment or forwarded file, new or sent once more."""
         self._cur.execute(SUBJECTS.insert(self._db), SUBJECTS.params(row))
 
+    def remittance_day(self, remittance_id: UUID) -> date | None:
+        """The business day of a remittance, once opened."""
+        self._cur.execute(REMITTANCE_DAYS.select(self._db, "remittance_id = ?"), (remittance_id,))
+        found = self._cur.fetchone()
+        return REMITTANCE_DAYS.row(found).business_date if found else None
+
+    def put_remittance_day(self, row: RemittanceDayRow) -> None:
+        """A remittance opened for its business day."""
+        self._cur.execute(REMITTANCE_DAYS.insert(self._db), REMITTANCE_DAYS.params(row))
+
     def add_delivery(self, row: DeliveryRow) -> None:
         """An item now due to the partner."""
         self._cur.execute(DELIVERIES.insert(self._db), DELIVERIES.params(row))
@@ -82,8 +97,17 @@ class DeliveriesTables:
         """The subject's sendings up to `up_to` are confirmed (a later one supersedes them)."""
         self._cur.execute(
             f"UPDATE {self._deliveries} SET confirmed_position = ?, partner_receipt = ? "
-            "WHERE subject_id = ? AND submission <= ? AND confirmed_position IS NULL",
-            (position, receipt, subject_id, up_to),
+            "WHERE subject_id = ? AND submission <= ? AND confirmed_position IS NULL "
+            "AND kind <> ?",
+            (position, receipt, subject_id, up_to, REFUND),
+        )
+
+    def confirm_key(self, key: str, receipt: str, position: int) -> None:
+        """The item of this key is confirmed."""
+        self._cur.execute(
+            f"UPDATE {self._deliveries} SET confirmed_position = ?, partner_receipt = ? "
+            "WHERE key = ? AND confirmed_position IS NULL",
+            (position, receipt, key),
         )
 
 

@@ -1,19 +1,21 @@
 """Rows of the deliveries read model and the ports that write and read them.
 
-Three tables: each partner's last reported status (with the moment it last changed), the
-partners each house works with, and every item due to a partner's system (a captured payment,
-a file sent or sent again) with whether the partner confirmed it. The delivery process reads the
+Tables: each partner's last reported status (with the moment it last changed), the partners
+each house works with, the business day of each remittance, and every item due to a partner's
+system (a captured payment, a refund paid back, a file sent or sent again) with whether the
+partner confirmed it. The delivery process reads the
 items still waiting; agents read the statuses.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
 PAYMENT = "payment"
+REFUND = "refund"
 FILE = "file"
 
 
@@ -52,6 +54,16 @@ class SubjectRow:
     service_code: str
     amount_millimes: int | None
     sent: int  # deliverable sendings so far (a captured payment: 1; a file: each sending)
+    receipt: str | None = None  # a payment's receipt, once captured
+    house_code: str | None = None  # a payment's house code (a file's is not in its events)
+
+
+@dataclass(frozen=True)
+class RemittanceDayRow:
+    """The business day of a remittance (entries name their remittance by id)."""
+
+    remittance_id: UUID
+    business_date: date
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,10 @@ class DeliveryRow:
     position: int  # where it became due
     confirmed_position: int | None  # where the partner's confirmation was recorded
     partner_receipt: str | None
+    reference: str | None  # a capture's receipt, a refund's `RECEIPT/REFUND_ID`; None: a file
+    house_code: str | None  # a capture's or refund's house code, as statements name it
+    refund_id: str | None  # a refund's id within its payment
+    remittance_date: date | None  # the day of the remittance the capture or refund went into
 
 
 class DeliveriesWriter(Protocol):
@@ -95,12 +111,27 @@ class DeliveriesWriter(Protocol):
         """A payment or forwarded file, new or sent once more."""
         ...
 
+    def remittance_day(self, remittance_id: UUID) -> date | None:
+        """The business day of a remittance, once opened."""
+        ...
+
+    def put_remittance_day(self, row: RemittanceDayRow) -> None:
+        """A remittance opened for its business day."""
+        ...
+
     def add_delivery(self, row: DeliveryRow) -> None:
         """An item now due to the partner."""
         ...
 
     def confirm(self, subject_id: UUID, up_to: int, receipt: str, position: int) -> None:
-        """The partner confirmed the subject's sendings up to `up_to` (earlier ones too)."""
+        """The partner confirmed the subject's sendings up to `up_to` (earlier ones too).
+
+        A payment's or a file's sendings only: a refund is confirmed by its key.
+        """
+        ...
+
+    def confirm_key(self, key: str, receipt: str, position: int) -> None:
+        """The partner confirmed the item of this key."""
         ...
 
 

@@ -16,8 +16,10 @@ from application.deliveries.confirmations import (
     DELIVERY_ACTOR,
     ConfirmFileDelivery,
     ConfirmPaymentByPartner,
+    ConfirmRefundByPartner,
     DeliveryConfirmations,
 )
+from application.payments.commands import ApproveRefund, RequestRefund
 from domain.counter.request import RequestStateError
 from domain.payments.payment import PaymentStateError
 from infrastructure.settings import Settings
@@ -67,3 +69,19 @@ def test_a_file_is_confirmed_per_sending_it_was_sent(day: tuple[Dar, UUID]) -> N
     assert confirm.file(ConfirmFileDelivery("k5", DELIVERY_ACTOR, file, 1, "CNAM-1")) > 0
     assert confirm.file(ConfirmFileDelivery("k6", DELIVERY_ACTOR, file, 1, "CNAM-1")) == 0
     assert confirmations(dar) == Counter({(file, 1): 1})
+
+
+def test_a_refund_is_confirmed_once_and_only_once_paid_back(day: tuple[Dar, UUID]) -> None:
+    dar, citizen = day
+    payment = take_payment(dar, citizen, "STEG", "4001-0003")
+    asked = RequestRefund("ask-1", "agent:A17", "haidra", payment, 1_000, "erreur")
+    refund = dar.payments.request_refund(asked).value.refund_id
+    confirm = DeliveryConfirmations(dar.store, dar.runner)
+    with pytest.raises(PaymentStateError):  # asked for, not paid back yet
+        confirm.refund(ConfirmRefundByPartner("k7", DELIVERY_ACTOR, payment, refund, "STEG-3"))
+    approve = ApproveRefund("ok-1", "supervisor:S01", "haidra", payment, refund)
+    dar.payments.approve_refund(approve)
+    command = ConfirmRefundByPartner("k8", DELIVERY_ACTOR, payment, refund, "STEG-3")
+    assert confirm.refund(command) > 0
+    assert confirm.refund(ConfirmRefundByPartner("k9", DELIVERY_ACTOR, payment, refund, "X")) == 0
+    assert confirmations(dar) == Counter({(payment, refund): 1}), "the capture is not confirmed"

@@ -4,7 +4,8 @@ Haidra takes STEG and SONEDE bills in cash and forwards CNAM files while SONEDE 
 unreachable (its simulated system is down too). The delivery process sends STEG's and CNAM's items
 at once, leaves SONEDE's waiting without calling it, backs off from a partner whose system fails
 although nobody reported it, and, once SONEDE is reported back, sends every item that waited. The
-simulated partners receive each item exactly once; the log holds one confirmation per item. On
+simulated partners receive each item exactly once; the log holds one confirmation per item. A
+refund paid back is an item of its own, carrying Dar's reference and the remittance day. On
 both stores, through the HTTP adapter, with the projections and the process run step by step.
 """
 
@@ -19,7 +20,9 @@ import pytest
 
 from api.bootstrap import Dar
 from application.deliveries.process import Round
+from application.payments.commands import ApproveRefund, RequestRefund
 from domain.partners.reachability import Reachability
+from domain.payments.payment import Payment
 from infrastructure.fixtures.loader import fixture_time
 from infrastructure.settings import Settings
 from tests.support.clock import TestClock
@@ -132,3 +135,53 @@ def test_a_file_sent_again_after_a_correction_is_a_new_item(
     assert step(dar) == Round()
     assert list(partners.accepted) == [f"file:{file}:1", f"file:{file}:2"]
     assert confirmations(dar) == Counter({(file, 1): 1, (file, 2): 1})
+
+
+def refund(dar: Dar, payment: UUID, amount: int, key: str) -> str:
+    """A17 asks, the supervisor approves: the refund is paid back in cash; its id."""
+    asked = RequestRefund(f"{key}-ask", "agent:A17", "haidra", payment, amount, "erreur")
+    refund_id = dar.payments.request_refund(asked).value.refund_id
+    approve = ApproveRefund(f"{key}-ok", "supervisor:S01", "haidra", payment, refund_id)
+    dar.payments.approve_refund(approve)
+    return refund_id
+
+
+def test_a_refund_paid_back_reaches_the_partner_once_with_its_reference_and_day(
+    day: tuple[Dar, UUID], clock: TestClock, partners: SimulatedPartners
+) -> None:
+    dar, citizen = day
+    clock.set(fixture_time("day 2 09:00"))
+    payment_id = take_payment(dar, citizen, "SONEDE", "77-0009")
+    assert step(dar).confirmed == 1
+    report(dar, "SONEDE", DOWN, "sonede-down")
+    partners.down.add("SONEDE")
+    first = refund(dar, payment_id, 1_000, "r1")
+    second = refund(dar, payment_id, 500, "r2")
+    assert step(dar).waiting == 2
+    partners.down.discard("SONEDE")
+    report(dar, "SONEDE", UP, "sonede-up")
+    assert step(dar).confirmed == 2
+    assert step(dar) == Round(), "a refund was sent again"
+
+    payment = dar.store.load(payment_id, Payment, "payment")
+    receipt = payment.receipt
+    keys = [
+        f"payment:{payment_id}",
+        f"refund:{payment_id}:{first}",
+        f"refund:{payment_id}:{second}",
+    ]
+    assert Counter(key for _, key in partners.received) == dict.fromkeys(keys, 1)
+    bodies = [partners.accepted[k][1] for k in keys]
+    assert [(b["kind"], b["reference"], b["amountMillimes"], b["refundId"]) for b in bodies] == [
+        ("payment", receipt, payment.captured.millimes, None),
+        ("refund", f"{receipt}/{first}", 1_000, first),
+        ("refund", f"{receipt}/{second}", 500, second),
+    ]
+    assert {b["remittanceDate"] for b in bodies} == {"2026-01-06"}
+    assert confirmations(dar) == Counter(
+        {(payment_id, 1): 1, (payment_id, first): 1, (payment_id, second): 1}
+    )
+    assert payment.refund_receipts == {
+        first: partners.accepted[keys[1]][0],
+        second: partners.accepted[keys[2]][0],
+    }

@@ -12,7 +12,9 @@ read models caught up, one round); remittances closed; hours passing, and the ne
 After every step: per partner, Σ remittances (closed) + outstanding (still open) = Σ captured -
 Σ refunded; every till's expected cash = float + cash in - cash out (the model's and Dar's own);
 no item confirmed twice nor received twice by the partners' server. After a round with every
-partner up, nothing waits: every payment captured and file forwarded is confirmed exactly once.
+partner up, nothing waits: every payment captured, refund paid back and file forwarded is
+confirmed exactly once, and what each partner received (Dar's reference, the amount, the day of
+the remittance each capture or refund went into) adds up to each of its remittances.
 
 A fresh store and a fresh simulated partners' server per history: many histories in memory, a
 bounded run on PostgreSQL.
@@ -295,10 +297,34 @@ class SettlementMachine(RuleBasedStateMachine):
         # every partner up and the process has run: nothing is left behind
         self.dar.projections.catch_up()
         assert self.dar.read.deliveries.waiting(limit=1_000) == []
-        captured = [p for p in self.payments if self._payment(p).captured.millimes > 0]
+        payments = list(map(self._payment, self.payments))
+        captured = [p.id for p in payments if p.captured.millimes > 0]
+        refunds = [(p.id, r.refund_id) for p in payments for r in p.refunds.values() if r.paid]
         assert confirmations(self.dar) == Counter(
-            {(p, 1): 1 for p in captured} | {(f, 1): 1 for f in self.files}
+            {(p, 1): 1 for p in captured}
+            | dict.fromkeys(refunds, 1)
+            | {(f, 1): 1 for f in self.files}
         )
+        self._received_adds_up_to_the_remittances()
+
+    def _received_adds_up_to_the_remittances(self) -> None:
+        """Each partner's statement, from what it received alone, matches every remittance."""
+        stated: Counter[tuple[str, date]] = Counter()
+        references: list[str] = []
+        for receipt, body in self.server.accepted.values():
+            if body["kind"] == "file":
+                continue
+            partner = receipt.rsplit("-", 1)[0]
+            sign = 1 if body["kind"] == "payment" else -1
+            day = date.fromisoformat(body["remittanceDate"])
+            stated[(partner, day)] += sign * body["amountMillimes"]
+            references.append(body["reference"])
+            assert body["houseCode"] == "haidra"
+        assert len(references) == len(set(references)), "a reference was received twice"
+        for remittance in self._remittances():
+            of = (remittance.partner_code, remittance.business_date)
+            assert stated.pop(of, 0) == remittance.net.millimes, f"{of}: stated ≠ remitted"
+        assert not any(stated.values()), f"received for no remittance: {stated}"
 
     # --- remittances and time ---------------------------------------------------------------------
 

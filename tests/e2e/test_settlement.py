@@ -7,9 +7,11 @@ report it unreachable and its server answers nothing, then it is back and report
 server's clock is the real one, so the outage (two hours on the day) is marked by these reports,
 not by moving time. A refund is asked by A17 and approved by the supervisor S01 (cash out of
 A17's till). A17's till balances; A18's is a dinar short, explained, and reviewed by S01. S01
-closes STEG's and SONEDE's remittances; each partner's statement, written by the test from what
-the partner's server received, is imported and reconciles to 0 millimes. The partners' server
-received every payment and file once, and the journal holds exactly one confirmation of each.
+closes STEG's and SONEDE's remittances; each partner's statement, written only from what the
+partner's server received (Dar's reference, the house, the amount and the day of the remittance
+each capture or refund went into; the refund is delivered as an item of its own), is imported and
+reconciles to 0 millimes. The partners' server received every payment, refund and file once, and
+the journal holds exactly one confirmation of each.
 """
 
 from __future__ import annotations
@@ -120,9 +122,9 @@ class Counters:
         return request
 
 
-def confirmations(c: Client, auditor: str, event_type: str) -> Counter[tuple[str, int]]:
-    """The journal's confirmations of this type, by (aggregate, sending), as an auditor reads it."""
-    found: Counter[tuple[str, int]] = Counter()
+def confirmations(c: Client, auditor: str, event_type: str) -> Counter[tuple[str, object]]:
+    """The journal's confirmations of this type, by (aggregate, sending or refund), as read."""
+    found: Counter[tuple[str, object]] = Counter()
     after = 0
     while True:
         page = c.call(
@@ -134,29 +136,31 @@ def confirmations(c: Client, auditor: str, event_type: str) -> Counter[tuple[str
         )["journal"]
         for event in page["events"]:
             assert event["type"] == event_type
-            found[(event["aggregateId"], int(event["payload"].get("submission", 1)))] += 1
+            payload = event["payload"]
+            item = payload.get("refundId", payload.get("submission", 1))
+            found[(event["aggregateId"], item)] += 1
         if not page["hasMore"]:
             return found
         after = page["endPosition"]
 
 
-def statement(
-    partners: SimulatedPartners, partner: str, day: str, receipts: dict[str, str], refunds: str
-) -> str:
-    """The partner's statement of the day: each payment its server accepted, then the refunds.
+def statement(partners: SimulatedPartners, partner: str) -> str:
+    """The partner's statement: a line per capture and refund its server accepted, from the body.
 
-    Dar's receipt number is not among what the partner's server receives (the subject is the
-    payment's id): the partner's side knows it from the citizen's receipt, here `receipts`.
+    Each line is stated on the day of the remittance Dar entered it into, under Dar's reference,
+    with the partner's own receipt; nothing comes from the test's own record of the day.
     """
+    kinds = {"payment": "capture", "refund": "refund"}
     lines = [HEADER]
     for key in partners.keys_of(partner):
         receipt_of_partner, body = partners.accepted[key]
-        if body["kind"] != "payment":
-            continue
-        reference = receipts[body["subjectId"]]
-        amount = body["amountMillimes"]
-        lines.append(f"{day},haidra,{reference},capture,{amount},{receipt_of_partner}\n")
-    return "".join(lines) + refunds
+        if body["kind"] not in kinds:
+            continue  # a forwarded file: no money
+        lines.append(
+            f"{body['remittanceDate']},{body['houseCode']},{body['reference']},"
+            f"{kinds[body['kind']]},{body['amountMillimes']},{receipt_of_partner}\n"
+        )
+    return "".join(lines)
 
 
 def test_a_day_at_haidra_with_sonede_down_closes_to_the_millime(  # noqa: PLR0915 - the whole day
@@ -277,6 +281,8 @@ def test_a_day_at_haidra_with_sonede_down_closes_to_the_millime(  # noqa: PLR091
                 s01, "approveRefund", "ApproveRefundInput", "id position",
                 commandId="approve-1", paymentId=refunded, refundId=refund["refundId"],
             )  # fmt: skip
+            refund_key = f"refund:{refunded}:{refund['refundId']}"
+            eventually(lambda: refund_key in partners.accepted, lambda: partners.accepted)
 
             # the tills: each balances; A18 counts a dinar short, explains, S01 reviews
             business_date = business_day(c, a17, desk.requests[refunded])
@@ -338,18 +344,8 @@ def test_a_day_at_haidra_with_sonede_down_closes_to_the_millime(  # noqa: PLR091
                 assert closed[partner]["entries"] == len(taken) + (1 if refunds else 0)
 
             # each partner's statement, from what its server received, reconciles to the millime
-            receipts = {p: receipt for p, (_, receipt, _, _) in desk.payments.items()}
-            refund_line = (
-                f"{business_date},haidra,{receipts[refunded]}/R1,refund,{REFUND},STEG-R1\n"
-            )
             for partner in PARTNERS:
-                text = statement(
-                    partners,
-                    partner,
-                    business_date,
-                    receipts,
-                    refund_line if partner == "STEG" else "",
-                )
+                text = statement(partners, partner)
                 imported = c.mutate(
                     admin, "importStatement", "ImportStatementInput",
                     "id lines alreadyImported position",
@@ -366,6 +362,8 @@ def test_a_day_at_haidra_with_sonede_down_closes_to_the_millime(  # noqa: PLR091
                     d=business_date,
                 )["reconciliation"]
                 lines = text.count("\n") - 1
+                entries = closed[partner]["entries"]
+                assert lines == entries, (partner, text)
                 assert found == {
                     "matched": lines,
                     "mismatched": 0,
@@ -376,16 +374,23 @@ def test_a_day_at_haidra_with_sonede_down_closes_to_the_millime(  # noqa: PLR091
                     "clean": True,
                 }, (partner, found)
 
-            # the partners received each payment and file once; one confirmation of each
+            # the partners received each payment, refund and file once; one confirmation of each
             paid_keys = {f"payment:{p}" for p in desk.payments}
             file_keys = {f"file:{r}:1" for r in desk.files}
-            assert set(partners.accepted) == paid_keys | file_keys
+            assert set(partners.accepted) == paid_keys | file_keys | {refund_key}
+            assert Counter(key for _, key in partners.received) == dict.fromkeys(
+                partners.accepted, 1
+            )
+            receipt = desk.payments[refunded][1]
+            assert f"{receipt}/{refund['refundId']}" in statement(partners, "STEG")
             for partner in PARTNERS:
                 ours = {p for p, (who, _, _, _) in desk.payments.items() if who == partner}
                 theirs = {partners.accepted[k][1]["subjectId"] for k in partners.keys_of(partner)}
                 assert ours <= theirs
             paid = confirmations(c, auditor, "Payment.ConfirmedByPartner")
             assert paid == Counter({(p, 1): 1 for p in desk.payments})
+            paid_back = confirmations(c, auditor, "Payment.RefundConfirmedByPartner")
+            assert paid_back == Counter({(refunded, refund["refundId"]): 1})
             files = confirmations(c, auditor, "CitizenRequest.DeliveryConfirmed")
             assert files == Counter({(r, 1): 1 for r in desk.files})
 

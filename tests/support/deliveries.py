@@ -22,6 +22,7 @@ from domain.partners.reachability import Reachability
 from domain.payments.payment import Payment
 from infrastructure.partners.http import HttpPartners
 from infrastructure.payments.simulated_gateway import SimulatedGateway
+from infrastructure.readmodels.deliveries import DELIVERIES
 from infrastructure.settings import Settings
 from tests.support.citizens import register
 from tests.support.clock import TestClock
@@ -33,6 +34,7 @@ PARTNERS = ("STEG", "SONEDE", "CNAM")
 CNAM_DOCUMENTS = ("Bulletin de soins", "Ordonnance")
 CONFIRMATION_TOPICS = (
     get_topic(Payment.ConfirmedByPartner),
+    get_topic(Payment.RefundConfirmedByPartner),
     get_topic(CitizenRequest.DeliveryConfirmed),
 )
 
@@ -81,9 +83,9 @@ def forward_file(dar: Dar, citizen: UUID) -> UUID:
     return request
 
 
-def confirmations(dar: Dar) -> Counter[tuple[UUID, int]]:
-    """Each confirmation event in the log, by (payment or request, sending number)."""
-    found: Counter[tuple[UUID, int]] = Counter()
+def confirmations(dar: Dar) -> Counter[tuple[UUID, int | str]]:
+    """Each confirmation event in the log, by (payment or request, sending number or refund id)."""
+    found: Counter[tuple[UUID, int | str]] = Counter()
     start = 0
     while True:
         page = dar.store.recorder.select_notifications(
@@ -91,8 +93,8 @@ def confirmations(dar: Dar) -> Counter[tuple[UUID, int]]:
         )
         for notification in page:
             event = dar.store.mapper.to_domain_event(notification)
-            submission = getattr(event, "submission", 1)
-            found[(event.originator_id, submission)] += 1
+            item: int | str = getattr(event, "refund_id", getattr(event, "submission", 1))
+            found[(event.originator_id, item)] += 1
         if not page:
             return found
         start = page[-1].id
@@ -100,7 +102,7 @@ def confirmations(dar: Dar) -> Counter[tuple[UUID, int]]:
 
 def delivery_keys(dar: Dar) -> set[str]:
     """The key of every item the deliveries read model knows, waiting or confirmed."""
-    table = dar.read.db.table("deliveries_v1")
+    table = dar.read.db.table(DELIVERIES.name)
     with dar.read.db.read() as cur:
         cur.execute(f"SELECT key FROM {table}")
         return {str(row[0]) for row in cur.fetchall()}
