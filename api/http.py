@@ -103,6 +103,12 @@ def _init_token(raw: object) -> str:
     return token
 
 
+def _documents(app: FastAPI, dar: Dar, tokens: TokenService) -> None:
+    """The documents downloaded with a token: receipts and refund documents, statistics."""
+    add_receipts(app, dar, tokens)
+    add_statistics_download(app, dar, tokens)  # the governance page's export buttons
+
+
 def create_app(settings: Settings, dar: Dar | None = None) -> FastAPI:
     """The API for these settings; tests may pass a Dar they built (and close it themselves)."""
     metrics = Metrics()
@@ -156,8 +162,7 @@ def create_app(settings: Settings, dar: Dar | None = None) -> FastAPI:
     router.max_message_bytes = settings.max_body_bytes
     app.include_router(router, prefix="/graphql")
     _operations(app, app_dar, metrics)
-    add_receipts(app, app_dar, tokens)
-    add_statistics_download(app, app_dar, tokens)  # the governance page's export buttons
+    _documents(app, app_dar, tokens)
     add_login(app, settings, tokens)  # the pages' login: /auth/login, /auth/callback
     add_gateway_routes(app, app_dar)
     add_pages(app)
