@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import sqlite3
 import tempfile
 from collections.abc import Callable, Sequence
@@ -25,6 +24,7 @@ from psycopg import sql
 from api.bootstrap import bootstrap
 from bench.dar_clients import DarCommandClient, fill_dar_log
 from bench.projection_rebuild import rate
+from bench.report import merge_json, print_rows
 from bench.stats import Measurement, Row
 from infrastructure.audit.chain import verify
 from infrastructure.audit.log import BATCH, open_stored_log
@@ -185,15 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "results.json")
     o = parser.parse_args(argv)
     rows = [*run_postgres(o.events, o.runs), *run_sqlite(o.events, o.runs)]
-    for row in rows:
-        m = row.measurement
-        samples = ", ".join(f"{v:,.0f}" for v in m.samples)
-        figure = f"median {m.median:>10,.0f} {m.unit}  ratio {row.ratio:.3f}"
-        print(f"  {m.name:<22} {figure}  ({samples})")
-    names = {r.measurement.name for r in rows}
-    before = json.loads(o.out.read_text()) if o.out.exists() else []
-    kept = [r for r in before if r["name"] not in names]
-    o.out.write_text(json.dumps([*kept, *(r.as_json() for r in rows)], indent=2) + "\n")
+    print_rows(rows)
+    merge_json(rows, o.out)
     return 0
 
 

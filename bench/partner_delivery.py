@@ -13,7 +13,6 @@ bench/results.json.
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -24,6 +23,7 @@ from uuid import UUID, uuid4
 import httpx
 
 from api.bootstrap import Dar
+from bench.report import merge_json, print_rows
 from bench.stats import Measurement, Row
 from domain.partners.reachability import Reachability
 from infrastructure.settings import Settings
@@ -116,15 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "results.json")
     o = parser.parse_args(argv)
     rows = [*run_postgres(o.items, o.runs), *run_sqlite(o.items, o.runs)]
-    for row in rows:
-        m = row.measurement
-        samples = ", ".join(f"{v:,.0f}" for v in m.samples)
-        figure = f"median {m.median:>8,.0f} {m.unit}  ratio {row.ratio:.3f}"
-        print(f"  {m.name:<26} {figure}  ({samples})")
-    names = {r.measurement.name for r in rows}
-    before = json.loads(o.out.read_text()) if o.out.exists() else []
-    kept = [r for r in before if r["name"] not in names]
-    o.out.write_text(json.dumps([*kept, *(r.as_json() for r in rows)], indent=2) + "\n")
+    print_rows(rows)
+    merge_json(rows, o.out)
     return 0
 
 

@@ -31,6 +31,7 @@ from eventsourcing.persistence import StoredEvent
 from psycopg import sql
 
 from api.bootstrap import Dar, projections
+from bench.report import merge_json, print_rows
 from bench.stats import Measurement, Row
 from infrastructure.readmodels.rebuild import rebuild
 from infrastructure.settings import Settings
@@ -204,21 +205,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     o = parser.parse_args(argv)
     rows = [*run_postgres(o), *run_sqlite(o)]
-    for row in rows:
-        m = row.measurement
-        samples = ", ".join(f"{v:,.0f}" for v in m.samples)
-        figure = f"median {m.median:>10,.0f} {m.unit}  ratio {row.ratio:.3f}"
-        print(f"  {m.name:<28} {figure}  ({samples})")
-    _merge(rows, o.out)
+    print_rows(rows)
+    merge_json(rows, o.out)
     return 0
-
-
-def _merge(rows: Sequence[Row], path: Path) -> None:
-    """Replace this benchmark's rows in the results file, keeping the others'."""
-    names = {r.measurement.name for r in rows}
-    before = json.loads(path.read_text()) if path.exists() else []
-    kept = [r for r in before if r["name"] not in names]
-    path.write_text(json.dumps([*kept, *(r.as_json() for r in rows)], indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +25,7 @@ from uuid import UUID
 from api.bootstrap import Dar
 from application.payments import service as payment_service
 from application.settlement.commands import CloseRemittance
+from bench.report import merge_json, print_rows
 from bench.stats import Measurement, Row
 from domain.payments.remittance import RemittanceClosedError
 from infrastructure.settings import Settings
@@ -104,15 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         sqlite = Settings(database_url=f"sqlite:///{folder}/dar.sqlite")
         rows += measure("sqlite", sqlite, o.payments, o.runs)
-    for row in rows:
-        m = row.measurement
-        samples = ", ".join(f"{v:,.1f}" for v in m.samples)
-        figure = f"median {m.median:>9,.1f} {m.unit}  ratio {row.ratio:.3f}"
-        print(f"  {m.name:<40} {figure}  ({samples})")
-    names = {r.measurement.name for r in rows}
-    before = json.loads(o.out.read_text()) if o.out.exists() else []
-    kept = [r for r in before if r["name"] not in names]
-    o.out.write_text(json.dumps([*kept, *(r.as_json() for r in rows)], indent=2) + "\n")
+    print_rows(rows, decimals=1)
+    merge_json(rows, o.out)
     return 0
 
 

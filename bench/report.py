@@ -91,3 +91,21 @@ def write_markdown(rows: Sequence[Row], info: RunInfo, path: Path) -> None:
         ]
     )
     path.write_text(text)
+
+
+def print_rows(rows: Sequence[Row], decimals: int = 0) -> None:
+    """Each row's median, ratio to its baseline and samples, one line each."""
+    width = max((len(row.measurement.name) for row in rows), default=0)
+    for row in rows:
+        m = row.measurement
+        samples = ", ".join(f"{v:,.{decimals}f}" for v in m.samples)
+        figure = f"median {m.median:>12,.{decimals}f} {m.unit}  ratio {row.ratio:.3f}"
+        print(f"  {m.name:<{width}} {figure}  ({samples})")
+
+
+def merge_json(rows: Sequence[Row], path: Path) -> None:
+    """Replace the rows of these figures' names in the results file, keeping every other row."""
+    names = {row.measurement.name for row in rows}
+    before = json.loads(path.read_text()) if path.exists() else []
+    kept = [r for r in before if r["name"] not in names]
+    path.write_text(json.dumps([*kept, *(row.as_json() for row in rows)], indent=2) + "\n")

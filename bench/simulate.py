@@ -13,7 +13,6 @@ Rows `pg_simulate_*` are merged into bench/results.json.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -23,6 +22,7 @@ import psycopg
 
 from api.simulate_cli import Simulated, simulate_store
 from bench.raw import PgInsertClient, reset_pg_table
+from bench.report import merge_json, print_rows
 from bench.stats import Measurement, Row
 from infrastructure.reference.places import business_calendar
 from tests.support.postgres import start_postgres
@@ -104,13 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{done.commands} commands ({done.setup_commands} setting houses up), "
         f"{done.events} events in {done.seconds:.1f} s"
     )
-    for row in rows:
-        m = row.measurement
-        print(f"  {m.name:<28} {m.median:>12,.1f} {m.unit:<10} ratio {row.ratio:.3f}")
-    names = {r.measurement.name for r in rows}
-    before = json.loads(o.out.read_text()) if o.out.exists() else []
-    kept = [r for r in before if r["name"] not in names]
-    o.out.write_text(json.dumps([*kept, *(r.as_json() for r in rows)], indent=2) + "\n")
+    print_rows(rows, decimals=1)
+    merge_json(rows, o.out)
     return 0
 
 

@@ -39,7 +39,8 @@ import psycopg
 from psycopg import sql
 
 from api.bootstrap import Dar, bootstrap
-from bench.projection_rebuild import _merge, pg_raw_read, rate, rebuild_all
+from bench.projection_rebuild import pg_raw_read, rate, rebuild_all
+from bench.report import merge_json
 from bench.stats import Measurement, Row
 from domain.counter.queue import Queue, visit_id
 from domain.counter.request import CitizenRequest, Reliance
@@ -341,7 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for row in rows:
         m = row.measurement
         print(f"  {m.name:<32} median {m.median:>10,.1f} {m.unit}  ratio {row.ratio:.3f}")
-    _merge(rows, o.out)
+    merge_json(rows, o.out)
     return 0
 
 
