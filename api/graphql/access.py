@@ -27,6 +27,9 @@ PARTNER_SIDE = frozenset({Role.PARTNER, Role.SUPERVISOR})
 STAFF_AND_OVERSIGHT = frozenset(
     {Role.ADMIN, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR, Role.GOVERNANCE}
 )
+# what carries staff's own words (a till's discrepancy reason, a note on a partner's outage): the
+# house's staff and those who audit it, not the governance office, which reads figures only
+STAFF_AND_AUDIT = frozenset({Role.ADMIN, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR})
 
 
 class Allowed(BasePermission):

@@ -14,7 +14,7 @@ from uuid import UUID
 import strawberry
 
 from api.bootstrap import ReadModels
-from api.graphql.access import PARTNER_SIDE, STAFF_AND_OVERSIGHT, query
+from api.graphql.access import PARTNER_SIDE, STAFF_AND_AUDIT, query
 from api.graphql.caller import Caller, parse_id
 from api.graphql.context import DarInfo
 from api.graphql.enums import Reachability
@@ -89,7 +89,7 @@ def _house_statuses(read: ReadModels, house: UUID) -> list[PartnerSystemStatus]:
 @strawberry.type
 class PartnerStatusQueries:
     @query(
-        STAFF_AND_OVERSIGHT,
+        STAFF_AND_AUDIT,
         "Each partner the house works with: its system reachable or not, since when, and what "
         "of the house's waits for it.",
     )

@@ -13,7 +13,7 @@ from datetime import date, datetime
 import strawberry
 
 from api.auth import STAFF, Role
-from api.graphql.access import STAFF_AND_OVERSIGHT, query
+from api.graphql.access import STAFF_AND_AUDIT, STAFF_AND_OVERSIGHT, query
 from api.graphql.caller import Caller, parse_id
 from api.graphql.context import DarInfo
 from api.graphql.enums import Method, TillStatus
@@ -177,7 +177,7 @@ def _money(millimes: int | None) -> Money | None:
 @strawberry.type
 class TillQueries:
     @query(
-        STAFF_AND_OVERSIGHT,
+        STAFF_AND_AUDIT,
         "A house's tills opened on a business day (Tunis); an agent sees only its own.",
     )
     async def tills(
