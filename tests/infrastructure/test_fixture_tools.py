@@ -25,7 +25,7 @@ from api.scenarios import scenario_epoch, scenario_path
 from domain.houses.house import house_id
 from domain.partners.partner import Partner, partner_id
 from infrastructure.eventstore.factory import is_postgres
-from infrastructure.fixtures.append import FixtureConflictError, load_into
+from infrastructure.fixtures.append import FixtureConflictError, Loaded, load_into
 from infrastructure.fixtures.export import Selection, export_fixture, tunis_day_start
 from infrastructure.fixtures.loader import fixture_time, read_fixture
 from infrastructure.fixtures.model import FixtureError, Ref
@@ -66,6 +66,23 @@ def contents(dar: Dar) -> Rows:
     return found
 
 
+def caught_up(dar: Dar) -> Rows:
+    """The read models once the projections have applied the whole log."""
+    dar.projections.prepare()
+    dar.projections.catch_up()
+    return contents(dar)
+
+
+def loaded_and_read(settings: Settings, clock: ScenarioClock, path: Path) -> tuple[Loaded, Rows]:
+    """Load the fixture at `path` into the store of `settings`; the load and the read models."""
+    target = bootstrap(settings, clock)
+    try:
+        loaded = load_into(target.store, path, clock.now())
+        return loaded, caught_up(target)
+    finally:
+        target.close()
+
+
 def mapped(rows: Rows, ids: dict[str, str]) -> Rows:
     """The rows with every id replaced by its counterpart, sorted."""
 
@@ -98,21 +115,12 @@ def test_a_history_exported_then_loaded_into_a_fresh_store_gives_the_same_read_m
     try:
         recorded_days(source, clock, days=4)
         exported = export_fixture(source.store, Selection())
-        source.projections.prepare()
-        source.projections.catch_up()
-        expected = contents(source)
+        expected = caught_up(source)
     finally:
         source.close()
     path = tmp_path / "history.yaml"
     path.write_text(exported.text, encoding="utf-8")
-    target = bootstrap(fresh_settings, clock)
-    try:
-        loaded = load_into(target.store, path, clock.now())
-        target.projections.prepare()
-        target.projections.catch_up()
-        found = contents(target)
-    finally:
-        target.close()
+    loaded, found = loaded_and_read(fresh_settings, clock, path)
 
     # natural keys and uuid: give the same ids in both stores; free symbols get new ones
     free = {old: s for old, s in exported.symbols.items() if ":" not in s}
@@ -238,21 +246,12 @@ def test_a_houses_later_days_exported_continue_a_copy_of_the_store_taken_before_
             house_id=house_id("haidra"), start=tunis_day_start(EPOCH + timedelta(days=2))
         )
         exported = export_fixture(source.store, selection)
-        source.projections.prepare()
-        source.projections.catch_up()
-        expected = contents(source)
+        expected = caught_up(source)
     finally:
         source.close()
     path = tmp_path / "days-3-4.yaml"
     path.write_text(exported.text, encoding="utf-8")
-    target = bootstrap(backup, clock)
-    try:
-        loaded = load_into(target.store, path, clock.now())
-        target.projections.prepare()
-        target.projections.catch_up()
-        found = contents(target)
-    finally:
-        target.close()
+    loaded, found = loaded_and_read(backup, clock, path)
 
     free = {old: s for old, s in exported.symbols.items() if ":" not in s}
     ids = {str(old): str(loaded.symbols.resolve(Ref(s))) for old, s in free.items()}
