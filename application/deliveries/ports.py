@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -45,6 +46,10 @@ class PartnerUnreachableError(Exception):
 class PartnerPort(Protocol):
     """A partner's system, reached by Dar."""
 
+    def partners(self) -> frozenset[str]:
+        """The codes of the partners this port can reach (the others' items are not sent)."""
+        ...
+
     def deliver(self, item: Deliverable) -> str:
         """Hand the item over; the partner's receipt for it.
 
@@ -57,8 +62,10 @@ class PartnerPort(Protocol):
 class Worklist(Protocol):
     """The items waiting and the partners reported down (the deliveries read model)."""
 
-    def waiting(self, *, limit: int, after_position: int = 0) -> list[Deliverable]:
-        """Items not confirmed yet, in the order they became due."""
+    def waiting(
+        self, *, limit: int, partners: Collection[str], after_position: int = 0
+    ) -> list[Deliverable]:
+        """Items of these partners not confirmed yet, in the order they became due."""
         ...
 
     def unreachable(self) -> frozenset[str]:

@@ -110,12 +110,16 @@ class DeliveryProcess:
         known = self._worklist.position()
         self._recorded = {k: p for k, p in self._recorded.items() if p > known}
         down = self._worklist.unreachable()
+        # only the partners the port can reach: the others' items wait unread, whatever their number
+        reachable = self._partners.partners()
         failing: set[str] = set()  # partners that failed this round: their items wait
         done = Round()
         seen: set[str] = set()
         after = 0
         while True:
-            items = self._worklist.waiting(limit=self._page, after_position=after)
+            items = self._worklist.waiting(
+                limit=self._page, partners=reachable, after_position=after
+            )
             for item in items:
                 seen.add(item.key)
                 self._one(item, down, failing, done)

@@ -52,6 +52,10 @@ class HttpPartners:
         self._endpoints = {code: url.rstrip("/") for code, url in endpoints.items()}
         self._client = httpx.Client(timeout=timeout_seconds, transport=transport)
 
+    def partners(self) -> frozenset[str]:
+        """The partners with an endpoint."""
+        return frozenset(self._endpoints)
+
     def deliver(self, item: Deliverable) -> str:
         """POST the item; the partner's receipt, or PartnerUnreachableError."""
         endpoint = self._endpoints.get(item.partner_code)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from application.deliveries.ports import Deliverable, ItemKind
 from infrastructure.readmodels.database import ReadDatabase
 from infrastructure.readmodels.deliveries import DeliveriesQueries
@@ -37,10 +39,14 @@ class ReadModelWorklist:
         self._queries = queries
         self._key = tracking_key
 
-    def waiting(self, *, limit: int, after_position: int = 0) -> list[Deliverable]:
-        """Items not confirmed yet, in the order they became due (none before it is built)."""
+    def waiting(
+        self, *, limit: int, partners: Collection[str], after_position: int = 0
+    ) -> list[Deliverable]:
+        """Items of these partners not confirmed yet, in the order they became due."""
         try:
-            rows = self._queries.waiting(limit=limit, after_position=after_position)
+            rows = self._queries.waiting(
+                limit=limit, after_position=after_position, partners=partners
+            )
         except StaleError:
             return []  # the runner beside the process creates the tables as it starts
         return [deliverable(r) for r in rows]

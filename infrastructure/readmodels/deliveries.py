@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 from uuid import UUID
 
@@ -117,13 +118,20 @@ class DeliveriesQueries:
     def __init__(self, db: ReadDatabase) -> None:
         self._db = db
 
-    def waiting(self, *, limit: int, after_position: int = 0) -> list[DeliveryRow]:
-        """Items not confirmed, in the order they became due."""
+    def waiting(
+        self, *, limit: int, after_position: int = 0, partners: Collection[str] | None = None
+    ) -> list[DeliveryRow]:
+        """Items not confirmed, in the order they became due (only these partners', if given)."""
         where = "confirmed_position IS NULL AND position > ?"
+        params: list[object] = [after_position]
+        if partners is not None:
+            if not partners:
+                return []
+            where += f" AND partner_code IN ({', '.join('?' for _ in partners)})"
+            params.extend(sorted(partners))
         with self._db.read() as cur:
             cur.execute(
-                DELIVERIES.select(self._db, where, "position, key LIMIT ?"),
-                (after_position, limit),
+                DELIVERIES.select(self._db, where, "position, key LIMIT ?"), (*params, limit)
             )
             return [DELIVERIES.row(r) for r in cur.fetchall()]
 

@@ -9,6 +9,7 @@ items still waiting; agents read the statuses.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -138,8 +139,10 @@ class DeliveriesWriter(Protocol):
 class DeliveriesReader(Protocol):
     """Reads the deliveries tables."""
 
-    def waiting(self, *, limit: int, after_position: int = 0) -> list[DeliveryRow]:
-        """Items not confirmed, in the order they became due, a page at a time."""
+    def waiting(
+        self, *, limit: int, after_position: int = 0, partners: Collection[str] | None = None
+    ) -> list[DeliveryRow]:
+        """Items not confirmed, in the order they became due, a page at a time (these partners')."""
         ...
 
     def statuses(self) -> list[PartnerStatusRow]:

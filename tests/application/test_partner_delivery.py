@@ -185,3 +185,23 @@ def test_a_refund_paid_back_reaches_the_partner_once_with_its_reference_and_day(
         first: partners.accepted[keys[1]][0],
         second: partners.accepted[keys[2]][0],
     }
+
+
+def test_the_items_of_a_partner_without_an_endpoint_wait_unread(
+    store_settings: Settings, clock: TestClock, partners: SimulatedPartners
+) -> None:
+    only_steg = http_partners(partners.endpoints("STEG"))
+    dar, citizen = partner_day(store_settings, clock, only_steg)
+    try:
+        dar.projections.prepare()
+        clock.set(fixture_time("day 2 09:00"))
+        steg = take_payment(dar, citizen, "STEG", "4001-0001")
+        sonede = take_payment(dar, citizen, "SONEDE", "77-0001")
+        assert step(dar) == Round(confirmed=1)  # SONEDE's item neither sent, failed nor read
+        assert partners.keys_of("STEG") == [f"payment:{steg}"]
+        assert partners.keys_of("SONEDE") == []
+        dar.projections.catch_up()  # STEG's confirmation applied: SONEDE's item alone waits
+        waiting = dar.read.deliveries.waiting(limit=10)
+        assert [row.key for row in waiting] == [f"payment:{sonede}"]
+    finally:
+        dar.close()
