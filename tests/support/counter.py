@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi.testclient import TestClient
 
@@ -44,10 +44,14 @@ def lodge(
     *,
     present: bool = True,
 ) -> Outcome:
-    """A17 lodges a request for the citizen at A001 (a new key each time)."""
+    """A17 lodges a request for the citizen at A001.
+
+    A new key each time, in a namespace of its own: a key made from the store's position (as before)
+    could equal a key that a test's own counter makes (`lodge-40`), and be refused as reused.
+    """
     return dar.requests.lodge(
         LodgeRequest(
-            command_id=f"lodge-{dar.store.position()}",
+            command_id=f"support-lodge-{uuid4().hex}",
             actor="agent:A17",
             house_code="haidra",
             label="A001",
