@@ -31,9 +31,18 @@ let partners = [];
 let asked = null; // the filter of that answer
 const page = await Page.open(draw);
 
-/** The filter in the address, defaults filled: the last four weeks up to today. */
+/** Today's date in Tunis (business days are Tunis days), as YYYY-MM-DD. */
+function tunisToday() {
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    timeZone: "Africa/Tunis", year: "numeric", month: "2-digit", day: "2-digit",
+  }).formatToParts(new Date());
+  const part = (type) => parts.find((p) => p.type === type).value;
+  return `${part("year")}-${part("month")}-${part("day")}`;
+}
+
+/** The filter in the address, defaults filled: the last four weeks up to today (in Tunis). */
 function fromAddress() {
-  const today = new Date().toISOString().slice(0, 10);
+  const today = tunisToday();
   const to = params.get("to") || today;
   const from = params.get("from") || new Date(Date.parse(to) - 27 * DAY_MS).toISOString().slice(0, 10);
   const period = PERIODS.includes(params.get("period")) ? params.get("period") : "WEEK";
