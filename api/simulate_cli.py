@@ -29,6 +29,7 @@ from rich.text import Text
 from api.bootstrap import bootstrap
 from api.simulation.digest import LogDigest, log_digest
 from api.simulation.executor import OtherSimulationError
+from api.simulation.gateway import SimulatorGateway
 from api.simulation.run import Simulation, working_days
 from api.simulation.sources import ScheduledClock
 from api.simulation.world import houses
@@ -71,12 +72,18 @@ def simulate_store(  # noqa: PLR0913 - the command's options
     start: date = FIRST_DAY,
     visits: int = 60,
     progress: bool = False,
+    gateway: SimulatorGateway | None = None,
 ) -> Simulated:
-    """Run (or carry on) the simulation into the configured store."""
+    """Run (or carry on) the simulation into the configured store.
+
+    The simulator plays the payment gateway (`gateway`, or one of its own, which tests replace).
+    """
     calendar = business_calendar()
     first = working_days(calendar, start, days)
     clock = ScheduledClock(datetime.combine(first[0], time.min, TUNIS))
-    with closing(bootstrap(settings, clock, projector=False)) as dar:
+    secret = settings.gateway_secret.get_secret_value().encode()
+    played = gateway or SimulatorGateway(secret, seed)
+    with closing(bootstrap(settings, clock, projector=False, gateway=played)) as dar:
         run = Simulation(
             dar,
             clock,
@@ -85,6 +92,7 @@ def simulate_store(  # noqa: PLR0913 - the command's options
             days=first,
             visits=visits,
             calendar=calendar,
+            gateway=played,
         )
         began, position = timer.perf_counter(), dar.store.position()
         if progress:

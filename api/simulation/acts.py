@@ -1,7 +1,9 @@
 """What is done for a called citizen at a counter, and what partners later do with the files.
 
-Cash is taken in one place (`Desk.take_cash`), with the refund an agent asks for and the
-house's supervisor approves.
+A fee is taken in one place (`Desk.take_fee`): by card on the gateway's page
+(`api/simulation/gateway.py`), or in cash (also when the bank declined the card), then sometimes
+partly refunded, asked for by the agent and approved by the house's supervisor: paid back from
+the agent's till for cash, by the gateway for a card.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from functools import partial
 from uuid import UUID
 
 from api.simulation.executor import Executor
+from api.simulation.gateway import Cards
 from api.simulation.plan import FileStep, Visit
 from api.simulation.setup import register_citizen
 from api.simulation.world import SimHouse
@@ -26,7 +29,12 @@ from application.counter.commands import (
     ResubmitRequest,
     ReturnForCorrection,
 )
-from application.payments.commands import ApproveRefund, RecordCashPayment, RequestRefund
+from application.payments.commands import (
+    ApproveRefund,
+    InitiatePayment,
+    RecordCashPayment,
+    RequestRefund,
+)
 from domain.houses.calendar import BusinessCalendar
 from domain.shared.time import TUNIS
 
@@ -63,11 +71,14 @@ class Serving:
 class Desk:
     """An agent's acts for the citizen at the counter: a request lodged, paid, done or forwarded."""
 
-    def __init__(self, run: Executor, citizens: dict[str, list[UUID]], files: Files) -> None:
+    def __init__(
+        self, run: Executor, citizens: dict[str, list[UUID]], files: Files, cards: Cards
+    ) -> None:
         self._run = run
         self._citizens = citizens
         self._registered: dict[str, int] = {}  # citizens registered so far, by house
         self._files = files
+        self._cards = cards
 
     def request(self, at: Serving, moment: datetime) -> None:
         """Lodge the visit's request; then take the fee and complete it, or forward the file."""
@@ -90,7 +101,7 @@ class Desk:
             self._files.follow(at, request)
             return
         if service.fee_rule != "none":
-            self.take_cash(at, request, moment)
+            self.take_fee(at, request, moment)
         if service.fee_rule == "from_bill":
             return  # the bill's capture completed the request
         complete = CompleteRequest(at.key("complete"), at.actor, request, at.house.code)
@@ -105,16 +116,24 @@ class Desk:
         self._registered[code] = number + 1
         return register_citizen(self._run, at.house, at.key("citizen"), number, moment)
 
-    def take_cash(self, at: Serving, request: UUID, moment: datetime) -> None:
-        """Cash for the request; sometimes a part refunded, approved by the supervisor."""
-        dar, house = self._run.dar, at.house
-        bill = f"{house.index:03d}-{at.day:%Y%m%d}-{at.visit.number:04d}"
-        reference = bill if at.visit.service.fee_rule == "from_bill" else None
-        cash = RecordCashPayment(
-            at.key("cash"), at.actor, house.code, request, at.employee, reference
-        )
-        payment = UUID(self._run.do(dar.payments.record_cash, cash, moment)["payment_id"])
-        if not at.visit.refund:
+    def take_fee(self, at: Serving, request: UUID, moment: datetime) -> None:
+        """The fee by card, or in cash (the card declined, or none); sometimes partly refunded."""
+        dar, house, visit = self._run.dar, at.house, at.visit
+        bill = f"{house.index:03d}-{at.day:%Y%m%d}-{visit.number:04d}"
+        reference = bill if visit.service.fee_rule == "from_bill" else None
+        payment = None
+        if visit.card:
+            initiate = InitiatePayment(
+                at.key("card"), at.actor, house.code, request, at.employee, "card", reference
+            )
+            payment = self._cards.pay(initiate, moment, declined=visit.declined)
+        by_card = payment is not None
+        if payment is None:
+            cash = RecordCashPayment(
+                at.key("cash"), at.actor, house.code, request, at.employee, reference
+            )
+            payment = UUID(self._run.do(dar.payments.record_cash, cash, moment)["payment_id"])
+        if not visit.refund:
             return
         reason = "Trop-perçu rendu"
         ask = RequestRefund(
@@ -125,7 +144,11 @@ class Desk:
         approve = ApproveRefund(
             at.key("refund-approved"), supervisor, house.code, payment, refund_id
         )
+        if by_card:
+            self._cards.before_refund(payment)
         self._run.do(dar.payments.approve_refund, approve, moment)
+        if by_card:
+            self._cards.paid_back(payment)
 
 
 @dataclass(frozen=True)

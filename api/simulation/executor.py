@@ -5,7 +5,10 @@ of the seed (and visits a day), the house, the day and the command's place in it
 `sim1-60:haidra:20260105:A007:lodge`. A single writer records them in
 order, so the recorded keys are a prefix of the run. Started again, the simulator reads each
 command's first outcome back from the command log, without deciding anything, until it meets the
-first key not recorded; from there on it runs the commands.
+first key not recorded; from there on it runs the commands. The clock follows the schedule in
+both cases, so that what the simulator does between two commands (a citizen paying on the
+gateway's page, the gateway's callbacks: `api/simulation/gateway.py`) happens at the moment it
+would have had in an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ class Executor:
     ) -> RecordedValues:
         """Run `command` at `at` (or just after the previous command); its outcome's values."""
         self._moment = max(self._moment + STEP, at)
+        self._clock.set(self._moment)
         if self._catching_up:
             prior = self.dar.store.command_log.find_command(command.actor, command.command_id)
             if prior is not None:
@@ -68,9 +72,16 @@ class Executor:
                 values: dict[str, str] = json.loads(prior.outcome)
                 return values
             self._catching_up = False
-        self._clock.set(self._moment)
         self._ids.begin(command.command_id)
         outcome = handler(command)
         self.tally.run += 1
         self.tally.position = max(self.tally.position, outcome.position)
         return outcome.values
+
+    def at(self, moment: datetime) -> None:
+        """Something outside Dar happens at `moment` (or just after the previous command).
+
+        The clock moves on as it does for a command, in a resumed run as in an uninterrupted one.
+        """
+        self._moment = max(self._moment + STEP, moment)
+        self._clock.set(self._moment)

@@ -5,7 +5,9 @@ again exactly what the interrupted one drew. Arrivals peak in the morning (a Bet
 the opening hours); a tenth of the citizens are owed priority; some give up when they wait too
 long (walk-aways), some are called and gone (no-shows); the others are informed, redirected to
 the partner's own office, or lodge a request, by partner weight. A forwarded file's path through
-the partner (received, decided, or returned for correction and sent again) is drawn with it.
+the partner (received, decided, or returned for correction and sent again) is drawn with it, and
+for a fee how it is paid: in cash, or by card on the gateway's page (which the bank now and then
+declines: the citizen then pays cash), a few partly refunded.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ IMPATIENT_SHARE = 0.15
 NEW_CITIZEN_SHARE = 0.3
 RETURNING_CITIZENS = 12  # registered when a house is set up
 REFUND_SHARE = 0.04
+CARD_SHARE = 0.3  # of fees: paid by card on the gateway's page, the others in cash
+DECLINED_SHARE = 0.1  # of card payments: declined by the bank, then paid in cash
 SUSPENSION_SHARE = 0.02  # of house-days: one partner's grant suspended at noon, for 1 to 3 days
 
 
@@ -65,6 +69,8 @@ class Visit:
     new_citizen: bool
     returning: int  # which of the house's returning citizens, when not new
     refund: bool  # the payment (if any) is partly refunded, approved by the supervisor
+    card: bool  # the fee (if any) is paid by card on the gateway's page
+    declined: bool  # ... and the bank declines it: the citizen pays cash
     file: tuple[tuple[int, FileStep], ...]  # forwarded: (working days after lodging, step)
 
     @property
@@ -135,19 +141,30 @@ def _visit(rng: random.Random, number: int, arrives: datetime) -> Visit:
         else Purpose.REQUEST
     )
     impatient = rng.random() < IMPATIENT_SHARE
+    priority = rng.choice(PRIORITY_REASONS) if rng.random() < PRIORITY_SHARE else None
+    patience = timedelta(minutes=rng.randint(5, 30)) if impatient else None
+    minutes = rng.randint(4, 12) if service.mode == "immediate" else rng.randint(10, 25)
+    new_citizen = rng.random() < NEW_CITIZEN_SHARE
+    returning = rng.randrange(RETURNING_CITIZENS)
+    paid = service.fee_rule != "none"
+    refund = paid and rng.random() < REFUND_SHARE
+    file = _file(rng, service) if service.mode == "forwarded" else ()
+    card = paid and rng.random() < CARD_SHARE
     return Visit(
         number=number,
         arrives=arrives,
-        priority=rng.choice(PRIORITY_REASONS) if rng.random() < PRIORITY_SHARE else None,
-        patience=timedelta(minutes=rng.randint(5, 30)) if impatient else None,
+        priority=priority,
+        patience=patience,
         purpose=purpose,
         partner=partner,
         service=service,
-        minutes=rng.randint(4, 12) if service.mode == "immediate" else rng.randint(10, 25),
-        new_citizen=rng.random() < NEW_CITIZEN_SHARE,
-        returning=rng.randrange(RETURNING_CITIZENS),
-        refund=service.fee_rule != "none" and rng.random() < REFUND_SHARE,
-        file=_file(rng, service) if service.mode == "forwarded" else (),
+        minutes=minutes,
+        new_citizen=new_citizen,
+        returning=returning,
+        refund=refund,
+        card=card,
+        declined=card and rng.random() < DECLINED_SHARE,
+        file=file,
     )
 
 

@@ -22,6 +22,7 @@ from uuid import UUID
 from api.bootstrap import Dar
 from api.simulation.acts import Desk, Files, Serving, new_agenda
 from api.simulation.executor import Executor
+from api.simulation.gateway import Cards, SimulatorGateway
 from api.simulation.plan import DayPlan, Purpose, Suspension, Visit, day_plan, noon
 from api.simulation.setup import ADMIN, HouseSetup, grant_id
 from api.simulation.sources import ScheduledClock, SeededIds
@@ -89,7 +90,9 @@ class Simulation:
         days: list[date],
         visits: int,
         calendar: BusinessCalendar,
+        gateway: SimulatorGateway,
     ) -> None:
+        """`dar` was built with `gateway` as its payment gateway (the simulator plays it)."""
         self._seed, self._houses, self._days, self._visits = seed, houses, days, visits
         self._calendar = calendar
         self._prefix = f"sim{seed}-{visits}"  # a run with other visits is another simulation
@@ -100,7 +103,8 @@ class Simulation:
         self._citizens: dict[str, list[UUID]] = {}
         self._suspended: set[tuple[str, str]] = set()
         self._agenda = new_agenda()
-        self._desk = Desk(self.run, self._citizens, Files(self.run, calendar, self._agenda))
+        files, cards = Files(self.run, calendar, self._agenda), Cards(self.run, gateway)
+        self._desk = Desk(self.run, self._citizens, files, cards)
         self.on_visit: Callable[[], None] = lambda: None
         self.setup_commands = 0  # of the commands run, those that set the houses up
 

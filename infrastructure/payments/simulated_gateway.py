@@ -68,7 +68,7 @@ class SimulatedGateway:
             self._reachable()
             order = self._orders.get(order_id)
             if order is None:
-                order = SimulatedOrder(order_id, uuid4().hex, amount, method)
+                order = SimulatedOrder(order_id, self._session_id(order_id), amount, method)
                 self._orders[order_id] = order
                 self._sessions[order.session_id] = order_id
             return Session(order.session_id, f"{self._base_url}/pay/{order.session_id}")
@@ -157,8 +157,17 @@ class SimulatedGateway:
             order_id = self._sessions.get(session_id)
             return None if order_id is None else self._orders[order_id]
 
+    def _session_id(self, order_id: UUID) -> str:  # noqa: ARG002 - a subclass may use it
+        """The id of a new hosted page (random here; `dar simulate` derives it from its seed)."""
+        return uuid4().hex
+
+    def _event_id(self, order: SimulatedOrder, fields: dict[str, str]) -> str:  # noqa: ARG002
+        """The id of a new callback (random here; `dar simulate` derives it from its seed)."""
+        return uuid4().hex
+
     def _notify(self, order: SimulatedOrder, **fields: str) -> None:
-        body = {"orderId": str(order.order_id), "eventId": uuid4().hex, **fields}
+        event_id = self._event_id(order, fields)
+        body = {"orderId": str(order.order_id), "eventId": event_id, **fields}
         self._outbox.append(Delivery(order.order_id, json.dumps(body).encode()))
 
     def _order(self, order_id: UUID) -> SimulatedOrder:

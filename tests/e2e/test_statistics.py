@@ -5,7 +5,7 @@ real `dar run` serves it; a governance token gets `serviceStatistics` by governo
 over HTTP; `dar stats export --format csv`, its own process, writes the same figures. Then the
 same path over a history that `dar simulate`, its own process, wrote into an empty store: two
 houses over two working days on either side of a weekend (two weeks), a visit per ticket the
-simulator planned.
+simulator planned, fees paid in cash and by card.
 """
 
 from __future__ import annotations
@@ -177,5 +177,6 @@ def test_a_simulated_history_is_read_by_governorate_and_week_and_exported_the_sa
     assert {(g["area"]["code"], g["from"]): g["visits"]["visits"] for g in groups} == planned
     assert all(g["requests"] and g["money"] for g in groups)
     assert sum(float(m["captured"]) for g in groups for m in g["money"]) > 0
+    assert {m["method"] for g in groups for m in g["money"]} == {"cash", "card"}
     csv_figures = exported(store_settings, tmp_path / "simulated.csv", first, last)
     assert same_figures(groups, csv_figures) > 6 * len(planned)
