@@ -45,6 +45,7 @@ PERSONAL = re.compile(
 NOT_PERSONAL = {
     "ServiceLine.name": "a service line's name, e.g. Électricité et gaz",
     "MayPerformAnswer.reason": "the code of the rule that refuses an act (GRANT, ACCREDITATION)",
+    "InclusionSession.topic": "what a training session teaches: one of five codes (InclusionTopic)",
 }
 STATISTICS_TEXT = {
     "StatisticsArea.code",
