@@ -142,7 +142,9 @@ class SessionMachine(RuleBasedStateMachine):
             and len(planned.enrolled) < planned.capacity
             and participant not in planned.enrolled
         )
-        _, done = self.attempt(allowed, lambda: enroll(self.dar, session_id, participant=participant))
+        _, done = self.attempt(
+            allowed, lambda: enroll(self.dar, session_id, participant=participant)
+        )
         if isinstance(done, UUID):
             planned.enrolled.append(done)
             self.attended.setdefault(done, 0)
