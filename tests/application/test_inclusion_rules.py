@@ -11,7 +11,12 @@ from collections.abc import Callable
 from datetime import timedelta
 from uuid import UUID
 
+import pytest
+
 from api.bootstrap import Dar
+from application.errors import IdempotencyKeyReusedError
+from application.inclusion.commands import EnrollParticipant, Enrolment
+from application.store import Outcome
 from domain.inclusion.learner import Learner
 from domain.inclusion.session import TrainingSession
 from domain.inclusion.values import (
@@ -29,6 +34,8 @@ from infrastructure.fixtures.model import Ref
 from tests.support.citizens import register
 from tests.support.clock import TestClock
 from tests.support.inclusion import (
+    ACTOR,
+    VOLUNTEER,
     attend,
     cancel,
     enroll,
@@ -38,10 +45,11 @@ from tests.support.inclusion import (
 )
 from tests.support.snapshots import counted_loads
 from tests.support.spec import Scenario
+from tests.support.staff import HOUSE
 
 History = Callable[[Dar], object]
 
-VOLUNTEER = "inclusion/haidra_volunteer.yaml"
+HAIDRA = "inclusion/haidra_volunteer.yaml"
 SCHEDULED = "inclusion/group_scheduled.yaml"
 FULL = "inclusion/group_full.yaml"
 
@@ -53,7 +61,7 @@ def symbol(scenario: Scenario, name: str) -> UUID:
 
 def group(dar: Dar, clock: TestClock, *more: str) -> Scenario:
     """Haidra, V-017 and session-1 (two places, day 1 10:00-11:30), and the fixtures named."""
-    return Scenario(dar, clock).given(VOLUNTEER, SCHEDULED, *more)
+    return Scenario(dar, clock).given(HAIDRA, SCHEDULED, *more)
 
 
 def test_a_newcomer_is_enrolled_for_the_first_time(dar: Dar, clock: TestClock) -> None:
@@ -237,3 +245,28 @@ def test_each_command_replays_a_bounded_number_of_events(dar: Dar, clock: TestCl
     with counted_loads(dar.store) as counts:
         schedule(dar, clock.now() + timedelta(days=1))
     assert sum(counts) <= 2, counts
+
+
+def test_a_retry_by_cin_is_recognised_by_the_participant_it_leads_to(
+    dar: Dar, clock: TestClock
+) -> None:
+    """The CIN stays out of the command log: a retry is matched through the vault instead."""
+    register_volunteer(dar)
+    register(dar, "08123456", "Fatma Trabelsi")
+    register(dar, "08654321", "Hedi Jaziri")
+    session = schedule(dar, clock.now())
+
+    def enrol_by(cin: str) -> Outcome[Enrolment]:
+        return dar.inclusion.enroll_participant(
+            EnrollParticipant("same-key", ACTOR, session, HOUSE, VOLUNTEER, cin=cin)
+        )
+
+    first = enrol_by("08123456")
+    again = enrol_by("08123456")
+    assert again.replayed
+    assert again.value == first.value
+    with pytest.raises(IdempotencyKeyReusedError):
+        enrol_by("08654321")
+    recorded = dar.store.command_log.find_command(ACTOR, "same-key")
+    assert recorded is not None
+    assert "08123456" not in recorded.outcome
