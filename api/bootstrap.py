@@ -18,6 +18,7 @@ from application.deliveries.confirmations import DeliveryConfirmations
 from application.deliveries.ports import PartnerPort
 from application.deliveries.process import DeliveryProcess
 from application.houses.service import HouseService
+from application.inclusion.service import InclusionService
 from application.partners.reachability import PartnerStatusService
 from application.partners.service import PartnerService
 from application.payments.follow_up import GatewayFollowUp
@@ -39,6 +40,7 @@ from infrastructure.readmodels import audit as audit_tables
 from infrastructure.readmodels import dashboard as dashboard_tables
 from infrastructure.readmodels import deliveries as deliveries_tables
 from infrastructure.readmodels import directory as directory_tables
+from infrastructure.readmodels import inclusion as inclusion_tables
 from infrastructure.readmodels import partners as partners_tables
 from infrastructure.readmodels import payments as payments_tables
 from infrastructure.readmodels import queue as queue_tables
@@ -70,6 +72,11 @@ from infrastructure.readmodels.directory import (
     DirectoryQueries,
     DirectoryTables,
     create_directory_tables,
+)
+from infrastructure.readmodels.inclusion import (
+    InclusionQueries,
+    InclusionTables,
+    create_inclusion_tables,
 )
 from infrastructure.readmodels.listen import PostgresWakeUp, ReadModelListener
 from infrastructure.readmodels.partners import (
@@ -110,6 +117,7 @@ from projections.citizens.projection import AccessLogProjection
 from projections.dashboard.projection import DashboardProjection
 from projections.deliveries.projection import DeliveriesProjection
 from projections.directory.projection import DirectoryProjection
+from projections.inclusion.projection import InclusionProjection
 from projections.partners.projection import PartnersProjection
 from projections.payments.projection import PaymentsProjection
 from projections.ports import Projection
@@ -148,6 +156,8 @@ class ReadModels:
     tills_key: str
     statistics: StatisticsQueries
     statistics_key: str
+    inclusion: InclusionQueries
+    inclusion_key: str
 
     def tracking_keys(self) -> list[str]:
         """Tracking keys of every read model."""
@@ -163,6 +173,7 @@ class ReadModels:
             self.deliveries_key,
             self.tills_key,
             self.statistics_key,
+            self.inclusion_key,
         ]
 
 
@@ -180,6 +191,7 @@ class Dar:
     policy: DelegationPolicy
     vault: Vault
     citizens: CitizenService
+    inclusion: InclusionService  # volunteers, training sessions and their participants
     counter: CounterService
     requests: RequestService
     payments: PaymentService
@@ -257,6 +269,9 @@ def projections() -> list[Registered[object]]:
             create_statistics_tables,
             statistics_tables,
         ),
+        _registered(
+            InclusionProjection(), InclusionTables, create_inclusion_tables, inclusion_tables
+        ),
     ]
 
 
@@ -320,6 +335,8 @@ def bootstrap(  # noqa: PLR0913 - what tests put in place of the outside world
         tills_key=key_of[TillsProjection],
         statistics=StatisticsQueries(read_db),
         statistics_key=key_of[StatisticsProjection],
+        inclusion=InclusionQueries(read_db),
+        inclusion_key=key_of[InclusionProjection],
     )
     houses = HouseService(store, runner, governorate_names(), business_calendar())
     policy = DelegationPolicy(store, the_clock)
@@ -346,6 +363,7 @@ def bootstrap(  # noqa: PLR0913 - what tests put in place of the outside world
         policy=policy,
         vault=vault,
         citizens=citizens,
+        inclusion=InclusionService(store, runner, vault),
         counter=CounterService(store, runner),
         requests=RequestService(store, runner, policy, citizens, houses),
         payments=PaymentService(

@@ -15,6 +15,9 @@ from domain.delegation.register import GrantRegister
 from domain.houses.agent import Agent
 from domain.houses.house import House
 from domain.houses.room import CounterRoom
+from domain.inclusion.learner import Learner
+from domain.inclusion.session import TrainingSession
+from domain.inclusion.volunteer import Volunteer
 from domain.partners.partner import Partner
 from domain.partners.reachability import PartnerStatusDay
 from domain.payments.due import Due
@@ -53,6 +56,9 @@ AGGREGATES: tuple[type[DarAggregate], ...] = (
     Till,
     RefundBook,
     RefundPage,
+    Volunteer,
+    TrainingSession,
+    Learner,
 )
 
 

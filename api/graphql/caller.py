@@ -45,9 +45,13 @@ def checked_command_id(value: str) -> str:
     return validated(CommandIdInput, command_id=value).command_id
 
 
+HOUSE_BOUND = STAFF | {Role.VOLUNTEER}
+"""The roles whose token names their house: they see and act only there."""
+
+
 def own_house_only(principal: Principal, house_code: str | None) -> None:
-    """House staff see and act only in their own house; another house looks like no house."""
-    if principal.role in STAFF and principal.house != house_code:
+    """House staff and volunteers see and act only in their own house; another is no house."""
+    if principal.role in HOUSE_BOUND and principal.house != house_code:
         raise NotFoundError("no such house")
 
 
@@ -72,12 +76,12 @@ class Caller:
 
     @property
     def house_code(self) -> str | None:
-        """The house of house staff (None for everyone else)."""
-        return self.principal.house if self.role in STAFF else None
+        """The house of house staff and volunteers (None for everyone else)."""
+        return self.principal.house if self.role in HOUSE_BOUND else None
 
     @property
     def house_id(self) -> UUID | None:
-        """The id of the house of house staff (None for everyone else)."""
+        """The id of the house of house staff and volunteers (None for everyone else)."""
         return house_id(self.house_code) if self.house_code else None
 
     @property
@@ -145,6 +149,17 @@ class Caller:
             raise NotFoundError("no such agent")
         own_house_only(self.principal, house.code)
         return found.employee_number, house.code
+
+    async def volunteer_of(self, volunteer: str, field: str = "volunteerId") -> tuple[str, str]:
+        """A volunteer's house code and code (house-bound callers: only of their own house)."""
+        uuid = parse_id(volunteer, field)
+        inclusion = self.dar.inclusion
+        found = await self.blocking(lambda: inclusion.volunteer_by_id(uuid))
+        house = await self._house(found.house_id) if found is not None else None
+        if found is None or house is None:
+            raise NotFoundError("no such volunteer")
+        own_house_only(self.principal, house.code)
+        return house.code, found.code
 
     async def _house(self, uuid: UUID) -> House | None:
         if uuid not in self._houses:

@@ -1,0 +1,1 @@
+"""Digital inclusion: a house's volunteers teach citizens online until they manage alone."""
