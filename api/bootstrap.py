@@ -39,6 +39,7 @@ from infrastructure.readmodels import audit as audit_tables
 from infrastructure.readmodels import dashboard as dashboard_tables
 from infrastructure.readmodels import deliveries as deliveries_tables
 from infrastructure.readmodels import directory as directory_tables
+from infrastructure.readmodels import inclusion_statistics as inclusion_statistics_tables
 from infrastructure.readmodels import partners as partners_tables
 from infrastructure.readmodels import payments as payments_tables
 from infrastructure.readmodels import queue as queue_tables
@@ -70,6 +71,11 @@ from infrastructure.readmodels.directory import (
     DirectoryQueries,
     DirectoryTables,
     create_directory_tables,
+)
+from infrastructure.readmodels.inclusion_statistics import (
+    InclusionStatisticsQueries,
+    InclusionStatisticsTables,
+    create_inclusion_statistics_tables,
 )
 from infrastructure.readmodels.listen import PostgresWakeUp, ReadModelListener
 from infrastructure.readmodels.partners import (
@@ -110,6 +116,7 @@ from projections.citizens.projection import AccessLogProjection
 from projections.dashboard.projection import DashboardProjection
 from projections.deliveries.projection import DeliveriesProjection
 from projections.directory.projection import DirectoryProjection
+from projections.inclusion_statistics.projection import InclusionStatisticsProjection
 from projections.partners.projection import PartnersProjection
 from projections.payments.projection import PaymentsProjection
 from projections.ports import Projection
@@ -148,6 +155,8 @@ class ReadModels:
     tills_key: str
     statistics: StatisticsQueries
     statistics_key: str
+    inclusion_statistics: InclusionStatisticsQueries
+    inclusion_statistics_key: str
 
     def tracking_keys(self) -> list[str]:
         """Tracking keys of every read model."""
@@ -163,6 +172,7 @@ class ReadModels:
             self.deliveries_key,
             self.tills_key,
             self.statistics_key,
+            self.inclusion_statistics_key,
         ]
 
 
@@ -257,6 +267,12 @@ def projections() -> list[Registered[object]]:
             create_statistics_tables,
             statistics_tables,
         ),
+        _registered(
+            InclusionStatisticsProjection(),
+            InclusionStatisticsTables,
+            create_inclusion_statistics_tables,
+            inclusion_statistics_tables,
+        ),
     ]
 
 
@@ -320,6 +336,8 @@ def bootstrap(  # noqa: PLR0913 - what tests put in place of the outside world
         tills_key=key_of[TillsProjection],
         statistics=StatisticsQueries(read_db),
         statistics_key=key_of[StatisticsProjection],
+        inclusion_statistics=InclusionStatisticsQueries(read_db),
+        inclusion_statistics_key=key_of[InclusionStatisticsProjection],
     )
     houses = HouseService(store, runner, governorate_names(), business_calendar())
     policy = DelegationPolicy(store, the_clock)
