@@ -18,6 +18,7 @@ from application.deliveries.confirmations import DeliveryConfirmations
 from application.deliveries.ports import PartnerPort
 from application.deliveries.process import DeliveryProcess
 from application.houses.service import HouseService
+from application.inclusion.service import InclusionService
 from application.partners.reachability import PartnerStatusService
 from application.partners.service import PartnerService
 from application.payments.follow_up import GatewayFollowUp
@@ -39,6 +40,7 @@ from infrastructure.readmodels import audit as audit_tables
 from infrastructure.readmodels import dashboard as dashboard_tables
 from infrastructure.readmodels import deliveries as deliveries_tables
 from infrastructure.readmodels import directory as directory_tables
+from infrastructure.readmodels import inclusion as inclusion_tables
 from infrastructure.readmodels import inclusion_statistics as inclusion_statistics_tables
 from infrastructure.readmodels import partners as partners_tables
 from infrastructure.readmodels import payments as payments_tables
@@ -71,6 +73,11 @@ from infrastructure.readmodels.directory import (
     DirectoryQueries,
     DirectoryTables,
     create_directory_tables,
+)
+from infrastructure.readmodels.inclusion import (
+    InclusionQueries,
+    InclusionTables,
+    create_inclusion_tables,
 )
 from infrastructure.readmodels.inclusion_statistics import (
     InclusionStatisticsQueries,
@@ -116,6 +123,7 @@ from projections.citizens.projection import AccessLogProjection
 from projections.dashboard.projection import DashboardProjection
 from projections.deliveries.projection import DeliveriesProjection
 from projections.directory.projection import DirectoryProjection
+from projections.inclusion.projection import InclusionProjection
 from projections.inclusion_statistics.projection import InclusionStatisticsProjection
 from projections.partners.projection import PartnersProjection
 from projections.payments.projection import PaymentsProjection
@@ -157,6 +165,8 @@ class ReadModels:
     statistics_key: str
     inclusion_statistics: InclusionStatisticsQueries
     inclusion_statistics_key: str
+    inclusion: InclusionQueries
+    inclusion_key: str
 
     def tracking_keys(self) -> list[str]:
         """Tracking keys of every read model."""
@@ -173,6 +183,7 @@ class ReadModels:
             self.tills_key,
             self.statistics_key,
             self.inclusion_statistics_key,
+            self.inclusion_key,
         ]
 
 
@@ -190,6 +201,7 @@ class Dar:
     policy: DelegationPolicy
     vault: Vault
     citizens: CitizenService
+    inclusion: InclusionService  # volunteers, training sessions and their participants
     counter: CounterService
     requests: RequestService
     payments: PaymentService
@@ -273,6 +285,9 @@ def projections() -> list[Registered[object]]:
             create_inclusion_statistics_tables,
             inclusion_statistics_tables,
         ),
+        _registered(
+            InclusionProjection(), InclusionTables, create_inclusion_tables, inclusion_tables
+        ),
     ]
 
 
@@ -338,6 +353,8 @@ def bootstrap(  # noqa: PLR0913 - what tests put in place of the outside world
         statistics_key=key_of[StatisticsProjection],
         inclusion_statistics=InclusionStatisticsQueries(read_db),
         inclusion_statistics_key=key_of[InclusionStatisticsProjection],
+        inclusion=InclusionQueries(read_db),
+        inclusion_key=key_of[InclusionProjection],
     )
     houses = HouseService(store, runner, governorate_names(), business_calendar())
     policy = DelegationPolicy(store, the_clock)
@@ -364,6 +381,7 @@ def bootstrap(  # noqa: PLR0913 - what tests put in place of the outside world
         policy=policy,
         vault=vault,
         citizens=citizens,
+        inclusion=InclusionService(store, runner, vault),
         counter=CounterService(store, runner),
         requests=RequestService(store, runner, policy, citizens, houses),
         payments=PaymentService(

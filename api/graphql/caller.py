@@ -45,9 +45,13 @@ def checked_command_id(value: str) -> str:
     return validated(CommandIdInput, command_id=value).command_id
 
 
+HOUSE_BOUND = STAFF | {Role.VOLUNTEER}
+"""The roles whose token names their house: they see and act only there."""
+
+
 def own_house_only(principal: Principal, house_code: str | None) -> None:
-    """House staff see and act only in their own house; another house looks like no house."""
-    if principal.role in STAFF and principal.house != house_code:
+    """House staff and volunteers see and act only in their own house; another is no house."""
+    if principal.role in HOUSE_BOUND and principal.house != house_code:
         raise NotFoundError("no such house")
 
 
@@ -72,12 +76,12 @@ class Caller:
 
     @property
     def house_code(self) -> str | None:
-        """The house of house staff (None for everyone else)."""
-        return self.principal.house if self.role in STAFF else None
+        """The house of house staff and volunteers (None for everyone else)."""
+        return self.principal.house if self.role in HOUSE_BOUND else None
 
     @property
     def house_id(self) -> UUID | None:
-        """The id of the house of house staff (None for everyone else)."""
+        """The id of the house of house staff and volunteers (None for everyone else)."""
         return house_id(self.house_code) if self.house_code else None
 
     @property

@@ -38,6 +38,7 @@ ReadModel = Literal[
     "tills",
     "statistics",
     "inclusion_statistics",
+    "inclusion",
 ]
 
 

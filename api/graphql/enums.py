@@ -20,6 +20,8 @@ from domain.counter.visit import ContactKind
 from domain.delegation.cover import Cover
 from domain.delegation.grant import GrantState
 from domain.houses.calendar import Season
+from domain.inclusion.values import AgeBand, Gender, Milestone, SessionFormat, SessionStatus
+from domain.inclusion.values import Topic as InclusionTopic
 from domain.partners.reachability import Reachability
 from domain.payments.payment import Method, PaymentStatus
 from domain.payments.remittance import EntryKind
@@ -62,6 +64,7 @@ strawberry.enum(
 
 __all__ = [
     "ActKind",
+    "AgeBand",
     "ConsentKind",
     "ContactKind",
     "Cover",
@@ -70,9 +73,12 @@ __all__ = [
     "Duration",
     "EntryKind",
     "FeeRule",
+    "Gender",
     "GrantState",
+    "InclusionTopic",
     "LineStatus",
     "Method",
+    "Milestone",
     "Mode",
     "PartnerDecision",
     "PaymentStatus",
@@ -80,6 +86,8 @@ __all__ = [
     "Reachability",
     "RequestStatus",
     "Season",
+    "SessionFormat",
+    "SessionStatus",
     "StatementSource",
     "StatisticsGroupBy",
     "StatisticsPeriod",
@@ -88,3 +96,11 @@ __all__ = [
 ]
 strawberry.enum(ActKind, name="ComplianceAct", description="An act that must be covered.")
 strawberry.enum(Cover, name="ComplianceCover", description="What covers an act.")
+strawberry.enum(
+    InclusionTopic, name="InclusionTopic", description="What a digital-inclusion session teaches."
+)
+strawberry.enum(SessionFormat, description="One citizen with the volunteer, or a group.")
+strawberry.enum(SessionStatus, description="Where a training session stands.")
+strawberry.enum(AgeBand, description="All that is recorded of a participant's age.")
+strawberry.enum(Gender, description="All that is recorded of a participant besides the age band.")
+strawberry.enum(Milestone, description="A step of a participant's autonomy online.")

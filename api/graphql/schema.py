@@ -36,6 +36,7 @@ from api.graphql.display import DisplaySubscriptions
 from api.graphql.errors import apply_contract
 from api.graphql.house_commands import HouseCommands
 from api.graphql.houses import HouseQueries
+from api.graphql.inclusion import InclusionMutations, InclusionQueries
 from api.graphql.partner_side import PartnerSideQueries, PartnerSideSubscriptions
 from api.graphql.partner_status import PartnerStatusMutations, PartnerStatusQueries
 from api.graphql.partners import PartnerMutations, PartnerQueries, PartnerSubscriptions
@@ -68,6 +69,7 @@ class Query(
     PartnerStatusQueries,
     TillQueries,
     StatisticsQueries,
+    InclusionQueries,
 ):
     @query(EVERYONE, "The position every read model has reached (the lowest).")
     async def position(self, info: DarInfo) -> Position:
@@ -90,6 +92,7 @@ class Mutation(
     SettlementMutations,
     PartnerStatusMutations,
     TillMutations,
+    InclusionMutations,
 ):
     pass
 

@@ -39,8 +39,9 @@ class Learner(DarAggregate):
         first: bool
 
         def apply(self, aggregate: Learner) -> None:
-            """One more session attended."""
+            """One more session attended, in that house."""
             aggregate.sessions_attended += 1
+            aggregate.houses.add(self.house_id)
 
     class MilestoneReached(DarAggregate.Event):
         house_id: UUID
@@ -57,6 +58,7 @@ class Learner(DarAggregate):
         self.gender = Gender(gender)
         self.sessions_attended = 0
         self.milestones: set[Milestone] = set()
+        self.houses = {house_id}
 
     @classmethod
     def start(
@@ -96,6 +98,10 @@ class Learner(DarAggregate):
             topic=topic.value,
             first=self.first_timer,
         )
+
+    def known_in(self, house_id: UUID) -> bool:
+        """Whether the participant enrolled first, or attended a session, in that house."""
+        return house_id in self.houses
 
     def reach(self, milestone: Milestone, house_id: UUID, act: Act) -> None:
         """A step of autonomy, only after a session attended, and only once."""

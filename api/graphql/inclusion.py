@@ -1,0 +1,394 @@
+"""Digital inclusion in GraphQL: volunteers, sessions, enrolments, attendance, milestones.
+
+A house's supervisor (or an administrator) registers its volunteers. A volunteer schedules the
+sessions they teach, enrols participants, records attendance and milestones, in their own house
+only; so may the house's supervisor and an administrator, naming the volunteer who teaches. A
+citizen is enrolled by CIN without anything of them coming back: only the participant's id.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, TypeVar
+
+import strawberry
+
+from api.auth import Role
+from api.graphql.access import query
+from api.graphql.caller import Caller, parse_id
+from api.graphql.context import DarInfo
+from api.graphql.enums import AgeBand, Gender, InclusionTopic, Milestone, SessionFormat
+from api.graphql.enums import SessionStatus as SessionStatusEnum
+from api.graphql.pipeline import CommandResult, InHouse, Submission, mutation
+from api.graphql.rows import Answer
+from api.graphql.scalars import Position
+from application.commands import Command
+from application.inclusion.commands import (
+    AccreditVolunteer,
+    CancelSession,
+    DeactivateVolunteer,
+    EnrollParticipant,
+    Enrolment,
+    ParticipantChanged,
+    ReactivateVolunteer,
+    RecordAttendance,
+    RecordMilestone,
+    RegisterVolunteer,
+    ScheduleSession,
+    SessionChanged,
+    VolunteerChanged,
+)
+from domain.shared.errors import NotFoundError, ValidationError
+from projections.inclusion.view import CalendarEntry
+
+SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+TEACHERS = frozenset({Role.VOLUNTEER, Role.SUPERVISOR, Role.ADMIN})
+CALENDAR_READERS = frozenset(
+    {Role.VOLUNTEER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR, Role.GOVERNANCE}
+)
+MAX_CALENDAR_DAYS = 62
+MAX_PRESENT = 30
+C = TypeVar("C", bound=Command)
+
+
+async def _volunteer(caller: Caller, volunteer: str) -> tuple[str, str]:
+    """A volunteer's house code and code, if the caller may see their house; else NOT_FOUND."""
+    uuid = parse_id(volunteer, "volunteerId")
+    inclusion = caller.dar.inclusion
+    found = await caller.blocking(lambda: inclusion.volunteer_by_id(uuid))
+    if found is None:
+        raise NotFoundError("no such volunteer")
+    try:
+        house = await caller.house_code_of(str(found.house_id))
+    except NotFoundError:
+        raise NotFoundError("no such volunteer") from None
+    return house, found.code
+
+
+def _acting(caller: Caller) -> str | None:
+    """The volunteer acting, when the caller is one."""
+    return caller.principal.subject if caller.role is Role.VOLUNTEER else None
+
+
+@strawberry.input(description="Register a volunteer of a house (the house's supervisor, admin).")
+class RegisterVolunteerInput(InHouse):
+    code: str = strawberry.field(description="The volunteer's code in the house, e.g. V-017.")
+    display_name: str
+    association: str
+    topics: list[InclusionTopic]
+
+    async def to_command(self, caller: Caller) -> Submission[RegisterVolunteer, VolunteerChanged]:
+        """The volunteer, in the house named (a supervisor: their own)."""
+        command = await self.in_house(caller, RegisterVolunteer)
+        return Submission(command, caller.dar.inclusion.register_volunteer)
+
+
+@strawberry.input(description="A command on a volunteer, with the idempotency key.")
+class OfVolunteer:
+    command_id: str
+    volunteer_id: strawberry.ID
+
+    async def of_volunteer(self, caller: Caller, kind: type[C], **extras: object) -> C:
+        """The command `kind` on the volunteer named (a supervisor: of their house)."""
+        key = caller.key(self.command_id)
+        house, code = await _volunteer(caller, self.volunteer_id)
+        return caller.command(kind, self, command_id=key, house_code=house, code=code, **extras)
+
+
+@strawberry.input(description="Replace the topics a volunteer may teach.")
+class AccreditVolunteerInput(OfVolunteer):
+    topics: list[InclusionTopic]
+
+    async def to_command(self, caller: Caller) -> Submission[AccreditVolunteer, VolunteerChanged]:
+        """The volunteer's new topics."""
+        command = await self.of_volunteer(caller, AccreditVolunteer)
+        return Submission(command, caller.dar.inclusion.accredit_volunteer)
+
+
+@strawberry.input(description="A volunteer stops: their token is refused from now on.")
+class DeactivateVolunteerInput(OfVolunteer):
+    reason: str
+
+    async def to_command(self, caller: Caller) -> Submission[DeactivateVolunteer, VolunteerChanged]:
+        """Deactivate the volunteer."""
+        command = await self.of_volunteer(caller, DeactivateVolunteer)
+        return Submission(command, caller.dar.inclusion.deactivate_volunteer)
+
+
+@strawberry.input(description="A deactivated volunteer comes back.")
+class ReactivateVolunteerInput(OfVolunteer):
+    async def to_command(self, caller: Caller) -> Submission[ReactivateVolunteer, VolunteerChanged]:
+        """Reactivate the volunteer."""
+        command = await self.of_volunteer(caller, ReactivateVolunteer)
+        return Submission(command, caller.dar.inclusion.reactivate_volunteer)
+
+
+@strawberry.input(description="A session in a room of the house, taught by one of its volunteers.")
+class ScheduleSessionInput(InHouse):
+    room: str
+    topic: InclusionTopic
+    format: SessionFormat
+    capacity: int = strawberry.field(description="1 for an individual session, 2 to 30 a group.")
+    starts_at: datetime
+    ends_at: datetime
+    volunteer_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Who teaches (a supervisor or an administrator names them; a volunteer "
+        "schedules for themself).",
+    )
+
+    async def to_command(self, caller: Caller) -> Submission[ScheduleSession, SessionChanged]:
+        """A volunteer teaches what they schedule; staff name the volunteer, of the house."""
+        key = caller.key(self.command_id)
+        house = await caller.house_code_of(self.house_id)
+        if caller.role is Role.VOLUNTEER:
+            teacher = caller.principal.subject
+        elif self.volunteer_id is None:
+            raise ValidationError("volunteerId", "name the volunteer who teaches the session")
+        else:
+            volunteer_house, teacher = await _volunteer(caller, self.volunteer_id)
+            if volunteer_house != house:
+                raise NotFoundError("no such volunteer in this house")
+        command = caller.command(
+            ScheduleSession, self, command_id=key, house_code=house, volunteer_code=teacher
+        )
+        return Submission(command, caller.dar.inclusion.schedule_session)
+
+
+@strawberry.input(description="A command on a session, with the idempotency key.")
+class OnSession:
+    command_id: str
+    session_id: strawberry.ID
+
+    def on_session(self, caller: Caller, kind: type[C], **extras: object) -> C:
+        """The command `kind` on the session, by the caller in their house."""
+        return caller.command(
+            kind,
+            self,
+            session_id=parse_id(self.session_id, "sessionId"),
+            house_code=caller.house_code,
+            volunteer_code=_acting(caller),
+            **extras,
+        )
+
+
+@strawberry.input(
+    description="Enrol a participant: a citizen by CIN (nothing of them is returned), a "
+    "returning participant by id, or (neither) a new anonymous participant."
+)
+class EnrollParticipantInput(OnSession):
+    cin: str | None = strawberry.field(default=None, description="A registered citizen's CIN.")
+    participant_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A participant enrolled before (their id)."
+    )
+    age_band: AgeBand = AgeBand.NOT_STATED
+    gender: Gender = Gender.NOT_STATED
+
+    async def to_command(self, caller: Caller) -> Submission[EnrollParticipant, Enrolment]:
+        """The enrolment; the CIN stays out of every event and answer."""
+        participant = (
+            None if self.participant_id is None else parse_id(self.participant_id, "participantId")
+        )
+        command = self.on_session(caller, EnrollParticipant, participant_id=participant)
+        return Submission(command, caller.dar.inclusion.enroll_participant)
+
+
+@strawberry.input(description="Who came to a session (the other participants were absent).")
+class RecordAttendanceInput(OnSession):
+    present: list[strawberry.ID]
+    volunteer_minutes: int | None = strawberry.field(
+        default=None, description="The volunteer's time (default: the session's length)."
+    )
+
+    async def to_command(self, caller: Caller) -> Submission[RecordAttendance, SessionChanged]:
+        """The session held, with its attendance."""
+        if len(self.present) > MAX_PRESENT:
+            raise ValidationError("present", f"at most {MAX_PRESENT} participants")
+        present = tuple(parse_id(p, f"present[{i}]") for i, p in enumerate(self.present))
+        command = self.on_session(caller, RecordAttendance, present=present)
+        return Submission(command, caller.dar.inclusion.record_attendance)
+
+
+@strawberry.input(description="A scheduled session will not take place.")
+class CancelSessionInput(OnSession):
+    reason: str
+
+    async def to_command(self, caller: Caller) -> Submission[CancelSession, SessionChanged]:
+        """The session cancelled."""
+        command = self.on_session(caller, CancelSession)
+        return Submission(command, caller.dar.inclusion.cancel_session)
+
+
+@strawberry.input(description="A participant reached a step of autonomy, seen in the house's room.")
+class RecordMilestoneInput(InHouse):
+    participant_id: strawberry.ID
+    milestone: Milestone
+
+    async def to_command(self, caller: Caller) -> Submission[RecordMilestone, ParticipantChanged]:
+        """The milestone, for a participant known in the house."""
+        command = await self.in_house(
+            caller,
+            RecordMilestone,
+            participant_id=parse_id(self.participant_id, "participantId"),
+            volunteer_code=_acting(caller),
+        )
+        return Submission(command, caller.dar.inclusion.record_milestone)
+
+
+@strawberry.type(description="A participant enrolled in a session.")
+class EnrolmentResult(Answer[Enrolment]):
+    id: strawberry.ID = strawberry.field(description="The session.")
+    participant_id: strawberry.ID = strawberry.field(
+        description="The participant (keep it to enrol them again or record a milestone)."
+    )
+    position: Position
+    replayed: bool
+
+
+@strawberry.type(description="A participant of a session: no name, no CIN.")
+class SessionParticipant:
+    participant_id: strawberry.ID
+    known: bool = strawberry.field(description="A registered citizen (found by CIN).")
+    age_band: AgeBand
+    gender: Gender
+    first_time: bool = strawberry.field(description="Had attended no session when enrolled.")
+    present: bool | None = strawberry.field(description="Null until the session is held.")
+    milestones: list[Milestone]
+
+
+@strawberry.type(description="A training session of a house's digital-inclusion room.")
+class InclusionSession:
+    id: strawberry.ID
+    house_id: strawberry.ID
+    room: str
+    topic: InclusionTopic
+    format: SessionFormat
+    capacity: int
+    starts_at: datetime
+    ends_at: datetime
+    volunteer_id: strawberry.ID
+    volunteer_code: str | None
+    volunteer_name: str | None
+    status: SessionStatusEnum
+    enrolled: int
+    fill_rate: float = strawberry.field(description="Enrolled / capacity, from 0 to 1.")
+    attended: int = strawberry.field(description="Present (0 until the session is held).")
+    volunteer_minutes: int | None = strawberry.field(description="Null until the session is held.")
+    participants: list[SessionParticipant]
+    position: Position
+
+
+def _session(entry: CalendarEntry) -> InclusionSession:
+    row, volunteer = entry.session, entry.volunteer
+    return InclusionSession(
+        id=strawberry.ID(str(row.session_id)),
+        house_id=strawberry.ID(str(row.house_id)),
+        room=row.room,
+        topic=InclusionTopic(row.topic),
+        format=SessionFormat(row.format),
+        capacity=row.capacity,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        volunteer_id=strawberry.ID(str(row.volunteer_id)),
+        volunteer_code=volunteer.code if volunteer else None,
+        volunteer_name=volunteer.display_name if volunteer else None,
+        status=SessionStatusEnum(row.status),
+        enrolled=row.enrolled,
+        fill_rate=row.enrolled / row.capacity,
+        attended=row.attended,
+        volunteer_minutes=row.volunteer_minutes,
+        participants=[
+            SessionParticipant(
+                participant_id=strawberry.ID(str(p.participant_id)),
+                known=p.known,
+                age_band=AgeBand(p.age_band),
+                gender=Gender(p.gender),
+                first_time=p.first_time,
+                present=p.present,
+                milestones=[Milestone(m) for m in milestones],
+            )
+            for p, milestones in entry.participants
+        ],
+        position=Position(row.position),
+    )
+
+
+@strawberry.type
+class InclusionQueries:
+    @query(
+        CALENDAR_READERS,
+        "A house's training sessions starting from `from` to `to` (Tunis days, at most 62), with "
+        "fill rates and attendance (volunteers and house staff: their own house).",
+    )
+    async def inclusion_calendar(
+        self,
+        info: DarInfo,
+        house_id: strawberry.ID,
+        from_: Annotated[date, strawberry.argument(name="from")],
+        to: date,
+        at_least_position: Position | None = None,
+    ) -> list[InclusionSession]:
+        await info.context.caller().house_code_of(house_id)  # own house only, for the bound
+        house = parse_id(house_id, "houseId")
+        if to < from_ or to - from_ > timedelta(days=MAX_CALENDAR_DAYS - 1):
+            raise ValidationError("to", f"from `from` to at most {MAX_CALENDAR_DAYS} days on")
+        entries = await info.context.read(
+            "inclusion", at_least_position, lambda r: r.inclusion.calendar(house, from_, to)
+        )
+        return [_session(e) for e in entries]
+
+
+@strawberry.type
+class InclusionMutations:
+    register_volunteer = mutation(
+        RegisterVolunteerInput,
+        CommandResult,
+        SUPERVISORS,
+        "Register a volunteer of a house with their association and topics (the house's "
+        "supervisor, admin).",
+    )
+    accredit_volunteer = mutation(
+        AccreditVolunteerInput,
+        CommandResult,
+        SUPERVISORS,
+        "Replace the topics a volunteer may teach (the house's supervisor, admin).",
+    )
+    deactivate_volunteer = mutation(
+        DeactivateVolunteerInput,
+        CommandResult,
+        SUPERVISORS,
+        "Deactivate a volunteer: their token is refused (the house's supervisor, admin).",
+    )
+    reactivate_volunteer = mutation(
+        ReactivateVolunteerInput,
+        CommandResult,
+        SUPERVISORS,
+        "Reactivate a volunteer (the house's supervisor, admin).",
+    )
+    schedule_session = mutation(
+        ScheduleSessionInput,
+        CommandResult,
+        TEACHERS,
+        "Schedule a training session (a volunteer: one they teach; the house's supervisor, admin).",
+    )
+    enroll_participant = mutation(
+        EnrollParticipantInput,
+        EnrolmentResult,
+        TEACHERS,
+        "Enrol a participant in a session, never past its capacity.",
+    )
+    record_attendance = mutation(
+        RecordAttendanceInput,
+        CommandResult,
+        TEACHERS,
+        "Record who came to a session that has started: it is held.",
+    )
+    cancel_session = mutation(
+        CancelSessionInput, CommandResult, TEACHERS, "Cancel a scheduled session."
+    )
+    record_milestone = mutation(
+        RecordMilestoneInput,
+        CommandResult,
+        TEACHERS,
+        "Record a participant's step of autonomy (after a session attended).",
+    )

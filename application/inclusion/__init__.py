@@ -1,0 +1,1 @@
+"""Digital inclusion: volunteers, training sessions, participants and their milestones."""
