@@ -37,6 +37,7 @@ from api.graphql.errors import apply_contract
 from api.graphql.house_commands import HouseCommands
 from api.graphql.houses import HouseQueries
 from api.graphql.inclusion import InclusionMutations, InclusionQueries
+from api.graphql.inclusion_statistics import InclusionStatisticsQueries
 from api.graphql.partner_side import PartnerSideQueries, PartnerSideSubscriptions
 from api.graphql.partner_status import PartnerStatusMutations, PartnerStatusQueries
 from api.graphql.partners import PartnerMutations, PartnerQueries, PartnerSubscriptions
@@ -70,6 +71,7 @@ class Query(
     TillQueries,
     StatisticsQueries,
     InclusionQueries,
+    InclusionStatisticsQueries,
 ):
     @query(EVERYONE, "The position every read model has reached (the lowest).")
     async def position(self, info: DarInfo) -> Position:
