@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infrastructure.inclusion_report import InclusionReport
+from infrastructure.readmodels.inclusion_statistics import InclusionStatisticsQueries
 from infrastructure.statistics_export import Figure, Value
+from infrastructure.statistics_report import StatisticsFilter
 from projections.inclusion_statistics.figures import InclusionGroup, SessionFigures
+from projections.statistics.figures import GroupBy, Period
 
 _COUNTS = (
     ("scheduled", "sessions_scheduled"),
@@ -66,3 +70,19 @@ def inclusion_rows(groups: list[InclusionGroup], small: int) -> list[tuple[Value
             value, note = (None, f"fewer than {small}") if hidden else (f.value, "")
             table.append((*where, *when, f.measure, f.partner, f.detail, value, note))
     return table
+
+
+def published_inclusion_rows(
+    queries: InclusionStatisticsQueries,
+    wanted: StatisticsFilter,
+    group_by: GroupBy,
+    period: Period,
+    small: int,
+) -> list[tuple[Value, ...]]:
+    """The inclusion rows of an export; none when it names a partner or service.
+
+    Sessions know no partner or service: an export narrowed to one has no inclusion figure.
+    """
+    if wanted.partner is not None or wanted.service is not None:
+        return []
+    return inclusion_rows(InclusionReport(queries).groups(wanted, group_by, period), small)
