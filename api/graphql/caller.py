@@ -150,6 +150,17 @@ class Caller:
         own_house_only(self.principal, house.code)
         return found.employee_number, house.code
 
+    async def volunteer_of(self, volunteer: str, field: str = "volunteerId") -> tuple[str, str]:
+        """A volunteer's house code and code (house-bound callers: only of their own house)."""
+        uuid = parse_id(volunteer, field)
+        inclusion = self.dar.inclusion
+        found = await self.blocking(lambda: inclusion.volunteer_by_id(uuid))
+        house = await self._house(found.house_id) if found is not None else None
+        if found is None or house is None:
+            raise NotFoundError("no such volunteer")
+        own_house_only(self.principal, house.code)
+        return house.code, found.code
+
     async def _house(self, uuid: UUID) -> House | None:
         if uuid not in self._houses:
             houses = self.dar.houses

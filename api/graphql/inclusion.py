@@ -51,20 +51,6 @@ MAX_PRESENT = 30
 C = TypeVar("C", bound=Command)
 
 
-async def _volunteer(caller: Caller, volunteer: str) -> tuple[str, str]:
-    """A volunteer's house code and code, if the caller may see their house; else NOT_FOUND."""
-    uuid = parse_id(volunteer, "volunteerId")
-    inclusion = caller.dar.inclusion
-    found = await caller.blocking(lambda: inclusion.volunteer_by_id(uuid))
-    if found is None:
-        raise NotFoundError("no such volunteer")
-    try:
-        house = await caller.house_code_of(str(found.house_id))
-    except NotFoundError:
-        raise NotFoundError("no such volunteer") from None
-    return house, found.code
-
-
 def _acting(caller: Caller) -> str | None:
     """The volunteer acting, when the caller is one."""
     return caller.principal.subject if caller.role is Role.VOLUNTEER else None
@@ -91,7 +77,7 @@ class OfVolunteer:
     async def of_volunteer(self, caller: Caller, kind: type[C], **extras: object) -> C:
         """The command `kind` on the volunteer named (a supervisor: of their house)."""
         key = caller.key(self.command_id)
-        house, code = await _volunteer(caller, self.volunteer_id)
+        house, code = await caller.volunteer_of(self.volunteer_id)
         return caller.command(kind, self, command_id=key, house_code=house, code=code, **extras)
 
 
@@ -146,7 +132,7 @@ class ScheduleSessionInput(InHouse):
         elif self.volunteer_id is None:
             raise ValidationError("volunteerId", "name the volunteer who teaches the session")
         else:
-            volunteer_house, teacher = await _volunteer(caller, self.volunteer_id)
+            volunteer_house, teacher = await caller.volunteer_of(self.volunteer_id)
             if volunteer_house != house:
                 raise NotFoundError("no such volunteer in this house")
         command = caller.command(

@@ -12,7 +12,7 @@ import asyncio
 import dataclasses
 import types
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar, Union, cast, get_args, get_origin, get_type_hints
 
 import pytest
@@ -35,6 +35,7 @@ SAMPLES: dict[object, object] = {
     int: 1,
     bool: True,
     date: date(2026, 3, 2),
+    datetime: datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
     strawberry.ID: "7d1c3b8e-0f5e-4c43-9a57-1d2f8f0c2a11",
     Money: Money.parse("1.000"),
 }
@@ -58,6 +59,9 @@ class OfflineCaller(Caller):
 
     async def employee_of(self, agent: str, field: str = "agentId") -> tuple[str, str]:  # noqa: ARG002
         return "E1", "h"
+
+    async def volunteer_of(self, volunteer: str, field: str = "volunteerId") -> tuple[str, str]:  # noqa: ARG002
+        return "h", "V1"
 
 
 async def _run_here(call: Callable[[], T]) -> T:

@@ -20,6 +20,7 @@ from api.graphql.schema import build_schema
 from domain.houses.house import house_id
 from infrastructure.settings import Settings
 from tests.support.api import error_codes, graphql, token_for
+from tests.support.inclusion import volunteer_token
 from tests.support.role_matrix import load_role_matrix
 from tests.support.staff import HOUSE, ensure_house, staff_token
 
@@ -298,6 +299,51 @@ SAMPLES.update(
         ),
     }
 )
+SAMPLES.update(
+    {
+        "inclusionCalendar": (
+            f'{{ inclusionCalendar(houseId: "{NOBODY}", from: "2026-01-05", to: "2026-01-11") '
+            "{ id fillRate } }"
+        ),
+        "registerVolunteer": (
+            f'mutation {{ registerVolunteer(input: {{{_KEY}, houseId: "{NOBODY}", code: "V-1", '
+            'displayName: "V", association: "A", topics: [INTERNET_BASICS]}) { id } }'
+        ),
+        "accreditVolunteer": (
+            f'mutation {{ accreditVolunteer(input: {{{_KEY}, volunteerId: "{NOBODY}", '
+            "topics: [E_PAYMENT]}) { id } }"
+        ),
+        "deactivateVolunteer": (
+            f'mutation {{ deactivateVolunteer(input: {{{_KEY}, volunteerId: "{NOBODY}", '
+            'reason: "r"}) { id } }'
+        ),
+        "reactivateVolunteer": (
+            f'mutation {{ reactivateVolunteer(input: {{{_KEY}, volunteerId: "{NOBODY}"}}) {{ id }} }}'
+        ),
+        "scheduleSession": (
+            f'mutation {{ scheduleSession(input: {{{_KEY}, houseId: "{NOBODY}", room: "R", '
+            "topic: INTERNET_BASICS, format: GROUP, capacity: 4, "
+            'startsAt: "2026-01-06T09:00:00+01:00", endsAt: "2026-01-06T10:00:00+01:00", '
+            f'volunteerId: "{NOBODY}"}}) {{ id }} }}'
+        ),
+        "enrollParticipant": (
+            f'mutation {{ enrollParticipant(input: {{{_KEY}, sessionId: "{NOBODY}"}}) '
+            "{ id participantId } }"
+        ),
+        "recordAttendance": (
+            f'mutation {{ recordAttendance(input: {{{_KEY}, sessionId: "{NOBODY}", present: []}}) '
+            "{ id } }"
+        ),
+        "cancelSession": (
+            f'mutation {{ cancelSession(input: {{{_KEY}, sessionId: "{NOBODY}", reason: "r"}}) '
+            "{ id } }"
+        ),
+        "recordMilestone": (
+            f'mutation {{ recordMilestone(input: {{{_KEY}, houseId: "{NOBODY}", '
+            f'participantId: "{NOBODY}", milestone: MOBILE_ID_ACTIVATED}}) {{ id }} }}'
+        ),
+    }
+)
 SAMPLES = {name: doc.replace(_KEY, f'commandId: "m-{name}"') for name, doc in SAMPLES.items()}
 SUBSCRIPTIONS: dict[str, str] = {
     "partnersChanged": "subscription { partnersChanged { position } }",
@@ -351,6 +397,8 @@ def test_queries_and_mutations_follow_the_matrix(
     dar = client.app.state.dar  # type: ignore[attr-defined]
     if role in STAFF:
         token = staff_token(dar, api_settings, role)
+    elif role is Role.VOLUNTEER:
+        token = volunteer_token(dar, api_settings)
     else:
         token = token_for(api_settings, role, partner="STEG" if role is Role.PARTNER else None)
     for name, document in SAMPLES.items():

@@ -47,9 +47,9 @@ PERSONAL = re.compile(
 NOT_PERSONAL = {
     "ServiceLine.name": "a service line's name, e.g. Électricité et gaz",
     "MayPerformAnswer.reason": "the code of the rule that refuses an act (GRANT, ACCREDITATION)",
-    "InclusionSession.topic": "a training session's topic, an enum (INTERNET_BASICS …)",
-    "InclusionTopicStatistics.topic": "the same enum, in the inclusion figures",
-    "InclusionGroup.topics": "the inclusion figures per training topic (that enum)",
+    "InclusionSession.topic": "what a training session teaches: one of five codes (InclusionTopic)",
+    "InclusionTopicStatistics.topic": "the same code, in the inclusion figures",
+    "InclusionGroup.topics": "the inclusion figures per training topic (that code)",
 }
 STATISTICS_TEXT = {
     "StatisticsArea.code",
