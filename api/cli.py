@@ -180,6 +180,7 @@ class Page(StrEnum):
     SUPERVISOR = "supervisor"
     DISPLAY = "display"
     GOVERNANCE = "governance"
+    VOLUNTEER = "volunteer"
 
 
 @app.command()
