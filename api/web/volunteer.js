@@ -84,7 +84,7 @@ function notify(text) {
 
 function draw() {
   document.getElementById("week-of").textContent =
-    page.t("volunteer.weekOf", { from: page.num(monday), to: page.num(shift(monday, 6)) });
+    page.t("volunteer.weekOf", { from: isolated(monday), to: isolated(shift(monday, 6)) });
   const box = document.getElementById("sessions");
   if (!sessions) {
     box.replaceChildren();
@@ -97,6 +97,8 @@ function draw() {
   box.replaceChildren(...sessions.map(card));
 }
 
+/** An ISO day kept left to right inside Arabic text (a Unicode isolate). */
+const isolated = (day) => `\u2066${page.num(day)}\u2069`;
 const percent = (rate) => `${page.num(Math.round(rate * 100))} %`;
 
 function card(session) {
@@ -118,7 +120,8 @@ function card(session) {
       element("h3", { class: "topic" }, page.t(`topic.${session.topic}`)),
       element("span", { class: `badge ${session.status.toLowerCase()}`, "data-field": "status" },
         page.t(`sessionStatus.${session.status}`))),
-    element("p", { class: "when" }, `${day} · ${page.time(session.startsAt)}–${page.time(session.endsAt)}`),
+    element("p", { class: "when" }, `${day} · `,
+      element("span", { dir: "ltr" }, `${page.time(session.startsAt)}–${page.time(session.endsAt)}`)),
     element("p", { class: "meta facts" }, ...facts.map((f, i) => element("span", { "data-fact": i }, f))),
     participants(session),
     actions(session),
