@@ -5,7 +5,8 @@ the `system:demo` actor: running it again replays them and records nothing; a co
 (the demo changed since, or someone changed the house by hand) is left as it is. Haidra gets two
 counters, a bills line (STEG, SONEDE) and a health line (CNAM); A17 (agent) is accredited for the
 three partners and S01 is the house's supervisor; STEG and SONEDE let the house collect their bills
-(ceiling 500 TND), CNAM does not.
+(ceiling 500 TND), CNAM does not. V-017 volunteers in its digital-inclusion room, accredited for
+every topic (a `volunteer` token with subject V-017 and house haidra).
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from application.houses.commands import (
     EnrollAgent,
     RegisterHouse,
 )
+from application.inclusion.commands import RegisterVolunteer
 from application.store import Outcome
+from domain.inclusion.values import Topic
 from domain.shared.errors import DarError
 from domain.shared.ids import natural_id
 
@@ -110,6 +113,18 @@ def seed_demo(dar: Dar) -> int:
                     UNTIL,
                 ),
             )
+    counted(
+        dar.inclusion.register_volunteer,
+        RegisterVolunteer(
+            f"{KEY}-volunteer-V-017",
+            ACTOR,
+            HOUSE,
+            "V-017",
+            "Amel (bénévole)",
+            "Association Jeunes de Haidra",
+            tuple(Topic),
+        ),
+    )
     for partner, services, ceiling in GRANTS:
         counted(
             dar.delegations.grant,

@@ -20,7 +20,7 @@ from api.graphql.context import DarInfo
 from api.graphql.enums import AgeBand, Gender, InclusionTopic, Milestone, SessionFormat
 from api.graphql.enums import SessionStatus as SessionStatusEnum
 from api.graphql.pipeline import CommandResult, InHouse, Submission, mutation
-from api.graphql.rows import Answer
+from api.graphql.rows import Answer, from_row
 from api.graphql.scalars import Position
 from application.commands import Command
 from application.inclusion.commands import (
@@ -231,6 +231,18 @@ class EnrolmentResult(Answer[Enrolment]):
     replayed: bool
 
 
+@strawberry.type(description="A volunteer of a house's digital-inclusion room.")
+class InclusionVolunteer:
+    volunteer_id: strawberry.ID = strawberry.field(name="id")
+    house_id: strawberry.ID
+    code: str
+    display_name: str
+    association: str
+    topics: list[InclusionTopic]
+    active: bool
+    position: Position
+
+
 @strawberry.type(description="A participant of a session: no name, no CIN.")
 class SessionParticipant:
     participant_id: strawberry.ID
@@ -322,6 +334,20 @@ class InclusionQueries:
             "inclusion", at_least_position, lambda r: r.inclusion.calendar(house, from_, to)
         )
         return [_session(e) for e in entries]
+
+    @query(
+        CALENDAR_READERS,
+        "A house's volunteers, by code (volunteers and house staff: their own house).",
+    )
+    async def inclusion_volunteers(
+        self, info: DarInfo, house_id: strawberry.ID, at_least_position: Position | None = None
+    ) -> list[InclusionVolunteer]:
+        await info.context.caller().house_code_of(house_id)  # own house only, for the bound
+        house = parse_id(house_id, "houseId")
+        rows = await info.context.read(
+            "inclusion", at_least_position, lambda r: r.inclusion.volunteers(house)
+        )
+        return [from_row(InclusionVolunteer, row) for row in rows]
 
 
 @strawberry.type

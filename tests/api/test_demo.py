@@ -5,6 +5,7 @@ from __future__ import annotations
 from api.bootstrap import bootstrap
 from api.cli import prepare
 from application.houses.commands import RegisterHouse
+from domain.inclusion.values import Topic
 from infrastructure.settings import Settings
 
 
@@ -25,6 +26,9 @@ def test_the_demo_house_is_ready_to_take_payments_and_is_recorded_once(
         assert permission.agent_id == dar.houses.agent("A17").id
         assert dar.houses.agent("S01").house_id == dar.houses.house("haidra").id
         assert sorted(dar.houses.house("haidra").counters) == [1, 2]
+        volunteer = dar.inclusion.volunteer("haidra", "V-017")
+        assert volunteer.active
+        assert len(volunteer.topics) == len(Topic)
     finally:
         dar.close()
     prepare(store_settings, demo=True)  # again: everything replays

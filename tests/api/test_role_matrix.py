@@ -305,6 +305,7 @@ SAMPLES.update(
             f'{{ inclusionCalendar(houseId: "{NOBODY}", from: "2026-01-05", to: "2026-01-11") '
             "{ id fillRate } }"
         ),
+        "inclusionVolunteers": f'{{ inclusionVolunteers(houseId: "{NOBODY}") {{ id code }} }}',
         "registerVolunteer": (
             f'mutation {{ registerVolunteer(input: {{{_KEY}, houseId: "{NOBODY}", code: "V-1", '
             'displayName: "V", association: "A", topics: [INTERNET_BASICS]}) { id } }'

@@ -50,6 +50,7 @@ NOT_PERSONAL = {
     "InclusionSession.topic": "what a training session teaches: one of five codes (InclusionTopic)",
     "InclusionTopicStatistics.topic": "the same code, in the inclusion figures",
     "InclusionGroup.topics": "the inclusion figures per training topic (that code)",
+    "InclusionVolunteer.topics": "the codes of the topics a volunteer may teach (InclusionTopic)",
 }
 STATISTICS_TEXT = {
     "StatisticsArea.code",

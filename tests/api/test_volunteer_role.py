@@ -30,6 +30,7 @@ from tests.support.staff import ensure_house
 INCLUSION = frozenset(
     {
         "inclusionCalendar",
+        "inclusionVolunteers",
         "scheduleSession",
         "enrollParticipant",
         "recordAttendance",

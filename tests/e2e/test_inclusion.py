@@ -225,6 +225,14 @@ def test_a_volunteers_week_at_haidra_shows_in_its_calendar(  # noqa: PLR0915 - o
         week = {"h": house, "f": monday.date().isoformat(), "t": sunday.date().isoformat()}
         as_volunteer = call(client, volunteer, calendar_query, p=last["position"], **week)
         as_supervisor = call(client, supervisor, calendar_query, p=last["position"], **week)
+        volunteers = call(
+            client,
+            supervisor,
+            "query($h: ID!, $p: Position) { inclusionVolunteers(houseId: $h, atLeastPosition: $p) "
+            "{ code displayName association topics active } }",
+            h=house,
+            p=last["position"],
+        )["inclusionVolunteers"]
         citizen_file = graphql(
             client,
             'query($c: String!) { findCitizen(cin: $c, purpose: "counter_service") { id } }',
@@ -238,6 +246,15 @@ def test_a_volunteers_week_at_haidra_shows_in_its_calendar(  # noqa: PLR0915 - o
             volunteer,
         )
 
+    assert volunteers == [
+        {
+            "code": "V-017",
+            "displayName": "Amel Ben Salah",
+            "association": "Jeunes de Haidra",
+            "topics": ["E_PAYMENT", "INTERNET_BASICS", "MOBILE_ID"],
+            "active": True,
+        }
+    ]
     sessions = as_volunteer["inclusionCalendar"]
     assert as_supervisor == as_volunteer
     assert [s["topic"] for s in sessions] == ["INTERNET_BASICS", "E_PAYMENT", "MOBILE_ID"]
