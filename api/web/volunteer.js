@@ -189,7 +189,15 @@ function enrolForm(session) {
   const kind = element("fieldset", { class: "kinds" }, ...kinds.map((k, i) => element("label", { class: "choice" },
     element("input", { type: "radio", name: "kind", value: k, checked: i === 0 }), page.t(`volunteer.${k}`))));
   const cin = field("volunteer.cin", element("input", { name: "cin", inputmode: "numeric", autocomplete: "off", dir: "ltr" }));
-  const returning = field("volunteer.participantId", element("input", { name: "participantId", autocomplete: "off", dir: "ltr" }));
+  // who came to the week's other sessions, offered by number: nobody types a whole id on a phone
+  const seen = new Map(sessions.flatMap((other) => other.participants)
+    .filter((p) => !session.participants.some((q) => q.participantId === p.participantId))
+    .map((p) => [p.participantId, `${page.t(`ageBand.${p.ageBand}`)} · ${page.t(`gender.${p.gender}`)}`]));
+  const list = element("datalist", { id: `seen-${session.id}` },
+    ...[...seen].map(([id, label]) => element("option", { value: id }, label)));
+  const returning = field("volunteer.participantId", element("input", { name: "participantId",
+    autocomplete: "off", dir: "ltr", list: list.id }));
+  returning.append(list);
   const submit = element("button", { type: "submit", class: "action primary" }, page.t("volunteer.enrolAction"));
   const box = element("form", { class: "panel", "data-form": "enrol" }, kind, cin, returning,
     field("volunteer.ageBand", choices("ageBand", AGE_BANDS, "ageBand")),

@@ -2,8 +2,9 @@
 
 A real `dar run` on each store: Haidra, its supervisor (who registers volunteer V-017) and agent
 A17 (who registers a citizen by CIN); the volunteer schedules, through the API, a session that
-started ten minutes ago. With their own token, on a phone-sized screen, the volunteer opens the
-page, enrols an anonymous participant and the citizen by CIN, records who came and a milestone:
+started ten minutes ago, and another in the next room. With their own token, on a phone-sized screen, the volunteer opens the
+page, enrols an anonymous participant and the citizen by CIN, records who came and a milestone,
+and enrols the participant who came in the other session, picked among the week's participants:
 after each act the page shows what the API answers for the session. Then the governance
 office's page shows the inclusion figures `inclusionStatistics` answers for the same days.
 """
@@ -63,13 +64,17 @@ class Room:
         data: dict[str, Any] = Client(self.http).call(token, query, **variables)
         return data
 
-    def session_now(self) -> dict[str, Any]:
-        """The session as the API answers it to the volunteer."""
+    def sessions(self) -> list[dict[str, Any]]:
+        """The day's sessions as the API answers them to the volunteer."""
         found = self.call(
             self.volunteer, CALENDAR, h=self.house, **{"from": self.day, "to": self.day}
         )
         sessions: list[dict[str, Any]] = found["inclusionCalendar"]
-        (session,) = [s for s in sessions if s["id"] == self.session]
+        return sessions
+
+    def session_now(self) -> dict[str, Any]:
+        """The first session as the API answers it to the volunteer."""
+        (session,) = [s for s in self.sessions() if s["id"] == self.session]
         return session
 
 
@@ -153,6 +158,20 @@ def seed(http: httpx.Client, settings: Settings) -> tuple[str, str, str, str]:
         startsAt=starts.isoformat(),
         endsAt=ends.isoformat(),
     )["id"]
+    c.mutate(
+        volunteer,
+        "scheduleSession",
+        "ScheduleSessionInput",
+        "id",
+        commandId="s2",
+        houseId=house,
+        room="Salle 2",
+        topic="E_PAYMENT",
+        format="GROUP",
+        capacity=2,
+        startsAt=starts.isoformat(),
+        endsAt=ends.isoformat(),
+    )
     return house, session, starts.date().isoformat(), volunteer
 
 
@@ -218,6 +237,34 @@ def shown_as_the_api_says(page: Page, room: Room, lang: str) -> dict[str, Any]:
     return session
 
 
+def enrolled_again(page: Page, room: Room, first: dict[str, Any], session: dict[str, Any]) -> None:
+    """The participant who came, enrolled in the next room's session, picked among the week's."""
+    texts = TEXTS["fr"]
+    (other,) = [s for s in room.sessions() if s["id"] != room.session]
+    next_room = page.locator(f'article.session[data-session="{other["id"]}"]')
+    next_room.locator('[data-action="enrol"]').click()
+    form = next_room.locator('[data-form="enrol"]')
+    form.get_by_label(texts["volunteer.returning"]).check()
+    offered = form.locator("datalist option").evaluate_all("os => os.map(o => o.value)")
+    assert offered == [p["participantId"] for p in session["participants"]]
+    form.locator('input[name="participantId"]').fill(first["participantId"])
+    form.get_by_role("button", name=texts["volunteer.enrolAction"]).click()
+    expect(next_room.locator(".participants li")).to_have_count(1)
+    (again,) = next(s for s in room.sessions() if s["id"] == other["id"])["participants"]
+    assert (again["participantId"], again["firstTime"]) == (first["participantId"], False)
+    row = next_room.locator(".participants li")
+    expect(row).to_have_attribute("data-participant", first["participantId"])
+    expect(row).not_to_contain_text(texts["volunteer.firstTime"])
+
+
+def fits_a_phone(page: Page) -> None:
+    """Nothing wider than the screen, every button a finger's size."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    for button in page.locator("button.action").all():
+        height = (button.bounding_box() or {"height": 0})["height"]
+        assert height >= 48, button.inner_text()
+
+
 def test_a_volunteer_enrols_records_attendance_and_a_milestone_on_a_phone(
     room: Room, open_page: Opener
 ) -> None:
@@ -274,13 +321,11 @@ def test_a_volunteer_enrols_records_attendance_and_a_milestone_on_a_phone(
     )
     session = shown_as_the_api_says(page, room, "fr")
     assert session["participants"][0]["milestones"] == ["FIRST_E_PAYMENT_ALONE"]
+
+    enrolled_again(page, room, first, session)
     expect(page.locator("#banner")).to_be_hidden()
 
-    # usable on a phone: nothing wider than the screen, every button a finger's size
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    for button in page.locator("button.action").all():
-        height = (button.bounding_box() or {"height": 0})["height"]
-        assert height >= 48, button.inner_text()
+    fits_a_phone(page)
 
 
 def test_the_page_reads_right_to_left_in_arabic_and_shows_the_apis_session(
