@@ -5,16 +5,18 @@ A17 (who registers a citizen by CIN); the volunteer schedules, through the API, 
 started ten minutes ago, and another in the next room. With their own token, on a phone-sized screen, the volunteer opens the
 page, enrols an anonymous participant and the citizen by CIN, records who came and a milestone,
 and enrols the participant who came in the other session, picked among the week's participants:
-after each act the page shows what the API answers for the session. Then the governance
-office's page shows the inclusion figures `inclusionStatistics` answers for the same days.
+after each act the page shows what the API answers for the session, and the governance office's
+`inclusionStatistics` counts the week as worked out by hand. Then the governance office's page
+shows the inclusion figures `inclusionStatistics` answers for the same days.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -27,7 +29,7 @@ from domain.shared.time import TUNIS
 from infrastructure.settings import Settings
 from tests.conftest import STORES
 from tests.support.api import serve, token_for
-from tests.support.browser import Opener, pages
+from tests.support.browser import LIVE_SECONDS, Opener, pages
 from tests.support.e2e import Client
 from tests.support.stores import PostgresDatabases
 
@@ -257,6 +259,26 @@ def enrolled_again(page: Page, room: Room, first: dict[str, Any], session: dict[
     expect(row).not_to_contain_text(texts["volunteer.firstTime"])
 
 
+def the_governance_office_counts_the_week(room: Room) -> None:
+    """The volunteer's acts in Haidra's figures: 2 sessions, 1 held with 1 of 2 present, etc."""
+    day = date.fromisoformat(room.day)
+    days = {"from": (day - timedelta(days=day.weekday())).isoformat(), "to": room.day}
+    query = INCLUSION.replace("GOVERNORATE", "HOUSE")
+    deadline = time.monotonic() + LIVE_SECONDS  # the read model follows the log within seconds
+    while True:
+        (group,) = room.call(room.governance, query, f=days)["inclusionStatistics"]["groups"]
+        if group["sessions"]["held"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    s = group["sessions"]
+    assert group["area"]["code"] == "haidra"
+    #     scheduled held cancelled enrolled attended first-timers
+    assert (s["scheduled"], s["held"], s["cancelled"], s["enrolled"]) == (2, 1, 0, 3)
+    assert (s["attended"], s["firstTimers"], s["volunteerMinutes"]) == (1, 1, 25)
+    assert (s["fillRate"], s["attendanceRate"]) == (0.6667, 0.5)  # 2 of 3 places; 1 of 2
+    assert [m["reached"] for m in group["milestones"]] == [1]
+
+
 def fits_a_phone(page: Page) -> None:
     """Nothing wider than the screen, every button a finger's size."""
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
@@ -323,6 +345,7 @@ def test_a_volunteer_enrols_records_attendance_and_a_milestone_on_a_phone(
     assert session["participants"][0]["milestones"] == ["FIRST_E_PAYMENT_ALONE"]
 
     enrolled_again(page, room, first, session)
+    the_governance_office_counts_the_week(room)
     expect(page.locator("#banner")).to_be_hidden()
 
     fits_a_phone(page)
