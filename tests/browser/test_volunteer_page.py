@@ -2,10 +2,10 @@
 
 A real `dar run` on each store: Haidra, its supervisor (who registers volunteer V-017) and agent
 A17 (who registers a citizen by CIN); the volunteer schedules, through the API, a session that
-started ten minutes ago, and another in the next room. With their own token, on a phone-sized screen, the volunteer opens the
-page, enrols an anonymous participant and the citizen by CIN, records who came and a milestone,
-and enrols the participant who came in the other session, picked among the week's participants:
-after each act the page shows what the API answers for the session, and the governance office's
+started ten minutes ago, and another in the next room. With their own token, on a phone-sized
+screen, the volunteer opens the page, enrols an anonymous participant and the citizen by CIN,
+records who came and a milestone, and enrols the participant who came in the other session,
+picked among the week's participants: after each act the page shows what the API answers for the session, and the governance office's
 `inclusionStatistics` counts the week as worked out by hand. Then the governance office's page
 shows the inclusion figures `inclusionStatistics` answers for the same days.
 """
