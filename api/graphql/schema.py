@@ -36,7 +36,8 @@ from api.graphql.display import DisplaySubscriptions
 from api.graphql.errors import apply_contract
 from api.graphql.house_commands import HouseCommands
 from api.graphql.houses import HouseQueries
-from api.graphql.inclusion import InclusionMutations, InclusionQueries
+from api.graphql.inclusion import InclusionMutations
+from api.graphql.inclusion_reads import InclusionQueries
 from api.graphql.inclusion_statistics import InclusionStatisticsQueries
 from api.graphql.partner_side import PartnerSideQueries, PartnerSideSubscriptions
 from api.graphql.partner_status import PartnerStatusMutations, PartnerStatusQueries

@@ -1,7 +1,8 @@
 """Digital-inclusion rules as given-when-then specifications, on both stores.
 
-Given the history (commands run as history), when one command runs, then its events, or its
-typed refusal and nothing recorded.
+Given a history (event fixtures under tests/fixtures/inclusion/, or commands run as history where
+a fixture cannot hold it: a citizen's sealed particulars), when one command runs, then its
+events (an expected fixture), or its typed refusal and nothing recorded.
 """
 
 from __future__ import annotations
@@ -10,7 +11,12 @@ from collections.abc import Callable
 from datetime import timedelta
 from uuid import UUID
 
+import pytest
+
 from api.bootstrap import Dar
+from application.errors import IdempotencyKeyReusedError
+from application.inclusion.commands import EnrollParticipant, Enrolment
+from application.store import Outcome
 from domain.inclusion.learner import Learner
 from domain.inclusion.session import TrainingSession
 from domain.inclusion.values import (
@@ -24,12 +30,14 @@ from domain.inclusion.values import (
     VolunteerNotAccreditedError,
 )
 from domain.shared.errors import AlreadyExistsError, InvalidTransitionError, NotFoundError
+from infrastructure.fixtures.model import Ref
 from tests.support.citizens import register
 from tests.support.clock import TestClock
 from tests.support.inclusion import (
+    ACTOR,
+    VOLUNTEER,
     attend,
     cancel,
-    deactivate_volunteer,
     enroll,
     milestone,
     register_volunteer,
@@ -37,25 +45,90 @@ from tests.support.inclusion import (
 )
 from tests.support.snapshots import counted_loads
 from tests.support.spec import Scenario
+from tests.support.staff import HOUSE
 
 History = Callable[[Dar], object]
+
+HAIDRA = "inclusion/haidra_volunteer.yaml"
+SCHEDULED = "inclusion/group_scheduled.yaml"
+FULL = "inclusion/group_full.yaml"
+
+
+def symbol(scenario: Scenario, name: str) -> UUID:
+    """The id a fixture's free symbol stands for."""
+    return scenario.symbols.resolve(Ref(name))
+
+
+def group(dar: Dar, clock: TestClock, *more: str) -> Scenario:
+    """Haidra, V-017 and session-1 (two places, day 1 10:00-11:30), and the fixtures named."""
+    return Scenario(dar, clock).given(HAIDRA, SCHEDULED, *more)
+
+
+def test_a_newcomer_is_enrolled_for_the_first_time(dar: Dar, clock: TestClock) -> None:
+    scenario = group(dar, clock)
+    session = symbol(scenario, "session-1")
+    scenario.when(lambda d: enroll(d, session)).then("inclusion/enrolled_newcomer.yaml")
+
+
+def test_no_enrolment_past_capacity(dar: Dar, clock: TestClock) -> None:
+    scenario = group(dar, clock, FULL)
+    session = symbol(scenario, "session-1")
+    error = scenario.when(lambda d: enroll(d, session)).then_raises(SessionFullError)
+    assert "2 places" in str(error)
+
+
+def test_a_participant_is_enrolled_once_in_a_session(dar: Dar, clock: TestClock) -> None:
+    scenario = group(dar, clock, FULL)
+    session, participant = symbol(scenario, "session-1"), symbol(scenario, "participant-1")
+    scenario.when(lambda d: enroll(d, session, participant=participant))
+    scenario.then_raises(AlreadyExistsError)
+
+
+def test_no_attendance_nor_enrolment_for_a_cancelled_session(dar: Dar, clock: TestClock) -> None:
+    scenario = group(dar, clock, "inclusion/group_cancelled.yaml").at("day 1 11:30")
+    session, participant = symbol(scenario, "session-1"), symbol(scenario, "participant-1")
+    scenario.when(lambda d: attend(d, session, (participant,))).then_raises(SessionCancelledError)
+    scenario.when(lambda d: enroll(d, session)).then_raises(SessionCancelledError)
+    scenario.when(lambda d: cancel(d, session)).then_raises(SessionCancelledError)
+
+
+def test_attendance_holds_the_session(dar: Dar, clock: TestClock) -> None:
+    scenario = group(dar, clock, FULL).at("day 1 11:30")
+    session, participant = symbol(scenario, "session-1"), symbol(scenario, "participant-1")
+    scenario.when(lambda d: attend(d, session, (participant,))).then("inclusion/group_held.yaml")
+    scenario.when(lambda d: attend(d, session, ())).then_raises(InvalidTransitionError)
+    scenario.when(lambda d: cancel(d, session)).then_raises(InvalidTransitionError)
+
+
+def test_no_milestone_before_any_session(dar: Dar, clock: TestClock) -> None:
+    scenario = group(dar, clock, FULL)
+    participant = symbol(scenario, "participant-1")
+    reached = Milestone.FIRST_E_PAYMENT_ALONE
+    scenario.when(lambda d: milestone(d, participant, reached))
+    scenario.then_raises(NoSessionAttendedError)
+
+
+def test_a_milestone_is_reached_once_after_a_session(dar: Dar, clock: TestClock) -> None:
+    scenario = group(dar, clock, FULL, "inclusion/group_held.yaml").at("day 1 12:00")
+    participant = symbol(scenario, "participant-1")
+    reached = Milestone.FIRST_E_PAYMENT_ALONE
+    scenario.when(lambda d: milestone(d, participant, reached))
+    scenario.then("inclusion/milestone_reached.yaml")
+    scenario.when(lambda d: milestone(d, participant, reached)).then_raises(AlreadyExistsError)
+    absent = symbol(scenario, "participant-2")  # enrolled, but never came
+    scenario.when(lambda d: milestone(d, absent, reached)).then_raises(NoSessionAttendedError)
+
+
+def test_an_inactive_volunteer_is_refused(dar: Dar, clock: TestClock) -> None:
+    scenario = group(dar, clock, "inclusion/volunteer_deactivated.yaml")
+    session = symbol(scenario, "session-1")
+    scenario.when(lambda d: schedule(d, clock.now())).then_raises(VolunteerInactiveError)
+    scenario.when(lambda d: enroll(d, session)).then_raises(VolunteerInactiveError)
+    scenario.when(lambda d: cancel(d, session)).then_raises(VolunteerInactiveError)
 
 
 def names(scenario: Scenario) -> list[str]:
     return [type(e).__qualname__ for e in scenario.new_events()]
-
-
-def test_a_session_full_refuses_one_more(dar: Dar, clock: TestClock) -> None:
-    ids: dict[str, UUID] = {}
-
-    def history(d: Dar) -> None:
-        register_volunteer(d)
-        ids["s"] = schedule(d, clock.now() + timedelta(hours=2), capacity=2)
-        enroll(d, ids["s"])
-        enroll(d, ids["s"])
-
-    scenario = Scenario(dar, clock).given_command(history).when(lambda d: enroll(d, ids["s"]))
-    assert "2 places" in str(scenario.then_raises(SessionFullError))
 
 
 def test_an_individual_session_takes_one_participant(dar: Dar, clock: TestClock) -> None:
@@ -68,20 +141,6 @@ def test_an_individual_session_takes_one_participant(dar: Dar, clock: TestClock)
     scenario = Scenario(dar, clock).given_command(history).when(lambda d: enroll(d, ids["s"]))
     assert names(scenario) == ["TrainingSession.ParticipantEnrolled", "Learner.Started"]
     scenario.when(lambda d: enroll(d, ids["s"])).then_raises(SessionFullError)
-
-
-def test_no_attendance_for_a_cancelled_session(dar: Dar, clock: TestClock) -> None:
-    ids: dict[str, UUID] = {}
-
-    def history(d: Dar) -> None:
-        register_volunteer(d)
-        ids["s"] = schedule(d, clock.now())
-        ids["p"] = enroll(d, ids["s"])
-        cancel(d, ids["s"])
-
-    scenario = Scenario(dar, clock).given_command(history).at("day 1 10:00")
-    scenario.when(lambda d: attend(d, ids["s"], (ids["p"],))).then_raises(SessionCancelledError)
-    scenario.when(lambda d: enroll(d, ids["s"])).then_raises(SessionCancelledError)
 
 
 def test_no_attendance_before_the_session_starts(dar: Dar, clock: TestClock) -> None:
@@ -122,49 +181,6 @@ def test_attendance_holds_the_session_and_counts_each_present_participant(
     assert attended.first is True
     assert attended.originator_id == ids["came"]
     scenario.when(lambda d: attend(d, ids["s"], ())).then_raises(InvalidTransitionError)
-
-
-def test_no_milestone_before_any_session(dar: Dar, clock: TestClock) -> None:
-    ids: dict[str, UUID] = {}
-
-    def history(d: Dar) -> None:
-        register_volunteer(d)
-        ids["s"] = schedule(d, clock.now())
-        ids["p"] = enroll(d, ids["s"])
-
-    scenario = Scenario(dar, clock).given_command(history)
-    reached = Milestone.FIRST_E_PAYMENT_ALONE
-    scenario.when(lambda d: milestone(d, ids["p"], reached)).then_raises(NoSessionAttendedError)
-
-
-def test_a_milestone_is_reached_once_after_a_session(dar: Dar, clock: TestClock) -> None:
-    ids: dict[str, UUID] = {}
-
-    def history(d: Dar) -> None:
-        register_volunteer(d)
-        ids["s"] = schedule(d, clock.now())
-        ids["p"] = enroll(d, ids["s"])
-        attend(d, ids["s"], (ids["p"],))
-
-    reached = Milestone.MOBILE_ID_ACTIVATED
-    scenario = Scenario(dar, clock).given_command(history)
-    scenario.when(lambda d: milestone(d, ids["p"], reached))
-    assert names(scenario) == ["Learner.MilestoneReached"]
-    scenario.when(lambda d: milestone(d, ids["p"], reached)).then_raises(AlreadyExistsError)
-
-
-def test_an_inactive_volunteer_is_refused(dar: Dar, clock: TestClock) -> None:
-    ids: dict[str, UUID] = {}
-
-    def history(d: Dar) -> None:
-        register_volunteer(d)
-        ids["s"] = schedule(d, clock.now() + timedelta(days=1))
-        deactivate_volunteer(d)
-
-    scenario = Scenario(dar, clock).given_command(history)
-    later = clock.now() + timedelta(days=2)
-    scenario.when(lambda d: schedule(d, later)).then_raises(VolunteerInactiveError)
-    scenario.when(lambda d: enroll(d, ids["s"])).then_raises(VolunteerInactiveError)
 
 
 def test_a_volunteer_not_accredited_for_the_topic_is_refused(dar: Dar, clock: TestClock) -> None:
@@ -229,3 +245,28 @@ def test_each_command_replays_a_bounded_number_of_events(dar: Dar, clock: TestCl
     with counted_loads(dar.store) as counts:
         schedule(dar, clock.now() + timedelta(days=1))
     assert sum(counts) <= 2, counts
+
+
+def test_a_retry_by_cin_is_recognised_by_the_participant_it_leads_to(
+    dar: Dar, clock: TestClock
+) -> None:
+    """The CIN stays out of the command log: a retry is matched through the vault instead."""
+    register_volunteer(dar)
+    register(dar, "08123456", "Fatma Trabelsi")
+    register(dar, "08654321", "Hedi Jaziri")
+    session = schedule(dar, clock.now())
+
+    def enrol_by(cin: str) -> Outcome[Enrolment]:
+        return dar.inclusion.enroll_participant(
+            EnrollParticipant("same-key", ACTOR, session, HOUSE, VOLUNTEER, cin=cin)
+        )
+
+    first = enrol_by("08123456")
+    again = enrol_by("08123456")
+    assert again.replayed
+    assert again.value == first.value
+    with pytest.raises(IdempotencyKeyReusedError):
+        enrol_by("08654321")
+    recorded = dar.store.command_log.find_command(ACTOR, "same-key")
+    assert recorded is not None
+    assert "08123456" not in recorded.outcome
