@@ -41,6 +41,7 @@ from infrastructure.readmodels import dashboard as dashboard_tables
 from infrastructure.readmodels import deliveries as deliveries_tables
 from infrastructure.readmodels import directory as directory_tables
 from infrastructure.readmodels import inclusion as inclusion_tables
+from infrastructure.readmodels import inclusion_statistics as inclusion_statistics_tables
 from infrastructure.readmodels import partners as partners_tables
 from infrastructure.readmodels import payments as payments_tables
 from infrastructure.readmodels import queue as queue_tables
@@ -77,6 +78,11 @@ from infrastructure.readmodels.inclusion import (
     InclusionQueries,
     InclusionTables,
     create_inclusion_tables,
+)
+from infrastructure.readmodels.inclusion_statistics import (
+    InclusionStatisticsQueries,
+    InclusionStatisticsTables,
+    create_inclusion_statistics_tables,
 )
 from infrastructure.readmodels.listen import PostgresWakeUp, ReadModelListener
 from infrastructure.readmodels.partners import (
@@ -118,6 +124,7 @@ from projections.dashboard.projection import DashboardProjection
 from projections.deliveries.projection import DeliveriesProjection
 from projections.directory.projection import DirectoryProjection
 from projections.inclusion.projection import InclusionProjection
+from projections.inclusion_statistics.projection import InclusionStatisticsProjection
 from projections.partners.projection import PartnersProjection
 from projections.payments.projection import PaymentsProjection
 from projections.ports import Projection
@@ -156,6 +163,8 @@ class ReadModels:
     tills_key: str
     statistics: StatisticsQueries
     statistics_key: str
+    inclusion_statistics: InclusionStatisticsQueries
+    inclusion_statistics_key: str
     inclusion: InclusionQueries
     inclusion_key: str
 
@@ -173,6 +182,7 @@ class ReadModels:
             self.deliveries_key,
             self.tills_key,
             self.statistics_key,
+            self.inclusion_statistics_key,
             self.inclusion_key,
         ]
 
@@ -270,6 +280,12 @@ def projections() -> list[Registered[object]]:
             statistics_tables,
         ),
         _registered(
+            InclusionStatisticsProjection(),
+            InclusionStatisticsTables,
+            create_inclusion_statistics_tables,
+            inclusion_statistics_tables,
+        ),
+        _registered(
             InclusionProjection(), InclusionTables, create_inclusion_tables, inclusion_tables
         ),
     ]
@@ -335,6 +351,8 @@ def bootstrap(  # noqa: PLR0913 - what tests put in place of the outside world
         tills_key=key_of[TillsProjection],
         statistics=StatisticsQueries(read_db),
         statistics_key=key_of[StatisticsProjection],
+        inclusion_statistics=InclusionStatisticsQueries(read_db),
+        inclusion_statistics_key=key_of[InclusionStatisticsProjection],
         inclusion=InclusionQueries(read_db),
         inclusion_key=key_of[InclusionProjection],
     )

@@ -114,6 +114,10 @@ def run(
             "The governance page (statistics, no house): dar token --role governance --open "
             "--page governance"
         )
+        typer.echo(
+            "The volunteer's page (a phone): dar token --role volunteer --house haidra "
+            "--subject V-017 --open --page volunteer"
+        )
     uvicorn.run(
         "api.asgi:app",
         host=settings.host,
@@ -180,6 +184,7 @@ class Page(StrEnum):
     SUPERVISOR = "supervisor"
     DISPLAY = "display"
     GOVERNANCE = "governance"
+    VOLUNTEER = "volunteer"
 
 
 @app.command()

@@ -5,6 +5,9 @@
   everything else on them is drawn by their scripts from what Dar's GraphQL API answers;
 - `/pages/governance`: the governance office's statistics (no house: the whole country), its
   export buttons downloading `GET /statistics/export` (api/statistics_download.py);
+- `/pages/volunteer?house=…`: a volunteer's week in the house's digital-inclusion room, on a
+  phone: the sessions, enrolment, attendance and milestones (`inclusionCalendar` and the
+  inclusion mutations, with the volunteer's token);
 - `/pages/assets/<version>/…`: the scripts, styles and translation tables, read from the repository
   once at start-up. The version is a digest of all of them, so a browser may keep an asset for a
   year: a changed file is a new address. An asset asked for under another version (a page from a
@@ -23,7 +26,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 WEB = Path(__file__).resolve().parent / "web"
-PAGES = ("counter", "supervisor", "display", "governance")
+PAGES = ("counter", "supervisor", "display", "governance", "volunteer")
 ASSETS_PREFIX = "/pages/assets/"
 DIRECTIONS = {"ar": "rtl", "fr": "ltr"}
 DEFAULT_LANGUAGE = "ar"

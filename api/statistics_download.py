@@ -3,7 +3,8 @@
 Query parameters as the command's options: `from`, `to` (YYYY-MM-DD, required), `format`
 (`csv`, the default, or `xlsx`), `groupBy` (`house`, `municipality`, `governorate`, `nation`),
 `period` (`day`, `week`, `month`), `house` (repeatable), `municipality`, `governorate`,
-`partner`, `service`. The same report and the same table (`infrastructure/statistics_export.py`):
+`partner`, `service`. The same report and the same table (`infrastructure/statistics_export.py`,
+the inclusion figures after the service figures: `infrastructure/inclusion_export.py`):
 counts under `DAR_STATISTICS_SMALL_COUNT` and the figures resting on them blanked. Open to the
 governance office and administrators (bearer token); a refusal answers `{code, message}`.
 """
@@ -24,6 +25,7 @@ from api.bootstrap import Dar
 from api.credentials import refused
 from api.textpolicy import clean, refusal
 from domain.shared.errors import ValidationError
+from infrastructure.inclusion_export import published_inclusion_rows
 from infrastructure.statistics_export import rows, write_csv, write_xlsx
 from infrastructure.statistics_report import StatisticsFilter, StatisticsReport
 from projections.statistics.figures import GroupBy, Period
@@ -79,7 +81,11 @@ def export_file(dar: Dar, request: Request) -> tuple[bytes, str, str]:
     wanted, group_by, period, file_format = asked(request)
     settings = dar.settings
     report = StatisticsReport(dar.read.statistics, settings.statistics_wait_target_minutes)
-    table = rows(report.groups(wanted, group_by, period), settings.statistics_small_count)
+    small = settings.statistics_small_count
+    table = rows(report.groups(wanted, group_by, period), small)
+    table += published_inclusion_rows(
+        dar.read.inclusion_statistics, wanted, group_by, period, small
+    )
     media_type, write = FORMATS[file_format]
     name = f"dar-statistics-{group_by.value}-{period.value}-{wanted.first}-{wanted.last}"
     with tempfile.TemporaryDirectory(prefix="dar-export-") as folder:

@@ -17,6 +17,7 @@ import typer
 
 from api.bootstrap import bootstrap
 from domain.shared.errors import DarError
+from infrastructure.inclusion_export import published_inclusion_rows
 from infrastructure.settings import Settings
 from infrastructure.statistics_export import rows, write_csv, write_xlsx
 from infrastructure.statistics_report import StatisticsFilter, StatisticsReport
@@ -53,7 +54,11 @@ def export(  # noqa: PLR0913, PLR0917 - the report's filter, grouping and period
     partner: Annotated[str | None, typer.Option("--partner")] = None,
     service: Annotated[str | None, typer.Option("--service")] = None,
 ) -> None:
-    """Write the figures of the houses and days asked for, small counts blanked."""
+    """Write the figures of the houses and days asked for, small counts blanked.
+
+    The service figures, then the digital-inclusion figures (`inclusion_…` measures), unless a
+    partner or service is named: sessions know none.
+    """
     settings = Settings()
     wanted = StatisticsFilter(
         first=_day(first),
@@ -68,9 +73,13 @@ def export(  # noqa: PLR0913, PLR0917 - the report's filter, grouping and period
         report = StatisticsReport(dar.read.statistics, settings.statistics_wait_target_minutes)
         try:
             groups = report.groups(wanted, group_by, period)
+            small = settings.statistics_small_count
+            inclusion = published_inclusion_rows(
+                dar.read.inclusion_statistics, wanted, group_by, period, small
+            )
         except DarError as error:
             typer.echo(f"refused: {error}", err=True)
             raise typer.Exit(code=2) from error
-    table = rows(groups, settings.statistics_small_count)
+    table = rows(groups, small) + inclusion
     (write_csv if file_format is Format.CSV else write_xlsx)(table, out)
     typer.echo(f"{out}: {len(table)} figures of {len(groups)} groups")

@@ -37,6 +37,7 @@ ReadModel = Literal[
     "deliveries",
     "tills",
     "statistics",
+    "inclusion_statistics",
     "inclusion",
 ]
 

@@ -38,6 +38,7 @@ from api.graphql.house_commands import HouseCommands
 from api.graphql.houses import HouseQueries
 from api.graphql.inclusion import InclusionMutations
 from api.graphql.inclusion_reads import InclusionQueries
+from api.graphql.inclusion_statistics import InclusionStatisticsQueries
 from api.graphql.partner_side import PartnerSideQueries, PartnerSideSubscriptions
 from api.graphql.partner_status import PartnerStatusMutations, PartnerStatusQueries
 from api.graphql.partners import PartnerMutations, PartnerQueries, PartnerSubscriptions
@@ -71,6 +72,7 @@ class Query(
     TillQueries,
     StatisticsQueries,
     InclusionQueries,
+    InclusionStatisticsQueries,
 ):
     @query(EVERYONE, "The position every read model has reached (the lowest).")
     async def position(self, info: DarInfo) -> Position:

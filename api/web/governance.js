@@ -1,6 +1,8 @@
 // The governance office's page: `serviceStatistics` by governorate and period (a table and a
-// chart drawn here as plain SVG), the houses ranked, the filters, and the export buttons that
-// download what `dar stats export` writes. No figure names a person: the API has none to give.
+// chart drawn here as plain SVG), the houses ranked, the digital-inclusion rooms' figures
+// (`inclusionStatistics`, same days and periods; they know no partner), the filters, and the
+// export buttons that download what `dar stats export` writes. No figure names a person: the
+// API has none to give.
 
 import { ApiError, request } from "./lib/graphql.js";
 import { Page, element, params, takeToken } from "./lib/page.js";
@@ -14,11 +16,20 @@ const FIGURES = `fragment Figures on ServiceStatistics {
     money { net }
   }
 }`;
-const READ = `query Governance($filter: StatisticsFilterInput!, $period: StatisticsPeriod!) {
+const READ = `query Governance($filter: StatisticsFilterInput!, $days: StatisticsFilterInput!,
+    $period: StatisticsPeriod!) {
   byGovernorate: serviceStatistics(filter: $filter, groupBy: GOVERNORATE, period: $period) {
     waitTargetMinutes ...Figures
   }
   byHouse: serviceStatistics(filter: $filter, groupBy: HOUSE, period: $period) { ...Figures }
+  inclusion: inclusionStatistics(filter: $days, groupBy: GOVERNORATE, period: $period) {
+    groups {
+      area { code nameAr nameFr } from to
+      sessions { scheduled held cancelled enrolled attended firstTimers heldCapacity heldEnrolled
+        fillRate attendanceRate volunteerMinutes }
+      milestones { reached }
+    }
+  }
 } ${FIGURES}`;
 const PARTNERS = `query { partners(first: 100) { code nameAr nameFr } }`;
 const PERIODS = ["WEEK", "DAY", "MONTH"];
@@ -56,7 +67,8 @@ function filterOf(wanted) {
 async function read(wanted) {
   asked = wanted;
   try {
-    const data = await request(READ, { filter: filterOf(wanted), period: wanted.period }, token);
+    const days = { from: wanted.from, to: wanted.to };
+    const data = await request(READ, { filter: filterOf(wanted), days, period: wanted.period }, token);
     answer = data;
     page.clear();
   } catch (error) {
@@ -122,6 +134,9 @@ function draw() {
   document.getElementById("chart").replaceChildren(...(board ? [chart(governorates)] : []));
   document.getElementById("governorates").replaceChildren(...(board ? [governorateTable(governorates)] : []));
   document.getElementById("ranking").replaceChildren(...(board ? [ranking(board.byHouse.groups)] : []));
+  const inclusion = board ? board.inclusion.groups : [];
+  document.getElementById("inclusion-totals").replaceChildren(...(board ? inclusionTotals(inclusion) : []));
+  document.getElementById("inclusion").replaceChildren(...(board ? [inclusionTable(inclusion)] : []));
 }
 
 function drawFilters() {
@@ -197,6 +212,36 @@ function ranking(groups) {
     n(ranked.indexOf(h) + 1), areaName(h.area), n(h.visits), n(h.served), n(h.lodged),
     share(h.outcomes ? h.onTheSpot / h.outcomes : null), page.money(amount(h.net)),
   ], (h) => h.area.code);
+}
+
+// ---- the digital-inclusion rooms ---------------------------------------------------------
+
+const reached = (group) => sum(group.milestones, (m) => m.reached);
+const hours = (minutes) => decimal(minutes / 60);
+
+/** The period's inclusion figures over every governorate: sums, and the rates of the sums. */
+function inclusionTotals(groups) {
+  const s = (key) => sum(groups, (g) => g.sessions[key]);
+  const capacity = s("heldCapacity");
+  const figures = {
+    held: n(s("held")), attended: n(s("attended")), firstTimers: n(s("firstTimers")),
+    milestones: n(sum(groups, reached)), volunteerHours: hours(s("volunteerMinutes")),
+    fillRate: share(capacity ? s("heldEnrolled") / capacity : null),
+  };
+  return Object.entries(figures).map(([key, value]) => element("div", { "data-figure": key },
+    element("dt", {}, page.t(`governance.col.${key}`)), element("dd", {}, value)));
+}
+
+const INCLUSION_COLUMNS = ["area", "days", "scheduled", "held", "cancelled", "enrolled", "attended",
+  "firstTimers", "fillRate", "attendanceRate", "volunteerHours", "milestones"];
+
+function inclusionTable(groups) {
+  return table(INCLUSION_COLUMNS, groups, (g) => [
+    areaName(g.area), days(g), n(g.sessions.scheduled), n(g.sessions.held), n(g.sessions.cancelled),
+    n(g.sessions.enrolled), n(g.sessions.attended), n(g.sessions.firstTimers),
+    share(g.sessions.fillRate), share(g.sessions.attendanceRate), hours(g.sessions.volunteerMinutes),
+    n(reached(g)),
+  ], (g) => `${g.area.code}/${g.from}`);
 }
 
 function svg(tag, attributes = {}, ...children) {

@@ -58,6 +58,9 @@ SAMPLES.update(
         "serviceStatistics": (
             '{ serviceStatistics(filter: {from: "2026-01-05", to: "2026-01-11"}) { period } }'
         ),
+        "inclusionStatistics": (
+            '{ inclusionStatistics(filter: {from: "2026-01-05", to: "2026-01-11"}) { period } }'
+        ),
         "moneyReport": (
             '{ moneyReport(from: "2026-01-05", to: "2026-01-05") { disagreements { partnerCode } } }'
         ),

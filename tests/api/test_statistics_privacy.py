@@ -3,11 +3,13 @@
 The fields are enumerated from the live schema (the operations whose declared roles include
 `governance`, walked down to their leaves): none is a citizen's field (the personal categories
 of `domain.citizens.categories`), none names a citizen, a mandate, a document, a receipt, a bill
-or a free-text topic or reason. The statistics' own subtree holds only counts, shares,
-durations, money, dates and the reviewed codes and area names below: a new text field there
-fails until it is reviewed here. And over HTTP, a governance token's `serviceStatistics` answer
-on the three houses' fortnight carries none of the ids, topics, receipts or bill references of
-its events.
+or a free-text topic or reason. The statistics' own subtrees (`serviceStatistics`,
+`inclusionStatistics`) hold only counts, shares, durations, money, dates, the reviewed codes and
+area names below and closed enums: a new text field there fails until it is reviewed here. And
+over HTTP, a governance token's `serviceStatistics` answer on the three houses' fortnight carries
+none of the ids, topics, receipts or bill references of its events, and its
+`inclusionStatistics` answer on the three rooms' fortnight none of the participants', sessions'
+or volunteers' ids, rooms or reasons.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ NOT_PERSONAL = {
     "ServiceLine.name": "a service line's name, e.g. Électricité et gaz",
     "MayPerformAnswer.reason": "the code of the rule that refuses an act (GRANT, ACCREDITATION)",
     "InclusionSession.topic": "what a training session teaches: one of five codes (InclusionTopic)",
+    "InclusionTopicStatistics.topic": "the same code, in the inclusion figures",
+    "InclusionGroup.topics": "the inclusion figures per training topic (that code)",
     "InclusionVolunteer.topics": "the codes of the topics a volunteer may teach (InclusionTopic)",
 }
 STATISTICS_TEXT = {
@@ -60,6 +64,23 @@ STATISTICS_TEXT = {
     "GrantStatistics.partnerCode",
 }
 STATISTICS_LEAVES = {"Int", "Float", "Date", "Money", "String"}
+INCLUSION_TEXT = {"StatisticsArea.code", "StatisticsArea.nameAr", "StatisticsArea.nameFr"}
+INCLUSION_ENUMS = {
+    "InclusionTopic",
+    "Milestone",
+    "AgeBand",
+    "Gender",
+    "StatisticsGroupBy",
+    "StatisticsPeriod",
+}
+INCLUSION_DOCUMENT = """query($f: StatisticsFilterInput!, $p: Position) { inclusionStatistics(
+  filter: $f, groupBy: HOUSE, period: DAY, atLeastPosition: $p) { groups {
+  area { kind code nameAr nameFr } from to
+  sessions { scheduled held cancelled enrolled attended absent firstTimers heldCapacity
+    heldEnrolled fillRate attendanceRate volunteerMinutes volunteerHours }
+  topics { topic sessions { held attended firstTimers fillRate } }
+  milestones { milestone reached }
+  profiles { ageBand gender enrolled firstTime known } } } }"""
 DOCUMENT = """query($f: StatisticsFilterInput!, $p: Position) { serviceStatistics(filter: $f,
   groupBy: HOUSE, period: DAY, atLeastPosition: $p) { groups { area { kind code nameAr nameFr } from to
   visits { visits served noShows walkedAway transferred byHour { hour visits }
@@ -126,6 +147,40 @@ def test_the_statistics_hold_only_figures_codes_and_area_names(api_settings: Set
     }
     assert set(leaves.values()) <= STATISTICS_LEAVES
     assert {f for f, t in leaves.items() if t == "String"} == STATISTICS_TEXT
+
+
+def test_the_inclusion_statistics_hold_only_figures_area_names_and_closed_enums(
+    api_settings: Settings,
+) -> None:
+    graph = build_schema(api_settings)._schema
+    fields = reachable([graph.type_map["InclusionStatistics"]])
+    leaves = {f: t for f, t in fields.items() if isinstance(t, GraphQLScalarType)}
+    scalars = {f: t.name for f, t in leaves.items() if not isinstance(t, GraphQLEnumType)}
+    assert set(scalars.values()) <= STATISTICS_LEAVES - {"Money"}
+    assert {f for f, t in scalars.items() if t == "String"} == INCLUSION_TEXT
+    enums = {t.name for t in fields.values() if isinstance(t, GraphQLEnumType)}
+    assert enums == INCLUSION_ENUMS
+
+
+def test_a_governance_inclusion_answer_carries_nothing_of_the_people_behind_the_figures(
+    client: TestClient, api_settings: Settings
+) -> None:
+    dar = client.app.state.dar  # type: ignore[attr-defined]
+    scenario = Scenario(dar, TestClock()).given("inclusion/three_rooms.yaml")
+    behind = [f"learner-{n}" for n in range(1, 6)] + [f"session-{n}" for n in range(1, 7)]
+    behind += ["volunteer-1", "volunteer-2", "volunteer-3"]
+    ids = [scenario.symbols.resolve(Ref(symbol=s)) for s in behind]
+    token = token_for(api_settings, Role.GOVERNANCE)
+    head = dar.store.recorder.max_notification_id() or 0
+    variables = {"f": {"from": "2026-01-05", "to": "2026-01-18"}, "p": head}
+    answer = graphql(client, INCLUSION_DOCUMENT, variables, token=token)
+    assert "errors" not in answer, answer
+    text = json.dumps(answer, ensure_ascii=False)
+    groups = answer["data"]["inclusionStatistics"]["groups"]
+    assert sum(g["sessions"]["firstTimers"] for g in groups) == 4
+    secrets = ["Salle", "volunteer ill", "room unavailable", "V-017"]
+    assert [s for s in secrets if s in text] == []
+    assert [str(i) for i in ids if str(i) in text] == []
 
 
 def test_a_governance_answer_carries_nothing_of_the_citizens_behind_the_figures(

@@ -1,0 +1,1 @@
+"""The governance office's digital-inclusion figures: sessions, participants, milestones, hours."""
