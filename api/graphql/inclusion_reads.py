@@ -22,8 +22,10 @@ from api.graphql.scalars import Position
 from domain.shared.errors import ValidationError
 from projections.inclusion.view import CalendarEntry
 
+# Not the governance office: a session names its volunteer and lists participants one by one; the
+# office reads the same sessions as figures (`inclusionStatistics`), never people.
 CALENDAR_READERS = frozenset(
-    {Role.VOLUNTEER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR, Role.GOVERNANCE}
+    {Role.VOLUNTEER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR}
 )
 MAX_CALENDAR_DAYS = 62
 
