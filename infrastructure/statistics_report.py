@@ -12,6 +12,7 @@ from datetime import date
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.shared.errors import ValidationError
+from infrastructure.cycles import no_cycle_collection
 from infrastructure.readmodels.statistics import Selection, StatisticsQueries
 from infrastructure.reference.places import governorates, municipalities
 from projections.statistics.figures import Area, Group, GroupBy, Period, merge
@@ -110,8 +111,10 @@ class StatisticsReport:
         houses = [h for h in self._queries.houses() if _chosen(h, wanted)]
         of_house = {h.house_id: area_of(h, group_by) for h in houses}
         ids = {house: area_id(area) for house, area in of_house.items()}
-        areas = {**of_house, **{area_id(area): area for area in of_house.values()}}
+        areas = {area_id(area): area for area in of_house.values()}
         selection = Selection(wanted.first, wanted.last, wanted.partner, wanted.service)
         target = self.target_minutes * MINUTE_MS // WAIT.width
-        cells = self._queries.cells(selection, ids, period, target)
-        return merge(cells, areas, period, (wanted.first, wanted.last))
+        indexed = [areas[i] for i in dict.fromkeys(ids.values())]  # as `cells` numbers them
+        with no_cycle_collection():  # thousands of rows and figures, no cycle among them
+            cells = self._queries.cells(selection, ids, period, target)
+            return merge(cells, indexed, period, (wanted.first, wanted.last))

@@ -106,7 +106,7 @@ def test_a_sample_taken_back_leaves_the_cell_as_before() -> None:
     histogram.add(25 * MINUTE_MS)
     histogram.add(40 * MINUTE_MS)
     histogram.add(25 * MINUTE_MS, -1)
-    assert histogram.encode() == "40:1"
+    assert histogram.encode() == "[40,1]"
 
 
 def test_a_sample_beyond_the_last_bucket_is_told_by_its_lower_bound() -> None:
