@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Generic, TypeVar
 from uuid import UUID
@@ -101,10 +101,19 @@ def create_statistics_tables(db: ReadDatabase) -> None:
     create_tables(db, *ALL)
 
 
-def _empty(row_type: type[R], **key: object) -> R:
-    """A cell with nothing counted yet."""
-    names = (f.name for f in fields(row_type))  # type: ignore[arg-type]
-    return row_type(**{name: key.get(name, 0) for name in names})
+def _key_params(table: Table[Any]) -> Callable[[tuple[object, ...]], tuple[object, ...]]:
+    """A key's values as stored, as `Table.key_params`, made once for the table's key types."""
+    by_name = {c.name: c for c in table.column_specs}
+    writes = tuple(by_name[k].write for k in table.key)
+    if not any(writes):
+        return _as_is
+    return lambda key: tuple(
+        v if write is None else write(v) for write, v in zip(writes, key, strict=True)
+    )
+
+
+def _as_is(key: tuple[object, ...]) -> tuple[object, ...]:
+    return key
 
 
 class _Rows(Generic[R]):
@@ -115,20 +124,17 @@ class _Rows(Generic[R]):
         self.set = WorkingSet(db, cur, table.spec)
         self._key_of = operator.attrgetter(*table.key)
         self._single = len(table.key) == 1
+        self._params = _key_params(table)
 
     def get(self, *key: object) -> R | None:
-        return self.set.get(*self.table.key_params(*key))
+        return self.set.get(*self._params(key))
 
     def put(self, row: R) -> None:
         key = self._key_of(row)
-        self.set.put(row, *self.table.key_params(*((key,) if self._single else key)))
+        self.set.put(row, *self._params((key,) if self._single else key))
 
     def drop(self, *key: object) -> None:
-        self.set.delete(*self.table.key_params(*key))
-
-    def cell(self, **key: object) -> R:
-        found = self.get(*(key[k] for k in self.table.key))
-        return found if found is not None else _empty(self.table.row_type, **key)
+        self.set.delete(*self._params(key))
 
 
 class _Counts(Generic[R]):
@@ -141,16 +147,21 @@ class _Counts(Generic[R]):
     """
 
     def __init__(self, db: ReadDatabase, cur: SqlCursor, table: Table[R]) -> None:
+        if table.columns[: len(table.key)] != table.key:
+            msg = f"{table.name}: a counter table's key comes first, in column order"
+            raise ValueError(msg)
         self.table = table
         self._db = db
         self._cur = cur
         self._changes: dict[tuple[object, ...], R] = {}
         self._key_of = operator.attrgetter(*table.key)
         self._counts = tuple(c for c in table.columns if c not in table.key)
+        self._zeros = (0,) * len(self._counts)
 
-    def cell(self, **key: object) -> R:
-        found = self._changes.get(tuple(key[k] for k in self.table.key))
-        return found if found is not None else _empty(self.table.row_type, **key)
+    def cell(self, *key: object) -> R:
+        """The batch's change to the cell of this key (its key columns in order), else zero."""
+        found = self._changes.get(key)
+        return found if found is not None else self.table.row_type(*key, *self._zeros)
 
     def put(self, row: R) -> None:
         self._changes[self._key_of(row)] = row
@@ -309,7 +320,7 @@ class StatisticsTables:
 
     def line_day(self, house_id: UUID, day: date, line: str) -> LineDayCell:
         """See StatisticsWriter."""
-        return self._lines.cell(house_id=house_id, day=day, line=line)
+        return self._lines.cell(house_id, day, line)
 
     def put_line_day(self, cell: LineDayCell) -> None:
         """See StatisticsWriter."""
@@ -341,9 +352,7 @@ class StatisticsTables:
 
     def service_day(self, house_id: UUID, day: date, partner: str, service: str) -> ServiceDayCell:
         """See StatisticsWriter."""
-        return self._services.cell(
-            house_id=house_id, day=day, partner_code=partner, service_code=service
-        )
+        return self._services.cell(house_id, day, partner, service)
 
     def put_service_day(self, cell: ServiceDayCell) -> None:
         """See StatisticsWriter."""
@@ -351,7 +360,7 @@ class StatisticsTables:
 
     def contact_day(self, house_id: UUID, day: date, partner: str) -> ContactDayCell:
         """See StatisticsWriter."""
-        return self._contacts.cell(house_id=house_id, day=day, partner_code=partner)
+        return self._contacts.cell(house_id, day, partner)
 
     def put_contact_day(self, cell: ContactDayCell) -> None:
         """See StatisticsWriter."""
@@ -360,11 +369,7 @@ class StatisticsTables:
     def money_day(self, payment: PaymentRow, day: date) -> MoneyDayCell:
         """See StatisticsWriter."""
         return self._money.cell(
-            house_id=payment.house_id,
-            day=day,
-            partner_code=payment.partner_code,
-            service_code=payment.service_code,
-            method=payment.method,
+            payment.house_id, day, payment.partner_code, payment.service_code, payment.method
         )
 
     def put_money_day(self, cell: MoneyDayCell) -> None:
@@ -373,7 +378,7 @@ class StatisticsTables:
 
     def grant_day(self, house_id: UUID, day: date, partner: str) -> GrantDayCell:
         """See StatisticsWriter."""
-        return self._grant_days.cell(house_id=house_id, day=day, partner_code=partner)
+        return self._grant_days.cell(house_id, day, partner)
 
     def put_grant_day(self, cell: GrantDayCell) -> None:
         """See StatisticsWriter."""
