@@ -614,49 +614,45 @@ def _summaries(rows: list[tuple[Any, ...]], period: Period, target: int) -> list
     A histogram alone in its group (a house's day, week or month) is read as stored; the others
     are added bucket by bucket first. `target`: the first bucket not under the waits' target.
     """
-    starts: dict[tuple[str, str], str] = {}
-    alone: dict[tuple[Any, ...], list[int]] = {}
-    merged: dict[tuple[Any, ...], dict[int, int]] = {}
+    starts: dict[str, str] = {}  # a day (ISO) -> the first day of its period (ISO)
+    found: dict[tuple[Any, ...], list[int] | dict[int, int]] = {}
     for area, day, span, kind, partner, service, counts in rows:
-        start = starts.get((day, span))
+        start = day if span != "day" else starts.get(day)  # a span's row starts its period
         if start is None:
-            text = _as_day(day).isoformat()
-            if span == "day" and period is not Period.DAY:
-                text = period_of(_as_day(day), period)[0].isoformat()
-            start = starts[day, span] = text
+            start = starts[day] = period_of(_as_day(day), period)[0].isoformat()
         key = (area, start, kind, partner, service)
-        flat = pairs(counts)
-        if key in merged:
-            add_counts(merged[key], flat)
-        elif key in alone:
+        known = found.get(key)
+        if known is None:
+            found[key] = pairs(counts)
+        elif isinstance(known, list):
             into: dict[int, int] = {}
-            add_counts(into, alone.pop(key))
-            add_counts(into, flat)
-            merged[key] = into
+            add_counts(into, known)
+            add_counts(into, pairs(counts))
+            found[key] = into
         else:
-            alone[key] = flat
-    found = []
-    for (area, start, kind, partner, service), flat in (
-        *alone.items(),
-        *((k, flatten(v)) for k, v in merged.items()),
-    ):
+            add_counts(known, pairs(counts))
+    summaries = []
+    for (area, start, kind, partner, service), known in found.items():
+        flat = known if isinstance(known, list) else flatten(known)
         reading = read_flat(flat, target)
-        if reading is not None:
-            found.append(
-                Summary(
-                    int(area),
-                    start,
-                    kind,
-                    partner,
-                    service,
-                    reading.count,
-                    reading.median_bucket,
-                    reading.p90_bucket,
-                    reading.below,
-                    tuple(zip(flat[::2], flat[1::2], strict=True)) if kind == HOUR.name else (),
-                )
+        if reading is None:
+            continue
+        by_hour = tuple(zip(flat[::2], flat[1::2], strict=True)) if kind == HOUR.name else ()
+        summaries.append(
+            Summary(
+                int(area),
+                str(start),
+                kind,
+                partner,
+                service,
+                reading.count,
+                reading.median_bucket,
+                reading.p90_bucket,
+                reading.below,
+                by_hour,
             )
-    return found
+        )
+    return summaries
 
 
 def _as_day(value: object) -> date:
