@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.shared.errors import ValidationError
+from infrastructure.cycles import no_cycle_collection
 from infrastructure.readmodels.statistics import Selection, StatisticsQueries
-from infrastructure.reference.places import governorates, municipalities
+from infrastructure.reference.places import Municipality, governorates, municipalities
 from projections.statistics.figures import Area, Group, GroupBy, Period, merge
 from projections.statistics.histogram import MINUTE_MS, WAIT
 from projections.statistics.view import HouseRow
@@ -63,8 +65,7 @@ def area_of(house: HouseRow, group_by: GroupBy) -> Area:
         case GroupBy.HOUSE:
             return Area(group_by, house.code, house.name_ar, house.name_fr)
         case GroupBy.MUNICIPALITY:
-            known = {m.name_fr.casefold(): m for m in municipalities() if m.governorate == code}
-            place = known.get(house.municipality.strip().casefold())
+            place = _municipalities_of(code).get(house.municipality.strip().casefold())
             ar, fr = (place.name_ar, place.name_fr) if place else (house.municipality,) * 2
             return Area(group_by, f"{code}/{fr}", ar, fr)
         case GroupBy.GOVERNORATE:
@@ -74,6 +75,12 @@ def area_of(house: HouseRow, group_by: GroupBy) -> Area:
             return Area(group_by, code, ar, fr)
         case GroupBy.NATION:
             return NATION
+
+
+@cache
+def _municipalities_of(governorate: str) -> dict[str, Municipality]:
+    """A governorate's municipalities by their French name, any case."""
+    return {m.name_fr.casefold(): m for m in municipalities() if m.governorate == governorate}
 
 
 def area_id(area: Area) -> UUID:
@@ -110,8 +117,10 @@ class StatisticsReport:
         houses = [h for h in self._queries.houses() if _chosen(h, wanted)]
         of_house = {h.house_id: area_of(h, group_by) for h in houses}
         ids = {house: area_id(area) for house, area in of_house.items()}
-        areas = {**of_house, **{area_id(area): area for area in of_house.values()}}
+        areas = {area_id(area): area for area in of_house.values()}
         selection = Selection(wanted.first, wanted.last, wanted.partner, wanted.service)
         target = self.target_minutes * MINUTE_MS // WAIT.width
-        cells = self._queries.cells(selection, ids, period, target)
-        return merge(cells, areas, period, (wanted.first, wanted.last))
+        indexed = [areas[i] for i in dict.fromkeys(ids.values())]  # as `cells` numbers them
+        with no_cycle_collection():  # thousands of rows and figures, no cycle among them
+            cells = self._queries.cells(selection, ids, period, target)
+            return merge(cells, indexed, period, (wanted.first, wanted.last))

@@ -12,15 +12,14 @@ fails during the rebuild rolls it all back: the live read models are left exactl
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NoReturn
 
 from application.store import EventStore
+from infrastructure.cycles import no_cycle_collection
 from infrastructure.readmodels.batching import BackgroundWrites, DeferredWriteError
 from infrastructure.readmodels.database import ReadDatabase, SqlCursor, as_time
 from infrastructure.readmodels.failures import clear_failure, create_failure_tables
@@ -95,7 +94,7 @@ def _rebuild(  # noqa: PLR0913 - as rebuild's
     head = log.head()
     after = events = 0
     with (
-        _no_cycle_collection(),
+        no_cycle_collection(),
         db.write() as cur,
         ThreadPoolExecutor(1, thread_name_prefix="dar-read") as reader,
     ):
@@ -129,23 +128,6 @@ def _rebuild(  # noqa: PLR0913 - as rebuild's
             clear_failure(db, cur, r.key, after)
         _unmark_in(db, cur, tuple(r.key for r in registered))
     return Rebuilt(tuple(r.key for r in registered), after, events)
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pause the cycle collector during the pass (the process's setting, restored after).
-
-    A page allocates hundreds of thousands of short-lived objects (rows, events, their values)
-    and none in a reference cycle; the collector would run every 700 of them and walk the working
-    sets each time it reaches the older generations: a third of a pass's time.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _apply(writer: PageWriter, topics: Topics, batch: Batch, after: int) -> None:

@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from infrastructure.readmodels.database import ReadDatabase, SqlCursor, as_uuid, select_each
+from infrastructure.readmodels.database import ReadDatabase, SqlCursor, select_each
 from infrastructure.readmodels.tables import Index, Table, create_tables
-from infrastructure.readmodels.working_set import MAX_PARAMETERS, WorkingSet, json_rows
+from infrastructure.readmodels.working_set import KEPT, MAX_PARAMETERS, WorkingSet, json_rows
 from projections.statistics.figures import Cells, Period, Summary, period_of
+from projections.statistics.histogram import (
+    HOUR,
+    add_counts,
+    encode_counts,
+    flatten,
+    pairs,
+    read_flat,
+)
 from projections.statistics.projection import StatisticsProjection
 from projections.statistics.view import (
-    BucketCell,
     ContactDayCell,
     GrantDayCell,
     GrantRow,
-    HourCell,
+    HistogramCell,
     HouseRow,
     LineDayCell,
     MoneyDayCell,
@@ -35,10 +42,9 @@ from projections.statistics.view import (
 
 R = TypeVar("R")
 _SPANS = (Period.DAY, Period.WEEK, Period.MONTH)
-BucketKey = tuple[UUID, date, str, str, str, str, int]  # house, first day, span, kind, ..bucket
+HistogramKey = tuple[UUID, date, str, str, str, str]  # house, first day, span, kind, partner, ..
 V = StatisticsProjection.version
 LINE_DAYS = Table(f"stats_line_days_v{V}", LineDayCell, ("house_id", "day", "line"))
-HOURS = Table(f"stats_hours_v{V}", HourCell, ("house_id", "day", "hour"))
 SERVICE_DAYS = Table(
     f"stats_service_days_v{V}",
     ServiceDayCell,
@@ -53,10 +59,10 @@ MONEY_DAYS = Table(
     ("house_id", "day", "partner_code", "service_code", "method"),
 )
 GRANT_DAYS = Table(f"stats_grant_days_v{V}", GrantDayCell, ("house_id", "day", "partner_code"))
-BUCKETS = Table(
-    f"stats_buckets_v{V}",
-    BucketCell,
-    ("house_id", "span", "day", "kind", "partner_code", "service_code", "bucket"),
+HISTOGRAMS = Table(
+    f"stats_histograms_v{V}",
+    HistogramCell,
+    ("house_id", "span", "day", "kind", "partner_code", "service_code"),
     indexes=(Index("span_day", ("span", "day")),),  # every house's weeks or days at once
 )
 HOUSES = Table(f"stats_houses_v{V}", HouseRow, ("house_id",))
@@ -70,7 +76,6 @@ GRANTS = Table(f"stats_grants_v{V}", GrantRow, ("grant_id",), separator="|")
 SKIPPED = Table(f"stats_skipped_v{V}", SkippedRow, ("event_type", "reason"))
 CELLS: tuple[Table[Any], ...] = (
     LINE_DAYS,
-    HOURS,
     SERVICE_DAYS,
     CONTACT_DAYS,
     MONEY_DAYS,
@@ -78,7 +83,7 @@ CELLS: tuple[Table[Any], ...] = (
 )
 ALL: tuple[Table[Any], ...] = (
     *CELLS,
-    BUCKETS,
+    HISTOGRAMS,
     HOUSES,
     QUEUES,
     TICKETS,
@@ -96,10 +101,19 @@ def create_statistics_tables(db: ReadDatabase) -> None:
     create_tables(db, *ALL)
 
 
-def _empty(row_type: type[R], **key: object) -> R:
-    """A cell with nothing counted yet."""
-    names = (f.name for f in fields(row_type))  # type: ignore[arg-type]
-    return row_type(**{name: key.get(name, 0) for name in names})
+def _key_params(table: Table[Any]) -> Callable[[tuple[object, ...]], tuple[object, ...]]:
+    """A key's values as stored, as `Table.key_params`, made once for the table's key types."""
+    by_name = {c.name: c for c in table.column_specs}
+    writes = tuple(by_name[k].write for k in table.key)
+    if not any(writes):
+        return _as_is
+    return lambda key: tuple(
+        v if write is None else write(v) for write, v in zip(writes, key, strict=True)
+    )
+
+
+def _as_is(key: tuple[object, ...]) -> tuple[object, ...]:
+    return key
 
 
 class _Rows(Generic[R]):
@@ -110,20 +124,17 @@ class _Rows(Generic[R]):
         self.set = WorkingSet(db, cur, table.spec)
         self._key_of = operator.attrgetter(*table.key)
         self._single = len(table.key) == 1
+        self._params = _key_params(table)
 
     def get(self, *key: object) -> R | None:
-        return self.set.get(*self.table.key_params(*key))
+        return self.set.get(*self._params(key))
 
     def put(self, row: R) -> None:
         key = self._key_of(row)
-        self.set.put(row, *self.table.key_params(*((key,) if self._single else key)))
+        self.set.put(row, *self._params((key,) if self._single else key))
 
     def drop(self, *key: object) -> None:
-        self.set.delete(*self.table.key_params(*key))
-
-    def cell(self, **key: object) -> R:
-        found = self.get(*(key[k] for k in self.table.key))
-        return found if found is not None else _empty(self.table.row_type, **key)
+        self.set.delete(*self._params(key))
 
 
 class _Counts(Generic[R]):
@@ -136,16 +147,21 @@ class _Counts(Generic[R]):
     """
 
     def __init__(self, db: ReadDatabase, cur: SqlCursor, table: Table[R]) -> None:
+        if table.columns[: len(table.key)] != table.key:
+            msg = f"{table.name}: a counter table's key comes first, in column order"
+            raise ValueError(msg)
         self.table = table
         self._db = db
         self._cur = cur
         self._changes: dict[tuple[object, ...], R] = {}
         self._key_of = operator.attrgetter(*table.key)
         self._counts = tuple(c for c in table.columns if c not in table.key)
+        self._zeros = (0,) * len(self._counts)
 
-    def cell(self, **key: object) -> R:
-        found = self._changes.get(tuple(key[k] for k in self.table.key))
-        return found if found is not None else _empty(self.table.row_type, **key)
+    def cell(self, *key: object) -> R:
+        """The batch's change to the cell of this key (its key columns in order), else zero."""
+        found = self._changes.get(key)
+        return found if found is not None else self.table.row_type(*key, *self._zeros)
 
     def put(self, row: R) -> None:
         self._changes[self._key_of(row)] = row
@@ -176,18 +192,118 @@ class _Counts(Generic[R]):
             )
 
 
+class _Histograms:
+    """The histograms changed in the current batch, merged into the stored ones at the flush.
+
+    A histogram is one row: the flush reads, in one statement, the stored rows of the changed
+    histograms it does not know yet, adds the batch's changes bucket by bucket and writes them
+    back with one multi-row upsert. The histograms stay known while the writer lives (a rebuild's
+    writer lives for its whole pass, in one transaction) and holds at most `KEPT` of them.
+    """
+
+    def __init__(self, db: ReadDatabase, cur: SqlCursor) -> None:
+        self._db = db
+        self._cur = cur
+        self.changes: dict[HistogramKey, dict[int, int]] = {}
+        self._known: dict[HistogramKey, dict[int, int]] = {}
+
+    def flush(self) -> None:
+        changes, known = self.changes, self._known
+        if not changes:
+            return
+        self.changes = {}
+        if len(known) > KEPT:
+            known.clear()
+        unknown = [k for k in changes if k not in known]
+        if unknown:
+            known.update({key: {} for key in unknown})
+            known.update(self._stored(unknown))
+        rows = []
+        for key, change in changes.items():
+            counts = dict(known[key])
+            for bucket, n in change.items():
+                counts[bucket] = counts.get(bucket, 0) + n
+            counts = {b: n for b, n in counts.items() if n}
+            known[key] = counts
+            rows.append(HISTOGRAMS.params(HistogramCell(*key, encode_counts(counts))))
+        _upsert(self._db, self._cur, HISTOGRAMS, rows)
+
+    def _stored(self, keys: list[HistogramKey]) -> dict[HistogramKey, dict[int, int]]:
+        """The stored histograms of these keys (those not stored are left out)."""
+        table, names = self._db.table(HISTOGRAMS.name), HISTOGRAMS.columns[:-1]  # not counts
+        columns = ", ".join(f"t.{c}" for c in HISTOGRAMS.columns)
+        join = " AND ".join(f"t.{c} = k.{c}" for c in names)
+        rows = [HISTOGRAMS.params(HistogramCell(*key, "")) for key in keys]
+        found: list[tuple[Any, ...]] = []
+        if self._db.kind == "postgres":
+            self._cur.execute(
+                f"SELECT {columns} FROM {table} AS t JOIN "
+                f"json_populate_recordset(NULL::{table}, ?::json) AS k ON {join}",
+                (json_rows(HISTOGRAMS.columns, rows),),
+            )
+            found = self._cur.fetchall()
+        else:
+            width = len(names)
+            one = "(" + ", ".join("?" * width) + ")"
+            per_statement = MAX_PARAMETERS // width
+            for start in range(0, len(rows), per_statement):
+                chunk = rows[start : start + per_statement]
+                self._cur.execute(
+                    f"WITH k ({', '.join(names)}) AS (VALUES {', '.join([one] * len(chunk))}) "
+                    f"SELECT {columns} FROM {table} AS t JOIN k ON {join}",
+                    [p for row in chunk for p in row[:width]],
+                )
+                found += self._cur.fetchall()
+        stored = {}
+        for values in found:
+            cell = HISTOGRAMS.row(values)
+            flat = pairs(cell.counts)
+            key = (
+                cell.house_id,
+                cell.day,
+                cell.span,
+                cell.kind,
+                cell.partner_code,
+                cell.service_code,
+            )
+            stored[key] = dict(zip(flat[::2], flat[1::2], strict=True))
+        return stored
+
+
+def _upsert(
+    db: ReadDatabase, cur: SqlCursor, table: Table[Any], rows: list[Sequence[object]]
+) -> None:
+    """Write rows, replacing those stored under the same key, with one multi-row statement."""
+    name, columns = db.table(table.name), ", ".join(table.columns)
+    kept = ", ".join(f"{c} = excluded.{c}" for c in table.columns if c not in table.key)
+    conflict = f"ON CONFLICT ({', '.join(table.key)}) DO UPDATE SET {kept}"
+    if db.kind == "postgres":
+        cur.execute(
+            f"INSERT INTO {name} ({columns}) SELECT {columns} "
+            f"FROM json_populate_recordset(NULL::{name}, ?::json) {conflict}",
+            (json_rows(table.columns, rows),),
+        )
+        return
+    per_statement = max(1, MAX_PARAMETERS // len(table.columns))
+    one = "(" + ", ".join("?" * len(table.columns)) + ")"
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        cur.execute(
+            f"INSERT INTO {name} ({columns}) VALUES {', '.join([one] * len(chunk))} {conflict}",
+            [p for row in chunk for p in row],
+        )
+
+
 class StatisticsTables:
     """Writes the statistics rows within a batch's transaction, through working sets."""
 
     def __init__(self, db: ReadDatabase, cur: SqlCursor) -> None:
         self._lines = _Counts(db, cur, LINE_DAYS)
-        self._hours = _Counts(db, cur, HOURS)
         self._services = _Counts(db, cur, SERVICE_DAYS)
         self._contacts = _Counts(db, cur, CONTACT_DAYS)
         self._money = _Counts(db, cur, MONEY_DAYS)
         self._grant_days = _Counts(db, cur, GRANT_DAYS)
-        self._buckets = _Counts(db, cur, BUCKETS)
-        self._bucket_counts: dict[BucketKey, int] = {}  # a bucket cell's key -> its change
+        self._histograms = _Histograms(db, cur)
         self._starts: dict[date, tuple[tuple[str, date], ...]] = {}  # day -> its spans' starts
         self._houses = _Rows(db, cur, HOUSES)
         self._queues = _Rows(db, cur, QUEUES)
@@ -204,7 +320,7 @@ class StatisticsTables:
 
     def line_day(self, house_id: UUID, day: date, line: str) -> LineDayCell:
         """See StatisticsWriter."""
-        return self._lines.cell(house_id=house_id, day=day, line=line)
+        return self._lines.cell(house_id, day, line)
 
     def put_line_day(self, cell: LineDayCell) -> None:
         """See StatisticsWriter."""
@@ -226,24 +342,17 @@ class StatisticsTables:
                 (span.value, period_of(day, span)[0]) for span in _SPANS
             )
         partner, service = partner_service
-        counts = self._bucket_counts
+        changes = self._histograms.changes
         for span, start in starts:
-            key = (house_id, start, span, kind, partner, service, bucket)
-            counts[key] = counts.get(key, 0) + change
-
-    def hour(self, house_id: UUID, day: date, hour: int) -> HourCell:
-        """See StatisticsWriter."""
-        return self._hours.cell(house_id=house_id, day=day, hour=hour)
-
-    def put_hour(self, cell: HourCell) -> None:
-        """See StatisticsWriter."""
-        self._hours.put(cell)
+            key = (house_id, start, span, kind, partner, service)
+            counts = changes.get(key)
+            if counts is None:
+                counts = changes[key] = {}
+            counts[bucket] = counts.get(bucket, 0) + change
 
     def service_day(self, house_id: UUID, day: date, partner: str, service: str) -> ServiceDayCell:
         """See StatisticsWriter."""
-        return self._services.cell(
-            house_id=house_id, day=day, partner_code=partner, service_code=service
-        )
+        return self._services.cell(house_id, day, partner, service)
 
     def put_service_day(self, cell: ServiceDayCell) -> None:
         """See StatisticsWriter."""
@@ -251,7 +360,7 @@ class StatisticsTables:
 
     def contact_day(self, house_id: UUID, day: date, partner: str) -> ContactDayCell:
         """See StatisticsWriter."""
-        return self._contacts.cell(house_id=house_id, day=day, partner_code=partner)
+        return self._contacts.cell(house_id, day, partner)
 
     def put_contact_day(self, cell: ContactDayCell) -> None:
         """See StatisticsWriter."""
@@ -260,11 +369,7 @@ class StatisticsTables:
     def money_day(self, payment: PaymentRow, day: date) -> MoneyDayCell:
         """See StatisticsWriter."""
         return self._money.cell(
-            house_id=payment.house_id,
-            day=day,
-            partner_code=payment.partner_code,
-            service_code=payment.service_code,
-            method=payment.method,
+            payment.house_id, day, payment.partner_code, payment.service_code, payment.method
         )
 
     def put_money_day(self, cell: MoneyDayCell) -> None:
@@ -273,7 +378,7 @@ class StatisticsTables:
 
     def grant_day(self, house_id: UUID, day: date, partner: str) -> GrantDayCell:
         """See StatisticsWriter."""
-        return self._grant_days.cell(house_id=house_id, day=day, partner_code=partner)
+        return self._grant_days.cell(house_id, day, partner)
 
     def put_grant_day(self, cell: GrantDayCell) -> None:
         """See StatisticsWriter."""
@@ -355,9 +460,7 @@ class StatisticsTables:
 
     def flush(self) -> None:
         """Write the batch's rows."""
-        for (house, day, span, kind, partner, service, bucket), n in self._bucket_counts.items():
-            self._buckets.put(BucketCell(house, day, span, kind, partner, service, bucket, n))
-        self._bucket_counts = {}
+        self._histograms.flush()
         for rows in self._all:
             if isinstance(rows, _Counts):
                 rows.flush()
@@ -398,111 +501,158 @@ class StatisticsQueries:
     ) -> Cells:
         """The selection's cells summed by area (`areas`: house -> area id) and period.
 
-        Each summed cell carries the area's id as its house and the period's first day as its
-        day; the partner, service, method and hour stay apart, the service lines do not. The
-        sums are made by the database, in one snapshot, with the grants' lives beside them, and
-        so are the histograms' summaries (`target`: the first bucket not under the waits' target).
+        The areas are told by their index in the order their ids first come in `areas`. Each
+        summed cell carries its area's index as its house and the period's first day as its day;
+        the partner, service and method stay apart, the service lines do not. The sums are
+        made by the database, in one snapshot, with the grants' lives and the histograms beside
+        them; each area's period's histograms are merged and read here (`target`: the first
+        bucket not under the waits' target).
         """
         with_visits = selection.partner is None and selection.service is None
+        general = selection.service is None  # contacts and grants know no service
+        ids = list(dict.fromkeys(areas.values()))
         if not areas:
             return Cells(with_visits=with_visits)
-        statements = [self._summed(t, selection, areas, period) for t in CELLS]
+        index = {area: i for i, area in enumerate(ids)}
+        of_house = {house: index[area] for house, area in areas.items()}
+        wanted = {
+            LINE_DAYS: with_visits,
+            SERVICE_DAYS: True,
+            CONTACT_DAYS: general,
+            MONEY_DAYS: True,
+            GRANT_DAYS: general,
+        }
+        tables = [t for t in CELLS if wanted[t]]
+        statements = [self._summed(t, selection, of_house, period) for t in tables]
+        statements.append(self._histograms(selection, of_house, period))
         houses: list[object] = list(areas)
-        grants_sql = GRANTS.select(
-            self._db, f"house_id IN ({', '.join('?' * len(houses))})", "grant_id"
-        )
-        statements.append((grants_sql, houses))
-        statements.append(self._summaries(selection, areas, period, target))
+        if general:
+            where = f"house_id IN ({', '.join('?' * len(houses))})"
+            statements.append((GRANTS.select(self._db, where, "grant_id"), houses))
         with self._db.read() as cur:
             found = select_each(cur, statements)
-        rows = [[t.row(r) for r in f] for t, f in zip((*CELLS, GRANTS), found, strict=False)]
-        lines, hours, services, contacts, money, grant_days, grants = rows
-        summaries = [_summary(r) for r in found[-1]]
+        rows: dict[Table[Any], list[tuple[Any, ...]]] = dict(zip(tables, found, strict=False))
+        lives = [GRANTS.row(r) for r in found[len(tables) + 1]] if general else []
         partner = selection.partner
-        general = selection.service is None  # contacts and grants know no service
         return Cells(
-            lines=lines if with_visits else [],
-            hours=hours if with_visits else [],
-            services=services,
-            contacts=contacts if general else [],
-            money=money,
-            grant_days=grant_days if general else [],
-            grants=[g for g in grants if partner in {None, g.partner_code}] if general else [],
-            summaries=summaries,
+            areas=len(ids),
+            lines=rows.get(LINE_DAYS, []),
+            services=rows[SERVICE_DAYS],
+            contacts=rows.get(CONTACT_DAYS, []),
+            money=rows[MONEY_DAYS],
+            grant_days=rows.get(GRANT_DAYS, []),
+            grants=[(of_house[g.house_id], g) for g in lives if partner in {None, g.partner_code}],
+            summaries=_summaries(found[len(tables)], period, target),
             with_visits=with_visits,
         )
 
-    def _summaries(
-        self, selection: Selection, areas: Mapping[UUID, UUID], period: Period, target: int
-    ) -> tuple[str, list[object]]:
-        """Each histogram of an area's period, summed and read by the database.
+    def _areas(self, of_house: Mapping[UUID, int]) -> tuple[str, list[object]]:
+        """A `VALUES` list of (house, area index) pairs and its parameters."""
+        pair = "(?::uuid, ?::integer)" if self._db.kind == "postgres" else "(?, ?)"
+        pairs_: list[object] = [v for house, area in of_house.items() for v in (house, area)]
+        return ", ".join([pair] * len(of_house)), pairs_
 
-        Its samples, the buckets of its nearest-rank median and 90th percentile (the first
-        bucket where the running count reaches p% of the samples), and its samples in the
-        buckets under `target`.
+    def _histograms(
+        self, selection: Selection, of_house: Mapping[UUID, int], period: Period
+    ) -> tuple[str, list[object]]:
+        """The stored histograms of the selection, each with its house's area index.
+
+        Whole weeks or months from their own span's rows, the days of a period cut by the range
+        from the days' rows (see `_days`).
         """
-        sql, params = self._summed(BUCKETS, selection, areas, period)
-        groups = "area_id, day, kind, partner_code, service_code"
-        sorted_by = ", ".join(["area_id", *(_binary(self._db, c) for c in groups.split(", ")[1:])])
-        ranked = (
-            f"SELECT *, SUM(n) OVER (PARTITION BY {sorted_by} ORDER BY bucket) AS cum, "
-            f"SUM(n) OVER (PARTITION BY {sorted_by}) AS total FROM merged"
+        values, pairs_ = self._areas(of_house)
+        where, params = _narrowing(HISTOGRAMS, selection)
+        days, chosen = _days(selection, period)
+        sql = (
+            f"WITH a (house_id, area) AS (VALUES {values}) "
+            "SELECT a.area, t.day, t.span, t.kind, t.partner_code, t.service_code, t.counts "
+            f"FROM {self._db.table(HISTOGRAMS.name)} AS t JOIN a ON t.house_id = a.house_id "
+            f"WHERE {days}{where}"
         )
-        summary = (
-            f"WITH merged (area_id, day, span, kind, partner_code, service_code, bucket, n) "
-            f"AS ({sql}), ranked AS ({ranked}) "
-            f"SELECT {groups}, MAX(total), "
-            "MIN(CASE WHEN cum * 100 >= 50 * total THEN bucket END), "
-            "MIN(CASE WHEN cum * 100 >= 90 * total THEN bucket END), "
-            "SUM(CASE WHEN bucket < ? THEN n ELSE 0 END) "
-            f"FROM ranked WHERE total > 0 GROUP BY {groups}"
-        )
-        return summary, [*params, target]
+        return sql, [*pairs_, *chosen, *params]
 
     def _summed(
-        self, table: Table[Any], selection: Selection, areas: Mapping[UUID, UUID], period: Period
+        self, table: Table[Any], selection: Selection, of_house: Mapping[UUID, int], period: Period
     ) -> tuple[str, list[object]]:
-        """A table's cells of the selection summed by area, period and the table's other keys."""
-        starts = _period_start(self._db, period)
-        if table is BUCKETS and period is not Period.DAY:  # a span's cells start its period
-            starts = f"CASE WHEN t.span = 'day' THEN {starts} ELSE t.day END"
-        starts = _binary(self._db, f"({starts})")
+        """A table's cells of the selection summed by area, period and the table's other keys.
+
+        The columns in the table's order: the area's index for the house, the period's first
+        day (ISO) for the day, the line left out, the sums as whole numbers.
+        """
+        starts = _binary(self._db, f"({_period_start(self._db, period)})")
         texts = {c.name for c in table.column_specs if c.sql == "text"}
-        columns, groups = [], ["a.area_id", starts]
+        columns, groups = [], ["a.area", starts]
         for column in table.columns:
             if column == "house_id":
-                columns.append("a.area_id")
+                columns.append("a.area")
             elif column == "day":
                 columns.append(starts)
-            elif column in {"line", "span"}:
-                columns.append("''")  # an area's lines are summed together; spans are chosen
+            elif column == "line":
+                continue  # an area's lines are summed together
             elif column in table.key:
                 key = f"t.{column}"
                 key = _binary(self._db, key) if column in texts else key
                 columns.append(key)
                 groups.append(key)
             else:
-                columns.append(f"SUM(t.{column})")
-        pair = "(?::uuid, ?::uuid)" if self._db.kind == "postgres" else "(?, ?)"
-        values = ", ".join([pair] * len(areas))
+                columns.append(f"CAST(SUM(t.{column}) AS bigint)")
+        values, pairs_ = self._areas(of_house)
         where, params = _narrowing(table, selection)
-        days, chosen = _days(selection, period) if table is BUCKETS else _all_days(selection)
+        days, chosen = _all_days(selection)
         sql = (
-            f"WITH a (house_id, area_id) AS (VALUES {values}) "
+            f"WITH a (house_id, area) AS (VALUES {values}) "
             f"SELECT {', '.join(columns)} FROM {self._db.table(table.name)} AS t "
             "JOIN a ON t.house_id = a.house_id "
             f"WHERE {days}{where} GROUP BY {', '.join(groups)}"
         )
-        pairs = [v for house, area in areas.items() for v in (house, area)]
-        return sql, [*pairs, *chosen, *params]
+        return sql, [*pairs_, *chosen, *params]
 
 
-def _summary(row: tuple[Any, ...]) -> Summary:
-    area, day, kind, partner, service, *numbers = row
-    count, median, p90, below = (int(n) for n in numbers)
-    return Summary(
-        as_uuid(area), _as_day(day), str(kind), partner, service, count, median, p90, below
-    )
+def _summaries(rows: list[tuple[Any, ...]], period: Period, target: int) -> list[Summary]:
+    """Each area's period's histogram, merged from the stored ones and read.
+
+    A histogram alone in its group (a house's day, week or month) is read as stored; the others
+    are added bucket by bucket first. `target`: the first bucket not under the waits' target.
+    """
+    starts: dict[str, str] = {}  # a day (ISO) -> the first day of its period (ISO)
+    found: dict[tuple[Any, ...], list[int] | dict[int, int]] = {}
+    for area, day, span, kind, partner, service, counts in rows:
+        start = day if span != "day" else starts.get(day)  # a span's row starts its period
+        if start is None:
+            start = starts[day] = period_of(_as_day(day), period)[0].isoformat()
+        key = (area, start, kind, partner, service)
+        known = found.get(key)
+        if known is None:
+            found[key] = pairs(counts)
+        elif isinstance(known, list):
+            into: dict[int, int] = {}
+            add_counts(into, known)
+            add_counts(into, pairs(counts))
+            found[key] = into
+        else:
+            add_counts(known, pairs(counts))
+    summaries = []
+    for (area, start, kind, partner, service), known in found.items():
+        flat = known if isinstance(known, list) else flatten(known)
+        reading = read_flat(flat, target)
+        if reading is None:
+            continue
+        by_hour = tuple(zip(flat[::2], flat[1::2], strict=True)) if kind == HOUR.name else ()
+        summaries.append(
+            Summary(
+                int(area),
+                str(start),
+                kind,
+                partner,
+                service,
+                reading.count,
+                reading.median_bucket,
+                reading.p90_bucket,
+                reading.below,
+                by_hour,
+            )
+        )
+    return summaries
 
 
 def _as_day(value: object) -> date:

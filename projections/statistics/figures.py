@@ -7,15 +7,16 @@ is exactly the merge of its houses' days. See docs/statistics.md for each formul
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from enum import StrEnum
+from operator import add
 from typing import Any, TypeVar
-from uuid import UUID
 
 from projections.statistics.histogram import (
     HANDLING,
+    HOUR,
     MINUTE_MS,
     TURNAROUND,
     WAIT,
@@ -24,7 +25,6 @@ from projections.statistics.view import (
     ContactDayCell,
     GrantDayCell,
     GrantRow,
-    HourCell,
     LineDayCell,
     MoneyDayCell,
     ServiceDayCell,
@@ -64,7 +64,7 @@ def period_of(day: date, period: Period) -> tuple[date, date]:
             return first, following - timedelta(days=1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Area:
     """Where figures are merged: a house, a municipality, a governorate, or the nation."""
 
@@ -74,17 +74,17 @@ class Area:
     name_fr: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Summary:
-    """A histogram of an area's period, as the database reads it from the merged buckets.
+    """A histogram of an area's period, read from the merge of its houses' histograms.
 
-    `house_id` is the area's id and `day` the period's first day; the median and p90 are the
-    buckets holding the nearest-rank 50th and 90th percentiles; `below_target` counts the
-    samples in the buckets under the target's (waits).
+    `area` is the area's index among the cells' areas and `start` the period's first day (ISO);
+    the median and p90 are the buckets holding the nearest-rank 50th and 90th percentiles;
+    `below_target` counts the samples in the buckets under the target's (waits).
     """
 
-    house_id: UUID
-    day: date
+    area: int
+    start: str
     kind: str
     partner_code: str
     service_code: str
@@ -92,12 +92,13 @@ class Summary:
     median_bucket: int
     p90_bucket: int
     below_target: int
+    buckets: tuple[tuple[int, int], ...] = ()  # (bucket, count) in order: the hours' only
 
 
 _BUCKETS = {b.name: b for b in (WAIT, HANDLING, TURNAROUND)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Durations:
     """Waits or handling times, in minutes, read from a merged histogram."""
 
@@ -133,7 +134,7 @@ def _share(part: int | None, whole: int) -> float | None:
     return None if part is None or whole == 0 else round(part / whole, 4)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VisitFigures:
     """The queue's figures: visits, their ends, waits and handling times, visits per hour."""
 
@@ -147,7 +148,7 @@ class VisitFigures:
     by_hour: tuple[tuple[int, int], ...]  # (hour, visits), hours with visits only
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ServiceFigures:
     """One partner's service: requests by what happened, and the partner's turnaround."""
 
@@ -170,7 +171,7 @@ class ServiceFigures:
     turnaround_p90_days: float | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ContactFigures:
     """Contacts without a file about one partner."""
 
@@ -179,7 +180,7 @@ class ContactFigures:
     redirections: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Outcomes:
     """Requests done on the spot, forwarded, citizens redirected, and the partners' refusals.
 
@@ -195,7 +196,7 @@ class Outcomes:
     redirected_share: float | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MoneyFigures:
     """Money for one partner by one method (whole millimes)."""
 
@@ -208,7 +209,7 @@ class MoneyFigures:
     net_millimes: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GrantFigures:
     """One partner's grants: changes in the period and grants in force on its last day."""
 
@@ -222,7 +223,7 @@ class GrantFigures:
     revoked: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Group:
     """The figures of one area over one period.
 
@@ -240,127 +241,165 @@ class Group:
     grants: tuple[GrantFigures, ...]
 
 
+Row = tuple[Any, ...]
+Key = tuple[int, str]  # an area's index, its period's first day (ISO)
+
+
 @dataclass
 class Cells:
-    """The cells of the houses, days, partners and services asked for, and the grants' lives."""
+    """The cells of the houses, days, partners and services asked for, summed by area and period.
 
-    lines: list[LineDayCell] = field(default_factory=list)
-    hours: list[HourCell] = field(default_factory=list)
-    services: list[ServiceDayCell] = field(default_factory=list)
-    contacts: list[ContactDayCell] = field(default_factory=list)
-    money: list[MoneyDayCell] = field(default_factory=list)
-    grant_days: list[GrantDayCell] = field(default_factory=list)
-    grants: list[GrantRow] = field(default_factory=list)
+    Each row is a cell's columns in its dataclass's order (`view.py`), its house replaced by its
+    area's index in `areas` and its day by the first day of its period (ISO text), and a line
+    cell's line left out: one row per area, period, and partner, service or method. The
+    grants' lives come with their area's index.
+    """
+
+    areas: int = 0  # how many areas the indexes run over
+    lines: list[Row] = field(default_factory=list)
+    services: list[Row] = field(default_factory=list)
+    contacts: list[Row] = field(default_factory=list)
+    money: list[Row] = field(default_factory=list)
+    grant_days: list[Row] = field(default_factory=list)
+    grants: list[tuple[int, GrantRow]] = field(default_factory=list)
     summaries: list[Summary] = field(default_factory=list)
     with_visits: bool = True  # False when a partner or service is filtered on
 
 
-Key = tuple[Area, date, date]
+def _counts(row_type: type, *keys: str) -> tuple[str, ...]:
+    """The count and sum columns of a cell type, after its key columns."""
+    names = tuple(f.name for f in fields(row_type))
+    return tuple(n for n in names if n not in {"house_id", "day", "line", *keys})
+
+
+_LINE_COUNTS = _counts(LineDayCell)
+_SERVICE_COUNTS = _counts(ServiceDayCell, "partner_code", "service_code")
+_CONTACT_COUNTS = _counts(ContactDayCell, "partner_code")
+_MONEY_COUNTS = _counts(MoneyDayCell, "partner_code", "service_code", "method")
+_GRANT_COUNTS = _counts(GrantDayCell, "partner_code")
 
 
 def merge(
     cells: Cells,
-    areas: Mapping[UUID, Area],
+    areas: Sequence[Area],
     period: Period,
     dates: tuple[date, date],
 ) -> list[Group]:
     """Figures per area and period from `first` to `last`, areas then periods in order.
 
-    Every (area, period) that holds a cell is listed; one with none is not. A period cut by
-    `dates` (the first and last day asked for) runs from or to them.
+    `areas[i]` is the area of index i. Every (area, period) that holds a cell is listed; one
+    with none is not. A period cut by `dates` (the first and last day asked for) runs from or
+    to them.
     """
     first, last = dates
-
-    def key(house: UUID, day: date) -> Key:
-        start, end = period_of(day, period)
-        return areas[house], max(start, first), min(end, last)
-
-    lines = _by(cells.lines, key)
-    hours = _by(cells.hours, key)
-    services = _by(cells.services, key)
-    contacts = _by(cells.contacts, key)
-    money = _by(cells.money, key)
-    grant_days = _by(cells.grant_days, key)
-    summaries = _by(cells.summaries, key)
-    keys = set(lines) | set(hours) | set(services) | set(contacts) | set(money) | set(grant_days)
+    lines = _by(cells.lines)
+    services, contacts = _by(cells.services), _by(cells.contacts)
+    money, grant_days = _by(cells.money), _by(cells.grant_days)
+    summaries: dict[Key, Histograms] = defaultdict(dict)
+    for s in cells.summaries:
+        summaries[s.area, s.start][s.kind, s.partner_code, s.service_code] = s
+    lives: dict[int, list[GrantRow]] = defaultdict(list)
+    for index, grant in cells.grants:
+        lives[index].append(grant)
+    keys = set(lines) | set(services) | set(contacts) | set(money) | set(grant_days)
+    codes = [a.code for a in areas]
     groups = []
-    for k in sorted(keys, key=lambda k: (k[0].code, k[1])):
-        area, start, end = k
-        grants = _grants(cells.grants, areas, area, end, grant_days.get(k, []))
-        histograms = {(s.kind, s.partner_code, s.service_code): s for s in summaries.get(k, [])}
-        service_figures = _services(services.get(k, []), histograms)
-        contact_figures = _contacts(contacts.get(k, []))
+    for k in sorted(keys, key=lambda k: (codes[k[0]], k[1])):
+        index, day = k
+        start, end = period_of(date.fromisoformat(day), period)
+        start, end = max(start, first), min(end, last)
+        histograms = summaries.get(k, {})
+        service_figures = _services(services.get(k, ()), histograms)
+        contact_figures = _contacts(contacts.get(k, ()))
         groups.append(
             Group(
-                area=area,
+                area=areas[index],
                 first=start,
                 last=end,
-                visits=_visits(lines.get(k, []), hours.get(k, []), histograms)
-                if cells.with_visits
-                else None,
+                visits=_visits(lines.get(k, ()), histograms) if cells.with_visits else None,
                 requests=service_figures,
                 contacts=contact_figures,
                 outcomes=_outcomes(service_figures, contact_figures),
-                money=_money(money.get(k, [])),
-                grants=grants,
+                money=_money(money.get(k, ())),
+                grants=_grants(lives.get(index, ()), end, grant_days.get(k, ())),
             )
         )
     return groups
 
 
-def _by(cells: Iterable[Any], key: Callable[[UUID, date], Key]) -> dict[Key, list[Any]]:
-    found: dict[Key, list[Any]] = defaultdict(list)
-    for cell in cells:
-        found[key(cell.house_id, cell.day)].append(cell)
+def _by(rows: Iterable[Row]) -> dict[Key, list[Row]]:
+    found: dict[Key, list[Row]] = defaultdict(list)
+    for row in rows:
+        found[row[0], row[1]].append(row)
     return found
 
 
-def _sums(cells: list[Any], names: Iterable[str]) -> dict[str, int]:
-    return {n: sum(getattr(c, n) for c in cells) for n in names}
+def _parts(rows: Iterable[Row], width: int) -> list[tuple[tuple[Any, ...], tuple[int, ...]]]:
+    """Rows by their `width` key columns after the area and day, in order; their counts summed.
+
+    The database sums the cells of an area's period already: most keys hold one row.
+    """
+    found: dict[tuple[Any, ...], tuple[int, ...]] = {}
+    cut = 2 + width
+    for row in rows:
+        key = row[2:cut]
+        known = found.get(key)
+        found[key] = row[cut:] if known is None else tuple(map(add, known, row[cut:]))
+    return sorted(found.items())
 
 
 Histograms = dict[tuple[str, str, str], Summary]
+_NO_LINE = (0,) * len(_LINE_COUNTS)
 
 
-def _visits(
-    lines: list[LineDayCell], hours: list[HourCell], histograms: Histograms
-) -> VisitFigures:
-    waits = histograms.get((WAIT.name, "", ""))
-    handling = histograms.get((HANDLING.name, "", ""))
-    by_hour: dict[int, int] = defaultdict(int)
-    for hour in hours:
-        by_hour[hour.hour] += hour.visits
-    sums = _sums(lines, ("visits", "served", "no_shows", "walked_away", "transferred"))
+def _visits(lines: Iterable[Row], histograms: Histograms) -> VisitFigures:
+    parts = _parts(lines, 0)
+    hours = histograms.get(_HOURS)
+    visits, served, no_shows, walked_away, transferred, _, wait_millis, _, handling_millis = (
+        parts[0][1] if parts else _NO_LINE
+    )
     return VisitFigures(
-        **sums,
-        waits=Durations.of(waits, sum(c.wait_millis for c in lines), target=True),
-        handling=Durations.of(handling, sum(c.handling_millis for c in lines), target=False),
-        by_hour=tuple(sorted((h, n) for h, n in by_hour.items() if n)),
+        visits=visits,
+        served=served,
+        no_shows=no_shows,
+        walked_away=walked_away,
+        transferred=transferred,
+        waits=Durations.of(histograms.get(_WAITS), wait_millis, target=True),
+        handling=Durations.of(histograms.get(_HANDLING), handling_millis, target=False),
+        by_hour=hours.buckets if hours is not None else (),
     )
 
 
-_SERVICE_COUNTS = tuple(
-    f.name
-    for f in fields(ServiceDayCell)
-    if f.name not in {"house_id", "day", "partner_code", "service_code"}
-)
+_WAITS = (WAIT.name, "", "")
+_HANDLING = (HANDLING.name, "", "")
+_HOURS = (HOUR.name, "", "")
 
 
-def _services(cells: list[ServiceDayCell], histograms: Histograms) -> tuple[ServiceFigures, ...]:
-    by: dict[tuple[str, str], list[ServiceDayCell]] = defaultdict(list)
-    for cell in cells:
-        by[cell.partner_code, cell.service_code].append(cell)
+def _services(rows: Iterable[Row], histograms: Histograms) -> tuple[ServiceFigures, ...]:
     figures = []
-    for (partner, service), group in sorted(by.items()):
-        sums = _sums(group, _SERVICE_COUNTS)
+    for (partner, service), counts in _parts(rows, 2):
+        (lodged, spot, forwarded, returned, accepted, refused, closed, withdrawn, decided) = counts[
+            :9
+        ]
+        with_deadline, on_time, days = counts[9:]
         turnaround = histograms.get((TURNAROUND.name, partner, service))
-        samples, days = (turnaround.count if turnaround else 0), sums.pop("turnaround_days")
+        samples = turnaround.count if turnaround is not None else 0
         figures.append(
             ServiceFigures(
-                partner_code=partner,
-                service_code=service,
-                **sums,
-                on_time_share=_share(sums["on_time"], sums["with_deadline"]),
+                partner,
+                service,
+                lodged,
+                spot,
+                forwarded,
+                returned,
+                accepted,
+                refused,
+                closed,
+                withdrawn,
+                decided,
+                with_deadline,
+                on_time,
+                on_time_share=_share(on_time, with_deadline),
                 turnaround_mean_days=round(days / samples, 3) if samples else None,
                 turnaround_median_days=_told(turnaround, "median_bucket"),
                 turnaround_p90_days=_told(turnaround, "p90_bucket"),
@@ -375,14 +414,8 @@ def _told(summary: Summary | None, bucket: str) -> float | None:
     return TURNAROUND.told(getattr(summary, bucket))
 
 
-def _contacts(cells: list[ContactDayCell]) -> tuple[ContactFigures, ...]:
-    by: dict[str, list[ContactDayCell]] = defaultdict(list)
-    for cell in cells:
-        by[cell.partner_code].append(cell)
-    return tuple(
-        ContactFigures(partner, **_sums(group, ("information", "redirections")))
-        for partner, group in sorted(by.items())
-    )
+def _contacts(rows: Iterable[Row]) -> tuple[ContactFigures, ...]:
+    return tuple(ContactFigures(partner, *counts) for (partner,), counts in _parts(rows, 1))
 
 
 def _outcomes(
@@ -403,37 +436,23 @@ def _outcomes(
     )
 
 
-def _money(cells: list[MoneyDayCell]) -> tuple[MoneyFigures, ...]:
-    by: dict[tuple[str, str], list[MoneyDayCell]] = defaultdict(list)
-    for cell in cells:
-        by[cell.partner_code, cell.method].append(cell)
-    figures = []
-    for (partner, method), group in sorted(by.items()):
-        sums = _sums(group, ("captured", "captured_millimes", "refunds", "refunded_millimes"))
-        net = sums["captured_millimes"] - sums["refunded_millimes"]
-        figures.append(MoneyFigures(partner, method, **sums, net_millimes=net))
-    return tuple(figures)
+def _money(rows: Iterable[Row]) -> tuple[MoneyFigures, ...]:
+    by_method = _parts(((*r[:3], r[4], *r[5:]) for r in rows), 2)  # services summed together
+    return tuple(
+        MoneyFigures(partner, method, captured, taken, refunds, refunded, taken - refunded)
+        for (partner, method), (captured, taken, refunds, refunded) in by_method
+    )
 
 
-_GRANT_COUNTS = ("granted", "amended", "suspended", "reinstated", "renewed", "revoked")
-
-
-def _grants(
-    lives: list[GrantRow],
-    areas: Mapping[UUID, Area],
-    area: Area,
-    last: date,
-    cells: list[GrantDayCell],
-) -> tuple[GrantFigures, ...]:
+def _grants(lives: Iterable[GrantRow], last: date, rows: Iterable[Row]) -> tuple[GrantFigures, ...]:
     in_force: dict[str, int] = defaultdict(int)
     for grant in lives:
-        if areas.get(grant.house_id) == area and in_force_on(grant, last):
+        if in_force_on(grant, last):
             in_force[grant.partner_code] += 1
-    by: dict[str, list[GrantDayCell]] = defaultdict(list)
-    for cell in cells:
-        by[cell.partner_code].append(cell)
+    by = {partner: counts for (partner,), counts in _parts(rows, 1)}
+    zero = (0,) * len(_GRANT_COUNTS)
     return tuple(
-        GrantFigures(partner, in_force.get(partner, 0), **_sums(by.get(partner, []), _GRANT_COUNTS))
+        GrantFigures(partner, in_force.get(partner, 0), *by.get(partner, zero))
         for partner in sorted(set(in_force) | set(by))
     )
 

@@ -8,14 +8,19 @@ half a bucket width of the exact percentile of the samples (for a sample in the 
 bucket's lower bound is told, and the value is at least that). Whole-number samples in buckets
 one unit wide are told exactly.
 
-Stored as text, bucket:count pairs in bucket order (`"3:2,7:1"`), empty buckets left out.
+A histogram is stored whole as text: its non-empty buckets and their counts in bucket order, as
+a flat JSON array (`"[3,2,7,1]"`: two samples in bucket 3, one in bucket 7), which a reader parses
+at C speed (orjson) and walks without building a map when it merges nothing.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+
+import orjson
 
 MINUTE_MS = 60_000
 
@@ -44,6 +49,7 @@ class Buckets:
 WAIT = Buckets("wait", width=MINUTE_MS, count=600)  # 1 minute wide up to 10 hours
 HANDLING = Buckets("handling", width=MINUTE_MS // 2, count=600)  # 30 seconds up to 5 hours
 TURNAROUND = Buckets("turnaround", width=1, count=365, whole=True)  # one working day
+HOUR = Buckets("hour", width=1, count=24, whole=True)  # tickets issued per hour of the day (Tunis)
 
 
 @dataclass
@@ -56,15 +62,12 @@ class Histogram:
     @classmethod
     def decode(cls, buckets: Buckets, text: str) -> Histogram:
         """A histogram from its stored text."""
-        counts: dict[int, int] = {}
-        for pair in text.split(",") if text else ():
-            bucket, _, count = pair.partition(":")
-            counts[int(bucket)] = int(count)
-        return cls(buckets, counts)
+        flat = pairs(text)
+        return cls(buckets, dict(zip(flat[::2], flat[1::2], strict=True)))
 
     def encode(self) -> str:
         """The stored text: non-empty buckets in order."""
-        return ",".join(f"{b}:{n}" for b, n in sorted(self.counts.items()) if n)
+        return encode_counts(self.counts)
 
     def add(self, value: int, times: int = 1) -> None:
         """Count a sample (`times` = -1 takes one back)."""
@@ -122,3 +125,70 @@ def exact_percentile(samples: list[int], percent: int) -> int | None:
         return None
     ordered = sorted(samples)
     return ordered[max(1, math.ceil(percent * len(ordered) / 100)) - 1]
+
+
+def encode_counts(counts: Mapping[int, int]) -> str:
+    """Stored text of bucket counts: `[bucket, count, ...]`, non-empty buckets in order."""
+    return orjson.dumps(flatten(counts)).decode()
+
+
+def pairs(text: str) -> list[int]:
+    """The flat `[bucket, count, ...]` list of a stored histogram (empty text: none)."""
+    return orjson.loads(text) if text else []
+
+
+def add_counts(into: dict[int, int], flat: list[int]) -> None:
+    """Add a stored histogram's flat pairs to bucket counts."""
+    get = into.get
+    for i in range(0, len(flat), 2):
+        bucket = flat[i]
+        into[bucket] = get(bucket, 0) + flat[i + 1]
+
+
+def flatten(counts: Mapping[int, int]) -> list[int]:
+    """Bucket counts as a flat `[bucket, count, ...]` list in bucket order, empty buckets out."""
+    flat: list[int] = []
+    for bucket in sorted(counts):
+        count = counts[bucket]
+        if count:
+            flat += (bucket, count)
+    return flat
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the figures need of a merged histogram.
+
+    Its samples, the buckets of its nearest-rank median and 90th percentile, and its samples in
+    the buckets under a limit.
+    """
+
+    count: int
+    median_bucket: int
+    p90_bucket: int
+    below: int
+
+
+def read_flat(flat: list[int], below_bucket: int) -> Reading | None:
+    """A flat `[bucket, count, ...]` histogram in bucket order read; None without samples.
+
+    The p-th percentile's bucket is the first where the running count reaches p% of the
+    samples (`cum x 100 >= p x total`); `below` counts the samples in buckets under
+    `below_bucket`.
+    """
+    counts = flat[1::2]
+    total = sum(counts)
+    if total <= 0:
+        return None
+    half, ninety = 50 * total, 90 * total
+    median = p90 = -1
+    cum = 0
+    for i, count in enumerate(counts):
+        cum += count
+        if median < 0 and cum * 100 >= half:
+            median = flat[2 * i]
+        if cum * 100 >= ninety:
+            p90 = flat[2 * i]
+            break
+    edge = bisect_left(flat[::2], below_bucket)
+    return Reading(total, median, p90, sum(counts[:edge]))

@@ -25,7 +25,7 @@ from domain.partners.partner import Partner
 from domain.payments.payment import Payment
 from domain.shared.time import TUNIS, tunis_day
 from projections.rows import changed
-from projections.statistics.histogram import HANDLING, TURNAROUND, WAIT
+from projections.statistics.histogram import HANDLING, HOUR, TURNAROUND, WAIT
 from projections.statistics.view import (
     GrantRow,
     HouseRow,
@@ -39,7 +39,7 @@ from projections.statistics.view import (
 )
 
 _MILLISECOND = timedelta(milliseconds=1)
-_NO_PARTNER = ("", "")  # waits and handling times: the queue knows no partner
+_NO_PARTNER = ("", "")  # waits, handling times, hours: the queue knows no partner
 Step = Callable[[Any, int, StatisticsWriter], None]
 DECISIONS = {
     RequestStatus.ACCEPTED.value: "accepted",
@@ -59,7 +59,7 @@ class StatisticsProjection:
     """The governance office's cells; no personal data is read into them."""
 
     name = "statistics"
-    version = 1
+    version = 2  # 2: a histogram in one row, not one row per bucket
     # the aggregates whose events it applies: the runner decodes no other event for it
     subscribes_to: ClassVar[tuple[type, ...]] = (
         House,
@@ -181,8 +181,7 @@ def _issued(e: Any, position: int, w: StatisticsWriter) -> None:  # noqa: ANN401
     w.put_ticket(TicketRow(house, day, e.label, queue.prefix, e.timestamp, None, False, None))  # noqa: FBT003
     cell = w.line_day(house, day, queue.prefix)
     w.put_line_day(changed(cell, visits=cell.visits + 1))
-    hour = w.hour(house, day, _hour(e.timestamp))
-    w.put_hour(changed(hour, visits=hour.visits + 1))
+    w.sample(house, day, HOUR.name, _NO_PARTNER, _hour(e.timestamp), 1)
 
 
 def _hour(moment: datetime) -> int:

@@ -3,7 +3,7 @@
 No row names a citizen, an agent or a document: cells count acts per house and business day
 (Africa/Tunis) and per line, hour, partner, service or method; the index rows that link later
 events to their cell (a ticket to its line, a payment to its partner) hold codes and times only.
-Durations are whole milliseconds; histograms are stored bucket by bucket (`BucketCell`).
+Durations are whole milliseconds; a histogram is stored whole, in one row (`HistogramCell`).
 """
 
 from __future__ import annotations
@@ -37,16 +37,6 @@ class LineDayCell:
     wait_millis: int
     handled: int
     handling_millis: int
-
-
-@dataclass(frozen=True)
-class HourCell:
-    """Tickets issued at a house in one hour (Tunis) of a business day."""
-
-    house_id: UUID
-    day: date
-    hour: int
-    visits: int
 
 
 @dataclass(frozen=True)
@@ -118,22 +108,23 @@ class GrantDayCell:
 
 
 @dataclass(frozen=True)
-class BucketCell:
-    """One bucket of a histogram of a house's day.
+class HistogramCell:
+    """A histogram of a house's day, week or month, whole in one row.
 
-    Waits and handling times (no partner), or a partner's service's turnarounds; the buckets
-    are `projections.statistics.histogram`'s. A sample counts in its day's, its week's and its
-    month's cell, so a question over whole weeks or months sums few rows.
+    Waits, handling times and the tickets issued per hour (no partner), or a partner's
+    service's turnarounds; the buckets are `projections.statistics.histogram`'s. A sample
+    counts in its day's, its week's and its month's cell, so a question over whole weeks or
+    months reads few rows. `counts` is the non-empty buckets and their counts in bucket order,
+    as a flat JSON array (`[bucket, count, bucket, count, ...]`).
     """
 
     house_id: UUID
     day: date  # the first day of the span
     span: str  # day, week or month: each sample is counted once in each
-    kind: str  # wait, handling, turnaround
+    kind: str  # wait, handling, hour, turnaround
     partner_code: str
     service_code: str
-    bucket: int
-    count: int
+    counts: str
 
 
 # --- index rows: where later events' figures go ----------------------------------------------
@@ -243,7 +234,7 @@ class SkippedRow:
 class StatisticsWriter(Protocol):
     """Reads and writes the statistics rows inside the runner's transaction.
 
-    A cell (line, hour, service, contact, money, grant day) is only ever added to: the cell a
+    A cell (line, service, contact, money, grant day) is only ever added to: the cell a
     getter hands is the batch's change to it so far (zero at first), which the writer adds to
     the stored cell when the batch is written; a step never reads a cell's stored total.
     """
@@ -266,14 +257,6 @@ class StatisticsWriter(Protocol):
         change: int,
     ) -> None:
         """Count a sample in (`change` = 1) or out of (-1) a bucket of a day's histogram."""
-        ...
-
-    def hour(self, house_id: UUID, day: date, hour: int) -> HourCell:
-        """The cell, or an empty one."""
-        ...
-
-    def put_hour(self, cell: HourCell) -> None:
-        """Write the cell."""
         ...
 
     def service_day(self, house_id: UUID, day: date, partner: str, service: str) -> ServiceDayCell:

@@ -1,7 +1,7 @@
 """Percentiles read from the statistics' histograms are exact within half a bucket width.
 
-Both as the histogram class reads them and as the database reads them from the stored buckets
-(summed over days, on both stores: the path `serviceStatistics` takes). Against the exact nearest-rank percentiles of the raw samples, for waits (one-minute buckets),
+Both as the histogram class reads them and as the report reads them from the stored histograms
+(merged over days, on both stores: the path `serviceStatistics` takes). Against the exact nearest-rank percentiles of the raw samples, for waits (one-minute buckets),
 handling times (half-minute buckets) and turnarounds (whole working days: exact), whatever the
 split of the samples into cells that are merged afterwards.
 """
@@ -106,7 +106,7 @@ def test_a_sample_taken_back_leaves_the_cell_as_before() -> None:
     histogram.add(25 * MINUTE_MS)
     histogram.add(40 * MINUTE_MS)
     histogram.add(25 * MINUTE_MS, -1)
-    assert histogram.encode() == "40:1"
+    assert histogram.encode() == "[40,1]"
 
 
 def test_a_sample_beyond_the_last_bucket_is_told_by_its_lower_bound() -> None:
@@ -115,7 +115,7 @@ def test_a_sample_beyond_the_last_bucket_is_told_by_its_lower_bound() -> None:
     assert histogram.percentile(50) == WAIT.count * WAIT.width
 
 
-# --- the same, read by the database from the stored buckets (the path serviceStatistics takes) --
+# --- the same, read from the stored histograms (the path serviceStatistics takes) -----------------
 
 _stores = itertools.count(1)
 DAY_ONE = date(2026, 3, 2)
@@ -124,7 +124,7 @@ DAY_ONE = date(2026, 3, 2)
 def database_summary(
     dar: Dar, samples: list[int], spread: int, target: int, *, whole: bool
 ) -> Summary:
-    """The samples stored as a house's wait buckets over `spread` days, summed for March.
+    """The samples stored as a house's wait histograms over `spread` days, merged for March.
 
     `whole`: the range is the whole month (read from the month's cells), else part of it (read
     from the days' cells).
