@@ -47,10 +47,8 @@ PERSONAL = re.compile(
 NOT_PERSONAL = {
     "ServiceLine.name": "a service line's name, e.g. Électricité et gaz",
     "MayPerformAnswer.reason": "the code of the rule that refuses an act (GRANT, ACCREDITATION)",
-    "InclusionSession.topic": "what a training session teaches: one of five codes (InclusionTopic)",
-    "InclusionTopicStatistics.topic": "the same code, in the inclusion figures",
+    "InclusionTopicStatistics.topic": "what a training session teaches: one of five codes",
     "InclusionGroup.topics": "the inclusion figures per training topic (that code)",
-    "InclusionVolunteer.topics": "the codes of the topics a volunteer may teach (InclusionTopic)",
 }
 STATISTICS_TEXT = {
     "StatisticsArea.code",
