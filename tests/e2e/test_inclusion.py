@@ -3,8 +3,11 @@
 The admin registers Haidra and its supervisor; the supervisor registers a volunteer; the
 volunteer, with their own token, schedules the week's sessions, enrols one anonymous participant
 and one citizen by CIN (registered at the counter), records attendance and milestones, and
-cancels one session. The house's calendar shows it all, with fill rates; the volunteer is refused
-the citizen's file and the counter, and never sees the CIN or the citizen's name.
+cancels one session. The house's calendar shows it all, with fill rates; the governance office's
+`inclusionStatistics` by governorate and week counts the same week (the sessions on their days, the
+milestones on the day they were recorded) and the office cannot read the calendar itself; the
+volunteer is refused the citizen's file and the counter, and never sees the CIN or the citizen's
+name.
 """
 
 from __future__ import annotations
@@ -233,6 +236,20 @@ def test_a_volunteers_week_at_haidra_shows_in_its_calendar(  # noqa: PLR0915 - o
             h=house,
             p=last["position"],
         )["inclusionVolunteers"]
+        governance = token_for(store_settings, Role.GOVERNANCE)
+        figures = call(
+            client,
+            governance,
+            """query($f: StatisticsFilterInput!, $p: Position) { inclusionStatistics(filter: $f,
+              groupBy: GOVERNORATE, period: WEEK, atLeastPosition: $p) { groups { area { code }
+              from to sessions { scheduled held cancelled enrolled attended absent firstTimers
+              fillRate attendanceRate volunteerMinutes } milestones { milestone reached } } } }""",
+            f={"from": week["f"], "to": datetime.now(TUNIS).date().isoformat()},
+            p=last["position"],
+        )["inclusionStatistics"]["groups"]
+        calendar_as_governance = graphql(
+            client, calendar_query, {**week, "p": last["position"]}, governance
+        )
         citizen_file = graphql(
             client,
             'query($c: String!) { findCitizen(cin: $c, purpose: "counter_service") { id } }',
@@ -273,6 +290,32 @@ def test_a_volunteers_week_at_haidra_shows_in_its_calendar(  # noqa: PLR0915 - o
     assert [(p["firstTime"], p["present"]) for p in second] == [(False, False), (False, True)]
     assert second[1]["milestones"] == ["FIRST_E_PAYMENT_ALONE"]
     assert second[0]["milestones"] == ["FIRST_ONLINE_PROCEDURE_ALONE"]
+    # the governance office: last week's sessions on their days, this week's milestones
+    (last_week, this_week) = figures
+    assert [g["area"]["code"] for g in figures] == ["TN-42", "TN-42"]  # Kasserine
+    assert (last_week["from"], this_week["from"]) == (
+        week["f"],
+        (monday + timedelta(days=7)).date().isoformat(),
+    )
+    assert last_week["sessions"] == {
+        "scheduled": 3,
+        "held": 2,
+        "cancelled": 1,
+        "enrolled": 5,  # 2 + 2 + the cancelled session's 1
+        "attended": 3,  # both on Monday, the citizen on Wednesday
+        "absent": 1,
+        "firstTimers": 2,
+        "fillRate": 0.6667,  # 4 enrolled of 6 places, at the sessions held
+        "attendanceRate": 0.75,
+        "volunteerMinutes": 270,  # Monday's two hours by default, and Wednesday's 150
+    }
+    assert last_week["milestones"] == []
+    assert this_week["sessions"]["scheduled"] == 0
+    assert sorted((m["milestone"], m["reached"]) for m in this_week["milestones"]) == [
+        ("FIRST_E_PAYMENT_ALONE", 1),
+        ("FIRST_ONLINE_PROCEDURE_ALONE", 1),
+    ]
+    assert error_codes(calendar_as_governance) == ["FORBIDDEN"]
     shown = json.dumps(as_volunteer)
     assert CIN not in shown
     assert NAME.split(maxsplit=1)[0] not in shown
