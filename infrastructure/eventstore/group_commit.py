@@ -1,0 +1,446 @@
+"""Group commit: the appends of concurrent commands written in one transaction, one exchange.
+
+A command's thread hands its events, command key and declared reads to the committer and waits.
+The first thread to arrive when no batch is being written leads: it takes every append waiting
+(at most `MAX_BATCH`), writes them, gives each waiting thread its own result, and hands the lead
+to the first append that arrived meanwhile (its thread then writes the next batch). At one client
+nothing changes hands; under load the appends that arrive while one batch is written share the
+next batch's transaction, and so its disk sync.
+
+A batch is one pipelined exchange with the server, on the committer's own connection:
+`BEGIN; SET LOCAL lock_timeout …; SELECT * FROM dar_append_batch(…); NOTIFY …; COMMIT`.
+`dar_append_batch` (SECURITY DEFINER, owned by the owner role) takes the table lock, then decides
+each command in arrival order as a single append would, seeing the commands accepted before it in
+the batch: a command key already recorded, a declared read that changed or an event whose
+(aggregate, version) is taken refuses that command alone. It then inserts the accepted commands'
+events in one statement (one chain trigger run) and their command keys, and returns each
+command's status and each event's position. The lock is held until COMMIT, as for a single
+append: positions become visible in commit order, and a follower never skips one.
+
+Each waiting thread gets its answer only after COMMIT returned (fsync and synchronous_commit as
+the server has them, on by default): its own positions, or its own refusal raised as a single
+append raises it (`CommandAlreadyRecordedError`, `StaleReadError`, `IntegrityError`).
+
+A batch whose connection is lost is written again on a new connection, as the library retries a
+single append: the commands the lost COMMIT recorded are then refused as recorded, and each of
+their callers looks its key up and returns its first outcome.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from eventsourcing.persistence import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    PersistenceError,
+    ProgrammingError,
+    StoredEvent,
+)
+from psycopg import sql
+
+from application.errors import CommandAlreadyRecordedError, StaleReadError, StoreBusyError
+from application.ports import CommandRecord
+from infrastructure.timeouts import reached_a_bound
+
+APPEND_BATCH = "dar_append_batch"
+MAX_BATCH = 128  # commands per transaction
+ACCEPTED, RECORDED, STALE, TAKEN = "ok", "recorded", "stale", "taken"
+Connect = Callable[[], psycopg.Connection[Any]]
+
+
+def append_batch_function(
+    schema: sql.Identifier,
+    table: sql.Identifier,
+    commands: sql.Identifier,
+    busy: str,
+) -> sql.Composed:
+    """The SQL that creates `dar_append_batch` (the batch's checks and inserts, under the lock)."""
+    return sql.SQL(
+        "CREATE OR REPLACE FUNCTION {schema}.{fn}("
+        "p_actors text[], p_command_ids text[], p_digests text[], p_outcomes text[], "
+        "p_counts int[], p_ids uuid[], p_versions bigint[], p_topics text[], p_states bytea[], "
+        "p_read_counts int[], p_read_ids uuid[], p_read_versions bigint[], "
+        "OUT statuses text[], OUT details text[], OUT positions bigint[]) "
+        "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$ "
+        "DECLARE "
+        "  n int := coalesce(cardinality(p_counts), 0); "
+        "  e int := 1; r int := 1; i int; e_last int; r_last int; "
+        "  starts int[] := '{{}}'; accepted int[] := '{{}}'; keep int[] := '{{}}'; "
+        "  stale uuid; hit record; "
+        "BEGIN "
+        "  BEGIN "
+        "    LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
+        "  EXCEPTION WHEN lock_not_available THEN "
+        "    RAISE EXCEPTION 'the event store is busy' USING ERRCODE = '{busy}'; "
+        "  END; "
+        "  statuses := array_fill(NULL::text, ARRAY[n]); "
+        "  details := array_fill(NULL::text, ARRAY[n]); "
+        "  positions := array_fill(NULL::bigint, ARRAY[coalesce(cardinality(p_ids), 0)]); "
+        "  FOR i IN 1..n LOOP "
+        "    starts := starts || e; e_last := e + p_counts[i] - 1; "
+        "    r_last := r + p_read_counts[i] - 1; "
+        "    IF p_command_ids[i] IS NOT NULL AND ("
+        "         EXISTS (SELECT 1 FROM {schema}.{commands} c "
+        "                 WHERE c.actor = p_actors[i] AND c.command_id = p_command_ids[i]) "
+        "      OR EXISTS (SELECT 1 FROM unnest(accepted) a "
+        "                 WHERE p_actors[a] = p_actors[i] AND p_command_ids[a] = p_command_ids[i])"
+        "    ) THEN "
+        "      statuses[i] := '{recorded}'; "
+        "    ELSE "
+        "      SELECT d.id INTO stale "
+        "        FROM unnest(p_read_ids[r:r_last], p_read_versions[r:r_last]) AS d(id, version) "
+        "       WHERE greatest("
+        "               COALESCE((SELECT max(v.originator_version) FROM {schema}.{table} v "
+        "                         WHERE v.originator_id = d.id), 0), "
+        "               COALESCE((SELECT max(p_versions[k]) FROM unnest(keep) k "
+        "                         WHERE p_ids[k] = d.id), 0)) <> d.version "
+        "       LIMIT 1; "
+        "      IF stale IS NOT NULL THEN "
+        "        statuses[i] := '{stale}'; details[i] := stale::text; "
+        "      ELSIF EXISTS (SELECT 1 FROM generate_series(e, e_last) x "
+        "          WHERE EXISTS (SELECT 1 FROM {schema}.{table} v "
+        "                        WHERE v.originator_id = p_ids[x] "
+        "                          AND v.originator_version = p_versions[x]) "
+        "             OR EXISTS (SELECT 1 FROM unnest(keep) k "
+        "                        WHERE p_ids[k] = p_ids[x] AND p_versions[k] = p_versions[x])) "
+        "      THEN "
+        "        statuses[i] := '{taken}'; "
+        "      ELSE "
+        "        statuses[i] := '{accepted}'; accepted := accepted || i; "
+        "        keep := keep || ARRAY(SELECT generate_series(e, e_last)); "
+        "      END IF; "
+        "    END IF; "
+        "    e := e_last + 1; r := r_last + 1; "
+        "  END LOOP; "
+        "  IF cardinality(keep) = 0 THEN RETURN; END IF; "
+        "  FOR hit IN "
+        "    WITH ins AS ("
+        "      INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+        "      SELECT p_ids[k], p_versions[k], p_topics[k], p_states[k] "
+        "        FROM unnest(keep) WITH ORDINALITY AS u(k, o) ORDER BY o "
+        "      RETURNING notification_id, originator_id, originator_version) "
+        "    SELECT u.k, ins.notification_id FROM ins JOIN unnest(keep) AS u(k) "
+        "      ON p_ids[u.k] = ins.originator_id AND p_versions[u.k] = ins.originator_version "
+        "  LOOP "
+        "    positions[hit.k] := hit.notification_id; "
+        "  END LOOP; "
+        "  INSERT INTO {schema}.{commands} (actor, command_id, digest, outcome, position) "
+        "  SELECT p_actors[a], p_command_ids[a], p_digests[a], p_outcomes[a], "
+        "         (SELECT max(positions[x]) "
+        "            FROM generate_series(starts[a], starts[a] + p_counts[a] - 1) x) "
+        "    FROM unnest(accepted) a WHERE p_command_ids[a] IS NOT NULL; "
+        "END $body$"
+    ).format(
+        schema=schema,
+        fn=sql.Identifier(APPEND_BATCH),
+        table=table,
+        commands=commands,
+        busy=sql.SQL(busy),
+        recorded=sql.SQL(RECORDED),
+        stale=sql.SQL(STALE),
+        taken=sql.SQL(TAKEN),
+        accepted=sql.SQL(ACCEPTED),
+    )
+
+
+@dataclass(eq=False)
+class Append:
+    """One command's append, waiting for its batch (or for the lead)."""
+
+    events: Sequence[StoredEvent]
+    command: CommandRecord | None
+    reads: Mapping[UUID, int]
+    turn: threading.Event = field(default_factory=threading.Event)
+    lead: bool = False
+    ids: list[int] | None = None
+    error: Callable[[], BaseException] | None = None
+
+    def result(self) -> list[int]:
+        """Its positions, or its own refusal raised in its own thread."""
+        if self.error is not None:
+            raise self.error()
+        if self.ids is None:  # pragma: no cover - every batch answers each of its appends
+            msg = "an append left its batch without an answer"
+            raise OperationalError(msg)
+        return self.ids
+
+
+@dataclass(frozen=True)
+class Statements:
+    """What a batch sends: the lock bound, the batch function call, the notification."""
+
+    lock_timeout: sql.SQL | sql.Composed
+    append_batch: sql.Composed
+    notify: sql.Composed
+
+
+class BatchError(Exception):
+    """The batch as a whole failed; `answer` makes each caller's own exception."""
+
+    def __init__(self, answer: Callable[[], BaseException]) -> None:
+        super().__init__("the batch failed")
+        self.answer = answer
+
+
+class GroupCommitter:
+    """Writes the appends of concurrent threads in batches, one transaction each (see module)."""
+
+    def __init__(
+        self,
+        connect: Connect,
+        statements: Statements,
+        *,
+        retries: int,
+        retry_wait: float,
+        busy_sqlstate: str,
+    ) -> None:
+        self._connect = connect
+        self._statements = statements
+        self._retries = retries
+        self._retry_wait = retry_wait
+        self._busy_sqlstate = busy_sqlstate
+        self._mutex = threading.Lock()
+        self._queue: list[Append] = []
+        self._writing = False
+        self._conn: psycopg.Connection[Any] | None = None
+        self.batches = 0  # batches written (counted, for the curious and the tests)
+
+    @property
+    def waiting(self) -> int:
+        """How many appends wait for a batch."""
+        with self._mutex:
+            return len(self._queue)
+
+    def append(
+        self,
+        events: Sequence[StoredEvent],
+        command: CommandRecord | None,
+        reads: Mapping[UUID, int],
+    ) -> list[int]:
+        """Append these events (and the command key) in the next batch; their positions."""
+        mine = Append(events, command, reads)
+        with self._mutex:
+            self._queue.append(mine)
+            lead = not self._writing
+            self._writing = True
+        if not lead:
+            mine.turn.wait()
+            if not mine.lead:
+                return mine.result()
+        self._lead()
+        return mine.result()
+
+    def _take(self) -> list[Append]:
+        with self._mutex:
+            batch = self._queue[:MAX_BATCH]
+            del self._queue[:MAX_BATCH]
+        return batch
+
+    def _lead(self) -> None:
+        """Write the waiting appends as one batch, answer each, and pass the lead on."""
+        batch = self._take()
+        try:
+            self._write(batch)
+        finally:
+            for append in batch:
+                if append.ids is None and append.error is None:  # pragma: no cover
+                    append.error = _operational("the batch stopped before answering")
+                append.turn.set()
+            with self._mutex:
+                if self._queue:
+                    following = self._queue[0]
+                    following.lead = True
+                    following.turn.set()
+                else:
+                    self._writing = False
+
+    def _write(self, batch: list[Append]) -> None:
+        attempt = 1
+        while True:
+            try:
+                self._write_once(batch)
+            except BatchError as failed:
+                if attempt > 1 and isinstance(failed.answer(), StoreBusyError):
+                    # a retry met a bound: the first attempt may have committed
+                    failed = BatchError(_operational(OUTCOME_UNKNOWN))
+                for append in batch:
+                    append.error = failed.answer
+                return
+            except (psycopg.OperationalError, psycopg.InterfaceError) as lost:
+                self._drop_connection()
+                if attempt == self._retries:
+                    for append in batch:
+                        append.error = _operational(str(lost))
+                    return
+                attempt += 1
+                time.sleep(self._retry_wait)
+            else:
+                self.batches += 1
+                return
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        if self._conn is None or self._conn.closed:
+            self._conn = self._connect()
+        return self._conn
+
+    def _drop_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(psycopg.Error):
+                conn.close()
+
+    def close(self) -> None:
+        """Close the committer's connection (a later append opens another)."""
+        with self._mutex:
+            self._drop_connection()
+
+    def _write_once(self, batch: list[Append]) -> None:
+        conn = self._connection()
+        s = self._statements
+        try:
+            with conn.pipeline():
+                conn.execute("BEGIN")
+                conn.execute(s.lock_timeout)
+                cursor = conn.execute(s.append_batch, _arguments(batch), prepare=True)
+                conn.execute(s.notify)
+                conn.execute("COMMIT")
+            row = cursor.fetchone()
+        except (psycopg.OperationalError, psycopg.InterfaceError) as error:
+            if not reached_a_bound(error):
+                raise
+            self._drop_connection()  # a refused pipeline: never reuse what it may have prepared
+            raise BatchError(_busy(error)) from error
+        except psycopg.Error as error:
+            self._drop_connection()
+            if error.sqlstate == self._busy_sqlstate:
+                raise BatchError(_busy(error)) from error
+            raise BatchError(_persistence(error)) from error
+        if row is None:  # pragma: no cover - the function returns one row
+            raise BatchError(_operational("the batch function returned nothing"))
+        statuses, details, positions = _columns(row)
+        start = 0
+        for append, status, detail in zip(batch, statuses, details, strict=True):
+            count = len(append.events)
+            if status == ACCEPTED:
+                append.ids = [int(p or 0) for p in positions[start : start + count]]
+            else:
+                append.error = _refusal(status, detail, append.command)
+            start += count
+
+
+OUTCOME_UNKNOWN = "a retried append met a bound: the first attempt may have committed"
+
+
+def _columns(row: Any) -> tuple[list[str], list[str | None], list[int | None]]:
+    if isinstance(row, Mapping):
+        return row["statuses"] or [], row["details"] or [], row["positions"] or []
+    return row[0] or [], row[1] or [], row[2] or []
+
+
+def _arguments(batch: Sequence[Append]) -> tuple[object, ...]:
+    actors: list[str | None] = []
+    command_ids: list[str | None] = []
+    digests: list[str | None] = []
+    outcomes: list[str | None] = []
+    counts: list[int] = []
+    ids: list[UUID | str] = []
+    versions: list[int] = []
+    topics: list[str] = []
+    states: list[bytes] = []
+    read_counts: list[int] = []
+    read_ids: list[UUID] = []
+    read_versions: list[int] = []
+    for append in batch:
+        command = append.command
+        actors.append(command.actor if command else None)
+        command_ids.append(command.command_id if command else None)
+        digests.append(command.digest if command else None)
+        outcomes.append(command.outcome if command else None)
+        counts.append(len(append.events))
+        for event in append.events:
+            ids.append(event.originator_id)
+            versions.append(event.originator_version)
+            topics.append(event.topic)
+            states.append(event.state)
+        read_counts.append(len(append.reads))
+        read_ids.extend(append.reads.keys())
+        read_versions.extend(append.reads.values())
+    return (
+        actors,
+        command_ids,
+        digests,
+        outcomes,
+        counts,
+        ids,
+        versions,
+        topics,
+        states,
+        read_counts,
+        read_ids,
+        read_versions,
+    )
+
+
+def _refusal(
+    status: str, detail: str | None, command: CommandRecord | None
+) -> Callable[[], BaseException]:
+    if status == RECORDED and command is not None:
+        text = f"command {command.command_id} of {command.actor} is already recorded"
+        return lambda: CommandAlreadyRecordedError(text)
+    if status == STALE:
+        return lambda: StaleReadError(detail or "?")
+    if status == TAKEN:
+        return lambda: IntegrityError("an event of this version of the aggregate is recorded")
+    return _operational(f"unexpected status {status!r} of an append in its batch")
+
+
+def _operational(text: str) -> Callable[[], BaseException]:
+    return lambda: OperationalError(text)
+
+
+def _busy(cause: BaseException) -> Callable[[], BaseException]:
+    def answer() -> BaseException:
+        busy = StoreBusyError()
+        busy.__cause__ = cause
+        return busy
+
+    return answer
+
+
+def _persistence(error: psycopg.Error) -> Callable[[], BaseException]:
+    """As the library translates a driver's error (`PostgresDatastore.get_connection`)."""
+    kind: type[PersistenceError] = PersistenceError
+    for driver, ours in _KINDS:
+        if isinstance(error, driver):
+            kind = ours
+            break
+    text = str(error)
+
+    def answer() -> BaseException:
+        translated = kind(text)
+        translated.__cause__ = error
+        return translated
+
+    return answer
+
+
+_KINDS: tuple[tuple[type[psycopg.Error], type[PersistenceError]], ...] = (
+    (psycopg.IntegrityError, IntegrityError),
+    (psycopg.DataError, DataError),
+    (psycopg.InternalError, InternalError),
+    (psycopg.ProgrammingError, ProgrammingError),
+    (psycopg.NotSupportedError, NotSupportedError),
+    (psycopg.DatabaseError, DatabaseError),
+)
