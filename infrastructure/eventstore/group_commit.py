@@ -250,8 +250,9 @@ class GroupCommitter:
 
     def _lead(self) -> None:
         """Write the waiting appends as one batch, answer each, and pass the lead on."""
-        batch = self._take()
+        batch: list[Append] = []
         try:
+            batch = self._take()
             self._write(batch)
         finally:
             for append in batch:
