@@ -66,81 +66,74 @@ def append_batch_function(
     commands: sql.Identifier,
     busy: str,
 ) -> sql.Composed:
-    """The SQL that creates `dar_append_batch` (the batch's checks and inserts, under the lock)."""
+    """The SQL that creates `dar_append_batch` (the batch's checks and inserts, under the lock).
+
+    Its commands are independent of each other (`independent_parts`): each is checked against
+    the table alone, as a single append's guard would check it, in one query per kind of check.
+    """
     return sql.SQL(
         "CREATE OR REPLACE FUNCTION {schema}.{fn}("
         "p_actors text[], p_command_ids text[], p_digests text[], p_outcomes text[], "
-        "p_counts int[], p_ids uuid[], p_versions bigint[], p_topics text[], p_states bytea[], "
-        "p_read_counts int[], p_read_ids uuid[], p_read_versions bigint[], "
+        "p_event_owners int[], p_ids uuid[], p_versions bigint[], p_topics text[], "
+        "p_states bytea[], p_read_owners int[], p_read_ids uuid[], p_read_versions bigint[], "
         "OUT statuses text[], OUT details text[], OUT positions bigint[]) "
         "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$ "
         "DECLARE "
-        "  n int := coalesce(cardinality(p_counts), 0); "
-        "  e int := 1; r int := 1; i int; e_last int; r_last int; "
-        "  starts int[] := '{{}}'; accepted int[] := '{{}}'; keep int[] := '{{}}'; "
-        "  stale uuid; hit record; "
+        "  n int := coalesce(cardinality(p_actors), 0); "
+        "  m int := coalesce(cardinality(p_ids), 0); "
+        "  hit record; keep int[]; drawn bigint[]; j int; "
         "BEGIN "
         "  BEGIN "
         "    LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
         "  EXCEPTION WHEN lock_not_available THEN "
         "    RAISE EXCEPTION 'the event store is busy' USING ERRCODE = '{busy}'; "
         "  END; "
-        "  statuses := array_fill(NULL::text, ARRAY[n]); "
+        "  statuses := array_fill('{accepted}'::text, ARRAY[n]); "
         "  details := array_fill(NULL::text, ARRAY[n]); "
-        "  positions := array_fill(NULL::bigint, ARRAY[coalesce(cardinality(p_ids), 0)]); "
-        "  FOR i IN 1..n LOOP "
-        "    starts := starts || e; e_last := e + p_counts[i] - 1; "
-        "    r_last := r + p_read_counts[i] - 1; "
-        "    IF p_command_ids[i] IS NOT NULL AND ("
-        "         EXISTS (SELECT 1 FROM {schema}.{commands} c "
-        "                 WHERE c.actor = p_actors[i] AND c.command_id = p_command_ids[i]) "
-        "      OR EXISTS (SELECT 1 FROM unnest(accepted) a "
-        "                 WHERE p_actors[a] = p_actors[i] AND p_command_ids[a] = p_command_ids[i])"
-        "    ) THEN "
-        "      statuses[i] := '{recorded}'; "
-        "    ELSE "
-        "      SELECT d.id INTO stale "
-        "        FROM unnest(p_read_ids[r:r_last], p_read_versions[r:r_last]) AS d(id, version) "
-        "       WHERE greatest("
-        "               COALESCE((SELECT max(v.originator_version) FROM {schema}.{table} v "
-        "                         WHERE v.originator_id = d.id), 0), "
-        "               COALESCE((SELECT max(p_versions[k]) FROM unnest(keep) k "
-        "                         WHERE p_ids[k] = d.id), 0)) <> d.version "
-        "       LIMIT 1; "
-        "      IF stale IS NOT NULL THEN "
-        "        statuses[i] := '{stale}'; details[i] := stale::text; "
-        "      ELSIF EXISTS (SELECT 1 FROM generate_series(e, e_last) x "
-        "          WHERE EXISTS (SELECT 1 FROM {schema}.{table} v "
-        "                        WHERE v.originator_id = p_ids[x] "
-        "                          AND v.originator_version = p_versions[x]) "
-        "             OR EXISTS (SELECT 1 FROM unnest(keep) k "
-        "                        WHERE p_ids[k] = p_ids[x] AND p_versions[k] = p_versions[x])) "
-        "      THEN "
-        "        statuses[i] := '{taken}'; "
-        "      ELSE "
-        "        statuses[i] := '{accepted}'; accepted := accepted || i; "
-        "        keep := keep || ARRAY(SELECT generate_series(e, e_last)); "
-        "      END IF; "
-        "    END IF; "
-        "    e := e_last + 1; r := r_last + 1; "
+        "  positions := array_fill(NULL::bigint, ARRAY[m]); "
+        # a command key already recorded (the single append's guard checks it first)
+        "  FOR hit IN SELECT k.i FROM unnest(p_actors, p_command_ids) WITH ORDINALITY "
+        "      AS k(actor, command_id, i) "
+        "    WHERE k.command_id IS NOT NULL AND EXISTS (SELECT 1 FROM {schema}.{commands} c "
+        "      WHERE c.actor = k.actor AND c.command_id = k.command_id) LOOP "
+        "    statuses[hit.i] := '{recorded}'; "
         "  END LOOP; "
-        "  IF cardinality(keep) = 0 THEN RETURN; END IF; "
-        "  FOR hit IN "
-        "    WITH ins AS ("
-        "      INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
-        "      SELECT p_ids[k], p_versions[k], p_topics[k], p_states[k] "
-        "        FROM unnest(keep) WITH ORDINALITY AS u(k, o) ORDER BY o "
-        "      RETURNING notification_id, originator_id, originator_version) "
-        "    SELECT u.k, ins.notification_id FROM ins JOIN unnest(keep) AS u(k) "
-        "      ON p_ids[u.k] = ins.originator_id AND p_versions[u.k] = ins.originator_version "
+        # a declared read that changed
+        "  FOR hit IN SELECT d.owner, d.id "
+        "      FROM unnest(p_read_owners, p_read_ids, p_read_versions) AS d(owner, id, version) "
+        "     WHERE COALESCE((SELECT max(v.originator_version) FROM {schema}.{table} v "
+        "                     WHERE v.originator_id = d.id), 0) <> d.version LOOP "
+        "    IF statuses[hit.owner] = '{accepted}' THEN "
+        "      statuses[hit.owner] := '{stale}'; details[hit.owner] := hit.id::text; "
+        "    END IF; "
+        "  END LOOP; "
+        # an event whose aggregate version is taken (a single append's unique violation)
+        "  FOR hit IN SELECT x.owner "
+        "      FROM unnest(p_event_owners, p_ids, p_versions) AS x(owner, id, version) "
+        "     WHERE EXISTS (SELECT 1 FROM {schema}.{table} v "
+        "                   WHERE v.originator_id = x.id AND v.originator_version = x.version) "
         "  LOOP "
-        "    positions[hit.k] := hit.notification_id; "
+        "    IF statuses[hit.owner] = '{accepted}' THEN statuses[hit.owner] := '{taken}'; END IF; "
+        "  END LOOP; "
+        "  keep := ARRAY(SELECT x FROM generate_series(1, m) x "
+        "                 WHERE statuses[p_event_owners[x]] = '{accepted}' ORDER BY x); "
+        "  IF cardinality(keep) = 0 THEN RETURN; END IF; "
+        # The rows are inserted in the order of `keep`, under the lock: the j-th smallest
+        # position drawn is the j-th kept event's.
+        "  WITH ins AS ("
+        "    INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+        "    SELECT p_ids[k], p_versions[k], p_topics[k], p_states[k] "
+        "      FROM unnest(keep) WITH ORDINALITY AS u(k, o) ORDER BY o "
+        "    RETURNING notification_id) "
+        "  SELECT array_agg(notification_id ORDER BY notification_id) INTO drawn FROM ins; "
+        "  FOR j IN 1..cardinality(keep) LOOP "
+        "    positions[keep[j]] := drawn[j]; "
         "  END LOOP; "
         "  INSERT INTO {schema}.{commands} (actor, command_id, digest, outcome, position) "
-        "  SELECT p_actors[a], p_command_ids[a], p_digests[a], p_outcomes[a], "
-        "         (SELECT max(positions[x]) "
-        "            FROM generate_series(starts[a], starts[a] + p_counts[a] - 1) x) "
-        "    FROM unnest(accepted) a WHERE p_command_ids[a] IS NOT NULL; "
+        "  SELECT p_actors[l.i], p_command_ids[l.i], p_digests[l.i], p_outcomes[l.i], l.position "
+        "    FROM (SELECT p_event_owners[k] AS i, max(positions[k]) AS position "
+        "            FROM unnest(keep) k GROUP BY 1) l "
+        "   WHERE p_command_ids[l.i] IS NOT NULL; "
         "END $body$"
     ).format(
         schema=schema,
@@ -268,6 +261,10 @@ class GroupCommitter:
                     self._writing = False
 
     def _write(self, batch: list[Append]) -> None:
+        for part in independent_parts(batch):
+            self._write_part(part)
+
+    def _write_part(self, batch: list[Append]) -> None:
         attempt = 1
         while True:
             try:
@@ -344,6 +341,37 @@ class GroupCommitter:
 OUTCOME_UNKNOWN = "a retried append met a bound: the first attempt may have committed"
 
 
+def independent_parts(batch: Sequence[Append]) -> list[list[Append]]:
+    """The batch cut, in arrival order, into runs of commands that do not depend on each other.
+
+    A command depends on an earlier one of the batch when it reuses its command key or reads or
+    writes an aggregate it writes: it must be checked after that one is recorded, so it starts
+    the next transaction (rare: two retries of one command, two commands on one aggregate).
+    """
+    parts: list[list[Append]] = []
+    current: list[Append] = []
+    keys: set[tuple[str, str]] = set()
+    written: set[UUID | str] = set()
+    for append in batch:
+        command = append.command
+        key = (command.actor, command.command_id) if command is not None else None
+        touched = {e.originator_id for e in append.events}
+        if current and (
+            (key is not None and key in keys)
+            or not written.isdisjoint(touched)
+            or not written.isdisjoint(append.reads)
+        ):
+            parts.append(current)
+            current, keys, written = [], set(), set()
+        current.append(append)
+        if key is not None:
+            keys.add(key)
+        written |= touched
+    if current:
+        parts.append(current)
+    return parts
+
+
 def _columns(row: Any) -> tuple[list[str], list[str | None], list[int | None]]:
     if isinstance(row, Mapping):
         return row["statuses"] or [], row["details"] or [], row["positions"] or []
@@ -355,27 +383,27 @@ def _arguments(batch: Sequence[Append]) -> tuple[object, ...]:
     command_ids: list[str | None] = []
     digests: list[str | None] = []
     outcomes: list[str | None] = []
-    counts: list[int] = []
+    event_owners: list[int] = []
     ids: list[UUID | str] = []
     versions: list[int] = []
     topics: list[str] = []
     states: list[bytes] = []
-    read_counts: list[int] = []
+    read_owners: list[int] = []
     read_ids: list[UUID] = []
     read_versions: list[int] = []
-    for append in batch:
+    for owner, append in enumerate(batch, start=1):
         command = append.command
         actors.append(command.actor if command else None)
         command_ids.append(command.command_id if command else None)
         digests.append(command.digest if command else None)
         outcomes.append(command.outcome if command else None)
-        counts.append(len(append.events))
         for event in append.events:
+            event_owners.append(owner)
             ids.append(event.originator_id)
             versions.append(event.originator_version)
             topics.append(event.topic)
             states.append(event.state)
-        read_counts.append(len(append.reads))
+        read_owners.extend(owner for _ in append.reads)
         read_ids.extend(append.reads.keys())
         read_versions.extend(append.reads.values())
     return (
@@ -383,12 +411,12 @@ def _arguments(batch: Sequence[Append]) -> tuple[object, ...]:
         command_ids,
         digests,
         outcomes,
-        counts,
+        event_owners,
         ids,
         versions,
         topics,
         states,
-        read_counts,
+        read_owners,
         read_ids,
         read_versions,
     )

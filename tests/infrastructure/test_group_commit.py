@@ -7,6 +7,7 @@ commands by holding its leader until they all wait (`gathered`); nothing else is
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,7 +25,7 @@ from application.store import Decision, Outcome
 from domain.partners.partner import Partner, PartnerNames, partner_id
 from domain.shared.acts import Act
 from domain.shared.errors import AlreadyExistsError
-from infrastructure.eventstore.group_commit import GroupCommitter
+from infrastructure.eventstore.group_commit import Append, GroupCommitter
 from infrastructure.eventstore.postgres import DarPostgresRecorder
 from infrastructure.settings import Settings
 from tests.application.test_lost_reply import count_rows, through
@@ -33,6 +34,7 @@ from tests.support.postgres import PostgresServer
 from tests.support.proxy import CommitCuttingProxy
 
 ARABIC = "الشركة التونسية للكهرباء والغاز"
+CODES = ("PA", "PB", "PC", "PD")
 GATHER_BOUND = 30.0  # seconds: a safety bound on the wait, never a measurement
 
 
@@ -52,16 +54,16 @@ def committer_of(dar: Dar) -> GroupCommitter:
 
 def gathered(committer: GroupCommitter, size: int) -> None:
     """Make the next batch wait until `size` appends wait for it, then write them together."""
-    take = committer._take  # noqa: SLF001 - the one seam: when the leader takes its batch
+    take = committer._take
 
-    def gather() -> list:
+    def gather() -> list[Append]:
         deadline = time.monotonic() + GATHER_BOUND
         while committer.waiting < size and time.monotonic() < deadline:
             time.sleep(0.002)  # past the bound the batch goes as it is: the test's checks fail
-        del committer._take  # noqa: SLF001 - later batches as they come
+        del committer._take
         return take()
 
-    committer._take = gather  # type: ignore[method-assign]  # noqa: SLF001
+    committer._take = gather  # type: ignore[method-assign]
 
 
 def run_together(jobs: list[Callable[[], object]]) -> list[object]:
@@ -98,32 +100,71 @@ def test_a_command_that_conflicts_fails_alone_and_the_rest_of_its_batch_commits(
 
         return dar.runner.run(Command(command_id="stale", actor="admin:1"), decide)
 
+    attempts: list[int] = []
+
+    def taken() -> object:
+        def decide(act: Act) -> Decision:
+            attempts.append(1)
+            if len(attempts) > 1:  # decided again after the refusal: now it knows
+                raise AlreadyExistsError("partner PZERO is already registered")
+            again = Partner.register("PZERO", PartnerNames(ARABIC, "Z"), act)  # version 1 again
+            return Decision(aggregates=[again], value={})
+
+        return dar.runner.run(Command(command_id="blind", actor="admin:1"), decide)
+
     jobs: list[Callable[[], object]] = [
-        *(lambda code=code: dar.partners.register_partner(register(code)) for code in ("PA", "PB", "PC", "PD")),
+        *(functools.partial(dar.partners.register_partner, register(c)) for c in CODES),
         stale,  # declared a read of PZERO at version 0: it is at 1
-        lambda: dar.partners.register_partner(register("PA", key="other-key-for-PA")),
-        lambda: dar.partners.register_partner(register("PB")),  # PB's own key, a second time
+        taken,  # PZERO's version 1 is recorded
+        lambda: dar.partners.register_partner(register("PZERO")),  # PZERO's key, recorded
     ]
     gathered(committer, len(jobs))
     results = run_together(jobs)
 
     assert committer.batches == before + 1  # all seven were decided in one transaction
     assert isinstance(results[4], ConflictError)
-    # PA twice under two keys: one commits, the other is decided again and refused
-    a_fates = [results[0], results[5]]
-    assert sum(isinstance(r, Outcome) for r in a_fates) == 1
-    assert sum(isinstance(r, AlreadyExistsError) for r in a_fates) == 1
-    # PB's key twice: one outcome, given once as new and once as the first outcome replayed
-    b_first, b_again = results[1], results[6]
-    assert isinstance(b_first, Outcome) and isinstance(b_again, Outcome)
-    assert (b_first.value, b_first.position) == (b_again.value, b_again.position)
-    assert sorted([b_first.replayed, b_again.replayed]) == [False, True]
-    new = [r for r in results if isinstance(r, Outcome) and not r.replayed]
-    assert sorted(r.position for r in new) == [2, 3, 4, 5]  # PA, PB, PC, PD: no gap, none twice
+    assert isinstance(results[5], AlreadyExistsError)
+    assert len(attempts) == 2
+    replay = results[6]
+    assert isinstance(replay, Outcome)
+    assert replay.replayed
+    assert replay.position == 1
+    new = results[:4]
+    assert all(isinstance(r, Outcome) and not r.replayed for r in new), results
+    assert sorted(r.position for r in new if isinstance(r, Outcome)) == [2, 3, 4, 5]
     assert dar.store.position() == 5
     assert count_rows(pg_settings, "dar_events") == 5
     assert count_rows(pg_settings, "dar_commands") == 5
     assert verify_store(pg_settings, []).intact  # the batch continued the hash chain
+
+
+def test_commands_of_one_batch_that_depend_on_each_other_are_written_in_order(
+    dar: Dar, pg_settings: Settings
+) -> None:
+    committer = committer_of(dar)
+    jobs: list[Callable[[], object]] = [
+        *(functools.partial(dar.partners.register_partner, register(c)) for c in CODES),
+        lambda: dar.partners.register_partner(register("PA", key="other-key-for-PA")),
+        lambda: dar.partners.register_partner(register("PB")),  # PB's own key, a second time
+    ]
+    gathered(committer, len(jobs))
+    results = run_together(jobs)
+
+    assert committer.batches > 1  # a command on PA, and PB's key again, wait for the first
+    # PA twice under two keys: one commits, the other is decided again and refused
+    a_fates = [results[0], results[4]]
+    assert sum(isinstance(r, Outcome) for r in a_fates) == 1
+    assert sum(isinstance(r, AlreadyExistsError) for r in a_fates) == 1
+    # PB's key twice: one outcome, given once as new and once as the first outcome replayed
+    b_first, b_again = results[1], results[5]
+    assert isinstance(b_first, Outcome)
+    assert isinstance(b_again, Outcome)
+    assert (b_first.value, b_first.position) == (b_again.value, b_again.position)
+    assert sorted([b_first.replayed, b_again.replayed]) == [False, True]
+    new = [r for r in results if isinstance(r, Outcome) and not r.replayed]
+    assert sorted(r.position for r in new) == [1, 2, 3, 4]  # PA, PB, PC, PD: no gap, none twice
+    assert count_rows(pg_settings, "dar_events") == 4
+    assert count_rows(pg_settings, "dar_commands") == 4
 
 
 @pytest.fixture
@@ -142,7 +183,7 @@ def test_a_lost_reply_to_a_batch_commit_gives_each_command_its_first_outcome_onc
         gathered(committer, len(codes))
         proxy.arm()  # the next COMMIT to complete is the batch's: its reply is lost
         results = run_together(
-            [lambda code=code: dar.partners.register_partner(register(code)) for code in codes]
+            [functools.partial(dar.partners.register_partner, register(code)) for code in codes]
         )
         assert proxy.cuts == 1
         assert committer.batches == 1  # one transaction, committed once, its reply lost
@@ -188,7 +229,9 @@ def test_a_follower_sees_every_position_in_order_under_concurrent_batched_writer
             gathered(committer_of(writer), THREADS)
         follower = threading.Thread(target=follow)
         follower.start()
-        run_together([lambda w=w, t=t: write(w, t) for w in range(WRITERS) for t in range(THREADS)])
+        run_together(
+            [functools.partial(write, w, t) for w in range(WRITERS) for t in range(THREADS)]
+        )
         done.set()
         follower.join()
         batches = [committer_of(writer).batches for writer in writers]
