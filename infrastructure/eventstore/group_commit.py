@@ -9,13 +9,18 @@ next batch's transaction, and so its disk sync.
 
 A batch is one pipelined exchange with the server, on the committer's own connection:
 `BEGIN; SET LOCAL lock_timeout …; SELECT * FROM dar_append_batch(…); NOTIFY …; COMMIT`.
-`dar_append_batch` (SECURITY DEFINER, owned by the owner role) takes the table lock, then decides
-each command in arrival order as a single append would, seeing the commands accepted before it in
-the batch: a command key already recorded, a declared read that changed or an event whose
-(aggregate, version) is taken refuses that command alone. It then inserts the accepted commands'
-events in one statement (one chain trigger run) and their command keys, and returns each
-command's status and each event's position. The lock is held until COMMIT, as for a single
-append: positions become visible in commit order, and a follower never skips one.
+`dar_append_batch` (SECURITY DEFINER, owned by the owner role) takes the table lock, then checks
+every command of the batch as a single append's guard would, one query per kind of check: a
+command key already recorded, a declared read that changed, an event whose (aggregate, version)
+is taken each refuse that command alone. It inserts the accepted commands' events in one statement
+(one run of the chain trigger) and their command keys, and returns each command's status and each
+event's position. The lock is held until COMMIT, as for a single append: positions become visible
+in commit order, and a follower never skips one.
+
+The commands of one transaction are independent: a command that reuses the key of an earlier
+command of its batch, or reads or writes an aggregate that an earlier one writes, starts the next
+transaction of the batch (`independent_parts`), so that its checks see that command recorded, as
+they would have one append after the other.
 
 Each waiting thread gets its answer only after COMMIT returned (fsync and synchronous_commit as
 the server has them, on by default): its own positions, or its own refusal raised as a single

@@ -244,6 +244,8 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
         kwargs.setdefault("connect_timeout", CONNECT_TIMEOUT)
         conn: psycopg.Connection[Any] = psycopg.Connection.connect(**kwargs)
         self.datastore.after_connect_func()(conn)  # autocommit, idle-in-transaction bound
+        # an outcome is answered only once its batch is on disk, whatever the server's default
+        conn.execute("SET synchronous_commit = on")
         return conn
 
     def close_group_commit(self) -> None:
