@@ -8,8 +8,9 @@ nothing changes hands; under load the appends that arrive while one batch is wri
 next batch's transaction, and so its disk sync.
 
 A batch is one pipelined exchange with the server, on the committer's own connection:
-`BEGIN; SET LOCAL lock_timeout …; SELECT * FROM dar_append_batch(…); NOTIFY …; COMMIT`.
-`dar_append_batch` (SECURITY DEFINER, owned by the owner role) takes the table lock, then checks
+`BEGIN; SELECT … FROM dar_append_batch(…); COMMIT`. `dar_append_batch` (SECURITY DEFINER, owned
+by the owner role) bounds its wait for the lock (the application's lock timeout, to the end of the
+transaction), takes the table lock, notifies the store's channel (delivered at COMMIT), then checks
 every command of the batch as a single append's guard would, one query per kind of check: a
 command key already recorded, a declared read that changed, an event whose (aggregate, version)
 is taken each refuse that command alone. It inserts the accepted commands' events in one statement
@@ -81,6 +82,7 @@ def append_batch_function(
         "p_actors text[], p_command_ids text[], p_digests text[], p_outcomes text[], "
         "p_event_owners int[], p_ids uuid[], p_versions bigint[], p_topics text[], "
         "p_states bytea[], p_read_owners int[], p_read_ids uuid[], p_read_versions bigint[], "
+        "p_lock_timeout text, p_channel text, "
         "OUT statuses text[], OUT details text[], OUT positions bigint[]) "
         "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$ "
         "DECLARE "
@@ -88,6 +90,7 @@ def append_batch_function(
         "  m int := coalesce(cardinality(p_ids), 0); "
         "  hit record; keep int[]; drawn bigint[]; j int; "
         "BEGIN "
+        "  PERFORM set_config('lock_timeout', p_lock_timeout, true); "  # to the transaction's end
         "  BEGIN "
         "    LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
         "  EXCEPTION WHEN lock_not_available THEN "
@@ -96,6 +99,7 @@ def append_batch_function(
         "  statuses := array_fill('{accepted}'::text, ARRAY[n]); "
         "  details := array_fill(NULL::text, ARRAY[n]); "
         "  positions := array_fill(NULL::bigint, ARRAY[m]); "
+        "  PERFORM pg_notify(p_channel, ''); "  # as NOTIFY: delivered at COMMIT
         # a command key already recorded (the single append's guard checks it first)
         "  FOR hit IN SELECT k.i FROM unnest(p_actors, p_command_ids) WITH ORDINALITY "
         "      AS k(actor, command_id, i) "
@@ -177,11 +181,11 @@ class Append:
 
 @dataclass(frozen=True)
 class Statements:
-    """What a batch sends: the lock bound, the batch function call, the notification."""
+    """What a batch sends: the batch function's call, with the lock bound and the channel."""
 
-    lock_timeout: sql.SQL | sql.Composed
     append_batch: sql.Composed
-    notify: sql.Composed
+    lock_timeout: str
+    channel: str
 
 
 class BatchError(Exception):
@@ -313,11 +317,10 @@ class GroupCommitter:
         conn = self._connection()
         s = self._statements
         try:
+            arguments = (*_arguments(batch), s.lock_timeout, s.channel)
             with conn.pipeline():
                 conn.execute("BEGIN")
-                conn.execute(s.lock_timeout)
-                cursor = conn.execute(s.append_batch, _arguments(batch), prepare=True)
-                conn.execute(s.notify)
+                cursor = conn.execute(s.append_batch, arguments, prepare=True)
                 conn.execute("COMMIT")
             row = cursor.fetchone()
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:

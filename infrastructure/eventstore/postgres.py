@@ -213,16 +213,13 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
         call = SQL(
             "SELECT statuses, details, positions FROM {0}.{1}("
             "%s::text[], %s::text[], %s::text[], %s::text[], %s::int[], %s::uuid[], "
-            "%s::bigint[], %s::text[], %s::bytea[], %s::int[], %s::uuid[], %s::bigint[])"
+            "%s::bigint[], %s::text[], %s::bytea[], %s::int[], %s::uuid[], %s::bigint[], "
+            "%s, %s)"
         ).format(self._schema, Identifier(APPEND_BATCH))
-        lock_timeout = self.lock_table_statements[0]
-        if not isinstance(lock_timeout, SQL | Composed):  # pragma: no cover - the library's
-            msg = "the library's lock timeout statement is not SQL"
-            raise TypeError(msg)
         statements = Statements(
-            lock_timeout=lock_timeout,
             append_batch=call,
-            notify=SQL("NOTIFY {0}").format(Identifier(self.channel_name)),
+            lock_timeout=f"{self.datastore.lock_timeout}s",
+            channel=self.channel_name,
         )
         self._committer = GroupCommitter(
             self._connect_committer,

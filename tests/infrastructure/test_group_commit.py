@@ -258,3 +258,14 @@ def test_group_commit_can_be_turned_off(pg_settings: Settings) -> None:
         assert first.position == dar.store.position() == 1
     finally:
         dar.close()
+
+
+def test_a_batch_wakes_the_followers_of_the_log_when_it_commits(
+    dar: Dar, pg_settings: Settings
+) -> None:
+    with psycopg.connect(pg_settings.database_url, autocommit=True) as listener:
+        listener.execute("LISTEN dar_events")
+        dar.partners.register_partner(register("STEG"))
+        heard = [n.channel for n in listener.notifies(timeout=GATHER_BOUND, stop_after=1)]
+    assert heard == ["dar_events"]
+    assert committer_of(dar).batches == 1
