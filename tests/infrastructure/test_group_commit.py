@@ -8,6 +8,9 @@ commands by holding its leader until they all wait (`gathered`); nothing else is
 from __future__ import annotations
 
 import functools
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -269,3 +272,74 @@ def test_a_batch_wakes_the_followers_of_the_log_when_it_commits(
         heard = [n.channel for n in listener.notifies(timeout=GATHER_BOUND, stop_after=1)]
     assert heard == ["dar_events"]
     assert committer_of(dar).batches == 1
+
+
+CRASH_EXIT = 17
+CRASH_CODES = ("STEG", "SONEDE", "CNSS")
+CRASH_CHILD = textwrap.dedent(
+    """
+    import os, sys, threading
+    from api.bootstrap import bootstrap
+    from application.partners.commands import RegisterPartner
+    from infrastructure.settings import Settings
+
+    dar = bootstrap(Settings(database_url=sys.argv[1]), projector=False)
+    committer = dar.store.recorder.group_commit
+    write = committer._write_once
+    take = committer._take
+    codes = sys.argv[2].split(",")
+
+    def gather():
+        while committer.waiting < len(codes):
+            threading.Event().wait(0.002)
+        return take()
+
+    def commit_then_die(batch):
+        write(batch)  # the batch is committed here
+        os._exit({exit})  # the process dies before any of its commands hears of it
+
+    committer._take = gather
+    committer._write_once = commit_then_die
+    threads = [
+        threading.Thread(target=dar.partners.register_partner, args=(RegisterPartner(
+            command_id="crash-" + code, actor="admin:1", code=code, name_ar="شريك",
+            name_fr=code),))
+        for code in codes
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    """
+).format(exit=CRASH_EXIT)
+
+
+def test_a_retry_after_a_crash_between_a_batch_commit_and_its_replies_gets_each_first_outcome(
+    pg_settings: Settings,
+) -> None:
+    child = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", CRASH_CHILD, pg_settings.database_url, ",".join(CRASH_CODES)],
+        check=False,
+        capture_output=True,
+        timeout=120,
+    )
+    assert child.returncode == CRASH_EXIT, child.stderr.decode()
+    dar = bootstrap(pg_settings, TestClock())
+    try:
+        retries = [
+            dar.partners.register_partner(
+                RegisterPartner(
+                    command_id=f"crash-{code}",
+                    actor="admin:1",
+                    code=code,
+                    name_ar="شريك",
+                    name_fr=code,
+                )
+            )
+            for code in CRASH_CODES
+        ]
+        assert all(r.replayed for r in retries)  # each gets the outcome the dead batch recorded
+        assert sorted(r.position for r in retries) == [1, 2, 3]
+        assert dar.store.position() == len(CRASH_CODES)  # nothing recorded twice
+    finally:
+        dar.close()
