@@ -16,7 +16,9 @@ synchronous_commit on) and measures, for each client count, one after the other:
   (one transaction per append), to show what group commit changes.
 
 Each figure is the median of its repetitions: commands per second, and the p50 and p99 latency of
-one command (ms, each repetition's percentile over all its commands). Dar is bootstrapped without
+one command (ms, each repetition's percentile over all its commands). The figures take turns within
+each repetition (raw, minimal, minimal without group commit, lodgeRequest, then again), so that a
+ratio compares runs seconds apart on a machine whose load drifts. Dar is bootstrapped without
 the in-process projector (in production the projection worker runs apart), its pool as large as
 the clients. Rows are merged into `bench/results.json` (`bench.report.merge_json`).
 """
@@ -118,18 +120,33 @@ def _run_once(clients: Sequence[Step], duration: float) -> Sample:
     return Sample(rate=len(latencies) / elapsed, latencies=latencies)
 
 
-def measure(
-    make: Callable[[int], Step], clients: int, duration: float, repetitions: int, warmup: float
-) -> list[Sample]:
-    """A discarded warm-up, then `repetitions` runs of `clients` concurrent clients."""
-    pool = [make(i) for i in range(clients)]
+def measure_interleaved(
+    figures: dict[str, Callable[[int], Step]],
+    clients: int,
+    duration: float,
+    repetitions: int,
+    warmup: float,
+) -> dict[str, list[Sample]]:
+    """Each figure's samples, the figures taking turns within each repetition.
+
+    Every figure gets `clients` clients and a discarded warm-up; then each repetition runs every
+    figure once, one after the other, so that each ratio compares runs a few seconds apart (the
+    machine is shared: its load drifts over minutes).
+    """
+    pools = {name: [make(i) for i in range(clients)] for name, make in figures.items()}
+    samples: dict[str, list[Sample]] = {name: [] for name in figures}
     try:
-        if warmup > 0:
-            _run_once(pool, warmup)
-        return [_run_once(pool, duration) for _ in range(repetitions)]
+        for pool in pools.values():
+            if warmup > 0:
+                _run_once(pool, warmup)
+        for _ in range(repetitions):
+            for name, pool in pools.items():
+                samples[name].append(_run_once(pool, duration))
     finally:
-        for client in pool:
-            client.close()
+        for pool in pools.values():
+            for client in pool:
+                client.close()
+    return samples
 
 
 class MinimalCommand:
@@ -330,42 +347,36 @@ def _baselines(raw: list[Sample] | None) -> list[Measurement | None]:
 def at_clients(raw_url: str, databases: PostgresDatabases, clients: int, o: Options) -> list[Row]:
     """Raw, minimal, lodgeRequest (and minimal without group commit) at `clients` clients."""
     reset_pg_table(raw_url)
-    raw = measure(lambda _: PgInsertClient(raw_url), clients, o.duration, o.repetitions, o.warmup)
-    rows = rows_of("pg_command_raw_insert", clients, raw, None)
-    variants = [("pg_command_minimal", True)]
-    if o.single:
-        variants.append(("pg_command_minimal_single", False))
-    for name, group in variants:
-        settings = databases.create().model_copy(
-            update={"postgres_pool_size": clients, "postgres_group_commit": group}
-        )
-        dar = bootstrap(settings, BenchClock(), projector=False)
-        try:
-            samples = measure(
-                functools.partial(MinimalCommand, dar),
-                clients,
-                o.duration,
-                o.repetitions,
-                o.warmup,
-            )
-        finally:
-            dar.close()
-        rows += rows_of(name, clients, samples, raw)
-    settings = databases.create().model_copy(update={"postgres_pool_size": max(clients, 2)})
-    prepare(settings, demo=True)
-    dar = bootstrap(settings, BenchClock(), projector=False)
+    opened: list[Dar] = []
+
+    def open_dar(*, group: bool, demo: bool = False) -> Dar:
+        pool = max(clients, 2)
+        update = {"postgres_pool_size": pool, "postgres_group_commit": group}
+        settings = databases.create().model_copy(update=update)
+        if demo:
+            prepare(settings, demo=True)
+        opened.append(bootstrap(settings, BenchClock(), projector=False))
+        return opened[-1]
+
     try:
-        citizens = ready_house(dar, max(clients, 2))
-        lodges = measure(
-            lambda i: LodgeClient(dar, i + 1, citizens),
-            clients,
-            o.duration,
-            o.repetitions,
-            o.warmup,
-        )
+        figures: dict[str, Callable[[int], Step]] = {
+            "pg_command_raw_insert": lambda _: PgInsertClient(raw_url),
+            "pg_command_minimal": functools.partial(MinimalCommand, open_dar(group=True)),
+        }
+        if o.single:
+            single = open_dar(group=False)
+            figures["pg_command_minimal_single"] = functools.partial(MinimalCommand, single)
+        lodging = open_dar(group=True, demo=True)
+        citizens = ready_house(lodging, max(clients, 2))
+        figures["pg_command_lodge_request"] = lambda i: LodgeClient(lodging, i + 1, citizens)
+        samples = measure_interleaved(figures, clients, o.duration, o.repetitions, o.warmup)
     finally:
-        dar.close()
-    rows += rows_of("pg_command_lodge_request", clients, lodges, raw)
+        for dar in opened:
+            dar.close()
+    raw = samples.pop("pg_command_raw_insert")
+    rows = rows_of("pg_command_raw_insert", clients, raw, None)
+    for name, measured in samples.items():
+        rows += rows_of(name, clients, measured, raw)
     print_rows(rows, decimals=2)
     return rows
 
