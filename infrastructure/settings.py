@@ -234,6 +234,11 @@ class Settings(BaseSettings):
     postgres_owner_statement_timeout_seconds: int = Field(default=1800, ge=1, le=86400)
     postgres_owner_idle_in_transaction_timeout_seconds: int = Field(default=60, ge=1, le=3600)
     postgres_pool_size: int = Field(default=5, ge=1, le=100)
+    postgres_group_commit: bool = Field(
+        default=True,
+        description="concurrent commands' appends share one transaction and disk sync "
+        "(false: one transaction per append)",
+    )
     postgres_schema: str = Field(default="dar", pattern=r"^[a-z_][a-z0-9_]{0,40}$")
     purposes_file: Path | None = Field(
         default=None,

@@ -70,6 +70,7 @@ def _postgres_environment(url: str, settings: Settings, timeouts: Timeouts) -> d
         "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": str(timeouts.idle_in_transaction),
         "POSTGRES_OPTIONS": timeouts.options(),
         "POSTGRES_POOL_SIZE": str(settings.postgres_pool_size),
+        "POSTGRES_GROUP_COMMIT": "y" if settings.postgres_group_commit else "n",
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",  # they drop the table lock: followers skip events
         "POSTGRES_CONNECT_TIMEOUT": "10",
         "APPLICATION_RECORDER_TOPIC": "infrastructure.eventstore.postgres:DarPostgresRecorder",

@@ -1,7 +1,8 @@
 """Sets up a PostgreSQL database for Dar with three roles.
 
-- the owner role owns the event tables and the append guard (a SECURITY DEFINER function that
-  takes the table lock on the application's behalf);
+- the owner role owns the event tables, the append guard and the batch append (SECURITY DEFINER
+  functions that take the table lock on the application's behalf: `dar_begin_append` for one
+  append, `dar_append_batch` for a group commit's batch);
 - the application role may INSERT and SELECT events and command keys, nothing more: its UPDATE,
   DELETE and TRUNCATE fail, and it cannot create tables. Snapshots are a cache, not the record:
   on their table it may also DELETE (a new snapshot replaces the aggregate's older or stale
@@ -27,6 +28,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from infrastructure.audit.chain import CHAIN_TABLE
 from infrastructure.eventstore.factory import open_event_store
+from infrastructure.eventstore.group_commit import APPEND_BATCH
 from infrastructure.eventstore.postgres import BEGIN_APPEND, COMMANDS_TABLE
 from infrastructure.settings import Settings
 from infrastructure.timeouts import Timeouts, app_timeouts, owner_timeouts, projector_timeouts
@@ -183,10 +185,10 @@ def _grant_event_access(
 ) -> None:
     s = sql.Identifier(schema)
     events, commands = sql.Identifier(EVENTS_TABLE), sql.Identifier(COMMANDS_TABLE)
-    guard = sql.Identifier(BEGIN_APPEND)
+    guard, batch = sql.Identifier(BEGIN_APPEND), sql.Identifier(APPEND_BATCH)
     statements = [
         sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {0} FROM PUBLIC").format(s),
-        sql.SQL("REVOKE ALL ON FUNCTION {0}.{1} FROM PUBLIC").format(s, guard),
+        sql.SQL("REVOKE ALL ON FUNCTION {0}.{1}, {0}.{2} FROM PUBLIC").format(s, guard, batch),
         sql.SQL("GRANT USAGE ON SCHEMA {0} TO {1}, {2}").format(
             s, sql.Identifier(app), sql.Identifier(projector)
         ),
@@ -197,7 +199,9 @@ def _grant_event_access(
             s, sql.Identifier(SNAPSHOTS_TABLE), sql.Identifier(app)
         ),
         sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {0} TO {1}").format(s, sql.Identifier(app)),
-        sql.SQL("GRANT EXECUTE ON FUNCTION {0}.{1} TO {2}").format(s, guard, sql.Identifier(app)),
+        sql.SQL("GRANT EXECUTE ON FUNCTION {0}.{1}, {0}.{2} TO {3}").format(
+            s, guard, batch, sql.Identifier(app)
+        ),
         sql.SQL("GRANT SELECT ON {0}.{1}, {0}.{2} TO {3}").format(
             s, events, commands, sql.Identifier(projector)
         ),

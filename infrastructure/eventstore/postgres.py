@@ -22,6 +22,7 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import (
+    ApplicationRecorder,
     InterfaceError,
     OperationalError,
     PersistenceError,
@@ -41,6 +42,12 @@ from psycopg.sql import SQL, Composed, Identifier
 from application.errors import CommandAlreadyRecordedError, StaleReadError, StoreBusyError
 from application.ports import CommandRecord, RecordedCommand
 from infrastructure.audit.chain import CHAIN_TABLE
+from infrastructure.eventstore.group_commit import (
+    APPEND_BATCH,
+    GroupCommitter,
+    Statements,
+    append_batch_function,
+)
 from infrastructure.timeouts import reached_a_bound
 
 COMMAND_RECORDED = "DR001"
@@ -56,7 +63,9 @@ _LINK = (
     "|| convert_to(r.topic, 'UTF8') || int4send(octet_length(r.state)) || r.state))"
 )
 OPTIONS = "POSTGRES_OPTIONS"
-RETRIES, RETRY_WAIT = 10, 0.2  # the library's retry of a lost connection
+GROUP_COMMIT = "POSTGRES_GROUP_COMMIT"  # "y" (the default) or "n": one transaction per append
+RETRIES, RETRY_WAIT = 10, 0.2
+CONNECT_TIMEOUT = 10  # the library's retry of a lost connection
 _library_append = PostgresApplicationRecorder.insert_events.__wrapped__  # without its retry
 OUTCOME_UNKNOWN = "a retried append met a bound: the first attempt may have committed"
 
@@ -69,10 +78,25 @@ class DarPostgresFactory(PostgresFactory):
 
     def __init__(self, env: Environment | EnvType | None) -> None:
         super().__init__(env)
+        self._committing: list[DarPostgresRecorder] = []
         options = self.env.get(OPTIONS)
         kwargs = self.datastore.pool.kwargs
         if options and isinstance(kwargs, dict):  # the pool opens later, with the first recorder
             kwargs["options"] = options
+
+    def application_recorder(self) -> ApplicationRecorder:
+        """The library's, with group commit unless `POSTGRES_GROUP_COMMIT` is "n"."""
+        recorder = super().application_recorder()
+        if isinstance(recorder, DarPostgresRecorder) and self.env.get(GROUP_COMMIT, "y") != "n":
+            recorder.start_group_commit()
+            self._committing.append(recorder)
+        return recorder
+
+    def close(self) -> None:
+        """Close the committers' connections, then the pool."""
+        for recorder in self._committing:
+            recorder.close_group_commit()
+        super().close()
 
 
 def _bounded(method: Callable[..., Any], *, reads: bool = True) -> Any:
@@ -129,6 +153,7 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
         self.sql_create_statements.extend(self._chain_statements())
         self._insert_with_command = self._insert_statement(with_command=True)
         self._insert_without_command = self._insert_statement(with_command=False)
+        self._committer: GroupCommitter | None = None
         self._find_command = SQL(
             "SELECT actor, command_id, digest, outcome, position FROM {0}.{1} "
             "WHERE actor = %s AND command_id = %s"
@@ -180,7 +205,50 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
                 stale=SQL(STALE_READ),
                 busy=SQL(STORE_BUSY),
             ),
+            append_batch_function(self._schema, self._table, self._commands, STORE_BUSY),
         ]
+
+    def start_group_commit(self) -> None:
+        """From now on, concurrent appends share transactions (see `group_commit`)."""
+        call = SQL(
+            "SELECT statuses, details, positions FROM {0}.{1}("
+            "%s::text[], %s::text[], %s::text[], %s::text[], %s::int[], %s::uuid[], "
+            "%s::bigint[], %s::text[], %s::bytea[], %s::int[], %s::uuid[], %s::bigint[], "
+            "%s, %s)"
+        ).format(self._schema, Identifier(APPEND_BATCH))
+        statements = Statements(
+            append_batch=call,
+            lock_timeout=f"{self.datastore.lock_timeout}s",
+            channel=self.channel_name,
+        )
+        self._committer = GroupCommitter(
+            self._connect_committer,
+            statements,
+            retries=RETRIES,
+            retry_wait=RETRY_WAIT,
+            busy_sqlstate=STORE_BUSY,
+        )
+
+    @property
+    def group_commit(self) -> GroupCommitter | None:
+        """The committer of concurrent appends (None when each append has its own transaction)."""
+        return self._committer
+
+    def _connect_committer(self) -> psycopg.Connection[Any]:
+        """A connection of the committer's own, set up as the pool's are (timeouts, options)."""
+        pooled = self.datastore.pool.kwargs
+        kwargs = dict((pooled() if callable(pooled) else pooled) or {})
+        kwargs.setdefault("connect_timeout", CONNECT_TIMEOUT)
+        conn: psycopg.Connection[Any] = psycopg.Connection.connect(**kwargs)
+        self.datastore.after_connect_func()(conn)  # autocommit, idle-in-transaction bound
+        # an outcome is answered only once its batch is on disk, whatever the server's default
+        conn.execute("SET synchronous_commit = on")
+        return conn
+
+    def close_group_commit(self) -> None:
+        """Close the committer's connection (a later append would open another)."""
+        if self._committer is not None:
+            self._committer.close()
 
     def _chain_statements(self) -> list[Composed]:
         """The chain table, its trigger and the one-time chaining of a store older than its chain.
@@ -256,6 +324,10 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         """Append events (and the command key); translate the guard's refusals to typed errors."""
+        if self._committer is not None and stored_events:
+            return self._committer.append(
+                stored_events, kwargs.get("dar_command"), kwargs.get("dar_reads") or {}
+            )
         ids: Sequence[int] | None = self._append(stored_events, **kwargs)
         return ids
 
