@@ -21,7 +21,12 @@ from types import ModuleType
 from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, ProjectorFunction, Repository
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    ProjectorFunction,
+    Repository,
+    project_aggregate,
+)
 from eventsourcing.domain import Aggregate, Snapshot
 from eventsourcing.persistence import (
     EventStore,
@@ -133,6 +138,18 @@ def put_snapshot(snapshots: EventStore[UUID], aggregate: Aggregate) -> None:
 _UNREADABLE = (MapperDeserialisationError, SnapshotStateError, TypeError, KeyError, AttributeError)
 
 
+def _replayed(aggregate: Aggregate | None, events: list[Any]) -> Aggregate | None:
+    """The library's `project_aggregate`, without its runtime protocol check of every event.
+
+    That check (`isinstance(event, CanMutateProtocol)`) costs about 10 µs an event on Python
+    3.11: a load replaying 70 events spent more on it than on the events themselves. The events
+    come from the mapper, as instances of the aggregates' own event classes.
+    """
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
+
+
 class SnapshotCheckingRepository(Repository[UUID]):
     """Rebuilds aggregates from a snapshot only when the running code wrote it.
 
@@ -159,7 +176,8 @@ class SnapshotCheckingRepository(Repository[UUID]):
         base = self._from_snapshot(aggregate_id, version)
         after = None if base is None else base.version
         events = list(self.event_store.get(originator_id=aggregate_id, gt=after, lte=version))
-        aggregate = projector_func(base, events)
+        project = _replayed if projector_func is project_aggregate else projector_func
+        aggregate = project(base, events)
         if aggregate is None:
             msg = f"Aggregate {aggregate_id!r} version {version!r} not found."
             raise AggregateNotFoundError(msg)
