@@ -45,9 +45,18 @@ BENCH_DIR = Path(__file__).resolve().parent
 US = "µs"
 
 
-def timed_runs(step: Callable[[], float], commands: int, runs: int) -> tuple[float, ...]:
-    """µs per command of `runs` repetitions of `commands` commands, without instruments."""
-    return tuple(1e6 * sum(step() for _ in range(commands)) / commands for _ in range(runs))
+Step = Callable[[], tuple[float, float]]
+SERVER = frozenset({"snapshot read", "events read", "recorder call"})  # waits: wall-clock
+
+
+def timed_runs(step: Step, commands: int, runs: int) -> tuple[tuple[float, ...], ...]:
+    """Wall-clock and CPU µs per command of `runs` repetitions, without instruments."""
+    walls, cpus = [], []
+    for _ in range(runs):
+        spent = [step() for _ in range(commands)]
+        walls.append(1e6 * sum(wall for wall, _ in spent) / commands)
+        cpus.append(1e6 * sum(cpu for _, cpu in spent) / commands)
+    return tuple(walls), tuple(cpus)
 
 
 def profiled(dar: Dar, loop: Callable[[StageTimes], None], commands: int) -> StageTimes:
@@ -70,24 +79,25 @@ def measure_command(
             if path == "library":
                 library_path(dar)
             loop.warm_up(o.warmup)
-            total = Measurement(
-                f"{store}_command_us_{name}_{path}",
-                1,
-                US,
-                timed_runs(loop.step, o.commands, o.runs),
-            )
+            walls, cpus = timed_runs(loop.step, o.commands, o.runs)
             times = profiled(dar, loop.timed_step, o.commands)
         finally:
             dar.close()
-        stages = exclusive(times)
-        rows.append(Row.of_baseline(total))
-        print_table(f"{store} {name} ({path} path)", total.median, times)
+        wall = Measurement(f"{store}_command_us_{name}_{path}", 1, US, walls)
+        cpu = Measurement(f"{store}_command_cpu_us_{name}_{path}", 1, US, cpus)
+        rows += [Row.of_baseline(wall), Row.of_baseline(cpu)]
+        print_table(f"{store} {name} ({path} path)", wall, cpu, times)
         rows += [
             Row(
-                Measurement(f"{store}_command_stage_{name}_{path}_{key(stage)}", 1, US, (us,)),
-                total,
+                Measurement(
+                    f"{store}_command_stage_{name}_{path}_{key(stage)}",
+                    1,
+                    US,
+                    (us if stage in SERVER else cpu_us,),
+                ),
+                wall if stage in SERVER else cpu,
             )
-            for stage, us in stages.items()
+            for stage, (us, cpu_us) in exclusive(times).items()
         ]
     return rows
 
@@ -97,14 +107,20 @@ def key(stage: str) -> str:
     return stage.replace(" ", "_").replace("-", "_")
 
 
-def print_table(title: str, total: float, times: StageTimes) -> None:
-    """The stages of one command: µs and calls per command, and their sum."""
-    print(f"\n{title}: {total:,.0f} µs per command uninstrumented", flush=True)
+def print_table(title: str, wall: Measurement, cpu: Measurement, times: StageTimes) -> None:
+    """The stages of one command: wall-clock and CPU µs and calls per command, and their sums."""
+    print(
+        f"\n{title}: {wall.median:,.0f} µs per command, {cpu.median:,.0f} µs of CPU "
+        f"(uninstrumented, median of {len(wall.samples)})",
+        flush=True,
+    )
+    print(f"  {'stage (instrumented)':<48} {'wall µs':>9} {'CPU µs':>9} {'calls':>6}")
     stages = exclusive(times)
-    for stage, us in stages.items():
+    for stage, (us, cpu_us) in stages.items():
         calls = times.per_command(stage)
-        print(f"  {LABELS[stage]:<48} {us:>8,.1f} µs  {calls:>6.1f} calls")
-    print(f"  {'sum of the stages (instrumented)':<48} {sum(stages.values()):>8,.1f} µs")
+        print(f"  {LABELS[stage]:<48} {us:>9,.1f} {cpu_us:>9,.1f} {calls:>6.1f}")
+    walls, cpus = sum(us for us, _ in stages.values()), sum(c for _, c in stages.values())
+    print(f"  {'sum of the stages':<48} {walls:>9,.1f} {cpus:>9,.1f}")
 
 
 class Options(argparse.Namespace):

@@ -39,12 +39,12 @@ class PartnerLoop:
         n = next(self._numbers)
         return RegisterPartner(str(uuid4()), "bench", f"P{n}", "شريك", f"Partenaire {n}")
 
-    def step(self) -> float:
-        """One command; its seconds."""
+    def step(self) -> tuple[float, float]:
+        """One command; its wall-clock and CPU seconds."""
         command = self._command()
-        started = time.perf_counter()
+        started, used = time.perf_counter(), time.thread_time()
         self._dar.partners.register_partner(command)
-        return time.perf_counter() - started
+        return time.perf_counter() - started, time.thread_time() - used
 
     def timed_step(self, times: StageTimes) -> None:
         """One command, its stages timed."""
@@ -106,14 +106,14 @@ class LodgeLoop:
         end = EndVisit(self._key(), f"agent:{AGENT}", HOUSE, label)
         self._dar.counter.end_visit(end)
 
-    def step(self) -> float:
-        """One lodging; its seconds (the ticket's other commands are not counted)."""
+    def step(self) -> tuple[float, float]:
+        """One lodging; its wall-clock and CPU seconds (not the ticket's other commands')."""
         lodge, label = self._lodging()
-        started = time.perf_counter()
+        started, used = time.perf_counter(), time.thread_time()
         self._dar.requests.lodge(lodge)
-        seconds = time.perf_counter() - started
+        spent = time.perf_counter() - started, time.thread_time() - used
         self._end(label)
-        return seconds
+        return spent
 
     def timed_step(self, times: StageTimes) -> None:
         """One lodging, its stages timed."""

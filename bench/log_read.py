@@ -9,10 +9,13 @@ load falls on all of them alike.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
+from typing import Any
 
 import psycopg
+from eventsourcing.postgres import PostgresApplicationRecorder
 
 from api.bootstrap import Dar, bootstrap
 from bench.command_setup import library_path
@@ -95,12 +98,16 @@ def read_rows(
     try:
         fill_dar_log(dar, settings, rows)
         library_path(before)
+        recorder: Any = before.store.recorder
+        recorder.select_notifications = functools.partial(
+            PostgresApplicationRecorder.select_notifications.__wrapped__, recorder
+        )
         samples = in_turns(
             {
                 "pg_log_raw_seq_read": raw.read,
                 "pg_log_read_notifications": DarReader(dar, rows, PAGE).read,
                 "pg_log_read_decode": mapper_read(dar, rows),
-                "pg_log_read_decode_library": mapper_read(before, rows),
+                "pg_log_read_decode_library": mapper_read(before, rows),  # before: its read too
                 "pg_log_read_decode_projections": projection_read(dar, rows),
             },
             repetitions,
