@@ -8,9 +8,11 @@ Two commands, one client, on SQLite and on PostgreSQL (fsync on):
   ticket just issued and called, ended after it (only the lodging is measured).
 
 Each command is first timed as a whole without instruments (`--commands` per repetition,
-median of `--runs`), then again with a timer on each stage (`bench.stages`): the stages' µs add up
-to the instrumented command. Both are measured twice in the same run: on the library's command
-path (its `JSONTranscoder` and `Application.save`, what Dar used before) and on Dar's. The
+median of `--runs`), in wall-clock and in this thread's CPU time (on a shared machine the CPU time
+is Dar's own work; the wall-clock adds the waits for the server and for a core), then again with
+a timer on each stage (`bench.stages`): the stages' µs add up to the instrumented command. Both
+paths are measured side by side, their repetitions in turns: the library's command path (its
+`JSONTranscoder`, `Application.save`, `project_aggregate`: what Dar ran before) and Dar's. The
 PostgreSQL server's own cost is measured beside them: a raw single-row INSERT+COMMIT and a raw
 one-row SELECT on the same server, with plain psycopg.
 
@@ -49,14 +51,15 @@ Step = Callable[[], tuple[float, float]]
 SERVER = frozenset({"snapshot read", "events read", "recorder call"})  # waits: wall-clock
 
 
-def timed_runs(step: Step, commands: int, runs: int) -> tuple[tuple[float, ...], ...]:
-    """Wall-clock and CPU µs per command of `runs` repetitions, without instruments."""
-    walls, cpus = [], []
+def timed_runs(steps: dict[str, Step], commands: int, runs: int) -> dict[str, list[list[float]]]:
+    """Wall-clock and CPU µs per command of each path, `runs` repetitions taken in turns."""
+    found: dict[str, list[list[float]]] = {path: [[], []] for path in steps}
     for _ in range(runs):
-        spent = [step() for _ in range(commands)]
-        walls.append(1e6 * sum(wall for wall, _ in spent) / commands)
-        cpus.append(1e6 * sum(cpu for _, cpu in spent) / commands)
-    return tuple(walls), tuple(cpus)
+        for path, step in steps.items():
+            spent = [step() for _ in range(commands)]
+            found[path][0].append(1e6 * sum(wall for wall, _ in spent) / commands)
+            found[path][1].append(1e6 * sum(cpu for _, cpu in spent) / commands)
+    return found
 
 
 def profiled(dar: Dar, loop: Callable[[StageTimes], None], commands: int) -> StageTimes:
@@ -68,25 +71,32 @@ def profiled(dar: Dar, loop: Callable[[StageTimes], None], commands: int) -> Sta
     return times
 
 
+PATHS = ("library", "dar")
+
+
 def measure_command(
     store: str, name: str, open_dar: Callable[[], tuple[Dar, PartnerLoop | LodgeLoop]], o: Options
 ) -> list[Row]:
-    """The command's total and stages, on the library's path and on Dar's, in one run."""
-    rows: list[Row] = []
-    for path in ("library", "dar"):
-        dar, loop = open_dar()
-        try:
-            if path == "library":
-                library_path(dar)
+    """The command's total and stages on the library's path and on Dar's, side by side."""
+    opened = {path: open_dar() for path in PATHS}
+    try:
+        library_path(opened["library"][0])
+        for _, loop in opened.values():
             loop.warm_up(o.warmup)
-            walls, cpus = timed_runs(loop.step, o.commands, o.runs)
-            times = profiled(dar, loop.timed_step, o.commands)
-        finally:
+        totals = timed_runs({p: loop.step for p, (_, loop) in opened.items()}, o.commands, o.runs)
+        stages = {
+            p: profiled(dar, loop.timed_step, o.commands) for p, (dar, loop) in opened.items()
+        }
+    finally:
+        for dar, _ in opened.values():
             dar.close()
-        wall = Measurement(f"{store}_command_us_{name}_{path}", 1, US, walls)
-        cpu = Measurement(f"{store}_command_cpu_us_{name}_{path}", 1, US, cpus)
+    rows: list[Row] = []
+    for path in PATHS:
+        walls, cpus = totals[path]
+        wall = Measurement(f"{store}_command_us_{name}_{path}", 1, US, tuple(walls))
+        cpu = Measurement(f"{store}_command_cpu_us_{name}_{path}", 1, US, tuple(cpus))
         rows += [Row.of_baseline(wall), Row.of_baseline(cpu)]
-        print_table(f"{store} {name} ({path} path)", wall, cpu, times)
+        print_table(f"{store} {name} ({path} path)", wall, cpu, stages[path])
         rows += [
             Row(
                 Measurement(
@@ -97,7 +107,7 @@ def measure_command(
                 ),
                 wall if stage in SERVER else cpu,
             )
-            for stage, (us, cpu_us) in exclusive(times).items()
+            for stage, (us, cpu_us) in exclusive(stages[path]).items()
         ]
     return rows
 
