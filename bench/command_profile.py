@@ -35,7 +35,7 @@ from pathlib import Path
 
 from api.bootstrap import Dar, bootstrap
 from bench.command_setup import LodgeLoop, PartnerLoop, library_path, raw_pg_micros
-from bench.log_read import read_rows
+from bench.log_read import raw_database, read_rows
 from bench.report import merge_json, print_rows
 from bench.stages import LABELS, StageTimes, exclusive, instrument
 from bench.stats import Measurement, Row
@@ -170,7 +170,8 @@ def pg_rows(o: Options) -> list[Row]:
     server = start_postgres(fsync=True)
     try:
         databases = PostgresDatabases(server)
-        insert_us, select_us = raw_pg_micros(databases.create(), o.commands, o.runs)
+        raw_url = raw_database(server)
+        insert_us, select_us = raw_pg_micros(raw_url, o.commands, o.runs)
         raw = [
             Row.of_baseline(Measurement("pg_command_raw_insert_commit_us", 1, US, insert_us)),
             Row.of_baseline(Measurement("pg_command_raw_select_us", 1, US, select_us)),
@@ -192,7 +193,7 @@ def pg_rows(o: Options) -> list[Row]:
             *measure_command("pg", "register_partner", partners, o),
             *measure_command("pg", "lodge_request", lodging, o),
         ]
-        return raw + commands + read_rows(server, databases, o.read_rows, o.reads)
+        return raw + commands + read_rows(raw_url, databases, o.read_rows, o.reads)
     finally:
         server.stop()
 

@@ -145,9 +145,8 @@ def _library_replay(aggregate: Any, events: Any) -> Any:  # noqa: ANN401 - the l
     return project_aggregate(aggregate, events)
 
 
-def raw_pg_micros(settings: Settings, commands: int, runs: int) -> tuple[tuple[float, ...], ...]:
+def raw_pg_micros(url: str, commands: int, runs: int) -> tuple[tuple[float, ...], ...]:
     """µs of a raw single-row INSERT+COMMIT, and of a raw one-row SELECT, on the same server."""
-    url = settings.owner_database_url or settings.database_url
     with psycopg.connect(url) as conn:
         conn.execute(PG_DROP)
         conn.execute(PG_CREATE)

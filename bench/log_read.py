@@ -84,13 +84,15 @@ def in_turns(reads: dict[str, Read], repetitions: int) -> dict[str, tuple[float,
     return {name: tuple(values) for name, values in samples.items()}
 
 
-def read_rows(
-    server: PostgresServer, databases: PostgresDatabases, rows: int, repetitions: int
-) -> list[Row]:
-    """The raw read and Dar's reads, each decoding every event, with and without Dar's cuts."""
+def raw_database(server: PostgresServer) -> str:
+    """A database of the server's administrator for the raw baselines; its URL."""
     with psycopg.connect(server.admin_url(), autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {RAW_DATABASE}")
-    raw_url = server.admin_url(RAW_DATABASE)
+    return server.admin_url(RAW_DATABASE)
+
+
+def read_rows(raw_url: str, databases: PostgresDatabases, rows: int, repetitions: int) -> list[Row]:
+    """The raw read and Dar's reads, each decoding every event, with and without Dar's cuts."""
     fill_pg_table(raw_url, rows)
     settings = databases.create()
     dar, before = bootstrap(settings), bootstrap(settings)
