@@ -11,7 +11,8 @@ a key that is not text) or refuses is encoded by the library's encoder, as befor
 
 Reading, orjson parses (its floats are the library's, correctly rounded, compared on random
 texts) and the transcoded objects are turned back into values innermost first, as the library's
-object hook does (ids and times by the constructors its transcodings call). A state holding a
+object hook does (ids and times by the constructors its transcodings call). A large state (a
+snapshot of a busy stream) is read by the library, which was found faster there. A state holding a
 float that may be an integer beyond 64 bits (orjson reads one as a float), or one orjson refuses
 (NaN, escaped lone surrogates), is decoded by the library.
 """
@@ -30,6 +31,9 @@ from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Transcoding
 _PASSTHROUGH = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 _PLAIN = frozenset({str, int, bool, type(None)})
 _BEYOND_64_BITS = 2.0**63
+# Larger states (a busy queue's snapshot: 50-150 KB) were read faster by the library's decoder
+# in the command path (bench.command_profile); events are a few hundred bytes.
+_LARGE = 16_384
 
 
 class DateAsISO(Transcoding):
@@ -63,6 +67,8 @@ class DarTranscoder(JSONTranscoder):
 
     def decode(self, data: bytes) -> Any:  # noqa: ANN401 - the library's signature
         """The value the library would read from `data`."""
+        if len(data) > _LARGE:
+            return super().decode(data)
         try:
             return self._restored(orjson.loads(data))
         except (_NotSameBytes, orjson.JSONDecodeError):

@@ -99,6 +99,9 @@ def test_stored_bytes_are_read_as_the_library_reads_them(state: dict[str, Any]) 
         b'{"\\u005ftype_":"uuid_hex","_data_":"0123456789abcdef0123456789abcdef"}',
         b'{"t":{"_type_":"date_iso","_data_":"2026-03-02"},"f":1e-07}',
         b'{"big":12345678901234567890123}',
+        b'{"at":{"_type_":"datetime_iso","_data_":"2026-03-02T09:00:00+00:00"},"s":"'
+        + "ش".encode() * 9000
+        + b'"}',  # a large state: the library reads it
     ],
 )
 def test_what_orjson_reads_otherwise_is_read_by_the_library(stored: bytes) -> None:
