@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import itertools
 import time
+from datetime import date
+from datetime import time as time_of_day
 from typing import Any
 from uuid import uuid4
 
@@ -21,11 +23,13 @@ from application.partners.commands import RegisterPartner
 from bench.raw import PG_CREATE, PG_DROP, PG_INSERT, STATE, TOPIC
 from bench.stages import StageTimes
 from infrastructure.settings import Settings
-from tests.support.load_day import HouseDay, Loads, MovableClock
+from tests.support.load_day import HouseDay, Loads, MovableClock, business_days
 
-# Each lodging is on a ticket of its own; lines alternate (at most 999 tickets a line a day).
+# Each lodging is on a ticket of its own; lines alternate. A business day has LODGINGS_A_DAY of
+# them at this counter (a day's queue, and so its snapshot, grows as on a busy day, no further).
 LINES = (("A", "STEG", "BILL_PAYMENT"), ("B", "CNAM", "ENTITLEMENT_ATTESTATION"))
 COUNTER, AGENT = 1, "A17"
+LODGINGS_A_DAY = 60
 
 
 class PartnerLoop:
@@ -61,11 +65,14 @@ class PartnerLoop:
 class LodgeLoop:
     """A ticket issued and called at counter 1, a request lodged on it (timed), the visit ended."""
 
-    def __init__(self, dar: Dar, day: HouseDay) -> None:
+    def __init__(self, dar: Dar, day: HouseDay, clock: MovableClock) -> None:
         self._dar = dar
         self._day = day
+        self._clock = clock
         self._keys = itertools.count(1)
         self._lines = itertools.cycle(LINES)
+        self._days = iter(business_days(date(2026, 1, 5), 10_000))
+        self._lodged = 0
 
     @classmethod
     def open(cls, settings: Settings) -> tuple[Dar, LodgeLoop]:
@@ -75,14 +82,24 @@ class LodgeLoop:
         dar = bootstrap(settings, clock, projector=False)
         day = HouseDay(dar, clock, Loads())
         day.prepare()
-        loop = cls(dar, day)
-        dar.houses.open_counter(OpenCounter(loop._key(), f"agent:{AGENT}", HOUSE, COUNTER, AGENT))
+        loop = cls(dar, day, clock)
+        loop._next_day()
         return dar, loop
+
+    def _next_day(self) -> None:
+        """The next business day's morning: counter 1 opened by A17."""
+        self._clock.at(next(self._days), time_of_day(7, 45))
+        opening = OpenCounter(self._key(), f"agent:{AGENT}", HOUSE, COUNTER, AGENT)
+        self._dar.houses.open_counter(opening)
 
     def _key(self) -> str:
         return f"profile-{next(self._keys)}"
 
     def _lodging(self) -> tuple[LodgeRequest, str]:
+        if self._lodged == LODGINGS_A_DAY:
+            self._lodged = 0
+            self._next_day()
+        self._lodged += 1
         prefix, partner, service = next(self._lines)
         counter = self._dar.counter
         counter.issue_ticket(IssueTicket(self._key(), "kiosk:haidra", HOUSE, prefix))
