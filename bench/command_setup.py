@@ -146,15 +146,18 @@ class LodgeLoop:
 
 
 def library_path(dar: Dar) -> None:
-    """Put the library's transcoder, save and replay back in place of Dar's (the path before)."""
+    """The library's transcoder, save and replay, and a snapshot looked for at every load.
+
+    What Dar ran before, in place of its own path.
+    """
     store = dar.store
     transcoder = JSONTranscoder()
     store.register_transcodings(transcoder)
     store.mapper.transcoder = transcoder
     store.save = functools.partial(Application.save, store)  # type: ignore[method-assign]
-    store.repository.get = functools.partial(  # type: ignore[method-assign]
-        store.repository.get, projector_func=_library_replay
-    )
+    repository: Any = store.repository
+    repository.get = functools.partial(repository.get, projector_func=_library_replay)
+    repository.get_of = lambda aggregate_id, _: repository.get(aggregate_id)  # snapshot looked for
 
 
 def _library_replay(aggregate: Any, events: Any) -> Any:  # noqa: ANN401 - the library's
