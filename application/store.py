@@ -11,25 +11,27 @@ import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast, get_type_hints
 from uuid import UUID
 
 from eventsourcing.application import (
     AggregateNotFoundError,
     Application,
+    ProcessingEvent,
     ProjectorFunction,
     Repository,
     project_aggregate,
 )
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, DomainEventProtocol, MutableOrImmutableAggregate
 from eventsourcing.persistence import (
     IntegrityError,
     InterfaceError,
     JSONTranscoder,
     OperationalError,
     PersistenceError,
-    Transcoding,
+    Recording,
+    Transcoder,
 )
 from typing_extensions import TypeVar as DefaultedTypeVar
 
@@ -45,6 +47,7 @@ from application.errors import (
 from application.ports import CommandLog, CommandRecord, RecordedCommand
 from application.snapshots import SnapshotCheckingRepository, put_snapshot
 from application.snapshotted import SNAPSHOT_INTERVALS
+from application.transcoder import DarTranscoder, DateAsISO
 from domain.shared.acts import Act
 from domain.shared.errors import DarError, NotFoundError
 
@@ -59,31 +62,47 @@ SamePersonal = Callable[[RecordedValues], bool]
 """Given a recorded command's outcome values: did it carry the retry's personal data?"""
 
 
-class DateAsISO(Transcoding):
-    """Calendar dates (validity periods, business days) are stored as ISO text."""
-
-    type = date
-    name = "date_iso"
-
-    def encode(self, obj: date) -> str:
-        """ISO 8601 calendar date."""
-        return obj.isoformat()
-
-    def decode(self, data: str) -> date:
-        """Back from ISO 8601."""
-        return date.fromisoformat(data)
-
-
 class EventStore(Application[UUID]):
     """The single event store: one recorder, one log, for every context of Dar."""
 
     name = "Dar"
     snapshotting_intervals: ClassVar[dict[type[Aggregate], int]] = SNAPSHOT_INTERVALS  # type: ignore[assignment]
 
+    def construct_transcoder(self) -> Transcoder:
+        """The library's JSON transcoding, its stored bytes unchanged, done mostly by orjson."""
+        transcoder = DarTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Add Dar's value types to the library's transcodings."""
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+
+    def save(
+        self,
+        *objs: MutableOrImmutableAggregate[UUID] | DomainEventProtocol[UUID] | None,
+        **kwargs: Any,  # noqa: ANN401 - the library's signature
+    ) -> list[Recording[UUID]]:
+        """The library's save; the pending events of aggregates collected without its checks.
+
+        The library asks of each object whether it is a domain event, then whether it collects
+        events, by runtime protocol checks (about 20 µs each on Python 3.11); an aggregate is
+        neither checked nor treated otherwise here. Anything else goes the library's way.
+        """
+        aggregates = [obj for obj in objs if isinstance(obj, Aggregate)]
+        if len(aggregates) != len(objs):
+            return super().save(*objs, **kwargs)
+        processing = ProcessingEvent[UUID]()
+        for aggregate in aggregates:
+            processing.events.extend(aggregate.collect_events())
+            processing.aggregates[aggregate.id] = aggregate
+        processing.saved_kwargs.update(kwargs)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        self.notify(processing.events)  # the library's deprecated hook, called as it calls it
+        return recordings
 
     def construct_repository(self) -> Repository[UUID]:
         """A repository that starts from a snapshot only when the running code took it."""
@@ -126,7 +145,7 @@ class EventStore(Application[UUID]):
     def load(self, aggregate_id: UUID, kind: type[A], what: str) -> A:
         """The aggregate of that kind, or NotFoundError naming `what` was looked for."""
         try:
-            found: object = self.repository.get(aggregate_id)
+            found = self._get_of(aggregate_id, kind)
         except AggregateNotFoundError:
             found = None
         if not isinstance(found, kind):
@@ -137,10 +156,16 @@ class EventStore(Application[UUID]):
     def find(self, aggregate_id: UUID, kind: type[A]) -> A | None:
         """The aggregate of that kind, or None."""
         try:
-            found: object = self.repository.get(aggregate_id)
+            found = self._get_of(aggregate_id, kind)
         except AggregateNotFoundError:
             return None
         return found if isinstance(found, kind) else None
+
+    def _get_of(self, aggregate_id: UUID, kind: type[Aggregate]) -> object:
+        repository = self.repository
+        if isinstance(repository, SnapshotCheckingRepository):
+            return repository.get_of(aggregate_id, kind)
+        return repository.get(aggregate_id)  # pragma: no cover - Dar's repository is the above
 
     def position(self) -> int:
         """The position of the last event in the log (0 when the log is empty)."""

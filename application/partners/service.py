@@ -65,11 +65,7 @@ class PartnerService:
             raise NotFoundError(msg) from error
 
     def _exists(self, aggregate_id: UUID) -> bool:
-        try:
-            self._load(aggregate_id)
-        except AggregateNotFoundError:
-            return False
-        return True
+        return self._store.find(aggregate_id, Partner) is not None
 
     def _load(self, aggregate_id: UUID) -> Partner:
         partner: object = self._store.repository.get(aggregate_id)

@@ -42,6 +42,7 @@ from psycopg.sql import SQL, Composed, Identifier
 from application.errors import CommandAlreadyRecordedError, StaleReadError, StoreBusyError
 from application.ports import CommandRecord, RecordedCommand
 from infrastructure.audit.chain import CHAIN_TABLE
+from infrastructure.eventstore import pg_read
 from infrastructure.eventstore.group_commit import (
     APPEND_BATCH,
     GroupCommitter,
@@ -160,7 +161,7 @@ class DarPostgresRecorder(PostgresApplicationRecorder):
         ).format(self._schema, self._commands)
 
     select_events = _bounded(PostgresAggregateRecorder.select_events.__wrapped__)
-    select_notifications = _bounded(PostgresApplicationRecorder.select_notifications.__wrapped__)
+    select_notifications = _bounded(pg_read.select_notifications)
     max_notification_id = _bounded(PostgresApplicationRecorder.max_notification_id.__wrapped__)
 
     def _extra_create_statements(self) -> list[Composed]:

@@ -37,7 +37,8 @@ from eventsourcing.utils import resolve_topic
 from psycopg.sql import SQL, Identifier
 
 from application.errors import StoreBusyError
-from application.store import DateAsISO, EventStore
+from application.store import EventStore
+from application.transcoder import DateAsISO
 from infrastructure.timeouts import reached_a_bound
 
 Event = DomainEventProtocol[Any]
