@@ -638,20 +638,9 @@ def _summaries(rows: list[tuple[Any, ...]], period: Period, target: int) -> list
         if reading is None:
             continue
         by_hour = tuple(zip(flat[::2], flat[1::2], strict=True)) if kind == HOUR.name else ()
-        summaries.append(
-            Summary(
-                int(area),
-                str(start),
-                kind,
-                partner,
-                service,
-                reading.count,
-                reading.median_bucket,
-                reading.p90_bucket,
-                reading.below,
-                by_hour,
-            )
-        )
+        count, median, p90, below = reading
+        summary = (int(area), str(start), kind, partner, service, count, median, p90, below)
+        summaries.append(Summary(*summary, by_hour))
     return summaries
 
 
