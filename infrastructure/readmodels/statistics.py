@@ -107,6 +107,12 @@ def _key_params(table: Table[Any]) -> Callable[[tuple[object, ...]], tuple[objec
     writes = tuple(by_name[k].write for k in table.key)
     if not any(writes):
         return _as_is
+    converted = [(i, write) for i, write in enumerate(writes) if write is not None]
+    if len(converted) == 1:  # most keys have one column to convert (a house's id)
+        i, one = converted[0]
+        if len(writes) == 1:
+            return lambda key: (one(key[0]),)
+        return lambda key: (*key[:i], one(key[i]), *key[i + 1 :])
     return lambda key: tuple(
         v if write is None else write(v) for write, v in zip(writes, key, strict=True)
     )

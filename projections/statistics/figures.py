@@ -304,10 +304,14 @@ def merge(
     keys = set(lines) | set(services) | set(contacts) | set(money) | set(grant_days)
     codes = [a.code for a in areas]
     groups = []
+    spans: dict[str, tuple[date, date]] = {}  # a period's first day (ISO) -> its days asked for
     for k in sorted(keys, key=lambda k: (codes[k[0]], k[1])):
         index, day = k
-        start, end = period_of(date.fromisoformat(day), period)
-        start, end = max(start, first), min(end, last)
+        span = spans.get(day)
+        if span is None:
+            start, end = period_of(date.fromisoformat(day), period)
+            span = spans[day] = max(start, first), min(end, last)
+        start, end = span
         histograms = summaries.get(k, {})
         service_figures = _services(services.get(k, ()), histograms)
         contact_figures = _contacts(contacts.get(k, ()))
@@ -422,15 +426,19 @@ def _contacts(rows: Sequence[Row]) -> tuple[ContactFigures, ...]:
 def _outcomes(
     services: tuple[ServiceFigures, ...], contacts: tuple[ContactFigures, ...]
 ) -> Outcomes:
-    spot = sum(s.on_the_spot for s in services)
-    forwarded = sum(s.forwarded for s in services)
-    redirected = sum(c.redirections for c in contacts)
+    spot = forwarded = refused = redirected = 0
+    for s in services:
+        spot += s.on_the_spot
+        forwarded += s.forwarded
+        refused += s.refused
+    for c in contacts:
+        redirected += c.redirections
     whole = spot + forwarded + redirected
     return Outcomes(
         on_the_spot=spot,
         forwarded=forwarded,
         redirected=redirected,
-        refused=sum(s.refused for s in services),
+        refused=refused,
         on_the_spot_share=_share(spot, whole),
         forwarded_share=_share(forwarded, whole),
         redirected_share=_share(redirected, whole),
