@@ -107,6 +107,12 @@ def _key_params(table: Table[Any]) -> Callable[[tuple[object, ...]], tuple[objec
     writes = tuple(by_name[k].write for k in table.key)
     if not any(writes):
         return _as_is
+    converted = [(i, write) for i, write in enumerate(writes) if write is not None]
+    if len(converted) == 1:  # most keys have one column to convert (a house's id)
+        i, one = converted[0]
+        if len(writes) == 1:
+            return lambda key: (one(key[0]),)
+        return lambda key: (*key[:i], one(key[i]), *key[i + 1 :])
     return lambda key: tuple(
         v if write is None else write(v) for write, v in zip(writes, key, strict=True)
     )
@@ -638,20 +644,9 @@ def _summaries(rows: list[tuple[Any, ...]], period: Period, target: int) -> list
         if reading is None:
             continue
         by_hour = tuple(zip(flat[::2], flat[1::2], strict=True)) if kind == HOUR.name else ()
-        summaries.append(
-            Summary(
-                int(area),
-                str(start),
-                kind,
-                partner,
-                service,
-                reading.count,
-                reading.median_bucket,
-                reading.p90_bucket,
-                reading.below,
-                by_hour,
-            )
-        )
+        count, median, p90, below = reading
+        summary = (int(area), str(start), kind, partner, service, count, median, p90, below)
+        summaries.append(Summary(*summary, by_hour))
     return summaries
 
 

@@ -298,16 +298,20 @@ def merge(
     summaries: dict[Key, Histograms] = defaultdict(dict)
     for s in cells.summaries:
         summaries[s.area, s.start][s.kind, s.partner_code, s.service_code] = s
-    lives: dict[int, list[GrantRow]] = defaultdict(list)
-    for index, grant in cells.grants:
-        lives[index].append(grant)
+    lives: dict[int, list[tuple[str, Life]]] = defaultdict(list)
+    for index, grant in cells.grants:  # each grant's changes read once, not once a period
+        lives[index].append((grant.partner_code, life_of(grant)))
     keys = set(lines) | set(services) | set(contacts) | set(money) | set(grant_days)
     codes = [a.code for a in areas]
     groups = []
+    spans: dict[str, tuple[date, date]] = {}  # a period's first day (ISO) -> its days asked for
     for k in sorted(keys, key=lambda k: (codes[k[0]], k[1])):
         index, day = k
-        start, end = period_of(date.fromisoformat(day), period)
-        start, end = max(start, first), min(end, last)
+        span = spans.get(day)
+        if span is None:
+            start, end = period_of(date.fromisoformat(day), period)
+            span = spans[day] = max(start, first), min(end, last)
+        start, end = span
         histograms = summaries.get(k, {})
         service_figures = _services(services.get(k, ()), histograms)
         contact_figures = _contacts(contacts.get(k, ()))
@@ -334,13 +338,16 @@ def _by(rows: Iterable[Row]) -> dict[Key, list[Row]]:
     return found
 
 
-def _parts(rows: Iterable[Row], width: int) -> list[tuple[tuple[Any, ...], tuple[int, ...]]]:
+def _parts(rows: Sequence[Row], width: int) -> list[tuple[tuple[Any, ...], tuple[int, ...]]]:
     """Rows by their `width` key columns after the area and day, in order; their counts summed.
 
     The database sums the cells of an area's period already: most keys hold one row.
     """
     found: dict[tuple[Any, ...], tuple[int, ...]] = {}
     cut = 2 + width
+    if len(rows) == 1:
+        row = rows[0]
+        return [(row[2:cut], row[cut:])]
     for row in rows:
         key = row[2:cut]
         known = found.get(key)
@@ -352,7 +359,7 @@ Histograms = dict[tuple[str, str, str], Summary]
 _NO_LINE = (0,) * len(_LINE_COUNTS)
 
 
-def _visits(lines: Iterable[Row], histograms: Histograms) -> VisitFigures:
+def _visits(lines: Sequence[Row], histograms: Histograms) -> VisitFigures:
     parts = _parts(lines, 0)
     hours = histograms.get(_HOURS)
     visits, served, no_shows, walked_away, transferred, _, wait_millis, _, handling_millis = (
@@ -375,7 +382,7 @@ _HANDLING = (HANDLING.name, "", "")
 _HOURS = (HOUR.name, "", "")
 
 
-def _services(rows: Iterable[Row], histograms: Histograms) -> tuple[ServiceFigures, ...]:
+def _services(rows: Sequence[Row], histograms: Histograms) -> tuple[ServiceFigures, ...]:
     figures = []
     for (partner, service), counts in _parts(rows, 2):
         (lodged, spot, forwarded, returned, accepted, refused, closed, withdrawn, decided) = counts[
@@ -383,7 +390,11 @@ def _services(rows: Iterable[Row], histograms: Histograms) -> tuple[ServiceFigur
         ]
         with_deadline, on_time, days = counts[9:]
         turnaround = histograms.get((TURNAROUND.name, partner, service))
-        samples = turnaround.count if turnaround is not None else 0
+        samples, median, p90 = 0, None, None
+        if turnaround is not None and turnaround.count:
+            samples = turnaround.count
+            median = TURNAROUND.told(turnaround.median_bucket)
+            p90 = TURNAROUND.told(turnaround.p90_bucket)
         figures.append(
             ServiceFigures(
                 partner,
@@ -401,54 +412,54 @@ def _services(rows: Iterable[Row], histograms: Histograms) -> tuple[ServiceFigur
                 on_time,
                 on_time_share=_share(on_time, with_deadline),
                 turnaround_mean_days=round(days / samples, 3) if samples else None,
-                turnaround_median_days=_told(turnaround, "median_bucket"),
-                turnaround_p90_days=_told(turnaround, "p90_bucket"),
+                turnaround_median_days=median,
+                turnaround_p90_days=p90,
             )
         )
     return tuple(figures)
 
 
-def _told(summary: Summary | None, bucket: str) -> float | None:
-    if summary is None or not summary.count:
-        return None
-    return TURNAROUND.told(getattr(summary, bucket))
-
-
-def _contacts(rows: Iterable[Row]) -> tuple[ContactFigures, ...]:
+def _contacts(rows: Sequence[Row]) -> tuple[ContactFigures, ...]:
     return tuple(ContactFigures(partner, *counts) for (partner,), counts in _parts(rows, 1))
 
 
 def _outcomes(
     services: tuple[ServiceFigures, ...], contacts: tuple[ContactFigures, ...]
 ) -> Outcomes:
-    spot = sum(s.on_the_spot for s in services)
-    forwarded = sum(s.forwarded for s in services)
-    redirected = sum(c.redirections for c in contacts)
+    spot = forwarded = refused = redirected = 0
+    for s in services:
+        spot += s.on_the_spot
+        forwarded += s.forwarded
+        refused += s.refused
+    for c in contacts:
+        redirected += c.redirections
     whole = spot + forwarded + redirected
     return Outcomes(
         on_the_spot=spot,
         forwarded=forwarded,
         redirected=redirected,
-        refused=sum(s.refused for s in services),
+        refused=refused,
         on_the_spot_share=_share(spot, whole),
         forwarded_share=_share(forwarded, whole),
         redirected_share=_share(redirected, whole),
     )
 
 
-def _money(rows: Iterable[Row]) -> tuple[MoneyFigures, ...]:
-    by_method = _parts(((*r[:3], r[4], *r[5:]) for r in rows), 2)  # services summed together
+def _money(rows: Sequence[Row]) -> tuple[MoneyFigures, ...]:
+    by_method = _parts([(*r[:3], r[4], *r[5:]) for r in rows], 2)  # services summed together
     return tuple(
         MoneyFigures(partner, method, captured, taken, refunds, refunded, taken - refunded)
         for (partner, method), (captured, taken, refunds, refunded) in by_method
     )
 
 
-def _grants(lives: Iterable[GrantRow], last: date, rows: Iterable[Row]) -> tuple[GrantFigures, ...]:
+def _grants(
+    lives: Iterable[tuple[str, Life]], last: date, rows: Sequence[Row]
+) -> tuple[GrantFigures, ...]:
     in_force: dict[str, int] = defaultdict(int)
-    for grant in lives:
-        if in_force_on(grant, last):
-            in_force[grant.partner_code] += 1
+    for partner, life in lives:
+        if _in_force(life, last):
+            in_force[partner] += 1
     by = {partner: counts for (partner,), counts in _parts(rows, 1)}
     zero = (0,) * len(_GRANT_COUNTS)
     return tuple(
@@ -457,24 +468,47 @@ def _grants(lives: Iterable[GrantRow], last: date, rows: Iterable[Row]) -> tuple
     )
 
 
+Life = tuple[tuple[date, str, date, date], ...]  # a grant's changes: day, kind, dates they set
+
+
+def life_of(grant: GrantRow) -> Life:
+    """A grant's changes read: their day, kind, and the first and last days they set (if any)."""
+    changes = []
+    for change in grant.changes:
+        parts = change.split(" ")
+        dates = [date.fromisoformat(p) for p in parts[2:4]]
+        match parts[1]:
+            case "granted":
+                starts, ends = dates[0], dates[1]
+            case "renewed":
+                starts, ends = date.max, dates[0]
+            case _:
+                starts, ends = date.max, date.min
+        changes.append((date.fromisoformat(parts[0]), parts[1], starts, ends))
+    return tuple(changes)
+
+
 def in_force_on(grant: GrantRow, day: date) -> bool:
     """Whether the grant, as its changes up to `day` left it, was in force on `day`.
 
     In force: recorded, neither suspended nor revoked, and `day` within its validity.
     """
+    return _in_force(life_of(grant), day)
+
+
+def _in_force(life: Life, day: date) -> bool:
     state, starts, ends = "none", date.max, date.min
-    for change in grant.changes:
-        parts = change.split(" ")
-        if date.fromisoformat(parts[0]) > day:
+    for on, kind, first, last in life:
+        if on > day:
             break
-        match parts[1]:
+        match kind:
             case "granted":
                 state = "active"
-                starts, ends = date.fromisoformat(parts[2]), date.fromisoformat(parts[3])
+                starts, ends = first, last
             case "renewed":
-                ends = date.fromisoformat(parts[2])
+                ends = last
             case "suspended" | "revoked":
-                state = parts[1]
+                state = kind
             case "reinstated":
                 state = "active"
     return state == "active" and starts <= day <= ends

@@ -155,18 +155,10 @@ def flatten(counts: Mapping[int, int]) -> list[int]:
     return flat
 
 
-@dataclass(frozen=True)
-class Reading:
-    """What the figures need of a merged histogram.
-
-    Its samples, the buckets of its nearest-rank median and 90th percentile, and its samples in
-    the buckets under a limit.
-    """
-
-    count: int
-    median_bucket: int
-    p90_bucket: int
-    below: int
+Reading = tuple[int, int, int, int]
+"""What the figures need of a merged histogram: its samples, the buckets of its nearest-rank
+median and 90th percentile, and its samples in the buckets under a limit (a plain tuple: a report
+reads thousands of histograms)."""
 
 
 def read_flat(flat: list[int], below_bucket: int) -> Reading | None:
@@ -176,6 +168,11 @@ def read_flat(flat: list[int], below_bucket: int) -> Reading | None:
     samples (`cum x 100 >= p x total`); `below` counts the samples in buckets under
     `below_bucket`.
     """
+    if len(flat) == 2:  # one bucket: a house's day often holds one sample
+        bucket, total = flat
+        if total <= 0:
+            return None
+        return total, bucket, bucket, total if bucket < below_bucket else 0
     counts = flat[1::2]
     total = sum(counts)
     if total <= 0:
@@ -191,4 +188,4 @@ def read_flat(flat: list[int], below_bucket: int) -> Reading | None:
             p90 = flat[2 * i]
             break
     edge = bisect_left(flat[::2], below_bucket)
-    return Reading(total, median, p90, sum(counts[:edge]))
+    return total, median, p90, sum(counts[:edge])
