@@ -27,11 +27,16 @@ from api.bootstrap import Dar, bootstrap
 from application.citizens.commands import EraseCitizen, RegisterCitizen
 from application.commands import Command, has_personal_fields
 from application.errors import IdempotencyKeyReusedError
+from application.inclusion.commands import EnrollParticipant
 from domain.citizens.citizen import CitizenErasedError
 from domain.citizens.identity import identity_document, person_name, phone_number
+from domain.shared.errors import NotFoundError
 from infrastructure.settings import Settings
+from tests.support.citizens import register
 from tests.support.clock import TestClock
+from tests.support.inclusion import ACTOR, VOLUNTEER, register_volunteer, schedule
 from tests.support.spec import Scenario
+from tests.support.staff import HOUSE
 
 NAMES = (
     "Hédia Gharbi",
@@ -117,7 +122,7 @@ def commands_with_personal_fields() -> set[type[Command]]:
 
 
 def test_every_command_with_personal_fields_is_covered_by_the_property() -> None:
-    assert commands_with_personal_fields() == {RegisterCitizen}
+    assert commands_with_personal_fields() == {RegisterCitizen, EnrollParticipant}
 
 
 def check_pair(dar: Dar, pair: tuple[Particulars, Particulars], *, erase: bool) -> None:
@@ -190,3 +195,61 @@ def test_a_retry_replays_exactly_when_its_personal_data_is_the_same_on_postgres(
 ) -> None:
     # One database for every example: each pair has its own key and its own numbers.
     check_pair(postgres_dar, pair, erase=erase)
+
+
+# --- enrolling a participant by CIN: the CIN stays out of the log; the participant it leads to --
+
+REGISTERED = ("08123456", "08654321")
+# two citizens' CINs, one of them typed with a space, and a CIN no one is registered under
+CINS = (*REGISTERED, "0812 3456", "08999999")
+
+
+def same_person(first: str, retry: str) -> bool:
+    """The oracle: both CINs normalise to the same registered citizen's."""
+    numbers = {identity_document("cin", cin).number for cin in (first, retry)}
+    return len(numbers) == 1 and numbers <= set(REGISTERED)
+
+
+@pytest.fixture(scope="module")
+def room() -> Iterator[tuple[Dar, TestClock]]:
+    """Haidra's room in memory: its volunteer, and two registered citizens."""
+    clock = TestClock()
+    memory = f"sqlite:///file:dar_enrol_{next(_memory_names)}?mode=memory&cache=shared"
+    dar = bootstrap(Settings(database_url=memory), clock)
+    try:
+        register_volunteer(dar)
+        for cin, name in zip(REGISTERED, ("Fatma Trabelsi", "Hedi Jaziri"), strict=True):
+            register(dar, cin, name)
+        yield dar, clock
+    finally:
+        dar.close()
+
+
+@given(first=st.sampled_from(CINS), retry=st.sampled_from(CINS))
+def test_an_enrolment_retry_replays_exactly_when_its_cin_leads_to_the_same_citizen(
+    room: tuple[Dar, TestClock], first: str, retry: str
+) -> None:
+    dar, clock = room
+    session = schedule(dar, clock.now())  # a session of its own: a citizen enrols once in each
+    key = f"enrol-{next(_examples)}"
+
+    def enrol(cin: str) -> object:
+        return dar.inclusion.enroll_participant(
+            EnrollParticipant(key, ACTOR, session, HOUSE, VOLUNTEER, cin=cin)
+        )
+
+    if identity_document("cin", first).number not in REGISTERED:
+        before = dar.store.position()
+        with pytest.raises(NotFoundError):
+            enrol(first)
+        assert dar.store.position() == before
+        return
+    outcome = enrol(first)
+    before = dar.store.position()
+    if same_person(first, retry):
+        again = enrol(retry)
+        assert (again.replayed, again.value) == (True, outcome.value)  # type: ignore[attr-defined]
+    else:
+        with pytest.raises(IdempotencyKeyReusedError):
+            enrol(retry)
+    assert dar.store.position() == before, "a retry must record nothing"
