@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from infrastructure.settings import Settings
 from tests.conftest import STORES
 from tests.support.api import serve
 from tests.support.browser import LIVE_SECONDS, Opened, Opener, Site, pages, seed
-from tests.support.stores import PostgresDatabases
+from tests.support.stores import fresh_store
 
 __all__ = ["LIVE_SECONDS", "Opened", "Opener", "Site"]
 
@@ -36,17 +35,12 @@ def site(
 ) -> Iterator[Site]:
     """Dar served on each store, seeded through its API, for every browser test of that store."""
     folder = tmp_path_factory.mktemp(f"pages-{request.param}")
-    if request.param == "sqlite":
-        settings = Settings(database_url=f"sqlite:///{folder / 'dar.sqlite'}")
-    else:
-        databases: PostgresDatabases = request.getfixturevalue("pg_databases")
-        settings = databases.create()
-    try:
-        with serve(settings, folder) as server, server.client() as http:
-            yield seed(server, http, settings)
-    finally:
-        if request.param == "postgres":
-            databases.drop(settings)
+    with (
+        fresh_store(request, folder) as settings,
+        serve(settings, folder) as server,
+        server.client() as http,
+    ):
+        yield seed(server, http, settings)
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ from tests.support.clock import TestClock
 from tests.support.e2e import Client
 from tests.support.spec import Scenario
 from tests.support.statistics import FIXTURE
-from tests.support.stores import PostgresDatabases
+from tests.support.stores import fresh_store
 
 DAR = str(Path(sys.executable).with_name("dar"))
 SMALL = "2"
@@ -83,21 +83,13 @@ def office(
 ) -> Iterator[Office]:
     """The three houses' fortnight in a fresh store of each kind, served by `dar run`."""
     folder = tmp_path_factory.mktemp(f"governance-{request.param}")
-    if request.param == "sqlite":
-        settings = Settings(database_url=f"sqlite:///{folder / 'dar.sqlite'}")
-    else:
-        databases: PostgresDatabases = request.getfixturevalue("pg_databases")
-        settings = databases.create()
-    try:
+    with fresh_store(request, folder) as settings:
         with closing(bootstrap(settings, projector=False)) as dar:
             Scenario(dar, TestClock()).given(FIXTURE)
             head = dar.store.recorder.max_notification_id() or 0
         extra = {"DAR_STATISTICS_SMALL_COUNT": SMALL}
         with serve(settings, folder, **extra) as server, server.client() as http:
             yield Office(settings, server.url, http, token_for(settings, Role.GOVERNANCE), head)
-    finally:
-        if request.param == "postgres":
-            databases.drop(settings)
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from tests.conftest import STORES
 from tests.support.api import serve, token_for
 from tests.support.browser import LIVE_SECONDS, Opener, pages
 from tests.support.e2e import Client
-from tests.support.stores import PostgresDatabases
+from tests.support.stores import fresh_store
 
 CIN = "07654321"
 TEXTS = {
@@ -183,19 +183,14 @@ def room(
 ) -> Iterator[Room]:
     """Haidra's room in a fresh store of each kind, served by `dar run`."""
     folder = tmp_path_factory.mktemp(f"volunteer-{request.param}")
-    if request.param == "sqlite":
-        settings = Settings(database_url=f"sqlite:///{folder / 'dar.sqlite'}")
-    else:
-        databases: PostgresDatabases = request.getfixturevalue("pg_databases")
-        settings = databases.create()
-    try:
-        with serve(settings, folder) as server, server.client() as http:
-            house, session, day, volunteer = seed(http, settings)
-            governance = token_for(settings, Role.GOVERNANCE)
-            yield Room(settings, server.url, http, house, session, day, volunteer, governance)
-    finally:
-        if request.param == "postgres":
-            databases.drop(settings)
+    with (
+        fresh_store(request, folder) as settings,
+        serve(settings, folder) as server,
+        server.client() as http,
+    ):
+        house, session, day, volunteer = seed(http, settings)
+        governance = token_for(settings, Role.GOVERNANCE)
+        yield Room(settings, server.url, http, house, session, day, volunteer, governance)
 
 
 @pytest.fixture

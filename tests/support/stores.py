@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+import pytest
 from psycopg import sql
 
 from infrastructure.eventstore.pg_setup import setup_database
@@ -66,3 +67,21 @@ class PostgresDatabases:
 def sqlite_settings(folder: Path) -> Iterator[Settings]:
     """Settings for a fresh SQLite file in `folder`."""
     yield Settings(database_url=f"sqlite:///{folder / 'dar.sqlite'}")
+
+
+@contextmanager
+def fresh_store(request: pytest.FixtureRequest, folder: Path) -> Iterator[Settings]:
+    """A fresh store of the kind `request.param` names ("sqlite" or "postgres").
+
+    An SQLite file in `folder`, or a database of `pg_databases` dropped afterwards; for module-
+    and session-scoped fixtures parametrised over both stores.
+    """
+    if request.param == "sqlite":
+        yield Settings(database_url=f"sqlite:///{folder / 'dar.sqlite'}")
+        return
+    databases: PostgresDatabases = request.getfixturevalue("pg_databases")
+    settings = databases.create()
+    try:
+        yield settings
+    finally:
+        databases.drop(settings)
