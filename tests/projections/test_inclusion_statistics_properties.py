@@ -12,7 +12,7 @@ a bounded number on PostgreSQL (one store growing example by example).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from api.bootstrap import Dar, bootstrap, projections
+from api.bootstrap import Dar, bootstrap
 from domain.houses.house import House, HouseNames
 from domain.inclusion.learner import Learner
 from domain.inclusion.session import Participant, Plan, TrainingSession
@@ -29,11 +29,10 @@ from domain.inclusion.values import AgeBand, Gender, Milestone, SessionFormat, T
 from domain.shared.acts import Act
 from domain.shared.errors import DarError
 from infrastructure.readmodels.inclusion_statistics import ALL
-from infrastructure.readmodels.rebuild import rebuild
 from infrastructure.settings import Settings
 from tests.support.histories import Draw, draws
+from tests.support.rebuilt import assert_incremental_equals_rebuilt, memory_dar
 
-_memory = itertools.count(1)
 _keys = itertools.count(1)
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 chunks = st.lists(st.integers(1, 30), min_size=1, max_size=8)
@@ -142,40 +141,9 @@ class Room:
         learner.reach(MILESTONES[b % len(MILESTONES)], self._house_id(), act(self.now))
 
 
-def tables(dar: Dar) -> dict[str, list[tuple[Any, ...]]]:
-    db = dar.read.db
-    found = {}
-    with db.read() as cur:
-        for table in ALL:
-            cur.execute(table.select(db, order=", ".join(table.key)))
-            found[table.name] = [tuple(str(v) for v in row) for row in cur.fetchall()]
-    return found
-
-
 def check(dar: Dar, events: list[Any], sizes: list[int]) -> None:
     """Appended chunk by chunk, caught up after each, then rebuilt: the same tables."""
-    start = 0
-    for size in itertools.cycle(sizes):
-        if start >= len(events):
-            break
-        dar.store.save(*events[start : start + size])
-        start += size
-        dar.projections.catch_up()
-    incremental = tables(dar)
-    inclusion = [r for r in projections() if r.key.startswith("inclusion_statistics")]
-    rebuild(dar.store, dar.read.db, inclusion, now=lambda: datetime.now(tz=UTC))
-    assert tables(dar) == incremental
-    assert any(incremental.values())
-
-
-def memory_dar() -> Iterator[Dar]:
-    url = f"sqlite:///file:dar_incl_stats_{next(_memory)}?mode=memory&cache=shared"
-    dar = bootstrap(Settings(database_url=url))
-    dar.projections.prepare()
-    try:
-        yield dar
-    finally:
-        dar.close()
+    assert_incremental_equals_rebuilt(dar, events, sizes, ALL, "inclusion_statistics")
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
@@ -183,7 +151,7 @@ def memory_dar() -> Iterator[Dar]:
 def test_incremental_inclusion_statistics_equal_rebuilt_ones_in_memory(
     history: list[Draw], sizes: list[int]
 ) -> None:
-    for dar in memory_dar():
+    for dar in memory_dar("incl_stats"):
         check(dar, Room("haidra").run(history), sizes)
 
 

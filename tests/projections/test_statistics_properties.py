@@ -13,7 +13,7 @@ store growing example by example).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from api.bootstrap import Dar, bootstrap, projections
+from api.bootstrap import Dar, bootstrap
 from domain.counter.queue import Queue
 from domain.counter.request import CitizenRequest, Reliance
 from domain.delegation.grant import DelegationGrant
@@ -30,12 +30,11 @@ from domain.payments.payment import Method, Origin, Payment
 from domain.shared.acts import Act
 from domain.shared.errors import DarError
 from domain.shared.money import Money
-from infrastructure.readmodels.rebuild import rebuild
 from infrastructure.readmodels.statistics import ALL
 from infrastructure.settings import Settings
 from tests.support.histories import Draw, draws, history
+from tests.support.rebuilt import assert_incremental_equals_rebuilt, memory_dar
 
-_memory = itertools.count(1)
 _keys = itertools.count(1)
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 RELIANCE = Reliance(grant_id=uuid4(), grant_version=1, agent_id=uuid4(), agent_version=1)
@@ -147,40 +146,9 @@ def generated(
     return mixed
 
 
-def tables(dar: Dar) -> dict[str, list[tuple[Any, ...]]]:
-    db = dar.read.db
-    found = {}
-    with db.read() as cur:
-        for table in ALL:
-            cur.execute(table.select(db, order=", ".join(table.key)))
-            found[table.name] = [tuple(str(v) for v in row) for row in cur.fetchall()]
-    return found
-
-
 def check(dar: Dar, events: list[Any], sizes: list[int]) -> None:
     """Appended chunk by chunk, caught up after each, then rebuilt: the same tables."""
-    start = 0
-    for size in itertools.cycle(sizes):
-        if start >= len(events):
-            break
-        dar.store.save(*events[start : start + size])
-        start += size
-        dar.projections.catch_up()
-    incremental = tables(dar)
-    statistics = [r for r in projections() if r.key.startswith("statistics")]
-    rebuild(dar.store, dar.read.db, statistics, now=lambda: datetime.now(tz=UTC))
-    assert tables(dar) == incremental
-    assert any(incremental.values())
-
-
-def memory_dar() -> Iterator[Dar]:
-    url = f"sqlite:///file:dar_stats_{next(_memory)}?mode=memory&cache=shared"
-    dar = bootstrap(Settings(database_url=url))
-    dar.projections.prepare()
-    try:
-        yield dar
-    finally:
-        dar.close()
+    assert_incremental_equals_rebuilt(dar, events, sizes, ALL, "statistics")
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
@@ -188,7 +156,7 @@ def memory_dar() -> Iterator[Dar]:
 def test_incremental_statistics_equal_rebuilt_ones_in_memory(
     queue_draws: list[Draw], grant_draws: list[Draw], counter_draws: list[Draw], sizes: list[int]
 ) -> None:
-    for dar in memory_dar():
+    for dar in memory_dar("stats"):
         check(dar, generated(queue_draws, grant_draws, counter_draws), sizes)
 
 
