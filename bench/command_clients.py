@@ -11,7 +11,10 @@ synchronous_commit on) and measures, for each client count, one after the other:
   queue, agent, counter room, citizen and catalogue read; the policy check and its declared
   reads; the visit and the new request saved). Each client serves its own counter: it lodges on
   its ticket's visit, and every `LODGES_PER_VISIT` lodges ends the visit and calls a new ticket
-  (those steps are not timed, but they take the client's time: the rate understates lodgeRequest);
+  (those steps are not timed, but they take the client's time: the rate understates lodgeRequest).
+  The counters' visits end at different lodgings: ended all at once, sixteen agents would call on
+  the one line together and race for its queue (a ticket rotation then took seconds, and once
+  timed with the lodging it was the whole of lodgeRequest's p99: docs/group-commit.md);
 - `pg_command_minimal_single` (unless `--no-single`): the minimal command with group commit off
   (one transaction per append), to show what group commit changes.
 
@@ -73,7 +76,11 @@ __all__ = ["RAW_DATABASE", "main"]
 
 
 class Step(Protocol):
-    """One client: `step()` runs one measured operation."""
+    """One client: `step()` runs one measured operation, `ready()` what must come before it."""
+
+    def ready(self) -> None:
+        """Untimed housekeeping before the next operation (it still takes the client's time)."""
+        ...
 
     def step(self) -> None:
         """One operation."""
@@ -108,7 +115,9 @@ def _run_once(clients: Sequence[Step], duration: float) -> Sample:
         barrier.wait()
         deadline = started[0] + duration
         timings: list[float] = []
-        while (begun := time.perf_counter()) < deadline:
+        while time.perf_counter() < deadline:
+            client.ready()
+            begun = time.perf_counter()
             client.step()
             timings.append(time.perf_counter() - begun)
         return timings, time.perf_counter()
@@ -157,6 +166,9 @@ class MinimalCommand:
         self._client = client
         self._numbers = itertools.count(1)
         self._names = PartnerNames(NAME_AR, "Partenaire")
+
+    def ready(self) -> None:
+        """Nothing comes before a minimal command."""
 
     def step(self) -> None:
         """Run one minimal command."""
@@ -225,7 +237,9 @@ class LodgeClient:
         self._agent = agent_of(counter)
         self._citizens = itertools.cycle(citizens)
         self._keys = itertools.count(1)
-        self._lodged = 0
+        # The counters' visits end at different lodgings, as agents' do: started in step, all
+        # of them would end their visits and call their next tickets on the one line at once.
+        self._lodged = (counter * 7) % LODGES_PER_VISIT
         self._label = self._next_ticket()
 
     def _key(self) -> str:
@@ -259,9 +273,9 @@ class LodgeClient:
                 continue  # another client took the ticket first: issue another
             return str(called.values["ticket"])
 
-    def step(self) -> None:
-        """Lodge one request (and, untimed by the caller's choice, rotate the ticket)."""
-        if self._lodged == LODGES_PER_VISIT:
+    def ready(self) -> None:
+        """After `LODGES_PER_VISIT` lodgings, end the visit and call a new ticket."""
+        if self._lodged >= LODGES_PER_VISIT:
             label = self._label
             self._retry(
                 lambda: self._dar.counter.end_visit(
@@ -270,6 +284,9 @@ class LodgeClient:
             )
             self._label = self._next_ticket()
             self._lodged = 0
+
+    def step(self) -> None:
+        """Lodge one request on the ticket's visit."""
         self._dar.requests.lodge(
             LodgeRequest(
                 command_id=self._key(),

@@ -71,6 +71,9 @@ class PgInsertClient:
     def __init__(self, url: str) -> None:
         self._conn: PgConnection = psycopg.connect(url)
 
+    def ready(self) -> None:
+        """Nothing comes before an insert."""
+
     def step(self) -> None:
         """BEGIN; INSERT one row; COMMIT."""
         self._conn.execute(PG_INSERT, (uuid4(), 1, TOPIC, STATE))
@@ -129,6 +132,9 @@ class SqliteInsertClient:
     def synchronous(self) -> int:
         """The synchronous level the inserts run at."""
         return sqlite_synchronous(self._conn)
+
+    def ready(self) -> None:
+        """Nothing comes before an insert."""
 
     def step(self) -> None:
         """BEGIN; INSERT one row; COMMIT."""
