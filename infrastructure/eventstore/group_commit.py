@@ -7,8 +7,9 @@ to the first append that arrived meanwhile (its thread then writes the next batc
 nothing changes hands; under load the appends that arrive while one batch is written share the
 next batch's transaction, and so its disk sync.
 
-A batch is one pipelined exchange with the server, on the committer's own connection:
-`BEGIN; SELECT … FROM dar_append_batch(…); COMMIT`. `dar_append_batch` (SECURITY DEFINER, owned
+A batch is one exchange with the server, on the committer's own connection: one statement,
+`SELECT … FROM dar_append_batch(…)`, in autocommit, so its own transaction, which the server
+commits before it answers that it is ready again. `dar_append_batch` (SECURITY DEFINER, owned
 by the owner role) bounds its wait for the lock (the application's lock timeout, to the end of the
 transaction), takes the table lock, notifies the store's channel (delivered at COMMIT), then checks
 every command of the batch as a single append's guard would, one query per kind of check: a
@@ -35,6 +36,7 @@ their callers looks its key up and returns its first outcome.
 from __future__ import annotations
 
 import contextlib
+import struct
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -54,7 +56,9 @@ from eventsourcing.persistence import (
     ProgrammingError,
     StoredEvent,
 )
-from psycopg import sql
+from psycopg import pq, sql
+from psycopg.adapt import Dumper
+from psycopg.postgres import types as pg_types
 
 from application.errors import CommandAlreadyRecordedError, StaleReadError, StoreBusyError
 from application.ports import CommandRecord
@@ -299,7 +303,11 @@ class GroupCommitter:
 
     def _connection(self) -> psycopg.Connection[Any]:
         if self._conn is None or self._conn.closed:
-            self._conn = self._connect()
+            conn = self._connect()
+            conn.autocommit = True  # each batch is one statement, its own transaction
+            for kind, dumper in DUMPERS:
+                conn.adapters.register_dumper(kind, dumper)
+            self._conn = conn
         return self._conn
 
     def _drop_connection(self) -> None:
@@ -318,15 +326,13 @@ class GroupCommitter:
         s = self._statements
         try:
             arguments = (*_arguments(batch), s.lock_timeout, s.channel)
-            with conn.pipeline():
-                conn.execute("BEGIN")
-                cursor = conn.execute(s.append_batch, arguments, prepare=True)
-                conn.execute("COMMIT")
-            row = cursor.fetchone()
+            # One statement on an autocommit connection: its own transaction, committed by the
+            # server before it says it is ready again, and psycopg returns only then.
+            row = conn.execute(s.append_batch, arguments, prepare=True).fetchone()
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
             if not reached_a_bound(error):
                 raise
-            self._drop_connection()  # a refused pipeline: never reuse what it may have prepared
+            self._drop_connection()
             raise BatchError(_busy(error)) from error
         except psycopg.Error as error:
             self._drop_connection()
@@ -380,6 +386,104 @@ def independent_parts(batch: Sequence[Append]) -> list[list[Append]]:
     return parts
 
 
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """A one-dimensional array already in PostgreSQL's binary form (its element type's array)."""
+
+    data: bytes
+
+
+class UuidArray(Encoded):
+    """uuid[]."""
+
+
+class BigintArray(Encoded):
+    """bigint[]."""
+
+
+class IntArray(Encoded):
+    """int[]."""
+
+
+class TextArray(Encoded):
+    """text[] (NULL elements allowed)."""
+
+
+class ByteaArray(Encoded):
+    """bytea[]."""
+
+
+class _EncodedDumper(Dumper):
+    format = pq.Format.BINARY
+
+    def dump(self, obj: Any) -> bytes:
+        data: bytes = obj.data
+        return data
+
+
+def _dumper(name: str) -> type[_EncodedDumper]:
+    oid = pg_types[name].array_oid
+    return type(f"{name.title()}ArrayDumper", (_EncodedDumper,), {"oid": oid})
+
+
+DUMPERS: tuple[tuple[type[Encoded], type[Dumper]], ...] = (
+    (UuidArray, _dumper("uuid")),
+    (BigintArray, _dumper("int8")),
+    (IntArray, _dumper("int4")),
+    (TextArray, _dumper("text")),
+    (ByteaArray, _dumper("bytea")),
+)
+"""How the committer's connection sends the batch's arrays: as they are, without psycopg
+looking at every element to choose their type (about 0.2 ms of a lone command's CPU)."""
+
+_HEADER = struct.Struct("!iiIii")  # dimensions, has NULLs, element type, length, lower bound
+_EMPTY = struct.Struct("!iiI")
+_LENGTH = struct.Struct("!i")
+_NULL = _LENGTH.pack(-1)
+_UUID_LENGTH, _INT8_LENGTH, _INT4_LENGTH = _LENGTH.pack(16), _LENGTH.pack(8), _LENGTH.pack(4)
+_INT8, _INT4 = struct.Struct("!q"), struct.Struct("!i")
+
+
+def _binary_array(element: str, count: int, body: bytes, *, nulls: bool = False) -> bytes:
+    oid = pg_types[element].oid
+    if not count:
+        return _EMPTY.pack(0, 0, oid)
+    return _HEADER.pack(1, int(nulls), oid, count, 1) + body
+
+
+def uuid_array(values: Sequence[UUID | str]) -> UuidArray:
+    """uuid[] of these ids."""
+    body = b"".join(_UUID_LENGTH + (v if isinstance(v, UUID) else UUID(v)).bytes for v in values)
+    return UuidArray(_binary_array("uuid", len(values), body))
+
+
+def bigint_array(values: Sequence[int]) -> BigintArray:
+    """bigint[] of these numbers."""
+    body = b"".join(_INT8_LENGTH + _INT8.pack(v) for v in values)
+    return BigintArray(_binary_array("int8", len(values), body))
+
+
+def int_array(values: Sequence[int]) -> IntArray:
+    """int[] of these numbers."""
+    body = b"".join(_INT4_LENGTH + _INT4.pack(v) for v in values)
+    return IntArray(_binary_array("int4", len(values), body))
+
+
+def text_array(values: Sequence[str | None]) -> TextArray:
+    """text[] of these texts (None as NULL)."""
+    raw = [None if v is None else v.encode() for v in values]
+    return TextArray(_binary_array("text", len(raw), _elements(raw), nulls=None in raw))
+
+
+def bytea_array(values: Sequence[bytes]) -> ByteaArray:
+    """bytea[] of these byte strings."""
+    return ByteaArray(_binary_array("bytea", len(values), _elements(values)))
+
+
+def _elements(raw: Sequence[bytes | None]) -> bytes:
+    return b"".join(_NULL if b is None else _LENGTH.pack(len(b)) + b for b in raw)
+
+
 def _columns(row: Any) -> tuple[list[str], list[str | None], list[int | None]]:
     if isinstance(row, Mapping):
         return row["statuses"] or [], row["details"] or [], row["positions"] or []
@@ -415,18 +519,18 @@ def _arguments(batch: Sequence[Append]) -> tuple[object, ...]:
         read_ids.extend(append.reads.keys())
         read_versions.extend(append.reads.values())
     return (
-        actors,
-        command_ids,
-        digests,
-        outcomes,
-        event_owners,
-        ids,
-        versions,
-        topics,
-        states,
-        read_owners,
-        read_ids,
-        read_versions,
+        text_array(actors),
+        text_array(command_ids),
+        text_array(digests),
+        text_array(outcomes),
+        int_array(event_owners),
+        uuid_array(ids),
+        bigint_array(versions),
+        text_array(topics),
+        bytea_array(states),
+        int_array(read_owners),
+        uuid_array(read_ids),
+        bigint_array(read_versions),
     )
 
 

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from uuid import uuid4
 
 import psycopg
 import pytest
@@ -28,7 +29,16 @@ from application.store import Decision, Outcome
 from domain.partners.partner import Partner, PartnerNames, partner_id
 from domain.shared.acts import Act
 from domain.shared.errors import AlreadyExistsError
-from infrastructure.eventstore.group_commit import Append, GroupCommitter
+from infrastructure.eventstore.group_commit import (
+    DUMPERS,
+    Append,
+    GroupCommitter,
+    bigint_array,
+    bytea_array,
+    int_array,
+    text_array,
+    uuid_array,
+)
 from infrastructure.eventstore.postgres import DarPostgresRecorder
 from infrastructure.settings import Settings
 from tests.application.test_lost_reply import count_rows, through
@@ -343,3 +353,33 @@ def test_a_retry_after_a_crash_between_a_batch_commit_and_its_replies_gets_each_
         assert dar.store.position() == len(CRASH_CODES)  # nothing recorded twice
     finally:
         dar.close()
+
+
+def test_the_batch_arrays_reach_the_server_as_they_were_built(pg_settings: Settings) -> None:
+    """The committer's own binary arrays read back as built on the server.
+
+    NULLs, empty arrays, non-ASCII text and bytes outside UTF-8 included.
+    """
+    ids = [uuid4(), uuid4()]
+    texts = [ARABIC, None, "", "a\"b'c\\d{e}", "x"]
+    states = [b"", b"\x00\xff{}", ARABIC.encode()]
+    numbers = [0, 1, -1, 2**63 - 1, -(2**63)]
+    small = [0, 7, -(2**31), 2**31 - 1]
+    arrays = (
+        uuid_array([*ids, str(ids[0])]),
+        uuid_array([]),
+        text_array(texts),
+        text_array([]),
+        bytea_array(states),
+        bigint_array(numbers),
+        int_array(small),
+    )
+    with psycopg.connect(pg_settings.database_url) as conn:
+        for kind, dumper in DUMPERS:
+            conn.adapters.register_dumper(kind, dumper)
+        row = conn.execute(
+            "SELECT %s::uuid[], %s::uuid[], %s::text[], %s::text[], %s::bytea[], "
+            "%s::bigint[], %s::int[]",
+            arrays,
+        ).fetchone()
+    assert row == ([*ids, ids[0]], [], texts, [], states, numbers, small)

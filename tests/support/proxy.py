@@ -3,6 +3,10 @@
 When armed, it forwards the client's COMMIT, waits for the server's `CommandComplete COMMIT`
 (the transaction is then durable), drops that reply and closes both connections: the client
 sees a broken connection and cannot know whether its transaction committed.
+
+A batch of the group committer is one statement in autocommit (its own transaction): there the
+reply lost is the batch function's, once it ends with `ReadyForQuery`, which the server sends
+only after it committed the statement's transaction.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from types import TracebackType
 from typing import Self
 
 COMMIT_COMPLETE = b"C\x00\x00\x00\x0bCOMMIT\x00"
+BATCH_RESULT = b"statuses\x00"  # the first column of `dar_append_batch`'s row description
+READY = b"Z\x00\x00\x00\x05"
 CHUNK = 65536
 
 
@@ -65,7 +71,7 @@ class CommitCuttingProxy:
         try:
             while data := source.recv(CHUNK):
                 window = tail + data
-                if from_server and self._armed.is_set() and COMMIT_COMPLETE in window:
+                if from_server and self._armed.is_set() and _reports_a_commit(window):
                     self._armed.clear()
                     self.cuts += 1
                     _close(source, sink)
@@ -75,6 +81,14 @@ class CommitCuttingProxy:
         except OSError:
             pass
         _close(source, sink)
+
+
+def _reports_a_commit(reply: bytes) -> bool:
+    """Whether this reply tells of a committed transaction: a COMMIT's, or a batch's."""
+    if COMMIT_COMPLETE in reply:
+        return True
+    batch = reply.find(BATCH_RESULT)
+    return batch >= 0 and READY in reply[batch:]
 
 
 def _close(*sockets: socket.socket) -> None:
