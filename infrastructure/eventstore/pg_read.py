@@ -15,6 +15,7 @@ from eventsourcing.persistence import Notification
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Composed, Identifier
 
+
 def _notification(values: Sequence[Any]) -> Notification:
     """A `Notification` of one row (a frozen dataclass: its fields set as its __init__ would)."""
     notification = object.__new__(Notification)
