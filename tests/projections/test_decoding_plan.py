@@ -189,7 +189,7 @@ def test_a_business_day_decodes_as_the_library_and_rebuilds_the_same_with_the_pl
 ) -> None:
     prepare(store_settings, demo=True)
     clock = MovableClock()
-    dar = bootstrap(store_settings, clock, projector=False)
+    dar = bootstrap(store_settings, clock)
     try:
         day = HouseDay(dar, clock, Loads())
         day.prepare()
