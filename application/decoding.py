@@ -79,6 +79,15 @@ class _Topic:
     fields: tuple[str, ...] | None  # None: every field
 
 
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """The types of a state's values in order; the keys of its ids and times, and of the rest."""
+
+    types: tuple[type, ...]
+    simple: tuple[str, ...]
+    nested: tuple[str, ...]
+
+
 class EventDecoding:
     """Decodes stored events of any topic, each as the library's mapper would, with less work.
 
@@ -100,7 +109,7 @@ class EventDecoding:
         }
         self._fields = fields
         self._topics: dict[str, _Topic] = {}
-        self._learned: dict[str, list[str]] = {}  # topic -> keys that held an id, time or date
+        self._shapes: dict[str, _Shape] = {}  # topic -> the last walked state's shape
 
     def event(
         self, topic: str, originator_id: UUID | str, originator_version: int, data: bytes
@@ -118,7 +127,7 @@ class EventDecoding:
             try:
                 parsed = _parsed(data)
                 if found.fields is None:
-                    state = self._whole(parsed, data, topic)
+                    state = self._whole(parsed, topic)
                     if "class_version" in state or found.version != 1:
                         state = self._upcast(state, found)
                 elif parsed.get("class_version", 1) == found.version:
@@ -176,38 +185,47 @@ class EventDecoding:
             state[key] = value
         return state
 
-    def _whole(self, parsed: dict[str, Any], data: bytes, topic: str) -> dict[str, Any]:
-        r"""Every member of the parsed state decoded, in place, visiting as few as it can.
+    def _whole(self, parsed: dict[str, Any], topic: str) -> dict[str, Any]:
+        """Every member of the parsed state decoded, in place, visiting as few as it can.
 
-        Events of one topic hold their ids and times under the same keys: the keys that held one
-        last time are decoded first, and the others are not visited if the state holds no other
-        transcoded object (each one's `"_type_"` key is counted in the bytes; an escaped key
-        could hide one, so a state with an escape is walked) and no integer literal of 19
-        digits or more (the only numbers orjson reads otherwise than the library).
+        Events of one topic have the same fields: the types of the last walked state's values are
+        kept, with the keys that held an id, a time or a date and those that held a list or
+        another object. A state whose values have the same types, in the same order, holds no
+        float (nothing orjson may have read otherwise) and no other list or object: its ids and
+        times are decoded at once, its lists and objects walked, and nothing else is visited.
         """
-        marks = data.count(b'"_type_"')
-        learned = self._learned.get(topic)
-        if (
-            learned is not None
-            and b"\\" not in data
-            and _LONG_NUMBER not in data.translate(_DIGITS)
-        ):
-            done = 0
+        shape = self._shapes.get(topic)
+        if shape is not None and tuple(map(type, parsed.values())) == shape.types:
             direct = self._direct
-            for key in learned:
+            for key in shape.simple:  # decoded in place: walked again below, they are values
                 value = parsed.get(key)
-                if type(value) is dict and len(value) == 2:
-                    text = value.get("_data_")
-                    if type(text) is str:
-                        decode = direct.get(value.get("_type_"))  # type: ignore[arg-type]
-                        if decode is not None:
-                            parsed[key] = decode(text)
-                            done += 1
-            if done == marks:
-                return parsed
+                if type(value) is not dict or len(value) != 2:
+                    break
+                text = value.get("_data_")
+                decode = direct.get(value.get("_type_"))  # type: ignore[arg-type]
+                if type(text) is not str or decode is None:
+                    break
+                parsed[key] = decode(text)
+            else:
+                nested = shape.nested
+                if not nested:
+                    return parsed
+                if all(type(parsed.get(key)) in (dict, list) for key in nested):
+                    for key in nested:
+                        value = parsed[key]
+                        parsed[key] = (
+                            self._object(value) if type(value) is dict else self._list(value)
+                        )
+                    return parsed
+            self._shapes.pop(topic, None)  # learned again from the next state
+            return self._all_members(parsed)
+        types = tuple(map(type, parsed.values()))
+        containers = [key for key, value in parsed.items() if type(value) in (dict, list)]
         simple: list[str] = []
         self._all_members(parsed, simple)
-        self._learned[topic] = simple
+        if float not in types:
+            nested = tuple(key for key in containers if key not in simple)
+            self._shapes[topic] = _Shape(types, tuple(simple), nested)
         return parsed
 
     def _all_members(
@@ -305,8 +323,6 @@ def uuid_of_hex(data: str) -> UUID:
     return value
 
 
-_DIGITS = bytes(0x39 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))  # digits to "9"
-_LONG_NUMBER = b"9" * 19  # an integer of 64 bits or more has 19 digits or more
 _UNKNOWN = SafeUUID.unknown  # an enum member: looked up once, not once per id
 _UUIDS: dict[str, UUID] = {}
 _UUIDS_KEPT = 100_000
