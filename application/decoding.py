@@ -125,23 +125,28 @@ class EventDecoding:
             found = self._topics[topic] = self._topic(topic, type(originator_id))
         try:
             try:
-                parsed = _parsed(data)
+                parsed = orjson.loads(data)
+                if type(parsed) is not dict or (
+                    len(parsed) == 2 and "_type_" in parsed and "_data_" in parsed
+                ):
+                    raise _Refer  # noqa: TRY301 - the state is not an object of fields
                 if found.fields is None:
                     state = self._whole(parsed, topic)
-                    if "class_version" in state or found.version != 1:
-                        state = self._upcast(state, found)
+                    upcast = "class_version" in state or found.version != 1
                 elif parsed.get("class_version", 1) == found.version:
-                    state = self._members(parsed, found.fields)
+                    state, upcast = self._members(parsed, found.fields), False
                 else:
-                    state = self._upcast(self._all_members(parsed), found)
-            except _Refer:  # the library's own reading
-                state = self._upcast(JSONTranscoder.decode(self._transcoder, data), found)
+                    state, upcast = self._all_members(parsed), True
+            except (_Refer, orjson.JSONDecodeError):  # the library's own reading
+                state, upcast = JSONTranscoder.decode(self._transcoder, data), True
         except Exception as error:
             raise UndecodableStateError(str(error)) from error
         state["originator_id"] = (
             originator_id if found.convert is None else found.convert(originator_id)
         )
         state["originator_version"] = originator_version
+        if upcast:  # as the library's mapper: after the originator is set
+            state = self._upcast(state, found)
         event: object = object.__new__(found.cls)
         object.__setattr__(event, "__dict__", state)
         return cast("Event", event)
@@ -166,7 +171,8 @@ class EventDecoding:
             from_version += 1
         if topic.fields is None:
             return state
-        return {key: state[key] for key in topic.fields if key in state}
+        kept = (*topic.fields, "originator_id", "originator_version")
+        return {key: state[key] for key in kept if key in state}
 
     def _members(self, parsed: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
         """A new state of the wanted fields only, each decoded."""
@@ -284,17 +290,6 @@ class EventDecoding:
             elif kind is float:
                 _check(item)
         return value
-
-
-def _parsed(data: bytes) -> dict[str, Any]:
-    """The state parsed by orjson, if it is an object that is not itself a transcoded value."""
-    try:
-        parsed = orjson.loads(data)
-    except orjson.JSONDecodeError as error:
-        raise _Refer from error
-    if type(parsed) is not dict or (len(parsed) == 2 and "_type_" in parsed and "_data_" in parsed):
-        raise _Refer
-    return parsed
 
 
 def _check(number: float) -> None:

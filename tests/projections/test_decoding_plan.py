@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, Notification
 from hypothesis import given
 from hypothesis import strategies as st
@@ -216,3 +216,36 @@ def test_a_business_day_decodes_as_the_library_and_rebuilds_the_same_with_the_pl
             assert rows(dar, registered) == with_plan
     finally:
         dar.close()
+
+
+class Notebook(Aggregate):
+    """An aggregate whose event was changed once: version 1 had `old`, version 2 has `note`."""
+
+    class Noted(Aggregate.Event):
+        class_version = 2
+        note: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["note"] = f"{state['originator_id']}:{state.pop('old')}"
+
+
+NOTED = "tests.projections.test_decoding_plan:Notebook.Noted"
+
+
+def test_an_older_event_is_upcast_as_the_library_upcasts_it_after_its_originator_is_set() -> None:
+    stored = (
+        b'{"timestamp":{"_type_":"datetime_iso","_data_":"2026-03-02T09:00:00+00:00"},'
+        b'"originator_topic":"x","old":"kept"}'
+    )
+    originator = uuid4()
+    expected = REFERENCE.to_domain_event(stored_at(1, originator, 3, NOTED, stored))
+    assert expected.note == f"{originator}:kept"  # type: ignore[attr-defined]
+    for fields in (None, ("note",)):
+        decoder = Decoder(STORE, lambda _, f=fields: f)  # type: ignore[misc]
+        event = decoder.decode(RawEvent(1, originator, 3, NOTED, stored))
+        kept = {"timestamp", "originator_id", "originator_version", "note"}
+        assert vars(event) == {
+            k: v for k, v in vars(expected).items() if fields is None or k in kept
+        }
+    same(STORE.mapper.to_domain_event(stored_at(1, originator, 3, NOTED, stored)), expected)
