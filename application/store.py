@@ -28,6 +28,7 @@ from eventsourcing.persistence import (
     IntegrityError,
     InterfaceError,
     JSONTranscoder,
+    Mapper,
     OperationalError,
     PersistenceError,
     Recording,
@@ -36,6 +37,7 @@ from eventsourcing.persistence import (
 from typing_extensions import TypeVar as DefaultedTypeVar
 
 from application.commands import Command, has_personal_fields, payload_digest
+from application.decoding import DarMapper
 from application.errors import (
     CommandAlreadyRecordedError,
     ConflictError,
@@ -67,6 +69,12 @@ class EventStore(Application[UUID]):
 
     name = "Dar"
     snapshotting_intervals: ClassVar[dict[type[Aggregate], int]] = SNAPSHOT_INTERVALS  # type: ignore[assignment]
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """The library's mapper, reading stored events through per-topic decoders (same events)."""
+        if self.factory.env.get(self.factory.MAPPER_TOPIC):
+            return super().construct_mapper()
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=DarMapper)
 
     def construct_transcoder(self) -> Transcoder:
         """The library's JSON transcoding, its stored bytes unchanged, done mostly by orjson."""

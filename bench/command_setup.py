@@ -12,7 +12,7 @@ from uuid import uuid4
 
 import psycopg
 from eventsourcing.application import Application, project_aggregate
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.persistence import JSONTranscoder, Mapper
 
 from api.bootstrap import Dar, bootstrap
 from api.cli import prepare
@@ -153,7 +153,10 @@ def library_path(dar: Dar) -> None:
     store = dar.store
     transcoder = JSONTranscoder()
     store.register_transcodings(transcoder)
-    store.mapper.transcoder = transcoder
+    store.mapper = Mapper(transcoder)  # the library's mapper, as before Dar's
+    store.events.mapper = store.mapper
+    if store.snapshots is not None:
+        store.snapshots.mapper = store.mapper
     store.save = functools.partial(Application.save, store)  # type: ignore[method-assign]
     repository: Any = store.repository
     repository.get = functools.partial(repository.get, projector_func=_library_replay)

@@ -15,13 +15,22 @@ from eventsourcing.persistence import Notification
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Composed, Identifier
 
-_FIELDS = ("id", "originator_id", "originator_version", "topic", "state")
-
 
 def _notification(values: Sequence[Any]) -> Notification:
     """A `Notification` of one row (a frozen dataclass: its fields set as its __init__ would)."""
     notification = object.__new__(Notification)
-    object.__setattr__(notification, "__dict__", dict(zip(_FIELDS, values, strict=True)))
+    position, originator_id, originator_version, topic, state = values
+    object.__setattr__(
+        notification,
+        "__dict__",
+        {
+            "id": position,
+            "originator_id": originator_id,
+            "originator_version": originator_version,
+            "topic": topic,
+            "state": state,
+        },
+    )
     return notification
 
 

@@ -24,7 +24,7 @@ from infrastructure.readmodels.batching import BackgroundWrites, DeferredWriteEr
 from infrastructure.readmodels.database import ReadDatabase, SqlCursor, as_time
 from infrastructure.readmodels.failures import clear_failure, create_failure_tables
 from infrastructure.readmodels.log import Batch, Decoder, EventLog, Topics
-from infrastructure.readmodels.runner import TRANSIENT, PageWriter, Registered
+from infrastructure.readmodels.runner import TRANSIENT, PageWriter, Registered, fields_read
 from projections.errors import StaleError
 
 REBUILDS = "dar_projection_rebuilds"
@@ -89,7 +89,7 @@ def _rebuild(  # noqa: PLR0913 - as rebuild's
     The next page is read (a thread) and the last page's rows are written (another thread, in
     this transaction) while this page is decoded and applied.
     """
-    log, decoder = EventLog(store), Decoder(store)
+    log, decoder = EventLog(store), Decoder(store, fields_read(registered))
     topics = {r.key: r.topics() for r in registered}
     head = log.head()
     after = events = 0

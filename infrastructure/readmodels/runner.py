@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
@@ -26,6 +26,7 @@ import psycopg
 import psycopg_pool
 from eventsourcing import persistence as es_persistence
 
+from application.decoding import Fields
 from application.errors import StoreBusyError
 from application.store import EventStore
 from infrastructure.clock import SystemClock
@@ -75,6 +76,27 @@ class Registered(Generic[W]):
         """The events it applies: its `subscribes_to` aggregates' (every event if undeclared)."""
         aggregates: tuple[type, ...] | None = getattr(self.projection, "subscribes_to", None)
         return Topics(aggregates)
+
+
+def fields_read(projections: Sequence[Registered[object]]) -> Fields:
+    """What to decode of each event class for these projections, which share each decoded event.
+
+    The fields their `reads` name, together; every field of a class that some projection
+    subscribed to it declares no `reads` for.
+    """
+    declared = [(r.topics(), getattr(r.projection, "reads", None)) for r in projections]
+
+    def fields(cls: type) -> frozenset[str] | None:
+        wanted: set[str] = set()
+        for topics, reads in declared:
+            if not topics.owns(cls):
+                continue
+            if reads is None:
+                return None
+            wanted.update(reads.get(cls, ()))
+        return frozenset(wanted)
+
+    return fields
 
 
 def apply_batch(
@@ -237,7 +259,7 @@ class ProjectionRunner:
         self._projections = projections
         self._topics = {r.key: r.topics() for r in projections}
         self._log = EventLog(store)
-        self._decoder = Decoder(store)
+        self._decoder = Decoder(store, fields_read(projections))
         self._new_events = new_events or NewEvents()
         self._poll = poll_seconds
         self._wake_up = wake_up

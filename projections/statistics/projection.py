@@ -24,8 +24,10 @@ from domain.houses.house import House
 from domain.partners.partner import Partner
 from domain.payments.payment import Payment
 from domain.shared.time import TUNIS, tunis_day
+from projections.ports import Reads
 from projections.rows import changed
 from projections.statistics.histogram import HANDLING, HOUR, TURNAROUND, WAIT
+from projections.statistics.reads import STATISTICS_READS
 from projections.statistics.view import (
     GrantRow,
     HouseRow,
@@ -70,6 +72,8 @@ class StatisticsProjection:
         Payment,
         DelegationGrant,
     )
+    # the fields of each event its steps read: no other is decoded for it (projections/ports.py)
+    reads: ClassVar[Reads] = STATISTICS_READS
 
     def __init__(self, calendar: BusinessCalendar) -> None:
         self._calendar = calendar
