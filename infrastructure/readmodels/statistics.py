@@ -6,15 +6,26 @@ import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 from uuid import UUID
 
 from infrastructure.readmodels.database import ReadDatabase, SqlCursor, select_each
 from infrastructure.readmodels.tables import Index, Table, create_tables
 from infrastructure.readmodels.working_set import KEPT, MAX_PARAMETERS, WorkingSet, json_rows
-from projections.statistics.figures import Cells, Period, Summary, period_of
+from infrastructure.statistics_areas import area_id, area_of
+from projections.statistics.figures import (
+    Area,
+    Cells,
+    GroupBy,
+    Period,
+    Summary,
+    kept_figures,
+    merge,
+    period_of,
+)
 from projections.statistics.histogram import (
     HOUR,
+    WAIT,
     add_counts,
     encode_counts,
     flatten,
@@ -24,6 +35,7 @@ from projections.statistics.histogram import (
 from projections.statistics.projection import StatisticsProjection
 from projections.statistics.view import (
     ContactDayCell,
+    DayFiguresRow,
     GrantDayCell,
     GrantRow,
     HistogramCell,
@@ -65,6 +77,7 @@ HISTOGRAMS = Table(
     ("house_id", "span", "day", "kind", "partner_code", "service_code"),
     indexes=(Index("span_day", ("span", "day")),),  # every house's weeks or days at once
 )
+DAY_FIGURES = Table(f"stats_day_figures_v{V}", DayFiguresRow, ("kind", "area", "day"))
 HOUSES = Table(f"stats_houses_v{V}", HouseRow, ("house_id",))
 QUEUES = Table(f"stats_queues_v{V}", QueueRow, ("queue_id",), on_conflict="ignore")
 TICKETS = Table(f"stats_tickets_v{V}", TicketRow, ("house_id", "day", "label"))
@@ -84,6 +97,7 @@ CELLS: tuple[Table[Any], ...] = (
 ALL: tuple[Table[Any], ...] = (
     *CELLS,
     HISTOGRAMS,
+    DAY_FIGURES,
     HOUSES,
     QUEUES,
     TICKETS,
@@ -159,24 +173,24 @@ class _Counts(Generic[R]):
         self.table = table
         self._db = db
         self._cur = cur
-        self._changes: dict[tuple[object, ...], R] = {}
+        self.changes: dict[tuple[object, ...], R] = {}
         self._key_of = operator.attrgetter(*table.key)
         self._counts = tuple(c for c in table.columns if c not in table.key)
         self._zeros = (0,) * len(self._counts)
 
     def cell(self, *key: object) -> R:
         """The batch's change to the cell of this key (its key columns in order), else zero."""
-        found = self._changes.get(key)
+        found = self.changes.get(key)
         return found if found is not None else self.table.row_type(*key, *self._zeros)
 
     def put(self, row: R) -> None:
-        self._changes[self._key_of(row)] = row
+        self.changes[self._key_of(row)] = row
 
     def flush(self) -> None:
-        if not self._changes:
+        if not self.changes:
             return
-        rows = [self.table.params(r) for r in self._changes.values()]
-        self._changes = {}
+        rows = [self.table.params(r) for r in self.changes.values()]
+        self.changes = {}
         table, columns = self._db.table(self.table.name), ", ".join(self.table.columns)
         adds = ", ".join(f"{c} = t.{c} + excluded.{c}" for c in self._counts)
         conflict = f"ON CONFLICT ({', '.join(self.table.key)}) DO UPDATE SET {adds}"
@@ -304,6 +318,7 @@ class StatisticsTables:
     """Writes the statistics rows within a batch's transaction, through working sets."""
 
     def __init__(self, db: ReadDatabase, cur: SqlCursor) -> None:
+        self._db, self._cur = db, cur
         self._lines = _Counts(db, cur, LINE_DAYS)
         self._services = _Counts(db, cur, SERVICE_DAYS)
         self._contacts = _Counts(db, cur, CONTACT_DAYS)
@@ -465,13 +480,112 @@ class StatisticsTables:
         self._skipped.put(SkippedRow(event_type, reason, count + 1, position))
 
     def flush(self) -> None:
-        """Write the batch's rows."""
+        """Write the batch's rows, then the day figures of the areas whose cells it changed."""
+        changed = _DayChanges(self._histograms.changes, self._all, self._grant_days)
         self._histograms.flush()
         for rows in self._all:
             if isinstance(rows, _Counts):
                 rows.flush()
             else:
                 rows.set.flush()
+        if changed.days:
+            _keep_day_figures(self._db, self._cur, changed)
+
+
+class _DayChanges:
+    """The house-days a batch changed a cell of, and each house's earliest grant change."""
+
+    def __init__(
+        self,
+        histograms: Mapping[HistogramKey, object],
+        tables: Sequence[_Rows[Any] | _Counts[Any]],
+        grant_days: _Counts[GrantDayCell],
+    ) -> None:
+        days: dict[UUID, set[date]] = {}
+        for rows in tables:
+            if isinstance(rows, _Counts):
+                for key in rows.changes:
+                    days.setdefault(cast("UUID", key[0]), set()).add(cast("date", key[1]))
+        for house, day, span, *_ in histograms:
+            if span == Period.DAY.value:  # its weeks' and months' days are those of its day
+                days.setdefault(house, set()).add(day)
+        grants: dict[UUID, date] = {}
+        for key in grant_days.changes:
+            house, day = cast("UUID", key[0]), cast("date", key[1])
+            grants[house] = min(day, grants.get(house, day))
+        self.days = days
+        self.grants = grants
+
+
+def _keep_day_figures(db: ReadDatabase, cur: SqlCursor, changed: _DayChanges) -> None:
+    """Write again the day figures of every area whose cells of that day the batch changed.
+
+    Each grouping's changed areas' days are merged from the cells as the report would merge them
+    (`figures.merge`, in this transaction); a grant changed on a day also changes the grants in
+    force on every later day of its house's areas.
+    """
+    cur.execute(HOUSES.select(db))
+    houses = [HOUSES.row(r) for r in cur.fetchall()]
+    queries = StatisticsQueries(db)
+    rows = []
+    for group_by in GroupBy:
+        areas = {h.house_id: area_of(h, group_by) for h in houses}
+        wanted = _changed_days(db, cur, group_by, areas, changed)
+        if not wanted:
+            continue
+        of_house = {h: area_id(a) for h, a in areas.items() if a.code in wanted}
+        indexed: dict[UUID, Area] = {}
+        for house, area in areas.items():
+            if house in of_house:
+                indexed.setdefault(of_house[house], area)
+        days = set().union(*wanted.values())
+        selection = Selection(min(days), max(days))
+        cells = queries.cells_on(cur, selection, of_house, Period.DAY, 0, keep=WAIT.name)
+        ordered = list(indexed.values())
+        waits = {
+            (ordered[s.area].code, s.start): s.buckets
+            for s in cells.summaries
+            if s.kind == WAIT.name
+        }
+        for group in merge(cells, ordered, Period.DAY, (selection.first, selection.last)):
+            code, day = group.area.code, group.first
+            if day in wanted[code]:
+                figures = kept_figures(group, waits.get((code, day.isoformat()), ()))
+                rows.append(
+                    DAY_FIGURES.params(DayFiguresRow(group_by.value, code, day, figures.decode()))
+                )
+    if rows:
+        _upsert(db, cur, DAY_FIGURES, rows)
+
+
+def _changed_days(
+    db: ReadDatabase,
+    cur: SqlCursor,
+    group_by: GroupBy,
+    areas: Mapping[UUID, Area],
+    changed: _DayChanges,
+) -> dict[str, set[date]]:
+    """The days of each area (code) whose figures the batch changed (houses registered only)."""
+    wanted: dict[str, set[date]] = {}
+    for house, days in changed.days.items():
+        if house in areas:
+            wanted.setdefault(areas[house].code, set()).update(days)
+    for house, first in changed.grants.items():
+        if house in areas:
+            code = areas[house].code
+            wanted.setdefault(code, set()).update(_kept_days(db, cur, group_by, code, first))
+    return wanted
+
+
+def _kept_days(
+    db: ReadDatabase, cur: SqlCursor, group_by: GroupBy, code: str, first: date
+) -> list[date]:
+    """The days from `first` on an area's figures are kept for."""
+    cur.execute(
+        f"SELECT day FROM {db.table(DAY_FIGURES.name)} WHERE kind = ? AND area = ? AND day >= ?",
+        (group_by.value, code, first.isoformat()),
+    )
+    return [date.fromisoformat(str(day)) for (day,) in cur.fetchall()]
 
 
 @dataclass(frozen=True)
@@ -505,6 +619,19 @@ class StatisticsQueries:
     def cells(
         self, selection: Selection, areas: Mapping[UUID, UUID], period: Period, target: int
     ) -> Cells:
+        """See `cells_on`: in a read transaction of its own."""
+        with self._db.read() as cur:
+            return self.cells_on(cur, selection, areas, period, target)
+
+    def cells_on(  # noqa: PLR0913, PLR0917 - the question, and which histograms keep buckets
+        self,
+        cur: SqlCursor,
+        selection: Selection,
+        areas: Mapping[UUID, UUID],
+        period: Period,
+        target: int,
+        keep: str = HOUR.name,
+    ) -> Cells:
         """The selection's cells summed by area (`areas`: house -> area id) and period.
 
         The areas are told by their index in the order their ids first come in `areas`. Each
@@ -512,7 +639,8 @@ class StatisticsQueries:
         the partner, service and method stay apart, the service lines do not. The sums are
         made by the database, in one snapshot, with the grants' lives and the histograms beside
         them; each area's period's histograms are merged and read here (`target`: the first
-        bucket not under the waits' target).
+        bucket not under the waits' target). The hours' histograms keep their buckets, and
+        those of the kind `keep` names.
         """
         with_visits = selection.partner is None and selection.service is None
         general = selection.service is None  # contacts and grants know no service
@@ -535,8 +663,7 @@ class StatisticsQueries:
         if general:
             where = f"house_id IN ({', '.join('?' * len(houses))})"
             statements.append((GRANTS.select(self._db, where, "grant_id"), houses))
-        with self._db.read() as cur:
-            found = select_each(cur, statements)
+        found = select_each(cur, statements)
         rows: dict[Table[Any], list[tuple[Any, ...]]] = dict(zip(tables, found, strict=False))
         lives = [GRANTS.row(r) for r in found[len(tables) + 1]] if general else []
         partner = selection.partner
@@ -548,9 +675,30 @@ class StatisticsQueries:
             money=rows[MONEY_DAYS],
             grant_days=rows.get(GRANT_DAYS, []),
             grants=[(of_house[g.house_id], g) for g in lives if partner in {None, g.partner_code}],
-            summaries=_summaries(found[len(tables)], period, target),
+            summaries=_summaries(found[len(tables)], period, target, keep),
             with_visits=with_visits,
         )
+
+    def day_figures(
+        self, group_by: GroupBy, selection: Selection, areas: Sequence[str] | None
+    ) -> list[tuple[str, str, str]]:
+        """The kept day figures (area, day, figures as JSON) of the selection's days.
+
+        Every area's, or those `areas` names; a partner or service in `selection` is not
+        narrowed on (the kept figures are of all of them).
+        """
+        sql = (
+            f"SELECT area, day, figures FROM {self._db.table(DAY_FIGURES.name)} "
+            "WHERE kind = ? AND day >= ? AND day <= ?"
+        )
+        params: list[object] = [group_by.value, selection.first.isoformat()]
+        params.append(selection.last.isoformat())
+        if areas is not None:
+            sql += f" AND area IN ({', '.join('?' * len(areas))})"
+            params += areas
+        with self._db.read() as cur:
+            cur.execute(sql, params)
+            return [(str(a), str(d), f) for a, d, f in cur.fetchall()]
 
     def _areas(self, of_house: Mapping[UUID, int]) -> tuple[str, list[object]]:
         """A `VALUES` list of (house, area index) pairs and its parameters."""
@@ -614,7 +762,9 @@ class StatisticsQueries:
         return sql, [*pairs_, *chosen, *params]
 
 
-def _summaries(rows: list[tuple[Any, ...]], period: Period, target: int) -> list[Summary]:
+def _summaries(
+    rows: list[tuple[Any, ...]], period: Period, target: int, keep: str
+) -> list[Summary]:
     """Each area's period's histogram, merged from the stored ones and read.
 
     A histogram alone in its group (a house's day, week or month) is read as stored; the others
@@ -643,7 +793,8 @@ def _summaries(rows: list[tuple[Any, ...]], period: Period, target: int) -> list
         reading = read_flat(flat, target)
         if reading is None:
             continue
-        by_hour = tuple(zip(flat[::2], flat[1::2], strict=True)) if kind == HOUR.name else ()
+        kept = kind in {HOUR.name, keep}
+        by_hour = tuple(zip(flat[::2], flat[1::2], strict=True)) if kept else ()
         count, median, p90, below = reading
         summary = (int(area), str(start), kind, partner, service, count, median, p90, below)
         summaries.append(Summary(*summary, by_hour))

@@ -1,7 +1,8 @@
 """Projects the counter's, the requests', the payments' and the grants' events into statistics.
 
-Each event adds to the cell of its house and business day (Africa/Tunis); figures for a
-municipality, a governorate, the nation, a week or a month are merges of cells made when asked.
+Each event adds to the cell of its house and business day (Africa/Tunis); the writer keeps each
+house's, municipality's, governorate's and the nation's finished figures of a day beside the
+cells; figures for a week, a month or a filtered question are merges of cells made when asked.
 An event the statistics cannot place (a ticket of a queue never opened, a refund never asked
 for) is counted in `skipped` and changes no cell: no event stops this read model.
 """
@@ -59,7 +60,7 @@ class StatisticsProjection:
     """The governance office's cells; no personal data is read into them."""
 
     name = "statistics"
-    version = 2  # 2: a histogram in one row, not one row per bucket
+    version = 3  # 2: a histogram in one row, not one per bucket; 3: areas' day figures kept
     # the aggregates whose events it applies: the runner decodes no other event for it
     subscribes_to: ClassVar[tuple[type, ...]] = (
         House,

@@ -127,6 +127,24 @@ class HistogramCell:
     counts: str
 
 
+@dataclass(frozen=True)
+class DayFiguresRow:
+    """An area's finished figures of one business day, kept at write time.
+
+    `kind` is the grouping (house, municipality, governorate, nation) and `area` the area's
+    code as the report names it (`projections.statistics.figures.Area.code`); `figures` is the
+    day's group as JSON (`figures.as_figures`, its area left out), with the waits' histogram
+    beside it (`wait_buckets`) so the share within any target is read from it. It is written
+    again whenever a cell of the area's day changes, or a grant of its houses changes on that day
+    or before.
+    """
+
+    kind: str
+    area: str
+    day: date
+    figures: str
+
+
 # --- index rows: where later events' figures go ----------------------------------------------
 
 
