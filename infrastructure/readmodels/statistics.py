@@ -319,6 +319,7 @@ class StatisticsTables:
 
     def __init__(self, db: ReadDatabase, cur: SqlCursor) -> None:
         self._db, self._cur = db, cur
+        self._changed = _DayChanges()
         self._lines = _Counts(db, cur, LINE_DAYS)
         self._services = _Counts(db, cur, SERVICE_DAYS)
         self._contacts = _Counts(db, cur, CONTACT_DAYS)
@@ -480,28 +481,45 @@ class StatisticsTables:
         self._skipped.put(SkippedRow(event_type, reason, count + 1, position))
 
     def flush(self) -> None:
-        """Write the batch's rows, then the day figures of the areas whose cells it changed."""
-        changed = _DayChanges(self._histograms.changes, self._all, self._grant_days)
+        """Write the batch's rows; note the house-days whose cells it changed (see `finish`)."""
+        self._changed.note(self._histograms.changes, self._all, self._grant_days)
         self._histograms.flush()
         for rows in self._all:
             if isinstance(rows, _Counts):
                 rows.flush()
             else:
                 rows.set.flush()
-        if changed.days:
-            _keep_day_figures(self._db, self._cur, changed)
+
+    def finish(self) -> None:
+        """Write again the day figures of the areas whose cells changed since the last finish.
+
+        The runner finishes each batch; a rebuild, its whole pass once (its pages only flush).
+        """
+        changed, self._changed = self._changed, _DayChanges()
+        days = sorted(set().union(*changed.days.values()))
+        for start in range(0, len(days), _DAYS_AT_ONCE):
+            window = days[start : start + _DAYS_AT_ONCE]
+            _keep_day_figures(self._db, self._cur, changed.within(window[0], window[-1]))
+
+
+_DAYS_AT_ONCE = 31  # the days whose figures are merged in one read at the end of a rebuild
 
 
 class _DayChanges:
     """The house-days a batch changed a cell of, and each house's earliest grant change."""
 
-    def __init__(
+    def __init__(self) -> None:
+        self.days: dict[UUID, set[date]] = {}
+        self.grants: dict[UUID, date] = {}
+
+    def note(
         self,
         histograms: Mapping[HistogramKey, object],
         tables: Sequence[_Rows[Any] | _Counts[Any]],
         grant_days: _Counts[GrantDayCell],
     ) -> None:
-        days: dict[UUID, set[date]] = {}
+        """The house-days of a flush's changes (before they are written)."""
+        days, grants = self.days, self.grants
         for rows in tables:
             if isinstance(rows, _Counts):
                 for key in rows.changes:
@@ -509,12 +527,19 @@ class _DayChanges:
         for house, day, span, *_ in histograms:
             if span == Period.DAY.value:  # its weeks' and months' days are those of its day
                 days.setdefault(house, set()).add(day)
-        grants: dict[UUID, date] = {}
         for key in grant_days.changes:
             house, day = cast("UUID", key[0]), cast("date", key[1])
             grants[house] = min(day, grants.get(house, day))
-        self.days = days
-        self.grants = grants
+
+    def within(self, first: date, last: date) -> _DayChanges:
+        """The changes of the days from `first` to `last` (a grant's change: those before too)."""
+        part = _DayChanges()
+        for house, days in self.days.items():
+            chosen = {d for d in days if first <= d <= last}
+            if chosen:
+                part.days[house] = chosen
+        part.grants = {h: max(d, first) for h, d in self.grants.items() if d <= last}
+        return part
 
 
 def _keep_day_figures(db: ReadDatabase, cur: SqlCursor, changed: _DayChanges) -> None:
