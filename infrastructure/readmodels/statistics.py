@@ -330,6 +330,7 @@ class StatisticsTables:
         self._houses = _Rows(db, cur, HOUSES)
         self._queues = _Rows(db, cur, QUEUES)
         self._tickets = _Rows(db, cur, TICKETS)
+        self._issued: dict[tuple[UUID, date, str], TicketRow] = {}  # issued in this batch
         self._visits = _Rows(db, cur, VISITS)
         self._requests = _Rows(db, cur, REQUESTS)
         self._payments = _Rows(db, cur, PAYMENTS)
@@ -424,15 +425,25 @@ class StatisticsTables:
 
     def ticket(self, house_id: UUID, day: date, label: str) -> TicketRow | None:
         """See StatisticsWriter."""
-        return self._tickets.get(house_id, day, label)
+        found = self._issued.get((house_id, day, label))
+        return found if found is not None else self._tickets.get(house_id, day, label)
+
+    def issue_ticket(self, row: TicketRow) -> None:
+        """See StatisticsWriter: kept apart until the flush (most end in the same batch)."""
+        self._issued[row.house_id, row.day, row.label] = row
 
     def put_ticket(self, row: TicketRow) -> None:
         """See StatisticsWriter."""
-        self._tickets.put(row)
+        key = (row.house_id, row.day, row.label)
+        if key in self._issued:
+            self._issued[key] = row
+        else:
+            self._tickets.put(row)
 
     def drop_ticket(self, house_id: UUID, day: date, label: str) -> None:
-        """See StatisticsWriter."""
-        self._tickets.drop(house_id, day, label)
+        """See StatisticsWriter: a ticket issued in this batch was never written, nor is it."""
+        if self._issued.pop((house_id, day, label), None) is None:
+            self._tickets.drop(house_id, day, label)
 
     def visit(self, visit_id: UUID) -> VisitRow | None:
         """See StatisticsWriter."""
@@ -483,6 +494,9 @@ class StatisticsTables:
     def flush(self) -> None:
         """Write the batch's rows; note the house-days whose cells it changed (see `finish`)."""
         self._changed.note(self._histograms.changes, self._all, self._grant_days)
+        for ticket in self._issued.values():  # the tickets of the batch still waiting
+            self._tickets.put(ticket)
+        self._issued = {}
         self._histograms.flush()
         for rows in self._all:
             if isinstance(rows, _Counts):

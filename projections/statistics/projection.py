@@ -179,7 +179,7 @@ def _issued(e: Any, position: int, w: StatisticsWriter) -> None:  # noqa: ANN401
         w.skip(type(e).__qualname__, "unknown queue", position)
         return
     house, day = queue.house_id, queue.day
-    w.put_ticket(TicketRow(house, day, e.label, queue.prefix, e.timestamp, None, False, None))  # noqa: FBT003
+    w.issue_ticket(TicketRow(house, day, e.label, queue.prefix, e.timestamp, None, False, None))  # noqa: FBT003
     cell = w.line_day(house, day, queue.prefix)
     w.put_line_day(changed(cell, visits=cell.visits + 1))
     w.sample(house, day, HOUR.name, _NO_PARTNER, _hour(e.timestamp), 1)

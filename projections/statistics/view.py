@@ -329,6 +329,10 @@ class StatisticsWriter(Protocol):
         """A ticket not yet ended."""
         ...
 
+    def issue_ticket(self, row: TicketRow) -> None:
+        """Write a ticket just issued (none is stored under its key)."""
+        ...
+
     def put_ticket(self, row: TicketRow) -> None:
         """Write the ticket."""
         ...
