@@ -161,8 +161,8 @@ class _Counts(Generic[R]):
     """A counter table's changes in the current batch, added to the stored cells at the flush.
 
     Every column a cell holds beside its key is a count or a sum, and the projection only ever
-    adds to them: `cell` hands the batch's change so far (zero at first), `put` keeps the changed
-    one, and `flush` adds each key's change to its stored row with one multi-row upsert
+    adds to them: `add` sums the batch's changes per key in a plain list (no row is built per
+    event), and `flush` adds each key's change to its stored row with one multi-row upsert
     (`ON CONFLICT .. DO UPDATE SET n = t.n + excluded.n`), so the batch reads no cell at all.
     """
 
@@ -173,23 +173,24 @@ class _Counts(Generic[R]):
         self.table = table
         self._db = db
         self._cur = cur
-        self.changes: dict[tuple[object, ...], R] = {}
-        self._key_of = operator.attrgetter(*table.key)
+        self.changes: dict[tuple[Any, ...], list[int]] = {}
         self._counts = tuple(c for c in table.columns if c not in table.key)
-        self._zeros = (0,) * len(self._counts)
+        self._index = {c: i for i, c in enumerate(self._counts)}
 
-    def cell(self, *key: object) -> R:
-        """The batch's change to the cell of this key (its key columns in order), else zero."""
-        found = self.changes.get(key)
-        return found if found is not None else self.table.row_type(*key, *self._zeros)
-
-    def put(self, row: R) -> None:
-        self.changes[self._key_of(row)] = row
+    def add(self, key: tuple[Any, ...], counts: Mapping[str, int]) -> None:
+        """Add `counts` (by column name) to the batch's change of the cell of `key`."""
+        change = self.changes.get(key)
+        if change is None:
+            change = self.changes[key] = [0] * len(self._counts)
+        index = self._index
+        for name, n in counts.items():
+            change[index[name]] += n
 
     def flush(self) -> None:
         if not self.changes:
             return
-        rows = [self.table.params(r) for r in self.changes.values()]
+        made = self.table.row_type
+        rows = [self.table.params(made(*k, *c)) for k, c in self.changes.items()]
         self.changes = {}
         table, columns = self._db.table(self.table.name), ", ".join(self.table.columns)
         adds = ", ".join(f"{c} = t.{c} + excluded.{c}" for c in self._counts)
@@ -341,13 +342,9 @@ class StatisticsTables:
             v for v in vars(self).values() if isinstance(v, _Rows | _Counts)
         )
 
-    def line_day(self, house_id: UUID, day: date, line: str) -> LineDayCell:
+    def add_line(self, key: tuple[UUID, date, str], counts: Mapping[str, int]) -> None:
         """See StatisticsWriter."""
-        return self._lines.cell(house_id, day, line)
-
-    def put_line_day(self, cell: LineDayCell) -> None:
-        """See StatisticsWriter."""
-        self._lines.put(cell)
+        self._lines.add(key, counts)
 
     def sample(  # noqa: PLR0913, PLR0917 - a bucket's whole key
         self,
@@ -373,39 +370,22 @@ class StatisticsTables:
                 counts = changes[key] = {}
             counts[bucket] = counts.get(bucket, 0) + change
 
-    def service_day(self, house_id: UUID, day: date, partner: str, service: str) -> ServiceDayCell:
+    def add_service(self, key: tuple[UUID, date, str, str], counts: Mapping[str, int]) -> None:
         """See StatisticsWriter."""
-        return self._services.cell(house_id, day, partner, service)
+        self._services.add(key, counts)
 
-    def put_service_day(self, cell: ServiceDayCell) -> None:
+    def add_contact(self, key: tuple[UUID, date, str], counts: Mapping[str, int]) -> None:
         """See StatisticsWriter."""
-        self._services.put(cell)
+        self._contacts.add(key, counts)
 
-    def contact_day(self, house_id: UUID, day: date, partner: str) -> ContactDayCell:
+    def add_money(self, payment: PaymentRow, day: date, counts: Mapping[str, int]) -> None:
         """See StatisticsWriter."""
-        return self._contacts.cell(house_id, day, partner)
+        key = (payment.house_id, day, payment.partner_code, payment.service_code, payment.method)
+        self._money.add(key, counts)
 
-    def put_contact_day(self, cell: ContactDayCell) -> None:
+    def add_grant_day(self, key: tuple[UUID, date, str], counts: Mapping[str, int]) -> None:
         """See StatisticsWriter."""
-        self._contacts.put(cell)
-
-    def money_day(self, payment: PaymentRow, day: date) -> MoneyDayCell:
-        """See StatisticsWriter."""
-        return self._money.cell(
-            payment.house_id, day, payment.partner_code, payment.service_code, payment.method
-        )
-
-    def put_money_day(self, cell: MoneyDayCell) -> None:
-        """See StatisticsWriter."""
-        self._money.put(cell)
-
-    def grant_day(self, house_id: UUID, day: date, partner: str) -> GrantDayCell:
-        """See StatisticsWriter."""
-        return self._grant_days.cell(house_id, day, partner)
-
-    def put_grant_day(self, cell: GrantDayCell) -> None:
-        """See StatisticsWriter."""
-        self._grant_days.put(cell)
+        self._grant_days.add(key, counts)
 
     def house(self, house_id: UUID) -> HouseRow | None:
         """See StatisticsWriter."""
