@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any, Generic, TypeVar, cast
 from uuid import UUID
 
+from infrastructure.readmodels.batching import BatchingCursor
 from infrastructure.readmodels.database import ReadDatabase, SqlCursor, select_each
 from infrastructure.readmodels.tables import Index, Table, create_tables
 from infrastructure.readmodels.working_set import KEPT, MAX_PARAMETERS, WorkingSet, json_rows
@@ -536,6 +537,18 @@ class _DayChanges:
         return part
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """A grouping's question at the end of a batch: where its statements' rows are, and how read."""
+
+    group_by: GroupBy
+    part: tuple[int, int]  # its statements among all, from and before
+    read: Callable[[list[list[tuple[Any, ...]]]], Cells]
+    areas: list[Area]  # by index, as the cells number them
+    days: dict[str, set[date]]  # each area's (code) days changed
+    selection: Selection
+
+
 def _keep_day_figures(db: ReadDatabase, cur: SqlCursor, changed: _DayChanges) -> None:
     """Write again the day figures of every area whose cells of that day the batch changed.
 
@@ -546,7 +559,8 @@ def _keep_day_figures(db: ReadDatabase, cur: SqlCursor, changed: _DayChanges) ->
     cur.execute(HOUSES.select(db))
     houses = [HOUSES.row(r) for r in cur.fetchall()]
     queries = StatisticsQueries(db)
-    rows = []
+    asked: list[_Asked] = []
+    statements: list[tuple[str, list[object]]] = []
     for group_by in GroupBy:
         areas = {h.house_id: area_of(h, group_by) for h in houses}
         wanted = _changed_days(db, cur, group_by, areas, changed)
@@ -559,8 +573,19 @@ def _keep_day_figures(db: ReadDatabase, cur: SqlCursor, changed: _DayChanges) ->
                 indexed.setdefault(of_house[house], area)
         days = set().union(*wanted.values())
         selection = Selection(min(days), max(days))
-        cells = queries.cells_on(cur, selection, of_house, Period.DAY, 0, keep=WAIT.name)
-        ordered = list(indexed.values())
+        these, read = queries.cell_statements(selection, of_house, Period.DAY, 0, WAIT.name)
+        part = (len(statements), len(statements) + len(these))
+        asked.append(_Asked(group_by, part, read, list(indexed.values()), wanted, selection))
+        statements += these
+    if not statements:
+        return
+    raw = cur.unbatched() if isinstance(cur, BatchingCursor) else cur  # one pipeline for all
+    found = select_each(raw, statements)
+    rows = []
+    for question in asked:
+        first, last = question.part
+        cells, ordered, wanted = question.read(found[first:last]), question.areas, question.days
+        selection, group_by = question.selection, question.group_by
         waits = {
             (ordered[s.area].code, s.start): s.buckets
             for s in cells.summaries
@@ -570,9 +595,8 @@ def _keep_day_figures(db: ReadDatabase, cur: SqlCursor, changed: _DayChanges) ->
             code, day = group.area.code, group.first
             if day in wanted[code]:
                 figures = kept_figures(group, waits.get((code, day.isoformat()), ()))
-                rows.append(
-                    DAY_FIGURES.params(DayFiguresRow(group_by.value, code, day, figures.decode()))
-                )
+                row = DayFiguresRow(group_by.value, code, day, figures.decode())
+                rows.append(DAY_FIGURES.params(row))
     if rows:
         _upsert(db, cur, DAY_FIGURES, rows)
 
@@ -661,11 +685,23 @@ class StatisticsQueries:
         bucket not under the waits' target). The hours' histograms keep their buckets, and
         those of the kind `keep` names.
         """
+        statements, read = self.cell_statements(selection, areas, period, target, keep)
+        return read(select_each(cur, statements) if statements else [])
+
+    def cell_statements(
+        self,
+        selection: Selection,
+        areas: Mapping[UUID, UUID],
+        period: Period,
+        target: int,
+        keep: str = HOUR.name,
+    ) -> tuple[list[tuple[str, list[object]]], Callable[[list[list[tuple[Any, ...]]]], Cells]]:
+        """`cells_on`'s queries, and what makes its cells of their rows (to pipeline several)."""
         with_visits = selection.partner is None and selection.service is None
         general = selection.service is None  # contacts and grants know no service
         ids = list(dict.fromkeys(areas.values()))
         if not areas:
-            return Cells(with_visits=with_visits)
+            return [], lambda _: Cells(with_visits=with_visits)
         index = {area: i for i, area in enumerate(ids)}
         of_house = {house: index[area] for house, area in areas.items()}
         wanted = {
@@ -682,21 +718,26 @@ class StatisticsQueries:
         if general:
             where = f"house_id IN ({', '.join('?' * len(houses))})"
             statements.append((GRANTS.select(self._db, where, "grant_id"), houses))
-        found = select_each(cur, statements)
-        rows: dict[Table[Any], list[tuple[Any, ...]]] = dict(zip(tables, found, strict=False))
-        lives = [GRANTS.row(r) for r in found[len(tables) + 1]] if general else []
         partner = selection.partner
-        return Cells(
-            areas=len(ids),
-            lines=rows.get(LINE_DAYS, []),
-            services=rows[SERVICE_DAYS],
-            contacts=rows.get(CONTACT_DAYS, []),
-            money=rows[MONEY_DAYS],
-            grant_days=rows.get(GRANT_DAYS, []),
-            grants=[(of_house[g.house_id], g) for g in lives if partner in {None, g.partner_code}],
-            summaries=_summaries(found[len(tables)], period, target, keep),
-            with_visits=with_visits,
-        )
+
+        def read(found: list[list[tuple[Any, ...]]]) -> Cells:
+            rows: dict[Table[Any], list[tuple[Any, ...]]] = dict(zip(tables, found, strict=False))
+            lives = [GRANTS.row(r) for r in found[len(tables) + 1]] if general else []
+            return Cells(
+                areas=len(ids),
+                lines=rows.get(LINE_DAYS, []),
+                services=rows[SERVICE_DAYS],
+                contacts=rows.get(CONTACT_DAYS, []),
+                money=rows[MONEY_DAYS],
+                grant_days=rows.get(GRANT_DAYS, []),
+                grants=[
+                    (of_house[g.house_id], g) for g in lives if partner in {None, g.partner_code}
+                ],
+                summaries=_summaries(found[len(tables)], period, target, keep),
+                with_visits=with_visits,
+            )
+
+        return statements, read
 
     def day_figures(
         self, group_by: GroupBy, selection: Selection, areas: Sequence[str] | None
