@@ -15,7 +15,8 @@ Measured in one run on the suite's throwaway PostgreSQL (fsync on):
 - the statistics report (`StatisticsReport.figures`, as `serviceStatistics` and `dar stats
   export` run it: an area's days read as the writer kept them, weeks and months merged from the
   cells) for nation / governorate / municipality / house by day, week and month over the whole
-  period, p50 and p99 in ms
+  period, p50 and p99 in ms, in a process whose heap is frozen first as the server's is
+  (`gc.freeze()` once started, api/http.py)
   (`pg_statistics_query_p50`, `pg_statistics_query_p99`; target p99 <= 50 ms), against a plain
   read of the same cells' rows (`pg_statistics_cells_read_p50` / `_p99`).
 Rows are merged into bench/results.json.
@@ -24,6 +25,7 @@ Rows are merged into bench/results.json.
 from __future__ import annotations
 
 import argparse
+import gc
 import itertools
 import math
 import random
@@ -335,6 +337,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{head:,} events: {o.houses} houses x {len(days)} days ({took:.0f} s)")
             dar.projections.prepare()
             rows = rebuild_rows(dar, settings, o.runs)
+            gc.collect()  # as `dar run` does once started (api/http.py): the heap that stays is
+            gc.freeze()  # frozen, so a full collection does not walk it during a query
             rows += query_rows(dar, settings, days, o.queries)
         finally:
             dar.close()
