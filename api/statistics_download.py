@@ -82,7 +82,7 @@ def export_file(dar: Dar, request: Request) -> tuple[bytes, str, str]:
     settings = dar.settings
     report = StatisticsReport(dar.read.statistics, settings.statistics_wait_target_minutes)
     small = settings.statistics_small_count
-    table = rows(report.groups(wanted, group_by, period), small)
+    table = rows(report.figures(wanted, group_by, period), small)
     table += published_inclusion_rows(
         dar.read.inclusion_statistics, wanted, group_by, period, small
     )

@@ -72,7 +72,7 @@ def export(  # noqa: PLR0913, PLR0917 - the report's filter, grouping and period
     with closing(bootstrap(settings, projector=False)) as dar:
         report = StatisticsReport(dar.read.statistics, settings.statistics_wait_target_minutes)
         try:
-            groups = report.groups(wanted, group_by, period)
+            groups = report.figures(wanted, group_by, period)
             small = settings.statistics_small_count
             inclusion = published_inclusion_rows(
                 dar.read.inclusion_statistics, wanted, group_by, period, small

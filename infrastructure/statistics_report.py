@@ -9,19 +9,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
-from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.shared.errors import ValidationError
 from infrastructure.cycles import no_cycle_collection
 from infrastructure.readmodels.statistics import Selection, StatisticsQueries
-from infrastructure.reference.places import Municipality, governorates, municipalities
-from projections.statistics.figures import Area, Group, GroupBy, Period, merge
+from infrastructure.statistics_areas import NATION, area_id, area_of, governorate_code
+from projections.statistics.figures import (
+    Figures,
+    Group,
+    GroupBy,
+    Period,
+    as_figures,
+    group_of,
+    merge,
+    stored_figures,
+    target_bucket,
+)
 from projections.statistics.histogram import MINUTE_MS, WAIT
 from projections.statistics.view import HouseRow
 
+__all__ = [
+    "NATION",
+    "StatisticsFilter",
+    "StatisticsReport",
+    "area_id",
+    "area_of",
+    "check_range",
+    "governorate_code",
+]
 MAX_DAYS = 732  # two years of days per question
-NATION = Area(GroupBy.NATION, "TN", "تونس", "Tunisie")
 
 
 @dataclass(frozen=True)
@@ -49,45 +65,6 @@ def check_range(first: date, last: date) -> None:
         raise ValidationError("to", f"at most {MAX_DAYS} days at a time")
 
 
-def governorate_code(name: str) -> str | None:
-    """A governorate's code from its code or French name, any case; None if unknown."""
-    wanted = name.strip().casefold()
-    for governorate in governorates():
-        if wanted in {governorate.code.casefold(), governorate.name_fr.casefold()}:
-            return governorate.code
-    return None
-
-
-def area_of(house: HouseRow, group_by: GroupBy) -> Area:
-    """The area a house's figures are merged into."""
-    code = governorate_code(house.governorate) or house.governorate
-    match group_by:
-        case GroupBy.HOUSE:
-            return Area(group_by, house.code, house.name_ar, house.name_fr)
-        case GroupBy.MUNICIPALITY:
-            place = _municipalities_of(code).get(house.municipality.strip().casefold())
-            ar, fr = (place.name_ar, place.name_fr) if place else (house.municipality,) * 2
-            return Area(group_by, f"{code}/{fr}", ar, fr)
-        case GroupBy.GOVERNORATE:
-            by_code = {g.code: g for g in governorates()}
-            governorate = by_code.get(code)
-            ar, fr = (governorate.name_ar, governorate.name_fr) if governorate else (code, code)
-            return Area(group_by, code, ar, fr)
-        case GroupBy.NATION:
-            return NATION
-
-
-@cache
-def _municipalities_of(governorate: str) -> dict[str, Municipality]:
-    """A governorate's municipalities by their French name, any case."""
-    return {m.name_fr.casefold(): m for m in municipalities() if m.governorate == governorate}
-
-
-def area_id(area: Area) -> UUID:
-    """The id the database sums an area's cells under."""
-    return uuid5(NAMESPACE_URL, f"urn:dar:statistics-area:{area.kind.value}:{area.code}")
-
-
 def _chosen(house: HouseRow, wanted: StatisticsFilter) -> bool:
     if wanted.houses and house.code not in wanted.houses:
         return False
@@ -111,10 +88,63 @@ class StatisticsReport:
 
     def groups(self, wanted: StatisticsFilter, group_by: GroupBy, period: Period) -> list[Group]:
         """The figures of the houses the filter names, merged by `group_by` and `period`."""
+        houses, every = self._houses(wanted)
+        if _kept(houses, every, wanted, group_by, period):
+            with no_cycle_collection():
+                return [group_of(f) for f in self._kept(houses, wanted, group_by)]
+        return self._merged(houses, wanted, group_by, period)
+
+    def figures(self, wanted: StatisticsFilter, group_by: GroupBy, period: Period) -> list[Figures]:
+        """`groups` in their plain form (`figures.as_figures`), as GraphQL and the export take them.
+
+        An area's day, when the filter takes all of its houses and names no partner or service,
+        is read as kept at write time; any other question is merged from the cells.
+        """
+        houses, every = self._houses(wanted)
+        if _kept(houses, every, wanted, group_by, period):
+            return self._kept(houses, wanted, group_by)
+        with no_cycle_collection():  # the plain form too: thousands of dicts, no cycle
+            return [as_figures(g) for g in self._merged(houses, wanted, group_by, period)]
+
+    def merged(self, wanted: StatisticsFilter, group_by: GroupBy, period: Period) -> list[Group]:
+        """`groups` merged from the cells even where kept (what the kept figures are checked on)."""
+        houses, _ = self._houses(wanted)
+        return self._merged(houses, wanted, group_by, period)
+
+    def _houses(self, wanted: StatisticsFilter) -> tuple[list[HouseRow], list[HouseRow]]:
+        """The houses the filter names, and every house."""
         check_range(wanted.first, wanted.last)
         if wanted.governorate is not None and governorate_code(wanted.governorate) is None:
             raise ValidationError("governorate", f"{wanted.governorate!r} is not a governorate")
-        houses = [h for h in self._queries.houses() if _chosen(h, wanted)]
+        every = self._queries.houses()
+        return [h for h in every if _chosen(h, wanted)], every
+
+    def _kept(
+        self, houses: list[HouseRow], wanted: StatisticsFilter, group_by: GroupBy
+    ) -> list[Figures]:
+        """The areas' days as kept, areas by code then days in order."""
+        areas: dict[str, Figures] = {}
+        for house in houses:
+            area = area_of(house, group_by)
+            areas[area.code] = {
+                "kind": area.kind.value,
+                "code": area.code,
+                "name_ar": area.name_ar,
+                "name_fr": area.name_fr,
+            }
+        selection = Selection(wanted.first, wanted.last)
+        named = None if not (wanted.houses or wanted.municipality or wanted.governorate) else areas
+        target = target_bucket(WAIT, self.target_minutes)
+        with no_cycle_collection():
+            kept = self._queries.day_figures(
+                group_by, selection, None if named is None else list(named)
+            )
+            kept.sort(key=lambda row: (row[0], row[1]))
+            return [stored_figures(f, areas[a], target) for a, _, f in kept if a in areas]
+
+    def _merged(
+        self, houses: list[HouseRow], wanted: StatisticsFilter, group_by: GroupBy, period: Period
+    ) -> list[Group]:
         of_house = {h.house_id: area_of(h, group_by) for h in houses}
         ids = {house: area_id(area) for house, area in of_house.items()}
         areas = {area_id(area): area for area in of_house.values()}
@@ -124,3 +154,19 @@ class StatisticsReport:
         with no_cycle_collection():  # thousands of rows and figures, no cycle among them
             cells = self._queries.cells(selection, ids, period, target)
             return merge(cells, indexed, period, (wanted.first, wanted.last))
+
+
+def _kept(
+    houses: list[HouseRow],
+    every: list[HouseRow],
+    wanted: StatisticsFilter,
+    group_by: GroupBy,
+    period: Period,
+) -> bool:
+    """Whether the question's groups are kept day figures: all houses of each area, unfiltered."""
+    if period is not Period.DAY or wanted.partner is not None or wanted.service is not None:
+        return False
+    if group_by is GroupBy.HOUSE:
+        return True
+    chosen = {area_of(h, group_by).code for h in houses}
+    return sum(area_of(h, group_by).code in chosen for h in every) == len(houses)

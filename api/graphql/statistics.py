@@ -16,7 +16,6 @@ from api.auth import Role
 from api.graphql.access import query
 from api.graphql.context import DarInfo
 from api.graphql.enums import StatisticsGroupBy, StatisticsPeriod
-from api.graphql.rows import from_row
 from api.graphql.scalars import Position
 from domain.shared.money import Money
 from infrastructure.statistics_report import StatisticsFilter, StatisticsReport
@@ -195,46 +194,51 @@ class ServiceStatistics:
     )
 
 
-def _durations(values: figures.Durations) -> DurationStatistics:
-    return from_row(DurationStatistics, values)
-
-
-def _visits(values: figures.VisitFigures | None) -> VisitStatistics | None:
+def _visits(values: figures.Figures | None) -> VisitStatistics | None:
     if values is None:
         return None
-    return from_row(
-        VisitStatistics,
-        values,
-        waits=_durations(values.waits),
-        handling=_durations(values.handling),
-        by_hour=[HourStatistics(hour=h, visits=n) for h, n in values.by_hour],
+    return VisitStatistics(
+        visits=values["visits"],
+        served=values["served"],
+        no_shows=values["no_shows"],
+        walked_away=values["walked_away"],
+        transferred=values["transferred"],
+        waits=DurationStatistics(**values["waits"]),
+        handling=DurationStatistics(**values["handling"]),
+        by_hour=[HourStatistics(hour=h, visits=n) for h, n in values["by_hour"]],
     )
 
 
-def _money(values: figures.MoneyFigures) -> MoneyStatistics:
+def _money(values: figures.Figures) -> MoneyStatistics:
     return MoneyStatistics(
-        partner_code=values.partner_code,
-        method=values.method,
-        payments=values.captured,
-        captured=Money(values.captured_millimes),
-        refunds=values.refunds,
-        refunded=Money(values.refunded_millimes),
-        net=Money(values.net_millimes),
+        partner_code=values["partner_code"],
+        method=values["method"],
+        payments=values["captured"],
+        captured=Money(values["captured_millimes"]),
+        refunds=values["refunds"],
+        refunded=Money(values["refunded_millimes"]),
+        net=Money(values["net_millimes"]),
     )
 
 
-def group(values: figures.Group) -> StatisticsGroup:
-    """A group of the report as GraphQL tells it."""
+def group(values: figures.Figures) -> StatisticsGroup:
+    """A group of the report (its plain form, `StatisticsReport.figures`) as GraphQL tells it."""
+    area = values["area"]
     return StatisticsGroup(
-        area=from_row(StatisticsArea, values.area),
-        first=values.first,
-        last=values.last,
-        visits=_visits(values.visits),
-        requests=[from_row(ServiceRequestStatistics, s) for s in values.requests],
-        contacts=[from_row(ContactStatistics, c) for c in values.contacts],
-        outcomes=from_row(OutcomeStatistics, values.outcomes),
-        money=[_money(m) for m in values.money],
-        grants=[from_row(GrantStatistics, g) for g in values.grants],
+        area=StatisticsArea(
+            kind=StatisticsGroupBy(area["kind"]),
+            code=area["code"],
+            name_ar=area["name_ar"],
+            name_fr=area["name_fr"],
+        ),
+        first=date.fromisoformat(values["first"]),
+        last=date.fromisoformat(values["last"]),
+        visits=_visits(values["visits"]),
+        requests=[ServiceRequestStatistics(**s) for s in values["requests"]],
+        contacts=[ContactStatistics(**c) for c in values["contacts"]],
+        outcomes=OutcomeStatistics(**values["outcomes"]),
+        money=[_money(m) for m in values["money"]],
+        grants=[GrantStatistics(**g) for g in values["grants"]],
     )
 
 
@@ -258,7 +262,7 @@ class StatisticsQueries:
         groups = await info.context.read(
             "statistics",
             at_least_position,
-            lambda r: StatisticsReport(r.statistics, target).groups(wanted, group_by, period),
+            lambda r: StatisticsReport(r.statistics, target).figures(wanted, group_by, period),
         )
         return ServiceStatistics(
             group_by=group_by,

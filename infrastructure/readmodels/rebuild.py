@@ -120,6 +120,8 @@ def _rebuild(  # noqa: PLR0913 - as rebuild's
                 head = max(head, after)
                 progress(after, head)
                 rows = following.result()
+            for r in registered:
+                _finish(writers[r.key], after)
             _written(writes)
         finally:
             writes.close()
@@ -139,6 +141,18 @@ def _apply(writer: PageWriter, topics: Topics, batch: Batch, after: int) -> None
         raise
     except Exception as error:
         raise RebuildFailedError(writer.registered.key, (after + 1, batch.last), error) from error
+
+
+def _finish(writer: PageWriter, last: int) -> None:
+    """The work a writer keeps for the end of its pass (failing as its last page would)."""
+    try:
+        writer.finish()
+    except DeferredWriteError as failed:
+        _raise_write_failure(failed)
+    except TRANSIENT:
+        raise
+    except Exception as error:
+        raise RebuildFailedError(writer.registered.key, (last, last), error) from error
 
 
 def _written(writes: BackgroundWrites) -> None:

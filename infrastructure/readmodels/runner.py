@@ -110,7 +110,10 @@ def apply_batch(
 
     The number of positions passed (applied or not the projection's).
     """
-    return PageWriter.on(registered, target).apply(topics, batch, after)
+    writer = PageWriter.on(registered, target)
+    done = writer.apply(topics, batch, after)
+    writer.finish()
+    return done
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,13 @@ class PageWriter:
             flush()  # a writer that keeps rows until the end of the batch
         self.batching.flush()
         return batch.count_after(after)
+
+    def finish(self) -> None:
+        """After its last page: a writer that keeps work for the end of its pass does it now."""
+        finish = getattr(self.writer, "finish", None)
+        if callable(finish):
+            finish()
+            self.batching.flush()
 
 
 @dataclass(eq=False)
@@ -373,9 +383,10 @@ class ProjectionRunner:
                 return 0  # another runner holds it or applied it
             writer = follower.registered.writer(self._db, cur)
             follower.registered.projection.apply(batch.event(raw), raw.position, writer)
-            flush = getattr(writer, "flush", None)
-            if callable(flush):
-                flush()
+            for end in ("flush", "finish"):
+                done = getattr(writer, end, None)
+                if callable(done):
+                    done()
             self._db.track(cur, key, raw.position, self._now())
             self._db.announce(cur, key, raw.position)
             if follower.failing:

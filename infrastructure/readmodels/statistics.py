@@ -6,15 +6,27 @@ import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 from uuid import UUID
 
+from infrastructure.readmodels.batching import BatchingCursor
 from infrastructure.readmodels.database import ReadDatabase, SqlCursor, select_each
 from infrastructure.readmodels.tables import Index, Table, create_tables
 from infrastructure.readmodels.working_set import KEPT, MAX_PARAMETERS, WorkingSet, json_rows
-from projections.statistics.figures import Cells, Period, Summary, period_of
+from infrastructure.statistics_areas import area_id, area_of
+from projections.statistics.figures import (
+    Area,
+    Cells,
+    GroupBy,
+    Period,
+    Summary,
+    kept_figures,
+    merge,
+    period_of,
+)
 from projections.statistics.histogram import (
     HOUR,
+    WAIT,
     add_counts,
     encode_counts,
     flatten,
@@ -24,6 +36,7 @@ from projections.statistics.histogram import (
 from projections.statistics.projection import StatisticsProjection
 from projections.statistics.view import (
     ContactDayCell,
+    DayFiguresRow,
     GrantDayCell,
     GrantRow,
     HistogramCell,
@@ -65,6 +78,7 @@ HISTOGRAMS = Table(
     ("house_id", "span", "day", "kind", "partner_code", "service_code"),
     indexes=(Index("span_day", ("span", "day")),),  # every house's weeks or days at once
 )
+DAY_FIGURES = Table(f"stats_day_figures_v{V}", DayFiguresRow, ("kind", "area", "day"))
 HOUSES = Table(f"stats_houses_v{V}", HouseRow, ("house_id",))
 QUEUES = Table(f"stats_queues_v{V}", QueueRow, ("queue_id",), on_conflict="ignore")
 TICKETS = Table(f"stats_tickets_v{V}", TicketRow, ("house_id", "day", "label"))
@@ -84,6 +98,7 @@ CELLS: tuple[Table[Any], ...] = (
 ALL: tuple[Table[Any], ...] = (
     *CELLS,
     HISTOGRAMS,
+    DAY_FIGURES,
     HOUSES,
     QUEUES,
     TICKETS,
@@ -147,8 +162,8 @@ class _Counts(Generic[R]):
     """A counter table's changes in the current batch, added to the stored cells at the flush.
 
     Every column a cell holds beside its key is a count or a sum, and the projection only ever
-    adds to them: `cell` hands the batch's change so far (zero at first), `put` keeps the changed
-    one, and `flush` adds each key's change to its stored row with one multi-row upsert
+    adds to them: `add` sums the batch's changes per key in a plain list (no row is built per
+    event), and `flush` adds each key's change to its stored row with one multi-row upsert
     (`ON CONFLICT .. DO UPDATE SET n = t.n + excluded.n`), so the batch reads no cell at all.
     """
 
@@ -159,24 +174,25 @@ class _Counts(Generic[R]):
         self.table = table
         self._db = db
         self._cur = cur
-        self._changes: dict[tuple[object, ...], R] = {}
-        self._key_of = operator.attrgetter(*table.key)
+        self.changes: dict[tuple[Any, ...], list[int]] = {}
         self._counts = tuple(c for c in table.columns if c not in table.key)
-        self._zeros = (0,) * len(self._counts)
+        self._index = {c: i for i, c in enumerate(self._counts)}
 
-    def cell(self, *key: object) -> R:
-        """The batch's change to the cell of this key (its key columns in order), else zero."""
-        found = self._changes.get(key)
-        return found if found is not None else self.table.row_type(*key, *self._zeros)
-
-    def put(self, row: R) -> None:
-        self._changes[self._key_of(row)] = row
+    def add(self, key: tuple[Any, ...], counts: Mapping[str, int]) -> None:
+        """Add `counts` (by column name) to the batch's change of the cell of `key`."""
+        change = self.changes.get(key)
+        if change is None:
+            change = self.changes[key] = [0] * len(self._counts)
+        index = self._index
+        for name, n in counts.items():
+            change[index[name]] += n
 
     def flush(self) -> None:
-        if not self._changes:
+        if not self.changes:
             return
-        rows = [self.table.params(r) for r in self._changes.values()]
-        self._changes = {}
+        made = self.table.row_type
+        rows = [self.table.params(made(*k, *c)) for k, c in self.changes.items()]
+        self.changes = {}
         table, columns = self._db.table(self.table.name), ", ".join(self.table.columns)
         adds = ", ".join(f"{c} = t.{c} + excluded.{c}" for c in self._counts)
         conflict = f"ON CONFLICT ({', '.join(self.table.key)}) DO UPDATE SET {adds}"
@@ -304,6 +320,8 @@ class StatisticsTables:
     """Writes the statistics rows within a batch's transaction, through working sets."""
 
     def __init__(self, db: ReadDatabase, cur: SqlCursor) -> None:
+        self._db, self._cur = db, cur
+        self._changed = _DayChanges()
         self._lines = _Counts(db, cur, LINE_DAYS)
         self._services = _Counts(db, cur, SERVICE_DAYS)
         self._contacts = _Counts(db, cur, CONTACT_DAYS)
@@ -314,6 +332,7 @@ class StatisticsTables:
         self._houses = _Rows(db, cur, HOUSES)
         self._queues = _Rows(db, cur, QUEUES)
         self._tickets = _Rows(db, cur, TICKETS)
+        self._issued: dict[tuple[UUID, date, str], TicketRow] = {}  # issued in this batch
         self._visits = _Rows(db, cur, VISITS)
         self._requests = _Rows(db, cur, REQUESTS)
         self._payments = _Rows(db, cur, PAYMENTS)
@@ -324,13 +343,9 @@ class StatisticsTables:
             v for v in vars(self).values() if isinstance(v, _Rows | _Counts)
         )
 
-    def line_day(self, house_id: UUID, day: date, line: str) -> LineDayCell:
+    def add_line(self, key: tuple[UUID, date, str], counts: Mapping[str, int]) -> None:
         """See StatisticsWriter."""
-        return self._lines.cell(house_id, day, line)
-
-    def put_line_day(self, cell: LineDayCell) -> None:
-        """See StatisticsWriter."""
-        self._lines.put(cell)
+        self._lines.add(key, counts)
 
     def sample(  # noqa: PLR0913, PLR0917 - a bucket's whole key
         self,
@@ -356,39 +371,22 @@ class StatisticsTables:
                 counts = changes[key] = {}
             counts[bucket] = counts.get(bucket, 0) + change
 
-    def service_day(self, house_id: UUID, day: date, partner: str, service: str) -> ServiceDayCell:
+    def add_service(self, key: tuple[UUID, date, str, str], counts: Mapping[str, int]) -> None:
         """See StatisticsWriter."""
-        return self._services.cell(house_id, day, partner, service)
+        self._services.add(key, counts)
 
-    def put_service_day(self, cell: ServiceDayCell) -> None:
+    def add_contact(self, key: tuple[UUID, date, str], counts: Mapping[str, int]) -> None:
         """See StatisticsWriter."""
-        self._services.put(cell)
+        self._contacts.add(key, counts)
 
-    def contact_day(self, house_id: UUID, day: date, partner: str) -> ContactDayCell:
+    def add_money(self, payment: PaymentRow, day: date, counts: Mapping[str, int]) -> None:
         """See StatisticsWriter."""
-        return self._contacts.cell(house_id, day, partner)
+        key = (payment.house_id, day, payment.partner_code, payment.service_code, payment.method)
+        self._money.add(key, counts)
 
-    def put_contact_day(self, cell: ContactDayCell) -> None:
+    def add_grant_day(self, key: tuple[UUID, date, str], counts: Mapping[str, int]) -> None:
         """See StatisticsWriter."""
-        self._contacts.put(cell)
-
-    def money_day(self, payment: PaymentRow, day: date) -> MoneyDayCell:
-        """See StatisticsWriter."""
-        return self._money.cell(
-            payment.house_id, day, payment.partner_code, payment.service_code, payment.method
-        )
-
-    def put_money_day(self, cell: MoneyDayCell) -> None:
-        """See StatisticsWriter."""
-        self._money.put(cell)
-
-    def grant_day(self, house_id: UUID, day: date, partner: str) -> GrantDayCell:
-        """See StatisticsWriter."""
-        return self._grant_days.cell(house_id, day, partner)
-
-    def put_grant_day(self, cell: GrantDayCell) -> None:
-        """See StatisticsWriter."""
-        self._grant_days.put(cell)
+        self._grant_days.add(key, counts)
 
     def house(self, house_id: UUID) -> HouseRow | None:
         """See StatisticsWriter."""
@@ -408,15 +406,25 @@ class StatisticsTables:
 
     def ticket(self, house_id: UUID, day: date, label: str) -> TicketRow | None:
         """See StatisticsWriter."""
-        return self._tickets.get(house_id, day, label)
+        found = self._issued.get((house_id, day, label))
+        return found if found is not None else self._tickets.get(house_id, day, label)
+
+    def issue_ticket(self, row: TicketRow) -> None:
+        """See StatisticsWriter: kept apart until the flush (most end in the same batch)."""
+        self._issued[row.house_id, row.day, row.label] = row
 
     def put_ticket(self, row: TicketRow) -> None:
         """See StatisticsWriter."""
-        self._tickets.put(row)
+        key = (row.house_id, row.day, row.label)
+        if key in self._issued:
+            self._issued[key] = row
+        else:
+            self._tickets.put(row)
 
     def drop_ticket(self, house_id: UUID, day: date, label: str) -> None:
-        """See StatisticsWriter."""
-        self._tickets.drop(house_id, day, label)
+        """See StatisticsWriter: a ticket issued in this batch was never written, nor is it."""
+        if self._issued.pop((house_id, day, label), None) is None:
+            self._tickets.drop(house_id, day, label)
 
     def visit(self, visit_id: UUID) -> VisitRow | None:
         """See StatisticsWriter."""
@@ -465,13 +473,162 @@ class StatisticsTables:
         self._skipped.put(SkippedRow(event_type, reason, count + 1, position))
 
     def flush(self) -> None:
-        """Write the batch's rows."""
+        """Write the batch's rows; note the house-days whose cells it changed (see `finish`)."""
+        self._changed.note(self._histograms.changes, self._all, self._grant_days)
+        for ticket in self._issued.values():  # the tickets of the batch still waiting
+            self._tickets.put(ticket)
+        self._issued = {}
         self._histograms.flush()
         for rows in self._all:
             if isinstance(rows, _Counts):
                 rows.flush()
             else:
                 rows.set.flush()
+
+    def finish(self) -> None:
+        """Write again the day figures of the areas whose cells changed since the last finish.
+
+        The runner finishes each batch; a rebuild, its whole pass once (its pages only flush).
+        """
+        changed, self._changed = self._changed, _DayChanges()
+        days = sorted(set().union(*changed.days.values()))
+        for start in range(0, len(days), _DAYS_AT_ONCE):
+            window = days[start : start + _DAYS_AT_ONCE]
+            _keep_day_figures(self._db, self._cur, changed.within(window[0], window[-1]))
+
+
+_DAYS_AT_ONCE = 31  # the days whose figures are merged in one read at the end of a rebuild
+
+
+class _DayChanges:
+    """The house-days a batch changed a cell of, and each house's earliest grant change."""
+
+    def __init__(self) -> None:
+        self.days: dict[UUID, set[date]] = {}
+        self.grants: dict[UUID, date] = {}
+
+    def note(
+        self,
+        histograms: Mapping[HistogramKey, object],
+        tables: Sequence[_Rows[Any] | _Counts[Any]],
+        grant_days: _Counts[GrantDayCell],
+    ) -> None:
+        """The house-days of a flush's changes (before they are written)."""
+        days, grants = self.days, self.grants
+        for rows in tables:
+            if isinstance(rows, _Counts):
+                for key in rows.changes:
+                    days.setdefault(cast("UUID", key[0]), set()).add(cast("date", key[1]))
+        for house, day, span, *_ in histograms:
+            if span == Period.DAY.value:  # its weeks' and months' days are those of its day
+                days.setdefault(house, set()).add(day)
+        for key in grant_days.changes:
+            house, day = cast("UUID", key[0]), cast("date", key[1])
+            grants[house] = min(day, grants.get(house, day))
+
+    def within(self, first: date, last: date) -> _DayChanges:
+        """The changes of the days from `first` to `last` (a grant's change: those before too)."""
+        part = _DayChanges()
+        for house, days in self.days.items():
+            chosen = {d for d in days if first <= d <= last}
+            if chosen:
+                part.days[house] = chosen
+        part.grants = {h: max(d, first) for h, d in self.grants.items() if d <= last}
+        return part
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """A grouping's question at the end of a batch: where its statements' rows are, and how read."""
+
+    group_by: GroupBy
+    part: tuple[int, int]  # its statements among all, from and before
+    read: Callable[[list[list[tuple[Any, ...]]]], Cells]
+    areas: list[Area]  # by index, as the cells number them
+    days: dict[str, set[date]]  # each area's (code) days changed
+    selection: Selection
+
+
+def _keep_day_figures(db: ReadDatabase, cur: SqlCursor, changed: _DayChanges) -> None:
+    """Write again the day figures of every area whose cells of that day the batch changed.
+
+    Each grouping's changed areas' days are merged from the cells as the report would merge them
+    (`figures.merge`, in this transaction); a grant changed on a day also changes the grants in
+    force on every later day of its house's areas.
+    """
+    cur.execute(HOUSES.select(db))
+    houses = [HOUSES.row(r) for r in cur.fetchall()]
+    queries = StatisticsQueries(db)
+    asked: list[_Asked] = []
+    statements: list[tuple[str, list[object]]] = []
+    for group_by in GroupBy:
+        areas = {h.house_id: area_of(h, group_by) for h in houses}
+        wanted = _changed_days(db, cur, group_by, areas, changed)
+        if not wanted:
+            continue
+        of_house = {h: area_id(a) for h, a in areas.items() if a.code in wanted}
+        indexed: dict[UUID, Area] = {}
+        for house, area in areas.items():
+            if house in of_house:
+                indexed.setdefault(of_house[house], area)
+        days = set().union(*wanted.values())
+        selection = Selection(min(days), max(days))
+        these, read = queries.cell_statements(selection, of_house, Period.DAY, 0, WAIT.name)
+        part = (len(statements), len(statements) + len(these))
+        asked.append(_Asked(group_by, part, read, list(indexed.values()), wanted, selection))
+        statements += these
+    if not statements:
+        return
+    raw = cur.unbatched() if isinstance(cur, BatchingCursor) else cur  # one pipeline for all
+    found = select_each(raw, statements)
+    rows = []
+    for question in asked:
+        first, last = question.part
+        cells, ordered, wanted = question.read(found[first:last]), question.areas, question.days
+        selection, group_by = question.selection, question.group_by
+        waits = {
+            (ordered[s.area].code, s.start): s.buckets
+            for s in cells.summaries
+            if s.kind == WAIT.name
+        }
+        for group in merge(cells, ordered, Period.DAY, (selection.first, selection.last)):
+            code, day = group.area.code, group.first
+            if day in wanted[code]:
+                figures = kept_figures(group, waits.get((code, day.isoformat()), ()))
+                row = DayFiguresRow(group_by.value, code, day, figures.decode())
+                rows.append(DAY_FIGURES.params(row))
+    if rows:
+        _upsert(db, cur, DAY_FIGURES, rows)
+
+
+def _changed_days(
+    db: ReadDatabase,
+    cur: SqlCursor,
+    group_by: GroupBy,
+    areas: Mapping[UUID, Area],
+    changed: _DayChanges,
+) -> dict[str, set[date]]:
+    """The days of each area (code) whose figures the batch changed (houses registered only)."""
+    wanted: dict[str, set[date]] = {}
+    for house, days in changed.days.items():
+        if house in areas:
+            wanted.setdefault(areas[house].code, set()).update(days)
+    for house, first in changed.grants.items():
+        if house in areas:
+            code = areas[house].code
+            wanted.setdefault(code, set()).update(_kept_days(db, cur, group_by, code, first))
+    return wanted
+
+
+def _kept_days(
+    db: ReadDatabase, cur: SqlCursor, group_by: GroupBy, code: str, first: date
+) -> list[date]:
+    """The days from `first` on an area's figures are kept for."""
+    cur.execute(
+        f"SELECT day FROM {db.table(DAY_FIGURES.name)} WHERE kind = ? AND area = ? AND day >= ?",
+        (group_by.value, code, first.isoformat()),
+    )
+    return [date.fromisoformat(str(day)) for (day,) in cur.fetchall()]
 
 
 @dataclass(frozen=True)
@@ -505,6 +662,19 @@ class StatisticsQueries:
     def cells(
         self, selection: Selection, areas: Mapping[UUID, UUID], period: Period, target: int
     ) -> Cells:
+        """See `cells_on`: in a read transaction of its own."""
+        with self._db.read() as cur:
+            return self.cells_on(cur, selection, areas, period, target)
+
+    def cells_on(  # noqa: PLR0913, PLR0917 - the question, and which histograms keep buckets
+        self,
+        cur: SqlCursor,
+        selection: Selection,
+        areas: Mapping[UUID, UUID],
+        period: Period,
+        target: int,
+        keep: str = HOUR.name,
+    ) -> Cells:
         """The selection's cells summed by area (`areas`: house -> area id) and period.
 
         The areas are told by their index in the order their ids first come in `areas`. Each
@@ -512,13 +682,26 @@ class StatisticsQueries:
         the partner, service and method stay apart, the service lines do not. The sums are
         made by the database, in one snapshot, with the grants' lives and the histograms beside
         them; each area's period's histograms are merged and read here (`target`: the first
-        bucket not under the waits' target).
+        bucket not under the waits' target). The hours' histograms keep their buckets, and
+        those of the kind `keep` names.
         """
+        statements, read = self.cell_statements(selection, areas, period, target, keep)
+        return read(select_each(cur, statements) if statements else [])
+
+    def cell_statements(
+        self,
+        selection: Selection,
+        areas: Mapping[UUID, UUID],
+        period: Period,
+        target: int,
+        keep: str = HOUR.name,
+    ) -> tuple[list[tuple[str, list[object]]], Callable[[list[list[tuple[Any, ...]]]], Cells]]:
+        """`cells_on`'s queries, and what makes its cells of their rows (to pipeline several)."""
         with_visits = selection.partner is None and selection.service is None
         general = selection.service is None  # contacts and grants know no service
         ids = list(dict.fromkeys(areas.values()))
         if not areas:
-            return Cells(with_visits=with_visits)
+            return [], lambda _: Cells(with_visits=with_visits)
         index = {area: i for i, area in enumerate(ids)}
         of_house = {house: index[area] for house, area in areas.items()}
         wanted = {
@@ -535,22 +718,47 @@ class StatisticsQueries:
         if general:
             where = f"house_id IN ({', '.join('?' * len(houses))})"
             statements.append((GRANTS.select(self._db, where, "grant_id"), houses))
-        with self._db.read() as cur:
-            found = select_each(cur, statements)
-        rows: dict[Table[Any], list[tuple[Any, ...]]] = dict(zip(tables, found, strict=False))
-        lives = [GRANTS.row(r) for r in found[len(tables) + 1]] if general else []
         partner = selection.partner
-        return Cells(
-            areas=len(ids),
-            lines=rows.get(LINE_DAYS, []),
-            services=rows[SERVICE_DAYS],
-            contacts=rows.get(CONTACT_DAYS, []),
-            money=rows[MONEY_DAYS],
-            grant_days=rows.get(GRANT_DAYS, []),
-            grants=[(of_house[g.house_id], g) for g in lives if partner in {None, g.partner_code}],
-            summaries=_summaries(found[len(tables)], period, target),
-            with_visits=with_visits,
+
+        def read(found: list[list[tuple[Any, ...]]]) -> Cells:
+            rows: dict[Table[Any], list[tuple[Any, ...]]] = dict(zip(tables, found, strict=False))
+            lives = [GRANTS.row(r) for r in found[len(tables) + 1]] if general else []
+            return Cells(
+                areas=len(ids),
+                lines=rows.get(LINE_DAYS, []),
+                services=rows[SERVICE_DAYS],
+                contacts=rows.get(CONTACT_DAYS, []),
+                money=rows[MONEY_DAYS],
+                grant_days=rows.get(GRANT_DAYS, []),
+                grants=[
+                    (of_house[g.house_id], g) for g in lives if partner in {None, g.partner_code}
+                ],
+                summaries=_summaries(found[len(tables)], period, target, keep),
+                with_visits=with_visits,
+            )
+
+        return statements, read
+
+    def day_figures(
+        self, group_by: GroupBy, selection: Selection, areas: Sequence[str] | None
+    ) -> list[tuple[str, str, str]]:
+        """The kept day figures (area, day, figures as JSON) of the selection's days.
+
+        Every area's, or those `areas` names; a partner or service in `selection` is not
+        narrowed on (the kept figures are of all of them).
+        """
+        sql = (
+            f"SELECT area, day, figures FROM {self._db.table(DAY_FIGURES.name)} "
+            "WHERE kind = ? AND day >= ? AND day <= ?"
         )
+        params: list[object] = [group_by.value, selection.first.isoformat()]
+        params.append(selection.last.isoformat())
+        if areas is not None:
+            sql += f" AND area IN ({', '.join('?' * len(areas))})"
+            params += areas
+        with self._db.read() as cur:
+            cur.execute(sql, params)
+            return [(str(a), str(d), f) for a, d, f in cur.fetchall()]
 
     def _areas(self, of_house: Mapping[UUID, int]) -> tuple[str, list[object]]:
         """A `VALUES` list of (house, area index) pairs and its parameters."""
@@ -614,7 +822,9 @@ class StatisticsQueries:
         return sql, [*pairs_, *chosen, *params]
 
 
-def _summaries(rows: list[tuple[Any, ...]], period: Period, target: int) -> list[Summary]:
+def _summaries(
+    rows: list[tuple[Any, ...]], period: Period, target: int, keep: str
+) -> list[Summary]:
     """Each area's period's histogram, merged from the stored ones and read.
 
     A histogram alone in its group (a house's day, week or month) is read as stored; the others
@@ -643,7 +853,8 @@ def _summaries(rows: list[tuple[Any, ...]], period: Period, target: int) -> list
         reading = read_flat(flat, target)
         if reading is None:
             continue
-        by_hour = tuple(zip(flat[::2], flat[1::2], strict=True)) if kind == HOUR.name else ()
+        kept = kind in {HOUR.name, keep}
+        by_hour = tuple(zip(flat[::2], flat[1::2], strict=True)) if kept else ()
         count, median, p90, below = reading
         summary = (int(area), str(start), kind, partner, service, count, median, p90, below)
         summaries.append(Summary(*summary, by_hour))

@@ -14,12 +14,15 @@ from enum import StrEnum
 from operator import add
 from typing import Any, TypeVar
 
+import orjson
+
 from projections.statistics.histogram import (
     HANDLING,
     HOUR,
     MINUTE_MS,
     TURNAROUND,
     WAIT,
+    Buckets,
 )
 from projections.statistics.view import (
     ContactDayCell,
@@ -512,3 +515,70 @@ def _in_force(life: Life, day: date) -> bool:
             case "reinstated":
                 state = "active"
     return state == "active" and starts <= day <= ends
+
+
+# --- the figures' plain form: what GraphQL, the export and the stored day figures speak --------
+
+Figures = dict[str, Any]
+"""A group as plain JSON values: `Group`'s fields by name, dates as ISO text, tuples as lists."""
+
+
+def as_figures(group: Group) -> Figures:
+    """A group in its plain form."""
+    found: Figures = orjson.loads(orjson.dumps(group))
+    return found
+
+
+def group_of(figures: Figures) -> Group:
+    """The group a plain form tells (`as_figures`'s inverse)."""
+    area, visits = figures["area"], figures["visits"]
+    return Group(
+        area=Area(GroupBy(area["kind"]), area["code"], area["name_ar"], area["name_fr"]),
+        first=date.fromisoformat(figures["first"]),
+        last=date.fromisoformat(figures["last"]),
+        visits=None
+        if visits is None
+        else VisitFigures(
+            **{
+                **visits,
+                "waits": Durations(**visits["waits"]),
+                "handling": Durations(**visits["handling"]),
+                "by_hour": tuple((h, n) for h, n in visits["by_hour"]),
+            }
+        ),
+        requests=tuple(ServiceFigures(**s) for s in figures["requests"]),
+        contacts=tuple(ContactFigures(**c) for c in figures["contacts"]),
+        outcomes=Outcomes(**figures["outcomes"]),
+        money=tuple(MoneyFigures(**m) for m in figures["money"]),
+        grants=tuple(GrantFigures(**g) for g in figures["grants"]),
+    )
+
+
+def kept_figures(group: Group, waits: Sequence[tuple[int, int]]) -> bytes:
+    """A day's group as stored (its area left out), with its waits' buckets `(bucket, count)`."""
+    found = as_figures(group)
+    del found["area"]
+    found["wait_buckets"] = waits
+    return orjson.dumps(found)
+
+
+def stored_figures(stored: str | bytes, area: Figures, target: int) -> Figures:
+    """A stored day's figures in the area, the waits within target read for `target`.
+
+    `target` is the first waits' bucket not under the target (see `Durations.of`).
+    """
+    found: Figures = orjson.loads(stored)
+    found["area"] = area
+    below = 0
+    for bucket, count in found.pop("wait_buckets"):
+        if bucket < target:
+            below += count
+    waits = found["visits"]["waits"]
+    waits["within_target"] = below
+    waits["within_target_share"] = _share(below, waits["count"])
+    return found
+
+
+def target_bucket(buckets: Buckets, minutes: int) -> int:
+    """The first bucket of `buckets` (milliseconds) not under `minutes`."""
+    return minutes * MINUTE_MS // buckets.width

@@ -1,7 +1,8 @@
 """Projects the counter's, the requests', the payments' and the grants' events into statistics.
 
-Each event adds to the cell of its house and business day (Africa/Tunis); figures for a
-municipality, a governorate, the nation, a week or a month are merges of cells made when asked.
+Each event adds to the cell of its house and business day (Africa/Tunis); the writer keeps each
+house's, municipality's, governorate's and the nation's finished figures of a day beside the
+cells; figures for a week, a month or a filtered question are merges of cells made when asked.
 An event the statistics cannot place (a ticket of a queue never opened, a refund never asked
 for) is counted in `skipped` and changes no cell: no event stops this read model.
 """
@@ -61,7 +62,7 @@ class StatisticsProjection:
     """The governance office's cells; no personal data is read into them."""
 
     name = "statistics"
-    version = 2  # 2: a histogram in one row, not one row per bucket
+    version = 3  # 2: a histogram in one row, not one per bucket; 3: areas' day figures kept
     # the aggregates whose events it applies: the runner decodes no other event for it
     subscribes_to: ClassVar[tuple[type, ...]] = (
         House,
@@ -123,17 +124,16 @@ class StatisticsProjection:
             w.skip(type(e).__qualname__, "unknown request or decision", position)
             return
         day = tunis_day(e.timestamp)
-        cell = w.service_day(request.house_id, day, request.partner_code, request.service_code)
-        values: dict[str, object] = {field: getattr(cell, field) + 1, "decided": cell.decided + 1}
+        values = {field: 1, "decided": 1}
         if request.due_on is not None:
-            values["with_deadline"] = cell.with_deadline + 1
-            values["on_time"] = cell.on_time + (day <= request.due_on)
+            values["with_deadline"] = 1
+            values["on_time"] = int(day <= request.due_on)
         if request.forwarded_on is not None:
             days = self._working_days(w.house(request.house_id), request.forwarded_on, day)
-            values["turnaround_days"] = cell.turnaround_days + days
+            values["turnaround_days"] = days
             where = (request.partner_code, request.service_code)
             w.sample(request.house_id, day, TURNAROUND.name, where, TURNAROUND.of(days), 1)
-        w.put_service_day(changed(cell, **values))
+        w.add_service((request.house_id, day, request.partner_code, request.service_code), values)
 
     def _working_days(self, house: HouseRow | None, first: date, last: date) -> int:
         """Working days after `first` up to `last`, the house's own holidays included."""
@@ -182,9 +182,8 @@ def _issued(e: Any, position: int, w: StatisticsWriter) -> None:  # noqa: ANN401
         w.skip(type(e).__qualname__, "unknown queue", position)
         return
     house, day = queue.house_id, queue.day
-    w.put_ticket(TicketRow(house, day, e.label, queue.prefix, e.timestamp, None, False, None))  # noqa: FBT003
-    cell = w.line_day(house, day, queue.prefix)
-    w.put_line_day(changed(cell, visits=cell.visits + 1))
+    w.issue_ticket(TicketRow(house, day, e.label, queue.prefix, e.timestamp, None, False, None))  # noqa: FBT003
+    w.add_line((house, day, queue.prefix), {"visits": 1})
     w.sample(house, day, HOUR.name, _NO_PARTNER, _hour(e.timestamp), 1)
 
 
@@ -209,13 +208,12 @@ def _called(e: Any, position: int, w: StatisticsWriter) -> None:  # noqa: ANN401
     if ticket.wait_millis is None or ticket.no_show:
         wait = max(0, _millis(e.timestamp - ticket.issued_at))
         house, day = ticket.house_id, ticket.day
-        cell = w.line_day(house, day, ticket.line)
-        waits, total = cell.waits + 1, cell.wait_millis + wait
+        waits, total = 1, wait
         if ticket.wait_millis is not None:  # the earlier wait, ended by the call missed
             w.sample(house, day, WAIT.name, _NO_PARTNER, WAIT.of(ticket.wait_millis), -1)
-            waits, total = waits - 1, total - ticket.wait_millis
+            waits, total = 0, wait - ticket.wait_millis
         w.sample(house, day, WAIT.name, _NO_PARTNER, WAIT.of(wait), 1)
-        w.put_line_day(changed(cell, waits=waits, wait_millis=total))
+        w.add_line((house, day, ticket.line), {"waits": waits, "wait_millis": total})
         ticket = changed(ticket, wait_millis=wait)
     w.put_ticket(changed(ticket, called_at=e.timestamp, no_show=False))
 
@@ -225,8 +223,7 @@ def _no_show(e: Any, position: int, w: StatisticsWriter) -> None:  # noqa: ANN40
     if ticket is None:
         return
     w.put_ticket(changed(ticket, no_show=True))
-    cell = w.line_day(ticket.house_id, ticket.day, ticket.line)
-    w.put_line_day(changed(cell, no_shows=cell.no_shows + 1))
+    w.add_line((ticket.house_id, ticket.day, ticket.line), {"no_shows": 1})
 
 
 def _transferred(e: Any, position: int, w: StatisticsWriter) -> None:  # noqa: ANN401
@@ -234,8 +231,7 @@ def _transferred(e: Any, position: int, w: StatisticsWriter) -> None:  # noqa: A
     ticket = _ticket(e, position, w)
     if ticket is None:
         return
-    cell = w.line_day(ticket.house_id, ticket.day, ticket.line)
-    w.put_line_day(changed(cell, transferred=cell.transferred + 1))
+    w.add_line((ticket.house_id, ticket.day, ticket.line), {"transferred": 1})
 
 
 def _walked_away(e: Any, position: int, w: StatisticsWriter) -> None:  # noqa: ANN401
@@ -243,8 +239,7 @@ def _walked_away(e: Any, position: int, w: StatisticsWriter) -> None:  # noqa: A
     if ticket is None:
         return
     w.drop_ticket(ticket.house_id, ticket.day, ticket.label)
-    cell = w.line_day(ticket.house_id, ticket.day, ticket.line)
-    w.put_line_day(changed(cell, walked_away=cell.walked_away + 1))
+    w.add_line((ticket.house_id, ticket.day, ticket.line), {"walked_away": 1})
 
 
 def _ended(e: Any, position: int, w: StatisticsWriter) -> None:  # noqa: ANN401
@@ -253,21 +248,14 @@ def _ended(e: Any, position: int, w: StatisticsWriter) -> None:  # noqa: ANN401
     if ticket is None:
         return
     w.drop_ticket(ticket.house_id, ticket.day, ticket.label)
-    cell = w.line_day(ticket.house_id, ticket.day, ticket.line)
+    line = (ticket.house_id, ticket.day, ticket.line)
     if ticket.called_at is None:  # pragma: no cover - the queue ends called tickets only
-        w.put_line_day(changed(cell, served=cell.served + 1))
+        w.add_line(line, {"served": 1})
         return
     handling = max(0, _millis(e.timestamp - ticket.called_at))
     bucket = HANDLING.of(handling)
     w.sample(ticket.house_id, ticket.day, HANDLING.name, _NO_PARTNER, bucket, 1)
-    w.put_line_day(
-        changed(
-            cell,
-            served=cell.served + 1,
-            handled=cell.handled + 1,
-            handling_millis=cell.handling_millis + handling,
-        )
-    )
+    w.add_line(line, {"served": 1, "handled": 1, "handling_millis": handling})
 
 
 # --- visits' contacts, requests ---------------------------------------------------------------
@@ -282,18 +270,18 @@ def _contact(e: Any, position: int, w: StatisticsWriter) -> None:  # noqa: ANN40
     if visit is None:
         w.skip(type(e).__qualname__, "unknown visit", position)
         return
-    cell = w.contact_day(visit.house_id, tunis_day(e.timestamp), e.partner_code)
+    key = (visit.house_id, tunis_day(e.timestamp), e.partner_code)
     if e.kind == ContactKind.REDIRECTION.value:
-        w.put_contact_day(changed(cell, redirections=cell.redirections + 1))
+        w.add_contact(key, {"redirections": 1})
     else:
-        w.put_contact_day(changed(cell, information=cell.information + 1))
+        w.add_contact(key, {"information": 1})
 
 
 def _lodged(e: Any, _: int, w: StatisticsWriter) -> None:  # noqa: ANN401
     row = RequestRow(e.originator_id, e.house_id, e.partner_code, e.service_code, e.due_on, None)
     w.put_request(row)
-    cell = w.service_day(e.house_id, tunis_day(e.timestamp), e.partner_code, e.service_code)
-    w.put_service_day(changed(cell, lodged=cell.lodged + 1))
+    key = (e.house_id, tunis_day(e.timestamp), e.partner_code, e.service_code)
+    w.add_service(key, {"lodged": 1})
 
 
 def _request_count(field: str) -> Step:
@@ -305,8 +293,8 @@ def _request_count(field: str) -> Step:
             w.skip(type(e).__qualname__, "unknown request", position)
             return
         day = tunis_day(e.timestamp)
-        cell = w.service_day(request.house_id, day, request.partner_code, request.service_code)
-        w.put_service_day(changed(cell, **{field: getattr(cell, field) + 1}))
+        key = (request.house_id, day, request.partner_code, request.service_code)
+        w.add_service(key, {field: 1})
 
     return step
 
@@ -341,14 +329,7 @@ def _captured(e: Any, position: int, w: StatisticsWriter) -> None:  # noqa: ANN4
     payment = _payment(e, position, w)
     if payment is None:
         return
-    cell = w.money_day(payment, e.business_date)
-    w.put_money_day(
-        changed(
-            cell,
-            captured=cell.captured + 1,
-            captured_millimes=cell.captured_millimes + e.amount_millimes,
-        )
-    )
+    w.add_money(payment, e.business_date, {"captured": 1, "captured_millimes": e.amount_millimes})
 
 
 def _refund_requested(e: Any, position: int, w: StatisticsWriter) -> None:  # noqa: ANN401
@@ -367,12 +348,7 @@ def _refunded(e: Any, position: int, w: StatisticsWriter) -> None:  # noqa: ANN4
     if amount is None:
         w.skip(type(e).__qualname__, "unknown refund", position)
         return
-    cell = w.money_day(payment, e.business_date)
-    w.put_money_day(
-        changed(
-            cell, refunds=cell.refunds + 1, refunded_millimes=cell.refunded_millimes + int(amount)
-        )
-    )
+    w.add_money(payment, e.business_date, {"refunds": 1, "refunded_millimes": int(amount)})
 
 
 # --- grants -----------------------------------------------------------------------------------
@@ -384,8 +360,7 @@ def _granted(e: Any, _: int, w: StatisticsWriter) -> None:  # noqa: ANN401
     day = tunis_day(e.timestamp)
     change = f"{day.isoformat()} granted {e.starts_on.isoformat()} {e.ends_on.isoformat()}"
     w.put_grant(GrantRow(e.originator_id, e.house_id, code, (change,)))
-    cell = w.grant_day(e.house_id, day, code)
-    w.put_grant_day(changed(cell, granted=cell.granted + 1))
+    w.add_grant_day((e.house_id, day, code), {"granted": 1})
 
 
 def _grant_changed(e: Any, position: int, w: StatisticsWriter) -> None:  # noqa: ANN401
@@ -399,5 +374,4 @@ def _grant_changed(e: Any, position: int, w: StatisticsWriter) -> None:  # noqa:
         change += f" {e.ends_on.isoformat()}"
     if kind != "amended":
         w.put_grant(changed(grant, changes=(*grant.changes, change)))
-    cell = w.grant_day(grant.house_id, day, grant.partner_code)
-    w.put_grant_day(changed(cell, **{kind: getattr(cell, kind) + 1}))
+    w.add_grant_day((grant.house_id, day, grant.partner_code), {kind: 1})

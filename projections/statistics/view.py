@@ -8,6 +8,7 @@ Durations are whole milliseconds; a histogram is stored whole, in one row (`Hist
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -127,6 +128,24 @@ class HistogramCell:
     counts: str
 
 
+@dataclass(frozen=True)
+class DayFiguresRow:
+    """An area's finished figures of one business day, kept at write time.
+
+    `kind` is the grouping (house, municipality, governorate, nation) and `area` the area's
+    code as the report names it (`projections.statistics.figures.Area.code`); `figures` is the
+    day's group as JSON (`figures.as_figures`, its area left out), with the waits' histogram
+    beside it (`wait_buckets`) so the share within any target is read from it. It is written
+    again whenever a cell of the area's day changes, or a grant of its houses changes on that day
+    or before.
+    """
+
+    kind: str
+    area: str
+    day: date
+    figures: str
+
+
 # --- index rows: where later events' figures go ----------------------------------------------
 
 
@@ -234,17 +253,13 @@ class SkippedRow:
 class StatisticsWriter(Protocol):
     """Reads and writes the statistics rows inside the runner's transaction.
 
-    A cell (line, service, contact, money, grant day) is only ever added to: the cell a
-    getter hands is the batch's change to it so far (zero at first), which the writer adds to
-    the stored cell when the batch is written; a step never reads a cell's stored total.
+    A cell (line, service, contact, money, grant day) is only ever added to: a step hands the
+    changes to some of its counts, which the writer sums for the batch and adds to the stored
+    cell when the batch is written; a step never reads a cell.
     """
 
-    def line_day(self, house_id: UUID, day: date, line: str) -> LineDayCell:
-        """The cell, or an empty one."""
-        ...
-
-    def put_line_day(self, cell: LineDayCell) -> None:
-        """Write the cell."""
+    def add_line(self, key: tuple[UUID, date, str], counts: Mapping[str, int]) -> None:
+        """Add to the counts of a line's cell (house, day, line): `LineDayCell`'s names."""
         ...
 
     def sample(  # noqa: PLR0913, PLR0917 - a bucket's whole key
@@ -259,36 +274,20 @@ class StatisticsWriter(Protocol):
         """Count a sample in (`change` = 1) or out of (-1) a bucket of a day's histogram."""
         ...
 
-    def service_day(self, house_id: UUID, day: date, partner: str, service: str) -> ServiceDayCell:
-        """The cell, or an empty one."""
+    def add_service(self, key: tuple[UUID, date, str, str], counts: Mapping[str, int]) -> None:
+        """Add to a service's cell (house, day, partner, service): `ServiceDayCell`'s names."""
         ...
 
-    def put_service_day(self, cell: ServiceDayCell) -> None:
-        """Write the cell."""
+    def add_contact(self, key: tuple[UUID, date, str], counts: Mapping[str, int]) -> None:
+        """Add to a partner's contacts (house, day, partner): `ContactDayCell`'s names."""
         ...
 
-    def contact_day(self, house_id: UUID, day: date, partner: str) -> ContactDayCell:
-        """The cell, or an empty one."""
+    def add_money(self, payment: PaymentRow, day: date, counts: Mapping[str, int]) -> None:
+        """Add to the cell of the payment's partner, service and method on that day."""
         ...
 
-    def put_contact_day(self, cell: ContactDayCell) -> None:
-        """Write the cell."""
-        ...
-
-    def money_day(self, payment: PaymentRow, day: date) -> MoneyDayCell:
-        """The cell of the payment's partner, service and method on that day, or an empty one."""
-        ...
-
-    def put_money_day(self, cell: MoneyDayCell) -> None:
-        """Write the cell."""
-        ...
-
-    def grant_day(self, house_id: UUID, day: date, partner: str) -> GrantDayCell:
-        """The cell, or an empty one."""
-        ...
-
-    def put_grant_day(self, cell: GrantDayCell) -> None:
-        """Write the cell."""
+    def add_grant_day(self, key: tuple[UUID, date, str], counts: Mapping[str, int]) -> None:
+        """Add to a partner's grants' changes (house, day, partner): `GrantDayCell`'s names."""
         ...
 
     def house(self, house_id: UUID) -> HouseRow | None:
@@ -309,6 +308,10 @@ class StatisticsWriter(Protocol):
 
     def ticket(self, house_id: UUID, day: date, label: str) -> TicketRow | None:
         """A ticket not yet ended."""
+        ...
+
+    def issue_ticket(self, row: TicketRow) -> None:
+        """Write a ticket just issued (none is stored under its key)."""
         ...
 
     def put_ticket(self, row: TicketRow) -> None:

@@ -54,9 +54,10 @@ def event_by_event(dar: Dar) -> None:
             with dar.read.db.write() as cur:
                 writer = registered.writer(dar.read.db, cur)
                 registered.projection.apply(event, note.id, writer)
-                flush = getattr(writer, "flush", None)
-                if callable(flush):
-                    flush()  # a writer that keeps the rows it touches until the end of a batch
+                for end in ("flush", "finish"):  # as the runner ends a batch
+                    done = getattr(writer, end, None)
+                    if callable(done):
+                        done()  # a writer that keeps what it touches until the end of a batch
 
 
 def contents(dar: Dar) -> Tables:
