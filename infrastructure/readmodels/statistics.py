@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Generic, TypeVar, cast
 from uuid import UUID
 
-from infrastructure.readmodels.batching import BatchingCursor
+import orjson
+
 from infrastructure.readmodels.database import ReadDatabase, SqlCursor, select_each
 from infrastructure.readmodels.tables import Index, Table, create_tables
 from infrastructure.readmodels.working_set import KEPT, MAX_PARAMETERS, WorkingSet, json_rows
-from infrastructure.statistics_areas import area_id, area_of
+from infrastructure.statistics_areas import area_of
 from projections.statistics.figures import (
     Area,
     Cells,
     GroupBy,
+    Life,
     Period,
     Summary,
+    grant_figures,
+    in_force_counts,
     kept_figures,
+    life_of,
     merge,
     period_of,
 )
@@ -473,8 +478,8 @@ class StatisticsTables:
         self._skipped.put(SkippedRow(event_type, reason, count + 1, position))
 
     def flush(self) -> None:
-        """Write the batch's rows; note the house-days whose cells it changed (see `finish`)."""
-        self._changed.note(self._histograms.changes, self._all, self._grant_days)
+        """Write the batch's rows; note its changes of each house-day's cells (see `finish`)."""
+        self._changed.note(self._histograms.changes, self._parts)
         for ticket in self._issued.values():  # the tickets of the batch still waiting
             self._tickets.put(ticket)
         self._issued = {}
@@ -486,149 +491,301 @@ class StatisticsTables:
                 rows.set.flush()
 
     def finish(self) -> None:
-        """Write again the day figures of the areas whose cells changed since the last finish.
+        """Add the changes since the last finish to their areas' days; derive those days again.
 
         The runner finishes each batch; a rebuild, its whole pass once (its pages only flush).
+        The changes of a house not registered yet wait for its registration.
         """
-        changed, self._changed = self._changed, _DayChanges()
-        days = sorted(set().union(*changed.days.values()))
-        for start in range(0, len(days), _DAYS_AT_ONCE):
-            window = days[start : start + _DAYS_AT_ONCE]
-            _keep_day_figures(self._db, self._cur, changed.within(window[0], window[-1]))
+        changed = self._changed
+        if not changed.days and not changed.grants:
+            return
+        houses = {h: self._houses.get(h) for h in {*(h for h, _ in changed.days), *changed.grants}}
+        registered = {h: row for h, row in houses.items() if row is not None}
+        self._changed = changed.split(registered)
+        _keep_day_figures(self._db, self._cur, changed, registered)
+
+    @property
+    def _parts(self) -> dict[str, _Counts[Any]]:
+        return {
+            "lines": self._lines,
+            "services": self._services,
+            "contacts": self._contacts,
+            "money": self._money,
+            "grant_days": self._grant_days,
+        }
 
 
-_DAYS_AT_ONCE = 31  # the days whose figures are merged in one read at the end of a rebuild
+_WIDTHS = {"lines": 0, "services": 2, "contacts": 1, "money": 3, "grant_days": 1}  # key columns
+DayKey = tuple[str, str, date]  # a kept day's grouping, area code and day
+
+
+@dataclass
+class _Sums:
+    """Cells of a day summed: each table's counts by their key after house and day, histograms.
+
+    A line cell's key is left out (a house's or an area's lines are summed together). Counts are
+    only ever added to, so a key once there stays (as the cells' rows do); a histogram's empty
+    buckets are dropped, as stored.
+    """
+
+    counts: dict[str, dict[tuple[Any, ...], list[int]]] = field(default_factory=dict)
+    histograms: dict[tuple[str, str, str], dict[int, int]] = field(default_factory=dict)
+
+    def add_counts(self, part: str, key: tuple[Any, ...], change: Sequence[int]) -> None:
+        """Add a cell's change (or sum) under its key."""
+        rows = self.counts.get(part)
+        if rows is None:
+            rows = self.counts[part] = {}
+        known = rows.get(key)
+        if known is None:
+            rows[key] = list(change)
+        else:
+            for i, n in enumerate(change):
+                known[i] += n
+
+    def add_buckets(self, key: tuple[str, str, str], change: Mapping[int, int]) -> None:
+        """Add a histogram's change bucket by bucket."""
+        counts = self.histograms.get(key)
+        if counts is None:
+            counts = self.histograms[key] = {}
+        for bucket, n in change.items():
+            total = counts.get(bucket, 0) + n
+            if total:
+                counts[bucket] = total
+            else:
+                counts.pop(bucket, None)
+
+    def add(self, other: _Sums) -> None:
+        """Add another day's sums (or changes)."""
+        for part, rows in other.counts.items():
+            for key, change in rows.items():
+                self.add_counts(part, key, change)
+        for key, buckets in other.histograms.items():
+            self.add_buckets(key, buckets)
+
+    def encode(self, in_force: Mapping[str, int]) -> str:
+        """The stored text, beside the grants in force (keys in order: equal sums, equal text)."""
+        return orjson.dumps(
+            {
+                "counts": {
+                    part: [[*k, *c] for k, c in sorted(rows.items())]
+                    for part, rows in sorted(self.counts.items())
+                },
+                "histograms": [
+                    [*k, flatten(c)] for k, c in sorted(self.histograms.items()) if any(c.values())
+                ],
+                "in_force": dict(sorted(in_force.items())),
+            }
+        ).decode()
+
+    @classmethod
+    def decode(cls, text: str | bytes) -> tuple[_Sums, dict[str, int]]:
+        """Stored sums, and the grants in force beside them."""
+        found = orjson.loads(text)
+        sums = cls()
+        for part, rows in found["counts"].items():
+            width = _WIDTHS[part]
+            sums.counts[part] = {tuple(r[:width]): r[width:] for r in rows}
+        for kind, partner, service, flat in found["histograms"]:
+            sums.histograms[kind, partner, service] = dict(zip(flat[::2], flat[1::2], strict=True))
+        return sums, found["in_force"]
+
+    def figures(self, area: Area, day: date, in_force: Mapping[str, int]) -> str:
+        """The day's figures (`kept_figures`) derived from the sums; empty if no cell is there."""
+        iso = day.isoformat()
+        rows = {
+            part: [(0, iso, *k, *c) for k, c in sorted(self.counts.get(part, {}).items())]
+            for part in _WIDTHS
+        }
+        stored = [
+            (0, iso, Period.DAY.value, *k, encode_counts(c)) for k, c in self.histograms.items()
+        ]
+        cells = Cells(
+            areas=1,
+            lines=rows["lines"],
+            services=rows["services"],
+            contacts=rows["contacts"],
+            money=rows["money"],
+            grant_days=rows["grant_days"],
+            summaries=_summaries(stored, Period.DAY, 0, WAIT.name),
+        )
+        groups = merge(cells, [area], Period.DAY, (day, day))
+        if not groups:
+            return ""
+        group = replace(groups[0], grants=grant_figures(in_force, cells.grant_days))
+        waits = next((s.buckets for s in cells.summaries if s.kind == WAIT.name), ())
+        return kept_figures(group, waits).decode()
 
 
 class _DayChanges:
-    """The house-days a batch changed a cell of, and each house's earliest grant change."""
+    """Each house-day's changes of its cells since the last finish; each house's first grant day."""
 
     def __init__(self) -> None:
-        self.days: dict[UUID, set[date]] = {}
+        self.days: dict[tuple[UUID, date], _Sums] = {}
         self.grants: dict[UUID, date] = {}
 
     def note(
         self,
-        histograms: Mapping[HistogramKey, object],
-        tables: Sequence[_Rows[Any] | _Counts[Any]],
-        grant_days: _Counts[GrantDayCell],
+        histograms: Mapping[HistogramKey, Mapping[int, int]],
+        parts: Mapping[str, _Counts[Any]],
     ) -> None:
-        """The house-days of a flush's changes (before they are written)."""
+        """A flush's changes, before they are written (and forgotten by their tables)."""
         days, grants = self.days, self.grants
-        for rows in tables:
-            if isinstance(rows, _Counts):
-                for key in rows.changes:
-                    days.setdefault(cast("UUID", key[0]), set()).add(cast("date", key[1]))
-        for house, day, span, *_ in histograms:
+        for part, table in parts.items():
+            width = _WIDTHS[part]
+            for key, change in table.changes.items():
+                house_day = (cast("UUID", key[0]), cast("date", key[1]))
+                sums = days.get(house_day)
+                if sums is None:
+                    sums = days[house_day] = _Sums()
+                sums.add_counts(part, tuple(key[2 : 2 + width]), change)
+        for (house, day, span, kind, partner, service), buckets in histograms.items():
             if span == Period.DAY.value:  # its weeks' and months' days are those of its day
-                days.setdefault(house, set()).add(day)
-        for key in grant_days.changes:
+                sums = days.get((house, day))
+                if sums is None:
+                    sums = days[house, day] = _Sums()
+                sums.add_buckets((kind, partner, service), buckets)
+        for key in parts["grant_days"].changes:
             house, day = cast("UUID", key[0]), cast("date", key[1])
             grants[house] = min(day, grants.get(house, day))
 
-    def within(self, first: date, last: date) -> _DayChanges:
-        """The changes of the days from `first` to `last` (a grant's change: those before too)."""
-        part = _DayChanges()
-        for house, days in self.days.items():
-            chosen = {d for d in days if first <= d <= last}
-            if chosen:
-                part.days[house] = chosen
-        part.grants = {h: max(d, first) for h, d in self.grants.items() if d <= last}
-        return part
+    def split(self, registered: Mapping[UUID, object]) -> _DayChanges:
+        """Keep the changes of registered houses here; those of the others are returned."""
+        waiting = _DayChanges()
+        waiting.days = {k: v for k, v in self.days.items() if k[0] not in registered}
+        waiting.grants = {h: d for h, d in self.grants.items() if h not in registered}
+        self.days = {k: v for k, v in self.days.items() if k[0] in registered}
+        self.grants = {h: d for h, d in self.grants.items() if h in registered}
+        return waiting
 
 
-@dataclass(frozen=True)
-class _Asked:
-    """A grouping's question at the end of a batch: where its statements' rows are, and how read."""
+def _keep_day_figures(
+    db: ReadDatabase, cur: SqlCursor, changed: _DayChanges, houses: Mapping[UUID, HouseRow]
+) -> None:
+    """Add the changes to the sums of their houses' areas' days and derive those days again.
 
-    group_by: GroupBy
-    part: tuple[int, int]  # its statements among all, from and before
-    read: Callable[[list[list[tuple[Any, ...]]]], Cells]
-    areas: list[Area]  # by index, as the cells number them
-    days: dict[str, set[date]]  # each area's (code) days changed
-    selection: Selection
-
-
-def _keep_day_figures(db: ReadDatabase, cur: SqlCursor, changed: _DayChanges) -> None:
-    """Write again the day figures of every area whose cells of that day the batch changed.
-
-    Each grouping's changed areas' days are merged from the cells as the report would merge them
-    (`figures.merge`, in this transaction); a grant changed on a day also changes the grants in
-    force on every later day of its house's areas.
+    Reads and writes the changed area-days' rows only (four per house-day: its house, municipality,
+    governorate and nation), whatever the number of houses in the areas. The grants in force are
+    counted again from the area's grants for a day not kept yet, and for the kept days from a
+    changed grant's day on (a grant's change counts from its day on).
     """
-    cur.execute(HOUSES.select(db))
-    houses = [HOUSES.row(r) for r in cur.fetchall()]
-    queries = StatisticsQueries(db)
-    asked: list[_Asked] = []
-    statements: list[tuple[str, list[object]]] = []
-    for group_by in GroupBy:
-        areas = {h.house_id: area_of(h, group_by) for h in houses}
-        wanted = _changed_days(db, cur, group_by, areas, changed)
-        if not wanted:
-            continue
-        of_house = {h: area_id(a) for h, a in areas.items() if a.code in wanted}
-        indexed: dict[UUID, Area] = {}
-        for house, area in areas.items():
-            if house in of_house:
-                indexed.setdefault(of_house[house], area)
-        days = set().union(*wanted.values())
-        selection = Selection(min(days), max(days))
-        these, read = queries.cell_statements(selection, of_house, Period.DAY, 0, WAIT.name)
-        part = (len(statements), len(statements) + len(these))
-        asked.append(_Asked(group_by, part, read, list(indexed.values()), wanted, selection))
-        statements += these
-    if not statements:
-        return
-    raw = cur.unbatched() if isinstance(cur, BatchingCursor) else cur  # one pipeline for all
-    found = select_each(raw, statements)
+    deltas: dict[DayKey, _Sums] = {}
+    areas: dict[tuple[str, str], Area] = {}
+    for (house, day), sums in changed.days.items():
+        for group_by in GroupBy:
+            area = area_of(houses[house], group_by)
+            areas[group_by.value, area.code] = area
+            into = deltas.get((group_by.value, area.code, day))
+            if into is None:
+                into = deltas[group_by.value, area.code, day] = _Sums()
+            into.add(sums)
+    regranted: dict[tuple[str, str], date] = {}
+    for house, first in changed.grants.items():
+        for group_by in GroupBy:
+            area = area_of(houses[house], group_by)
+            areas[group_by.value, area.code] = area
+            known = regranted.get((group_by.value, area.code), first)
+            regranted[group_by.value, area.code] = min(known, first)
+    stored = _stored_days(db, cur, list(deltas), regranted)
+    recount = {k for k in deltas if k not in stored}
+    recount.update(k for k in stored if k[2] >= regranted.get(k[:2], date.max))
+    in_force = _in_force(db, cur, recount, houses) if recount else {}
     rows = []
-    for question in asked:
-        first, last = question.part
-        cells, ordered, wanted = question.read(found[first:last]), question.areas, question.days
-        selection, group_by = question.selection, question.group_by
-        waits = {
-            (ordered[s.area].code, s.start): s.buckets
-            for s in cells.summaries
-            if s.kind == WAIT.name
-        }
-        for group in merge(cells, ordered, Period.DAY, (selection.first, selection.last)):
-            code, day = group.area.code, group.first
-            if day in wanted[code]:
-                figures = kept_figures(group, waits.get((code, day.isoformat()), ()))
-                row = DayFiguresRow(group_by.value, code, day, figures.decode())
-                rows.append(DAY_FIGURES.params(row))
+    for key in sorted(set(deltas) | set(stored)):
+        text = stored.get(key)
+        sums, force = _Sums.decode(text) if text is not None else (_Sums(), {})
+        delta = deltas.get(key)
+        if delta is not None:
+            sums.add(delta)
+        if key in recount:
+            force = in_force.get(key, {})
+        kind, code, day = key
+        figures = sums.figures(areas[kind, code], day, force)
+        rows.append(DAY_FIGURES.params(DayFiguresRow(kind, code, day, figures, sums.encode(force))))
     if rows:
         _upsert(db, cur, DAY_FIGURES, rows)
 
 
-def _changed_days(
-    db: ReadDatabase,
-    cur: SqlCursor,
-    group_by: GroupBy,
-    areas: Mapping[UUID, Area],
-    changed: _DayChanges,
-) -> dict[str, set[date]]:
-    """The days of each area (code) whose figures the batch changed (houses registered only)."""
-    wanted: dict[str, set[date]] = {}
-    for house, days in changed.days.items():
-        if house in areas:
-            wanted.setdefault(areas[house].code, set()).update(days)
-    for house, first in changed.grants.items():
-        if house in areas:
-            code = areas[house].code
-            wanted.setdefault(code, set()).update(_kept_days(db, cur, group_by, code, first))
-    return wanted
+def _stored_days(
+    db: ReadDatabase, cur: SqlCursor, keys: list[DayKey], regranted: Mapping[tuple[str, str], date]
+) -> dict[DayKey, str]:
+    """The sums kept for these days, and for the areas' days from a grant's change on."""
+    found: list[tuple[Any, ...]] = []
+    table = db.table(DAY_FIGURES.name)
+    if keys:
+        rows = [DAY_FIGURES.params(DayFiguresRow(*key, "", "")) for key in keys]
+        found += _by_keys(db, cur, DAY_FIGURES, rows, "t.kind, t.area, t.day, t.sums")
+    for (kind, code), first in regranted.items():
+        cur.execute(
+            f"SELECT kind, area, day, sums FROM {table} WHERE kind = ? AND area = ? AND day >= ?",
+            (kind, code, first.isoformat()),
+        )
+        found += cur.fetchall()
+    return {(str(k), str(a), _as_day(d)): s for k, a, d, s in found}
 
 
-def _kept_days(
-    db: ReadDatabase, cur: SqlCursor, group_by: GroupBy, code: str, first: date
-) -> list[date]:
-    """The days from `first` on an area's figures are kept for."""
-    cur.execute(
-        f"SELECT day FROM {db.table(DAY_FIGURES.name)} WHERE kind = ? AND area = ? AND day >= ?",
-        (group_by.value, code, first.isoformat()),
-    )
-    return [date.fromisoformat(str(day)) for (day,) in cur.fetchall()]
+def _by_keys(
+    db: ReadDatabase, cur: SqlCursor, table: Table[Any], rows: list[Sequence[object]], columns: str
+) -> list[tuple[Any, ...]]:
+    """The stored rows of a table under the keys of these rows (their stored form), in one read."""
+    name, key = db.table(table.name), table.key
+    join = " AND ".join(f"t.{c} = k.{c}" for c in key)
+    if db.kind == "postgres":
+        cur.execute(
+            f"SELECT {columns} FROM {name} AS t JOIN "
+            f"json_populate_recordset(NULL::{name}, ?::json) AS k ON {join}",
+            (json_rows(table.columns, rows),),
+        )
+        return cur.fetchall()
+    width = len(key)
+    one = "(" + ", ".join("?" * width) + ")"
+    found: list[tuple[Any, ...]] = []
+    for start in range(0, len(rows), MAX_PARAMETERS // width):
+        chunk = rows[start : start + MAX_PARAMETERS // width]
+        cur.execute(
+            f"WITH k ({', '.join(key)}) AS (VALUES {', '.join([one] * len(chunk))}) "
+            f"SELECT {columns} FROM {name} AS t JOIN k ON {join}",
+            [p for row in chunk for p in row[:width]],
+        )
+        found += cur.fetchall()
+    return found
+
+
+def _in_force(
+    db: ReadDatabase, cur: SqlCursor, days: set[DayKey], known: Mapping[UUID, HouseRow]
+) -> dict[DayKey, dict[str, int]]:
+    """The grants in force on these days in their areas, by partner.
+
+    A house's day needs that house's grants only; a wider area's, the grants of all its houses
+    (read only for a day not kept yet or a grant's change: not at every batch).
+    """
+    wanted = {(kind, code) for kind, code, _ in days}
+    members: dict[tuple[str, str], list[UUID]] = {}
+    if any(kind != GroupBy.HOUSE.value for kind, _ in wanted):
+        cur.execute(HOUSES.select(db))
+        every = [HOUSES.row(r) for r in cur.fetchall()]
+    else:
+        every = list(known.values())
+    for house in every:
+        for group_by in GroupBy:
+            area = (group_by.value, area_of(house, group_by).code)
+            if area in wanted:
+                members.setdefault(area, []).append(house.house_id)
+    ids: list[object] = list(dict.fromkeys(h for houses in members.values() for h in houses))
+    lives: dict[UUID, list[tuple[str, Life]]] = {}
+    for start in range(0, len(ids), MAX_PARAMETERS):
+        chunk = ids[start : start + MAX_PARAMETERS]
+        cur.execute(GRANTS.select(db, f"house_id IN ({', '.join('?' * len(chunk))})"), chunk)
+        for row in cur.fetchall():
+            grant = GRANTS.row(row)
+            lives.setdefault(grant.house_id, []).append((grant.partner_code, life_of(grant)))
+    return {
+        (kind, code, day): in_force_counts(
+            (life for house in members.get((kind, code), ()) for life in lives.get(house, ())),
+            day,
+        )
+        for kind, code, day in days
+    }
 
 
 @dataclass(frozen=True)
@@ -749,7 +906,7 @@ class StatisticsQueries:
         """
         sql = (
             f"SELECT area, day, figures FROM {self._db.table(DAY_FIGURES.name)} "
-            "WHERE kind = ? AND day >= ? AND day <= ?"
+            "WHERE kind = ? AND day >= ? AND day <= ? AND figures <> ''"
         )
         params: list[object] = [group_by.value, selection.first.isoformat()]
         params.append(selection.last.isoformat())

@@ -7,7 +7,7 @@ is exactly the merge of its houses' days. See docs/statistics.md for each formul
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from enum import StrEnum
@@ -459,10 +459,20 @@ def _money(rows: Sequence[Row]) -> tuple[MoneyFigures, ...]:
 def _grants(
     lives: Iterable[tuple[str, Life]], last: date, rows: Sequence[Row]
 ) -> tuple[GrantFigures, ...]:
+    return grant_figures(in_force_counts(lives, last), rows)
+
+
+def in_force_counts(lives: Iterable[tuple[str, Life]], day: date) -> dict[str, int]:
+    """How many of these grants (partner, life) each partner had in force on `day` (none: out)."""
     in_force: dict[str, int] = defaultdict(int)
     for partner, life in lives:
-        if _in_force(life, last):
+        if _in_force(life, day):
             in_force[partner] += 1
+    return dict(in_force)
+
+
+def grant_figures(in_force: Mapping[str, int], rows: Sequence[Row]) -> tuple[GrantFigures, ...]:
+    """Each partner's grants: `in_force` on the period's last day, `rows` its grant-day cells."""
     by = {partner: counts for (partner,), counts in _parts(rows, 1)}
     zero = (0,) * len(_GRANT_COUNTS)
     return tuple(

@@ -62,7 +62,8 @@ class StatisticsProjection:
     """The governance office's cells; no personal data is read into them."""
 
     name = "statistics"
-    version = 3  # 2: a histogram in one row, not one per bucket; 3: areas' day figures kept
+    version = 4  # 2: a histogram in one row, not one per bucket; 3: areas' day figures kept;
+    # 4: each kept day beside its summed cells (added to, not merged again, at a batch's end)
     # the aggregates whose events it applies: the runner decodes no other event for it
     subscribes_to: ClassVar[tuple[type, ...]] = (
         House,

@@ -135,15 +135,20 @@ class DayFiguresRow:
     `kind` is the grouping (house, municipality, governorate, nation) and `area` the area's
     code as the report names it (`projections.statistics.figures.Area.code`); `figures` is the
     day's group as JSON (`figures.as_figures`, its area left out), with the waits' histogram
-    beside it (`wait_buckets`) so the share within any target is read from it. It is written
-    again whenever a cell of the area's day changes, or a grant of its houses changes on that day
-    or before.
+    beside it (`wait_buckets`) so the share within any target is read from it; empty when the
+    day holds only histograms (no group is merged for it). `sums` is what the figures are derived
+    from: the area's cells of the day summed over its houses (counts by partner, service or
+    method, the day's histograms added bucket by bucket) and the grants in force that day by
+    partner, as JSON. At the end of a batch the batch's changes of its houses' cells are added to
+    `sums` and the figures derived again from it; a grant changed on that day or before counts
+    the grants in force again.
     """
 
     kind: str
     area: str
     day: date
     figures: str
+    sums: str
 
 
 # --- index rows: where later events' figures go ----------------------------------------------
