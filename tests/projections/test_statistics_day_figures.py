@@ -1,7 +1,7 @@
 """An area's day figures kept at write time are those merged from its cells, on both stores.
 
 The report reads a house's, a municipality's, a governorate's and the nation's days as the writer
-kept them (`stats_day_figures_v3`) when the question takes every house of each area and names no
+kept them (`stats_day_figures_v4`) when the question takes every house of each area and names no
 partner or service; merged from the cells otherwise. The fixture's CNAM grant is suspended and
 revoked after its first days, so the grants in force on the later days change after those days
 were first kept.
