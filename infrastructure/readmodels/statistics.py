@@ -91,7 +91,13 @@ VISITS = Table(f"stats_visits_v{V}", VisitRow, ("visit_id",), on_conflict="ignor
 REQUESTS = Table(f"stats_requests_v{V}", RequestRow, ("request_id",))
 PAYMENTS = Table(f"stats_payments_v{V}", PaymentRow, ("payment_id",))
 PARTNERS = Table(f"stats_partners_v{V}", PartnerRow, ("partner_id",))
-GRANTS = Table(f"stats_grants_v{V}", GrantRow, ("grant_id",), separator="|")
+GRANTS = Table(
+    f"stats_grants_v{V}",
+    GrantRow,
+    ("grant_id",),
+    separator="|",
+    indexes=(Index("house", ("house_id",)),),  # an area's grants, for the grants in force
+)
 SKIPPED = Table(f"stats_skipped_v{V}", SkippedRow, ("event_type", "reason"))
 CELLS: tuple[Table[Any], ...] = (
     LINE_DAYS,
