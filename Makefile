@@ -24,9 +24,13 @@ lint: $(VENV)/.synced
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# one pytest worker per core (pytest-xdist), each with its own PostgreSQL and Chromium; a test
+# module stays on one worker (its module-scoped servers start once)
+PYTEST_WORKERS ?= auto
+
 pytest: $(VENV)/.synced
 	@scripts/check-postgres
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test: lint pytest
 

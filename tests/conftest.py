@@ -48,9 +48,11 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture(scope="session")
-def pg_databases(postgres_server: PostgresServer) -> PostgresDatabases:
+def pg_databases(postgres_server: PostgresServer) -> Iterator[PostgresDatabases]:
     """Hands out fresh, set-up PostgreSQL databases."""
-    return PostgresDatabases(postgres_server)
+    databases = PostgresDatabases(postgres_server, ahead=2)  # copies made while tests run
+    yield databases
+    databases.close()
 
 
 @pytest.fixture

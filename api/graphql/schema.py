@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -149,19 +150,40 @@ class DarSchema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    """The GraphQL schema configured for this environment."""
-    production = settings.environment is Environment.PRODUCTION
+    """The GraphQL schema configured for this environment.
+
+    Built once per configuration and process (a schema holds no state of its own; building one
+    costs some 70 ms, which every app a test process creates would pay again).
+    """
+    return _schema(
+        settings.environment,
+        settings.max_query_depth,
+        settings.max_aliases,
+        settings.max_tokens,
+        settings.max_batch_operations,
+    )
+
+
+@functools.cache
+def _schema(
+    environment: Environment,
+    max_query_depth: int,
+    max_aliases: int,
+    max_tokens: int,
+    max_batch_operations: int,
+) -> strawberry.Schema:
+    production = environment is Environment.PRODUCTION
     # the limiters' rule classes are made once: they are part of the validation cache's key,
     # and limiters made per request would make new classes each time (every request a miss)
     rules = [
-        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        *QueryDepthLimiter(max_depth=max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
     ]
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         lambda: ParserCache(maxsize=1000),
         lambda: ValidationCache(maxsize=1000),
         lambda: AddValidationRules(rules),
-        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
         TextPolicy,  # every text argument checked and in NFC before any resolver runs
     ]
     if production:
@@ -174,7 +196,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         config=StrawberryConfig(
             disable_field_suggestions=production,
             scalar_map=SCALARS,
-            batching_config={"max_operations": settings.max_batch_operations},
+            batching_config={"max_operations": max_batch_operations},
         ),
     )
     schema.suggestions = not production

@@ -8,6 +8,7 @@ lookups were sealed is first brought up to date by `dar vault reindex` (once, be
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -23,6 +24,8 @@ from infrastructure.vault.storage import IndexEntry, StoredKey
 from infrastructure.vault.vault import LOOKUP_FIELD, Vault, sqlite_vault_path
 
 BATCH = 500
+VACUUM_ATTEMPTS = 3  # PostgreSQL: rewrites tried while a transaction still sees erased rows
+VACUUM_PAUSE_SECONDS = 1.0
 DOCUMENT_FIELD = "documentNumber"  # the field the citizens' service seals the number for
 
 
@@ -31,7 +34,7 @@ class VacuumUnavailableError(RuntimeError):
 
 
 class VacuumIncompleteError(VacuumUnavailableError):
-    """The vault was rewritten, but a reader kept its write-ahead log (and what it holds)."""
+    """The vault was rewritten, but a reader kept what it may still read (a log, row versions)."""
 
 
 @dataclass
@@ -145,8 +148,16 @@ def vacuum(settings: Settings) -> str:
         if settings.owner_database_url is None:
             msg = "on PostgreSQL the rewrite runs as the tables' owner: set DAR_OWNER_DATABASE_URL"
             raise VacuumUnavailableError(msg)
-        vacuum_vault(settings.owner_database_url, vault_schema(settings))
-        return "vault tables rewritten (VACUUM FULL)."
+        for attempt in range(VACUUM_ATTEMPTS):
+            if attempt:
+                time.sleep(VACUUM_PAUSE_SECONDS)  # the transaction that still sees them may end
+            if vacuum_vault(settings.owner_database_url, vault_schema(settings)) == 0:
+                return "vault tables rewritten (VACUUM FULL)."
+        msg = (
+            "vault tables rewritten, but a transaction open elsewhere in the database still "
+            "sees erased or re-wrapped keys, so they were copied too; run dar vault vacuum again"
+        )
+        raise VacuumIncompleteError(msg)
     checkpoint = vacuum_sqlite_vault(sqlite_vault_path(settings))
     if checkpoint.busy:
         msg = (

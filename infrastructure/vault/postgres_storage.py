@@ -6,6 +6,7 @@ removes it. `vacuum_vault` rewrites both tables (`VACUUM FULL`, as their owner).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from uuid import UUID
 
@@ -24,6 +25,7 @@ from infrastructure.vault.storage import (
 
 Connection = psycopg.Connection[tuple[object, ...]]
 VACUUM_LOCK_TIMEOUT = "5s"
+_FIRST_NUMBER = re.compile(r"\d+")
 
 
 def create_postgres_vault_tables(conn: Connection, schema: str, app_role: str) -> None:
@@ -198,18 +200,37 @@ class PostgresVaultStorage(VaultStorage):
         self._pool.close()
 
 
-def vacuum_vault(owner_url: str, schema: str) -> None:
+def vacuum_vault(owner_url: str, schema: str) -> int:
     """As the owner: rewrite the vault's tables, so no erased or re-wrapped key stays in them.
 
     `VACUUM FULL` copies the live rows into new files and drops the old ones (with every dead row
     version); it holds an ACCESS EXCLUSIVE lock on each table while it copies. It waits at most
     `VACUUM_LOCK_TIMEOUT` for that lock, so a long transaction on the vault cannot make every
     registration and read queue behind it: `LockNotAvailable` then, and it is run again later.
+
+    A row version that a transaction open elsewhere in the database may still see (any snapshot
+    older than the erasure, even one reading other tables) is copied too. The rewrite reports how
+    many (VERBOSE): the count returned, 0 when every erased row is gone from the files.
     """
+    kept = 0
+
+    def count_kept(notice: psycopg.errors.Diagnostic) -> None:
+        nonlocal kept
+        # "<table>: found N removable, M nonremovable row versions in P pages", detailed by
+        # "K dead row versions cannot be removed yet": K is the detail's first number in every
+        # language the server may speak (the other notice, "vacuuming <table>", has no detail).
+        number = _FIRST_NUMBER.search(notice.message_detail or "")
+        if number is not None:
+            kept += int(number.group())
+
     with psycopg.connect(owner_url, autocommit=True) as conn:
         conn.execute(sql.SQL("SET lock_timeout = {0}").format(sql.Literal(VACUUM_LOCK_TIMEOUT)))
+        conn.add_notice_handler(count_kept)
         for table in (KEYS, INDEX):
-            conn.execute(sql.SQL("VACUUM FULL {0}").format(sql.Identifier(schema, table)))
+            conn.execute(
+                sql.SQL("VACUUM (FULL, VERBOSE) {0}").format(sql.Identifier(schema, table))
+            )
+    return kept
 
 
 def _bytes(value: object) -> bytes:

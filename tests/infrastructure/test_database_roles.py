@@ -70,15 +70,15 @@ def test_the_projector_owns_the_read_models_and_the_application_reads_them(
     pg_settings: Settings,
 ) -> None:
     with psycopg.connect(pg_settings.projector_database_url or "", autocommit=True) as conn:
-        conn.execute("CREATE TABLE dar_read.partners_v1 (code text PRIMARY KEY)")
-        conn.execute("INSERT INTO dar_read.partners_v1 VALUES ('STEG')")
+        conn.execute("CREATE TABLE dar_read.role_probe (code text PRIMARY KEY)")
+        conn.execute("INSERT INTO dar_read.role_probe VALUES ('STEG')")
         assert conn.execute("SELECT count(*) FROM dar.dar_events").fetchone() == (0,)
     with psycopg.connect(pg_settings.database_url) as conn:
-        assert conn.execute("SELECT code FROM dar_read.partners_v1").fetchall() == [("STEG",)]
+        assert conn.execute("SELECT code FROM dar_read.role_probe").fetchall() == [("STEG",)]
         with pytest.raises(errors.InsufficientPrivilege):
-            conn.execute("DELETE FROM dar_read.partners_v1")
+            conn.execute("DELETE FROM dar_read.role_probe")
     with psycopg.connect(pg_settings.projector_database_url or "", autocommit=True) as conn:
-        conn.execute("DROP TABLE dar_read.partners_v1")
+        conn.execute("DROP TABLE dar_read.role_probe")
         with pytest.raises(errors.InsufficientPrivilege):
             conn.execute(
                 "INSERT INTO dar.dar_events (originator_id, originator_version) "

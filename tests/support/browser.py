@@ -38,12 +38,13 @@ LIVE_SECONDS = 10  # generous: a live page shows a change within a few seconds
 expect.set_options(timeout=LIVE_SECONDS * 1000)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Headless Chromium from Debian's package, one for the whole session.
+    """Headless Chromium from Debian's package, one per test module that asks for it.
 
-    Playwright's sync API runs once per process: the fixture is registered in tests/conftest.py
-    for every test that asks for it (tests/browser, tests/e2e).
+    The fixture is registered in tests/conftest.py for every test that asks for it. Not one for
+    the session: while Playwright's sync API runs, its event loop is the thread's running loop,
+    and a later module's `asyncio.run` would fail (the suite's workers take modules in any order).
     """
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing: apt-get install chromium (the browser tests need it)"
