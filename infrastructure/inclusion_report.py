@@ -11,30 +11,11 @@ from __future__ import annotations
 
 from domain.shared.errors import ValidationError
 from infrastructure.readmodels.inclusion_statistics import InclusionStatisticsQueries
-from infrastructure.reference.places import governorates, municipalities
-from infrastructure.statistics_report import NATION, StatisticsFilter, check_range, governorate_code
+from infrastructure.statistics_areas import area_of
+from infrastructure.statistics_report import StatisticsFilter, check_range, governorate_code
 from projections.inclusion_statistics.figures import InclusionGroup, merge
 from projections.inclusion_statistics.view import InclusionHouseRow
-from projections.statistics.figures import Area, GroupBy, Period
-
-
-def area_of(house: InclusionHouseRow, group_by: GroupBy) -> Area:
-    """The area a house's figures are summed into (as the service statistics name it)."""
-    code = governorate_code(house.governorate) or house.governorate
-    match group_by:
-        case GroupBy.HOUSE:
-            return Area(group_by, house.code, house.name_ar, house.name_fr)
-        case GroupBy.MUNICIPALITY:
-            known = {m.name_fr.casefold(): m for m in municipalities() if m.governorate == code}
-            place = known.get(house.municipality.strip().casefold())
-            ar, fr = (place.name_ar, place.name_fr) if place else (house.municipality,) * 2
-            return Area(group_by, f"{code}/{fr}", ar, fr)
-        case GroupBy.GOVERNORATE:
-            found = next((g for g in governorates() if g.code == code), None)
-            ar, fr = (found.name_ar, found.name_fr) if found else (code, code)
-            return Area(group_by, code, ar, fr)
-        case GroupBy.NATION:
-            return NATION
+from projections.statistics.figures import GroupBy, Period
 
 
 def _chosen(house: InclusionHouseRow, wanted: StatisticsFilter) -> bool:

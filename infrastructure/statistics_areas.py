@@ -9,11 +9,11 @@ event changes).
 from __future__ import annotations
 
 from functools import cache
+from typing import Protocol
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from infrastructure.reference.places import Municipality, governorates, municipalities
 from projections.statistics.figures import Area, GroupBy
-from projections.statistics.view import HouseRow
 
 NATION = Area(GroupBy.NATION, "TN", "تونس", "Tunisie")
 
@@ -27,7 +27,36 @@ def governorate_code(name: str) -> str | None:
     return None
 
 
-def area_of(house: HouseRow, group_by: GroupBy) -> Area:
+class RegisteredHouse(Protocol):
+    """What the areas need of a house (the service and the inclusion statistics' house rows)."""
+
+    @property
+    def code(self) -> str:
+        """Its code."""
+        ...
+
+    @property
+    def name_ar(self) -> str:
+        """Its Arabic name."""
+        ...
+
+    @property
+    def name_fr(self) -> str:
+        """Its French name."""
+        ...
+
+    @property
+    def municipality(self) -> str:
+        """Its municipality, as registered."""
+        ...
+
+    @property
+    def governorate(self) -> str:
+        """Its governorate (code or French name), as registered."""
+        ...
+
+
+def area_of(house: RegisteredHouse, group_by: GroupBy) -> Area:
     """The area a house's figures are merged into."""
     code = governorate_code(house.governorate) or house.governorate
     match group_by:
