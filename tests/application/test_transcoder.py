@@ -151,7 +151,8 @@ def test_a_store_written_before_reads_back_the_same(
     monkeypatch.setattr(EventStore, "construct_transcoder", lambda _: library())
     written_before(store_settings)
     monkeypatch.undo()
-    store = bootstrap(store_settings, projector=False).store
+    dar = bootstrap(store_settings, projector=False)  # closed whole: no pool left to the collector
+    store = dar.store
     try:
         assert isinstance(store.mapper.transcoder, DarTranscoder)
         notifications = store.recorder.select_notifications(start=1, limit=100_000)
@@ -166,7 +167,7 @@ def test_a_store_written_before_reads_back_the_same(
             topics.add(stored.topic)
         assert len(topics) > 20
     finally:
-        store.close()
+        dar.close()
     assert verify_store(store_settings, []).intact
 
 
