@@ -49,11 +49,6 @@ class BatchingCursor:
         """One row of the last query."""
         return self._cursor.fetchone()
 
-    def unbatched(self) -> SqlCursor:
-        """The cursor underneath, the queued writes sent first (for queries in one pipeline)."""
-        self.flush()
-        return self._cursor
-
     def flush(self) -> None:
         """Send the queued writes."""
         if self._sql is None:
