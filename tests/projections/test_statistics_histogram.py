@@ -9,7 +9,6 @@ split of the samples into cells that are merged afterwards.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from datetime import date, timedelta
 from uuid import uuid4
 
@@ -31,6 +30,7 @@ from projections.statistics.histogram import (
     exact_percentile,
     merged,
 )
+from tests.support.rebuilt import memory_dar
 
 PERCENTS = st.sampled_from([1, 10, 25, 50, 75, 90, 95, 99, 100])
 
@@ -117,7 +117,6 @@ def test_a_sample_beyond_the_last_bucket_is_told_by_its_lower_bound() -> None:
 
 # --- the same, read from the stored histograms (the path serviceStatistics takes) -----------------
 
-_stores = itertools.count(1)
 DAY_ONE = date(2026, 3, 2)
 
 
@@ -154,16 +153,6 @@ def assert_exact_within_half_a_bucket(summary: Summary, samples: list[int], targ
     assert summary.below_target == sum(s < target * MINUTE_MS for s in samples)
 
 
-def memory_dar() -> Iterator[Dar]:
-    url = f"sqlite:///file:dar_hist_{next(_stores)}?mode=memory&cache=shared"
-    dar = bootstrap(Settings(database_url=url))
-    dar.projections.prepare()
-    try:
-        yield dar
-    finally:
-        dar.close()
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(within_range(WAIT), st.integers(1, 20), st.integers(1, 120), st.booleans())
 def test_the_database_reads_percentiles_within_half_a_bucket_in_memory(
@@ -172,7 +161,7 @@ def test_the_database_reads_percentiles_within_half_a_bucket_in_memory(
     target: int,
     whole: bool,  # noqa: FBT001
 ) -> None:
-    for dar in memory_dar():
+    for dar in memory_dar("hist"):
         summary = database_summary(dar, samples, spread, target, whole=whole)
         assert_exact_within_half_a_bucket(summary, samples, target)
 
