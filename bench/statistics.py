@@ -43,7 +43,7 @@ from psycopg import sql
 
 from api.bootstrap import Dar, bootstrap
 from bench.projection_rebuild import pg_raw_read, rate, rebuild_all
-from bench.report import merge_json
+from bench.report import merge_json, print_rows
 from bench.stats import Measurement, Row
 from domain.counter.queue import Queue, visit_id
 from domain.counter.request import CitizenRequest, Reliance
@@ -344,9 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             dar.close()
     finally:
         server.stop()
-    for row in rows:
-        m = row.measurement
-        print(f"  {m.name:<32} median {m.median:>10,.1f} {m.unit}  ratio {row.ratio:.3f}")
+    print_rows(rows, decimals=1)
     merge_json(rows, o.out)
     return 0
 

@@ -16,7 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from api.bootstrap import bootstrap
-from bench.report import merge_json
+from bench.report import merge_json, print_rows
 from bench.statistics import BENCH_DIR, act, fill, percentile, tunis
 from bench.stats import Measurement, Row
 from domain.counter.queue import Queue
@@ -71,9 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"pg_live_catch_up_ticket_p{p}", o.houses, "ms", (percentile(batches, p),)
         )
         rows += [Row.of_baseline(base), Row(took, baseline=base)]
-    for row in rows:
-        m = row.measurement
-        print(f"  {m.name:<32} {m.median:>8.1f} {m.unit}  ratio {row.ratio:.2f}")
+    print_rows(rows, decimals=1)
     merge_json(rows, o.out)
     return 0
 
